@@ -1,0 +1,62 @@
+# stablerail — the commands a newcomer needs. `make help` lists them.
+#
+#   make demo    the main job on a local chain (anvil) and SQLite
+#   make test    every test: Foundry, Rust (EVM on anvil, Solana native), artifacts check
+#
+# Everything EVM-side comes from ./node_modules, pinned by package-lock.json and
+# installed by `make tools` (idempotent).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
+ANVIL := node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
+CARGO ?= cargo
+ARGS ?=
+
+# Tests find the pinned anvil through this variable (see tests/src/devnet.rs).
+export STABLERAIL_ANVIL := $(CURDIR)/$(ANVIL)
+
+.PHONY: help tools contracts artifacts demo test test-contracts test-rust bench lint fmt clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
+
+tools: ## Install the pinned EVM toolchain from package-lock.json (idempotent)
+	@tools/install.sh
+
+contracts: tools ## Compile the Solidity contracts with the pinned solc
+	@$(FORGE) build --quiet
+
+artifacts: contracts ## Refresh contracts/artifacts (ABI + bytecode the Rust crates load)
+	@tools/export-artifacts.js
+
+demo: tools ## Run the main job: a local chain with the contracts deployed (ARGS=--once to exit)
+	@$(CARGO) run --quiet -p stablerail-demo -- $(ARGS)
+
+test: tools test-contracts test-rust ## Run every test
+	@echo "make test: all suites passed"
+
+test-contracts: contracts
+	@tools/export-artifacts.js --check
+	$(FORGE) test --no-match-contract GasBench
+
+test-rust:
+	$(CARGO) test --workspace
+
+bench: tools contracts ## Run the benchmarks and print their figures
+	@tools/bench.sh
+
+lint: tools ## cargo fmt --check, clippy -D warnings, forge fmt --check
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(FORGE) fmt --check
+
+fmt: tools ## Format Rust and Solidity sources
+	$(CARGO) fmt --all
+	$(FORGE) fmt
+
+clean: ## Remove build outputs (keeps node_modules)
+	$(CARGO) clean
+	rm -rf contracts/out contracts/cache

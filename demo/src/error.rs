@@ -1,0 +1,20 @@
+//! Errors of the demo library.
+
+use std::path::PathBuf;
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What can go wrong while bringing up the local chain.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The pinned anvil binary is not where `make tools` installs it.
+    #[error("anvil not found at {path}: run `make tools` (or set STABLERAIL_ANVIL)")]
+    AnvilMissing {
+        /// Where it was looked for.
+        path: PathBuf,
+    },
+    /// anvil was found but did not start.
+    #[error("anvil failed to start: {0}")]
+    AnvilStart(#[from] alloy::node_bindings::NodeError),
+}

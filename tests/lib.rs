@@ -1,0 +1,1 @@
+//! Workspace integration tests for stablerail; see the files in `tests/tests/`.
