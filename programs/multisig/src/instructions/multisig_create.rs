@@ -1,0 +1,76 @@
+//! `multisig_create`: creates a multisig and fixes its vault address.
+
+use anchor_lang::prelude::*;
+
+use crate::errors::MultisigError;
+use crate::events::MultisigCreated;
+use crate::state::{Multisig, MAX_TIME_LOCK, SEED_PREFIX};
+
+/// Arguments of `multisig_create`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+pub struct MultisigCreateArgs {
+    /// Owners (1..=16, distinct; stored sorted).
+    pub owners: Vec<Pubkey>,
+    /// Approvals needed (1..=owners).
+    pub threshold: u16,
+    /// Seconds between approval and execution (0..=90 days).
+    pub time_lock: u32,
+}
+
+/// Accounts of `multisig_create`.
+#[derive(Accounts)]
+pub struct MultisigCreate<'info> {
+    /// The new multisig.
+    #[account(
+        init,
+        payer = creator,
+        space = Multisig::SPACE,
+        seeds = [SEED_PREFIX, create_key.key().as_ref()],
+        bump
+    )]
+    pub multisig: Account<'info, Multisig>,
+    /// A fresh key whose signature makes the multisig address unforgeable.
+    pub create_key: Signer<'info>,
+    /// Pays the rent.
+    #[account(mut)]
+    pub creator: Signer<'info>,
+    /// The System program.
+    pub system_program: Program<'info, System>,
+}
+
+impl MultisigCreate<'_> {
+    /// Checks the arguments before anything is written.
+    pub fn validate(&self, args: &MultisigCreateArgs) -> Result<()> {
+        let owners = Multisig::normalize_owners(&self.multisig.key(), args.owners.clone())?;
+        Multisig::check_threshold(args.threshold, owners.len())?;
+        require!(
+            args.time_lock <= MAX_TIME_LOCK,
+            MultisigError::TimeLockTooLong
+        );
+        Ok(())
+    }
+
+    /// Writes the new multisig.
+    pub fn multisig_create(ctx: Context<Self>, args: MultisigCreateArgs) -> Result<()> {
+        let key = ctx.accounts.multisig.key();
+        let (vault, vault_bump) = Multisig::vault_address(&key);
+        let multisig = &mut ctx.accounts.multisig;
+        multisig.create_key = ctx.accounts.create_key.key();
+        multisig.owners = Multisig::normalize_owners(&key, args.owners)?;
+        multisig.threshold = args.threshold;
+        multisig.time_lock = args.time_lock;
+        multisig.transaction_index = 0;
+        multisig.stale_transaction_index = 0;
+        multisig.bump = ctx.bumps.multisig;
+        multisig.vault_bump = vault_bump;
+        multisig.invariant()?;
+        emit!(MultisigCreated {
+            multisig: key,
+            vault,
+            owners: multisig.owners.clone(),
+            threshold: multisig.threshold,
+            time_lock: multisig.time_lock,
+        });
+        Ok(())
+    }
+}
