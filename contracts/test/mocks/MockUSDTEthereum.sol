@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {MockTokenBase} from "./MockTokenBase.sol";
+
+/// @title MockUSDTEthereum
+/// @notice Behaves like Ethereum's Tether: `transfer`, `transferFrom` and `approve` return nothing, `approve`
+///         from a non-zero allowance to a non-zero value reverts, and blacklisted addresses cannot move funds.
+contract MockUSDTEthereum is MockTokenBase {
+    error ApproveFromNonZero();
+
+    constructor() MockTokenBase("Tether USD", "USDT") {}
+
+    function transfer(address to, uint256 amount) external {
+        _move(msg.sender, to, amount);
+    }
+
+    function transferFrom(address from, address to, uint256 amount) external {
+        _spendAllowance(from, msg.sender, amount);
+        _move(from, to, amount);
+    }
+
+    function approve(address spender, uint256 amount) external {
+        if (amount != 0 && allowance[msg.sender][spender] != 0) revert ApproveFromNonZero();
+        _approve(msg.sender, spender, amount);
+    }
+}
