@@ -1,0 +1,134 @@
+//! A trader fills a buy order: a Trade deal opens, locking the amount from
+//! the trader's available balance (seller trader, buyer merchant).
+
+use anchor_lang::prelude::*;
+
+use crate::errors::EscrowError;
+use crate::events::{BuyOrderFilled, DealOpened};
+use crate::state::seeds::{SEED_ACCOUNT, SEED_BUY_ORDER, SEED_CONFIG, SEED_DEAL};
+use crate::state::{BuyOrder, Config, Deal, DealKind, DealState, EscrowAccount, ROLE_MERCHANT};
+
+/// Arguments of `buy_order_fill`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+pub struct BuyOrderFillArgs {
+    /// Amount to sell into the order.
+    pub amount: u64,
+    /// Reference to the off-chain order.
+    pub reference: [u8; 32],
+}
+
+/// Accounts of `buy_order_fill`.
+#[derive(Accounts)]
+pub struct BuyOrderFill<'info> {
+    /// The trader (seller); pays the deal's rent.
+    #[account(mut)]
+    pub trader: Signer<'info>,
+    /// The config (its deal counter advances).
+    #[account(mut, seeds = [SEED_CONFIG, config.creator.as_ref()], bump = config.bump)]
+    pub config: Account<'info, Config>,
+    /// The order; closed to the merchant when fully filled.
+    #[account(
+        mut,
+        seeds = [SEED_BUY_ORDER, config.key().as_ref(), &buy_order.id.to_le_bytes()],
+        bump = buy_order.bump
+    )]
+    pub buy_order: Account<'info, BuyOrder>,
+    /// CHECK: the order's merchant wallet, only receives the order's rent.
+    #[account(mut, address = buy_order.merchant @ EscrowError::NotOrderMerchant)]
+    pub merchant: UncheckedAccount<'info>,
+    /// The trader's escrow account (amount locked from it).
+    #[account(
+        mut,
+        seeds = [SEED_ACCOUNT, config.key().as_ref(), trader.key().as_ref()],
+        bump = trader_account.bump
+    )]
+    pub trader_account: Account<'info, EscrowAccount>,
+    /// The merchant's escrow account.
+    #[account(
+        seeds = [SEED_ACCOUNT, config.key().as_ref(), buy_order.merchant.as_ref()],
+        bump = merchant_account.bump
+    )]
+    pub merchant_account: Account<'info, EscrowAccount>,
+    /// The new deal, `["deal", config, next_deal_id]`.
+    #[account(
+        init,
+        payer = trader,
+        space = 8 + Deal::INIT_SPACE,
+        seeds = [SEED_DEAL, config.key().as_ref(), &config.next_deal_id.to_le_bytes()],
+        bump
+    )]
+    pub deal: Account<'info, Deal>,
+    /// System program.
+    pub system_program: Program<'info, System>,
+}
+
+impl BuyOrderFill<'_> {
+    fn validate(&self, args: &BuyOrderFillArgs) -> Result<()> {
+        let config = &self.config;
+        config.require_not_paused()?;
+        require_keys_neq!(
+            self.trader.key(),
+            self.buy_order.merchant,
+            EscrowError::SelfFill
+        );
+        // Both parties allowed to trade; the merchant still holds its role.
+        self.merchant_account.require_role(ROLE_MERCHANT)?;
+        config.check_party(&self.merchant_account)?;
+        config.check_party(&self.trader_account)?;
+        config.check_deal_amount(args.amount)?;
+        config.check_payment_window(self.buy_order.payment_window_secs)
+    }
+
+    /// Takes the fill from the order, locks the trader's USDT, opens the
+    /// deal, closes a fully filled order and emits `BuyOrderFilled` and
+    /// `DealOpened`.
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn handler(ctx: Context<Self>, args: BuyOrderFillArgs) -> Result<()> {
+        let now = Clock::get()?.unix_timestamp;
+        let accounts = ctx.accounts;
+        let remaining = accounts.buy_order.fill(args.amount, now)?;
+        accounts.trader_account.lock(args.amount)?;
+        let deal_id = accounts.config.take_deal_id()?;
+        let deadline = Config::deadline(now, accounts.buy_order.payment_window_secs)?;
+        let deal = &mut accounts.deal;
+        deal.config = accounts.config.key();
+        deal.id = deal_id;
+        deal.bump = ctx.bumps.deal;
+        deal.kind = DealKind::Trade;
+        deal.state = DealState::Open;
+        deal.seller = accounts.trader.key();
+        deal.buyer = accounts.buy_order.merchant;
+        deal.merchant = accounts.buy_order.merchant;
+        deal.amount = args.amount;
+        deal.deadline = deadline;
+        deal.reference = args.reference;
+        deal.rent_payer = accounts.trader.key();
+        deal.order_id = Some(accounts.buy_order.id);
+        emit!(BuyOrderFilled {
+            config: deal.config,
+            order_id: accounts.buy_order.id,
+            deal_id,
+            trader: deal.seller,
+            amount: args.amount,
+            remaining,
+        });
+        emit!(DealOpened {
+            config: deal.config,
+            deal_id,
+            kind: deal.kind,
+            seller: deal.seller,
+            buyer: deal.buyer,
+            merchant: deal.merchant,
+            amount: deal.amount,
+            deadline,
+            reference: deal.reference,
+            order_id: deal.order_id,
+        });
+        if remaining == 0 {
+            accounts
+                .buy_order
+                .close(accounts.merchant.to_account_info())?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,62 @@
+//! Cancels a deal: the buyer any time before release, the seller only while
+//! Open and after the deadline. The whole amount returns to the seller; the
+//! deal closes, rent back to whoever paid it.
+
+use anchor_lang::prelude::*;
+
+use crate::errors::EscrowError;
+use crate::events::DealCancelled;
+use crate::state::seeds::{SEED_ACCOUNT, SEED_CONFIG, SEED_DEAL};
+use crate::state::{Config, Deal, EscrowAccount};
+
+/// Accounts of `deal_cancel`.
+#[derive(Accounts)]
+pub struct DealCancel<'info> {
+    /// The buyer or the seller.
+    pub authority: Signer<'info>,
+    /// The config.
+    #[account(seeds = [SEED_CONFIG, config.creator.as_ref()], bump = config.bump)]
+    pub config: Account<'info, Config>,
+    /// The deal, closed to its rent payer.
+    #[account(
+        mut,
+        seeds = [SEED_DEAL, config.key().as_ref(), &deal.id.to_le_bytes()],
+        bump = deal.bump,
+        close = rent_payer
+    )]
+    pub deal: Account<'info, Deal>,
+    /// The seller's escrow account (gets the amount back).
+    #[account(
+        mut,
+        seeds = [SEED_ACCOUNT, config.key().as_ref(), deal.seller.as_ref()],
+        bump = seller_account.bump
+    )]
+    pub seller_account: Account<'info, EscrowAccount>,
+    /// CHECK: whoever paid the deal's rent; only receives lamports.
+    #[account(mut, address = deal.rent_payer @ EscrowError::NotDealParty)]
+    pub rent_payer: UncheckedAccount<'info>,
+}
+
+impl DealCancel<'_> {
+    /// Cancels (checks in `Deal::cancel`), refunds the seller and emits
+    /// `DealCancelled`.
+    pub fn handler(ctx: Context<Self>) -> Result<()> {
+        let now = Clock::get()?.unix_timestamp;
+        let by = ctx.accounts.authority.key();
+        let accounts = ctx.accounts;
+        let deal = &mut accounts.deal;
+        deal.cancel(by, now)?;
+        deal.refund(&mut accounts.seller_account)?;
+        emit!(DealCancelled {
+            config: deal.config,
+            deal_id: deal.id,
+            kind: deal.kind,
+            seller: deal.seller,
+            buyer: deal.buyer,
+            amount: deal.amount,
+            by,
+            reference: deal.reference,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,91 @@
+//! Moves USDT from the owner's token account into the vault and credits the
+//! owner's available balance.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
+
+use crate::errors::EscrowError;
+use crate::events::Deposited;
+use crate::state::seeds::{SEED_ACCOUNT, SEED_CONFIG, SEED_VAULT};
+use crate::state::{Config, EscrowAccount};
+
+/// Arguments of `deposit`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+pub struct DepositArgs {
+    /// Amount in the smallest USDT unit.
+    pub amount: u64,
+}
+
+/// Accounts of `deposit`.
+#[derive(Accounts)]
+pub struct Deposit<'info> {
+    /// The account owner; signs the token transfer.
+    pub owner: Signer<'info>,
+    /// The config.
+    #[account(seeds = [SEED_CONFIG, config.creator.as_ref()], bump = config.bump)]
+    pub config: Account<'info, Config>,
+    /// The owner's escrow account.
+    #[account(
+        mut,
+        seeds = [SEED_ACCOUNT, config.key().as_ref(), owner.key().as_ref()],
+        bump = escrow_account.bump
+    )]
+    pub escrow_account: Account<'info, EscrowAccount>,
+    /// The USDT mint.
+    #[account(address = config.usdt_mint @ EscrowError::WrongMint)]
+    pub usdt_mint: InterfaceAccount<'info, Mint>,
+    /// The owner's USDT token account.
+    #[account(
+        mut,
+        token::mint = usdt_mint,
+        token::authority = owner,
+        token::token_program = token_program
+    )]
+    pub source: InterfaceAccount<'info, TokenAccount>,
+    /// The vault, `["vault", config]`.
+    #[account(
+        mut,
+        seeds = [SEED_VAULT, config.key().as_ref()],
+        bump = config.vault_bump
+    )]
+    pub vault: InterfaceAccount<'info, TokenAccount>,
+    /// The mint's token program.
+    #[account(address = config.token_program @ EscrowError::WrongTokenProgram)]
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+impl Deposit<'_> {
+    fn validate(&self, args: &DepositArgs) -> Result<()> {
+        self.config.require_not_paused()?;
+        require!(args.amount > 0, EscrowError::ZeroAmount);
+        Ok(())
+    }
+
+    /// Transfers the tokens, credits the balance and emits `Deposited`.
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn handler(ctx: Context<Self>, args: DepositArgs) -> Result<()> {
+        let accounts = ctx.accounts;
+        token_interface::transfer_checked(
+            CpiContext::new(
+                accounts.token_program.key(),
+                TransferChecked {
+                    from: accounts.source.to_account_info(),
+                    mint: accounts.usdt_mint.to_account_info(),
+                    to: accounts.vault.to_account_info(),
+                    authority: accounts.owner.to_account_info(),
+                },
+            ),
+            args.amount,
+            accounts.usdt_mint.decimals,
+        )?;
+        let account = &mut accounts.escrow_account;
+        account.credit(args.amount)?;
+        emit!(Deposited {
+            config: account.config,
+            wallet: account.wallet,
+            amount: args.amount,
+            available: account.available,
+        });
+        Ok(())
+    }
+}

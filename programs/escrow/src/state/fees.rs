@@ -1,0 +1,270 @@
+//! The fee schedule and the settlement fee split of tests/vectors/README.md.
+
+use anchor_lang::prelude::*;
+
+use crate::errors::EscrowError;
+
+/// Maximum number of entries in a tier table.
+pub const MAX_TIERS: usize = 8;
+/// 100 % in basis points.
+pub const BPS_DENOMINATOR: u16 = 10_000;
+
+/// One tier: applies from `threshold` (volume in USDT units) upwards.
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub struct FeeTier {
+    /// Volume (smallest USDT units) from which this tier applies.
+    pub threshold: u64,
+    /// Merchant fee (merchant table) or agent share of the fee (agent table), in bps.
+    pub bps: u16,
+}
+
+/// Fee schedule as passed in instruction arguments.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct FeeScheduleArgs {
+    /// Merchant fee tiers by the merchant's settled volume.
+    pub merchant_tiers: Vec<FeeTier>,
+    /// Agent share tiers (share of the fee) by the agent's referred volume.
+    pub agent_tiers: Vec<FeeTier>,
+    /// Share of the fee paid to the trader on Trade deals, in bps.
+    pub trader_reward_bps: u16,
+}
+
+/// Fee schedule as stored in the config (fixed-size tables).
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub struct FeeSchedule {
+    /// Merchant fee tiers; the first `merchant_tier_count` entries are used.
+    pub merchant_tiers: [FeeTier; MAX_TIERS],
+    /// Number of used merchant tiers.
+    pub merchant_tier_count: u8,
+    /// Agent share tiers; the first `agent_tier_count` entries are used.
+    pub agent_tiers: [FeeTier; MAX_TIERS],
+    /// Number of used agent tiers.
+    pub agent_tier_count: u8,
+    /// Share of the fee paid to the trader on Trade deals, in bps.
+    pub trader_reward_bps: u16,
+}
+
+/// The parts of a settled gross amount.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FeeSplit {
+    /// Gross amount settled to the buyer side.
+    pub gross: u64,
+    /// Merchant fee bps applied.
+    pub fee_bps: u16,
+    /// Total fee: floor(gross * fee_bps / 10000).
+    pub fee: u64,
+    /// Agent's cut of the fee (0 without an agent).
+    pub agent_cut: u64,
+    /// Trader reward (0 unless a Trade deal).
+    pub reward: u64,
+    /// What the treasury receives: fee - agent_cut - reward.
+    pub platform: u64,
+    /// What the buyer receives: gross - fee.
+    pub buyer_net: u64,
+}
+
+fn validate_table(tiers: &[FeeTier]) -> Result<()> {
+    require!(
+        !tiers.is_empty() && tiers.len() <= MAX_TIERS,
+        EscrowError::TierCount
+    );
+    require!(tiers[0].threshold == 0, EscrowError::FirstTierThreshold);
+    for pair in tiers.windows(2) {
+        require!(
+            pair[0].threshold < pair[1].threshold,
+            EscrowError::TierOrder
+        );
+    }
+    for tier in tiers {
+        require!(tier.bps <= BPS_DENOMINATOR, EscrowError::BpsTooHigh);
+    }
+    Ok(())
+}
+
+/// floor(amount * bps / 10000) without overflow.
+pub fn apply_bps(amount: u64, bps: u16) -> Result<u64> {
+    let product = u128::from(amount)
+        .checked_mul(u128::from(bps))
+        .ok_or(EscrowError::Overflow)?;
+    u64::try_from(product / u128::from(BPS_DENOMINATOR)).map_err(|_| error!(EscrowError::Overflow))
+}
+
+impl FeeSchedule {
+    /// Validates `args` (1..=8 tiers, first threshold 0, strictly increasing,
+    /// bps <= 10000, every agent share + trader reward <= 10000) and builds
+    /// the stored schedule.
+    pub fn from_args(args: &FeeScheduleArgs) -> Result<Self> {
+        validate_table(&args.merchant_tiers)?;
+        validate_table(&args.agent_tiers)?;
+        require!(
+            args.trader_reward_bps <= BPS_DENOMINATOR,
+            EscrowError::BpsTooHigh
+        );
+        for tier in &args.agent_tiers {
+            let total = u32::from(tier.bps) + u32::from(args.trader_reward_bps);
+            require!(
+                total <= u32::from(BPS_DENOMINATOR),
+                EscrowError::ShareTooHigh
+            );
+        }
+        let mut schedule = FeeSchedule {
+            trader_reward_bps: args.trader_reward_bps,
+            ..FeeSchedule::default()
+        };
+        schedule.merchant_tiers[..args.merchant_tiers.len()].copy_from_slice(&args.merchant_tiers);
+        schedule.agent_tiers[..args.agent_tiers.len()].copy_from_slice(&args.agent_tiers);
+        // Lengths are at most MAX_TIERS (checked above), so they fit a u8.
+        schedule.merchant_tier_count = args.merchant_tiers.len() as u8;
+        schedule.agent_tier_count = args.agent_tiers.len() as u8;
+        Ok(schedule)
+    }
+
+    fn tier_bps(tiers: &[FeeTier], count: u8, volume: u64) -> u16 {
+        tiers
+            .iter()
+            .take(usize::from(count))
+            .filter(|tier| tier.threshold <= volume)
+            .last()
+            .map_or(0, |tier| tier.bps)
+    }
+
+    /// Fee bps of the highest merchant tier whose threshold <= `merchant_volume`.
+    pub fn merchant_fee_bps(&self, merchant_volume: u64) -> u16 {
+        Self::tier_bps(
+            &self.merchant_tiers,
+            self.merchant_tier_count,
+            merchant_volume,
+        )
+    }
+
+    /// Share bps of the highest agent tier whose threshold <= `agent_volume`.
+    pub fn agent_share_bps(&self, agent_volume: u64) -> u16 {
+        Self::tier_bps(&self.agent_tiers, self.agent_tier_count, agent_volume)
+    }
+
+    /// The exact fee split of tests/vectors/README.md for a gross amount
+    /// settled for a merchant with settled volume `merchant_volume`, whose
+    /// agent (if any) has referred volume `agent_volume`.
+    pub fn split(
+        &self,
+        gross: u64,
+        merchant_volume: u64,
+        agent_volume: Option<u64>,
+        is_trade: bool,
+    ) -> Result<FeeSplit> {
+        let fee_bps = self.merchant_fee_bps(merchant_volume);
+        let fee = apply_bps(gross, fee_bps)?;
+        let agent_cut = match agent_volume {
+            Some(volume) => apply_bps(fee, self.agent_share_bps(volume))?,
+            None => 0,
+        };
+        let reward = if is_trade {
+            apply_bps(fee, self.trader_reward_bps)?
+        } else {
+            0
+        };
+        let platform = fee
+            .checked_sub(agent_cut)
+            .and_then(|rest| rest.checked_sub(reward))
+            .ok_or(EscrowError::Overflow)?;
+        let buyer_net = gross.checked_sub(fee).ok_or(EscrowError::Overflow)?;
+        Ok(FeeSplit {
+            gross,
+            fee_bps,
+            fee,
+            agent_cut,
+            reward,
+            platform,
+            buyer_net,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schedule(merchant: &[(u64, u16)], agent: &[(u64, u16)], reward: u16) -> Result<FeeSchedule> {
+        let tiers = |t: &[(u64, u16)]| {
+            t.iter()
+                .map(|&(threshold, bps)| FeeTier { threshold, bps })
+                .collect()
+        };
+        FeeSchedule::from_args(&FeeScheduleArgs {
+            merchant_tiers: tiers(merchant),
+            agent_tiers: tiers(agent),
+            trader_reward_bps: reward,
+        })
+    }
+
+    #[test]
+    fn rounding_matches_vectors() {
+        let s = schedule(&[(0, 37)], &[(0, 2500)], 1000).unwrap();
+        let split = s.split(1_234_567, 0, Some(0), true).unwrap();
+        assert_eq!(split.fee, 4567);
+        assert_eq!(split.agent_cut, 1141);
+        assert_eq!(split.reward, 456);
+        assert_eq!(split.platform, 2970);
+        assert_eq!(split.buyer_net, 1_230_000);
+        let split = s.split(1_234_567, 0, Some(0), false).unwrap();
+        assert_eq!(split.platform, 3426);
+        assert_eq!(split.reward, 0);
+    }
+
+    #[test]
+    fn tier_lookup_uses_highest_reached_threshold() {
+        let s = schedule(&[(0, 100), (500, 60), (5000, 40)], &[(0, 1)], 0).unwrap();
+        assert_eq!(s.merchant_fee_bps(0), 100);
+        assert_eq!(s.merchant_fee_bps(499), 100);
+        assert_eq!(s.merchant_fee_bps(500), 60);
+        assert_eq!(s.merchant_fee_bps(u64::MAX), 40);
+    }
+
+    #[test]
+    fn invalid_tables_are_rejected() {
+        let code = |r: Result<FeeSchedule>| match r {
+            Err(Error::AnchorError(e)) => e.error_code_number,
+            other => panic!("expected an error, got {other:?}"),
+        };
+        let base = 6000;
+        assert_eq!(
+            code(schedule(&[], &[(0, 1)], 0)),
+            base + EscrowError::TierCount as u32
+        );
+        let nine: Vec<(u64, u16)> = (0..9).map(|i| (i, 1)).collect();
+        assert_eq!(
+            code(schedule(&nine, &[(0, 1)], 0)),
+            base + EscrowError::TierCount as u32
+        );
+        assert_eq!(
+            code(schedule(&[(1, 1)], &[(0, 1)], 0)),
+            base + EscrowError::FirstTierThreshold as u32
+        );
+        assert_eq!(
+            code(schedule(&[(0, 1), (0, 2)], &[(0, 1)], 0)),
+            base + EscrowError::TierOrder as u32
+        );
+        assert_eq!(
+            code(schedule(&[(0, 10_001)], &[(0, 1)], 0)),
+            base + EscrowError::BpsTooHigh as u32
+        );
+        assert_eq!(
+            code(schedule(&[(0, 1)], &[(0, 9_001)], 1000)),
+            base + EscrowError::ShareTooHigh as u32
+        );
+        assert!(schedule(&[(0, 10_000)], &[(0, 9_000)], 1000).is_ok());
+    }
+
+    #[test]
+    fn extreme_amounts_do_not_overflow() {
+        let s = schedule(&[(0, 10_000)], &[(0, 5_000)], 5_000).unwrap();
+        let split = s.split(u64::MAX, u64::MAX, Some(u64::MAX), true).unwrap();
+        assert_eq!(split.fee, u64::MAX);
+        assert_eq!(split.buyer_net, 0);
+        assert_eq!(split.agent_cut + split.reward + split.platform, split.fee);
+    }
+}

@@ -1,0 +1,1 @@
+//! Happy paths and rejections of every instruction.

@@ -1,0 +1,1157 @@
+//! Test environment: a bank with the escrow program (native), the real SPL
+//! Token program, a 6-decimal mint, a config and helpers per instruction.
+
+use anchor_lang::prelude::AccountInfo;
+use anchor_lang::solana_program::program_pack::Pack;
+use anchor_lang::{AccountDeserialize, InstructionData, ToAccountMetas};
+use anchor_spl::token::spl_token;
+use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_sdk::account::AccountSharedData;
+use solana_sdk::clock::Clock;
+use solana_sdk::instruction::{Instruction, InstructionError};
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::transaction::{Transaction, TransactionError};
+use stablerail_escrow::errors::EscrowError;
+use stablerail_escrow::state::seeds::{
+    SEED_ACCOUNT, SEED_BUY_ORDER, SEED_CONFIG, SEED_DEAL, SEED_VAULT,
+};
+use stablerail_escrow::state::{
+    Authorities, BuyOrder, Config, Deal, DealKind, EscrowAccount, FeeScheduleArgs, FeeTier,
+    LimitsArgs,
+};
+use stablerail_escrow::{accounts as acc, instruction as ixs};
+
+/// Program id of the escrow.
+pub(crate) const PROGRAM_ID: Pubkey = stablerail_escrow::ID;
+/// Lamports every test wallet starts with.
+pub(crate) const WALLET_LAMPORTS: u64 = 10_000_000_000;
+/// Payment window used by the helpers, seconds.
+pub(crate) const WINDOW: u32 = 3_600;
+/// Withdrawal-address change delay of the default limits, seconds.
+pub(crate) const WITHDRAWAL_DELAY: i64 = 86_400;
+
+/// Anchor 1.x's `entry` ties every account to one lifetime; the runtime's
+/// builtin signature does not. Copy the inputs into leaked buffers that
+/// live as long as the accounts (a few bytes per instruction, test only).
+fn entry_wrapper(
+    program_id: &Pubkey,
+    accounts: &[AccountInfo],
+    data: &[u8],
+) -> anchor_lang::solana_program::entrypoint::ProgramResult {
+    let accounts = Box::leak(accounts.to_vec().into_boxed_slice());
+    let program_id = Box::leak(Box::new(*program_id));
+    let data = Box::leak(data.to_vec().into_boxed_slice());
+    stablerail_escrow::entry(program_id, accounts, data)
+}
+
+/// A wallet with a USDT token account.
+pub(crate) struct User {
+    /// The wallet key.
+    pub(crate) kp: Keypair,
+    /// Its USDT token account.
+    pub(crate) token: Pubkey,
+}
+
+impl User {
+    /// The wallet's public key.
+    pub(crate) fn key(&self) -> Pubkey {
+        self.kp.pubkey()
+    }
+}
+
+/// The program's error code as the runtime reports it.
+pub(crate) fn code(e: EscrowError) -> u32 {
+    u32::from(e)
+}
+
+/// Anchor's own error code.
+pub(crate) fn anchor_code(e: anchor_lang::error::ErrorCode) -> u32 {
+    u32::from(e)
+}
+
+/// Extracts the custom error code of a failed transaction.
+pub(crate) fn err_code(result: Result<(), BanksClientError>) -> u32 {
+    match result {
+        Ok(()) => panic!("transaction succeeded, expected an error"),
+        Err(e) => match e.unwrap() {
+            TransactionError::InstructionError(_, InstructionError::Custom(c)) => c,
+            other => panic!("expected a custom program error, got {other:?}"),
+        },
+    }
+}
+
+/// Asserts that `result` failed with the program error `e`.
+pub(crate) fn assert_err(result: Result<(), BanksClientError>, e: EscrowError) {
+    assert_eq!(err_code(result), code(e), "expected {e:?}");
+}
+
+/// Asserts that `result` failed with Anchor's error `e`.
+pub(crate) fn assert_anchor_err(
+    result: Result<(), BanksClientError>,
+    e: anchor_lang::error::ErrorCode,
+) {
+    assert_eq!(err_code(result), anchor_code(e), "expected {e:?}");
+}
+
+/// The fee schedule most tests use.
+pub(crate) fn default_fees() -> FeeScheduleArgs {
+    FeeScheduleArgs {
+        merchant_tiers: vec![
+            FeeTier {
+                threshold: 0,
+                bps: 100,
+            },
+            FeeTier {
+                threshold: 1_000_000_000,
+                bps: 50,
+            },
+        ],
+        agent_tiers: vec![FeeTier {
+            threshold: 0,
+            bps: 2_000,
+        }],
+        trader_reward_bps: 1_000,
+    }
+}
+
+/// The limits most tests use.
+pub(crate) fn default_limits() -> LimitsArgs {
+    LimitsArgs {
+        min_payment_window_secs: 60,
+        max_payment_window_secs: 86_400,
+        max_deal_amount: 1_000_000_000_000,
+        min_kyc_level: 0,
+        blocked_regions: vec![],
+        withdrawal_delay_secs: WITHDRAWAL_DELAY,
+    }
+}
+
+/// A bank with the escrow configured.
+pub(crate) struct Env {
+    /// The running bank.
+    pub(crate) ctx: ProgramTestContext,
+    /// USDT mint (6 decimals, SPL Token).
+    pub(crate) mint: Pubkey,
+    /// Mint authority.
+    pub(crate) mint_authority: Keypair,
+    /// Creator of the config.
+    pub(crate) creator: Keypair,
+    /// Admin.
+    pub(crate) admin: Keypair,
+    /// Guardian.
+    pub(crate) guardian: Keypair,
+    /// Arbiter.
+    pub(crate) arbiter: Keypair,
+    /// Dispatcher.
+    pub(crate) dispatcher: Keypair,
+    /// Compliance.
+    pub(crate) compliance: Keypair,
+    /// Treasury wallet.
+    pub(crate) treasury: User,
+    /// Config PDA.
+    pub(crate) config: Pubkey,
+    /// Vault token account.
+    pub(crate) vault: Pubkey,
+    /// Wallets with an escrow account (for the conservation check).
+    pub(crate) wallets: Vec<Pubkey>,
+    nonce: u32,
+}
+
+impl Env {
+    /// Starts a bank and initialises the config with `fees`.
+    pub(crate) async fn new(fees: FeeScheduleArgs) -> Env {
+        let mut pt = ProgramTest::new("stablerail_escrow", PROGRAM_ID, processor!(entry_wrapper));
+        pt.prefer_bpf(false);
+        let ctx = pt.start_with_context().await;
+        let mint = Pubkey::new_unique();
+        let mut env = Env {
+            ctx,
+            mint,
+            mint_authority: Keypair::new(),
+            creator: Keypair::new(),
+            admin: Keypair::new(),
+            guardian: Keypair::new(),
+            arbiter: Keypair::new(),
+            dispatcher: Keypair::new(),
+            compliance: Keypair::new(),
+            treasury: User {
+                kp: Keypair::new(),
+                token: Pubkey::default(),
+            },
+            config: Pubkey::default(),
+            vault: Pubkey::default(),
+            wallets: Vec::new(),
+            nonce: 0,
+        };
+        env.put_mint(&mint, 6);
+        let keys = [
+            env.creator.pubkey(),
+            env.admin.pubkey(),
+            env.dispatcher.pubkey(),
+            env.treasury.key(),
+        ];
+        for key in keys {
+            env.fund(&key);
+        }
+        env.config = Pubkey::find_program_address(
+            &[SEED_CONFIG, env.creator.pubkey().as_ref()],
+            &PROGRAM_ID,
+        )
+        .0;
+        env.vault = Pubkey::find_program_address(&[SEED_VAULT, env.config.as_ref()], &PROGRAM_ID).0;
+        let ix = env.ix_config_initialize(fees, default_limits(), env.mint, spl_token::ID);
+        let creator = env.creator.insecure_clone();
+        env.send(vec![ix], &[&creator])
+            .await
+            .expect("config_initialize");
+        env.treasury.token = env.token_account(&env.treasury.key());
+        let treasury = env.treasury.key();
+        env.open_account(&treasury).await.expect("treasury account");
+        env
+    }
+
+    /// Puts a system-owned wallet with lamports into the bank.
+    pub(crate) fn fund(&mut self, key: &Pubkey) {
+        let account = AccountSharedData::new(WALLET_LAMPORTS, 0, &anchor_lang::system_program::ID);
+        self.ctx.set_account(key, &account);
+    }
+
+    /// Puts an initialised SPL mint into the bank.
+    pub(crate) fn put_mint(&mut self, key: &Pubkey, decimals: u8) {
+        let mint = spl_token::state::Mint {
+            mint_authority: Some(self.mint_authority.pubkey()).into(),
+            supply: 0,
+            decimals,
+            is_initialized: true,
+            freeze_authority: None.into(),
+        };
+        let mut data = vec![0u8; spl_token::state::Mint::LEN];
+        spl_token::state::Mint::pack(mint, &mut data).expect("pack mint");
+        let mut account = AccountSharedData::new(1_000_000_000, data.len(), &spl_token::ID);
+        account.set_data_from_slice(&data);
+        self.ctx.set_account(key, &account);
+    }
+
+    /// Puts an initialised, empty token account of `mint` owned by `owner`.
+    pub(crate) fn put_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+        let key = Pubkey::new_unique();
+        let state = spl_token::state::Account {
+            mint: *mint,
+            owner: *owner,
+            amount: 0,
+            delegate: None.into(),
+            state: spl_token::state::AccountState::Initialized,
+            is_native: None.into(),
+            delegated_amount: 0,
+            close_authority: None.into(),
+        };
+        let mut data = vec![0u8; spl_token::state::Account::LEN];
+        spl_token::state::Account::pack(state, &mut data).expect("pack account");
+        let mut account = AccountSharedData::new(1_000_000_000, data.len(), &spl_token::ID);
+        account.set_data_from_slice(&data);
+        self.ctx.set_account(&key, &account);
+        key
+    }
+
+    /// A USDT token account for `owner`.
+    pub(crate) fn token_account(&mut self, owner: &Pubkey) -> Pubkey {
+        let mint = self.mint;
+        self.put_token_account(&mint, owner)
+    }
+
+    /// Signs with the context payer (fee payer) and `signers`, and processes.
+    pub(crate) async fn send(
+        &mut self,
+        mut ixs: Vec<Instruction>,
+        signers: &[&Keypair],
+    ) -> Result<(), BanksClientError> {
+        // A compute-unit-limit instruction with a varying value makes every
+        // transaction unique under one blockhash.
+        self.nonce += 1;
+        let mut data = vec![2u8];
+        data.extend_from_slice(&(1_000_000 + self.nonce % 400_000).to_le_bytes());
+        let budget = Pubkey::from_str_const("ComputeBudget111111111111111111111111111111");
+        ixs.insert(
+            0,
+            Instruction {
+                program_id: budget,
+                accounts: vec![],
+                data,
+            },
+        );
+        let payer = self.ctx.payer.insecure_clone();
+        let mut all: Vec<&Keypair> = vec![&payer];
+        all.extend_from_slice(signers);
+        let blockhash = self.ctx.last_blockhash;
+        let tx = Transaction::new_signed_with_payer(&ixs, Some(&payer.pubkey()), &all, blockhash);
+        self.ctx.banks_client.process_transaction(tx).await
+    }
+
+    /// Creates a wallet with SOL, a USDT token account, an escrow account
+    /// and `roles`.
+    pub(crate) async fn user(&mut self, roles: u8) -> User {
+        let kp = Keypair::new();
+        let key = kp.pubkey();
+        self.fund(&key);
+        let token = self.token_account(&key);
+        self.open_account(&key).await.expect("account_open");
+        if roles != 0 {
+            let ix = self.ix_set_roles(&key, roles);
+            let admin = self.admin.insecure_clone();
+            self.send(vec![ix], &[&admin]).await.expect("set roles");
+        }
+        User { kp, token }
+    }
+
+    /// Opens the escrow account of `wallet` (the creator pays).
+    pub(crate) async fn open_account(&mut self, wallet: &Pubkey) -> Result<(), BanksClientError> {
+        let ix = self.ix_account_open(&self.creator.pubkey(), wallet);
+        let creator = self.creator.insecure_clone();
+        let result = self.send(vec![ix], &[&creator]).await;
+        if result.is_ok() {
+            self.wallets.push(*wallet);
+        }
+        result
+    }
+
+    /// Mints USDT to a token account.
+    pub(crate) async fn mint_to(&mut self, token: &Pubkey, amount: u64) {
+        let ix = spl_token::instruction::mint_to(
+            &spl_token::ID,
+            &self.mint,
+            token,
+            &self.mint_authority.pubkey(),
+            &[],
+            amount,
+        )
+        .expect("mint_to ix");
+        let authority = self.mint_authority.insecure_clone();
+        self.send(vec![ix], &[&authority]).await.expect("mint_to");
+    }
+
+    /// Mints `amount` to the user and deposits it.
+    pub(crate) async fn fund_and_deposit(&mut self, user: &User, amount: u64) {
+        self.mint_to(&user.token, amount).await;
+        let ix = self.ix_deposit(&user.key(), &user.token, amount);
+        self.send(vec![ix], &[&user.kp]).await.expect("deposit");
+    }
+
+    /// Moves the bank's clock forward by `secs`.
+    pub(crate) async fn warp_secs(&mut self, secs: i64) {
+        let mut clock: Clock = self.ctx.banks_client.get_sysvar().await.expect("clock");
+        clock.unix_timestamp += secs;
+        self.ctx.set_sysvar(&clock);
+    }
+
+    /// Current unix time of the bank.
+    pub(crate) async fn now(&mut self) -> i64 {
+        let clock: Clock = self.ctx.banks_client.get_sysvar().await.expect("clock");
+        clock.unix_timestamp
+    }
+
+    // ----- reads -----
+
+    /// Raw account, if it exists.
+    pub(crate) async fn raw(&mut self, key: &Pubkey) -> Option<solana_sdk::account::Account> {
+        self.ctx
+            .banks_client
+            .get_account(*key)
+            .await
+            .expect("get_account")
+    }
+
+    /// Lamports of an account (0 if absent).
+    pub(crate) async fn lamports(&mut self, key: &Pubkey) -> u64 {
+        self.raw(key).await.map_or(0, |a| a.lamports)
+    }
+
+    async fn load<T: AccountDeserialize>(&mut self, key: &Pubkey) -> T {
+        let account = self.raw(key).await.expect("account exists");
+        T::try_deserialize(&mut account.data.as_slice()).expect("deserialize")
+    }
+
+    /// The config.
+    pub(crate) async fn config_state(&mut self) -> Config {
+        let key = self.config;
+        self.load(&key).await
+    }
+
+    /// The escrow account of `wallet`.
+    pub(crate) async fn escrow(&mut self, wallet: &Pubkey) -> EscrowAccount {
+        let key = self.account_pda(wallet);
+        self.load(&key).await
+    }
+
+    /// A deal.
+    pub(crate) async fn deal(&mut self, id: u64) -> Deal {
+        let key = self.deal_pda(id);
+        self.load(&key).await
+    }
+
+    /// A buy order.
+    pub(crate) async fn order(&mut self, id: u64) -> BuyOrder {
+        let key = self.order_pda(id);
+        self.load(&key).await
+    }
+
+    /// Token amount of a token account.
+    pub(crate) async fn token_balance(&mut self, key: &Pubkey) -> u64 {
+        let account = self.raw(key).await.expect("token account");
+        spl_token::state::Account::unpack(&account.data)
+            .expect("unpack")
+            .amount
+    }
+
+    /// Asserts vault tokens == sum of available + locked over every account.
+    pub(crate) async fn assert_conservation(&mut self) {
+        let vault = self.vault;
+        let held = self.token_balance(&vault).await;
+        let mut sum: u64 = 0;
+        for wallet in self.wallets.clone() {
+            let account = self.escrow(&wallet).await;
+            sum += account.available + account.locked;
+        }
+        assert_eq!(held, sum, "vault tokens must equal the sum of balances");
+    }
+
+    // ----- addresses -----
+
+    /// Escrow account PDA of `wallet`.
+    pub(crate) fn account_pda(&self, wallet: &Pubkey) -> Pubkey {
+        Pubkey::find_program_address(
+            &[SEED_ACCOUNT, self.config.as_ref(), wallet.as_ref()],
+            &PROGRAM_ID,
+        )
+        .0
+    }
+
+    /// Deal PDA.
+    pub(crate) fn deal_pda(&self, id: u64) -> Pubkey {
+        Pubkey::find_program_address(
+            &[SEED_DEAL, self.config.as_ref(), &id.to_le_bytes()],
+            &PROGRAM_ID,
+        )
+        .0
+    }
+
+    /// Buy order PDA.
+    pub(crate) fn order_pda(&self, id: u64) -> Pubkey {
+        Pubkey::find_program_address(
+            &[SEED_BUY_ORDER, self.config.as_ref(), &id.to_le_bytes()],
+            &PROGRAM_ID,
+        )
+        .0
+    }
+
+    /// The authorities of this env.
+    pub(crate) fn authorities(&self) -> Authorities {
+        Authorities {
+            admin: self.admin.pubkey(),
+            guardian: self.guardian.pubkey(),
+            arbiter: self.arbiter.pubkey(),
+            dispatcher: self.dispatcher.pubkey(),
+            compliance: self.compliance.pubkey(),
+            treasury: self.treasury.key(),
+        }
+    }
+
+    // ----- instruction builders -----
+
+    fn ix(&self, accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+        Instruction {
+            program_id: PROGRAM_ID,
+            accounts: accounts.to_account_metas(None),
+            data: data.data(),
+        }
+    }
+
+    /// `config_initialize`.
+    pub(crate) fn ix_config_initialize(
+        &self,
+        fees: FeeScheduleArgs,
+        limits: LimitsArgs,
+        mint: Pubkey,
+        token_program: Pubkey,
+    ) -> Instruction {
+        self.ix(
+            acc::ConfigInitialize {
+                creator: self.creator.pubkey(),
+                config: self.config,
+                usdt_mint: mint,
+                vault: self.vault,
+                token_program,
+                system_program: anchor_lang::system_program::ID,
+            },
+            ixs::ConfigInitialize {
+                args: stablerail_escrow::instructions::ConfigInitializeArgs {
+                    authorities: self.authorities(),
+                    fees,
+                    limits,
+                },
+            },
+        )
+    }
+
+    /// `config_set_fees` signed by `admin`.
+    pub(crate) fn ix_set_fees(&self, admin: &Pubkey, fees: FeeScheduleArgs) -> Instruction {
+        self.ix(
+            acc::ConfigSetFees {
+                admin: *admin,
+                config: self.config,
+            },
+            ixs::ConfigSetFees {
+                args: stablerail_escrow::instructions::ConfigSetFeesArgs { fees },
+            },
+        )
+    }
+
+    /// `config_set_limits` signed by `admin`.
+    pub(crate) fn ix_set_limits(&self, admin: &Pubkey, limits: LimitsArgs) -> Instruction {
+        self.ix(
+            acc::ConfigSetLimits {
+                admin: *admin,
+                config: self.config,
+            },
+            ixs::ConfigSetLimits {
+                args: stablerail_escrow::instructions::ConfigSetLimitsArgs { limits },
+            },
+        )
+    }
+
+    /// `config_set_authorities` signed by `admin`.
+    pub(crate) fn ix_set_authorities(
+        &self,
+        admin: &Pubkey,
+        authorities: Authorities,
+    ) -> Instruction {
+        self.ix(
+            acc::ConfigSetAuthorities {
+                admin: *admin,
+                config: self.config,
+            },
+            ixs::ConfigSetAuthorities {
+                args: stablerail_escrow::instructions::ConfigSetAuthoritiesArgs { authorities },
+            },
+        )
+    }
+
+    /// `config_pause` signed by `authority`.
+    pub(crate) fn ix_pause(&self, authority: &Pubkey) -> Instruction {
+        self.ix(
+            acc::ConfigPause {
+                authority: *authority,
+                config: self.config,
+            },
+            ixs::ConfigPause {},
+        )
+    }
+
+    /// `config_unpause` signed by `admin`.
+    pub(crate) fn ix_unpause(&self, admin: &Pubkey) -> Instruction {
+        self.ix(
+            acc::ConfigUnpause {
+                admin: *admin,
+                config: self.config,
+            },
+            ixs::ConfigUnpause {},
+        )
+    }
+
+    /// `account_open` paid by `payer` for `wallet`.
+    pub(crate) fn ix_account_open(&self, payer: &Pubkey, wallet: &Pubkey) -> Instruction {
+        self.ix(
+            acc::AccountOpen {
+                payer: *payer,
+                wallet: *wallet,
+                config: self.config,
+                escrow_account: self.account_pda(wallet),
+                system_program: anchor_lang::system_program::ID,
+            },
+            ixs::AccountOpen {},
+        )
+    }
+
+    /// `account_set_roles` signed by the env's admin.
+    pub(crate) fn ix_set_roles(&self, wallet: &Pubkey, roles: u8) -> Instruction {
+        self.ix_set_roles_by(&self.admin.pubkey(), wallet, roles)
+    }
+
+    /// `account_set_roles` signed by `admin`.
+    pub(crate) fn ix_set_roles_by(
+        &self,
+        admin: &Pubkey,
+        wallet: &Pubkey,
+        roles: u8,
+    ) -> Instruction {
+        self.ix(
+            acc::AccountSetRoles {
+                admin: *admin,
+                config: self.config,
+                escrow_account: self.account_pda(wallet),
+            },
+            ixs::AccountSetRoles {
+                args: stablerail_escrow::instructions::AccountSetRolesArgs { roles },
+            },
+        )
+    }
+
+    /// `account_set_agent` signed by `admin`.
+    pub(crate) fn ix_set_agent(
+        &self,
+        admin: &Pubkey,
+        wallet: &Pubkey,
+        agent: &Pubkey,
+    ) -> Instruction {
+        self.ix(
+            acc::AccountSetAgent {
+                admin: *admin,
+                config: self.config,
+                escrow_account: self.account_pda(wallet),
+                agent_account: self.account_pda(agent),
+            },
+            ixs::AccountSetAgent {},
+        )
+    }
+
+    /// `account_set_compliance` signed by `compliance`.
+    pub(crate) fn ix_set_compliance(
+        &self,
+        compliance: &Pubkey,
+        wallet: &Pubkey,
+        kyc_level: u8,
+        region: u16,
+    ) -> Instruction {
+        self.ix(
+            acc::AccountSetCompliance {
+                compliance: *compliance,
+                config: self.config,
+                escrow_account: self.account_pda(wallet),
+            },
+            ixs::AccountSetCompliance {
+                args: stablerail_escrow::instructions::AccountSetComplianceArgs {
+                    kyc_level,
+                    region,
+                },
+            },
+        )
+    }
+
+    /// `withdrawal_address_request`.
+    pub(crate) fn ix_wa_request(&self, owner: &Pubkey, address: Pubkey) -> Instruction {
+        self.ix(
+            acc::WithdrawalAddressRequest {
+                owner: *owner,
+                config: self.config,
+                escrow_account: self.account_pda(owner),
+            },
+            ixs::WithdrawalAddressRequest {
+                args: stablerail_escrow::instructions::WithdrawalAddressRequestArgs { address },
+            },
+        )
+    }
+
+    /// `withdrawal_address_cancel`.
+    pub(crate) fn ix_wa_cancel(&self, owner: &Pubkey) -> Instruction {
+        self.ix(
+            acc::WithdrawalAddressCancel {
+                owner: *owner,
+                config: self.config,
+                escrow_account: self.account_pda(owner),
+            },
+            ixs::WithdrawalAddressCancel {},
+        )
+    }
+
+    /// `withdrawal_address_apply`.
+    pub(crate) fn ix_wa_apply(&self, owner: &Pubkey) -> Instruction {
+        self.ix(
+            acc::WithdrawalAddressApply {
+                owner: *owner,
+                config: self.config,
+                escrow_account: self.account_pda(owner),
+            },
+            ixs::WithdrawalAddressApply {},
+        )
+    }
+
+    /// `deposit` with explicit accounts.
+    pub(crate) fn ix_deposit_with(
+        &self,
+        owner: &Pubkey,
+        source: &Pubkey,
+        mint: &Pubkey,
+        vault: &Pubkey,
+        token_program: &Pubkey,
+        amount: u64,
+    ) -> Instruction {
+        self.ix(
+            acc::Deposit {
+                owner: *owner,
+                config: self.config,
+                escrow_account: self.account_pda(owner),
+                usdt_mint: *mint,
+                source: *source,
+                vault: *vault,
+                token_program: *token_program,
+            },
+            ixs::Deposit {
+                args: stablerail_escrow::instructions::DepositArgs { amount },
+            },
+        )
+    }
+
+    /// `deposit`.
+    pub(crate) fn ix_deposit(&self, owner: &Pubkey, source: &Pubkey, amount: u64) -> Instruction {
+        self.ix_deposit_with(
+            owner,
+            source,
+            &self.mint,
+            &self.vault,
+            &spl_token::ID,
+            amount,
+        )
+    }
+
+    /// `withdraw` with explicit mint.
+    pub(crate) fn ix_withdraw_with(
+        &self,
+        owner: &Pubkey,
+        destination: &Pubkey,
+        mint: &Pubkey,
+        amount: u64,
+    ) -> Instruction {
+        self.ix(
+            acc::Withdraw {
+                owner: *owner,
+                config: self.config,
+                escrow_account: self.account_pda(owner),
+                usdt_mint: *mint,
+                vault: self.vault,
+                destination: *destination,
+                token_program: spl_token::ID,
+            },
+            ixs::Withdraw {
+                args: stablerail_escrow::instructions::WithdrawArgs { amount },
+            },
+        )
+    }
+
+    /// `withdraw`.
+    pub(crate) fn ix_withdraw(
+        &self,
+        owner: &Pubkey,
+        destination: &Pubkey,
+        amount: u64,
+    ) -> Instruction {
+        self.ix_withdraw_with(owner, destination, &self.mint, amount)
+    }
+
+    /// `buy_order_post` for order id `id`.
+    pub(crate) fn ix_order_post(
+        &self,
+        merchant: &Pubkey,
+        id: u64,
+        args: stablerail_escrow::instructions::BuyOrderPostArgs,
+    ) -> Instruction {
+        self.ix(
+            acc::BuyOrderPost {
+                merchant: *merchant,
+                config: self.config,
+                merchant_account: self.account_pda(merchant),
+                buy_order: self.order_pda(id),
+                system_program: anchor_lang::system_program::ID,
+            },
+            ixs::BuyOrderPost { args },
+        )
+    }
+
+    /// `buy_order_cancel`.
+    pub(crate) fn ix_order_cancel(&self, merchant: &Pubkey, id: u64) -> Instruction {
+        self.ix(
+            acc::BuyOrderCancel {
+                merchant: *merchant,
+                config: self.config,
+                buy_order: self.order_pda(id),
+            },
+            ixs::BuyOrderCancel {},
+        )
+    }
+
+    /// `buy_order_fill` of order `order_id` (merchant `merchant`) opening deal `deal_id`.
+    pub(crate) fn ix_order_fill(
+        &self,
+        trader: &Pubkey,
+        order_id: u64,
+        merchant: &Pubkey,
+        deal_id: u64,
+        amount: u64,
+        reference: [u8; 32],
+    ) -> Instruction {
+        self.ix(
+            acc::BuyOrderFill {
+                trader: *trader,
+                config: self.config,
+                buy_order: self.order_pda(order_id),
+                merchant: *merchant,
+                trader_account: self.account_pda(trader),
+                merchant_account: self.account_pda(merchant),
+                deal: self.deal_pda(deal_id),
+                system_program: anchor_lang::system_program::ID,
+            },
+            ixs::BuyOrderFill {
+                args: stablerail_escrow::instructions::BuyOrderFillArgs { amount, reference },
+            },
+        )
+    }
+
+    /// `deal_collection_open` signed by `dispatcher`.
+    pub(crate) fn ix_collection_open(
+        &self,
+        dispatcher: &Pubkey,
+        acceptor: &Pubkey,
+        merchant: &Pubkey,
+        deal_id: u64,
+        amount: u64,
+        window: u32,
+    ) -> Instruction {
+        self.ix(
+            acc::DealCollectionOpen {
+                dispatcher: *dispatcher,
+                config: self.config,
+                acceptor_account: self.account_pda(acceptor),
+                merchant_account: self.account_pda(merchant),
+                deal: self.deal_pda(deal_id),
+                system_program: anchor_lang::system_program::ID,
+            },
+            ixs::DealCollectionOpen {
+                args: stablerail_escrow::instructions::DealCollectionOpenArgs {
+                    amount,
+                    payment_window_secs: window,
+                    reference: [7u8; 32],
+                },
+            },
+        )
+    }
+
+    /// `deal_payout_open`.
+    pub(crate) fn ix_payout_open(
+        &self,
+        merchant: &Pubkey,
+        deal_id: u64,
+        amount: u64,
+    ) -> Instruction {
+        self.ix(
+            acc::DealPayoutOpen {
+                merchant: *merchant,
+                config: self.config,
+                merchant_account: self.account_pda(merchant),
+                deal: self.deal_pda(deal_id),
+                system_program: anchor_lang::system_program::ID,
+            },
+            ixs::DealPayoutOpen {
+                args: stablerail_escrow::instructions::DealPayoutOpenArgs {
+                    amount,
+                    reference: [9u8; 32],
+                },
+            },
+        )
+    }
+
+    /// `deal_payout_assign` signed by `dispatcher`.
+    pub(crate) fn ix_payout_assign(
+        &self,
+        dispatcher: &Pubkey,
+        deal_id: u64,
+        acceptor: &Pubkey,
+        window: u32,
+    ) -> Instruction {
+        self.ix(
+            acc::DealPayoutAssign {
+                dispatcher: *dispatcher,
+                config: self.config,
+                deal: self.deal_pda(deal_id),
+                acceptor_account: self.account_pda(acceptor),
+            },
+            ixs::DealPayoutAssign {
+                args: stablerail_escrow::instructions::DealPayoutAssignArgs {
+                    payment_window_secs: window,
+                },
+            },
+        )
+    }
+
+    /// `deal_mark_paid`.
+    pub(crate) fn ix_mark_paid(&self, authority: &Pubkey, deal_id: u64) -> Instruction {
+        self.ix(
+            acc::DealMarkPaid {
+                authority: *authority,
+                config: self.config,
+                deal: self.deal_pda(deal_id),
+            },
+            ixs::DealMarkPaid {},
+        )
+    }
+
+    /// `deal_dispute`.
+    pub(crate) fn ix_dispute(&self, authority: &Pubkey, deal_id: u64) -> Instruction {
+        self.ix(
+            acc::DealDispute {
+                authority: *authority,
+                config: self.config,
+                deal: self.deal_pda(deal_id),
+            },
+            ixs::DealDispute {},
+        )
+    }
+
+    /// `deal_cancel`, with the deal's stored seller and rent payer.
+    pub(crate) fn ix_cancel(&self, authority: &Pubkey, deal_id: u64, deal: &Deal) -> Instruction {
+        self.ix(
+            acc::DealCancel {
+                authority: *authority,
+                config: self.config,
+                deal: self.deal_pda(deal_id),
+                seller_account: self.account_pda(&deal.seller),
+                rent_payer: deal.rent_payer,
+            },
+            ixs::DealCancel {},
+        )
+    }
+
+    /// The settlement accounts of a deal: (seller acc, buyer acc, agent acc, treasury acc).
+    pub(crate) async fn settlement_accounts(
+        &mut self,
+        deal: &Deal,
+    ) -> (Pubkey, Pubkey, Option<Pubkey>, Pubkey) {
+        let merchant = self.escrow(&deal.merchant).await;
+        let agent = merchant
+            .agent
+            .filter(|a| *a != deal.seller && *a != deal.buyer)
+            .map(|a| self.account_pda(&a));
+        (
+            self.account_pda(&deal.seller),
+            self.account_pda(&deal.buyer),
+            agent,
+            self.account_pda(&self.treasury.key()),
+        )
+    }
+
+    /// `deal_release` with accounts derived from the deal.
+    pub(crate) async fn ix_release(&mut self, seller: &Pubkey, deal_id: u64) -> Instruction {
+        let deal = self.deal(deal_id).await;
+        let (seller_account, buyer_account, agent_account, treasury_account) =
+            self.settlement_accounts(&deal).await;
+        self.ix(
+            acc::DealRelease {
+                seller: *seller,
+                config: self.config,
+                deal: self.deal_pda(deal_id),
+                seller_account,
+                buyer_account,
+                agent_account,
+                treasury_account,
+                rent_payer: deal.rent_payer,
+            },
+            ixs::DealRelease {},
+        )
+    }
+
+    /// `deal_resolve` with accounts derived from the deal.
+    pub(crate) async fn ix_resolve(
+        &mut self,
+        arbiter: &Pubkey,
+        deal_id: u64,
+        buyer_share_bps: u16,
+    ) -> Instruction {
+        let deal = self.deal(deal_id).await;
+        let (seller_account, buyer_account, agent_account, treasury_account) =
+            self.settlement_accounts(&deal).await;
+        self.ix(
+            acc::DealResolve {
+                arbiter: *arbiter,
+                config: self.config,
+                deal: self.deal_pda(deal_id),
+                seller_account,
+                buyer_account,
+                agent_account,
+                treasury_account,
+                rent_payer: deal.rent_payer,
+            },
+            ixs::DealResolve {
+                args: stablerail_escrow::instructions::DealResolveArgs { buyer_share_bps },
+            },
+        )
+    }
+
+    // ----- flows -----
+
+    /// Default buy-order arguments for `amount`.
+    pub(crate) async fn order_args(
+        &mut self,
+        amount: u64,
+    ) -> stablerail_escrow::instructions::BuyOrderPostArgs {
+        let now = self.now().await;
+        stablerail_escrow::instructions::BuyOrderPostArgs {
+            price_minor: 92,
+            currency: *b"EUR",
+            amount,
+            min_fill: 1,
+            max_fill: amount,
+            expiry: now + 86_400,
+            payment_window_secs: WINDOW,
+        }
+    }
+
+    /// The merchant posts an order; returns its id.
+    pub(crate) async fn post_order(
+        &mut self,
+        merchant: &User,
+        amount: u64,
+    ) -> Result<u64, BanksClientError> {
+        let id = self.config_state().await.next_order_id;
+        let args = self.order_args(amount).await;
+        let ix = self.ix_order_post(&merchant.key(), id, args);
+        self.send(vec![ix], &[&merchant.kp]).await.map(|()| id)
+    }
+
+    /// The trader fills `amount` of the order; returns the deal id.
+    pub(crate) async fn fill(
+        &mut self,
+        trader: &User,
+        order_id: u64,
+        merchant: &Pubkey,
+        amount: u64,
+    ) -> Result<u64, BanksClientError> {
+        let id = self.config_state().await.next_deal_id;
+        let ix = self.ix_order_fill(&trader.key(), order_id, merchant, id, amount, [1u8; 32]);
+        self.send(vec![ix], &[&trader.kp]).await.map(|()| id)
+    }
+
+    /// Opens a Trade deal through a fresh buy order of exactly `amount`.
+    pub(crate) async fn open_trade(
+        &mut self,
+        merchant: &User,
+        trader: &User,
+        amount: u64,
+    ) -> Result<u64, BanksClientError> {
+        let order = self.post_order(merchant, amount).await?;
+        self.fill(trader, order, &merchant.key(), amount).await
+    }
+
+    /// Opens a Collection deal.
+    pub(crate) async fn open_collection(
+        &mut self,
+        acceptor: &Pubkey,
+        merchant: &Pubkey,
+        amount: u64,
+    ) -> Result<u64, BanksClientError> {
+        let id = self.config_state().await.next_deal_id;
+        let ix = self.ix_collection_open(
+            &self.dispatcher.pubkey(),
+            acceptor,
+            merchant,
+            id,
+            amount,
+            WINDOW,
+        );
+        let dispatcher = self.dispatcher.insecure_clone();
+        self.send(vec![ix], &[&dispatcher]).await.map(|()| id)
+    }
+
+    /// Opens a Payout deal and assigns the acceptor.
+    pub(crate) async fn open_payout(
+        &mut self,
+        merchant: &User,
+        acceptor: &Pubkey,
+        amount: u64,
+    ) -> Result<u64, BanksClientError> {
+        let id = self.config_state().await.next_deal_id;
+        let ix = self.ix_payout_open(&merchant.key(), id, amount);
+        self.send(vec![ix], &[&merchant.kp]).await?;
+        let ix = self.ix_payout_assign(&self.dispatcher.pubkey(), id, acceptor, WINDOW);
+        let dispatcher = self.dispatcher.insecure_clone();
+        self.send(vec![ix], &[&dispatcher]).await.map(|()| id)
+    }
+
+    /// Opens a deal of `kind` between the users.
+    pub(crate) async fn open_deal(
+        &mut self,
+        kind: DealKind,
+        seller: &User,
+        buyer: &User,
+        amount: u64,
+    ) -> Result<u64, BanksClientError> {
+        match kind {
+            DealKind::Trade => self.open_trade(buyer, seller, amount).await,
+            DealKind::Collection => {
+                self.open_collection(&seller.key(), &buyer.key(), amount)
+                    .await
+            }
+            DealKind::Payout => self.open_payout(seller, &buyer.key(), amount).await,
+        }
+    }
+
+    /// Marks paid by `signer`.
+    pub(crate) async fn mark_paid(
+        &mut self,
+        signer: &Keypair,
+        deal_id: u64,
+    ) -> Result<(), BanksClientError> {
+        let ix = self.ix_mark_paid(&signer.pubkey(), deal_id);
+        self.send(vec![ix], &[signer]).await
+    }
+
+    /// Releases by `signer`.
+    pub(crate) async fn release(
+        &mut self,
+        signer: &Keypair,
+        deal_id: u64,
+    ) -> Result<(), BanksClientError> {
+        let ix = self.ix_release(&signer.pubkey(), deal_id).await;
+        self.send(vec![ix], &[signer]).await
+    }
+
+    /// Cancels by `signer`.
+    pub(crate) async fn cancel(
+        &mut self,
+        signer: &Keypair,
+        deal_id: u64,
+    ) -> Result<(), BanksClientError> {
+        let deal = self.deal(deal_id).await;
+        let ix = self.ix_cancel(&signer.pubkey(), deal_id, &deal);
+        self.send(vec![ix], &[signer]).await
+    }
+
+    /// Disputes by `signer`.
+    pub(crate) async fn dispute(
+        &mut self,
+        signer: &Keypair,
+        deal_id: u64,
+    ) -> Result<(), BanksClientError> {
+        let ix = self.ix_dispute(&signer.pubkey(), deal_id);
+        self.send(vec![ix], &[signer]).await
+    }
+
+    /// Resolves by `signer`.
+    pub(crate) async fn resolve(
+        &mut self,
+        signer: &Keypair,
+        deal_id: u64,
+        bps: u16,
+    ) -> Result<(), BanksClientError> {
+        let ix = self.ix_resolve(&signer.pubkey(), deal_id, bps).await;
+        self.send(vec![ix], &[signer]).await
+    }
+
+    /// Sets `agent` as the agent of `merchant` (admin).
+    pub(crate) async fn set_agent(
+        &mut self,
+        merchant: &Pubkey,
+        agent: &Pubkey,
+    ) -> Result<(), BanksClientError> {
+        let ix = self.ix_set_agent(&self.admin.pubkey(), merchant, agent);
+        let admin = self.admin.insecure_clone();
+        self.send(vec![ix], &[&admin]).await
+    }
+}

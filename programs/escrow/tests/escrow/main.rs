@@ -1,0 +1,11 @@
+//! Native integration tests of the escrow program in solana-program-test,
+//! with the real SPL Token program.
+
+// solana-program-test 3.1 marks its whole API deprecated ahead of the
+// `agave-unstable-api` feature of 4.x; it is the supported test runtime here.
+#![allow(deprecated)]
+
+mod conformance;
+mod flows;
+mod harness;
+mod props;

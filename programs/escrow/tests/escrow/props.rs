@@ -1,0 +1,1 @@
+//! Randomised action sequences with the conservation check after each step.
