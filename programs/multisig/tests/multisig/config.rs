@@ -1,0 +1,1 @@
+//! Config changes through proposals.
