@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub, deprecated)]
 
 mod config;
+mod escrow;
 mod harness;
 mod proposals;
 mod spending_limits;
