@@ -1,1 +1,21 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+
+mod amount;
+mod error;
+mod fees;
+mod ledger;
+mod payment_request;
+pub mod tron;
+
+pub use amount::{Amount, BPS_DENOMINATOR, DECIMALS};
+pub use error::{
+    AddressError, AmountError, BroadcastCode, BuildError, ClientError, DecodeError, Error,
+    FeeScheduleError, KeyError, LedgerError, PaymentRequestError, Result, SignatureError,
+    TierTable,
+};
+pub use fees::{DealKind, FeeSchedule, MAX_TIERS, Split, Tier};
+pub use ledger::{
+    AgentLink, Deposit, Expected, Ledger, Outcome, Scenario, ScenarioDeal, ScenarioFees,
+    ScenarioFile, TREASURY,
+};
+pub use payment_request::{SolanaPayRequest, evm_transfer_uri, tron_uri};

@@ -1,0 +1,43 @@
+//! Loading a private key from a file or an environment variable; never from argv.
+
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+use stablerail_sdk::tron::PrivateKey;
+use zeroize::Zeroizing;
+
+/// The environment variable that may hold a TRON private key (64 hex digits).
+pub(crate) const KEY_ENV: &str = "STABLERAIL_TRON_KEY";
+
+/// Loads the key from `key_file`, else from [`KEY_ENV`]. The text is zeroized after
+/// parsing and never appears in messages.
+pub(crate) fn load(key_file: Option<&Path>) -> anyhow::Result<PrivateKey> {
+    let text = match key_file {
+        Some(path) => {
+            warn_if_shared(path);
+            Zeroizing::new(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("reading key file {}", path.display()))?,
+            )
+        }
+        None => match std::env::var(KEY_ENV) {
+            Ok(v) => Zeroizing::new(v),
+            Err(_) => bail!("no key: pass --key-file <path> or set {KEY_ENV}"),
+        },
+    };
+    let source = key_file.map_or_else(|| KEY_ENV.to_owned(), |p| p.display().to_string());
+    PrivateKey::from_hex(&text).with_context(|| format!("key from {source}"))
+}
+
+#[cfg(unix)]
+fn warn_if_shared(path: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        tracing::warn!(path = %path.display(), "key file is readable by group or others; chmod 600 it");
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_shared(_path: &Path) {}

@@ -1,0 +1,58 @@
+//! `stablerail`: the command line over the stablerail SDK.
+
+mod amount;
+mod fees;
+mod keys;
+mod output;
+mod tron;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Build and sign stablerail transactions; exact USDT amounts and fee quotes.
+#[derive(Debug, Parser)]
+#[command(name = "stablerail", version, about)]
+struct Cli {
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse a USDT amount and print its canonical form and smallest units.
+    Amount(amount::AmountArgs),
+    /// Fee quotes with the reference fee math.
+    #[command(subcommand)]
+    Fees(fees::FeesCommand),
+    /// TRON addresses, transactions and transfers.
+    #[command(subcommand)]
+    Tron(tron::TronCommand),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let out = output::Output { json: cli.json };
+    let result = match cli.command {
+        Command::Amount(args) => amount::run(&out, &args),
+        Command::Fees(cmd) => fees::run(&out, cmd),
+        Command::Tron(cmd) => tron::run(&out, cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! The reference fee math of DESIGN §4: tier tables and the settlement split.
+
+use serde::{Deserialize, Serialize};
+
+use crate::amount::{Amount, BPS_DENOMINATOR};
+use crate::error::{FeeScheduleError, TierTable};
+
+/// Most tiers a table may hold.
+pub const MAX_TIERS: usize = 8;
+
+/// One row of a tier table: from `threshold` of volume on, `bps` apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tier {
+    /// Volume (smallest units) from which this tier applies.
+    pub threshold: u64,
+    /// Basis points: the merchant fee, or the agent's share of the fee.
+    pub bps: u32,
+}
+
+impl Tier {
+    /// A tier applying `bps` from `threshold` units of volume on.
+    pub const fn new(threshold: u64, bps: u32) -> Self {
+        Self { threshold, bps }
+    }
+}
+
+/// The kind of a deal; only a [`DealKind::Trade`] pays the trader reward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DealKind {
+    /// A trader fills a merchant's buy order.
+    Trade,
+    /// An acceptor collects a customer payment for a merchant.
+    Collection,
+    /// An acceptor pays fiat out for a merchant.
+    Payout,
+}
+
+/// A validated fee schedule: merchant fee tiers, agent share tiers and the trader reward.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeeSchedule {
+    merchant_tiers: Vec<Tier>,
+    agent_tiers: Vec<Tier>,
+    trader_reward_bps: u32,
+}
+
+/// How a settled gross amount is divided. `buyer_net + fee == gross` and
+/// `agent_cut + reward + platform == fee` always hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Split {
+    /// The amount settled.
+    pub gross: Amount,
+    /// The merchant fee rate that applied.
+    pub fee_bps: u32,
+    /// What the buyer receives: `gross - fee`.
+    pub buyer_net: Amount,
+    /// The whole fee.
+    pub fee: Amount,
+    /// The merchant's agent's commission (0 without an agent).
+    pub agent_cut: Amount,
+    /// The trader's reward (Trade deals only), credited to the seller.
+    pub reward: Amount,
+    /// The rest of the fee, credited to the treasury.
+    pub platform: Amount,
+}
+
+impl FeeSchedule {
+    /// Validates and builds a schedule.
+    ///
+    /// Each table has 1..=8 tiers, thresholds strictly increasing from 0, bps <= 10000,
+    /// and every agent share plus `trader_reward_bps` <= 10000.
+    pub fn new(
+        merchant_tiers: Vec<Tier>,
+        agent_tiers: Vec<Tier>,
+        trader_reward_bps: u32,
+    ) -> Result<Self, FeeScheduleError> {
+        validate_table(TierTable::Merchant, &merchant_tiers)?;
+        validate_table(TierTable::Agent, &agent_tiers)?;
+        for (index, tier) in agent_tiers.iter().enumerate() {
+            if tier.bps + trader_reward_bps > BPS_DENOMINATOR {
+                return Err(FeeScheduleError::ShareAndReward {
+                    index,
+                    share_bps: tier.bps,
+                    reward_bps: trader_reward_bps,
+                });
+            }
+        }
+        Ok(Self {
+            merchant_tiers,
+            agent_tiers,
+            trader_reward_bps,
+        })
+    }
+
+    /// The merchant fee tiers.
+    pub fn merchant_tiers(&self) -> &[Tier] {
+        &self.merchant_tiers
+    }
+
+    /// The agent share tiers.
+    pub fn agent_tiers(&self) -> &[Tier] {
+        &self.agent_tiers
+    }
+
+    /// The trader's share of the fee on Trade deals, in bps.
+    pub fn trader_reward_bps(&self) -> u32 {
+        self.trader_reward_bps
+    }
+
+    /// The merchant fee for settled volume `volume`.
+    pub fn merchant_fee_bps(&self, volume: Amount) -> u32 {
+        tier_bps(&self.merchant_tiers, volume)
+    }
+
+    /// The agent's share of the fee for referred volume `volume`.
+    pub fn agent_share_bps(&self, volume: Amount) -> u32 {
+        tier_bps(&self.agent_tiers, volume)
+    }
+
+    /// Splits the settlement of `gross` for a merchant with settled volume
+    /// `merchant_volume` and, if it has an agent, the agent's referred volume.
+    pub fn settle(
+        &self,
+        kind: DealKind,
+        gross: Amount,
+        merchant_volume: Amount,
+        agent_volume: Option<Amount>,
+    ) -> Split {
+        let fee_bps = self.merchant_fee_bps(merchant_volume);
+        // mul by bps <= 10000 never exceeds the operand, so these cannot fail.
+        let fee = mul_bps_le(gross, fee_bps);
+        let agent_cut = match agent_volume {
+            Some(r) => mul_bps_le(fee, self.agent_share_bps(r)),
+            None => Amount::ZERO,
+        };
+        let reward = match kind {
+            DealKind::Trade => mul_bps_le(fee, self.trader_reward_bps),
+            DealKind::Collection | DealKind::Payout => Amount::ZERO,
+        };
+        // floor(f*s/N) + floor(f*r/N) <= floor(f*(s+r)/N) <= f because s + r <= N
+        // (checked in `new`), so neither subtraction underflows.
+        let platform = Amount::from_units(fee.units() - agent_cut.units() - reward.units());
+        Split {
+            gross,
+            fee_bps,
+            buyer_net: Amount::from_units(gross.units() - fee.units()),
+            fee,
+            agent_cut,
+            reward,
+            platform,
+        }
+    }
+}
+
+/// `floor(a * bps / 10000)` for `bps <= 10000`, whose result never exceeds `a`.
+fn mul_bps_le(a: Amount, bps: u32) -> Amount {
+    debug_assert!(bps <= BPS_DENOMINATOR);
+    let product = u128::from(a.units()) * u128::from(bps.min(BPS_DENOMINATOR));
+    // product / 10000 <= a.units() <= u64::MAX, so the narrowing is lossless.
+    Amount::from_units((product / u128::from(BPS_DENOMINATOR)) as u64)
+}
+
+fn tier_bps(tiers: &[Tier], volume: Amount) -> u32 {
+    tiers
+        .iter()
+        .rev()
+        .find(|t| t.threshold <= volume.units())
+        .map_or(0, |t| t.bps)
+}
+
+fn validate_table(table: TierTable, tiers: &[Tier]) -> Result<(), FeeScheduleError> {
+    if tiers.is_empty() || tiers.len() > MAX_TIERS {
+        return Err(FeeScheduleError::TierCount {
+            table,
+            count: tiers.len(),
+        });
+    }
+    if tiers[0].threshold != 0 {
+        return Err(FeeScheduleError::FirstThreshold {
+            table,
+            threshold: tiers[0].threshold,
+        });
+    }
+    for (index, tier) in tiers.iter().enumerate() {
+        if tier.bps > BPS_DENOMINATOR {
+            return Err(FeeScheduleError::BpsTooHigh {
+                table,
+                index,
+                bps: tier.bps,
+            });
+        }
+        if index > 0 && tier.threshold <= tiers[index - 1].threshold {
+            return Err(FeeScheduleError::ThresholdOrder {
+                table,
+                index,
+                threshold: tier.threshold,
+                previous: tiers[index - 1].threshold,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn schedule() -> FeeSchedule {
+        FeeSchedule::new(
+            vec![
+                Tier::new(0, 100),
+                Tier::new(1_000_000_000, 80),
+                Tier::new(10_000_000_000, 50),
+            ],
+            vec![Tier::new(0, 2000), Tier::new(5_000_000_000, 3000)],
+            1000,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn settles_a_trade_with_agent() {
+        let s = schedule().settle(
+            DealKind::Trade,
+            Amount::from_units(250_000_000),
+            Amount::ZERO,
+            Some(Amount::ZERO),
+        );
+        assert_eq!(s.fee_bps, 100);
+        assert_eq!(s.fee.units(), 2_500_000);
+        assert_eq!(s.buyer_net.units(), 247_500_000);
+        assert_eq!(s.agent_cut.units(), 500_000);
+        assert_eq!(s.reward.units(), 250_000);
+        assert_eq!(s.platform.units(), 1_750_000);
+    }
+
+    #[test]
+    fn tier_boundaries_use_highest_threshold_at_or_below() {
+        let f = schedule();
+        assert_eq!(f.merchant_fee_bps(Amount::from_units(999_999_999)), 100);
+        assert_eq!(f.merchant_fee_bps(Amount::from_units(1_000_000_000)), 80);
+        assert_eq!(f.merchant_fee_bps(Amount::MAX), 50);
+        assert_eq!(f.agent_share_bps(Amount::from_units(5_000_000_000)), 3000);
+    }
+
+    #[test]
+    fn collection_pays_no_reward_and_floors() {
+        let s = schedule().settle(
+            DealKind::Collection,
+            Amount::from_units(199),
+            Amount::ZERO,
+            None,
+        );
+        assert_eq!(
+            (s.fee.units(), s.reward.units(), s.agent_cut.units()),
+            (1, 0, 0)
+        );
+        assert_eq!(s.platform.units(), 1);
+        assert_eq!(s.buyer_net.units(), 198);
+    }
+
+    #[test]
+    fn rejects_invalid_tables() {
+        let ok = vec![Tier::new(0, 100)];
+        assert!(matches!(
+            FeeSchedule::new(vec![], ok.clone(), 0),
+            Err(FeeScheduleError::TierCount {
+                table: TierTable::Merchant,
+                count: 0
+            })
+        ));
+        let nine: Vec<_> = (0..9).map(|i| Tier::new(i, 1)).collect();
+        assert!(matches!(
+            FeeSchedule::new(ok.clone(), nine, 0),
+            Err(FeeScheduleError::TierCount {
+                table: TierTable::Agent,
+                count: 9
+            })
+        ));
+        assert!(matches!(
+            FeeSchedule::new(vec![Tier::new(1, 100)], ok.clone(), 0),
+            Err(FeeScheduleError::FirstThreshold { threshold: 1, .. })
+        ));
+        assert!(matches!(
+            FeeSchedule::new(
+                vec![Tier::new(0, 1), Tier::new(5, 1), Tier::new(5, 1)],
+                ok.clone(),
+                0
+            ),
+            Err(FeeScheduleError::ThresholdOrder { index: 2, .. })
+        ));
+        assert!(matches!(
+            FeeSchedule::new(vec![Tier::new(0, 10_001)], ok.clone(), 0),
+            Err(FeeScheduleError::BpsTooHigh { bps: 10_001, .. })
+        ));
+        assert!(matches!(
+            FeeSchedule::new(ok.clone(), vec![Tier::new(0, 9000)], 1001),
+            Err(FeeScheduleError::ShareAndReward {
+                share_bps: 9000,
+                reward_bps: 1001,
+                ..
+            })
+        ));
+        assert!(FeeSchedule::new(ok.clone(), vec![Tier::new(0, 9000)], 1000).is_ok());
+        assert!(FeeSchedule::new((0..8).map(|i| Tier::new(i, 1)).collect(), ok, 0).is_ok());
+    }
+
+    fn arb_schedule() -> impl Strategy<Value = FeeSchedule> {
+        (
+            prop::collection::vec((1u64..u64::MAX / 16, 0u32..=10_000), 0..8),
+            prop::collection::vec((1u64..u64::MAX / 16, 0u32..=10_000), 0..8),
+            0u32..=10_000,
+        )
+            .prop_map(|(m, a, reward)| {
+                let table = |rows: Vec<(u64, u32)>, cap: u32| {
+                    let mut threshold = 0u64;
+                    let mut out = vec![Tier::new(0, rows.first().map_or(0, |r| r.1.min(cap)))];
+                    for (step, bps) in rows.into_iter().skip(1) {
+                        threshold = threshold.saturating_add(step);
+                        if threshold == out.last().map_or(0, |t| t.threshold) {
+                            break;
+                        }
+                        out.push(Tier::new(threshold, bps.min(cap)));
+                    }
+                    out
+                };
+                FeeSchedule::new(table(m, 10_000), table(a, 10_000 - reward), reward).unwrap()
+            })
+    }
+
+    fn arb_kind() -> impl Strategy<Value = DealKind> {
+        prop_oneof![
+            Just(DealKind::Trade),
+            Just(DealKind::Collection),
+            Just(DealKind::Payout)
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn settle_conserves_units(
+            f in arb_schedule(),
+            kind in arb_kind(),
+            gross in any::<u64>(),
+            v in any::<u64>(),
+            r in prop::option::of(any::<u64>()),
+        ) {
+            let s = f.settle(kind, Amount::from_units(gross), Amount::from_units(v), r.map(Amount::from_units));
+            prop_assert_eq!(u128::from(s.buyer_net.units()) + u128::from(s.fee.units()), u128::from(gross));
+            prop_assert_eq!(
+                u128::from(s.agent_cut.units()) + u128::from(s.reward.units()) + u128::from(s.platform.units()),
+                u128::from(s.fee.units())
+            );
+            prop_assert_eq!(s.fee.units(), ((u128::from(gross) * u128::from(s.fee_bps)) / 10_000) as u64);
+            if r.is_none() { prop_assert!(s.agent_cut.is_zero()); }
+            if kind != DealKind::Trade { prop_assert!(s.reward.is_zero()); }
+        }
+    }
+}
