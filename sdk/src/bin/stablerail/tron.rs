@@ -8,8 +8,8 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 use stablerail_sdk::Amount;
 use stablerail_sdk::tron::{
-    Address, Contract, FeeLimitPolicy, RefBlock, Transaction, TransactionBuilder, Transfer,
-    TriggerSmartContract, TronClient, USDT_MAINNET,
+    Address, Contract, FeeLimitPolicy, MAX_FEE_LIMIT_SUN, RefBlock, Transaction,
+    TransactionBuilder, Transfer, TriggerSmartContract, TronClient, USDT_MAINNET,
 };
 
 use crate::keys;
@@ -226,6 +226,9 @@ async fn transfer(out: &Output, args: &TransferArgs) -> anyhow::Result<()> {
         .as_deref()
         .map(|f| trx_to_sun("--fee-limit", f))
         .transpose()?;
+    if fee_limit.is_some_and(|f| f > MAX_FEE_LIMIT_SUN) {
+        bail!("--fee-limit must be at most 15000 TRX");
+    }
     let policy = FeeLimitPolicy::new(
         args.fee_margin_bps,
         trx_to_sun("--max-fee-limit", &args.max_fee_limit)?,
