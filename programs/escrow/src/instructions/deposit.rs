@@ -34,6 +34,9 @@ pub struct Deposit<'info> {
     /// The USDT mint.
     #[account(address = config.usdt_mint @ EscrowError::WrongMint)]
     pub usdt_mint: InterfaceAccount<'info, Mint>,
+    /// The mint's token program.
+    #[account(address = config.token_program @ EscrowError::WrongTokenProgram)]
+    pub token_program: Interface<'info, TokenInterface>,
     /// The owner's USDT token account.
     #[account(
         mut,
@@ -49,9 +52,6 @@ pub struct Deposit<'info> {
         bump = config.vault_bump
     )]
     pub vault: InterfaceAccount<'info, TokenAccount>,
-    /// The mint's token program.
-    #[account(address = config.token_program @ EscrowError::WrongTokenProgram)]
-    pub token_program: Interface<'info, TokenInterface>,
 }
 
 impl Deposit<'_> {

@@ -34,6 +34,9 @@ pub struct Withdraw<'info> {
     /// The USDT mint.
     #[account(address = config.usdt_mint @ EscrowError::WrongMint)]
     pub usdt_mint: InterfaceAccount<'info, Mint>,
+    /// The mint's token program.
+    #[account(address = config.token_program @ EscrowError::WrongTokenProgram)]
+    pub token_program: Interface<'info, TokenInterface>,
     /// The vault, `["vault", config]`.
     #[account(
         mut,
@@ -49,9 +52,6 @@ pub struct Withdraw<'info> {
         token::token_program = token_program
     )]
     pub destination: InterfaceAccount<'info, TokenAccount>,
-    /// The mint's token program.
-    #[account(address = config.token_program @ EscrowError::WrongTokenProgram)]
-    pub token_program: Interface<'info, TokenInterface>,
 }
 
 impl Withdraw<'_> {

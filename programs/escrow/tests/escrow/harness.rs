@@ -131,8 +131,10 @@ pub(crate) fn default_limits() -> LimitsArgs {
 pub(crate) struct Env {
     /// The running bank.
     pub(crate) ctx: ProgramTestContext,
-    /// USDT mint (6 decimals, SPL Token).
+    /// USDT mint (6 decimals).
     pub(crate) mint: Pubkey,
+    /// Token program of the mint (SPL Token or Token-2022).
+    pub(crate) token_program: Pubkey,
     /// Mint authority.
     pub(crate) mint_authority: Keypair,
     /// Creator of the config.
@@ -161,6 +163,11 @@ pub(crate) struct Env {
 impl Env {
     /// Starts a bank and initialises the config with `fees`.
     pub(crate) async fn new(fees: FeeScheduleArgs) -> Env {
+        Env::with_token_program(fees, spl_token::ID).await
+    }
+
+    /// Starts a bank whose USDT mint belongs to `token_program`.
+    pub(crate) async fn with_token_program(fees: FeeScheduleArgs, token_program: Pubkey) -> Env {
         let mut pt = ProgramTest::new("stablerail_escrow", PROGRAM_ID, processor!(entry_wrapper));
         pt.prefer_bpf(false);
         let ctx = pt.start_with_context().await;
@@ -168,6 +175,7 @@ impl Env {
         let mut env = Env {
             ctx,
             mint,
+            token_program,
             mint_authority: Keypair::new(),
             creator: Keypair::new(),
             admin: Keypair::new(),
@@ -200,7 +208,13 @@ impl Env {
         )
         .0;
         env.vault = Pubkey::find_program_address(&[SEED_VAULT, env.config.as_ref()], &PROGRAM_ID).0;
-        let ix = env.ix_config_initialize(fees, default_limits(), env.mint, spl_token::ID);
+        let ix = env.ix_config_initialize(
+            &env.creator.pubkey(),
+            fees,
+            default_limits(),
+            env.mint,
+            token_program,
+        );
         let creator = env.creator.insecure_clone();
         env.send(vec![ix], &[&creator])
             .await
@@ -228,7 +242,7 @@ impl Env {
         };
         let mut data = vec![0u8; spl_token::state::Mint::LEN];
         spl_token::state::Mint::pack(mint, &mut data).expect("pack mint");
-        let mut account = AccountSharedData::new(1_000_000_000, data.len(), &spl_token::ID);
+        let mut account = AccountSharedData::new(1_000_000_000, data.len(), &self.token_program);
         account.set_data_from_slice(&data);
         self.ctx.set_account(key, &account);
     }
@@ -248,7 +262,7 @@ impl Env {
         };
         let mut data = vec![0u8; spl_token::state::Account::LEN];
         spl_token::state::Account::pack(state, &mut data).expect("pack account");
-        let mut account = AccountSharedData::new(1_000_000_000, data.len(), &spl_token::ID);
+        let mut account = AccountSharedData::new(1_000_000_000, data.len(), &self.token_program);
         account.set_data_from_slice(&data);
         self.ctx.set_account(&key, &account);
         key
@@ -317,7 +331,9 @@ impl Env {
 
     /// Mints USDT to a token account.
     pub(crate) async fn mint_to(&mut self, token: &Pubkey, amount: u64) {
-        let ix = spl_token::instruction::mint_to(
+        // SPL Token and Token-2022 share this instruction's layout; the
+        // builder only accepts SPL Token's id, so the id is set afterwards.
+        let mut ix = spl_token::instruction::mint_to(
             &spl_token::ID,
             &self.mint,
             token,
@@ -326,6 +342,7 @@ impl Env {
             amount,
         )
         .expect("mint_to ix");
+        ix.program_id = self.token_program;
         let authority = self.mint_authority.insecure_clone();
         self.send(vec![ix], &[&authority]).await.expect("mint_to");
     }
@@ -469,17 +486,20 @@ impl Env {
     /// `config_initialize`.
     pub(crate) fn ix_config_initialize(
         &self,
+        creator: &Pubkey,
         fees: FeeScheduleArgs,
         limits: LimitsArgs,
         mint: Pubkey,
         token_program: Pubkey,
     ) -> Instruction {
+        let config = Pubkey::find_program_address(&[SEED_CONFIG, creator.as_ref()], &PROGRAM_ID).0;
+        let vault = Pubkey::find_program_address(&[SEED_VAULT, config.as_ref()], &PROGRAM_ID).0;
         self.ix(
             acc::ConfigInitialize {
-                creator: self.creator.pubkey(),
-                config: self.config,
+                creator: *creator,
+                config,
                 usdt_mint: mint,
-                vault: self.vault,
+                vault,
                 token_program,
                 system_program: anchor_lang::system_program::ID,
             },
@@ -708,7 +728,7 @@ impl Env {
             source,
             &self.mint,
             &self.vault,
-            &spl_token::ID,
+            &self.token_program,
             amount,
         )
     }
@@ -729,7 +749,7 @@ impl Env {
                 usdt_mint: *mint,
                 vault: self.vault,
                 destination: *destination,
-                token_program: spl_token::ID,
+                token_program: self.token_program,
             },
             ixs::Withdraw {
                 args: stablerail_escrow::instructions::WithdrawArgs { amount },
