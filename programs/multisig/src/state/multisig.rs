@@ -181,3 +181,78 @@ impl Multisig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn multisig(owner_count: usize, threshold: u16) -> (Pubkey, Multisig) {
+        let key = Pubkey::new_unique();
+        let owners = Multisig::normalize_owners(
+            &key,
+            (0..owner_count).map(|_| Pubkey::new_unique()).collect(),
+        )
+        .unwrap();
+        let m = Multisig {
+            create_key: Pubkey::new_unique(),
+            threshold,
+            time_lock: 0,
+            transaction_index: 5,
+            stale_transaction_index: 0,
+            bump: 255,
+            vault_bump: 255,
+            owners,
+        };
+        m.invariant().unwrap();
+        (key, m)
+    }
+
+    #[test]
+    fn every_change_makes_pending_proposals_stale() {
+        let (key, mut m) = multisig(3, 2);
+        assert!(!m.is_stale(1));
+        m.add_owner(&key, Pubkey::new_unique()).unwrap();
+        assert!(m.is_stale(5) && !m.is_stale(6));
+        m.transaction_index = 7;
+        m.set_threshold(3).unwrap();
+        assert!(m.is_stale(7));
+        m.transaction_index = 8;
+        m.set_time_lock(60).unwrap();
+        assert!(m.is_stale(8));
+        m.transaction_index = 9;
+        let owner = m.owners[0];
+        m.remove_owner(&owner).unwrap();
+        assert!(m.is_stale(9));
+        m.invariant().unwrap();
+    }
+
+    #[test]
+    fn failed_changes_leave_the_multisig_unchanged() {
+        let (key, mut m) = multisig(2, 2);
+        let before = m.clone();
+        let owner = m.owners[0];
+        assert_eq!(
+            m.remove_owner(&owner).unwrap_err(),
+            MultisigError::ThresholdUnreachable.into()
+        );
+        assert_eq!(
+            m.add_owner(&key, owner).unwrap_err(),
+            MultisigError::DuplicateOwner.into()
+        );
+        assert_eq!(
+            m.set_threshold(3).unwrap_err(),
+            MultisigError::InvalidThreshold.into()
+        );
+        assert_eq!(
+            m.set_time_lock(MAX_TIME_LOCK + 1).unwrap_err(),
+            MultisigError::TimeLockTooLong.into()
+        );
+        assert_eq!(m, before);
+        let (_, mut full) = multisig(MAX_OWNERS, 1);
+        assert_eq!(
+            full.add_owner(&key, Pubkey::new_unique()).unwrap_err(),
+            MultisigError::TooManyOwners.into()
+        );
+    }
+}

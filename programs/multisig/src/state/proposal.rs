@@ -285,3 +285,93 @@ impl Proposal {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn proposal(owner_count: u16) -> Proposal {
+        Proposal {
+            multisig: Pubkey::new_unique(),
+            index: 1,
+            creator: Pubkey::new_unique(),
+            created_at: 0,
+            expires_at: 100,
+            status: ProposalStatus::Active,
+            bump: 255,
+            vote_capacity: owner_count,
+            approved: vec![],
+            rejected: vec![],
+            cancelled: vec![],
+            instructions: vec![ProposalInstruction {
+                program_id: Pubkey::new_unique(),
+                accounts: vec![],
+                data: vec![],
+            }],
+        }
+    }
+
+    #[test]
+    fn time_lock_counts_from_approval() {
+        let owners: Vec<Pubkey> = (0..3).map(|_| Pubkey::new_unique()).collect();
+        let mut p = proposal(3);
+        p.approve(owners[0], 2, 10).unwrap();
+        assert_eq!(
+            p.mark_executed(0, 10).unwrap_err(),
+            MultisigError::ProposalNotApproved.into()
+        );
+        p.approve(owners[1], 2, 20).unwrap();
+        assert_eq!(p.status, ProposalStatus::Approved { timestamp: 20 });
+        assert_eq!(
+            p.mark_executed(30, 49).unwrap_err(),
+            MultisigError::TimeLockNotReleased.into()
+        );
+        p.mark_executed(30, 50).unwrap();
+        assert_eq!(p.status, ProposalStatus::Executed { timestamp: 50 });
+        assert_eq!(
+            p.mark_executed(30, 60).unwrap_err(),
+            MultisigError::ProposalNotApproved.into()
+        );
+    }
+
+    proptest! {
+        /// Over any sequence of votes from `n` owners with threshold `t`: the
+        /// proposal is Approved exactly when `t` owners approve, Rejected
+        /// exactly when more than `n - t` reject, and votes stay distinct.
+        #[test]
+        fn status_follows_the_vote_counts(
+            n in 1usize..=16,
+            t_seed in 0usize..16,
+            votes in proptest::collection::vec((0usize..16, any::<bool>()), 0..64),
+        ) {
+            let t = 1 + t_seed % n;
+            let threshold = u16::try_from(t).unwrap();
+            let owners: Vec<Pubkey> = (0..n).map(|_| Pubkey::new_unique()).collect();
+            let mut p = proposal(u16::try_from(n).unwrap());
+            for (who, approve) in votes {
+                let owner = owners[who % n];
+                let was_active = p.status == ProposalStatus::Active;
+                let result = if approve {
+                    p.approve(owner, threshold, 1)
+                } else {
+                    p.reject(owner, threshold, n, 1)
+                };
+                if !was_active {
+                    prop_assert_eq!(result.unwrap_err(), MultisigError::ProposalNotActive.into());
+                    continue;
+                }
+                p.invariant().unwrap();
+                let approved = p.approved.len();
+                let rejected = p.rejected.len();
+                match p.status {
+                    ProposalStatus::Active => prop_assert!(approved < t && rejected <= n - t),
+                    ProposalStatus::Approved { .. } => prop_assert!(approved >= t),
+                    ProposalStatus::Rejected { .. } => prop_assert!(rejected > n - t),
+                    other => prop_assert!(false, "unexpected status {:?}", other),
+                }
+            }
+        }
+    }
+}

@@ -159,3 +159,99 @@ fn all_distinct(keys: &[Pubkey]) -> bool {
         .enumerate()
         .all(|(position, key)| !keys[position + 1..].contains(key))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn limit(period: Period, amount: u64, start: i64) -> SpendingLimit {
+        SpendingLimit {
+            multisig: Pubkey::new_unique(),
+            create_key: Pubkey::new_unique(),
+            mint: Pubkey::new_unique(),
+            amount,
+            period,
+            remaining: amount,
+            last_reset: start,
+            bump: 255,
+            spenders: vec![Pubkey::new_unique()],
+            destinations: vec![],
+        }
+    }
+
+    #[test]
+    fn day_refills_at_the_boundary_not_before() {
+        let day = Period::Day.seconds().unwrap();
+        let mut l = limit(Period::Day, 100, 1_000);
+        l.spend(100, 1_000).unwrap();
+        assert_eq!(
+            l.spend(1, 1_000 + day - 1).unwrap_err(),
+            MultisigError::SpendingLimitExceeded.into()
+        );
+        l.spend(100, 1_000 + day).unwrap();
+        assert_eq!(l.last_reset, 1_000 + day);
+        assert_eq!(l.remaining, 0);
+    }
+
+    #[test]
+    fn one_time_never_refills() {
+        let mut l = limit(Period::OneTime, 10, 0);
+        l.spend(10, 0).unwrap();
+        assert_eq!(
+            l.spend(1, i64::MAX / 2).unwrap_err(),
+            MultisigError::SpendingLimitExceeded.into()
+        );
+        assert_eq!(l.last_reset, 0);
+    }
+
+    #[test]
+    fn zero_amount_is_refused() {
+        let mut l = limit(Period::Week, 10, 0);
+        assert_eq!(
+            l.spend(0, 0).unwrap_err(),
+            MultisigError::InvalidAmount.into()
+        );
+        assert_eq!(l.remaining, 10);
+    }
+
+    proptest! {
+        /// Whatever the spending times, periods stay aligned to the start,
+        /// the current period contains `now`, and no period pays out more
+        /// than `amount`.
+        #[test]
+        fn periods_stay_aligned_and_capped(
+            period in prop_oneof![Just(Period::Day), Just(Period::Week), Just(Period::Month)],
+            amount in 1u64..1_000_000,
+            steps in proptest::collection::vec((0i64..5_000_000, 0u64..1_000_000), 1..40),
+        ) {
+            let length = period.seconds().unwrap();
+            let start = 1_700_000_000;
+            let mut l = limit(period, amount, start);
+            let mut now = start;
+            let mut spent_in_period: std::collections::BTreeMap<i64, u64> = Default::default();
+            for (advance, want) in steps {
+                now += advance;
+                let before = l.clone();
+                match l.spend(want, now) {
+                    Ok(()) => {
+                        *spent_in_period.entry(l.last_reset).or_default() += want;
+                    }
+                    Err(_) => {
+                        // A failed spend may only have refilled.
+                        prop_assert!(want == 0 || want > l.remaining);
+                        prop_assert_eq!(l.amount, before.amount);
+                    }
+                }
+                prop_assert_eq!((l.last_reset - start) % length, 0);
+                prop_assert!(l.last_reset <= now && now - l.last_reset < length);
+                prop_assert!(l.remaining <= l.amount);
+                l.invariant().unwrap();
+            }
+            for total in spent_in_period.values() {
+                prop_assert!(*total <= amount);
+            }
+        }
+    }
+}
