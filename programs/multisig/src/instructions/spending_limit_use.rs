@@ -17,7 +17,8 @@ pub struct SpendingLimitUseArgs {
     pub amount: u64,
 }
 
-/// Accounts of `spending_limit_use`.
+/// Accounts of `spending_limit_use`. Token accounts are boxed to keep the
+/// SBF stack frame of account validation small.
 #[derive(Accounts)]
 pub struct SpendingLimitUse<'info> {
     /// The multisig.
@@ -39,7 +40,7 @@ pub struct SpendingLimitUse<'info> {
     pub spender: Signer<'info>,
     /// The limit's mint.
     #[account(mint::token_program = token_program)]
-    pub mint: InterfaceAccount<'info, Mint>,
+    pub mint: Box<InterfaceAccount<'info, Mint>>,
     /// The vault PDA, authority of the source token account.
     /// CHECK: only its address matters; it is checked by the seeds.
     #[account(
@@ -54,14 +55,14 @@ pub struct SpendingLimitUse<'info> {
         token::authority = vault,
         token::token_program = token_program
     )]
-    pub vault_token_account: InterfaceAccount<'info, TokenAccount>,
+    pub vault_token_account: Box<InterfaceAccount<'info, TokenAccount>>,
     /// The receiving token account.
     #[account(
         mut,
         token::mint = mint,
         token::token_program = token_program
     )]
-    pub destination: InterfaceAccount<'info, TokenAccount>,
+    pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
     /// SPL Token or Token-2022.
     pub token_program: Interface<'info, TokenInterface>,
 }

@@ -7,6 +7,7 @@ use anchor_lang::solana_program::program_pack::Pack;
 use anchor_lang::solana_program::system_instruction;
 use anchor_lang::{AccountDeserialize, InstructionData, ToAccountMetas};
 use anchor_spl::token::spl_token;
+use anchor_spl::token_2022::spl_token_2022;
 use solana_program_test::{processor, ProgramTest, ProgramTestContext};
 use solana_sdk::account::Account;
 use solana_sdk::account_info::AccountInfo;
@@ -309,6 +310,12 @@ impl Env {
 
     /// A new SPL Token mint with `decimals`, minted by the payer.
     pub async fn create_mint(&mut self, decimals: u8) -> Pubkey {
+        self.create_mint_in(spl_token::ID, decimals).await
+    }
+
+    /// A new mint of `program` (SPL Token or Token-2022) with `decimals`,
+    /// minted by the payer.
+    pub async fn create_mint_in(&mut self, program: Pubkey, decimals: u8) -> Pubkey {
         let mint = Keypair::new();
         let rent = self.rent_minimum(spl_token::state::Mint::LEN).await;
         let payer = self.ctx.payer.pubkey();
@@ -317,15 +324,25 @@ impl Env {
             &mint.pubkey(),
             rent,
             spl_token::state::Mint::LEN as u64,
-            &spl_token::ID,
+            &program,
         );
-        let init = spl_token::instruction::initialize_mint2(
-            &spl_token::ID,
-            &mint.pubkey(),
-            &payer,
-            None,
-            decimals,
-        )
+        let init = if program == spl_token_2022::ID {
+            spl_token_2022::instruction::initialize_mint2(
+                &program,
+                &mint.pubkey(),
+                &payer,
+                None,
+                decimals,
+            )
+        } else {
+            spl_token::instruction::initialize_mint2(
+                &program,
+                &mint.pubkey(),
+                &payer,
+                None,
+                decimals,
+            )
+        }
         .expect("initialize_mint2");
         self.send(&[create, init], &[&mint])
             .await
@@ -333,8 +350,19 @@ impl Env {
         mint.pubkey()
     }
 
-    /// A new token account of `mint` owned by `owner`.
+    /// A new SPL Token account of `mint` owned by `owner`.
     pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+        self.create_token_account_in(spl_token::ID, mint, owner)
+            .await
+    }
+
+    /// A new token account of `program` for `mint`, owned by `owner`.
+    pub async fn create_token_account_in(
+        &mut self,
+        program: Pubkey,
+        mint: &Pubkey,
+        owner: &Pubkey,
+    ) -> Pubkey {
         let account = Keypair::new();
         let rent = self.rent_minimum(spl_token::state::Account::LEN).await;
         let payer = self.ctx.payer.pubkey();
@@ -343,14 +371,18 @@ impl Env {
             &account.pubkey(),
             rent,
             spl_token::state::Account::LEN as u64,
-            &spl_token::ID,
+            &program,
         );
-        let init = spl_token::instruction::initialize_account3(
-            &spl_token::ID,
-            &account.pubkey(),
-            mint,
-            owner,
-        )
+        let init = if program == spl_token_2022::ID {
+            spl_token_2022::instruction::initialize_account3(
+                &program,
+                &account.pubkey(),
+                mint,
+                owner,
+            )
+        } else {
+            spl_token::instruction::initialize_account3(&program, &account.pubkey(), mint, owner)
+        }
         .expect("initialize_account3");
         self.send(&[create, init], &[&account])
             .await
@@ -358,16 +390,31 @@ impl Env {
         account.pubkey()
     }
 
-    /// Mints `amount` of `mint` to `account`.
+    /// Mints `amount` of the SPL Token `mint` to `account`.
     pub async fn mint_to(&mut self, mint: &Pubkey, account: &Pubkey, amount: u64) {
+        self.mint_to_in(spl_token::ID, mint, account, amount).await
+    }
+
+    /// Mints `amount` of `mint` (of `program`) to `account`.
+    pub async fn mint_to_in(
+        &mut self,
+        program: Pubkey,
+        mint: &Pubkey,
+        account: &Pubkey,
+        amount: u64,
+    ) {
         let payer = self.ctx.payer.pubkey();
-        let ix =
-            spl_token::instruction::mint_to(&spl_token::ID, mint, account, &payer, &[], amount)
-                .expect("mint_to");
+        let ix = if program == spl_token_2022::ID {
+            spl_token_2022::instruction::mint_to(&program, mint, account, &payer, &[], amount)
+        } else {
+            spl_token::instruction::mint_to(&program, mint, account, &payer, &[], amount)
+        }
+        .expect("mint_to");
         self.send(&[ix], &[]).await.expect("mint_to");
     }
 
-    /// Token balance of `account`.
+    /// Token balance of `account` (SPL Token or Token-2022 without extensions:
+    /// the base layout is the same).
     pub async fn balance(&mut self, account: Pubkey) -> u64 {
         let raw = self.raw(account).await.expect("token account exists");
         spl_token::state::Account::unpack(&raw.data)

@@ -25,11 +25,17 @@ struct Setup {
     vault_tokens: Pubkey,
     allowed: Pubkey,
     spender: Keypair,
+    token_program: Pubkey,
 }
 
 const VAULT_FUNDS: u64 = 10_000 * USDT;
 
 async fn setup() -> Setup {
+    setup_in(spl_token::ID).await
+}
+
+/// The setup with a mint of `token_program` (SPL Token or Token-2022).
+async fn setup_in(token_program: Pubkey) -> Setup {
     let mut env = Env::start().await;
     let owners = [
         env.funded_keypair().await,
@@ -39,11 +45,16 @@ async fn setup() -> Setup {
     let keys: Vec<Pubkey> = owners.iter().map(Signer::pubkey).collect();
     let multisig = env.create_multisig(&keys, 2, 0).await.unwrap();
     env.fund(vault_pda(&multisig), 1_000_000_000).await;
-    let mint = env.create_mint(6).await;
-    let vault_tokens = env.create_token_account(&mint, &vault_pda(&multisig)).await;
-    env.mint_to(&mint, &vault_tokens, VAULT_FUNDS).await;
+    let mint = env.create_mint_in(token_program, 6).await;
+    let vault_tokens = env
+        .create_token_account_in(token_program, &mint, &vault_pda(&multisig))
+        .await;
+    env.mint_to_in(token_program, &mint, &vault_tokens, VAULT_FUNDS)
+        .await;
     let allowed_owner = Pubkey::new_unique();
-    let allowed = env.create_token_account(&mint, &allowed_owner).await;
+    let allowed = env
+        .create_token_account_in(token_program, &mint, &allowed_owner)
+        .await;
     let spender = env.funded_keypair().await;
     Setup {
         env,
@@ -53,6 +64,7 @@ async fn setup() -> Setup {
         vault_tokens,
         allowed,
         spender,
+        token_program,
     }
 }
 
@@ -122,7 +134,7 @@ impl Setup {
                 vault: vault_pda(&self.multisig),
                 vault_token_account: vault_tokens,
                 destination,
-                token_program: spl_token::ID,
+                token_program: self.token_program,
             },
             stablerail_multisig::instruction::SpendingLimitUse {
                 args: SpendingLimitUseArgs { amount },
@@ -388,4 +400,26 @@ async fn spending_limits_change_only_by_proposal_and_make_pending_stale() {
         anchor_code(AnchorError::AccountNotInitialized),
     );
     s.assert_conserved(&[allowed]).await;
+}
+
+#[tokio::test]
+async fn spending_limit_works_with_a_token_2022_mint() {
+    let mut s = setup_in(anchor_spl::token_2022::ID).await;
+    let limit = s.add_limit(100 * USDT, Period::Day, vec![]).await;
+    let spender = s.spender.insecure_clone();
+    let allowed = s.allowed;
+    s.spend(limit, &spender, allowed, 100 * USDT).await.unwrap();
+    assert_err(
+        s.spend(limit, &spender, allowed, 1).await,
+        code(MultisigError::SpendingLimitExceeded),
+    );
+    assert_eq!(s.env.balance(allowed).await, 100 * USDT);
+    s.assert_conserved(&[allowed]).await;
+
+    // The wrong token program for the mint is refused.
+    s.token_program = spl_token::ID;
+    assert_err(
+        s.spend(limit, &spender, allowed, 1).await,
+        anchor_code(AnchorError::ConstraintMintTokenProgram),
+    );
 }
