@@ -1038,9 +1038,10 @@ contract EscrowTokenTest is BaseTest {
     }
 
     function test_Deposit_RejectsNonContractToken() public {
-        _useToken(makeAddr("notAToken"));
+        address notAToken = makeAddr("notAToken");
+        _useToken(notAToken);
         vm.prank(trader);
-        vm.expectRevert();
+        vm.expectRevert(abi.encodeWithSelector(TokenTransfer.TokenCallFailed.selector, notAToken));
         escrow.deposit(1);
     }
 }
@@ -1071,5 +1072,113 @@ contract LyingToken is MockTokenBase {
     function approve(address spender, uint256 amount) external returns (bool) {
         _approve(msg.sender, spender, amount);
         return true;
+    }
+}
+
+/// @notice The split credited by a release against the DESIGN §4 formula, fuzzed over amount, tiers and
+///         kind, with a fixed-input twin.
+contract EscrowSettlementFuzzTest is BaseTest {
+    function _releaseCollection(uint256 amount) internal {
+        _fund(acceptor, amount);
+        uint256 id = _openCollection(amount);
+        vm.prank(acceptor);
+        escrow.release(id);
+    }
+
+    function _releaseTrade(uint256 amount) internal {
+        _fund(trader, amount);
+        uint256 id = _openTrade(amount);
+        _markPaid(id);
+        vm.prank(trader);
+        escrow.release(id);
+    }
+
+    function _setSchedule(uint16 feeBps, uint16 shareBps, uint16 rewardBps) internal {
+        IEscrow.Tier[] memory m = new IEscrow.Tier[](1);
+        m[0] = IEscrow.Tier(0, feeBps);
+        IEscrow.Tier[] memory a = new IEscrow.Tier[](1);
+        a[0] = IEscrow.Tier(0, shareBps);
+        vm.prank(admin);
+        escrow.setFeeSchedule(m, a, rewardBps);
+    }
+
+    function test_Release_Fixed_TradeSplit() public {
+        _setSchedule(37, 2500, 1000);
+        _releaseTrade(1_234_567);
+        assertEq(_available(merchant), 1_230_000);
+        assertEq(_available(agent), 1141);
+        assertEq(_available(trader), 456);
+        assertEq(_available(treasury), 2970);
+        _assertConservation();
+    }
+
+    function testFuzz_Release_TradeSplitMatchesFormula(
+        uint256 amount,
+        uint16 feeBps,
+        uint16 shareBps,
+        uint16 rewardBps
+    ) public {
+        amount = bound(amount, 1, 1_000_000 * USDT);
+        feeBps = uint16(bound(feeBps, 0, 10_000));
+        rewardBps = uint16(bound(rewardBps, 0, 10_000));
+        shareBps = uint16(bound(shareBps, 0, 10_000 - rewardBps));
+        _setSchedule(feeBps, shareBps, rewardBps);
+        _releaseTrade(amount);
+
+        uint256 fee = amount * feeBps / 10_000;
+        uint256 cut = fee * shareBps / 10_000;
+        uint256 reward = fee * rewardBps / 10_000;
+        assertEq(_available(merchant), amount - fee, "buyer");
+        assertEq(_available(agent), cut, "agent");
+        assertEq(_available(trader), reward, "trader reward");
+        assertEq(_available(treasury), fee - cut - reward, "platform");
+        assertEq(escrow.account(merchant).merchantVolume, amount);
+        assertEq(escrow.account(agent).agentVolume, amount);
+        _assertConservation();
+    }
+
+    function test_Resolve_Fixed_CollectionSplit() public {
+        _setSchedule(37, 2500, 1000);
+        _fund(acceptor, 1_234_567);
+        uint256 id = _openCollection(1_234_567);
+        _dispute(id);
+        vm.prank(arbiter);
+        escrow.resolve(id, 3333);
+        // gross 411481; fee 1522; agent 380; no reward (collection); platform 1142.
+        assertEq(_available(merchant), 409_959);
+        assertEq(_available(agent), 380);
+        assertEq(_available(treasury), 1142);
+        assertEq(_available(acceptor), 823_086);
+        _assertConservation();
+    }
+
+    function testFuzz_Resolve_CollectionSplitMatchesFormula(uint256 amount, uint16 bps, uint16 feeBps)
+        public
+    {
+        amount = bound(amount, 1, 1_000_000 * USDT);
+        bps = uint16(bound(bps, 0, 10_000));
+        feeBps = uint16(bound(feeBps, 0, 10_000));
+        _setSchedule(feeBps, 2000, 1000);
+        _fund(acceptor, amount);
+        uint256 id = _openCollection(amount);
+        _dispute(id);
+        vm.prank(arbiter);
+        escrow.resolve(id, bps);
+
+        uint256 gross = amount * bps / 10_000;
+        uint256 fee = gross * feeBps / 10_000;
+        uint256 cut = fee * 2000 / 10_000;
+        assertEq(_available(merchant), gross - fee, "buyer");
+        assertEq(_available(agent), cut, "agent");
+        assertEq(_available(treasury), fee - cut, "platform (no reward on a collection)");
+        assertEq(_available(acceptor), amount - gross, "seller refund");
+        assertEq(escrow.account(merchant).merchantVolume, gross);
+        _assertConservation();
+    }
+
+    function test_Release_Fixed_CollectionHasNoReward() public {
+        _releaseCollection(1_000 * USDT);
+        assertEq(_available(treasury), 8 * USDT);
+        assertEq(_available(acceptor), 0);
     }
 }

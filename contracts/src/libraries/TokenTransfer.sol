@@ -18,6 +18,7 @@ library TokenTransfer {
 
     /// @notice Pull up to `amount` from `from` with `transferFrom`; return the exact balance increase.
     function pullFrom(address token, address from, uint256 amount) internal returns (uint256 received) {
+        if (token.code.length == 0) revert TokenCallFailed(token);
         uint256 before = IERC20(token).balanceOf(address(this));
         _call(token, abi.encodeCall(IERC20.transferFrom, (from, address(this), amount)));
         uint256 afterwards = IERC20(token).balanceOf(address(this));
@@ -28,6 +29,7 @@ library TokenTransfer {
 
     /// @notice Send exactly `amount` to `to` with `transfer`, whatever the token returns.
     function push(address token, address to, uint256 amount) internal {
+        if (token.code.length == 0) revert TokenCallFailed(token);
         uint256 before = IERC20(token).balanceOf(address(this));
         _call(token, abi.encodeCall(IERC20.transfer, (to, amount)));
         uint256 afterwards = IERC20(token).balanceOf(address(this));
@@ -38,7 +40,6 @@ library TokenTransfer {
 
     /// @dev Call `token`, ignore its return data, bubble its revert reason.
     function _call(address token, bytes memory data) private {
-        if (token.code.length == 0) revert TokenCallFailed(token);
         (bool ok, bytes memory ret) = token.call(data);
         if (!ok) {
             if (ret.length == 0) revert TokenCallFailed(token);
