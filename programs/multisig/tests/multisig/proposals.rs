@@ -558,3 +558,47 @@ async fn accounts_of_another_multisig_or_wrong_pdas_are_refused() {
     env.execute(second, proposal, &a).await.unwrap();
     assert_eq!(env.lamports(recipient).await, 100_000_000);
 }
+
+#[tokio::test]
+async fn failing_inner_instruction_reverts_the_whole_execution() {
+    let mut env = Env::start().await;
+    let (multisig, [a, b, _]) = two_of_three(&mut env, 0).await;
+    let total = 10_000_000;
+    let (mint, vault_tokens, recipient_tokens) = usdt_vault(&mut env, multisig, total).await;
+    // Two transfers; the second asks for more than is left.
+    let first = vault_token_transfer(
+        &multisig,
+        &vault_tokens,
+        &mint,
+        &recipient_tokens,
+        6_000_000,
+        6,
+    );
+    let second = vault_token_transfer(
+        &multisig,
+        &vault_tokens,
+        &mint,
+        &recipient_tokens,
+        6_000_000,
+        6,
+    );
+    let proposal = env
+        .propose(multisig, &a, vec![first, second])
+        .await
+        .unwrap();
+    env.approve(multisig, proposal, &a).await.unwrap();
+    env.approve(multisig, proposal, &b).await.unwrap();
+    // SPL Token's InsufficientFunds (custom error 1) aborts everything.
+    assert_err(env.execute(multisig, proposal, &a).await, 1);
+    assert_eq!(env.balance(vault_tokens).await, total);
+    assert_eq!(env.balance(recipient_tokens).await, 0);
+    assert!(matches!(
+        env.account::<Proposal>(proposal).await.status,
+        ProposalStatus::Approved { .. }
+    ));
+    // Once the vault holds enough, the same proposal executes.
+    env.mint_to(&mint, &vault_tokens, 2_000_000).await;
+    env.execute(multisig, proposal, &a).await.unwrap();
+    assert_eq!(env.balance(recipient_tokens).await, 12_000_000);
+    assert_eq!(env.balance(vault_tokens).await, 0);
+}
