@@ -1,0 +1,180 @@
+//! Query API (axum): transfers with keyset pagination, address summaries, daily volume,
+//! `/health`, `/metrics`, `/openapi.json`. Data routes (`/v1/...`) need an API key in
+//! `x-api-key` (or `Authorization: Bearer <key>`); only its sha256 is stored.
+
+mod routes;
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use axum::{
+    Json, Router,
+    extract::{Request, State},
+    http::StatusCode,
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use sha2::{Digest, Sha256};
+use utoipa::OpenApi;
+
+use crate::{config::ChainKind, error::Error, metrics::Metrics, store::Store};
+
+pub use routes::{ErrorBody, HealthBody, HealthChain, TransferPage};
+
+/// Shared state of the API.
+#[derive(Debug, Clone)]
+pub struct ApiState {
+    /// The database.
+    pub store: Store,
+    /// Counters of this process.
+    pub metrics: Arc<Metrics>,
+    /// Configured chains and their kinds (address and hash forms).
+    pub chains: Arc<BTreeMap<String, ChainKind>>,
+}
+
+/// sha256 of an API key, lowercase hex: what the store keeps.
+pub fn hash_api_key(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// A fresh random API key (`sr_` + 64 hex digits).
+pub fn generate_api_key() -> String {
+    let bytes: [u8; 32] = rand::random();
+    format!("sr_{}", hex::encode(bytes))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "stablerail-indexer", description = "USDT transfers indexed from EVM chains and TRON."),
+    paths(routes::transfers, routes::address_summary, routes::daily_volume, routes::health, routes::metrics),
+    components(schemas(
+        routes::TransferPage,
+        routes::ErrorBody,
+        routes::HealthBody,
+        routes::HealthChain,
+        crate::store::TransferRecord,
+        crate::store::AddressSummary,
+        crate::store::DailyVolume
+    )),
+    modifiers(&ApiKeyScheme)
+)]
+struct ApiDoc;
+
+struct ApiKeyScheme;
+
+impl utoipa::Modify for ApiKeyScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("x-api-key"))),
+        );
+    }
+}
+
+/// The OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// Builds the router.
+pub fn router(state: ApiState) -> Router {
+    let data = Router::new()
+        .route("/v1/transfers", get(routes::transfers))
+        .route(
+            "/v1/addresses/{address}/summary",
+            get(routes::address_summary),
+        )
+        .route("/v1/volume/daily", get(routes::daily_volume))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_key));
+    Router::new()
+        .merge(data)
+        .route("/health", get(routes::health))
+        .route("/metrics", get(routes::metrics))
+        .route("/openapi.json", get(|| async { Json(openapi()) }))
+        .fallback(|| async { error_response(StatusCode::NOT_FOUND, "no such route".into()) })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .with_state(state)
+}
+
+async fn count_requests(State(state): State<ApiState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let resp = next.run(req).await;
+    state.metrics.record_request(&route, resp.status().as_u16());
+    resp
+}
+
+async fn require_key(State(state): State<ApiState>, req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let key = headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| {
+            headers
+                .get(axum::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+        })
+        .map(str::trim);
+    let Some(key) = key.filter(|k| !k.is_empty()) else {
+        return ApiError(Error::Unauthorized).into_response();
+    };
+    match state.store.api_key_valid(&hash_api_key(key)).await {
+        Ok(true) => next.run(req).await,
+        Ok(false) => ApiError(Error::Unauthorized).into_response(),
+        Err(e) => ApiError(e).into_response(),
+    }
+}
+
+fn error_response(status: StatusCode, message: String) -> Response {
+    (status, Json(ErrorBody { error: message })).into_response()
+}
+
+/// An error as an HTTP response: 400 for bad input, 401 for auth, 500 otherwise
+/// (details logged, not returned).
+#[derive(Debug)]
+pub struct ApiError(pub Error);
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        Self(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self.0 {
+            e @ (Error::BadParam { .. }
+            | Error::InvalidAddress { .. }
+            | Error::UnknownChain { .. }) => error_response(StatusCode::BAD_REQUEST, e.to_string()),
+            e @ Error::Unauthorized => error_response(StatusCode::UNAUTHORIZED, e.to_string()),
+            e => {
+                tracing::error!(error = %e, "api request failed");
+                error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+            }
+        }
+    }
+}
+
+/// Serves the API on `listen` until `shutdown` resolves.
+pub async fn serve(
+    state: ApiState,
+    listen: &str,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> crate::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(Error::Serve)?;
+    tracing::info!(addr = %listener.local_addr().map_err(Error::Serve)?, "query API listening");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(Error::Serve)
+}

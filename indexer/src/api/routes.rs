@@ -1,0 +1,345 @@
+//! Handlers. Query parameters are parsed by hand so that every bad value gets a 400 with
+//! the parameter's name and the reason.
+
+use std::collections::HashMap;
+
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    http::header,
+    response::IntoResponse,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{ApiError, ApiState};
+use crate::{
+    config::ChainKind,
+    decode::normalize_address,
+    error::Error,
+    store::{AddressSummary, DailyVolume, TransferQuery, TransferRecord},
+};
+
+/// Default page size.
+const DEFAULT_LIMIT: u32 = 100;
+/// Largest page size.
+const MAX_LIMIT: u32 = 1000;
+
+/// A page of transfers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferPage {
+    /// Transfers in (block, log index) order.
+    pub items: Vec<TransferRecord>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+/// Error body of every 4xx/5xx.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What was wrong.
+    pub error: String,
+}
+
+/// `/health` body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthBody {
+    /// `ok`.
+    pub status: String,
+    /// One entry per configured chain.
+    pub chains: Vec<HealthChain>,
+}
+
+/// Progress of one chain.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthChain {
+    /// The chain's name.
+    pub chain: String,
+    /// Last indexed block (absent before the first batch).
+    pub cursor: Option<u64>,
+    /// Node head at the last poll.
+    pub head: Option<u64>,
+    /// Finality line at the last poll.
+    pub finalized: Option<u64>,
+    /// Head minus cursor.
+    pub lag_blocks: Option<u64>,
+    /// Seconds since the cursor row was last written.
+    pub seconds_since_update: Option<i64>,
+}
+
+type Params = HashMap<String, String>;
+
+fn check_known(params: &Params, allowed: &[&'static str]) -> Result<(), Error> {
+    for k in params.keys() {
+        if !allowed.contains(&k.as_str()) {
+            return Err(Error::BadParam {
+                param: "query",
+                reason: format!("unknown parameter `{k}` (allowed: {})", allowed.join(", ")),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn chain_param(state: &ApiState, params: &Params) -> Result<(String, ChainKind), Error> {
+    let chain = params.get("chain").ok_or(Error::BadParam {
+        param: "chain",
+        reason: "required".into(),
+    })?;
+    let kind = state
+        .chains
+        .get(chain)
+        .copied()
+        .ok_or_else(|| Error::UnknownChain {
+            chain: chain.clone(),
+        })?;
+    Ok((chain.clone(), kind))
+}
+
+fn num_param<T: std::str::FromStr>(
+    params: &Params,
+    name: &'static str,
+) -> Result<Option<T>, Error> {
+    params
+        .get(name)
+        .map(|v| {
+            v.parse::<T>().map_err(|_| Error::BadParam {
+                param: name,
+                reason: format!("`{v}` is not a valid non-negative integer"),
+            })
+        })
+        .transpose()
+}
+
+fn time_param(params: &Params, name: &'static str) -> Result<Option<i64>, Error> {
+    let v: Option<i64> = num_param(params, name)?;
+    if v.is_some_and(|t| t < 0) {
+        return Err(Error::BadParam {
+            param: name,
+            reason: "must be Unix seconds >= 0".into(),
+        });
+    }
+    Ok(v)
+}
+
+fn hash_param(kind: ChainKind, v: &str) -> Result<String, Error> {
+    let digits = match kind {
+        ChainKind::Evm => v.strip_prefix("0x").ok_or_else(|| Error::BadParam {
+            param: "tx",
+            reason: "EVM hashes start with 0x".into(),
+        })?,
+        ChainKind::Tron => v.strip_prefix("0x").unwrap_or(v),
+    };
+    if digits.len() != 64 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(Error::BadParam {
+            param: "tx",
+            reason: "must be 64 hex digits".into(),
+        });
+    }
+    let digits = digits.to_ascii_lowercase();
+    Ok(match kind {
+        ChainKind::Evm => format!("0x{digits}"),
+        ChainKind::Tron => digits,
+    })
+}
+
+/// Transfers of a chain, filtered, in (block, log index) order, keyset-paginated.
+#[utoipa::path(
+    get,
+    path = "/v1/transfers",
+    params(
+        ("chain" = String, Query, description = "Configured chain name"),
+        ("address" = Option<String>, Query, description = "Sender or recipient"),
+        ("tx" = Option<String>, Query, description = "Transaction hash"),
+        ("from_block" = Option<u64>, Query, description = "Lowest block (inclusive)"),
+        ("to_block" = Option<u64>, Query, description = "Highest block (inclusive)"),
+        ("from_time" = Option<i64>, Query, description = "Earliest block time, Unix seconds (inclusive)"),
+        ("to_time" = Option<i64>, Query, description = "Latest block time, Unix seconds (inclusive)"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1..=1000 (default 100)"),
+        ("after" = Option<String>, Query, description = "`next` of the previous page (`block:log_index`)")
+    ),
+    responses(
+        (status = 200, body = TransferPage),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody)
+    ),
+    security(("api_key" = []))
+)]
+pub(super) async fn transfers(
+    State(state): State<ApiState>,
+    Query(params): Query<Params>,
+) -> Result<Json<TransferPage>, ApiError> {
+    check_known(
+        &params,
+        &[
+            "chain",
+            "address",
+            "tx",
+            "from_block",
+            "to_block",
+            "from_time",
+            "to_time",
+            "limit",
+            "after",
+        ],
+    )?;
+    let (chain, kind) = chain_param(&state, &params)?;
+    let limit = num_param::<u32>(&params, "limit")?.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(Error::BadParam {
+            param: "limit",
+            reason: format!("must be in 1..={MAX_LIMIT}"),
+        }
+        .into());
+    }
+    let after = params
+        .get("after")
+        .map(|v| {
+            let bad = || Error::BadParam {
+                param: "after",
+                reason: format!("`{v}` is not `block:log_index`"),
+            };
+            let (b, l) = v.split_once(':').ok_or_else(bad)?;
+            Ok::<_, Error>((
+                b.parse::<u64>().map_err(|_| bad())?,
+                l.parse::<u64>().map_err(|_| bad())?,
+            ))
+        })
+        .transpose()?;
+    let q = TransferQuery {
+        chain,
+        address: params
+            .get("address")
+            .map(|a| normalize_address(kind, a))
+            .transpose()?,
+        tx_hash: params.get("tx").map(|t| hash_param(kind, t)).transpose()?,
+        from_block: num_param(&params, "from_block")?,
+        to_block: num_param(&params, "to_block")?,
+        from_time: time_param(&params, "from_time")?,
+        to_time: time_param(&params, "to_time")?,
+        after,
+        limit,
+    };
+    for (lo, hi, name) in [
+        (
+            q.from_block.map(|v| v as i128),
+            q.to_block.map(|v| v as i128),
+            "to_block",
+        ),
+        (
+            q.from_time.map(i128::from),
+            q.to_time.map(i128::from),
+            "to_time",
+        ),
+    ] {
+        if let (Some(lo), Some(hi)) = (lo, hi)
+            && hi < lo
+        {
+            return Err(Error::BadParam {
+                param: name,
+                reason: "is below the lower bound".into(),
+            }
+            .into());
+        }
+    }
+    let items = state.store.transfers(&q).await?;
+    let next = (items.len() == limit as usize)
+        .then(|| {
+            items
+                .last()
+                .map(|t| format!("{}:{}", t.block_number, t.log_index))
+        })
+        .flatten();
+    Ok(Json(TransferPage { items, next }))
+}
+
+/// Received and sent totals, counterparties, first and last seen of one address.
+#[utoipa::path(
+    get,
+    path = "/v1/addresses/{address}/summary",
+    params(
+        ("address" = String, Path, description = "EVM hex or TRON base58 address"),
+        ("chain" = String, Query, description = "Configured chain name")
+    ),
+    responses((status = 200, body = AddressSummary), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+pub(super) async fn address_summary(
+    State(state): State<ApiState>,
+    Path(address): Path<String>,
+    Query(params): Query<Params>,
+) -> Result<Json<AddressSummary>, ApiError> {
+    check_known(&params, &["chain"])?;
+    let (chain, kind) = chain_param(&state, &params)?;
+    let address = normalize_address(kind, &address)?;
+    Ok(Json(state.store.address_summary(&chain, &address).await?))
+}
+
+/// Transfer count and amount per UTC day, for a chain or one address.
+#[utoipa::path(
+    get,
+    path = "/v1/volume/daily",
+    params(
+        ("chain" = String, Query, description = "Configured chain name"),
+        ("address" = Option<String>, Query, description = "Only transfers from or to this address"),
+        ("from_time" = Option<i64>, Query, description = "Earliest block time, Unix seconds"),
+        ("to_time" = Option<i64>, Query, description = "Latest block time, Unix seconds")
+    ),
+    responses((status = 200, body = Vec<DailyVolume>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+pub(super) async fn daily_volume(
+    State(state): State<ApiState>,
+    Query(params): Query<Params>,
+) -> Result<Json<Vec<DailyVolume>>, ApiError> {
+    check_known(&params, &["chain", "address", "from_time", "to_time"])?;
+    let (chain, kind) = chain_param(&state, &params)?;
+    let address = params
+        .get("address")
+        .map(|a| normalize_address(kind, a))
+        .transpose()?;
+    let from_time = time_param(&params, "from_time")?;
+    let to_time = time_param(&params, "to_time")?;
+    Ok(Json(
+        state
+            .store
+            .daily_volume(&chain, address.as_deref(), from_time, to_time)
+            .await?,
+    ))
+}
+
+/// Progress and lag of every configured chain. No API key needed.
+#[utoipa::path(get, path = "/health", responses((status = 200, body = HealthBody)))]
+pub(super) async fn health(State(state): State<ApiState>) -> Result<Json<HealthBody>, ApiError> {
+    let cursors = state.store.cursors().await?;
+    let now = crate::store::now_unix();
+    let chains = state
+        .chains
+        .keys()
+        .map(|name| {
+            let c = cursors.iter().find(|c| &c.chain == name);
+            HealthChain {
+                chain: name.clone(),
+                cursor: c.map(|c| c.block_number),
+                head: c.map(|c| c.head_number),
+                finalized: c.map(|c| c.finalized_number),
+                lag_blocks: c.map(|c| c.head_number.saturating_sub(c.block_number)),
+                seconds_since_update: c.map(|c| now - c.updated_at),
+            }
+        })
+        .collect();
+    Ok(Json(HealthBody {
+        status: "ok".into(),
+        chains,
+    }))
+}
+
+/// Prometheus text metrics. No API key needed.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, body = String, content_type = "text/plain")))]
+pub(super) async fn metrics(State(state): State<ApiState>) -> Result<impl IntoResponse, ApiError> {
+    let cursors = state.store.cursors().await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(&cursors),
+    ))
+}
