@@ -91,6 +91,8 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
         // settlement can ever revert on arithmetic.
         if (IERC20(_token).balanceOf(address(this)) > type(uint96).max) revert AmountOverflow();
         Account storage a = _accounts[msg.sender];
+        // Safe: received <= the escrow's holding, checked above to fit 96 bits.
+        // forge-lint: disable-next-line(unsafe-typecast)
         a.available += uint96(received);
         emit Deposited(msg.sender, received);
     }
@@ -101,6 +103,8 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
         Account storage a = _accounts[msg.sender];
         uint256 available = a.available;
         if (available < amount) revert InsufficientAvailable(msg.sender, available, amount);
+        // Safe: below `available`, itself a uint96.
+        // forge-lint: disable-next-line(unsafe-typecast)
         a.available = uint96(available - amount);
         address to = _promoteWithdrawalAddress(a, msg.sender);
         emit Withdrawn(msg.sender, to, amount);
@@ -160,9 +164,15 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
             merchant: msg.sender,
             expiry: expiry,
             currency: currency,
+            // Safe: amount <= type(uint96).max is checked above.
+            // forge-lint: disable-next-line(unsafe-typecast)
             remaining: uint96(amount),
+            // Safe: minFill <= maxFill <= maxDealAmount, a uint96.
+            // forge-lint: disable-next-line(unsafe-typecast)
             minFill: uint96(minFill),
             price: price,
+            // Safe: maxFill <= maxDealAmount, a uint96.
+            // forge-lint: disable-next-line(unsafe-typecast)
             maxFill: uint96(maxFill),
             paymentWindow: paymentWindow
         });
@@ -202,6 +212,8 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
 
         remaining -= amount;
         if (remaining == 0) delete _orders[orderId];
+        // Safe: below the previous remaining, itself a uint96.
+        // forge-lint: disable-next-line(unsafe-typecast)
         else o.remaining = uint96(remaining);
 
         dealId = _openDeal(DealKind.Trade, msg.sender, merchant, amount, window, orderRef);
@@ -243,6 +255,8 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
             kind: DealKind.Payout,
             state: DealState.Unassigned,
             buyer: address(0),
+            // Safe: amount <= maxDealAmount (a uint96), checked in _checkAmountAndWindow.
+            // forge-lint: disable-next-line(unsafe-typecast)
             amount: uint96(amount),
             orderRef: orderRef
         });
@@ -349,6 +363,8 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
         uint256 refund = d.amount - gross;
         Account storage seller = _accounts[d.seller];
         seller.locked -= d.amount;
+        // Safe: refund <= d.amount, a uint96.
+        // forge-lint: disable-next-line(unsafe-typecast)
         seller.available += uint96(refund);
         Settlement memory s = _settle(d, gross);
         emit DealResolved(dealId, d.seller, d.buyer, buyerShareBps, refund, s);
@@ -445,6 +461,8 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
             kind: kind,
             state: DealState.Open,
             buyer: buyer,
+            // Safe: amount <= maxDealAmount (a uint96), checked in _checkAmountAndWindow.
+            // forge-lint: disable-next-line(unsafe-typecast)
             amount: uint96(amount),
             orderRef: orderRef
         });
@@ -502,6 +520,8 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
     /// @dev Volumes are statistics that select tiers; they saturate rather than ever block a settlement.
     function _addVolume(uint64 volume, uint256 gross) internal pure returns (uint64) {
         uint256 sum = uint256(volume) + gross;
+        // Safe: the branch above saturates anything larger.
+        // forge-lint: disable-next-line(unsafe-typecast)
         return sum > type(uint64).max ? type(uint64).max : uint64(sum);
     }
 
@@ -510,7 +530,11 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
         uint256 available = a.available;
         if (available < amount) revert InsufficientAvailable(owner, available, amount);
         // amount <= maxDealAmount, a uint96.
+        // Safe: below `available`, itself a uint96.
+        // forge-lint: disable-next-line(unsafe-typecast)
         a.available = uint96(available - amount);
+        // Safe: amount <= maxDealAmount, a uint96; all balances together fit the 96-bit holding.
+        // forge-lint: disable-next-line(unsafe-typecast)
         a.locked += uint96(amount);
     }
 

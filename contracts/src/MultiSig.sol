@@ -114,6 +114,8 @@ contract MultiSig is IMultiSig, EIP712, ReentrancyGuard {
         uint256 lock = _timeLock;
         if (lock == 0) revert NoTimeLock();
         digest = _approve(to, value, data, nonce_, deadline, signatures);
+        // Safe: lock <= MAX_TIME_LOCK; timestamps fit 64 bits.
+        // forge-lint: disable-next-line(unsafe-typecast)
         uint64 eta = uint64(block.timestamp + lock);
         uint64 version = _configVersion;
         _scheduled[digest] = Scheduled({eta: eta, configVersion: version});
@@ -249,12 +251,16 @@ contract MultiSig is IMultiSig, EIP712, ReentrancyGuard {
         if (length != 0 && block.timestamp >= l.periodStart + length) {
             // Start the period that contains now, aligned to the original start, with nothing spent.
             uint256 elapsed = (block.timestamp - l.periodStart) / length * length;
+            // Safe: elapsed <= block.timestamp, which fits 64 bits.
+            // forge-lint: disable-next-line(unsafe-typecast)
             l.periodStart += uint64(elapsed);
             spent = 0;
         }
         uint256 remaining = limit - spent;
         if (amount > remaining) revert SpendingLimitExceeded(amount, remaining);
         spent += amount;
+        // Safe: spent <= limit, a uint128.
+        // forge-lint: disable-next-line(unsafe-typecast)
         l.spent = uint128(spent);
         emit Spent(msg.sender, token, to, amount, spent);
         TokenTransfer.push(token, to, amount);
@@ -344,6 +350,8 @@ contract MultiSig is IMultiSig, EIP712, ReentrancyGuard {
         if (nonce_ != current) revert WrongNonce(current, nonce_);
         digest = _proposalDigest(to, value, data, nonce_, deadline);
         _checkSignatures(digest, signatures);
+        // Safe: one increment per proposal: 2^64 is out of reach.
+        // forge-lint: disable-next-line(unsafe-typecast)
         _nonce = uint64(current + 1);
     }
 
@@ -403,12 +411,16 @@ contract MultiSig is IMultiSig, EIP712, ReentrancyGuard {
 
     function _setThreshold(uint256 threshold_) internal {
         if (threshold_ == 0 || threshold_ > _owners.length) revert InvalidThreshold(threshold_);
+        // Safe: threshold <= owners <= 16, checked above.
+        // forge-lint: disable-next-line(unsafe-typecast)
         _threshold = uint8(threshold_);
         emit ThresholdChanged(threshold_);
     }
 
     function _setTimeLock(uint256 timeLock_) internal {
         if (timeLock_ > MAX_TIME_LOCK) revert InvalidTimeLock(timeLock_);
+        // Safe: timeLock <= MAX_TIME_LOCK, checked above.
+        // forge-lint: disable-next-line(unsafe-typecast)
         _timeLock = uint32(timeLock_);
         emit TimeLockChanged(timeLock_);
     }
