@@ -49,6 +49,15 @@ impl Metrics {
         });
     }
 
+    /// Rollbacks seen by this process on a chain.
+    pub fn reorgs(&self, chain: &str) -> u64 {
+        self.chains
+            .lock()
+            .ok()
+            .and_then(|m| m.get(chain).map(|c| c.reorgs))
+            .unwrap_or(0)
+    }
+
     /// A failed step.
     pub fn record_error(&self, chain: &str) {
         self.with(chain, |c| c.errors += 1);
