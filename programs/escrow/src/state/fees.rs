@@ -127,8 +127,8 @@ impl FeeSchedule {
         tiers
             .iter()
             .take(usize::from(count))
-            .filter(|tier| tier.threshold <= volume)
-            .last()
+            .rev()
+            .find(|tier| tier.threshold <= volume)
             .map_or(0, |tier| tier.bps)
     }
 
@@ -185,6 +185,7 @@ impl FeeSchedule {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 mod tests {
     use super::*;
 

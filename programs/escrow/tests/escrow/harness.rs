@@ -297,7 +297,14 @@ impl Env {
         let payer = self.ctx.payer.insecure_clone();
         let mut all: Vec<&Keypair> = vec![&payer];
         all.extend_from_slice(signers);
-        let blockhash = self.ctx.last_blockhash;
+        // The bank advances slots in the background; a fresh blockhash keeps
+        // long runs inside the 150-slot validity window.
+        let blockhash = self
+            .ctx
+            .banks_client
+            .get_latest_blockhash()
+            .await
+            .expect("blockhash");
         let tx = Transaction::new_signed_with_payer(&ixs, Some(&payer.pubkey()), &all, blockhash);
         self.ctx.banks_client.process_transaction(tx).await
     }
