@@ -121,4 +121,7 @@ pub enum MultisigError {
     /// An account's stored state broke an invariant.
     #[msg("Account state invariant violated")]
     InvariantViolated,
+    /// The address of a new account already holds data or belongs to a program.
+    #[msg("The new account's address is already in use")]
+    AccountAlreadyInUse,
 }

@@ -5,6 +5,7 @@ use anchor_lang::prelude::*;
 use crate::errors::MultisigError;
 use crate::events::MultisigCreated;
 use crate::state::{Multisig, MAX_TIME_LOCK, SEED_PREFIX};
+use crate::utils::{create_pda_account, write_account};
 
 /// Arguments of `multisig_create`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -20,15 +21,15 @@ pub struct MultisigCreateArgs {
 /// Accounts of `multisig_create`.
 #[derive(Accounts)]
 pub struct MultisigCreate<'info> {
-    /// The new multisig.
+    /// The new multisig; created by the handler
+    /// (`utils::create_pda_account` copes with a pre-funded address).
+    /// CHECK: the address is checked by the seeds; the account must not exist yet.
     #[account(
-        init,
-        payer = creator,
-        space = Multisig::SPACE,
+        mut,
         seeds = [SEED_PREFIX, create_key.key().as_ref()],
         bump
     )]
-    pub multisig: Account<'info, Multisig>,
+    pub multisig: UncheckedAccount<'info>,
     /// A fresh key whose signature makes the multisig address unforgeable.
     pub create_key: Signer<'info>,
     /// Pays the rent.
@@ -54,16 +55,29 @@ impl MultisigCreate<'_> {
     pub fn multisig_create(ctx: Context<Self>, args: MultisigCreateArgs) -> Result<()> {
         let key = ctx.accounts.multisig.key();
         let (vault, vault_bump) = Multisig::vault_address(&key);
-        let multisig = &mut ctx.accounts.multisig;
-        multisig.create_key = ctx.accounts.create_key.key();
-        multisig.owners = Multisig::normalize_owners(&key, args.owners)?;
-        multisig.threshold = args.threshold;
-        multisig.time_lock = args.time_lock;
-        multisig.transaction_index = 0;
-        multisig.stale_transaction_index = 0;
-        multisig.bump = ctx.bumps.multisig;
-        multisig.vault_bump = vault_bump;
+        let create_key = ctx.accounts.create_key.key();
+        let multisig = Multisig {
+            create_key,
+            threshold: args.threshold,
+            time_lock: args.time_lock,
+            transaction_index: 0,
+            stale_transaction_index: 0,
+            bump: ctx.bumps.multisig,
+            vault_bump,
+            owners: Multisig::normalize_owners(&key, args.owners)?,
+        };
         multisig.invariant()?;
+        let bump = [multisig.bump];
+        let seeds: [&[u8]; 3] = [SEED_PREFIX, create_key.as_ref(), &bump];
+        let info = ctx.accounts.multisig.to_account_info();
+        create_pda_account(
+            &ctx.accounts.creator.to_account_info(),
+            &info,
+            &ctx.accounts.system_program.to_account_info(),
+            Multisig::SPACE,
+            &seeds,
+        )?;
+        write_account(&info, &multisig)?;
         emit!(MultisigCreated {
             multisig: key,
             vault,

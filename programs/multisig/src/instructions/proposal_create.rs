@@ -7,6 +7,7 @@ use crate::events::ProposalCreated;
 use crate::state::{
     Multisig, Proposal, ProposalInstruction, ProposalStatus, SEED_PREFIX, SEED_PROPOSAL,
 };
+use crate::utils::{create_pda_account, write_account};
 
 /// Arguments of `proposal_create`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -19,7 +20,6 @@ pub struct ProposalCreateArgs {
 
 /// Accounts of `proposal_create`.
 #[derive(Accounts)]
-#[instruction(args: ProposalCreateArgs)]
 pub struct ProposalCreate<'info> {
     /// The multisig; its transaction index is incremented.
     #[account(
@@ -28,11 +28,11 @@ pub struct ProposalCreate<'info> {
         bump = multisig.bump
     )]
     pub multisig: Account<'info, Multisig>,
-    /// The new proposal, at index `transaction_index + 1`.
+    /// The new proposal, at index `transaction_index + 1`; created by the
+    /// handler (`utils::create_pda_account` copes with a pre-funded address).
+    /// CHECK: the address is checked by the seeds; the account must not exist yet.
     #[account(
-        init,
-        payer = creator,
-        space = Proposal::space(multisig.owners.len(), &args.instructions),
+        mut,
         seeds = [
             SEED_PREFIX,
             multisig.key().as_ref(),
@@ -41,7 +41,7 @@ pub struct ProposalCreate<'info> {
         ],
         bump
     )]
-    pub proposal: Account<'info, Proposal>,
+    pub proposal: UncheckedAccount<'info>,
     /// An owner; pays the rent and gets it back on close.
     #[account(mut)]
     pub creator: Signer<'info>,
@@ -76,25 +76,45 @@ impl ProposalCreate<'_> {
         let vote_capacity = u16::try_from(multisig.owners.len())
             .map_err(|_| error!(MultisigError::TooManyOwners))?;
 
-        let proposal = &mut ctx.accounts.proposal;
-        proposal.multisig = multisig_key;
-        proposal.index = index;
-        proposal.creator = ctx.accounts.creator.key();
-        proposal.created_at = now;
-        proposal.expires_at = args.expires_at;
-        proposal.status = ProposalStatus::Active;
-        proposal.bump = ctx.bumps.proposal;
-        proposal.vote_capacity = vote_capacity;
-        proposal.approved = Vec::new();
-        proposal.rejected = Vec::new();
-        proposal.cancelled = Vec::new();
-        proposal.instructions = args.instructions;
+        let proposal = Proposal {
+            multisig: multisig_key,
+            index,
+            creator: ctx.accounts.creator.key(),
+            created_at: now,
+            expires_at: args.expires_at,
+            status: ProposalStatus::Active,
+            bump: ctx.bumps.proposal,
+            vote_capacity,
+            approved: Vec::new(),
+            rejected: Vec::new(),
+            cancelled: Vec::new(),
+            instructions: args.instructions,
+        };
+        proposal.invariant()?;
+        let space = Proposal::space(multisig.owners.len(), &proposal.instructions);
+        let index_bytes = index.to_le_bytes();
+        let bump = [proposal.bump];
+        let seeds: [&[u8]; 5] = [
+            SEED_PREFIX,
+            multisig_key.as_ref(),
+            SEED_PROPOSAL,
+            &index_bytes,
+            &bump,
+        ];
+        let proposal_info = ctx.accounts.proposal.to_account_info();
+        create_pda_account(
+            &ctx.accounts.creator.to_account_info(),
+            &proposal_info,
+            &ctx.accounts.system_program.to_account_info(),
+            space,
+            &seeds,
+        )?;
+        write_account(&proposal_info, &proposal)?;
 
         multisig.invariant()?;
-        proposal.invariant()?;
         emit!(ProposalCreated {
             multisig: multisig_key,
-            proposal: proposal.key(),
+            proposal: proposal_info.key(),
             index,
             creator: proposal.creator,
             expires_at: proposal.expires_at,

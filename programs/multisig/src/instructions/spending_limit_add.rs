@@ -5,6 +5,7 @@ use anchor_lang::prelude::*;
 
 use crate::events::{ConfigChanged, SpendingLimitAdded};
 use crate::state::{Multisig, Period, SpendingLimit, SEED_PREFIX, SEED_SPENDING_LIMIT, SEED_VAULT};
+use crate::utils::{create_pda_account, write_account};
 
 /// Arguments of `spending_limit_add`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -41,15 +42,15 @@ pub struct SpendingLimitAdd<'info> {
         bump = multisig.vault_bump
     )]
     pub vault: Signer<'info>,
-    /// The new spending limit.
+    /// The new spending limit; created by the handler
+    /// (`utils::create_pda_account` copes with a pre-funded address).
+    /// CHECK: the address is checked by the seeds; the account must not exist yet.
     #[account(
-        init,
-        payer = vault,
-        space = SpendingLimit::space(args.spenders.len(), args.destinations.len()),
+        mut,
         seeds = [SEED_PREFIX, multisig.key().as_ref(), SEED_SPENDING_LIMIT, args.create_key.as_ref()],
         bump
     )]
-    pub spending_limit: Account<'info, SpendingLimit>,
+    pub spending_limit: UncheckedAccount<'info>,
     /// The System program.
     pub system_program: Program<'info, System>,
 }
@@ -64,25 +65,43 @@ impl SpendingLimitAdd<'_> {
     pub fn spending_limit_add(ctx: Context<Self>, args: SpendingLimitAddArgs) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
         let multisig_key = ctx.accounts.multisig.key();
-        let limit = &mut ctx.accounts.spending_limit;
-        limit.multisig = multisig_key;
-        limit.create_key = args.create_key;
-        limit.mint = args.mint;
-        limit.amount = args.amount;
-        limit.period = args.period;
-        limit.remaining = args.amount;
-        limit.last_reset = now;
-        limit.bump = ctx.bumps.spending_limit;
-        limit.spenders = args.spenders;
-        limit.destinations = args.destinations;
+        let limit = SpendingLimit {
+            multisig: multisig_key,
+            create_key: args.create_key,
+            mint: args.mint,
+            amount: args.amount,
+            period: args.period,
+            remaining: args.amount,
+            last_reset: now,
+            bump: ctx.bumps.spending_limit,
+            spenders: args.spenders,
+            destinations: args.destinations,
+        };
         limit.invariant()?;
+        let bump = [limit.bump];
+        let seeds: [&[u8]; 5] = [
+            SEED_PREFIX,
+            multisig_key.as_ref(),
+            SEED_SPENDING_LIMIT,
+            args.create_key.as_ref(),
+            &bump,
+        ];
+        let limit_info = ctx.accounts.spending_limit.to_account_info();
+        create_pda_account(
+            &ctx.accounts.vault.to_account_info(),
+            &limit_info,
+            &ctx.accounts.system_program.to_account_info(),
+            SpendingLimit::space(limit.spenders.len(), limit.destinations.len()),
+            &seeds,
+        )?;
+        write_account(&limit_info, &limit)?;
 
         let multisig = &mut ctx.accounts.multisig;
         multisig.invalidate_pending_proposals();
         multisig.invariant()?;
         emit!(SpendingLimitAdded {
             multisig: multisig_key,
-            spending_limit: limit.key(),
+            spending_limit: limit_info.key(),
             mint: limit.mint,
             amount: limit.amount,
             period: limit.period,

@@ -165,6 +165,37 @@ async fn multisig_create_rejects_bad_config() {
         env.send(&[ix], &[]).await,
         anchor_code(AnchorError::AccountNotSigner),
     );
+
+    // A pre-funded multisig address still works; the same create key twice does not.
+    let args = MultisigCreateArgs {
+        owners: vec![a],
+        threshold: 1,
+        time_lock: 0,
+    };
+    env.fund(multisig_pda(&create_key.pubkey()), 3_000_000)
+        .await;
+    let payer = env.ctx.payer.pubkey();
+    let ix = multisig_create_ix(&create_key.pubkey(), &payer, args.clone());
+    env.send(&[ix], &[&create_key]).await.unwrap();
+    let created: Multisig = env.account(multisig_pda(&create_key.pubkey())).await;
+    assert_eq!(created.owners, vec![a]);
+    let again = multisig_create_ix(
+        &create_key.pubkey(),
+        &payer,
+        MultisigCreateArgs {
+            owners: vec![b],
+            ..args
+        },
+    );
+    assert_err(
+        env.send(&[again], &[&create_key]).await,
+        code(MultisigError::AccountAlreadyInUse),
+    );
+    assert_eq!(
+        env.account::<Multisig>(multisig_pda(&create_key.pubkey()))
+            .await,
+        created
+    );
 }
 
 #[tokio::test]
@@ -601,4 +632,29 @@ async fn failing_inner_instruction_reverts_the_whole_execution() {
     env.execute(multisig, proposal, &a).await.unwrap();
     assert_eq!(env.balance(recipient_tokens).await, 12_000_000);
     assert_eq!(env.balance(vault_tokens).await, 0);
+}
+
+#[tokio::test]
+async fn prefunded_proposal_address_does_not_block_proposals() {
+    let mut env = Env::start().await;
+    let (multisig, [a, b, _]) = two_of_three(&mut env, 0).await;
+    let vault = vault_pda(&multisig);
+    env.fund(vault, 1_000_000_000).await;
+    // Anyone can send lamports to the next proposal's (predictable) address.
+    let next = proposal_pda(&multisig, 1);
+    env.fund(next, 5_000_000).await;
+    let recipient = Pubkey::new_unique();
+    let transfer = stored(&system_instruction::transfer(
+        &vault,
+        &recipient,
+        100_000_000,
+    ));
+    let proposal = env.pass(multisig, &[&a, &b], vec![transfer]).await;
+    assert_eq!(proposal, next);
+    assert_eq!(env.lamports(recipient).await, 100_000_000);
+    // The surplus stays in the account and returns to the creator on close.
+    let rent = env.lamports(proposal).await;
+    let before = env.lamports(a.pubkey()).await;
+    env.close(multisig, proposal, a.pubkey()).await.unwrap();
+    assert_eq!(env.lamports(a.pubkey()).await, before + rent);
 }

@@ -423,3 +423,31 @@ async fn spending_limit_works_with_a_token_2022_mint() {
         anchor_code(AnchorError::ConstraintMintTokenProgram),
     );
 }
+
+#[tokio::test]
+async fn prefunded_spending_limit_address_does_not_block_the_addition() {
+    let mut s = setup().await;
+    let create_key = Pubkey::new_unique();
+    let limit = spending_limit_pda(&s.multisig, &create_key);
+    s.env.fund(limit, 2_000_000).await;
+    let args = SpendingLimitAddArgs {
+        create_key,
+        mint: s.mint,
+        amount: 5 * USDT,
+        period: Period::OneTime,
+        spenders: vec![s.spender.pubkey()],
+        destinations: vec![],
+    };
+    let (a, b) = (s.owners[0].insecure_clone(), s.owners[1].insecure_clone());
+    s.env
+        .pass(
+            s.multisig,
+            &[&a, &b],
+            vec![config::spending_limit_add(s.multisig, args)],
+        )
+        .await;
+    let spender = s.spender.insecure_clone();
+    let allowed = s.allowed;
+    s.spend(limit, &spender, allowed, 5 * USDT).await.unwrap();
+    assert_eq!(s.env.balance(allowed).await, 5 * USDT);
+}
