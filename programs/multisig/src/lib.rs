@@ -87,11 +87,13 @@ pub mod stablerail_multisig {
     }
 
     /// Adds an owner (vault signature: only through a proposal).
+    #[access_control(ctx.accounts.validate(&args))]
     pub fn config_owner_add(ctx: Context<ConfigOwnerAdd>, args: ConfigOwnerAddArgs) -> Result<()> {
         ConfigOwnerAdd::config_owner_add(ctx, args)
     }
 
     /// Removes an owner (vault signature: only through a proposal).
+    #[access_control(ctx.accounts.validate(&args))]
     pub fn config_owner_remove(
         ctx: Context<ConfigOwnerRemove>,
         args: ConfigOwnerRemoveArgs,
@@ -100,6 +102,7 @@ pub mod stablerail_multisig {
     }
 
     /// Changes the threshold (vault signature: only through a proposal).
+    #[access_control(ctx.accounts.validate(&args))]
     pub fn config_threshold_change(
         ctx: Context<ConfigThresholdChange>,
         args: ConfigThresholdChangeArgs,
@@ -108,6 +111,7 @@ pub mod stablerail_multisig {
     }
 
     /// Sets the time lock (vault signature: only through a proposal).
+    #[access_control(ctx.accounts.validate(&args))]
     pub fn config_time_lock_set(
         ctx: Context<ConfigTimeLockSet>,
         args: ConfigTimeLockSetArgs,

@@ -32,6 +32,12 @@ pub struct ConfigOwnerAdd<'info> {
 }
 
 impl ConfigOwnerAdd<'_> {
+    /// Checks the new owner before anything is written.
+    pub fn validate(&self, args: &ConfigOwnerAddArgs) -> Result<()> {
+        self.multisig
+            .check_add_owner(&self.multisig.key(), &args.owner)
+    }
+
     /// Adds the owner; every pending proposal becomes stale.
     pub fn config_owner_add(ctx: Context<Self>, args: ConfigOwnerAddArgs) -> Result<()> {
         let key = ctx.accounts.multisig.key();

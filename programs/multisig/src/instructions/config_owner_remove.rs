@@ -32,6 +32,11 @@ pub struct ConfigOwnerRemove<'info> {
 }
 
 impl ConfigOwnerRemove<'_> {
+    /// Checks the owner can go before anything is written.
+    pub fn validate(&self, args: &ConfigOwnerRemoveArgs) -> Result<()> {
+        self.multisig.check_remove_owner(&args.owner)
+    }
+
     /// Removes the owner; every pending proposal becomes stale.
     pub fn config_owner_remove(ctx: Context<Self>, args: ConfigOwnerRemoveArgs) -> Result<()> {
         let key = ctx.accounts.multisig.key();

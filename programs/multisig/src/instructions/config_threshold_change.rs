@@ -32,6 +32,11 @@ pub struct ConfigThresholdChange<'info> {
 }
 
 impl ConfigThresholdChange<'_> {
+    /// Checks the threshold against the owners before anything is written.
+    pub fn validate(&self, args: &ConfigThresholdChangeArgs) -> Result<()> {
+        Multisig::check_threshold(args.threshold, self.multisig.owners.len())
+    }
+
     /// Sets the threshold; every pending proposal becomes stale.
     pub fn config_threshold_change(
         ctx: Context<Self>,

@@ -32,6 +32,11 @@ pub struct ConfigTimeLockSet<'info> {
 }
 
 impl ConfigTimeLockSet<'_> {
+    /// Checks the time lock before anything is written.
+    pub fn validate(&self, args: &ConfigTimeLockSetArgs) -> Result<()> {
+        Multisig::check_time_lock(args.time_lock)
+    }
+
     /// Sets the time lock; every pending proposal becomes stale.
     pub fn config_time_lock_set(ctx: Context<Self>, args: ConfigTimeLockSetArgs) -> Result<()> {
         let key = ctx.accounts.multisig.key();

@@ -103,32 +103,38 @@ impl Multisig {
         Ok(owners)
     }
 
-    /// Adds `owner` (a config change: pending proposals become stale).
-    pub fn add_owner(&mut self, multisig: &Pubkey, owner: Pubkey) -> Result<()> {
-        Self::check_owner_key(multisig, &owner)?;
+    /// Checks that `owner` can be added to the multisig at address `multisig`.
+    pub fn check_add_owner(&self, multisig: &Pubkey, owner: &Pubkey) -> Result<()> {
+        Self::check_owner_key(multisig, owner)?;
         require!(self.owners.len() < MAX_OWNERS, MultisigError::TooManyOwners);
-        match self.owners.binary_search(&owner) {
-            Ok(_) => err!(MultisigError::DuplicateOwner),
-            Err(position) => {
-                self.owners.insert(position, owner);
-                self.invalidate_pending_proposals();
-                Ok(())
-            }
-        }
+        require!(!self.is_owner(owner), MultisigError::DuplicateOwner);
+        Ok(())
     }
 
-    /// Removes `owner`. Fails when fewer owners than the threshold would remain:
-    /// lower the threshold first (in the same proposal, as an earlier instruction).
-    pub fn remove_owner(&mut self, owner: &Pubkey) -> Result<()> {
-        let position = self
-            .owners
-            .binary_search(owner)
-            .map_err(|_| error!(MultisigError::NotAnOwner))?;
+    /// Adds `owner` (a config change: pending proposals become stale).
+    pub fn add_owner(&mut self, multisig: &Pubkey, owner: Pubkey) -> Result<()> {
+        self.check_add_owner(multisig, &owner)?;
+        let position = self.owners.partition_point(|key| *key < owner);
+        self.owners.insert(position, owner);
+        self.invalidate_pending_proposals();
+        Ok(())
+    }
+
+    /// Checks that `owner` can be removed: an owner, and at least `threshold`
+    /// owners remain (lower the threshold first, in the same proposal).
+    pub fn check_remove_owner(&self, owner: &Pubkey) -> Result<()> {
+        require!(self.is_owner(owner), MultisigError::NotAnOwner);
         require!(
             self.owners.len() > usize::from(self.threshold),
             MultisigError::ThresholdUnreachable
         );
-        self.owners.remove(position);
+        Ok(())
+    }
+
+    /// Removes `owner` (a config change: pending proposals become stale).
+    pub fn remove_owner(&mut self, owner: &Pubkey) -> Result<()> {
+        self.check_remove_owner(owner)?;
+        self.owners.retain(|key| key != owner);
         self.invalidate_pending_proposals();
         Ok(())
     }
@@ -141,9 +147,15 @@ impl Multisig {
         Ok(())
     }
 
+    /// Checks a time lock value (at most [`MAX_TIME_LOCK`]).
+    pub fn check_time_lock(time_lock: u32) -> Result<()> {
+        require!(time_lock <= MAX_TIME_LOCK, MultisigError::TimeLockTooLong);
+        Ok(())
+    }
+
     /// Sets the time lock (at most [`MAX_TIME_LOCK`]).
     pub fn set_time_lock(&mut self, time_lock: u32) -> Result<()> {
-        require!(time_lock <= MAX_TIME_LOCK, MultisigError::TimeLockTooLong);
+        Self::check_time_lock(time_lock)?;
         self.time_lock = time_lock;
         self.invalidate_pending_proposals();
         Ok(())
@@ -170,10 +182,7 @@ impl Multisig {
             MultisigError::DuplicateOwner
         );
         Self::check_threshold(self.threshold, self.owners.len())?;
-        require!(
-            self.time_lock <= MAX_TIME_LOCK,
-            MultisigError::TimeLockTooLong
-        );
+        Self::check_time_lock(self.time_lock)?;
         require!(
             self.stale_transaction_index <= self.transaction_index,
             MultisigError::InvariantViolated
