@@ -1,1 +1,397 @@
-//! TRON
+//! TRON source against a local HTTP server that serves the full node's documented JSON
+//! shapes (`getnowblock`, `getblockbynum`, `gettransactioninfobyblocknum`, `getnodeinfo`)
+//! from an in-memory chain the test mutates: a failed transaction, foreign logs, a
+//! reorg above the solid block, and the solid block moving (confirmation).
+
+use std::sync::{Arc, Mutex};
+
+use alloy::primitives::{Address, U256};
+use axum::{Json, Router, extract::State, routing::post};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use stablerail_indexer::{
+    ChainIndexer, Config,
+    decode::{TRANSFER_TOPIC, parse_tron_address, tron_base58},
+    metrics::Metrics,
+};
+use tokio::sync::watch;
+
+use crate::common::{BACKENDS, Backend, TestDb, wait_for};
+
+const CHAIN: &str = "tron";
+const USDT: &str = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
+
+#[derive(Clone)]
+struct Log {
+    address: Address,
+    topics: Vec<[u8; 32]>,
+    data: Vec<u8>,
+}
+
+#[derive(Clone)]
+struct Tx {
+    id: String,
+    failed: bool,
+    logs: Vec<Log>,
+}
+
+#[derive(Clone)]
+struct Block {
+    number: u64,
+    id: String,
+    parent: String,
+    time_ms: i64,
+    txs: Vec<Tx>,
+}
+
+#[derive(Default)]
+struct Node {
+    blocks: Vec<Block>,
+    solid: u64,
+}
+
+fn h256(parts: &[&[u8]]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+fn party(i: u64) -> Address {
+    Address::from_word(U256::from(0x5000 + i).into())
+}
+
+fn transfer_log(token: Address, from: Address, to: Address, amount: U256) -> Log {
+    Log {
+        address: token,
+        topics: vec![TRANSFER_TOPIC.0, from.into_word().0, to.into_word().0],
+        data: amount.to_be_bytes::<32>().to_vec(),
+    }
+}
+
+impl Node {
+    /// Appends a block with a few transactions derived from `salt`.
+    fn push(&mut self, salt: u64) {
+        let token = parse_tron_address(USDT).unwrap();
+        let number = self.blocks.len() as u64;
+        let parent = self.blocks.last().map_or("00".repeat(32), |b| b.id.clone());
+        let digest = h256(&[
+            parent.as_bytes(),
+            &number.to_be_bytes(),
+            &salt.to_be_bytes(),
+        ]);
+        let mut id = number.to_be_bytes().to_vec();
+        id.extend_from_slice(&digest[8..]);
+        let mut txs = Vec::new();
+        if number > 0 {
+            for k in 0..3u64 {
+                let tid = hex::encode(h256(&[&digest, &k.to_be_bytes()]));
+                let s = salt.wrapping_mul(31).wrapping_add(k);
+                let mut logs = vec![transfer_log(
+                    token,
+                    party(s % 7),
+                    party((s / 7) % 7),
+                    U256::from(s * 1_000_003),
+                )];
+                match k {
+                    // A second transfer plus a foreign contract's Transfer (ignored).
+                    1 => {
+                        logs.push(transfer_log(
+                            token,
+                            party(s % 5),
+                            party(s % 3),
+                            U256::MAX - U256::from(s),
+                        ));
+                        logs.insert(
+                            0,
+                            transfer_log(party(99), party(1), party(2), U256::from(5u8)),
+                        );
+                    }
+                    // A non-Transfer event of the token (ignored).
+                    2 => logs.push(Log {
+                        address: token,
+                        topics: vec![[7u8; 32]],
+                        data: vec![],
+                    }),
+                    _ => {}
+                }
+                txs.push(Tx {
+                    id: tid,
+                    failed: false,
+                    logs,
+                });
+            }
+            // A failed transaction whose Transfer log must be ignored.
+            let fid = hex::encode(h256(&[&digest, b"failed"]));
+            txs.push(Tx {
+                id: fid,
+                failed: true,
+                logs: vec![transfer_log(token, party(1), party(2), U256::from(777u64))],
+            });
+        }
+        self.blocks.push(Block {
+            number,
+            id: hex::encode(id),
+            parent,
+            time_ms: 1_700_000_000_000 + number as i64 * 3000,
+            txs,
+        });
+    }
+
+    fn block_json(&self, n: u64) -> Value {
+        let Some(b) = self.blocks.get(n as usize) else {
+            return json!({});
+        };
+        json!({
+            "blockID": b.id,
+            "block_header": {
+                "raw_data": { "number": b.number, "txTrieRoot": "00", "witness_address": "41aa",
+                              "parentHash": b.parent, "version": 30, "timestamp": b.time_ms },
+                "witness_signature": "ff"
+            },
+            "transactions": b.txs.iter().map(|t| json!({
+                "ret": [{ "contractRet": if t.failed { "REVERT" } else { "SUCCESS" } }],
+                "txID": t.id,
+                "raw_data": {}
+            })).collect::<Vec<_>>()
+        })
+    }
+
+    fn infos_json(&self, n: u64) -> Value {
+        let Some(b) = self.blocks.get(n as usize) else {
+            return json!([]);
+        };
+        Value::Array(
+            b.txs
+                .iter()
+                .map(|t| {
+                    let mut v = json!({
+                        "id": t.id,
+                        "fee": 100,
+                        "blockNumber": b.number,
+                        "blockTimeStamp": b.time_ms,
+                        "contractResult": [""],
+                        "receipt": { "energy_usage_total": 64285, "result": if t.failed { "REVERT" } else { "SUCCESS" } },
+                        "log": t.logs.iter().map(|l| json!({
+                            "address": hex::encode(l.address),
+                            "topics": l.topics.iter().map(hex::encode).collect::<Vec<_>>(),
+                            "data": hex::encode(&l.data),
+                        })).collect::<Vec<_>>()
+                    });
+                    if t.failed {
+                        v["result"] = json!("FAILED");
+                        v["resMessage"] = json!(hex::encode("REVERT opcode executed"));
+                    }
+                    v
+                })
+                .collect(),
+        )
+    }
+
+    /// What the indexer must store: (block, log index, block id, tx, from, to, amount, confirmed).
+    fn expected(&self, upto: u64) -> Vec<(u64, u64, String, String, String, String, String, bool)> {
+        let token = parse_tron_address(USDT).unwrap();
+        let mut out = Vec::new();
+        for b in self.blocks.iter().filter(|b| b.number <= upto) {
+            let mut idx = 0u64;
+            for t in b.txs.iter().filter(|t| !t.failed) {
+                for l in &t.logs {
+                    let i = idx;
+                    idx += 1;
+                    if l.address != token || l.topics[0] != TRANSFER_TOPIC.0 {
+                        continue;
+                    }
+                    out.push((
+                        b.number,
+                        i,
+                        b.id.clone(),
+                        t.id.clone(),
+                        tron_base58(&Address::from_word(l.topics[1].into())),
+                        tron_base58(&Address::from_word(l.topics[2].into())),
+                        U256::from_be_slice(&l.data).to_string(),
+                        b.number <= self.solid,
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+type Shared = Arc<Mutex<Node>>;
+
+fn num(body: &Value) -> u64 {
+    body["num"].as_u64().unwrap_or(u64::MAX)
+}
+
+async fn serve(node: Shared) -> String {
+    let app = Router::new()
+        .route(
+            "/wallet/getnowblock",
+            post(|State(n): State<Shared>| async move {
+                let n = n.lock().unwrap();
+                Json(n.block_json(n.blocks.len() as u64 - 1))
+            }),
+        )
+        .route(
+            "/wallet/getblockbynum",
+            post(|State(n): State<Shared>, Json(b): Json<Value>| async move {
+                Json(n.lock().unwrap().block_json(num(&b)))
+            }),
+        )
+        .route(
+            "/wallet/gettransactioninfobyblocknum",
+            post(|State(n): State<Shared>, Json(b): Json<Value>| async move {
+                Json(n.lock().unwrap().infos_json(num(&b)))
+            }),
+        )
+        .route(
+            "/wallet/getnodeinfo",
+            post(|State(n): State<Shared>| async move {
+                let n = n.lock().unwrap();
+                let head = n.blocks.last().unwrap();
+                let solid = &n.blocks[n.solid as usize];
+                Json(json!({
+                    "beginSyncNum": 0,
+                    "block": format!("Num:{},ID:{}", head.number, head.id),
+                    "solidityBlock": format!("Num:{},ID:{}", solid.number, solid.id),
+                    "currentConnectCount": 1
+                }))
+            }),
+        )
+        .with_state(node);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+async fn stored(
+    store: &stablerail_indexer::Store,
+) -> Vec<(u64, u64, String, String, String, String, String, bool)> {
+    store
+        .all_transfers(CHAIN)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| {
+            (
+                t.block_number,
+                t.log_index,
+                t.block_hash,
+                t.tx_hash,
+                t.from,
+                t.to,
+                t.amount,
+                t.confirmed,
+            )
+        })
+        .collect()
+}
+
+async fn tron_follow_reorg_and_confirm(backend: Backend) {
+    let node: Shared = Arc::default();
+    {
+        let mut n = node.lock().unwrap();
+        for i in 0..=12 {
+            n.push(i);
+        }
+        n.solid = 6;
+    }
+    let url = serve(node.clone()).await;
+    let db = TestDb::new(backend).await;
+    let config = Config::parse(&format!(
+        r#"
+        database_url = "{}"
+        [chains.{CHAIN}]
+        kind = "tron"
+        rpc_urls = ["{url}"]
+        usdt = "{USDT}"
+        start_block = 1
+        head_lag = 0
+        poll_interval_ms = 20
+        initial_range = 4
+        "#,
+        db.url
+    ))
+    .unwrap();
+    let store = db.store().await;
+    let metrics = Arc::new(Metrics::default());
+    let indexer = Arc::new(
+        ChainIndexer::new(
+            CHAIN,
+            config.chain(CHAIN).unwrap(),
+            store.clone(),
+            metrics.clone(),
+        )
+        .unwrap(),
+    );
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let task = {
+        let indexer = indexer.clone();
+        tokio::spawn(async move { indexer.run(stop_rx).await })
+    };
+
+    let in_sync = |label: &'static str| {
+        let node = node.clone();
+        let store = store.clone();
+        async move {
+            wait_for(30, label, || {
+                let node = node.clone();
+                let store = store.clone();
+                async move {
+                    let expected = {
+                        let n = node.lock().unwrap();
+                        n.expected(n.blocks.len() as u64 - 1)
+                    };
+                    stored(&store).await == expected
+                }
+            })
+            .await;
+        }
+    };
+    in_sync("initial sync").await;
+    let rows = stored(&store).await;
+    assert_eq!(
+        rows.len(),
+        12 * 4,
+        "4 token transfers per block (failed tx and foreign logs ignored)"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r.4.starts_with('T') && r.5.starts_with('T')),
+        "base58 addresses"
+    );
+    assert!(
+        rows.iter().any(|r| r.6.len() == 78),
+        "amounts near 2^256 kept exactly"
+    );
+
+    // Reorg of the 4 blocks above the solid line's neighbourhood (9..=12), plus a new block.
+    {
+        let mut n = node.lock().unwrap();
+        n.blocks.truncate(9);
+        for i in 0..5 {
+            n.push(1000 + i);
+        }
+    }
+    in_sync("sync after reorg").await;
+    assert!(metrics.reorgs(CHAIN) >= 1, "the reorg was detected");
+
+    // The solid block moves up: rows behind it become confirmed.
+    node.lock().unwrap().solid = 11;
+    in_sync("confirmation after the solid block moved").await;
+    let _ = stop_tx.send(true);
+    task.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tron_sqlite() {
+    tron_follow_reorg_and_confirm(BACKENDS[0]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tron_postgres() {
+    tron_follow_reorg_and_confirm(BACKENDS[1]).await;
+}
