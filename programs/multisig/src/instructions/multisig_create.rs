@@ -2,9 +2,8 @@
 
 use anchor_lang::prelude::*;
 
-use crate::errors::MultisigError;
 use crate::events::MultisigCreated;
-use crate::state::{Multisig, MAX_TIME_LOCK, SEED_PREFIX};
+use crate::state::{Multisig, SEED_PREFIX};
 use crate::utils::{create_pda_account, write_account};
 
 /// Arguments of `multisig_create`.
@@ -44,11 +43,7 @@ impl MultisigCreate<'_> {
     pub fn validate(&self, args: &MultisigCreateArgs) -> Result<()> {
         let owners = Multisig::normalize_owners(&self.multisig.key(), args.owners.clone())?;
         Multisig::check_threshold(args.threshold, owners.len())?;
-        require!(
-            args.time_lock <= MAX_TIME_LOCK,
-            MultisigError::TimeLockTooLong
-        );
-        Ok(())
+        Multisig::check_time_lock(args.time_lock)
     }
 
     /// Writes the new multisig.
