@@ -171,6 +171,9 @@ pub enum EscrowError {
     /// An authority is the default (all-zero) key.
     #[msg("Authority must not be the default key")]
     InvalidAuthority,
+    /// The address of a new account already holds data or belongs to a program.
+    #[msg("Address already in use")]
+    AddressInUse,
     /// The wallet is the default (all-zero) key.
     #[msg("Invalid wallet")]
     InvalidWallet,

@@ -7,6 +7,7 @@ use crate::errors::EscrowError;
 use crate::events::AccountOpened;
 use crate::state::seeds::{SEED_ACCOUNT, SEED_CONFIG};
 use crate::state::{Config, EscrowAccount};
+use crate::utils::create_program_account;
 
 /// Accounts of `account_open`.
 #[derive(Accounts)]
@@ -19,15 +20,14 @@ pub struct AccountOpen<'info> {
     /// The config.
     #[account(seeds = [SEED_CONFIG, config.creator.as_ref()], bump = config.bump)]
     pub config: Account<'info, Config>,
-    /// The new escrow account, `["account", config, wallet]`.
+    /// CHECK: the new escrow account, `["account", config, wallet]`; created
+    /// by the handler (a PDA that already holds lamports is accepted).
     #[account(
-        init,
-        payer = payer,
-        space = 8 + EscrowAccount::INIT_SPACE,
+        mut,
         seeds = [SEED_ACCOUNT, config.key().as_ref(), wallet.key().as_ref()],
         bump
     )]
-    pub escrow_account: Account<'info, EscrowAccount>,
+    pub escrow_account: UncheckedAccount<'info>,
     /// System program.
     pub system_program: Program<'info, System>,
 }
@@ -48,15 +48,34 @@ impl AccountOpen<'_> {
     pub fn handler(ctx: Context<Self>) -> Result<()> {
         let wallet = ctx.accounts.wallet.key();
         let config = ctx.accounts.config.key();
-        let account = &mut ctx.accounts.escrow_account;
-        account.config = config;
-        account.wallet = wallet;
-        account.bump = ctx.bumps.escrow_account;
-        account.withdrawal_address = wallet;
+        let bump = ctx.bumps.escrow_account;
+        let account = EscrowAccount {
+            config,
+            wallet,
+            bump,
+            available: 0,
+            locked: 0,
+            roles: 0,
+            agent: None,
+            merchant_volume: 0,
+            agent_volume: 0,
+            kyc_level: 0,
+            region: 0,
+            withdrawal_address: wallet,
+            pending_withdrawal_address: None,
+            pending_effective_at: 0,
+        };
+        create_program_account(
+            &ctx.accounts.payer.to_account_info(),
+            &ctx.accounts.escrow_account.to_account_info(),
+            &ctx.accounts.system_program.to_account_info(),
+            &[SEED_ACCOUNT, config.as_ref(), wallet.as_ref(), &[bump]],
+            &account,
+        )?;
         emit!(AccountOpened {
             config,
             wallet,
-            account: account.key(),
+            account: ctx.accounts.escrow_account.key(),
         });
         Ok(())
     }

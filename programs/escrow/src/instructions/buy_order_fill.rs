@@ -7,6 +7,7 @@ use crate::errors::EscrowError;
 use crate::events::{BuyOrderFilled, DealOpened};
 use crate::state::seeds::{SEED_ACCOUNT, SEED_BUY_ORDER, SEED_CONFIG, SEED_DEAL};
 use crate::state::{BuyOrder, Config, Deal, DealKind, DealState, EscrowAccount, ROLE_MERCHANT};
+use crate::utils::create_program_account;
 
 /// Arguments of `buy_order_fill`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -49,15 +50,14 @@ pub struct BuyOrderFill<'info> {
         bump = merchant_account.bump
     )]
     pub merchant_account: Account<'info, EscrowAccount>,
-    /// The new deal, `["deal", config, next_deal_id]`.
+    /// CHECK: the new deal, `["deal", config, next_deal_id]`; created by the
+    /// handler (a PDA that already holds lamports is accepted).
     #[account(
-        init,
-        payer = trader,
-        space = 8 + Deal::INIT_SPACE,
+        mut,
         seeds = [SEED_DEAL, config.key().as_ref(), &config.next_deal_id.to_le_bytes()],
         bump
     )]
-    pub deal: Account<'info, Deal>,
+    pub deal: UncheckedAccount<'info>,
     /// System program.
     pub system_program: Program<'info, System>,
 }
@@ -90,20 +90,34 @@ impl BuyOrderFill<'_> {
         accounts.trader_account.lock(args.amount)?;
         let deal_id = accounts.config.take_deal_id()?;
         let deadline = Config::deadline(now, accounts.buy_order.payment_window_secs)?;
-        let deal = &mut accounts.deal;
-        deal.config = accounts.config.key();
-        deal.id = deal_id;
-        deal.bump = ctx.bumps.deal;
-        deal.kind = DealKind::Trade;
-        deal.state = DealState::Open;
-        deal.seller = accounts.trader.key();
-        deal.buyer = accounts.buy_order.merchant;
-        deal.merchant = accounts.buy_order.merchant;
-        deal.amount = args.amount;
-        deal.deadline = deadline;
-        deal.reference = args.reference;
-        deal.rent_payer = accounts.trader.key();
-        deal.order_id = Some(accounts.buy_order.id);
+        let bump = ctx.bumps.deal;
+        let deal = Deal {
+            config: accounts.config.key(),
+            id: deal_id,
+            bump,
+            kind: DealKind::Trade,
+            state: DealState::Open,
+            seller: accounts.trader.key(),
+            buyer: accounts.buy_order.merchant,
+            merchant: accounts.buy_order.merchant,
+            amount: args.amount,
+            deadline,
+            reference: args.reference,
+            rent_payer: accounts.trader.key(),
+            order_id: Some(accounts.buy_order.id),
+        };
+        create_program_account(
+            &accounts.trader.to_account_info(),
+            &accounts.deal.to_account_info(),
+            &accounts.system_program.to_account_info(),
+            &[
+                SEED_DEAL,
+                deal.config.as_ref(),
+                &deal_id.to_le_bytes(),
+                &[bump],
+            ],
+            &deal,
+        )?;
         emit!(BuyOrderFilled {
             config: deal.config,
             order_id: accounts.buy_order.id,

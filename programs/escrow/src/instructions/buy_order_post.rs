@@ -6,6 +6,7 @@ use crate::errors::EscrowError;
 use crate::events::BuyOrderPosted;
 use crate::state::seeds::{SEED_ACCOUNT, SEED_BUY_ORDER, SEED_CONFIG};
 use crate::state::{BuyOrder, Config, EscrowAccount, ROLE_MERCHANT};
+use crate::utils::create_program_account;
 
 /// Arguments of `buy_order_post`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -41,15 +42,14 @@ pub struct BuyOrderPost<'info> {
         bump = merchant_account.bump
     )]
     pub merchant_account: Account<'info, EscrowAccount>,
-    /// The new order, `["buy_order", config, next_order_id]`.
+    /// CHECK: the new order, `["buy_order", config, next_order_id]`; created
+    /// by the handler (a PDA that already holds lamports is accepted).
     #[account(
-        init,
-        payer = merchant,
-        space = 8 + BuyOrder::INIT_SPACE,
+        mut,
         seeds = [SEED_BUY_ORDER, config.key().as_ref(), &config.next_order_id.to_le_bytes()],
         bump
     )]
-    pub buy_order: Account<'info, BuyOrder>,
+    pub buy_order: UncheckedAccount<'info>,
     /// System program.
     pub system_program: Program<'info, System>,
 }
@@ -86,19 +86,33 @@ impl BuyOrderPost<'_> {
     pub fn handler(ctx: Context<Self>, args: BuyOrderPostArgs) -> Result<()> {
         let config = &mut ctx.accounts.config;
         let id = config.take_order_id()?;
-        let order = &mut ctx.accounts.buy_order;
-        order.config = config.key();
-        order.id = id;
-        order.bump = ctx.bumps.buy_order;
-        order.merchant = ctx.accounts.merchant.key();
-        order.price_minor = args.price_minor;
-        order.currency = args.currency;
-        order.remaining = args.amount;
-        order.min_fill = args.min_fill;
-        order.max_fill = args.max_fill;
-        order.expiry = args.expiry;
-        order.payment_window_secs = args.payment_window_secs;
-        order.open = true;
+        let bump = ctx.bumps.buy_order;
+        let order = BuyOrder {
+            config: config.key(),
+            id,
+            bump,
+            merchant: ctx.accounts.merchant.key(),
+            price_minor: args.price_minor,
+            currency: args.currency,
+            remaining: args.amount,
+            min_fill: args.min_fill,
+            max_fill: args.max_fill,
+            expiry: args.expiry,
+            payment_window_secs: args.payment_window_secs,
+            open: true,
+        };
+        create_program_account(
+            &ctx.accounts.merchant.to_account_info(),
+            &ctx.accounts.buy_order.to_account_info(),
+            &ctx.accounts.system_program.to_account_info(),
+            &[
+                SEED_BUY_ORDER,
+                order.config.as_ref(),
+                &id.to_le_bytes(),
+                &[bump],
+            ],
+            &order,
+        )?;
         emit!(BuyOrderPosted {
             config: order.config,
             order_id: id,

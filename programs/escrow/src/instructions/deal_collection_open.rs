@@ -10,6 +10,7 @@ use crate::state::seeds::{SEED_ACCOUNT, SEED_CONFIG, SEED_DEAL};
 use crate::state::{
     Config, Deal, DealKind, DealState, EscrowAccount, ROLE_ACCEPTOR, ROLE_MERCHANT,
 };
+use crate::utils::create_program_account;
 
 /// Arguments of `deal_collection_open`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -49,15 +50,14 @@ pub struct DealCollectionOpen<'info> {
         bump = merchant_account.bump
     )]
     pub merchant_account: Account<'info, EscrowAccount>,
-    /// The new deal, `["deal", config, next_deal_id]`.
+    /// CHECK: the new deal, `["deal", config, next_deal_id]`; created by the
+    /// handler (a PDA that already holds lamports is accepted).
     #[account(
-        init,
-        payer = dispatcher,
-        space = 8 + Deal::INIT_SPACE,
+        mut,
         seeds = [SEED_DEAL, config.key().as_ref(), &config.next_deal_id.to_le_bytes()],
         bump
     )]
-    pub deal: Account<'info, Deal>,
+    pub deal: UncheckedAccount<'info>,
     /// System program.
     pub system_program: Program<'info, System>,
 }
@@ -88,20 +88,34 @@ impl DealCollectionOpen<'_> {
         let accounts = ctx.accounts;
         accounts.acceptor_account.lock(args.amount)?;
         let deal_id = accounts.config.take_deal_id()?;
-        let deal = &mut accounts.deal;
-        deal.config = accounts.config.key();
-        deal.id = deal_id;
-        deal.bump = ctx.bumps.deal;
-        deal.kind = DealKind::Collection;
-        deal.state = DealState::Open;
-        deal.seller = accounts.acceptor_account.wallet;
-        deal.buyer = accounts.merchant_account.wallet;
-        deal.merchant = accounts.merchant_account.wallet;
-        deal.amount = args.amount;
-        deal.deadline = Config::deadline(now, args.payment_window_secs)?;
-        deal.reference = args.reference;
-        deal.rent_payer = accounts.dispatcher.key();
-        deal.order_id = None;
+        let bump = ctx.bumps.deal;
+        let deal = Deal {
+            config: accounts.config.key(),
+            id: deal_id,
+            bump,
+            kind: DealKind::Collection,
+            state: DealState::Open,
+            seller: accounts.acceptor_account.wallet,
+            buyer: accounts.merchant_account.wallet,
+            merchant: accounts.merchant_account.wallet,
+            amount: args.amount,
+            deadline: Config::deadline(now, args.payment_window_secs)?,
+            reference: args.reference,
+            rent_payer: accounts.dispatcher.key(),
+            order_id: None,
+        };
+        create_program_account(
+            &accounts.dispatcher.to_account_info(),
+            &accounts.deal.to_account_info(),
+            &accounts.system_program.to_account_info(),
+            &[
+                SEED_DEAL,
+                deal.config.as_ref(),
+                &deal_id.to_le_bytes(),
+                &[bump],
+            ],
+            &deal,
+        )?;
         emit!(DealOpened {
             config: deal.config,
             deal_id,

@@ -7,6 +7,7 @@ use crate::errors::EscrowError;
 use crate::events::DealOpened;
 use crate::state::seeds::{SEED_ACCOUNT, SEED_CONFIG, SEED_DEAL};
 use crate::state::{Config, Deal, DealKind, DealState, EscrowAccount, ROLE_MERCHANT};
+use crate::utils::create_program_account;
 
 /// Arguments of `deal_payout_open`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -33,15 +34,14 @@ pub struct DealPayoutOpen<'info> {
         bump = merchant_account.bump
     )]
     pub merchant_account: Account<'info, EscrowAccount>,
-    /// The new deal, `["deal", config, next_deal_id]`.
+    /// CHECK: the new deal, `["deal", config, next_deal_id]`; created by the
+    /// handler (a PDA that already holds lamports is accepted).
     #[account(
-        init,
-        payer = merchant,
-        space = 8 + Deal::INIT_SPACE,
+        mut,
         seeds = [SEED_DEAL, config.key().as_ref(), &config.next_deal_id.to_le_bytes()],
         bump
     )]
-    pub deal: Account<'info, Deal>,
+    pub deal: UncheckedAccount<'info>,
     /// System program.
     pub system_program: Program<'info, System>,
 }
@@ -67,20 +67,34 @@ impl DealPayoutOpen<'_> {
         let accounts = ctx.accounts;
         accounts.merchant_account.lock(args.amount)?;
         let deal_id = accounts.config.take_deal_id()?;
-        let deal = &mut accounts.deal;
-        deal.config = accounts.config.key();
-        deal.id = deal_id;
-        deal.bump = ctx.bumps.deal;
-        deal.kind = DealKind::Payout;
-        deal.state = DealState::Open;
-        deal.seller = accounts.merchant.key();
-        deal.buyer = Pubkey::default();
-        deal.merchant = accounts.merchant.key();
-        deal.amount = args.amount;
-        deal.deadline = 0;
-        deal.reference = args.reference;
-        deal.rent_payer = accounts.merchant.key();
-        deal.order_id = None;
+        let bump = ctx.bumps.deal;
+        let deal = Deal {
+            config: accounts.config.key(),
+            id: deal_id,
+            bump,
+            kind: DealKind::Payout,
+            state: DealState::Open,
+            seller: accounts.merchant.key(),
+            buyer: Pubkey::default(),
+            merchant: accounts.merchant.key(),
+            amount: args.amount,
+            deadline: 0,
+            reference: args.reference,
+            rent_payer: accounts.merchant.key(),
+            order_id: None,
+        };
+        create_program_account(
+            &accounts.merchant.to_account_info(),
+            &accounts.deal.to_account_info(),
+            &accounts.system_program.to_account_info(),
+            &[
+                SEED_DEAL,
+                deal.config.as_ref(),
+                &deal_id.to_le_bytes(),
+                &[bump],
+            ],
+            &deal,
+        )?;
         emit!(DealOpened {
             config: deal.config,
             deal_id,

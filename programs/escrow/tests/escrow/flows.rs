@@ -489,7 +489,7 @@ async fn roles_agents_and_compliance() {
     let ix = env.ix_account_open(&creator.pubkey(), &Pubkey::default());
     assert_err(env.send(vec![ix], &[&creator]).await, E::InvalidWallet);
     let ix = env.ix_account_open(&creator.pubkey(), &plain.key());
-    assert!(env.send(vec![ix], &[&creator]).await.is_err());
+    assert_err(env.send(vec![ix], &[&creator]).await, E::AddressInUse);
 }
 
 #[tokio::test]
@@ -1189,4 +1189,76 @@ async fn wrong_config_or_program_accounts_are_rejected() {
         AE::AccountNotInitialized,
     );
     assert_eq!(env.deal(id).await.state, DealState::Open);
+}
+
+#[tokio::test]
+async fn prefunded_pdas_do_not_block_creation() {
+    // Anyone can send lamports to a predictable PDA (the next deal, the next
+    // order, someone's escrow account) before it is created.
+    let (mut env, merchant, trader, acceptor) = setup().await;
+    let donation = 1_000_000;
+    let prefund = |env: &mut Env, key: &Pubkey| {
+        let account = solana_sdk::account::AccountSharedData::new(
+            donation,
+            0,
+            &anchor_lang::system_program::ID,
+        );
+        env.ctx.set_account(key, &account);
+    };
+    let newcomer = Keypair::new();
+    let newcomer_pda = env.account_pda(&newcomer.pubkey());
+    prefund(&mut env, &newcomer_pda);
+    env.open_account(&newcomer.pubkey())
+        .await
+        .expect("open a prefunded escrow account");
+    let account = env.escrow(&newcomer.pubkey()).await;
+    assert_eq!((account.wallet, account.available), (newcomer.pubkey(), 0));
+
+    let order_id = env.config_state().await.next_order_id;
+    let order_pda = env.order_pda(order_id);
+    prefund(&mut env, &order_pda);
+    env.post_order(&merchant, 10 * USDT)
+        .await
+        .expect("post into a prefunded order PDA");
+    assert_eq!(env.order(order_id).await.remaining, 10 * USDT);
+
+    let deal_id = env.config_state().await.next_deal_id;
+    let deal_pda = env.deal_pda(deal_id);
+    prefund(&mut env, &deal_pda);
+    let before = env.lamports(&trader.key()).await;
+    let id = env
+        .fill(&trader, order_id, &merchant.key(), 10 * USDT)
+        .await
+        .expect("fill into a prefunded deal PDA");
+    assert_eq!(id, deal_id);
+    let held = env.lamports(&deal_pda).await;
+    let rent = env
+        .ctx
+        .banks_client
+        .get_rent()
+        .await
+        .expect("rent")
+        .minimum_balance(8 + Deal::INIT_SPACE);
+    assert_eq!(held, rent.max(donation));
+    assert_eq!(
+        env.lamports(&trader.key()).await,
+        before - (held - donation)
+    );
+    env.release(&trader.kp, id).await.expect("release");
+    // The whole balance of the closed account goes to the rent payer.
+    assert_eq!(env.lamports(&trader.key()).await, before + donation);
+
+    let next = env.config_state().await.next_deal_id;
+    let pda = env.deal_pda(next);
+    prefund(&mut env, &pda);
+    env.open_collection(&acceptor.key(), &merchant.key(), USDT)
+        .await
+        .expect("collection");
+    let next = env.config_state().await.next_deal_id;
+    let pda = env.deal_pda(next);
+    prefund(&mut env, &pda);
+    env.open_payout(&merchant, &acceptor.key(), USDT)
+        .await
+        .expect("payout");
+    env.assert_conservation().await;
 }
