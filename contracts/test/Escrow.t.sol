@@ -889,6 +889,23 @@ contract EscrowTest is BaseTest {
         _assertConservation();
     }
 
+    function test_NextDealId_CountsEveryKind() public {
+        _fund(trader, 1_000);
+        _fund(acceptor, 1_000);
+        _fund(merchant, 1_000);
+        assertEq(escrow.nextDealId(), 1);
+        assertEq(_openTrade(10), 1);
+        assertEq(_openCollection(10), 2);
+        assertEq(_openPayout(10), 3);
+        assertEq(escrow.nextDealId(), 4);
+    }
+
+    function test_AssignCollection_RejectsZeroAcceptor() public {
+        vm.prank(dispatcher);
+        vm.expectRevert(IEscrow.ZeroAddress.selector);
+        escrow.assignCollection(address(0), merchant, 100, WINDOW, REF);
+    }
+
     function test_MerchantOf_RejectsUnknown() public {
         vm.expectRevert(abi.encodeWithSelector(IEscrow.DealNotFound.selector, 3));
         escrow.merchantOf(3);
@@ -1035,6 +1052,15 @@ contract EscrowTokenTest is BaseTest {
         vm.prank(trader);
         vm.expectRevert(abi.encodeWithSelector(TokenTransfer.NothingReceived.selector, address(lt)));
         escrow.deposit(1);
+    }
+
+    function test_Withdraw_TokenRevertingWithoutReason() public {
+        _fund(trader, 1_000);
+        vm.mockCallRevert(token, abi.encodeWithSignature("transfer(address,uint256)", trader, 100), "");
+        vm.prank(trader);
+        vm.expectRevert(abi.encodeWithSelector(TokenTransfer.TokenCallFailed.selector, token));
+        escrow.withdraw(100);
+        assertEq(_available(trader), 1_000);
     }
 
     function test_Deposit_RejectsNonContractToken() public {

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {Signers} from "./utils/Signers.sol";
+import {TokenTransfer} from "../src/libraries/TokenTransfer.sol";
 import {MultiSig} from "../src/MultiSig.sol";
 import {IMultiSig} from "../src/interfaces/IMultiSig.sol";
 import {MockTokenBase} from "./mocks/MockTokenBase.sol";
@@ -661,6 +662,15 @@ contract MultiSigTest is Signers {
         vm.expectRevert(abi.encodeWithSelector(MockTokenBase.Blacklisted.selector, payee));
         msig.spend(address(usdt), payee, 10);
         assertEq(msig.spendingLimit(spender, address(usdt)).spent, 0, "nothing counted");
+    }
+
+    function test_SpendingLimit_TokenWithoutCode() public {
+        address notAToken = makeAddr("notAToken");
+        vm.prank(address(msig));
+        msig.setSpendingLimit(spender, notAToken, 100, IMultiSig.Period.Day, new address[](0));
+        vm.prank(spender);
+        vm.expectRevert(abi.encodeWithSelector(TokenTransfer.TokenCallFailed.selector, notAToken));
+        msig.spend(notAToken, payee, 1);
     }
 
     function test_SpendingLimit_EthereumUSDT() public {
