@@ -81,7 +81,8 @@ interface IEscrow {
 
     /// @notice A deal. Packed into three storage slots; the merchant is derived from `kind`.
     /// @dev While `Unassigned`, `deadline` holds the payment window in seconds; from assignment on it is the
-    ///      unix time after which the seller may cancel an unpaid deal.
+    ///      unix time after which the seller may cancel an unpaid deal. `orderRef` is the 32-byte reference
+    ///      of the off-chain order (`reference` is a reserved word in Solidity).
     struct Deal {
         address seller;
         uint64 deadline;
@@ -355,6 +356,7 @@ interface IEscrow {
     function cancelBuyOrder(uint256 orderId) external;
     /// @notice Sell `amount` USDT from the caller's available balance into buy order `orderId`, opening a Trade
     ///         deal (seller = caller, buyer = merchant = the order's merchant). Not while paused.
+    /// @param orderRef The 32-byte reference of the off-chain order, carried by the deal's events.
     /// @return dealId The new deal's id.
     function fillBuyOrder(uint256 orderId, uint256 amount, bytes32 orderRef) external returns (uint256 dealId);
 
@@ -364,6 +366,8 @@ interface IEscrow {
 
     /// @notice Dispatcher: open a Collection deal locking `amount` of `acceptor`'s available balance for
     ///         `merchant`. Not while paused.
+    /// @param orderRef The 32-byte reference of the off-chain customer payment.
+    /// @return dealId The new deal's id.
     function assignCollection(
         address acceptor,
         address merchant,
@@ -373,6 +377,8 @@ interface IEscrow {
     ) external returns (uint256 dealId);
     /// @notice Merchant: open an Unassigned Payout deal locking `amount` of its own available balance.
     ///         The payment window starts when the dispatcher assigns an acceptor. Not while paused.
+    /// @param orderRef The 32-byte reference of the off-chain payout request.
+    /// @return dealId The new deal's id.
     function openPayout(uint256 amount, uint32 paymentWindow, bytes32 orderRef)
         external
         returns (uint256 dealId);
