@@ -50,13 +50,18 @@ fn measure(label: &str, budget: Duration, mut f: impl FnMut(u64)) -> f64 {
     }
     let secs = start.elapsed().as_secs_f64();
     let rate = n as f64 / secs;
-    println!("{label:<28} {rate:>10.0} /s  {:>8.2} µs each  ({n} in {secs:.2} s)", 1e6 / rate);
+    println!(
+        "{label:<28} {rate:>10.0} /s  {:>8.2} µs each  ({n} in {secs:.2} s)",
+        1e6 / rate
+    );
     rate
 }
 
 fn main() {
     let key = PrivateKey::from_hex(KEY).unwrap_or_else(|e| panic!("key: {e}"));
-    let token: Address = USDT_MAINNET.parse().unwrap_or_else(|e| panic!("token: {e}"));
+    let token: Address = USDT_MAINNET
+        .parse()
+        .unwrap_or_else(|e| panic!("token: {e}"));
     let to: Address = TO.parse().unwrap_or_else(|e| panic!("to: {e}"));
     let budget = Duration::from_secs(3);
 
@@ -69,10 +74,13 @@ fn main() {
         )
         .unwrap_or_else(|e| panic!("build: {e}"));
         black_box(
-            TransactionBuilder::new(RefBlock::from_block(70_000_000, &[0x5a; 32]), 1_750_000_000_000)
-                .with_fee_limit(30_000_000)
-                .build(call.into())
-                .unwrap_or_else(|e| panic!("build: {e}")),
+            TransactionBuilder::new(
+                RefBlock::from_block(70_000_000, &[0x5a; 32]),
+                1_750_000_000_000,
+            )
+            .with_fee_limit(30_000_000)
+            .build(call.into())
+            .unwrap_or_else(|e| panic!("build: {e}")),
         );
     });
     let rate = measure("build + sign", budget, |i| {

@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-/// Result type of the SDK; the error defaults to the crate-wide [`Error`].
+/// Result type of the SDK; the error defaults to the crate-wide [`Error`](enum@Error).
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 /// Any error the SDK returns.
