@@ -1,6 +1,9 @@
 //! Integration tests of stablerail-sdk: conformance vectors, the TRON client against
 //! a local HTTP node, and the `stablerail` binary end to end.
 
+// Test helpers outside `#[test]` functions panic on purpose when setup fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod cli;
 mod conformance;
 mod node;
