@@ -77,6 +77,7 @@ impl AccountOpen<'_> {
             wallet,
             account: ctx.accounts.escrow_account.key(),
         });
+        account.invariant()?;
         Ok(())
     }
 }

@@ -57,6 +57,7 @@ impl AccountSetAgent<'_> {
             wallet: account.wallet,
             agent: agent.wallet,
         });
+        ctx.accounts.escrow_account.invariant()?;
         Ok(())
     }
 }

@@ -49,6 +49,7 @@ impl AccountSetCompliance<'_> {
             kyc_level: args.kyc_level,
             region: args.region,
         });
+        ctx.accounts.escrow_account.invariant()?;
         Ok(())
     }
 }

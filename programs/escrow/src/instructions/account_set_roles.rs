@@ -51,6 +51,7 @@ impl AccountSetRoles<'_> {
             wallet: account.wallet,
             roles: args.roles,
         });
+        ctx.accounts.escrow_account.invariant()?;
         Ok(())
     }
 }

@@ -143,6 +143,8 @@ impl BuyOrderFill<'_> {
                 .buy_order
                 .close(accounts.merchant.to_account_info())?;
         }
+        deal.invariant()?;
+        accounts.trader_account.invariant()?;
         Ok(())
     }
 }

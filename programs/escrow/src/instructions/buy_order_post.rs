@@ -125,6 +125,7 @@ impl BuyOrderPost<'_> {
             expiry: args.expiry,
             payment_window_secs: args.payment_window_secs,
         });
+        order.invariant()?;
         Ok(())
     }
 }

@@ -88,6 +88,7 @@ impl ConfigInitialize<'_> {
             fees: config.fees,
             limits: config.limits,
         });
+        ctx.accounts.config.invariant()?;
         Ok(())
     }
 }

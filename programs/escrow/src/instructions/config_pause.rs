@@ -38,6 +38,7 @@ impl ConfigPause<'_> {
             paused: true,
             by: ctx.accounts.authority.key(),
         });
+        ctx.accounts.config.invariant()?;
         Ok(())
     }
 }

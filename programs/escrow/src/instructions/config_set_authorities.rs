@@ -43,6 +43,7 @@ impl ConfigSetAuthorities<'_> {
             config: config.key(),
             authorities: config.authorities,
         });
+        ctx.accounts.config.invariant()?;
         Ok(())
     }
 }

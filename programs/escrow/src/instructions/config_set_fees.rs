@@ -43,6 +43,7 @@ impl ConfigSetFees<'_> {
             config: config.key(),
             fees: config.fees,
         });
+        ctx.accounts.config.invariant()?;
         Ok(())
     }
 }

@@ -43,6 +43,7 @@ impl ConfigSetLimits<'_> {
             config: config.key(),
             limits: config.limits,
         });
+        ctx.accounts.config.invariant()?;
         Ok(())
     }
 }

@@ -38,6 +38,7 @@ impl ConfigUnpause<'_> {
             paused: false,
             by: ctx.accounts.admin.key(),
         });
+        ctx.accounts.config.invariant()?;
         Ok(())
     }
 }

@@ -57,6 +57,7 @@ impl DealCancel<'_> {
             by,
             reference: deal.reference,
         });
+        accounts.seller_account.invariant()?;
         Ok(())
     }
 }

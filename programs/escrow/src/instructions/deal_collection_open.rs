@@ -128,6 +128,8 @@ impl DealCollectionOpen<'_> {
             reference: deal.reference,
             order_id: None,
         });
+        deal.invariant()?;
+        accounts.acceptor_account.invariant()?;
         Ok(())
     }
 }

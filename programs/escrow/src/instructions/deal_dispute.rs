@@ -36,6 +36,7 @@ impl DealDispute<'_> {
             by,
             reference: deal.reference,
         });
+        ctx.accounts.deal.invariant()?;
         Ok(())
     }
 }

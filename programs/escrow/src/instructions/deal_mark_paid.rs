@@ -37,6 +37,7 @@ impl DealMarkPaid<'_> {
             by,
             reference: deal.reference,
         });
+        ctx.accounts.deal.invariant()?;
         Ok(())
     }
 }

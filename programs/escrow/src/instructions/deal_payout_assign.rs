@@ -67,6 +67,7 @@ impl DealPayoutAssign<'_> {
             deadline,
             reference: deal.reference,
         });
+        ctx.accounts.deal.invariant()?;
         Ok(())
     }
 }

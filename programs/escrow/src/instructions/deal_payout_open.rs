@@ -107,6 +107,8 @@ impl DealPayoutOpen<'_> {
             reference: deal.reference,
             order_id: None,
         });
+        deal.invariant()?;
+        accounts.merchant_account.invariant()?;
         Ok(())
     }
 }

@@ -98,6 +98,9 @@ impl DealRelease<'_> {
             refund: settlement.refund,
             reference: deal.reference,
         });
+        accounts.seller_account.invariant()?;
+        accounts.buyer_account.invariant()?;
+        accounts.treasury_account.invariant()?;
         Ok(())
     }
 }

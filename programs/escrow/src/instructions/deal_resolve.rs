@@ -109,6 +109,9 @@ impl DealResolve<'_> {
             refund: settlement.refund,
             reference: deal.reference,
         });
+        accounts.seller_account.invariant()?;
+        accounts.buyer_account.invariant()?;
+        accounts.treasury_account.invariant()?;
         Ok(())
     }
 }

@@ -86,6 +86,7 @@ impl Deposit<'_> {
             amount: args.amount,
             available: account.available,
         });
+        accounts.escrow_account.invariant()?;
         Ok(())
     }
 }

@@ -93,6 +93,7 @@ impl Withdraw<'_> {
             amount: args.amount,
             available: account.available,
         });
+        accounts.escrow_account.invariant()?;
         Ok(())
     }
 }

@@ -34,6 +34,7 @@ impl WithdrawalAddressApply<'_> {
             wallet: account.wallet,
             address,
         });
+        ctx.accounts.escrow_account.invariant()?;
         Ok(())
     }
 }

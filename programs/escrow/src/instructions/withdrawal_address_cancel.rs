@@ -33,6 +33,7 @@ impl WithdrawalAddressCancel<'_> {
             wallet: account.wallet,
             address,
         });
+        ctx.accounts.escrow_account.invariant()?;
         Ok(())
     }
 }

@@ -45,6 +45,7 @@ impl WithdrawalAddressRequest<'_> {
             address: args.address,
             effective_at,
         });
+        ctx.accounts.escrow_account.invariant()?;
         Ok(())
     }
 }

@@ -35,6 +35,16 @@ pub struct BuyOrder {
 }
 
 impl BuyOrder {
+    /// Checks what every handler that writes the order must leave true.
+    pub fn invariant(&self) -> Result<()> {
+        require!(
+            self.min_fill > 0 && self.min_fill <= self.max_fill,
+            EscrowError::InvalidFillBounds
+        );
+        require!(self.open == (self.remaining > 0), EscrowError::OrderClosed);
+        Self::validate_currency(&self.currency)
+    }
+
     /// Validates a currency code: three upper-case ASCII letters.
     pub fn validate_currency(currency: &[u8; 3]) -> Result<()> {
         require!(

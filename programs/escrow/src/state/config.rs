@@ -155,6 +155,32 @@ pub struct Config {
 }
 
 impl Config {
+    /// Checks what every handler that writes the config must leave true.
+    pub fn invariant(&self) -> Result<()> {
+        let fees = &self.fees;
+        for count in [fees.merchant_tier_count, fees.agent_tier_count] {
+            require!(
+                count >= 1 && usize::from(count) <= super::MAX_TIERS,
+                EscrowError::TierCount
+            );
+        }
+        let limits = &self.limits;
+        require!(
+            limits.min_payment_window_secs > 0
+                && limits.min_payment_window_secs <= limits.max_payment_window_secs,
+            EscrowError::InvalidWindowBounds
+        );
+        require!(
+            usize::from(limits.blocked_region_count) <= MAX_BLOCKED_REGIONS,
+            EscrowError::TooManyRegions
+        );
+        require!(
+            limits.withdrawal_delay_secs >= 0,
+            EscrowError::InvalidWithdrawalDelay
+        );
+        Ok(())
+    }
+
     /// Signer seeds of the config PDA (the vault's token authority).
     pub fn signer_seeds(&self) -> [&[u8]; 3] {
         [

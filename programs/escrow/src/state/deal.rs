@@ -102,6 +102,26 @@ pub struct Settlement {
 }
 
 impl Deal {
+    /// Checks what every handler that writes a live deal must leave true.
+    pub fn invariant(&self) -> Result<()> {
+        require!(self.amount > 0, EscrowError::ZeroAmount);
+        require_keys_neq!(self.seller, self.buyer, EscrowError::SameParty);
+        let merchant = if self.merchant_is_seller() {
+            self.seller
+        } else {
+            self.buyer
+        };
+        require_keys_eq!(self.merchant, merchant, EscrowError::InvalidDealKind);
+        require!(
+            matches!(
+                self.state,
+                DealState::Open | DealState::Paid | DealState::Disputed
+            ),
+            EscrowError::InvalidDealState
+        );
+        Ok(())
+    }
+
     /// Whether a buyer is assigned (always, except for a fresh payout).
     pub fn is_assigned(&self) -> bool {
         self.buyer != Pubkey::default()

@@ -49,6 +49,17 @@ pub struct EscrowAccount {
 }
 
 impl EscrowAccount {
+    /// Checks what every handler that writes the account must leave true.
+    pub fn invariant(&self) -> Result<()> {
+        require!(self.roles & !ROLE_ALL == 0, EscrowError::InvalidRoles);
+        require!(self.agent != Some(self.wallet), EscrowError::SelfAgent);
+        require!(
+            self.pending_withdrawal_address.is_some() || self.pending_effective_at == 0,
+            EscrowError::NoPendingWithdrawalAddress
+        );
+        Ok(())
+    }
+
     /// Whether the account has every bit of `role`.
     pub fn has_role(&self, role: u8) -> bool {
         self.roles & role == role
