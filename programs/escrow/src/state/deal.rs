@@ -320,3 +320,182 @@ impl Deal {
         seller.credit(self.amount)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::state::{FeeScheduleArgs, FeeTier};
+
+    fn account(wallet: Pubkey, available: u64) -> EscrowAccount {
+        EscrowAccount {
+            config: Pubkey::default(),
+            wallet,
+            bump: 0,
+            available,
+            locked: 0,
+            roles: 0,
+            agent: None,
+            merchant_volume: 0,
+            agent_volume: 0,
+            kyc_level: 0,
+            region: 0,
+            withdrawal_address: wallet,
+            pending_withdrawal_address: None,
+            pending_effective_at: 0,
+        }
+    }
+
+    fn deal(kind: DealKind, seller: Pubkey, buyer: Pubkey, amount: u64) -> Deal {
+        let merchant = if kind == DealKind::Payout {
+            seller
+        } else {
+            buyer
+        };
+        Deal {
+            config: Pubkey::default(),
+            id: 0,
+            bump: 0,
+            kind,
+            state: DealState::Open,
+            seller,
+            buyer,
+            merchant,
+            amount,
+            deadline: 100,
+            reference: [0; 32],
+            rent_payer: seller,
+            order_id: None,
+        }
+    }
+
+    fn code<T: std::fmt::Debug>(result: Result<T>) -> u32 {
+        match result {
+            Err(Error::AnchorError(e)) => e.error_code_number,
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn transitions_follow_the_table() {
+        let (seller, buyer, other) = (
+            Pubkey::new_unique(),
+            Pubkey::new_unique(),
+            Pubkey::new_unique(),
+        );
+        let dispatcher = Pubkey::new_unique();
+        let mut d = deal(DealKind::Trade, seller, buyer, 10);
+        assert_eq!(
+            code(d.mark_paid(seller, dispatcher)),
+            u32::from(EscrowError::NotDealBuyer)
+        );
+        assert_eq!(
+            code(d.mark_paid(dispatcher, dispatcher)),
+            u32::from(EscrowError::NotDealBuyer)
+        );
+        assert_eq!(
+            code(d.dispute(buyer)),
+            u32::from(EscrowError::InvalidDealState)
+        );
+        assert_eq!(
+            code(d.cancel(seller, 100)),
+            u32::from(EscrowError::DeadlineNotReached)
+        );
+        assert_eq!(
+            code(d.cancel(other, 101)),
+            u32::from(EscrowError::NotDealParty)
+        );
+        d.mark_paid(buyer, dispatcher).unwrap();
+        assert_eq!(
+            code(d.cancel(seller, 1_000)),
+            u32::from(EscrowError::InvalidDealState)
+        );
+        d.dispute(seller).unwrap();
+        assert_eq!(
+            code(d.release(seller)),
+            u32::from(EscrowError::InvalidDealState)
+        );
+        assert_eq!(
+            code(d.resolve(10_001)),
+            u32::from(EscrowError::InvalidBuyerShare)
+        );
+        assert_eq!(d.resolve(3_333).unwrap(), 3);
+        assert_eq!(d.state, DealState::Resolved);
+
+        let mut d = deal(DealKind::Collection, seller, buyer, 10);
+        d.mark_paid(dispatcher, dispatcher).unwrap();
+        d.cancel(buyer, 0).unwrap();
+        let mut d = deal(DealKind::Trade, seller, buyer, 10);
+        d.cancel(seller, 101).unwrap();
+        let mut d = deal(DealKind::Payout, seller, Pubkey::default(), 10);
+        assert_eq!(
+            code(d.mark_paid(Pubkey::default(), dispatcher)),
+            u32::from(EscrowError::DealNotAssigned)
+        );
+        assert_eq!(code(d.assign(seller, 5)), u32::from(EscrowError::SameParty));
+        d.assign(buyer, 5).unwrap();
+        assert_eq!(
+            code(d.assign(other, 5)),
+            u32::from(EscrowError::DealAlreadyAssigned)
+        );
+        d.release(seller).unwrap();
+    }
+
+    proptest! {
+        /// A settlement moves exactly the locked amount: the credits to
+        /// seller, buyer, agent and treasury add up to it, for every kind,
+        /// split and agent placement.
+        #[test]
+        fn settlement_conserves_the_amount(
+            amount in 1u64..=1_000_000_000_000,
+            bps in 0u16..=10_000,
+            fee_bps in 0u16..=10_000,
+            share in 0u16..=5_000,
+            reward in 0u16..=5_000,
+            kind in 0usize..3,
+            agent_at in 0usize..4,
+            volume in 0u64..=u64::MAX / 4,
+        ) {
+            let kind = [DealKind::Trade, DealKind::Collection, DealKind::Payout][kind];
+            let fees = FeeSchedule::from_args(&FeeScheduleArgs {
+                merchant_tiers: vec![FeeTier { threshold: 0, bps: fee_bps }],
+                agent_tiers: vec![FeeTier { threshold: 0, bps: share }],
+                trader_reward_bps: reward,
+            }).unwrap();
+            let (s, b, a, t) = (Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
+            let mut seller = account(s, 0);
+            seller.locked = amount;
+            let mut buyer = account(b, 0);
+            let mut agent = account(a, 0);
+            let mut treasury = account(t, 0);
+            let d = deal(kind, s, b, amount);
+            {
+                let merchant = if kind == DealKind::Payout { &mut seller } else { &mut buyer };
+                merchant.merchant_volume = volume;
+                merchant.agent = match agent_at {
+                    0 => None,
+                    1 => Some(a),
+                    // The agent is the party that is not the merchant.
+                    _ => Some(if kind == DealKind::Payout { b } else { s }),
+                };
+            }
+            let agent_account = (agent_at == 1).then_some(&mut agent);
+            let slot = d.agent_slot(&seller, &buyer, agent_account).unwrap();
+            let gross = apply_bps_for_test(amount, bps);
+            let settlement = d.settle(&fees, gross, &mut seller, &mut buyer, slot, &mut treasury).unwrap();
+            let total = seller.available + buyer.available + agent.available + treasury.available;
+            prop_assert_eq!(total, amount);
+            prop_assert_eq!(seller.locked, 0);
+            let split = settlement.split;
+            prop_assert_eq!(split.fee, split.agent_cut + split.reward + split.platform);
+            prop_assert_eq!(settlement.refund + split.gross, amount);
+            prop_assert_eq!(treasury.available, split.platform);
+        }
+    }
+
+    fn apply_bps_for_test(amount: u64, bps: u16) -> u64 {
+        crate::state::apply_bps(amount, bps).unwrap()
+    }
+}
