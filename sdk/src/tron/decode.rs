@@ -299,6 +299,78 @@ fn raw_from_bytes(bytes: &[u8]) -> Result<RawData, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tron::signer::PrivateKey;
+    use crate::tron::transaction::TransactionBuilder;
+    use proptest::prelude::*;
+
+    fn arb_contract() -> impl Strategy<Value = Contract> {
+        let addr = any::<[u8; 20]>().prop_map(Address::from_evm_bytes);
+        prop_oneof![
+            (addr.clone(), addr.clone(), 0i64..=i64::MAX).prop_map(|(owner, to, amount_sun)| {
+                Contract::Transfer(Transfer {
+                    owner,
+                    to,
+                    amount_sun,
+                })
+            }),
+            (
+                addr.clone(),
+                addr,
+                0i64..=i64::MAX,
+                prop::collection::vec(any::<u8>(), 0..200),
+                0i64..1000,
+                0i64..1000,
+            )
+                .prop_map(
+                    |(owner, contract, call_value, data, call_token_value, token_id)| {
+                        Contract::TriggerSmartContract(TriggerSmartContract {
+                            owner,
+                            contract,
+                            call_value,
+                            data,
+                            call_token_value,
+                            token_id,
+                        })
+                    }
+                ),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn decoding_garbage_errors_without_panicking(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+            let _ = Transaction::decode(&bytes);
+        }
+
+        #[test]
+        fn build_sign_decode_round_trips(
+            contract in arb_contract(),
+            ref_bytes in any::<[u8; 2]>(),
+            ref_hash in any::<[u8; 8]>(),
+            timestamp in 0i64..4_000_000_000_000,
+            lifetime in 1i64..=86_400_000,
+            fee_limit in 0i64..=15_000_000_000,
+            memo in prop::collection::vec(any::<u8>(), 0..64),
+            secret in any::<[u8; 32]>(),
+            signed in any::<bool>(),
+        ) {
+            let mut tx = TransactionBuilder::new(RefBlock { bytes: ref_bytes, hash: ref_hash }, timestamp)
+                .with_expiration(timestamp + lifetime)
+                .with_fee_limit(fee_limit)
+                .with_memo(memo)
+                .build(contract)
+                .unwrap();
+            let key = PrivateKey::from_bytes(&secret);
+            if let (true, Ok(k)) = (signed, &key) {
+                tx.sign(k).unwrap();
+            }
+            let back = Transaction::from_hex(&tx.to_hex()).unwrap();
+            prop_assert_eq!(&back, &tx);
+            if let (true, Ok(k)) = (signed, key) {
+                prop_assert_eq!(back.signers()[0].clone().unwrap(), k.address());
+            }
+        }
+    }
 
     const VECTOR_A_RAW: &str = "0a026ecf22083c083e47cbea43ec40f8dfe182a82e520302c75f5a66080112620a2d747970652e676f6f676c65617069732e636f6d2f70726f746f636f6c2e5472616e73666572436f6e747261637412310a15419cf784b4cc7531f1598c4c322de9afdc597fe760121541340967e825557559dc46bbf0eabe5ccf99fd134e18e80770f5a2de82a82e";
     const VECTOR_A_SIG: &str = "c4cfe5c76bf89fe004ff59de1a33934a9419301e21fbe1f00ee5b5faf17189797a7292e872a693e7bff145e76c43ea6f26c425be70d0e0d0440331390d0d65a401";

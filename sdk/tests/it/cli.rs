@@ -310,6 +310,28 @@ fn tron_transfer_offline() {
     );
     let err = bad("1", TO, &["--expiration-secs", "90000"]);
     assert!(err.contains("--expiration-secs"), "{err}");
+    let other_id = hex::encode(block_id(SOLID_NUM + 1));
+    let mut a = vec![
+        "tron",
+        "transfer",
+        "--key-file",
+        missing,
+        "--to",
+        TO,
+        "--amount",
+        "1",
+        "--ref-block-num",
+        &num,
+        "--ref-block-id",
+        &other_id,
+    ];
+    let err = failed(&run(&a));
+    assert!(
+        err.contains("--ref-block-id is not the id of block"),
+        "{err}"
+    );
+    a[11] = "abcd";
+    assert!(failed(&run(&a)).contains("64 hex digits"));
     // A transfer to oneself is refused.
     let mut args = base.to_vec();
     args[6] = KEY_ADDR;

@@ -241,6 +241,12 @@ async fn transfer(out: &Output, args: &TransferArgs) -> anyhow::Result<()> {
             let mut hash = [0u8; 32];
             hex::decode_to_slice(id.trim_start_matches("0x"), &mut hash)
                 .context("--ref-block-id must be 64 hex digits")?;
+            // A block id starts with its block number.
+            if hash[..8] != num.to_be_bytes() {
+                bail!(
+                    "--ref-block-id is not the id of block {num} (its first 8 bytes are the number)"
+                );
+            }
             Some(RefBlock::from_block(num, &hash))
         }
         _ => None,
