@@ -409,3 +409,83 @@ async fn tron_transfer_broadcast_against_node() {
         "{err}"
     );
 }
+
+#[test]
+fn pay_uri_command() {
+    let v = ok_json(&run(&[
+        "pay-uri",
+        "--json",
+        "evm",
+        "--token",
+        "0xdac17f958d2ee523a2206206994597c13d831ec7",
+        "--chain-id",
+        "1",
+        "--to",
+        "0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359",
+        "--amount",
+        "10",
+    ]));
+    assert_eq!(
+        v["uri"],
+        "ethereum:0xdAC17F958D2ee523a2206206994597C13D831ec7@1/transfer?address=0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359&uint256=10000000"
+    );
+    let out = run(&[
+        "pay-uri", "tron", "--to", KEY_ADDR, "--amount", "5.25", "--token", USDT,
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("tron:{KEY_ADDR}?amount=5.25&token={USDT}")
+    );
+    let out = run(&[
+        "pay-uri",
+        "solana",
+        "--to",
+        "mvines9iiHiQTysrwkJjGf2gb9Ex9jXJX8ns3qwf2kN",
+        "--amount",
+        "1",
+        "--spl-token",
+        "Es9vMFrzaCERmJfrF4H2FYD4KCoNkY11McCe8BenwNYB",
+        "--label",
+        "Shop & Co",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "solana:mvines9iiHiQTysrwkJjGf2gb9Ex9jXJX8ns3qwf2kN?amount=1&spl-token=Es9vMFrzaCERmJfrF4H2FYD4KCoNkY11McCe8BenwNYB&label=Shop%20%26%20Co"
+    );
+    assert!(
+        failed(&run(&[
+            "pay-uri",
+            "tron",
+            "--to",
+            "TYPG8VeuoVAh2hP7Vfw6ww7vK98nvXXXUs"
+        ]))
+        .contains("checksum")
+    );
+    assert!(
+        failed(&run(&[
+            "pay-uri",
+            "evm",
+            "--token",
+            "0x12",
+            "--chain-id",
+            "1",
+            "--to",
+            "0x12",
+            "--amount",
+            "1"
+        ]))
+        .contains("40 hex")
+    );
+    assert!(failed(&run(&["pay-uri", "solana", "--to", "abc"])).contains("32 bytes"));
+    assert!(
+        failed(&run(&[
+            "pay-uri",
+            "tron",
+            "--to",
+            KEY_ADDR,
+            "--amount",
+            "0.0000001"
+        ]))
+        .contains("--amount")
+    );
+}

@@ -4,6 +4,7 @@ mod amount;
 mod fees;
 mod keys;
 mod output;
+mod pay_uri;
 mod tron;
 
 use std::process::ExitCode;
@@ -28,6 +29,9 @@ enum Command {
     /// Fee quotes with the reference fee math.
     #[command(subcommand)]
     Fees(fees::FeesCommand),
+    /// Payment request URIs (EIP-681, Solana Pay, TRON) for a wallet to scan.
+    #[command(subcommand)]
+    PayUri(pay_uri::PayUriCommand),
     /// TRON addresses, transactions and transfers.
     #[command(subcommand)]
     Tron(tron::TronCommand),
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Amount(args) => amount::run(&out, &args),
         Command::Fees(cmd) => fees::run(&out, cmd),
+        Command::PayUri(cmd) => pay_uri::run(&out, cmd),
         Command::Tron(cmd) => tron::run(&out, cmd),
     };
     match result {
