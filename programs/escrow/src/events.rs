@@ -149,7 +149,7 @@ pub struct Deposited {
     pub config: Pubkey,
     /// Owner wallet.
     pub wallet: Pubkey,
-    /// Amount deposited.
+    /// Amount the vault received and the account was credited.
     pub amount: u64,
     /// Available balance afterwards.
     pub available: u64,

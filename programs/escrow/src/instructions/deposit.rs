@@ -61,10 +61,12 @@ impl Deposit<'_> {
         Ok(())
     }
 
-    /// Transfers the tokens, credits the balance and emits `Deposited`.
+    /// Transfers the tokens, credits what the vault received and emits
+    /// `Deposited`.
     #[access_control(ctx.accounts.validate(&args))]
     pub fn handler(ctx: Context<Self>, args: DepositArgs) -> Result<()> {
         let accounts = ctx.accounts;
+        let before = accounts.vault.amount;
         token_interface::transfer_checked(
             CpiContext::new(
                 accounts.token_program.key(),
@@ -78,12 +80,22 @@ impl Deposit<'_> {
             args.amount,
             accounts.usdt_mint.decimals,
         )?;
+        // Credit what the vault actually received: a Token-2022 mint with a
+        // transfer fee delivers less than `amount`, and the balances must
+        // never exceed the vault.
+        accounts.vault.reload()?;
+        let received = accounts
+            .vault
+            .amount
+            .checked_sub(before)
+            .ok_or(EscrowError::Overflow)?;
+        require!(received > 0, EscrowError::ZeroAmount);
         let account = &mut accounts.escrow_account;
-        account.credit(args.amount)?;
+        account.credit(received)?;
         emit!(Deposited {
             config: account.config,
             wallet: account.wallet,
-            amount: args.amount,
+            amount: received,
             available: account.available,
         });
         accounts.escrow_account.invariant()?;

@@ -356,6 +356,24 @@ async fn token_2022_mint_works_through_token_interface() {
 }
 
 #[tokio::test]
+async fn transfer_fee_mint_credits_what_the_vault_received() {
+    // Token-2022 mint with a 1 % transfer fee: the account is credited the
+    // amount that arrived, so the vault always covers every balance.
+    let mut env = Env::with_mint(default_fees(), anchor_spl::token_2022::ID, 100).await;
+    let alice = env.user(0).await;
+    env.mint_to(&alice.token, 10 * USDT).await;
+    let ix = env.ix_deposit(&alice.key(), &alice.token, 10 * USDT);
+    env.send(vec![ix], &[&alice.kp]).await.expect("deposit");
+    assert_eq!(env.escrow(&alice.key()).await.available, 9_900_000);
+    env.assert_conservation().await;
+    let ix = env.ix_withdraw(&alice.key(), &alice.token, 5 * USDT);
+    env.send(vec![ix], &[&alice.kp]).await.expect("withdraw");
+    assert_eq!(env.escrow(&alice.key()).await.available, 4_900_000);
+    assert_eq!(env.token_balance(&alice.token).await, 4_950_000);
+    env.assert_conservation().await;
+}
+
+#[tokio::test]
 async fn withdrawal_address_change_waits_for_the_delay() {
     let mut env = Env::new(default_fees()).await;
     let alice = env.user(0).await;

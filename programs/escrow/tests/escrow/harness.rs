@@ -5,6 +5,7 @@ use anchor_lang::prelude::AccountInfo;
 use anchor_lang::solana_program::program_pack::Pack;
 use anchor_lang::{AccountDeserialize, InstructionData, ToAccountMetas};
 use anchor_spl::token::spl_token;
+use anchor_spl::token_2022::spl_token_2022;
 use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
 use solana_sdk::account::AccountSharedData;
 use solana_sdk::clock::Clock;
@@ -135,6 +136,8 @@ pub(crate) struct Env {
     pub(crate) mint: Pubkey,
     /// Token program of the mint (SPL Token or Token-2022).
     pub(crate) token_program: Pubkey,
+    /// Token-2022 transfer fee of the mint in bps (0: no extension).
+    pub(crate) transfer_fee_bps: u16,
     /// Mint authority.
     pub(crate) mint_authority: Keypair,
     /// Creator of the config.
@@ -168,6 +171,16 @@ impl Env {
 
     /// Starts a bank whose USDT mint belongs to `token_program`.
     pub(crate) async fn with_token_program(fees: FeeScheduleArgs, token_program: Pubkey) -> Env {
+        Env::with_mint(fees, token_program, 0).await
+    }
+
+    /// Starts a bank whose USDT mint belongs to `token_program` and, for
+    /// Token-2022, charges a transfer fee of `transfer_fee_bps`.
+    pub(crate) async fn with_mint(
+        fees: FeeScheduleArgs,
+        token_program: Pubkey,
+        transfer_fee_bps: u16,
+    ) -> Env {
         let mut pt = ProgramTest::new("stablerail_escrow", PROGRAM_ID, processor!(entry_wrapper));
         pt.prefer_bpf(false);
         let ctx = pt.start_with_context().await;
@@ -176,6 +189,7 @@ impl Env {
             ctx,
             mint,
             token_program,
+            transfer_fee_bps,
             mint_authority: Keypair::new(),
             creator: Keypair::new(),
             admin: Keypair::new(),
@@ -233,6 +247,10 @@ impl Env {
 
     /// Puts an initialised SPL mint into the bank.
     pub(crate) fn put_mint(&mut self, key: &Pubkey, decimals: u8) {
+        if self.transfer_fee_bps > 0 {
+            self.put_fee_mint(key, decimals);
+            return;
+        }
         let mint = spl_token::state::Mint {
             mint_authority: Some(self.mint_authority.pubkey()).into(),
             supply: 0,
@@ -249,6 +267,9 @@ impl Env {
 
     /// Puts an initialised, empty token account of `mint` owned by `owner`.
     pub(crate) fn put_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+        if self.transfer_fee_bps > 0 {
+            return self.put_fee_token_account(mint, owner);
+        }
         let key = Pubkey::new_unique();
         let state = spl_token::state::Account {
             mint: *mint,
@@ -262,6 +283,78 @@ impl Env {
         };
         let mut data = vec![0u8; spl_token::state::Account::LEN];
         spl_token::state::Account::pack(state, &mut data).expect("pack account");
+        let mut account = AccountSharedData::new(1_000_000_000, data.len(), &self.token_program);
+        account.set_data_from_slice(&data);
+        self.ctx.set_account(&key, &account);
+        key
+    }
+
+    /// Puts a Token-2022 mint with the TransferFeeConfig extension.
+    fn put_fee_mint(&mut self, key: &Pubkey, decimals: u8) {
+        use spl_token_2022::extension::transfer_fee::TransferFeeConfig;
+        use spl_token_2022::extension::{
+            BaseStateWithExtensionsMut, ExtensionType, StateWithExtensionsMut,
+        };
+        let len = ExtensionType::try_calculate_account_len::<spl_token_2022::state::Mint>(&[
+            ExtensionType::TransferFeeConfig,
+        ])
+        .expect("mint len");
+        let mut data = vec![0u8; len];
+        let mut state =
+            StateWithExtensionsMut::<spl_token_2022::state::Mint>::unpack_uninitialized(&mut data)
+                .expect("unpack mint");
+        let fee = state
+            .init_extension::<TransferFeeConfig>(true)
+            .expect("fee extension");
+        fee.older_transfer_fee.transfer_fee_basis_points = self.transfer_fee_bps.into();
+        fee.older_transfer_fee.maximum_fee = u64::MAX.into();
+        fee.newer_transfer_fee = fee.older_transfer_fee;
+        state.base = spl_token_2022::state::Mint {
+            mint_authority: Some(self.mint_authority.pubkey()).into(),
+            supply: 0,
+            decimals,
+            is_initialized: true,
+            freeze_authority: None.into(),
+        };
+        state.pack_base();
+        state.init_account_type().expect("account type");
+        let mut account = AccountSharedData::new(1_000_000_000, data.len(), &self.token_program);
+        account.set_data_from_slice(&data);
+        self.ctx.set_account(key, &account);
+    }
+
+    /// Puts a Token-2022 token account with the TransferFeeAmount extension.
+    fn put_fee_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+        use spl_token_2022::extension::transfer_fee::TransferFeeAmount;
+        use spl_token_2022::extension::{
+            BaseStateWithExtensionsMut, ExtensionType, StateWithExtensionsMut,
+        };
+        let key = Pubkey::new_unique();
+        let len = ExtensionType::try_calculate_account_len::<spl_token_2022::state::Account>(&[
+            ExtensionType::TransferFeeAmount,
+        ])
+        .expect("account len");
+        let mut data = vec![0u8; len];
+        let mut state =
+            StateWithExtensionsMut::<spl_token_2022::state::Account>::unpack_uninitialized(
+                &mut data,
+            )
+            .expect("unpack account");
+        state
+            .init_extension::<TransferFeeAmount>(true)
+            .expect("fee amount extension");
+        state.base = spl_token_2022::state::Account {
+            mint: *mint,
+            owner: *owner,
+            amount: 0,
+            delegate: None.into(),
+            state: spl_token_2022::state::AccountState::Initialized,
+            is_native: None.into(),
+            delegated_amount: 0,
+            close_authority: None.into(),
+        };
+        state.pack_base();
+        state.init_account_type().expect("account type");
         let mut account = AccountSharedData::new(1_000_000_000, data.len(), &self.token_program);
         account.set_data_from_slice(&data);
         self.ctx.set_account(&key, &account);
@@ -422,9 +515,13 @@ impl Env {
     /// Token amount of a token account.
     pub(crate) async fn token_balance(&mut self, key: &Pubkey) -> u64 {
         let account = self.raw(key).await.expect("token account");
-        spl_token::state::Account::unpack(&account.data)
-            .expect("unpack")
-            .amount
+        // Token-2022's parser reads plain SPL Token accounts too.
+        spl_token_2022::extension::StateWithExtensions::<spl_token_2022::state::Account>::unpack(
+            &account.data,
+        )
+        .expect("unpack")
+        .base
+        .amount
     }
 
     /// Asserts vault tokens == sum of available + locked over every account.
