@@ -83,6 +83,14 @@ fn main() {
             .unwrap_or_else(|e| panic!("build: {e}")),
         );
     });
+    measure("sign only (k256)", budget, |i| {
+        let mut digest = [0u8; 32];
+        digest[..8].copy_from_slice(&i.to_be_bytes());
+        black_box(
+            key.sign_digest(&digest)
+                .unwrap_or_else(|e| panic!("sign: {e}")),
+        );
+    });
     let rate = measure("build + sign", budget, |i| {
         black_box(build_and_sign(&key, token, to, i));
     });
