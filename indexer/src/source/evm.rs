@@ -128,6 +128,22 @@ impl EvmSource {
         }))
     }
 
+    /// A header the node must have (it served logs or a head above it). A load-balanced
+    /// endpoint may route to a lagging node that lacks it: asked again with backoff.
+    async fn required_header(&self, n: u64) -> Result<BlockRow> {
+        for attempt in 1..=self.backoff.attempts {
+            if let Some(h) = self.header(n).await? {
+                return Ok(h);
+            }
+            tracing::debug!(block = n, attempt, "node has no header yet (lagging?)");
+            tokio::time::sleep(self.backoff.delay(attempt)).await;
+        }
+        Err(Error::Inconsistent {
+            block: n,
+            reason: "node keeps answering that this block does not exist".into(),
+        })
+    }
+
     async fn logs(&self, from: u64, to: u64) -> Result<Vec<Log>> {
         let filter = Filter::new()
             .address(self.token)
@@ -224,12 +240,7 @@ impl EvmSource {
         }
         wanted.extend(finalized.saturating_add(1).max(from)..=to);
         let blocks: Vec<BlockRow> = stream::iter(wanted)
-            .map(|n| async move {
-                self.header(n).await?.ok_or_else(|| Error::Inconsistent {
-                    block: n,
-                    reason: "node has logs but no header for this block".into(),
-                })
-            })
+            .map(|n| self.required_header(n))
             .buffered(self.concurrency)
             .try_collect()
             .await?;

@@ -6,7 +6,14 @@
 pub struct RangeSizer {
     size: u64,
     max: u64,
+    /// A size the provider refused recently: growth stops below it until
+    /// [`PROBE_AFTER`] successes in a row (result density changes along the chain).
+    ceiling: Option<u64>,
+    streak: u32,
 }
+
+/// Successes in a row after which growth past a learned ceiling is tried again.
+const PROBE_AFTER: u32 = 100;
 
 /// Above this many logs in one response the range stops growing.
 const GROW_BELOW_LOGS: usize = 5_000;
@@ -18,6 +25,8 @@ impl RangeSizer {
         Self {
             size: initial.clamp(1, max),
             max,
+            ceiling: None,
+            streak: 0,
         }
     }
 
@@ -28,18 +37,29 @@ impl RangeSizer {
 
     /// A request of `size` blocks returned `logs` logs.
     pub fn on_success(&mut self, logs: usize) {
+        self.streak = self.streak.saturating_add(1);
+        if self.streak >= PROBE_AFTER {
+            self.ceiling = None;
+        }
         if logs < GROW_BELOW_LOGS {
-            self.size = self.size.saturating_mul(2).min(self.max);
+            let cap = self.ceiling.map_or(self.max, |c| c.min(self.max));
+            self.size = self.size.saturating_mul(2).min(cap).max(1);
         }
     }
 
     /// The provider refused the range (too many results, range limit, timeout); `hint`
     /// is the size it suggested, if any.
     pub fn on_too_large(&mut self, hint: Option<u64>) {
+        let refused = self.size;
         self.size = match hint {
-            Some(h) if h >= 1 && h < self.size => h,
-            _ => (self.size / 2).max(1),
+            Some(h) if h >= 1 && h < refused => h,
+            _ => (refused / 2).max(1),
         };
+        self.ceiling = Some(match hint {
+            Some(h) if h >= 1 && h < refused => h,
+            _ => (refused - 1).max(1),
+        });
+        self.streak = 0;
     }
 }
 
@@ -139,7 +159,13 @@ mod tests {
             r.on_too_large(None);
         }
         assert_eq!(r.size(), 1);
+        // Learned ceiling: no growth past the refused size for a while...
         for _ in 0..20 {
+            r.on_success(0);
+        }
+        assert!(r.size() < 3, "stays below the refused size: {}", r.size());
+        // ...then probing again.
+        for _ in 0..120 {
             r.on_success(0);
         }
         assert_eq!(r.size(), 1000);

@@ -233,7 +233,7 @@ async fn api_routes(backend: Backend) {
         let items = body["items"].as_array().unwrap();
         pages.extend(items.iter().map(row_of));
         page_no += 1;
-        if page_no % 3 == 0 && page_no < 30 {
+        if page_no.is_multiple_of(3) && page_no < 30 {
             chain.emit(20, 900 + page_no).await; // concurrent inserts
         }
         match body["next"].as_str() {

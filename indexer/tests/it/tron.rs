@@ -190,7 +190,7 @@ impl Node {
     }
 
     /// What the indexer must store: (block, log index, block id, tx, from, to, amount, confirmed).
-    fn expected(&self, upto: u64) -> Vec<(u64, u64, String, String, String, String, String, bool)> {
+    fn expected(&self, upto: u64) -> Vec<TronRow> {
         let token = parse_tron_address(USDT).unwrap();
         let mut out = Vec::new();
         for b in self.blocks.iter().filter(|b| b.number <= upto) {
@@ -220,6 +220,8 @@ impl Node {
 }
 
 type Shared = Arc<Mutex<Node>>;
+/// (block, log index, block id, tx, from, to, amount, confirmed).
+type TronRow = (u64, u64, String, String, String, String, String, bool);
 
 fn num(body: &Value) -> u64 {
     body["num"].as_u64().unwrap_or(u64::MAX)
@@ -267,9 +269,7 @@ async fn serve(node: Shared) -> String {
     format!("http://{addr}")
 }
 
-async fn stored(
-    store: &stablerail_indexer::Store,
-) -> Vec<(u64, u64, String, String, String, String, String, bool)> {
+async fn stored(store: &stablerail_indexer::Store) -> Vec<TronRow> {
     store
         .all_transfers(CHAIN)
         .await
