@@ -307,8 +307,10 @@ pub enum SignatureError {
 /// Why a transaction could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum BuildError {
-    /// The expiration is not after the timestamp, or more than 24 h after it.
-    #[error("expiration {expiration} ms must be after timestamp {timestamp} ms and within 24 h")]
+    /// The timestamp is negative, or the expiration is not after it or more than 24 h after it.
+    #[error(
+        "expiration {expiration} ms must be after timestamp {timestamp} ms (not negative) and within 24 h"
+    )]
     Expiration {
         /// Expiration, ms since the epoch.
         expiration: i64,

@@ -77,7 +77,7 @@ impl FeeSchedule {
         validate_table(TierTable::Merchant, &merchant_tiers)?;
         validate_table(TierTable::Agent, &agent_tiers)?;
         for (index, tier) in agent_tiers.iter().enumerate() {
-            if tier.bps + trader_reward_bps > BPS_DENOMINATOR {
+            if tier.bps.saturating_add(trader_reward_bps) > BPS_DENOMINATOR {
                 return Err(FeeScheduleError::ShareAndReward {
                     index,
                     share_bps: tier.bps,
@@ -303,6 +303,10 @@ mod tests {
             })
         ));
         assert!(FeeSchedule::new(ok.clone(), vec![Tier::new(0, 9000)], 1000).is_ok());
+        assert!(matches!(
+            FeeSchedule::new(ok.clone(), vec![Tier::new(0, 0)], u32::MAX),
+            Err(FeeScheduleError::ShareAndReward { reward_bps: u32::MAX, .. })
+        ));
         assert!(FeeSchedule::new((0..8).map(|i| Tier::new(i, 1)).collect(), ok, 0).is_ok());
     }
 

@@ -239,8 +239,8 @@ impl TransactionBuilder {
 
     /// Validates the settings and serializes an unsigned transaction.
     pub fn build(&self, contract: Contract) -> Result<Transaction, BuildError> {
-        if self.expiration <= self.timestamp || self.expiration - self.timestamp > MAX_EXPIRATION_MS
-        {
+        let lifetime = self.expiration.checked_sub(self.timestamp);
+        if self.timestamp < 0 || lifetime.is_none_or(|d| d <= 0 || d > MAX_EXPIRATION_MS) {
             return Err(BuildError::Expiration {
                 expiration: self.expiration,
                 timestamp: self.timestamp,
@@ -452,6 +452,17 @@ mod tests {
                 .build(vector_b_contract()),
             Err(BuildError::Expiration { .. })
         ));
+        for (ts, exp) in [(i64::MIN, i64::MAX), (-5, 10), (i64::MAX, i64::MIN)] {
+            assert!(
+                matches!(
+                    TransactionBuilder::new(RefBlock::default(), ts)
+                        .with_expiration(exp)
+                        .build(vector_b_contract()),
+                    Err(BuildError::Expiration { .. })
+                ),
+                "{ts} {exp}"
+            );
+        }
         assert!(matches!(
             b.clone()
                 .with_fee_limit(MAX_FEE_LIMIT_SUN + 1)
