@@ -142,6 +142,8 @@ impl BuyOrderFill<'_> {
             accounts
                 .buy_order
                 .close(accounts.merchant.to_account_info())?;
+        } else {
+            accounts.buy_order.invariant()?;
         }
         deal.invariant()?;
         accounts.trader_account.invariant()?;

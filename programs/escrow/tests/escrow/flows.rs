@@ -2,6 +2,7 @@
 //! accounts, mints and PDAs. Conservation is checked after each balance change.
 
 use anchor_lang::error::ErrorCode as AE;
+use anchor_lang::solana_program::program_pack::Pack;
 use anchor_lang::{InstructionData, Space, ToAccountMetas};
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
@@ -55,6 +56,11 @@ async fn account_sizes_and_rent() {
             env.account_pda(&merchant.key()),
         ),
         ("BuyOrder", 8 + BuyOrder::INIT_SPACE, env.order_pda(order)),
+        (
+            "vault (SPL token account)",
+            anchor_spl::token::spl_token::state::Account::LEN,
+            env.vault,
+        ),
     ];
     for (name, size, key) in sizes {
         let account = env.raw(&key).await.expect("exists");
