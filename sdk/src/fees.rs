@@ -305,7 +305,10 @@ mod tests {
         assert!(FeeSchedule::new(ok.clone(), vec![Tier::new(0, 9000)], 1000).is_ok());
         assert!(matches!(
             FeeSchedule::new(ok.clone(), vec![Tier::new(0, 0)], u32::MAX),
-            Err(FeeScheduleError::ShareAndReward { reward_bps: u32::MAX, .. })
+            Err(FeeScheduleError::ShareAndReward {
+                reward_bps: u32::MAX,
+                ..
+            })
         ));
         assert!(FeeSchedule::new((0..8).map(|i| Tier::new(i, 1)).collect(), ok, 0).is_ok());
     }
