@@ -242,7 +242,14 @@ fn tron_transfer_offline() {
     // TRX.
     let mut args = base.to_vec();
     args.extend(["--amount", "1.5", "--memo", "invoice 7"]);
-    let v = ok_json(&run(&args));
+    let out = run(&args);
+    for stream in [&out.stdout, &out.stderr] {
+        assert!(
+            !String::from_utf8_lossy(stream).contains(KEY),
+            "the key leaked"
+        );
+    }
+    let v = ok_json(&out);
     let tx = Transaction::from_hex(v["signed_hex"].as_str().unwrap()).unwrap();
     assert_eq!(tx.txid_hex(), v["txid"].as_str().unwrap());
     assert_eq!(tx.signers()[0].clone().unwrap().to_base58(), KEY_ADDR);
