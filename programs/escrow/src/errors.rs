@@ -36,8 +36,8 @@ pub enum EscrowError {
     /// The signer is neither the deal's buyer nor its seller.
     #[msg("Signer is neither the deal's buyer nor its seller")]
     NotDealParty,
-    /// The signer is not the buy order's merchant.
-    #[msg("Signer is not the buy order's merchant")]
+    /// The signer or account is not the buy order's merchant.
+    #[msg("Not the buy order's merchant")]
     NotOrderMerchant,
     /// A tier table has no entries or more than eight.
     #[msg("A tier table needs 1 to 8 entries")]
@@ -183,4 +183,7 @@ pub enum EscrowError {
     /// The token program is not the mint's owner.
     #[msg("Wrong token program")]
     WrongTokenProgram,
+    /// The rent receiver is not whoever paid the deal's rent.
+    #[msg("Rent receiver is not the deal's rent payer")]
+    WrongRentPayer,
 }

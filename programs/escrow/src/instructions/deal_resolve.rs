@@ -61,7 +61,7 @@ pub struct DealResolve<'info> {
     )]
     pub treasury_account: Account<'info, EscrowAccount>,
     /// CHECK: whoever paid the deal's rent; only receives lamports.
-    #[account(mut, address = deal.rent_payer @ EscrowError::NotDealParty)]
+    #[account(mut, address = deal.rent_payer @ EscrowError::WrongRentPayer)]
     pub rent_payer: UncheckedAccount<'info>,
 }
 

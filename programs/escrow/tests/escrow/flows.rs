@@ -860,7 +860,7 @@ async fn settlement_accounts_are_checked() {
     let stranger = env.user(0).await;
     let stranger_acc = env.account_pda(&stranger.key());
     let cases: Vec<(Instruction, u32)> = vec![
-        (with(7, stranger.key()), u32::from(E::NotDealParty)),
+        (with(7, stranger.key()), u32::from(E::WrongRentPayer)),
         (with(4, stranger_acc), u32::from(AE::ConstraintSeeds)),
         (with(3, stranger_acc), u32::from(AE::ConstraintSeeds)),
         (with(6, stranger_acc), u32::from(AE::ConstraintSeeds)),
