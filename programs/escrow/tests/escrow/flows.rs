@@ -257,8 +257,8 @@ async fn deposit_and_withdraw_check_every_account() {
 
     // Wrong mint: a second 6-decimal mint and a token account of it.
     let fake_mint = Pubkey::new_unique();
-    env.put_mint(&fake_mint, 6);
-    let fake_token = env.put_token_account(&fake_mint, &alice.key());
+    env.put_mint(&fake_mint, 6).await;
+    let fake_token = env.put_token_account(&fake_mint, &alice.key()).await;
     let ix = env.ix_deposit_with(
         &alice.key(),
         &alice.token,
@@ -274,7 +274,8 @@ async fn deposit_and_withdraw_check_every_account() {
         AE::ConstraintTokenMint,
     );
     // Wrong vault (a token account that is not the vault PDA).
-    let not_vault = env.token_account(&env.config.clone());
+    let config = env.config;
+    let not_vault = env.token_account(&config).await;
     let ix = env.ix_deposit_with(
         &alice.key(),
         &alice.token,
@@ -307,7 +308,7 @@ async fn deposit_and_withdraw_check_every_account() {
     // A wallet without an escrow account.
     let carol = Keypair::new();
     env.fund(&carol.pubkey());
-    let carol_token = env.token_account(&carol.pubkey());
+    let carol_token = env.token_account(&carol.pubkey()).await;
     let ix = env.ix_deposit(&carol.pubkey(), &carol_token, USDT);
     assert_anchor_err(
         env.send(vec![ix], &[&carol]).await,
@@ -385,7 +386,7 @@ async fn withdrawal_address_change_waits_for_the_delay() {
     let alice = env.user(0).await;
     env.fund_and_deposit(&alice, 10 * USDT).await;
     let cold = Keypair::new();
-    let cold_token = env.token_account(&cold.pubkey());
+    let cold_token = env.token_account(&cold.pubkey()).await;
 
     let ix = env.ix_wa_cancel(&alice.key());
     assert_err(

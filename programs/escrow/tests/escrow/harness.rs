@@ -206,7 +206,7 @@ impl Env {
             wallets: Vec::new(),
             nonce: 0,
         };
-        env.put_mint(&mint, 6);
+        env.put_mint(&mint, 6).await;
         let keys = [
             env.creator.pubkey(),
             env.admin.pubkey(),
@@ -233,7 +233,7 @@ impl Env {
         env.send(vec![ix], &[&creator])
             .await
             .expect("config_initialize");
-        env.treasury.token = env.token_account(&env.treasury.key());
+        env.treasury.token = env.token_account(&env.treasury.key()).await;
         let treasury = env.treasury.key();
         env.open_account(&treasury).await.expect("treasury account");
         env
@@ -245,126 +245,81 @@ impl Env {
         self.ctx.set_account(key, &account);
     }
 
-    /// Puts an initialised SPL mint into the bank.
-    pub(crate) fn put_mint(&mut self, key: &Pubkey, decimals: u8) {
-        if self.transfer_fee_bps > 0 {
-            self.put_fee_mint(key, decimals);
-            return;
-        }
-        let mint = spl_token::state::Mint {
-            mint_authority: Some(self.mint_authority.pubkey()).into(),
-            supply: 0,
-            decimals,
-            is_initialized: true,
-            freeze_authority: None.into(),
-        };
-        let mut data = vec![0u8; spl_token::state::Mint::LEN];
-        spl_token::state::Mint::pack(mint, &mut data).expect("pack mint");
-        let mut account = AccountSharedData::new(1_000_000_000, data.len(), &self.token_program);
-        account.set_data_from_slice(&data);
+    /// Puts a zeroed, rent-exempt account of `len` bytes owned by the token program.
+    fn put_token_program_account(&mut self, key: &Pubkey, len: usize) {
+        let account = AccountSharedData::new(1_000_000_000, len, &self.token_program);
         self.ctx.set_account(key, &account);
     }
 
-    /// Puts an initialised, empty token account of `mint` owned by `owner`.
-    pub(crate) fn put_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+    /// Creates a mint through the token program (InitializeMint2; with a
+    /// transfer fee, InitializeTransferFeeConfig first).
+    pub(crate) async fn put_mint(&mut self, key: &Pubkey, decimals: u8) {
+        use spl_token_2022::extension::transfer_fee::instruction::initialize_transfer_fee_config;
+        use spl_token_2022::extension::ExtensionType;
+        let mut ixs = Vec::new();
         if self.transfer_fee_bps > 0 {
-            return self.put_fee_token_account(mint, owner);
+            let len = ExtensionType::try_calculate_account_len::<spl_token_2022::state::Mint>(&[
+                ExtensionType::TransferFeeConfig,
+            ])
+            .expect("mint len");
+            self.put_token_program_account(key, len);
+            ixs.push(
+                initialize_transfer_fee_config(
+                    &self.token_program,
+                    key,
+                    None,
+                    None,
+                    self.transfer_fee_bps,
+                    u64::MAX,
+                )
+                .expect("fee config ix"),
+            );
+        } else {
+            self.put_token_program_account(key, spl_token::state::Mint::LEN);
         }
-        let key = Pubkey::new_unique();
-        let state = spl_token::state::Account {
-            mint: *mint,
-            owner: *owner,
-            amount: 0,
-            delegate: None.into(),
-            state: spl_token::state::AccountState::Initialized,
-            is_native: None.into(),
-            delegated_amount: 0,
-            close_authority: None.into(),
-        };
-        let mut data = vec![0u8; spl_token::state::Account::LEN];
-        spl_token::state::Account::pack(state, &mut data).expect("pack account");
-        let mut account = AccountSharedData::new(1_000_000_000, data.len(), &self.token_program);
-        account.set_data_from_slice(&data);
-        self.ctx.set_account(&key, &account);
-        key
-    }
-
-    /// Puts a Token-2022 mint with the TransferFeeConfig extension.
-    fn put_fee_mint(&mut self, key: &Pubkey, decimals: u8) {
-        use spl_token_2022::extension::transfer_fee::TransferFeeConfig;
-        use spl_token_2022::extension::{
-            BaseStateWithExtensionsMut, ExtensionType, StateWithExtensionsMut,
-        };
-        let len = ExtensionType::try_calculate_account_len::<spl_token_2022::state::Mint>(&[
-            ExtensionType::TransferFeeConfig,
-        ])
-        .expect("mint len");
-        let mut data = vec![0u8; len];
-        let mut state =
-            StateWithExtensionsMut::<spl_token_2022::state::Mint>::unpack_uninitialized(&mut data)
-                .expect("unpack mint");
-        let fee = state
-            .init_extension::<TransferFeeConfig>(true)
-            .expect("fee extension");
-        fee.older_transfer_fee.transfer_fee_basis_points = self.transfer_fee_bps.into();
-        fee.older_transfer_fee.maximum_fee = u64::MAX.into();
-        fee.newer_transfer_fee = fee.older_transfer_fee;
-        state.base = spl_token_2022::state::Mint {
-            mint_authority: Some(self.mint_authority.pubkey()).into(),
-            supply: 0,
+        // SPL Token and Token-2022 share these layouts; the SPL builder only
+        // accepts its own id, so the program id is set afterwards.
+        let mut init = spl_token::instruction::initialize_mint2(
+            &spl_token::ID,
+            key,
+            &self.mint_authority.pubkey(),
+            None,
             decimals,
-            is_initialized: true,
-            freeze_authority: None.into(),
-        };
-        state.pack_base();
-        state.init_account_type().expect("account type");
-        let mut account = AccountSharedData::new(1_000_000_000, data.len(), &self.token_program);
-        account.set_data_from_slice(&data);
-        self.ctx.set_account(key, &account);
+        )
+        .expect("mint ix");
+        init.program_id = self.token_program;
+        ixs.push(init);
+        self.send(ixs, &[]).await.expect("initialize mint");
     }
 
-    /// Puts a Token-2022 token account with the TransferFeeAmount extension.
-    fn put_fee_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
-        use spl_token_2022::extension::transfer_fee::TransferFeeAmount;
-        use spl_token_2022::extension::{
-            BaseStateWithExtensionsMut, ExtensionType, StateWithExtensionsMut,
-        };
+    /// Creates an empty token account of `mint` owned by `owner` through the
+    /// token program (InitializeAccount3).
+    pub(crate) async fn put_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+        use spl_token_2022::extension::ExtensionType;
         let key = Pubkey::new_unique();
-        let len = ExtensionType::try_calculate_account_len::<spl_token_2022::state::Account>(&[
-            ExtensionType::TransferFeeAmount,
-        ])
-        .expect("account len");
-        let mut data = vec![0u8; len];
-        let mut state =
-            StateWithExtensionsMut::<spl_token_2022::state::Account>::unpack_uninitialized(
-                &mut data,
-            )
-            .expect("unpack account");
-        state
-            .init_extension::<TransferFeeAmount>(true)
-            .expect("fee amount extension");
-        state.base = spl_token_2022::state::Account {
-            mint: *mint,
-            owner: *owner,
-            amount: 0,
-            delegate: None.into(),
-            state: spl_token_2022::state::AccountState::Initialized,
-            is_native: None.into(),
-            delegated_amount: 0,
-            close_authority: None.into(),
+        let len = if self.transfer_fee_bps > 0 {
+            ExtensionType::try_calculate_account_len::<spl_token_2022::state::Account>(&[
+                ExtensionType::TransferFeeAmount,
+            ])
+            .expect("account len")
+        } else {
+            spl_token::state::Account::LEN
         };
-        state.pack_base();
-        state.init_account_type().expect("account type");
-        let mut account = AccountSharedData::new(1_000_000_000, data.len(), &self.token_program);
-        account.set_data_from_slice(&data);
-        self.ctx.set_account(&key, &account);
+        self.put_token_program_account(&key, len);
+        let mut init =
+            spl_token::instruction::initialize_account3(&spl_token::ID, &key, mint, owner)
+                .expect("account ix");
+        init.program_id = self.token_program;
+        self.send(vec![init], &[])
+            .await
+            .expect("initialize token account");
         key
     }
 
     /// A USDT token account for `owner`.
-    pub(crate) fn token_account(&mut self, owner: &Pubkey) -> Pubkey {
+    pub(crate) async fn token_account(&mut self, owner: &Pubkey) -> Pubkey {
         let mint = self.mint;
-        self.put_token_account(&mint, owner)
+        self.put_token_account(&mint, owner).await
     }
 
     /// Signs with the context payer (fee payer) and `signers`, and processes.
@@ -408,7 +363,7 @@ impl Env {
         let kp = Keypair::new();
         let key = kp.pubkey();
         self.fund(&key);
-        let token = self.token_account(&key);
+        let token = self.token_account(&key).await;
         self.open_account(&key).await.expect("account_open");
         if roles != 0 {
             let ix = self.ix_set_roles(&key, roles);
