@@ -186,4 +186,7 @@ pub enum EscrowError {
     /// The rent receiver is not whoever paid the deal's rent.
     #[msg("Rent receiver is not the deal's rent payer")]
     WrongRentPayer,
+    /// The mint has a Token-2022 extension the escrow does not support.
+    #[msg("Mint has an unsupported Token-2022 extension")]
+    UnsupportedMintExtension,
 }

@@ -5,7 +5,9 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::events::ConfigInitialized;
 use crate::state::seeds::{SEED_CONFIG, SEED_VAULT};
-use crate::state::{Authorities, Config, FeeSchedule, FeeScheduleArgs, Limits, LimitsArgs};
+use crate::state::{
+    check_mint_extensions, Authorities, Config, FeeSchedule, FeeScheduleArgs, Limits, LimitsArgs,
+};
 
 /// Arguments of `config_initialize`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -57,6 +59,8 @@ impl ConfigInitialize<'_> {
     fn validate(&self, args: &ConfigInitializeArgs) -> Result<()> {
         // Every role needs a real key; fees and limits must be well formed.
         args.authorities.validate()?;
+        // No Token-2022 extension that could move, freeze or hide vault funds.
+        check_mint_extensions(&self.usdt_mint.to_account_info())?;
         FeeSchedule::from_args(&args.fees)?;
         Limits::from_args(&args.limits)?;
         Ok(())

@@ -1,9 +1,42 @@
 //! The escrow's configuration: authorities, token, fees, limits, counters.
 
 use anchor_lang::prelude::*;
+use anchor_spl::token_2022::spl_token_2022;
+use anchor_spl::token_2022::spl_token_2022::extension::{
+    BaseStateWithExtensions, ExtensionType, StateWithExtensions,
+};
 
 use super::{seeds::SEED_CONFIG, EscrowAccount, FeeSchedule};
 use crate::errors::EscrowError;
+
+/// Token-2022 mint extensions the escrow accepts. Others could move or
+/// freeze the vault's tokens (permanent delegate, pausable, default frozen
+/// state), hide amounts (confidential transfers) or need extra accounts on
+/// every transfer (transfer hook); they are refused at initialisation.
+pub const ALLOWED_MINT_EXTENSIONS: [ExtensionType; 8] = [
+    ExtensionType::TransferFeeConfig,
+    ExtensionType::MintCloseAuthority,
+    ExtensionType::MetadataPointer,
+    ExtensionType::TokenMetadata,
+    ExtensionType::GroupPointer,
+    ExtensionType::TokenGroup,
+    ExtensionType::GroupMemberPointer,
+    ExtensionType::TokenGroupMember,
+];
+
+/// Fails if the mint (SPL Token or Token-2022) carries an extension outside
+/// [`ALLOWED_MINT_EXTENSIONS`].
+pub fn check_mint_extensions(mint: &AccountInfo) -> Result<()> {
+    let data = mint.try_borrow_data()?;
+    let state = StateWithExtensions::<spl_token_2022::state::Mint>::unpack(&data)?;
+    for extension in state.get_extension_types()? {
+        require!(
+            ALLOWED_MINT_EXTENSIONS.contains(&extension),
+            EscrowError::UnsupportedMintExtension
+        );
+    }
+    Ok(())
+}
 
 /// Maximum number of blocked region codes.
 pub const MAX_BLOCKED_REGIONS: usize = 8;

@@ -360,6 +360,24 @@ async fn token_2022_mint_works_through_token_interface() {
         USDT,
     );
     assert_err(env.send(vec![ix], &[&alice.kp]).await, E::WrongTokenProgram);
+
+    // A mint whose permanent delegate could move the vault's tokens is refused.
+    let risky = Pubkey::new_unique();
+    env.put_permanent_delegate_mint(&risky, &Pubkey::new_unique())
+        .await;
+    let other = Keypair::new();
+    env.fund(&other.pubkey());
+    let ix = env.ix_config_initialize(
+        &other.pubkey(),
+        default_fees(),
+        default_limits(),
+        risky,
+        anchor_spl::token_2022::ID,
+    );
+    assert_err(
+        env.send(vec![ix], &[&other]).await,
+        E::UnsupportedMintExtension,
+    );
 }
 
 #[tokio::test]

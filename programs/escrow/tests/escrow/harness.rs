@@ -292,6 +292,34 @@ impl Env {
         self.send(ixs, &[]).await.expect("initialize mint");
     }
 
+    /// Creates a Token-2022 mint with a permanent delegate (an extension the
+    /// escrow refuses).
+    pub(crate) async fn put_permanent_delegate_mint(&mut self, key: &Pubkey, delegate: &Pubkey) {
+        use spl_token_2022::extension::ExtensionType;
+        let len = ExtensionType::try_calculate_account_len::<spl_token_2022::state::Mint>(&[
+            ExtensionType::PermanentDelegate,
+        ])
+        .expect("mint len");
+        self.put_token_program_account(key, len);
+        let delegate_ix = spl_token_2022::instruction::initialize_permanent_delegate(
+            &spl_token_2022::ID,
+            key,
+            delegate,
+        )
+        .expect("delegate ix");
+        let init = spl_token_2022::instruction::initialize_mint2(
+            &spl_token_2022::ID,
+            key,
+            &self.mint_authority.pubkey(),
+            None,
+            6,
+        )
+        .expect("mint ix");
+        self.send(vec![delegate_ix, init], &[])
+            .await
+            .expect("initialize mint");
+    }
+
     /// Creates an empty token account of `mint` owned by `owner` through the
     /// token program (InitializeAccount3).
     pub(crate) async fn put_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
