@@ -17,4 +17,15 @@ pub enum Error {
     /// anvil was found but did not start.
     #[error("anvil failed to start: {0}")]
     AnvilStart(#[from] alloy::node_bindings::NodeError),
+    /// A contract failed to deploy.
+    #[error("deploying {contract} failed: {message}")]
+    Deploy {
+        /// Which contract.
+        contract: &'static str,
+        /// The node's message.
+        message: String,
+    },
+    /// An SDK call failed.
+    #[error(transparent)]
+    Sdk(#[from] stablerail_sdk::EvmError),
 }

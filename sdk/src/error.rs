@@ -38,6 +38,9 @@ pub enum Error {
     /// A payment request URI could not be built.
     #[error(transparent)]
     PaymentRequest(#[from] PaymentRequestError),
+    /// An EVM client call failed.
+    #[error(transparent)]
+    Evm(#[from] EvmError),
 }
 
 /// Why an [`Amount`](crate::Amount) could not be parsed or computed.
@@ -580,4 +583,102 @@ pub enum PaymentRequestError {
     /// The EVM chain id is 0.
     #[error("EVM chain id must be above 0")]
     ChainId,
+}
+
+/// Errors of the EVM clients (escrow, multisig, fees).
+#[derive(Debug, Error)]
+pub enum EvmError {
+    /// A node call failed before reaching the contract (transport, JSON-RPC error).
+    #[error("{call}: RPC failed: {message}")]
+    Rpc {
+        /// The call that failed.
+        call: &'static str,
+        /// The node's or transport's message.
+        message: String,
+    },
+    /// The contract rejected the call with one of its custom errors.
+    #[error("{call}: rejected by the contract: {error}")]
+    ContractError {
+        /// The call that was rejected.
+        call: &'static str,
+        /// The decoded custom error, e.g. `NotArbiter(NotArbiter)`.
+        error: String,
+    },
+    /// A mined transaction reverted.
+    #[error("{call}: transaction {tx_hash} reverted")]
+    Reverted {
+        /// The call that reverted.
+        call: &'static str,
+        /// Its transaction hash.
+        tx_hash: alloy::primitives::B256,
+    },
+    /// A receipt lacked the event that carries a call's result.
+    #[error("receipt has no {event} event")]
+    MissingEvent {
+        /// The event's signature.
+        event: &'static str,
+    },
+    /// `eth_feeHistory` returned no base fee.
+    #[error("eth_feeHistory returned no base fee")]
+    FeeHistoryEmpty,
+    /// A fee computation overflowed u128.
+    #[error("fee computation overflowed")]
+    FeeOverflow,
+    /// A signature does not recover to the owner it claims to be from (wrong key,
+    /// or signed for another chain, contract, nonce or proposal).
+    #[error("signature recovers to {recovered}, expected {expected}")]
+    SignatureMismatch {
+        /// The owner the signature was added for.
+        expected: alloy::primitives::Address,
+        /// Who actually signed (zero if unrecoverable).
+        recovered: alloy::primitives::Address,
+    },
+    /// The same owner signed twice.
+    #[error("owner {signer} already signed")]
+    DuplicateSigner {
+        /// The repeated owner.
+        signer: alloy::primitives::Address,
+    },
+    /// The signatures were collected for a different proposal.
+    #[error("signatures were made over a different digest than this proposal's")]
+    DigestMismatch,
+    /// A signer failed to sign.
+    #[error("signing failed: {message}")]
+    Signing {
+        /// The signer's message.
+        message: String,
+    },
+    /// A currency code is not three uppercase ASCII letters.
+    #[error("currency code {code:?} is not an ISO 4217 code (three uppercase letters)")]
+    Currency {
+        /// The rejected code.
+        code: String,
+    },
+    /// An on-chain amount does not fit the SDK's u64 `Amount`.
+    #[error("on-chain amount exceeds the SDK's Amount range")]
+    AmountOutOfRange,
+}
+
+impl EvmError {
+    /// Maps a contract call error, decoding the escrow's or multisig's custom
+    /// errors by name so callers see `NotSeller(..)`, not raw revert bytes.
+    pub(crate) fn call(call: &'static str, error: alloy::contract::Error) -> Self {
+        use crate::evm::{Escrow::EscrowErrors, MultiSig::MultiSigErrors};
+        if let Some(e) = error.as_decoded_interface_error::<EscrowErrors>() {
+            return Self::ContractError {
+                call,
+                error: format!("{e:?}"),
+            };
+        }
+        if let Some(e) = error.as_decoded_interface_error::<MultiSigErrors>() {
+            return Self::ContractError {
+                call,
+                error: format!("{e:?}"),
+            };
+        }
+        Self::Rpc {
+            call,
+            message: error.to_string(),
+        }
+    }
 }

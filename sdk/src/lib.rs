@@ -2,6 +2,7 @@
 
 mod amount;
 mod error;
+pub mod evm;
 mod fees;
 mod ledger;
 mod payment_request;
@@ -10,7 +11,7 @@ pub mod tron;
 pub use amount::{Amount, BPS_DENOMINATOR, DECIMALS};
 pub use error::{
     AddressError, AmountError, BroadcastCode, BuildError, ClientError, DecodeError, Error,
-    FeeScheduleError, KeyError, LedgerError, PaymentRequestError, Result, SignatureError,
+    EvmError, FeeScheduleError, KeyError, LedgerError, PaymentRequestError, Result, SignatureError,
     TierTable,
 };
 pub use fees::{DealKind, FeeSchedule, MAX_TIERS, Split, Tier};

@@ -1,0 +1,358 @@
+//! A typed client for the `Escrow` contract: every action a merchant, acceptor,
+//! trader, agent, dispatcher, compliance key or arbiter takes, with amounts as
+//! exact [`Amount`]s and the ids of new orders and deals read from the receipts.
+
+use std::time::Duration;
+
+use alloy::{
+    contract::{CallBuilder, CallDecoder},
+    network::Ethereum,
+    primitives::{Address, B256, FixedBytes, U256},
+    providers::Provider,
+    rpc::types::TransactionReceipt,
+    sol_types::SolEvent,
+};
+
+use super::bindings::{
+    Escrow::{self, EscrowInstance},
+    IERC20,
+};
+use crate::{Amount, error::EvmError};
+
+/// Deal kinds, numbered as in the contract's `DealKind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DealKind {
+    /// A trader sells into a merchant's buy order.
+    Trade = 0,
+    /// The dispatcher assigns a customer payment to an acceptor's collateral.
+    Collection = 1,
+    /// A merchant's USDT goes to an acceptor who pays fiat to the merchant's bank.
+    Payout = 2,
+}
+
+/// Role bits, as the contract's `ROLE_*` constants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Roles(pub u8);
+
+impl Roles {
+    /// May post buy orders, open payouts and receive collections.
+    pub const MERCHANT: Self = Self(1);
+    /// May be assigned collections and payouts.
+    pub const ACCEPTOR: Self = Self(2);
+    /// May refer merchants and earn a commission.
+    pub const AGENT: Self = Self(4);
+
+    /// Both sets of roles.
+    pub const fn union(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+}
+
+/// How long to wait for a sent transaction's receipt before giving up with an
+/// error, so a dropped transaction never hangs the caller.
+const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Simulates a contract call, then sends it and waits for its receipt.
+///
+/// The simulation (`eth_call`) comes first so a call the contract would reject
+/// fails with its decoded custom error before anything is signed: nothing is
+/// broadcast and no nonce is used up.
+pub(crate) async fn send<P, D>(
+    name: &'static str,
+    call: CallBuilder<P, D, Ethereum>,
+) -> Result<TransactionReceipt, EvmError>
+where
+    P: Provider,
+    D: CallDecoder,
+{
+    call.call_raw().await.map_err(|e| EvmError::call(name, e))?;
+    let pending = call.send().await.map_err(|e| EvmError::call(name, e))?;
+    let receipt = pending
+        .with_timeout(Some(RECEIPT_TIMEOUT))
+        .get_receipt()
+        .await
+        .map_err(|e| EvmError::Rpc {
+            call: name,
+            message: e.to_string(),
+        })?;
+    if !receipt.status() {
+        return Err(EvmError::Reverted {
+            call: name,
+            tx_hash: receipt.transaction_hash,
+        });
+    }
+    Ok(receipt)
+}
+
+/// The first log of event `E` emitted by `emitter` in `receipt`.
+fn event<E: SolEvent>(receipt: &TransactionReceipt, emitter: Address) -> Result<E, EvmError> {
+    receipt
+        .inner
+        .logs()
+        .iter()
+        .filter(|log| log.address() == emitter)
+        .find_map(|log| E::decode_log(&log.inner).ok().map(|l| l.data))
+        .ok_or(EvmError::MissingEvent {
+            event: E::SIGNATURE,
+        })
+}
+
+fn units(amount: Amount) -> U256 {
+    U256::from(amount.units())
+}
+
+/// An `Escrow` contract, connected through a provider whose wallet signs as the caller.
+#[derive(Debug, Clone)]
+pub struct EscrowClient<P> {
+    contract: EscrowInstance<P>,
+}
+
+impl<P: Provider + Clone> EscrowClient<P> {
+    /// The escrow at `address`.
+    pub fn new(address: Address, provider: P) -> Self {
+        Self {
+            contract: Escrow::new(address, provider),
+        }
+    }
+
+    /// The bound contract, for reads and for calls this client does not wrap.
+    pub fn contract(&self) -> &EscrowInstance<P> {
+        &self.contract
+    }
+
+    /// The contract's address.
+    pub fn address(&self) -> Address {
+        *self.contract.address()
+    }
+
+    // ----- funds -----
+
+    /// Approves the escrow for `amount` of USDT (resetting a non-zero allowance to
+    /// zero first, which Ethereum USDT requires) and deposits it.
+    pub async fn deposit(
+        &self,
+        owner: Address,
+        amount: Amount,
+    ) -> Result<TransactionReceipt, EvmError> {
+        let token_address = self
+            .contract
+            .token()
+            .call()
+            .await
+            .map_err(|e| EvmError::call("token", e))?;
+        let token = IERC20::new(token_address, self.contract.provider().clone());
+        let allowance = token
+            .allowance(owner, self.address())
+            .call()
+            .await
+            .map_err(|e| EvmError::call("allowance", e))?;
+        if allowance != units(amount) {
+            if !allowance.is_zero() {
+                send("approve", token.approve(self.address(), U256::ZERO)).await?;
+            }
+            send("approve", token.approve(self.address(), units(amount))).await?;
+        }
+        send("deposit", self.contract.deposit(units(amount))).await
+    }
+
+    /// Sends `amount` of the caller's available balance to its withdrawal address.
+    pub async fn withdraw(&self, amount: Amount) -> Result<TransactionReceipt, EvmError> {
+        send("withdraw", self.contract.withdraw(units(amount))).await
+    }
+
+    /// Asks to change the withdrawal address; it takes effect after the configured delay.
+    pub async fn request_withdrawal_address(
+        &self,
+        new_address: Address,
+    ) -> Result<TransactionReceipt, EvmError> {
+        send(
+            "requestWithdrawalAddress",
+            self.contract.requestWithdrawalAddress(new_address),
+        )
+        .await
+    }
+
+    // ----- buy orders and trades -----
+
+    /// Posts a buy order; returns its id. `price` is fiat minor units per USDT,
+    /// `currency` an ISO 4217 code such as `"CNY"`.
+    #[allow(clippy::too_many_arguments)] // mirrors the contract call one to one
+    pub async fn post_buy_order(
+        &self,
+        price: u64,
+        currency: &str,
+        amount: Amount,
+        min_fill: Amount,
+        max_fill: Amount,
+        expiry: u64,
+        payment_window: u32,
+    ) -> Result<U256, EvmError> {
+        let code = currency_code(currency)?;
+        let call = self.contract.postBuyOrder(
+            price,
+            code,
+            units(amount),
+            units(min_fill),
+            units(max_fill),
+            expiry,
+            payment_window,
+        );
+        let receipt = send("postBuyOrder", call).await?;
+        Ok(event::<Escrow::BuyOrderPosted>(&receipt, self.address())?.orderId)
+    }
+
+    /// Cancels one of the caller's buy orders.
+    pub async fn cancel_buy_order(&self, order_id: U256) -> Result<TransactionReceipt, EvmError> {
+        send("cancelBuyOrder", self.contract.cancelBuyOrder(order_id)).await
+    }
+
+    /// Sells `amount` into buy order `order_id` from the caller's available balance;
+    /// returns the new Trade deal's id.
+    pub async fn fill_buy_order(
+        &self,
+        order_id: U256,
+        amount: Amount,
+        order_ref: B256,
+    ) -> Result<U256, EvmError> {
+        let receipt = send(
+            "fillBuyOrder",
+            self.contract
+                .fillBuyOrder(order_id, units(amount), order_ref),
+        )
+        .await?;
+        Ok(event::<Escrow::DealOpened>(&receipt, self.address())?.dealId)
+    }
+
+    // ----- collections and payouts -----
+
+    /// Dispatcher: opens a Collection locking `amount` of `acceptor`'s collateral for `merchant`.
+    pub async fn assign_collection(
+        &self,
+        acceptor: Address,
+        merchant: Address,
+        amount: Amount,
+        payment_window: u32,
+        order_ref: B256,
+    ) -> Result<U256, EvmError> {
+        let call = self.contract.assignCollection(
+            acceptor,
+            merchant,
+            units(amount),
+            payment_window,
+            order_ref,
+        );
+        let receipt = send("assignCollection", call).await?;
+        Ok(event::<Escrow::DealOpened>(&receipt, self.address())?.dealId)
+    }
+
+    /// Merchant: opens a Payout locking `amount` of its own balance; returns the deal id.
+    pub async fn open_payout(
+        &self,
+        amount: Amount,
+        payment_window: u32,
+        order_ref: B256,
+    ) -> Result<U256, EvmError> {
+        let receipt = send(
+            "openPayout",
+            self.contract
+                .openPayout(units(amount), payment_window, order_ref),
+        )
+        .await?;
+        Ok(event::<Escrow::DealOpened>(&receipt, self.address())?.dealId)
+    }
+
+    /// Dispatcher: assigns `acceptor` to an unassigned Payout.
+    pub async fn assign_payout(
+        &self,
+        deal_id: U256,
+        acceptor: Address,
+    ) -> Result<TransactionReceipt, EvmError> {
+        send(
+            "assignPayout",
+            self.contract.assignPayout(deal_id, acceptor),
+        )
+        .await
+    }
+
+    // ----- deal lifecycle -----
+
+    /// Buyer (or the dispatcher, for a Collection): the fiat was sent.
+    pub async fn mark_paid(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
+        send("markPaid", self.contract.markPaid(deal_id)).await
+    }
+
+    /// Seller: the fiat arrived; settle the deal with the fee split.
+    pub async fn release(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
+        send("release", self.contract.release(deal_id)).await
+    }
+
+    /// Buyer at any time before release, or seller after the payment deadline of an unpaid deal.
+    pub async fn cancel(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
+        send("cancel", self.contract.cancel(deal_id)).await
+    }
+
+    /// Buyer or seller of a paid deal: ask the arbiter to decide.
+    pub async fn dispute(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
+        send("dispute", self.contract.dispute(deal_id)).await
+    }
+
+    /// Arbiter: settle `buyer_share_bps` of a disputed deal to the buyer, the rest back to the seller.
+    pub async fn resolve(
+        &self,
+        deal_id: U256,
+        buyer_share_bps: u16,
+    ) -> Result<TransactionReceipt, EvmError> {
+        send("resolve", self.contract.resolve(deal_id, buyer_share_bps)).await
+    }
+
+    // ----- reads -----
+
+    /// Available and locked balance of `owner`'s escrow account.
+    pub async fn balances(&self, owner: Address) -> Result<(Amount, Amount), EvmError> {
+        let account = self
+            .contract
+            .account(owner)
+            .call()
+            .await
+            .map_err(|e| EvmError::call("account", e))?;
+        let to_amount = |v: alloy::primitives::Uint<96, 2>| {
+            u64::try_from(v)
+                .map(Amount::from_units)
+                .map_err(|_| EvmError::AmountOutOfRange)
+        };
+        Ok((to_amount(account.available)?, to_amount(account.locked)?))
+    }
+}
+
+/// An ISO 4217 code as the contract's `bytes3`.
+fn currency_code(code: &str) -> Result<FixedBytes<3>, EvmError> {
+    let bytes = code.as_bytes();
+    if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_uppercase) {
+        return Err(EvmError::Currency {
+            code: code.to_owned(),
+        });
+    }
+    Ok(FixedBytes([bytes[0], bytes[1], bytes[2]]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn currency_codes_are_three_uppercase_letters() {
+        assert_eq!(currency_code("CNY").unwrap(), FixedBytes(*b"CNY"));
+        for bad in ["cny", "CN", "CNYY", "C1Y", ""] {
+            assert!(
+                matches!(currency_code(bad), Err(EvmError::Currency { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn role_bits_match_the_contract() {
+        assert_eq!(Roles::MERCHANT.union(Roles::AGENT), Roles(5));
+        assert_eq!(Roles::ACCEPTOR.0, 2);
+    }
+}
