@@ -25,6 +25,29 @@ pub enum Error {
         /// The node's message.
         message: String,
     },
+    /// The escrow's token balance differs from the sum of its accounts.
+    #[error("conservation broken: escrow holds {held} units but its accounts sum to {sum}")]
+    Conservation {
+        /// Token balance of the escrow.
+        held: alloy::primitives::U256,
+        /// Sum of available + locked over the accounts.
+        sum: alloy::primitives::U256,
+    },
+    /// A running total overflowed.
+    #[error("amount overflow")]
+    Overflow,
+    /// The node has no latest block.
+    #[error("the node returned no latest block")]
+    NoBlock,
+    /// The node's URL did not parse.
+    #[error("invalid RPC URL {url}")]
+    RpcUrl {
+        /// The URL.
+        url: String,
+    },
+    /// The fee schedule is invalid.
+    #[error(transparent)]
+    FeeSchedule(#[from] stablerail_sdk::FeeScheduleError),
     /// An SDK call failed.
     #[error(transparent)]
     Sdk(#[from] stablerail_sdk::EvmError),

@@ -2,12 +2,16 @@
 //! starting the pinned local node, deploying stablerail's contracts on it, and
 //! acting as the platform through its multisig.
 
+mod day;
 mod deploy;
 mod devnet;
 mod error;
+mod local;
 mod platform;
 
+pub use day::{DayReport, play_day};
 pub use deploy::{Deployment, MockUSDTEthereum, OperatorKeys, PlatformConfig, deploy_platform};
 pub use devnet::{Devnet, anvil_path};
 pub use error::{Error, Result};
+pub use local::{LocalPlatform, role};
 pub use platform::MultisigAdmin;

@@ -1,22 +1,65 @@
-//! `stablerail-demo`: the main job of `make demo`.
+//! `stablerail-demo`: the main job of `make demo`. Starts a local chain, deploys
+//! stablerail, plays a short platform day through the SDK and reports.
 
 use clap::Parser;
+use stablerail_demo::{LocalPlatform, play_day};
 
-/// Starts a local chain and deploys stablerail on it.
+/// Starts a local chain with stablerail deployed and plays a platform day on it.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
-    /// Exit after the report instead of serving until Ctrl-C.
+    /// Exit after the report instead of keeping the chain up until Ctrl-C.
     #[arg(long)]
     once: bool,
 }
 
-fn main() -> anyhow::Result<()> {
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
-    let devnet = stablerail_demo::Devnet::start()?;
-    println!("local chain: anvil at {}", devnet.rpc_url());
-    if !cli.once {
-        println!("serving until Ctrl-C");
+
+    println!("[1/3] starting anvil and deploying token, 2-of-3 MultiSig and Escrow");
+    let platform = LocalPlatform::start().await?;
+    let d = platform.deployment;
+    println!("      chain    {}", platform.devnet.rpc_url());
+    println!("      USDT     {}", d.token);
+    println!(
+        "      MultiSig {}  (escrow admin, arbiter, treasury)",
+        d.multisig
+    );
+    println!("      Escrow   {}", d.escrow);
+
+    println!("[2/3] playing the day");
+    let report = play_day(&platform, |step| println!("      - {step}")).await?;
+
+    println!("[3/3] report (read from the chain)");
+    println!(
+        "      deals: {} released, {} resolved, {} cancelled; volume {} USDT",
+        report.released, report.resolved, report.cancelled, report.volume
+    );
+    println!("      treasury fees: {} USDT", report.treasury);
+    for (name, address, balance) in &report.balances {
+        println!("      {name:<9} {address}  {balance} USDT available");
     }
+    if report.conserved {
+        println!("      conservation: escrow token balance == sum of accounts (no mismatch)");
+    } else {
+        anyhow::bail!(
+            "conservation mismatch: the escrow's token balance differs from its accounts"
+        );
+    }
+
+    if cli.once {
+        return Ok(());
+    }
+    println!(
+        "chain stays up at {} until Ctrl-C",
+        platform.devnet.rpc_url()
+    );
+    tokio::signal::ctrl_c().await?;
+    println!("stopping");
     Ok(())
 }

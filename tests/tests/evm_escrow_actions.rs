@@ -49,7 +49,7 @@ async fn collections_payouts_cancels_and_disputes_settle_exactly() -> anyhow::Re
     let c1 = as_dispatcher
         .assign_collection(acceptor, merchant, usdt("300"), 900, B256::repeat_byte(1))
         .await?;
-    p.assert_conservation(&everyone).await?;
+    p.check_conservation(&everyone).await?;
     as_dispatcher.mark_paid(c1).await?;
     as_acceptor.release(c1).await?;
     let s1 = schedule.settle(
@@ -60,7 +60,7 @@ async fn collections_payouts_cancels_and_disputes_settle_exactly() -> anyhow::Re
     );
     assert_eq!(s1.reward, Amount::ZERO);
     assert_eq!(as_merchant.balances(merchant).await?.0, s1.buyer_net);
-    p.assert_conservation(&everyone).await?;
+    p.check_conservation(&everyone).await?;
 
     // Payout of 100 by the merchant, assigned to the acceptor, disputed, resolved 50/50
     // by the arbiter (the multisig) through a 2-of-3 proposal.
@@ -94,7 +94,7 @@ async fn collections_payouts_cancels_and_disputes_settle_exactly() -> anyhow::Re
     assert_eq!(as_merchant.balances(agent).await?.0, agent_total);
     let platform_total = s1.platform.checked_add(s2.platform).unwrap();
     assert_eq!(as_merchant.balances(treasury).await?.0, platform_total);
-    p.assert_conservation(&everyone).await?;
+    p.check_conservation(&everyone).await?;
 
     // An unpaid collection: the acceptor may cancel only after the deadline.
     let c2 = as_dispatcher
@@ -120,7 +120,7 @@ async fn collections_payouts_cancels_and_disputes_settle_exactly() -> anyhow::Re
         as_acceptor.balances(acceptor).await?,
         (acceptor_after, Amount::ZERO)
     );
-    p.assert_conservation(&everyone).await?;
+    p.check_conservation(&everyone).await?;
 
     // A new withdrawal address takes effect only after the delay.
     let cold = p.address(DEPLOYER);
@@ -137,7 +137,7 @@ async fn collections_payouts_cancels_and_disputes_settle_exactly() -> anyhow::Re
         p.token_balance(cold).await? - cold_before,
         U256::from(usdt("2").units())
     );
-    p.assert_conservation(&everyone).await?;
+    p.check_conservation(&everyone).await?;
     Ok(())
 }
 

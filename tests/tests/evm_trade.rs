@@ -25,7 +25,7 @@ async fn complete_trade_settles_with_the_reference_fee_split() -> anyhow::Result
     let as_trader = p.escrow(TRADER)?;
     as_trader.deposit(trader, usdt("1000")).await?;
     let everyone = [merchant, trader, agent, treasury];
-    p.assert_conservation(&everyone).await?;
+    p.check_conservation(&everyone).await?;
 
     // The merchant wants 500 USDT at 7.25 CNY; the trader sells 200.
     let as_merchant = p.escrow(MERCHANT)?;
@@ -48,7 +48,7 @@ async fn complete_trade_settles_with_the_reference_fee_split() -> anyhow::Result
         as_trader.balances(trader).await?,
         (usdt("800"), usdt("200"))
     );
-    p.assert_conservation(&everyone).await?;
+    p.check_conservation(&everyone).await?;
 
     // Fiat leg off-chain; the merchant marks paid, the trader releases.
     as_merchant.mark_paid(deal).await?;
@@ -86,7 +86,7 @@ async fn complete_trade_settles_with_the_reference_fee_split() -> anyhow::Result
         escrow.balances(treasury).await?,
         (split.platform, Amount::ZERO)
     );
-    p.assert_conservation(&everyone).await?;
+    p.check_conservation(&everyone).await?;
 
     // The deal's storage is freed, and it cannot be released twice.
     let again = as_trader.release(deal).await;
@@ -98,6 +98,6 @@ async fn complete_trade_settles_with_the_reference_fee_split() -> anyhow::Result
         p.token_balance(merchant).await?,
         alloy::primitives::U256::from(split.buyer_net.units())
     );
-    p.assert_conservation(&everyone).await?;
+    p.check_conservation(&everyone).await?;
     Ok(())
 }
