@@ -45,7 +45,7 @@ test-contracts: contracts
 test-rust:
 	$(CARGO) test --workspace
 
-bench: tools contracts ## Run the benchmarks and print their figures
+bench: tools contracts ## Run the benchmarks and print their figures (gas, Solana rent, TRON signing, indexer)
 	@tools/bench.sh
 
 lint: tools ## cargo fmt --check, clippy -D warnings, forge fmt --check

@@ -3,7 +3,7 @@
 # Prints both benches' figures, then the two rates side by side with the ratio.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/.cache/target-sdk}"
+# Uses the caller's CARGO_TARGET_DIR (or the workspace target/).
 
 echo "== stablerail-sdk (Rust, release) =="
 rust_out="$(cd "$here/.." && cargo bench --quiet -p stablerail-sdk --bench tron_sign 2>/dev/null)"

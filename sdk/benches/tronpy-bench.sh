@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs benches/tronpy_sign.py with a pinned tronpy in a venv, creating it if missing.
-# VENV overrides the venv location (default /work/.cache/venv-tronpy).
+# VENV overrides the venv location (default ~/.cache/stablerail/venv-tronpy, outside the clone).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-venv="${VENV:-/work/.cache/venv-tronpy}"
+venv="${VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/stablerail/venv-tronpy}"
+mkdir -p "$(dirname "$venv")"
 tronpy_version="0.6.2"
 protobuf_version="7.36.2"
 
