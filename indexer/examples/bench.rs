@@ -342,12 +342,16 @@ async fn main() -> Result<()> {
         )
         .await?;
     }
-    loop {
-        let r = rpc(&provider, "eth_getTransactionReceipt", json!([last_tx])).await?;
-        if !r.is_null() {
-            break;
+    // anvil's automine can leave a transaction that arrived mid-block pending.
+    while rpc(&provider, "eth_getTransactionReceipt", json!([last_tx]))
+        .await?
+        .is_null()
+    {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let pending = rpc(&provider, "txpool_status", json!([])).await?;
+        if pending["pending"] != "0x0" {
+            rpc(&provider, "evm_mine", json!([])).await?;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let head = provider.get_block_number().await?;
     let total = txs * PER_TX;

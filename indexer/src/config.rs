@@ -98,7 +98,7 @@ pub struct ChainConfig {
     /// Blocks to stay behind the head (providers that return no logs for the newest block).
     #[serde(default = "default_head_lag")]
     pub head_lag: u64,
-    /// First `eth_getLogs` range size in blocks.
+    /// First `eth_getLogs` range size in blocks (TRON: blocks fetched per batch).
     #[serde(default = "default_initial_range")]
     pub initial_range: u64,
     /// Largest `eth_getLogs` range size in blocks.

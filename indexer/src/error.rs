@@ -53,6 +53,19 @@ pub enum Error {
     /// The database could not be opened, migrated or written.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The stored cursor is not where the batch expected it: another writer advanced or
+    /// rewound the chain meanwhile. Nothing was written.
+    #[error(
+        "cursor of `{chain}` is at {found:?}, the batch expected {expected:?} (another writer?)"
+    )]
+    CursorMoved {
+        /// The chain.
+        chain: String,
+        /// Cursor the batch was built on.
+        expected: Option<i64>,
+        /// Cursor found in the database.
+        found: Option<i64>,
+    },
     /// A migration failed.
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

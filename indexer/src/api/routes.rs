@@ -7,7 +7,7 @@ use axum::{
     Json,
     extract::{Path, Query, State},
     http::header,
-    response::IntoResponse,
+    response::{IntoResponse, Response},
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -79,6 +79,48 @@ fn check_known(params: &Params, allowed: &[&'static str]) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// `format=json` (default) or `format=csv`.
+fn wants_csv(params: &Params) -> Result<bool, Error> {
+    match params.get("format").map(String::as_str) {
+        None | Some("json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(other) => Err(Error::BadParam {
+            param: "format",
+            reason: format!("`{other}` is not json or csv"),
+        }),
+    }
+}
+
+/// One CSV field (RFC 4180 quoting when needed).
+fn csv_field(v: &str) -> String {
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v.to_owned()
+    }
+}
+
+fn csv_response(
+    header_row: &str,
+    rows: impl Iterator<Item = Vec<String>>,
+    next: Option<&str>,
+) -> Response {
+    let mut body = String::from(header_row);
+    body.push('\n');
+    for r in rows {
+        let line: Vec<String> = r.iter().map(|f| csv_field(f)).collect();
+        body.push_str(&line.join(","));
+        body.push('\n');
+    }
+    let mut resp = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response();
+    if let Some(n) = next
+        && let Ok(v) = header::HeaderValue::from_str(n)
+    {
+        resp.headers_mut().insert("x-next-after", v);
+    }
+    resp
 }
 
 fn chain_param(state: &ApiState, params: &Params) -> Result<(String, ChainKind), Error> {
@@ -156,10 +198,11 @@ fn hash_param(kind: ChainKind, v: &str) -> Result<String, Error> {
         ("from_time" = Option<i64>, Query, description = "Earliest block time, Unix seconds (inclusive)"),
         ("to_time" = Option<i64>, Query, description = "Latest block time, Unix seconds (inclusive)"),
         ("limit" = Option<u32>, Query, description = "Page size, 1..=1000 (default 100)"),
-        ("after" = Option<String>, Query, description = "`next` of the previous page (`block:log_index`)")
+        ("after" = Option<String>, Query, description = "`next` of the previous page (`block:log_index`)"),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv` (next page key in the `x-next-after` header)")
     ),
     responses(
-        (status = 200, body = TransferPage),
+        (status = 200, body = TransferPage, description = "JSON page, or CSV with `format=csv`"),
         (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody)
     ),
@@ -168,7 +211,7 @@ fn hash_param(kind: ChainKind, v: &str) -> Result<String, Error> {
 pub(super) async fn transfers(
     State(state): State<ApiState>,
     Query(params): Query<Params>,
-) -> Result<Json<TransferPage>, ApiError> {
+) -> Result<Response, ApiError> {
     check_known(
         &params,
         &[
@@ -181,8 +224,10 @@ pub(super) async fn transfers(
             "to_time",
             "limit",
             "after",
+            "format",
         ],
     )?;
+    let csv = wants_csv(&params)?;
     let (chain, kind) = chain_param(&state, &params)?;
     let limit = num_param::<u32>(&params, "limit")?.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 || limit > MAX_LIMIT {
@@ -250,7 +295,29 @@ pub(super) async fn transfers(
                 .map(|t| format!("{}:{}", t.block_number, t.log_index))
         })
         .flatten();
-    Ok(Json(TransferPage { items, next }))
+    if csv {
+        let rows = items.iter().map(|t| {
+            vec![
+                t.chain.clone(),
+                t.block_number.to_string(),
+                t.log_index.to_string(),
+                t.block_hash.clone(),
+                t.block_time.to_string(),
+                t.tx_hash.clone(),
+                t.token.clone(),
+                t.from.clone(),
+                t.to.clone(),
+                t.amount.clone(),
+                t.confirmed.to_string(),
+            ]
+        });
+        return Ok(csv_response(
+            "chain,block_number,log_index,block_hash,block_time,tx_hash,token,from,to,amount,confirmed",
+            rows,
+            next.as_deref(),
+        ));
+    }
+    Ok(Json(TransferPage { items, next }).into_response())
 }
 
 /// Received and sent totals, counterparties, first and last seen of one address.
@@ -283,7 +350,8 @@ pub(super) async fn address_summary(
         ("chain" = String, Query, description = "Configured chain name"),
         ("address" = Option<String>, Query, description = "Only transfers from or to this address"),
         ("from_time" = Option<i64>, Query, description = "Earliest block time, Unix seconds"),
-        ("to_time" = Option<i64>, Query, description = "Latest block time, Unix seconds")
+        ("to_time" = Option<i64>, Query, description = "Latest block time, Unix seconds"),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv`")
     ),
     responses((status = 200, body = Vec<DailyVolume>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("api_key" = []))
@@ -291,8 +359,12 @@ pub(super) async fn address_summary(
 pub(super) async fn daily_volume(
     State(state): State<ApiState>,
     Query(params): Query<Params>,
-) -> Result<Json<Vec<DailyVolume>>, ApiError> {
-    check_known(&params, &["chain", "address", "from_time", "to_time"])?;
+) -> Result<Response, ApiError> {
+    check_known(
+        &params,
+        &["chain", "address", "from_time", "to_time", "format"],
+    )?;
+    let csv = wants_csv(&params)?;
     let (chain, kind) = chain_param(&state, &params)?;
     let address = params
         .get("address")
@@ -300,12 +372,17 @@ pub(super) async fn daily_volume(
         .transpose()?;
     let from_time = time_param(&params, "from_time")?;
     let to_time = time_param(&params, "to_time")?;
-    Ok(Json(
-        state
-            .store
-            .daily_volume(&chain, address.as_deref(), from_time, to_time)
-            .await?,
-    ))
+    let days = state
+        .store
+        .daily_volume(&chain, address.as_deref(), from_time, to_time)
+        .await?;
+    if csv {
+        let rows = days
+            .iter()
+            .map(|d| vec![d.day.to_string(), d.count.to_string(), d.amount.clone()]);
+        return Ok(csv_response("day,count,amount", rows, None));
+    }
+    Ok(Json(days).into_response())
 }
 
 /// Progress and lag of every configured chain. No API key needed.

@@ -70,12 +70,10 @@ pub(super) async fn commit_batch(p: &PgPool, b: &Batch) -> Result<()> {
         .map(|v| to_i64(v, "cursors"))
         .transpose()?;
     if current != expected {
-        return Err(Error::CorruptRow {
-            table: "cursors",
-            reason: format!(
-                "cursor of `{}` is {current:?}, batch expected {expected:?} (another writer?)",
-                b.chain
-            ),
+        return Err(Error::CursorMoved {
+            chain: b.chain.clone(),
+            expected,
+            found: current,
         });
     }
     let finalized = to_i64(b.finalized, "cursors")?;

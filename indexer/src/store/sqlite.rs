@@ -71,12 +71,10 @@ pub(super) async fn commit_batch(p: &SqlitePool, b: &Batch) -> Result<()> {
         .map(|v| to_i64(v, "cursors"))
         .transpose()?;
     if current != expected {
-        return Err(Error::CorruptRow {
-            table: "cursors",
-            reason: format!(
-                "cursor of `{}` is {current:?}, batch expected {expected:?} (another writer?)",
-                b.chain
-            ),
+        return Err(Error::CursorMoved {
+            chain: b.chain.clone(),
+            expected,
+            found: current,
         });
     }
     let finalized = to_i64(b.finalized, "cursors")?;
@@ -287,8 +285,15 @@ pub(super) async fn transfers(p: &SqlitePool, q: &TransferQuery) -> Result<Vec<T
                 if i > 0 {
                     qb.push(" UNION ");
                 }
+                // Without statistics SQLite prefers the primary key (no sort needed) and
+                // scans the whole chain; the address index is the right one.
+                let index = if *col == "from_addr" {
+                    "transfers_from"
+                } else {
+                    "transfers_to"
+                };
                 qb.push(format!(
-                    "SELECT * FROM (SELECT {COLUMNS} FROM transfers WHERE chain = "
+                    "SELECT * FROM (SELECT {COLUMNS} FROM transfers INDEXED BY {index} WHERE chain = "
                 ))
                 .push_bind(q.chain.clone())
                 .push(format!(" AND {col} = "))

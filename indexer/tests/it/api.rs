@@ -335,6 +335,67 @@ async fn api_routes(backend: Backend) {
         .collect();
     assert_eq!(got, want);
 
+    // CSV export: same rows as JSON, next page key in a header.
+    let resp = api
+        .client
+        .get(format!(
+            "{}/v1/transfers?chain={CHAIN}&address={addr}&limit=7&format=csv",
+            api.base
+        ))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let next = resp
+        .headers()
+        .get("x-next-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let csv = resp.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "chain,block_number,log_index,block_hash,block_time,tx_hash,token,from,to,amount,confirmed"
+    );
+    assert_eq!(lines.len(), 8);
+    for (line, want) in lines[1..].iter().zip(&pages) {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(
+            (
+                f[1].parse::<u64>().unwrap(),
+                f[2].parse::<u64>().unwrap(),
+                f[3],
+                f[5],
+                f[7],
+                f[8],
+                f[9]
+            ),
+            (
+                want.0,
+                want.1,
+                want.2.as_str(),
+                want.3.as_str(),
+                want.4.as_str(),
+                want.5.as_str(),
+                want.6.as_str()
+            )
+        );
+    }
+    assert_eq!(next, Some(format!("{}:{}", pages[6].0, pages[6].1)));
+    let (status, body) = api
+        .get(
+            &format!("/v1/volume/daily?chain={CHAIN}&format=xml"),
+            Some(&key),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+
     // Summary, computed independently from the chain's logs.
     let summary = api
         .data(&format!("/v1/addresses/{addr}/summary?chain={CHAIN}"))

@@ -9,6 +9,7 @@
 
 mod api;
 mod backfill;
+mod cli;
 mod common;
 mod crash;
 mod reorg;

@@ -1,0 +1,195 @@
+//! The binary's commands: `--help`, `migrate`, `api-key create|list|revoke`, `status`,
+//! and clear errors for a bad config or a bad range, leaving the database untouched.
+
+use std::process::Output;
+
+use stablerail_indexer::{Store, api::hash_api_key};
+
+use crate::common::{BACKENDS, Backend, TestDb};
+
+const BIN: &str = env!("CARGO_BIN_EXE_stablerail-indexer");
+
+async fn run(config: &std::path::Path, args: &[&str]) -> Output {
+    tokio::process::Command::new(BIN)
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+async fn cli_commands(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("indexer.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "database_url = \"{}\"\n[chains.eth]\nkind = \"evm\"\nrpc_urls = [\"http://127.0.0.1:1\"]\nusdt = \"0xdAC17F958D2ee523a2206206994597C13D831ec7\"\n",
+            db.url
+        ),
+    )
+    .unwrap();
+
+    let out = run(&config, &["migrate"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = run(&config, &["api-key", "create", "--name", "analyst"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let key = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("key: "))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let id: i64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("id: "))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(key.starts_with("sr_") && key.len() == 67);
+    let store = Store::open(&db.url).await.unwrap();
+    assert!(
+        store.api_key_valid(&hash_api_key(&key)).await.unwrap(),
+        "hash stored"
+    );
+    let listed = run(&config, &["api-key", "list"]).await;
+    let listed = text(&listed.stdout);
+    assert!(
+        listed.contains("analyst") && !listed.contains(&key),
+        "list never shows the key"
+    );
+
+    let out = run(&config, &["api-key", "revoke", "--id", &id.to_string()]).await;
+    assert!(out.status.success());
+    assert!(!store.api_key_valid(&hash_api_key(&key)).await.unwrap());
+    let out = run(&config, &["api-key", "revoke", "--id", &id.to_string()]).await;
+    assert!(!out.status.success(), "revoking twice fails");
+    assert!(text(&out.stderr).contains("no active API key"));
+
+    let out = run(&config, &["status"]).await;
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("eth: not started"));
+
+    // Bad inputs: clear error, nothing written.
+    let out = run(
+        &config,
+        &["backfill", "--chain", "eth", "--from", "10", "--to", "5"],
+    )
+    .await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("below --from"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        &config,
+        &["backfill", "--chain", "mars", "--from", "1", "--to", "5"],
+    )
+    .await;
+    assert!(
+        text(&out.stderr).contains("unknown chain `mars`"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(store.cursors().await.unwrap().is_empty());
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[chains.eth]\nkind = \"evm\"\nrpc_urls = []\nusdt = \"0x00\"\n",
+    )
+    .unwrap();
+    let out = run(&bad, &["status"]).await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("rpc_urls"),
+        "{}",
+        text(&out.stderr)
+    );
+    let missing = dir.path().join("missing.toml");
+    let out = run(&missing, &["status"]).await;
+    assert!(
+        text(&out.stderr).contains("cannot read config file"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_sqlite() {
+    cli_commands(BACKENDS[0]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_postgres() {
+    cli_commands(BACKENDS[1]).await;
+}
+
+#[tokio::test]
+async fn help_explains_every_option() {
+    let out = tokio::process::Command::new(BIN)
+        .arg("--help")
+        .output()
+        .await
+        .unwrap();
+    let help = text(&out.stdout);
+    for word in [
+        "database_url",
+        "kind",
+        "rpc_urls",
+        "finality_depth",
+        "start_block",
+        "usdt",
+        "escrow",
+        "multisig",
+        "watched",
+        "poll_interval_ms",
+        "head_lag",
+        "initial_range",
+        "max_range",
+        "concurrency",
+        "request_timeout_ms",
+        "max_attempts",
+        "run",
+        "migrate",
+        "backfill",
+        "status",
+        "api-key",
+    ] {
+        assert!(help.contains(word), "--help mentions `{word}`");
+    }
+}
+
+/// Two processes sharing one PostgreSQL: the second waits for the chain's lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_chain_lock_is_exclusive() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let a = Store::open(&db.url).await.unwrap();
+    let b = Store::connect(&db.url).await.unwrap();
+    let lock = a.lock_chain("eth").await.unwrap();
+    let waiter = tokio::spawn(async move { b.lock_chain("eth").await.map(|_| ()) });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !waiter.is_finished(),
+        "standby waits while the owner holds the chain"
+    );
+    let other = a.lock_chain("tron").await.unwrap();
+    drop(lock);
+    tokio::time::timeout(std::time::Duration::from_secs(10), waiter)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    drop(other);
+}
