@@ -30,6 +30,9 @@ use crate::{
     store::{Batch, Store},
 };
 
+/// Ranges stored per step at most (the head is re-read between steps).
+const MAX_ROUNDS: u32 = 32;
+
 /// What a step did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
@@ -114,41 +117,83 @@ impl ChainIndexer {
             return Ok(Step::Idle);
         }
 
-        let fetched = self.source.fetch(next, target, finalized).await?;
-        let first = fetched.first().ok_or_else(|| Error::Inconsistent {
-            block: next,
-            reason: "fetch returned no header for the first block".into(),
-        })?;
-        if let Some(c) = &cursor
-            && first.parent_hash != c.block_hash
-        {
-            tracing::warn!(chain = %self.name, block = next, expected = %c.block_hash, got = %first.parent_hash, "parent hash mismatch: reorg");
-            return self.handle_reorg(c.block_number).await;
+        // Fetch the next range while the current one commits (fetch and store overlap);
+        // each range still commits in its own transaction, checked against the cursor.
+        let mut prev = cursor.map(|c| (c.block_number, c.block_hash));
+        let mut fetched = self.source.fetch(next, target, finalized).await?;
+        let mut stored = 0usize;
+        for round in 1..=MAX_ROUNDS {
+            let first = fetched.first().ok_or_else(|| Error::Inconsistent {
+                block: fetched.from,
+                reason: "fetch returned no header for the first block".into(),
+            })?;
+            if let Some((number, hash)) = &prev
+                && first.parent_hash != *hash
+            {
+                tracing::warn!(chain = %self.name, block = fetched.from, expected = %hash, got = %first.parent_hash, "parent hash mismatch: reorg");
+                if round == 1 {
+                    return self.handle_reorg(*number).await;
+                }
+                // Found by a prefetch: the next step starts from the stored cursor.
+                return Ok(Step::Advanced {
+                    to: *number,
+                    transfers: stored,
+                });
+            }
+            let last = fetched
+                .last()
+                .ok_or_else(|| Error::Inconsistent {
+                    block: fetched.to,
+                    reason: "fetch returned no header for the last block".into(),
+                })?
+                .clone();
+            let (from, to, n) = (fetched.from, fetched.to, fetched.transfers.len());
+            let batch = Batch {
+                chain: self.name.clone(),
+                expected_cursor: prev.as_ref().map(|p| p.0),
+                blocks: fetched.blocks,
+                transfers: fetched.transfers,
+                last,
+                head,
+                finalized,
+            };
+            let more = to < target && round < MAX_ROUNDS;
+            let next_fetch = if more {
+                let (committed, next_fetch) = tokio::join!(
+                    self.store.commit_batch(&batch),
+                    self.source.fetch(to + 1, target, finalized)
+                );
+                committed?;
+                Some(next_fetch)
+            } else {
+                self.store.commit_batch(&batch).await?;
+                None
+            };
+            stored += n;
+            self.metrics.record_batch(&self.name, n as u64, to, head);
+            tracing::debug!(chain = %self.name, from, to, transfers = n, "stored range");
+            prev = Some((to, batch.last.hash));
+            match next_fetch {
+                Some(Ok(f)) => fetched = f,
+                Some(Err(e)) => {
+                    tracing::debug!(chain = %self.name, error = %e, "prefetch failed; the next step retries");
+                    return Ok(Step::Advanced {
+                        to,
+                        transfers: stored,
+                    });
+                }
+                None => {
+                    return Ok(Step::Advanced {
+                        to,
+                        transfers: stored,
+                    });
+                }
+            }
         }
-        let last = fetched
-            .last()
-            .ok_or_else(|| Error::Inconsistent {
-                block: fetched.to,
-                reason: "fetch returned no header for the last block".into(),
-            })?
-            .clone();
-        let n = fetched.transfers.len();
-        let batch = Batch {
-            chain: self.name.clone(),
-            expected_cursor: cursor.as_ref().map(|c| c.block_number),
-            blocks: fetched.blocks,
-            transfers: fetched.transfers,
-            last,
-            head,
-            finalized,
-        };
-        self.store.commit_batch(&batch).await?;
-        self.metrics
-            .record_batch(&self.name, n as u64, fetched.to, head);
-        tracing::debug!(chain = %self.name, from = fetched.from, to = fetched.to, transfers = n, "stored range");
+        let to = prev.map_or(next, |p| p.0);
         Ok(Step::Advanced {
-            to: fetched.to,
-            transfers: n,
+            to,
+            transfers: stored,
         })
     }
 
