@@ -193,3 +193,87 @@ async fn postgres_chain_lock_is_exclusive() {
         .unwrap();
     drop(other);
 }
+
+/// `run` as a child process: indexes the chain, serves the API, stops on SIGTERM.
+async fn run_serves_and_stops(backend: Backend) {
+    let chain = crate::common::Chain::start().await;
+    for s in 0..5 {
+        chain.emit(10, 40 + s).await;
+    }
+    let head = chain.head().await;
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = dir.path().join("indexer.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "database_url = \"{}\"\napi_listen = \"127.0.0.1:{port}\"\n[chains.anvil]\nkind = \"evm\"\nrpc_urls = [\"{}\"]\nusdt = \"{:#x}\"\nhead_lag = 0\npoll_interval_ms = 50\n",
+            db.url, chain.url, chain.emitter
+        ),
+    )
+    .unwrap();
+    let out = run(&config, &["api-key", "create", "--name", "t"]).await;
+    let key = text(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("key: ").map(str::to_owned))
+        .unwrap();
+    let mut child = tokio::process::Command::new(BIN)
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    crate::common::wait_for(30, "run indexes to the head", || {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            let Ok(r) = client.get(format!("{base}/health")).send().await else {
+                return false;
+            };
+            let v: serde_json::Value = r.json().await.unwrap_or_default();
+            v["chains"][0]["cursor"].as_u64().is_some_and(|c| c >= head)
+        }
+    })
+    .await;
+    let page: serde_json::Value = client
+        .get(format!("{base}/v1/transfers?chain=anvil&limit=1000"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 50);
+    let pid = child.id().unwrap().to_string();
+    let killed = tokio::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "graceful shutdown on SIGTERM: {status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_sqlite() {
+    run_serves_and_stops(BACKENDS[0]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_postgres() {
+    run_serves_and_stops(BACKENDS[1]).await;
+}
