@@ -4,7 +4,10 @@
 use std::{
     collections::{BTreeSet, HashSet},
     future::Future,
-    sync::Mutex,
+    sync::{
+        Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::Duration,
 };
 
@@ -39,6 +42,8 @@ pub struct EvmSource {
     backoff: Backoff,
     concurrency: usize,
     sizer: Mutex<RangeSizer>,
+    /// Index of the endpoint that answered last; requests start there.
+    preferred: AtomicUsize,
 }
 
 impl EvmSource {
@@ -65,6 +70,7 @@ impl EvmSource {
             },
             concurrency: cfg.concurrency,
             sizer: Mutex::new(RangeSizer::new(cfg.initial_range, cfg.max_range)),
+            preferred: AtomicUsize::new(0),
         })
     }
 
@@ -80,11 +86,15 @@ impl EvmSource {
     {
         retry(self.backoff, method, shrinkable, |attempt| {
             let n = self.providers.len();
-            let p = self.providers[attempt as usize % n].clone();
-            let fut = f(p);
+            let index = (self.preferred.load(Ordering::Relaxed) + attempt as usize) % n;
+            let fut = f(self.providers[index].clone());
             async move {
                 match tokio::time::timeout(self.timeout, fut).await {
-                    Ok(Ok(v)) => Ok(v),
+                    Ok(Ok(v)) => {
+                        // Stick to the endpoint that answered.
+                        self.preferred.store(index, Ordering::Relaxed);
+                        Ok(v)
+                    }
                     Ok(Err(e)) => Err(Error::Rpc {
                         method: method.to_owned(),
                         message: e.to_string(),

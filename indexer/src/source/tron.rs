@@ -3,7 +3,11 @@
 //! `getnowblock` for the head and `getnodeinfo`'s solid block as the finality line.
 //! Logs of failed transactions are ignored.
 
-use std::{collections::HashSet, time::Duration};
+use std::{
+    collections::HashSet,
+    sync::atomic::{AtomicUsize, Ordering},
+    time::Duration,
+};
 
 use alloy::primitives::{Address, B256, Bytes, Log as PrimLog, LogData};
 use futures::{StreamExt, TryStreamExt, stream};
@@ -31,6 +35,8 @@ pub struct TronSource {
     backoff: Backoff,
     concurrency: usize,
     blocks_per_fetch: u64,
+    /// Index of the endpoint that answered last; requests start there.
+    preferred: AtomicUsize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,6 +143,7 @@ impl TronSource {
             },
             concurrency: cfg.concurrency,
             blocks_per_fetch: cfg.initial_range,
+            preferred: AtomicUsize::new(0),
         })
     }
 
@@ -147,10 +154,9 @@ impl TronSource {
     ) -> Result<T> {
         let body = &body;
         retry(self.backoff, endpoint, false, |attempt| {
-            let url = format!(
-                "{}{endpoint}",
-                self.urls[attempt as usize % self.urls.len()]
-            );
+            let index =
+                (self.preferred.load(Ordering::Relaxed) + attempt as usize) % self.urls.len();
+            let url = format!("{}{endpoint}", self.urls[index]);
             async move {
                 let resp = self
                     .client
@@ -188,6 +194,8 @@ impl TronSource {
                             text.chars().take(200).collect::<String>()
                         ),
                     })?;
+                // The node answered in JSON: stick to it.
+                self.preferred.store(index, Ordering::Relaxed);
                 if let Some(err) = value.get("Error") {
                     return Err(Error::Tron {
                         endpoint,

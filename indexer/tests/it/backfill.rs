@@ -272,6 +272,10 @@ async fn watched_only(backend: Backend) {
             watched.to_uppercase().replace("0X", "0x")
         ),
     );
+    let mut config = config;
+    // A dead primary endpoint: every request must fall back to the second one.
+    let c = config.chains.get_mut(CHAIN).unwrap();
+    c.rpc_urls.insert(0, "http://127.0.0.1:1".into());
     let store = db.store().await;
     let indexer = ChainIndexer::new(
         CHAIN,
