@@ -1,12 +1,4 @@
-//! # stablerail-indexer
-//!
-//! Indexes USDT transfers from EVM chains (JSON-RPC) and TRON (full-node HTTP API) into
-//! SQLite or PostgreSQL, exactly once and reorg-safe, and serves them over a JSON API.
-//!
-//! The pipeline per chain: [`source`] (fetch, adaptive ranges, retries) → [`decode`]
-//! (logs into rows) → [`store`] (one transaction per block range, with the cursor) →
-//! [`api`] (axum). [`pipeline::ChainIndexer`] ties them together and handles reorgs.
-
+#![doc = include_str!("../README.md")]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod api;
