@@ -64,9 +64,14 @@ fn full(rows: Vec<TransferRecord>) -> Vec<TransferRecord> {
 async fn crash_and_resume(backend: Backend) {
     let chain = Chain::start().await;
     let mut seed = 7u64;
-    for _ in 0..300 {
+    // 300 blocks with transfers between stretches of empty blocks: about 900 ranges of
+    // at most 2 blocks, each its own commit, so kills land all along the backfill.
+    for i in 0..300 {
         seed += 1;
         chain.emit(15, seed).await;
+        if i % 10 == 0 {
+            chain.mine(50).await;
+        }
     }
     let to = chain.head().await;
     let dir = tempfile::tempdir().unwrap();
@@ -79,7 +84,17 @@ async fn crash_and_resume(backend: Backend) {
     assert!(status.success(), "uninterrupted backfill succeeded");
     // Kill delays scale with how long a whole run takes on this machine and store.
     let whole_ms = u64::try_from(started.elapsed().as_millis()).unwrap();
-    let max_delay = (whole_ms / 12).max(60);
+    // ...and with how long the process takes to start (connect, migrate) before its
+    // first commit, so that kills land all along the backfill, not only in start-up.
+    let t = std::time::Instant::now();
+    let mut probe = backfill_cmd(&ref_cfg, to);
+    assert!(
+        probe.status().await.unwrap().success(),
+        "no-op backfill succeeded"
+    );
+    let startup_ms = u64::try_from(t.elapsed().as_millis()).unwrap();
+    let min_delay = startup_ms / 2;
+    let max_delay = startup_ms + (whole_ms / 25).max(40);
     let ref_store = ref_db.store().await;
     let reference = full(ref_store.all_transfers(CHAIN).await.unwrap());
     assert_eq!(
@@ -103,7 +118,10 @@ async fn crash_and_resume(backend: Backend) {
             "too many restarts without 20 effective kills"
         );
         let mut child = backfill_cmd(&cfg, to).spawn().unwrap();
-        tokio::time::sleep(Duration::from_millis(rng.random_range(20..max_delay))).await;
+        tokio::time::sleep(Duration::from_millis(
+            rng.random_range(min_delay..max_delay),
+        ))
+        .await;
         if child.try_wait().unwrap().is_none() {
             child.start_kill().unwrap(); // SIGKILL
             child.wait().await.unwrap();
