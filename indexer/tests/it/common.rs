@@ -1,10 +1,9 @@
 //! Shared test plumbing: a real anvil with the Transfer emitter deployed, and a fresh
 //! database per test on SQLite (temp file) or PostgreSQL (uniquely named, dropped after).
 
-use std::{path::PathBuf, str::FromStr, time::Duration};
+use std::{str::FromStr, time::Duration};
 
 use alloy::{
-    node_bindings::{Anvil, AnvilInstance},
     primitives::{Address, U256},
     providers::{Provider, RootProvider},
     rpc::types::Filter,
@@ -12,6 +11,7 @@ use alloy::{
     sol_types::SolCall,
 };
 use serde_json::{Value, json};
+use stablerail_demo::Devnet;
 use stablerail_indexer::{Config, Store, decode::TRANSFER_TOPIC};
 
 sol! {
@@ -23,19 +23,9 @@ pub const CHAIN: &str = "anvil";
 /// Size of the address pool the emitter draws parties from.
 pub const PARTIES: u64 = 12;
 
-pub fn anvil_path() -> PathBuf {
-    std::env::var_os("STABLERAIL_ANVIL").map_or_else(
-        || {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
-        },
-        PathBuf::from,
-    )
-}
-
 /// A local chain with the emitter contract.
 pub struct Chain {
-    _anvil: AnvilInstance,
+    _devnet: Devnet,
     pub provider: RootProvider,
     pub url: String,
     pub dev: Address,
@@ -44,15 +34,12 @@ pub struct Chain {
 
 impl Chain {
     pub async fn start() -> Self {
-        let anvil = Anvil::at(anvil_path())
-            .port(0u16)
-            .try_spawn()
-            .expect("anvil starts");
-        let url = anvil.endpoint();
+        let devnet = Devnet::start().expect("the pinned anvil starts");
+        let url = devnet.rpc_url();
         let provider = RootProvider::new_http(url.parse().unwrap());
-        let dev = anvil.addresses()[0];
+        let dev = devnet.anvil().addresses()[0];
         let mut chain = Self {
-            _anvil: anvil,
+            _devnet: devnet,
             provider,
             url,
             dev,
