@@ -43,7 +43,7 @@ test-contracts: contracts
 	$(FORGE) test --no-match-contract GasBench
 
 test-rust:
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace --no-fail-fast
 
 bench: tools contracts ## Run the benchmarks and print their figures (gas, Solana rent, TRON signing, indexer)
 	@tools/bench.sh
