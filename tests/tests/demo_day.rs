@@ -1,6 +1,8 @@
 //! The demo's day (`make demo ARGS=--once`) as a test: every figure of its report
 //! is checked against the SDK's reference fee math, step by step.
 
+#![allow(clippy::expect_used)] // arithmetic on known test amounts
+
 mod common;
 
 use common::*;

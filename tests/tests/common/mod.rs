@@ -2,6 +2,7 @@
 
 #![allow(dead_code, unreachable_pub, clippy::expect_used)] // each test binary uses a different part
 
+#[allow(unused_imports)] // not every test binary names a role
 pub use stablerail_demo::{LocalPlatform as Platform, role::*};
 use stablerail_sdk::Amount;
 
