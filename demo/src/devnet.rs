@@ -59,3 +59,19 @@ impl Devnet {
         &self.anvil
     }
 }
+
+/// The timestamp of the node's latest block: the chain's "now", which deadlines
+/// are measured against (it may run ahead of the wall clock after time warps).
+pub(crate) async fn chain_time<P: alloy::providers::Provider>(provider: &P) -> Result<u64> {
+    let block = provider
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await
+        .map_err(|e| {
+            Error::Sdk(stablerail_sdk::EvmError::Rpc {
+                call: "eth_getBlockByNumber",
+                message: e.to_string(),
+            })
+        })?
+        .ok_or(Error::NoBlock)?;
+    Ok(block.header.timestamp)
+}

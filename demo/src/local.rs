@@ -2,7 +2,6 @@
 //! what `make demo` plays on and what the end-to-end tests drive.
 
 use alloy::{
-    eips::BlockNumberOrTag,
     network::EthereumWallet,
     primitives::{Address, Bytes, U256},
     providers::{DynProvider, Provider, ProviderBuilder},
@@ -204,13 +203,7 @@ impl LocalPlatform {
 
     /// The chain's latest block time.
     pub async fn now(&self) -> Result<u64> {
-        let block = self
-            .provider(DEPLOYER)?
-            .get_block_by_number(BlockNumberOrTag::Latest)
-            .await
-            .map_err(rpc("eth_getBlockByNumber"))?
-            .ok_or(Error::NoBlock)?;
-        Ok(block.header.timestamp)
+        crate::devnet::chain_time(&self.provider(DEPLOYER)?).await
     }
 
     /// Moves the chain's clock forward by `secs` and mines a block.

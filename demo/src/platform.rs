@@ -43,7 +43,7 @@ impl<P: Provider + Clone> MultisigAdmin<P> {
         to: Address,
         data: Bytes,
     ) -> Result<alloy::rpc::types::TransactionReceipt> {
-        let now = self.chain_time().await?;
+        let now = crate::devnet::chain_time(self.client.contract().provider()).await?;
         let proposal = self
             .client
             .propose(to, U256::ZERO, data, now + PROPOSAL_TTL_SECS)
@@ -55,23 +55,5 @@ impl<P: Provider + Clone> MultisigAdmin<P> {
             signatures.add(signer.address(), signature)?;
         }
         Ok(self.client.execute(&proposal, &signatures).await?)
-    }
-
-    async fn chain_time(&self) -> Result<u64> {
-        let block = self
-            .client
-            .contract()
-            .provider()
-            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
-            .await
-            .map_err(|e| stablerail_sdk::EvmError::Rpc {
-                call: "eth_getBlockByNumber",
-                message: e.to_string(),
-            })?
-            .ok_or(stablerail_sdk::EvmError::Rpc {
-                call: "eth_getBlockByNumber",
-                message: "no latest block".into(),
-            })?;
-        Ok(block.header.timestamp)
     }
 }
