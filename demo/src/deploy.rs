@@ -7,7 +7,10 @@ use alloy::{
     providers::Provider,
     sol,
 };
-use stablerail_sdk::evm::{Escrow, MultiSig};
+use stablerail_sdk::{
+    FeeSchedule, Tier,
+    evm::{Escrow, IEscrow, MultiSig},
+};
 
 use crate::error::{Error, Result};
 
@@ -38,6 +41,34 @@ pub struct PlatformConfig {
     pub min_kyc_level: u8,
     /// Delay before a new withdrawal address takes effect, seconds.
     pub withdrawal_delay: u32,
+}
+
+impl PlatformConfig {
+    /// The SDK's reference fee schedule for these tiers (what the contracts must compute).
+    pub fn fee_schedule(&self) -> Result<FeeSchedule> {
+        let sdk_tiers = |t: &[(u64, u16)]| t.iter().map(|&(t, b)| Tier::new(t, b.into())).collect();
+        Ok(FeeSchedule::new(
+            sdk_tiers(&self.merchant_tiers),
+            sdk_tiers(&self.agent_tiers),
+            self.trader_reward_bps.into(),
+        )?)
+    }
+
+    /// The merchant tiers as the contract's ABI type.
+    pub fn evm_merchant_tiers(&self) -> Vec<IEscrow::Tier> {
+        evm_tiers(&self.merchant_tiers)
+    }
+
+    /// The agent tiers as the contract's ABI type.
+    pub fn evm_agent_tiers(&self) -> Vec<IEscrow::Tier> {
+        evm_tiers(&self.agent_tiers)
+    }
+}
+
+fn evm_tiers(t: &[(u64, u16)]) -> Vec<IEscrow::Tier> {
+    t.iter()
+        .map(|&(threshold, bps)| IEscrow::Tier { threshold, bps })
+        .collect()
 }
 
 impl Default for PlatformConfig {
@@ -103,11 +134,6 @@ pub async fn deploy_platform<P: Provider + Clone>(
         })?;
     let admin = *multisig.address();
 
-    let tiers = |t: &[(u64, u16)]| -> Vec<stablerail_sdk::evm::IEscrow::Tier> {
-        t.iter()
-            .map(|&(threshold, bps)| stablerail_sdk::evm::IEscrow::Tier { threshold, bps })
-            .collect()
-    };
     let role_keys = stablerail_sdk::evm::EscrowConfig::RoleKeys {
         guardian: keys.guardian,
         arbiter: admin,
@@ -115,7 +141,7 @@ pub async fn deploy_platform<P: Provider + Clone>(
         compliance: keys.compliance,
         treasury: admin,
     };
-    let limits = stablerail_sdk::evm::IEscrow::Limits {
+    let limits = IEscrow::Limits {
         minPaymentWindow: config.min_payment_window,
         maxPaymentWindow: config.max_payment_window,
         maxDealAmount: alloy::primitives::Uint::from(config.max_deal_amount),
@@ -127,8 +153,8 @@ pub async fn deploy_platform<P: Provider + Clone>(
         *token.address(),
         admin,
         role_keys,
-        tiers(&config.merchant_tiers),
-        tiers(&config.agent_tiers),
+        config.evm_merchant_tiers(),
+        config.evm_agent_tiers(),
         config.trader_reward_bps,
         limits,
     )

@@ -9,7 +9,7 @@ mod error;
 mod local;
 mod platform;
 
-pub use day::{DayReport, play_day};
+pub use day::{DAY_STEPS, DayReport, lowered_fees, play_day};
 pub use deploy::{Deployment, MockUSDTEthereum, OperatorKeys, PlatformConfig, deploy_platform};
 pub use devnet::{Devnet, anvil_path};
 pub use error::{Error, Result};

@@ -9,7 +9,7 @@ use alloy::{
     sol_types::SolCall,
 };
 use stablerail_sdk::{
-    Amount, EvmError, FeeSchedule, Tier,
+    Amount, EvmError, FeeSchedule,
     evm::{Escrow, EscrowClient, Roles},
 };
 
@@ -19,8 +19,10 @@ use crate::{
     error::{Error, Result},
 };
 
-/// Which of anvil's ten funded dev accounts plays which role.
+/// Which of anvil's funded dev accounts plays which role ([`ACCOUNTS`] are funded).
 pub mod role {
+    /// How many dev accounts the local chain funds.
+    pub const ACCOUNTS: usize = 14;
     /// Pays for the deployment; also a cold wallet in tests.
     pub const DEPLOYER: usize = 0;
     /// The three multisig owners (threshold 2).
@@ -37,11 +39,19 @@ pub mod role {
     pub const TRADER: usize = 8;
     /// The merchant's agent.
     pub const AGENT: usize = 9;
+    /// A second merchant.
+    pub const MERCHANT_2: usize = 10;
+    /// The second merchant's agent.
+    pub const AGENT_2: usize = 11;
+    /// An acceptance merchant (liquidity provider): sells USDT for collections, buys it in payouts.
+    pub const ACCEPTOR: usize = 12;
+    /// A second trader.
+    pub const TRADER_2: usize = 13;
 }
 use role::*;
 
 /// Maps an RPC failure of a helper call into the crate's error.
-fn rpc(call: &'static str) -> impl FnOnce(alloy::transports::TransportError) -> Error {
+pub(crate) fn rpc(call: &'static str) -> impl FnOnce(alloy::transports::TransportError) -> Error {
     move |e| {
         Error::Sdk(EvmError::Rpc {
             call,
@@ -75,7 +85,7 @@ pub struct LocalPlatform {
 impl LocalPlatform {
     /// Starts anvil and deploys token, 2-of-3 multisig and escrow.
     pub async fn start() -> Result<Self> {
-        let devnet = Devnet::start()?;
+        let devnet = Devnet::start_with_args(&["--accounts", &ACCOUNTS.to_string()])?;
         let signers: Vec<PrivateKeySigner> = devnet
             .anvil()
             .keys()
@@ -220,20 +230,25 @@ impl LocalPlatform {
         Ok(())
     }
 
-    /// The SDK's reference fee schedule for this platform's config.
+    /// The SDK's reference fee schedule for the config the platform was deployed with.
     pub fn schedule(&self) -> Result<FeeSchedule> {
-        let c = &self.config;
-        Ok(FeeSchedule::new(
-            c.merchant_tiers
-                .iter()
-                .map(|&(t, b)| Tier::new(t, b.into()))
-                .collect(),
-            c.agent_tiers
-                .iter()
-                .map(|&(t, b)| Tier::new(t, b.into()))
-                .collect(),
-            c.trader_reward_bps.into(),
-        )?)
+        self.config.fee_schedule()
+    }
+
+    /// Admin, through a 2-of-3 proposal: replace the escrow's fee schedule with
+    /// `config`'s tiers and trader reward.
+    pub async fn set_fee_schedule(&self, config: &PlatformConfig) -> Result<()> {
+        let data = Escrow::setFeeScheduleCall {
+            merchantTiers: config.evm_merchant_tiers(),
+            agentTiers: config.evm_agent_tiers(),
+            traderRewardBps: config.trader_reward_bps,
+        }
+        .abi_encode();
+        self.admin()
+            .await?
+            .execute(self.deployment.escrow, Bytes::from(data))
+            .await?;
+        Ok(())
     }
 
     /// Conservation (DESIGN §3): the escrow's token balance equals the sum of

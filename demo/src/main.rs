@@ -37,19 +37,31 @@ async fn main() -> anyhow::Result<()> {
 
     println!("[3/3] report (read from the chain)");
     println!(
-        "      deals: {} released, {} resolved, {} cancelled; volume {} USDT",
-        report.released, report.resolved, report.cancelled, report.volume
+        "      deals: {} opened, {} released, {} resolved by the multisig, {} cancelled, {} open",
+        report.opened,
+        report.released,
+        report.resolved,
+        report.cancelled,
+        report.open()
     );
-    println!("      treasury fees: {} USDT", report.treasury);
-    for (name, address, balance) in &report.balances {
-        println!("      {name:<9} {address}  {balance} USDT available");
+    println!("      volume settled: {} USDT", report.volume);
+    println!(
+        "      fees to treasury: {} USDT (treasury balance {} USDT)",
+        report.fees_to_treasury, report.treasury_balance
+    );
+    for (name, address, earned, balance) in &report.commissions {
+        println!("      {name:<10} {address}  commission {earned} USDT (balance {balance})");
     }
-    if report.conserved {
-        println!("      conservation: escrow token balance == sum of accounts (no mismatch)");
-    } else {
-        anyhow::bail!(
-            "conservation mismatch: the escrow's token balance differs from its accounts"
+    for (name, address, balance) in &report.balances {
+        println!("      {name:<10} {address}  {balance} USDT available");
+    }
+    let mismatches = report.mismatches();
+    if mismatches.is_empty() {
+        println!(
+            "      conservation: no mismatch (escrow token balance == sum of accounts; fees and commissions == balances)"
         );
+    } else {
+        anyhow::bail!("conservation mismatch: {}", mismatches.join("; "));
     }
 
     if cli.once {

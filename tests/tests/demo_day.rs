@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use stablerail_demo::play_day;
+use stablerail_demo::{DAY_STEPS, lowered_fees, play_day};
 use stablerail_sdk::{Amount, DealKind};
 
 fn sum(xs: &[Amount]) -> Amount {
@@ -23,56 +23,91 @@ async fn demo_day_report_matches_the_reference_fee_math() -> anyhow::Result<()> 
     let p = Platform::start().await?;
     let mut steps = Vec::new();
     let report = play_day(&p, |s| steps.push(s.to_owned())).await?;
-    assert_eq!(steps.len(), 7, "{steps:?}");
+    assert_eq!(steps.len(), DAY_STEPS, "{steps:?}");
 
-    // The day's settlements, in order, with the merchant's (and its agent's) volume before each.
-    let f = p.schedule()?;
-    let trade = f.settle(
-        DealKind::Trade,
-        usdt("1200"),
-        Amount::ZERO,
-        Some(Amount::ZERO),
-    );
-    let collection = f.settle(
+    // The day's settlements in order, each with the merchant's (= its agent's, one
+    // merchant per agent) settled volume before it. The fee change applies from
+    // the second collection on.
+    let before = p.schedule()?;
+    let after = lowered_fees(&p.config).fee_schedule()?;
+    let zero = Amount::ZERO;
+    let trade = before.settle(DealKind::Trade, usdt("1200"), zero, Some(zero));
+    let trade_2 = before.settle(DealKind::Trade, usdt("2000"), zero, Some(zero));
+    let collection = before.settle(
         DealKind::Collection,
         usdt("3000"),
         usdt("1200"),
         Some(usdt("1200")),
     );
-    let payout = f.settle(
+    let collection_2 = after.settle(
+        DealKind::Collection,
+        usdt("2500"),
+        usdt("2000"),
+        Some(usdt("2000")),
+    );
+    // The multisig gives the acceptor (buyer) half of the disputed 800.
+    let payout = after.settle(
         DealKind::Payout,
         usdt("400"),
         usdt("4200"),
         Some(usdt("4200")),
     );
+    assert!(
+        collection_2.fee_bps < collection.fee_bps,
+        "the fee change took effect"
+    );
 
     assert_eq!(
-        (report.released, report.resolved, report.cancelled),
-        (2, 1, 1)
+        (
+            report.opened,
+            report.released,
+            report.resolved,
+            report.cancelled,
+            report.open()
+        ),
+        (6, 4, 1, 1, 0)
     );
-    assert_eq!(report.volume, usdt("4600"));
-    assert_eq!(
-        report.treasury,
-        sum(&[trade.platform, collection.platform, payout.platform])
-    );
+    assert_eq!(report.volume, usdt("9100"));
+    let settlements = [trade, trade_2, collection, collection_2, payout];
+    let fees = sum(&settlements.map(|s| s.platform));
+    assert_eq!(report.fees_to_treasury, fees);
+    assert_eq!(report.treasury_balance, fees);
     assert!(report.conserved);
+    assert!(report.mismatches().is_empty(), "{:?}", report.mismatches());
+
+    let commissions = [
+        (
+            "agent 1",
+            sum(&[trade.agent_cut, collection.agent_cut, payout.agent_cut]),
+        ),
+        ("agent 2", sum(&[trade_2.agent_cut, collection_2.agent_cut])),
+    ];
+    assert_eq!(report.commissions.len(), commissions.len());
+    for ((name, _, earned, balance), (want_name, want)) in
+        report.commissions.iter().zip(commissions)
+    {
+        assert_eq!((*name, *earned, *balance), (want_name, want, want));
+    }
 
     let expected = [
-        // merchant: two settlements in, 800 locked for the payout of which 400 came back, 1000 withdrawn.
+        // Two settlements in, 800 locked for the payout of which 400 came back, 1000 withdrawn.
         (
-            "merchant",
+            "merchant 1",
             sub(
                 sum(&[trade.buyer_net, collection.buyer_net, usdt("400")]),
                 usdt("1800"),
             ),
         ),
-        ("trader", sum(&[usdt("800"), trade.reward])),
         (
-            "agent",
-            sum(&[trade.agent_cut, collection.agent_cut, payout.agent_cut]),
+            "merchant 2",
+            sum(&[trade_2.buyer_net, collection_2.buyer_net]),
         ),
-        ("acceptor", sum(&[usdt("2000"), payout.buyer_net])),
+        ("trader 1", sum(&[usdt("800"), trade.reward])),
+        ("trader 2", sum(&[usdt("500"), trade_2.reward])),
+        // 8000 deposited, 5500 sold in collections, the cancelled 200 came back.
+        ("acceptor", sum(&[usdt("2500"), payout.buyer_net])),
     ];
+    assert_eq!(report.balances.len(), expected.len());
     for ((name, _, got), (want_name, want)) in report.balances.iter().zip(expected) {
         assert_eq!(*name, want_name);
         assert_eq!(*got, want, "{name}");
