@@ -83,8 +83,14 @@ pub struct LocalPlatform {
 }
 
 impl LocalPlatform {
-    /// Starts anvil and deploys token, 2-of-3 multisig and escrow.
+    /// Starts anvil and deploys token, 2-of-3 multisig and escrow with the
+    /// default [`PlatformConfig`].
     pub async fn start() -> Result<Self> {
+        Self::start_with(PlatformConfig::default()).await
+    }
+
+    /// Starts anvil and deploys token, 2-of-3 multisig and escrow with `config`.
+    pub async fn start_with(config: PlatformConfig) -> Result<Self> {
         let devnet = Devnet::start_with_args(&["--accounts", &ACCOUNTS.to_string()])?;
         let signers: Vec<PrivateKeySigner> = devnet
             .anvil()
@@ -92,7 +98,6 @@ impl LocalPlatform {
             .iter()
             .map(|k| k.clone().into())
             .collect();
-        let config = PlatformConfig::default();
         let keys = OperatorKeys {
             guardian: signers[GUARDIAN].address(),
             dispatcher: signers[DISPATCHER].address(),

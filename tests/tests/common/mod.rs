@@ -4,6 +4,8 @@
 
 #[allow(unused_imports)] // not every test binary names a role
 pub use stablerail_demo::{LocalPlatform as Platform, role::*};
+
+pub mod evm_vectors;
 use stablerail_sdk::Amount;
 
 /// Parses a decimal USDT amount (test input, known valid).
