@@ -48,6 +48,25 @@ pub enum Error {
     /// The fee schedule is invalid.
     #[error(transparent)]
     FeeSchedule(#[from] stablerail_sdk::FeeScheduleError),
+    /// The indexer failed.
+    #[error("indexer: {0}")]
+    Indexer(#[from] stablerail_indexer::Error),
+    /// The indexer did not catch up in time.
+    #[error("the indexer did not reach block {block} within {timeout:?}")]
+    IndexerBehind {
+        /// The block waited for.
+        block: u64,
+        /// How long.
+        timeout: std::time::Duration,
+    },
+    /// A local file or socket operation failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The OS error.
+        source: std::io::Error,
+    },
     /// An SDK call failed.
     #[error(transparent)]
     Sdk(#[from] stablerail_sdk::EvmError),

@@ -6,6 +6,7 @@ mod day;
 mod deploy;
 mod devnet;
 mod error;
+mod indexing;
 mod local;
 mod platform;
 
@@ -13,5 +14,6 @@ pub use day::{DAY_STEPS, DayReport, lowered_fees, play_day};
 pub use deploy::{Deployment, MockUSDTEthereum, OperatorKeys, PlatformConfig, deploy_platform};
 pub use devnet::{Devnet, anvil_path};
 pub use error::{Error, Result};
+pub use indexing::{DEMO_CHAIN, DemoIndexer};
 pub use local::{LocalPlatform, role};
 pub use platform::MultisigAdmin;

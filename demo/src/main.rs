@@ -1,16 +1,22 @@
 //! `stablerail-demo`: the main job of `make demo`. Starts a local chain, deploys
-//! stablerail, plays a short platform day through the SDK and reports.
+//! stablerail, runs the indexer and its query API on a SQLite file, plays a
+//! platform day through the SDK and reports.
+
+use std::{path::PathBuf, time::Duration};
 
 use clap::Parser;
-use stablerail_demo::{LocalPlatform, play_day};
+use stablerail_demo::{DEMO_CHAIN, DemoIndexer, LocalPlatform, play_day, role::MERCHANT};
 
-/// Starts a local chain with stablerail deployed and plays a platform day on it.
+/// Starts a local chain with stablerail deployed and indexed, and plays a platform day on it.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
-    /// Exit after the report instead of keeping the chain up until Ctrl-C.
+    /// Exit after the report instead of serving the chain and the API until Ctrl-C.
     #[arg(long)]
     once: bool,
+    /// The indexer's SQLite file (replaced on every run).
+    #[arg(long, default_value = ".stablerail-demo/indexer.sqlite")]
+    database: PathBuf,
 }
 
 #[tokio::main]
@@ -21,7 +27,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
 
-    println!("[1/3] starting anvil and deploying token, 2-of-3 MultiSig and Escrow");
+    println!("[1/4] starting anvil and deploying token, 2-of-3 MultiSig and Escrow");
     let platform = LocalPlatform::start().await?;
     let d = platform.deployment;
     println!("      chain    {}", platform.devnet.rpc_url());
@@ -32,10 +38,14 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("      Escrow   {}", d.escrow);
 
-    println!("[2/3] playing the day");
+    println!("[2/4] starting the indexer on {}", cli.database.display());
+    let indexer = DemoIndexer::start(&platform, &cli.database).await?;
+    println!("      query API http://{}", indexer.api_addr);
+
+    println!("[3/4] playing the day");
     let report = play_day(&platform, |step| println!("      - {step}")).await?;
 
-    println!("[3/3] report (read from the chain)");
+    println!("[4/4] report (read from the chain)");
     println!(
         "      deals: {} opened, {} released, {} resolved by the multisig, {} cancelled, {} open",
         report.opened,
@@ -58,20 +68,36 @@ async fn main() -> anyhow::Result<()> {
     let mismatches = report.mismatches();
     if mismatches.is_empty() {
         println!(
-            "      conservation: no mismatch (escrow token balance == sum of accounts; fees and commissions == balances)"
+            "      conservation: no mismatch (escrow token balance == sum of accounts; \
+             fees and commissions == balances)"
         );
     } else {
         anyhow::bail!("conservation mismatch: {}", mismatches.join("; "));
     }
 
+    indexer
+        .wait_for(report.last_block, Duration::from_secs(30))
+        .await?;
+    let url = format!("http://{}", indexer.api_addr);
+    println!("indexer: caught up to block {}", report.last_block);
+    println!("      API      {url}  (OpenAPI at {url}/openapi.json)");
+    println!("      API key  {}", indexer.api_key);
+    println!(
+        "      try      curl -H 'x-api-key: {}' '{url}/v1/transfers?chain={DEMO_CHAIN}&address={}'",
+        indexer.api_key,
+        platform.address(MERCHANT)
+    );
+
     if cli.once {
+        indexer.stop().await;
         return Ok(());
     }
     println!(
-        "chain stays up at {} until Ctrl-C",
+        "serving the chain at {} and the API at {url} until Ctrl-C",
         platform.devnet.rpc_url()
     );
     tokio::signal::ctrl_c().await?;
     println!("stopping");
+    indexer.stop().await;
     Ok(())
 }

@@ -6,7 +6,10 @@
 mod common;
 
 use common::*;
-use stablerail_demo::{DAY_STEPS, lowered_fees, play_day};
+use std::{collections::BTreeMap, time::Duration};
+
+use alloy::primitives::{Address, U256};
+use stablerail_demo::{DAY_STEPS, DEMO_CHAIN, DemoIndexer, lowered_fees, play_day};
 use stablerail_sdk::{Amount, DealKind};
 
 fn sum(xs: &[Amount]) -> Amount {
@@ -21,8 +24,15 @@ fn sub(a: Amount, b: Amount) -> Amount {
 #[tokio::test]
 async fn demo_day_report_matches_the_reference_fee_math() -> anyhow::Result<()> {
     let p = Platform::start().await?;
+    let db = tempfile::tempdir()?;
+    let indexer = DemoIndexer::start(&p, &db.path().join("demo.sqlite")).await?;
     let mut steps = Vec::new();
     let report = play_day(&p, |s| steps.push(s.to_owned())).await?;
+    indexer
+        .wait_for(report.last_block, Duration::from_secs(60))
+        .await?;
+    indexer_agrees_with_chain(&p, &indexer).await?;
+    indexer.stop().await;
     assert_eq!(steps.len(), DAY_STEPS, "{steps:?}");
 
     // The day's settlements in order, each with the merchant's (= its agent's, one
@@ -111,6 +121,26 @@ async fn demo_day_report_matches_the_reference_fee_math() -> anyhow::Result<()> 
     for ((name, _, got), (want_name, want)) in report.balances.iter().zip(expected) {
         assert_eq!(*name, want_name);
         assert_eq!(*got, want, "{name}");
+    }
+    Ok(())
+}
+
+/// The indexer ran during the whole day: every USDT holder's balance replayed
+/// from its stored transfers equals the token's own `balanceOf`.
+async fn indexer_agrees_with_chain(p: &Platform, indexer: &DemoIndexer) -> anyhow::Result<()> {
+    let transfers = indexer.store.all_transfers(DEMO_CHAIN).await?;
+    assert!(!transfers.is_empty(), "the indexer stored no transfers");
+    let mut net: BTreeMap<Address, i128> = BTreeMap::new();
+    for t in &transfers {
+        let amount: i128 = t.amount.parse()?;
+        *net.entry(t.from.parse()?).or_default() -= amount;
+        *net.entry(t.to.parse()?).or_default() += amount;
+    }
+    net.remove(&Address::ZERO); // the mint's source
+    assert!(net.contains_key(&p.deployment.escrow));
+    for (who, balance) in net {
+        let on_chain = p.token_balance(who).await?;
+        assert_eq!(U256::try_from(balance)?, on_chain, "token balance of {who}");
     }
     Ok(())
 }
