@@ -118,11 +118,7 @@ pub async fn play_day(p: &LocalPlatform, mut progress: impl FnMut(&str)) -> Resu
     ]
     .map(|r| p.address(r));
     let treasury = p.deployment.multisig;
-    let first_block = p
-        .provider(DEPLOYER)?
-        .get_block_number()
-        .await
-        .map_err(rpc("eth_blockNumber"))?;
+    let first_block = p.block_number().await?;
 
     progress("onboarding: roles and referrals by 2-of-3 multisig proposals, KYC by compliance");
     for (who, roles) in [
@@ -246,11 +242,7 @@ pub async fn play_day(p: &LocalPlatform, mut progress: impl FnMut(&str)) -> Resu
     as_acceptor.cancel(late).await?;
     as_merchant.withdraw(usdt(1_000)).await?;
 
-    let last_block = p
-        .provider(DEPLOYER)?
-        .get_block_number()
-        .await
-        .map_err(rpc("eth_blockNumber"))?;
+    let last_block = p.block_number().await?;
     let outcomes = read_outcomes(p, first_block, last_block).await?;
 
     let everyone = [

@@ -221,6 +221,14 @@ impl LocalPlatform {
         crate::devnet::chain_time(&self.provider(DEPLOYER)?).await
     }
 
+    /// The chain's latest block number.
+    pub async fn block_number(&self) -> Result<u64> {
+        self.provider(DEPLOYER)?
+            .get_block_number()
+            .await
+            .map_err(rpc("eth_blockNumber"))
+    }
+
     /// Moves the chain's clock forward by `secs` and mines a block.
     pub async fn warp(&self, secs: u64) -> Result<()> {
         let provider = self.provider(DEPLOYER)?;

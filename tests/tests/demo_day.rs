@@ -144,3 +144,24 @@ async fn indexer_agrees_with_chain(p: &Platform, indexer: &DemoIndexer) -> anyho
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn a_second_demo_run_starts_with_a_clean_database() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("demo.sqlite");
+    let first = Platform::start().await?;
+    let indexer = DemoIndexer::start(&first, &path).await?;
+    first.mint(first.address(MERCHANT), usdt("5")).await?;
+    indexer
+        .wait_for(first.block_number().await?, Duration::from_secs(30))
+        .await?;
+    assert_eq!(indexer.store.all_transfers(DEMO_CHAIN).await?.len(), 1);
+    indexer.stop().await;
+
+    // A new chain: the old file's rows and cursor would be wrong for it.
+    let second = Platform::start().await?;
+    let indexer = DemoIndexer::start(&second, &path).await?;
+    assert!(indexer.store.all_transfers(DEMO_CHAIN).await?.is_empty());
+    indexer.stop().await;
+    Ok(())
+}
