@@ -83,10 +83,10 @@ pub struct ChainConfig {
     pub start_block: u64,
     /// The USDT token contract (EVM hex or TRON base58).
     pub usdt: String,
-    /// The stablerail escrow contract (events indexed once their layout is final).
+    /// The stablerail escrow contract: its events and derived tables are indexed.
     #[serde(default)]
     pub escrow: Option<String>,
-    /// The stablerail multisig contract (events indexed once their layout is final).
+    /// The stablerail multisig contract: its events are indexed.
     #[serde(default)]
     pub multisig: Option<String>,
     /// If non-empty, only transfers from or to one of these addresses are stored.
@@ -253,6 +253,22 @@ impl ChainConfig {
             ChainKind::Evm => parse_evm_address(&self.usdt),
             ChainKind::Tron => parse_tron_address(&self.usdt),
         }
+    }
+
+    /// The escrow and multisig contracts whose events are decoded.
+    pub fn contracts(&self) -> Result<crate::events::Contracts> {
+        let parse = |a: &Option<String>| {
+            a.as_deref()
+                .map(|a| match self.kind {
+                    ChainKind::Evm => parse_evm_address(a),
+                    ChainKind::Tron => parse_tron_address(a),
+                })
+                .transpose()
+        };
+        Ok(crate::events::Contracts {
+            escrow: parse(&self.escrow)?,
+            multisig: parse(&self.multisig)?,
+        })
     }
 
     /// The watched addresses as 20 bytes each.

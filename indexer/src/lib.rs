@@ -5,6 +5,7 @@ pub mod api;
 pub mod config;
 pub mod decode;
 mod error;
+pub mod events;
 pub mod metrics;
 pub mod pipeline;
 pub mod source;

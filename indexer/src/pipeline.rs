@@ -153,6 +153,8 @@ impl ChainIndexer {
                 expected_cursor: prev.as_ref().map(|p| p.0),
                 blocks: fetched.blocks,
                 transfers: fetched.transfers,
+                escrow_events: fetched.escrow_events,
+                multisig_events: fetched.multisig_events,
                 last,
                 head,
                 finalized,

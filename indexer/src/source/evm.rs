@@ -1,4 +1,5 @@
-//! EVM source: `eth_getLogs` for the USDT `Transfer` topic over adaptive ranges, fetched
+//! EVM source: `eth_getLogs` for the USDT `Transfer` topic and the escrow and multisig
+//! events (one request for all three addresses) over adaptive ranges, fetched
 //! `concurrency` ranges at a time, plus the block headers the pipeline needs.
 
 use std::{
@@ -28,6 +29,7 @@ use crate::{
     config::{ChainConfig, ChainKind},
     decode::{Event, TRANSFER_TOPIC, Transfer, decode_log, format_address, format_hash},
     error::{Error, Result},
+    events::{Contracts, Decoded, EventRow, escrow_topics, multisig_topics},
     store::BlockRow,
 };
 
@@ -36,6 +38,9 @@ use crate::{
 pub struct EvmSource {
     providers: Vec<RootProvider>,
     token: Address,
+    contracts: Contracts,
+    /// Topic-0 values asked for: Transfer plus every escrow and multisig event.
+    topics: Vec<alloy::primitives::B256>,
     watched: HashSet<Address>,
     finality_depth: u64,
     timeout: Duration,
@@ -58,9 +63,19 @@ impl EvmSource {
             })?;
             providers.push(RootProvider::new_http(parsed));
         }
+        let contracts = cfg.contracts()?;
+        let mut topics = vec![TRANSFER_TOPIC];
+        if contracts.escrow.is_some() {
+            topics.extend(escrow_topics());
+        }
+        if contracts.multisig.is_some() {
+            topics.extend(multisig_topics());
+        }
         Ok(Self {
             providers,
             token: cfg.usdt_address()?,
+            contracts,
+            topics,
             watched: cfg.watched_addresses()?.into_iter().collect(),
             finality_depth: cfg.finality_depth,
             timeout: Duration::from_millis(cfg.request_timeout_ms),
@@ -155,9 +170,12 @@ impl EvmSource {
     }
 
     async fn logs(&self, from: u64, to: u64) -> Result<Vec<Log>> {
+        // One request for the token and both contracts: their logs share the range.
+        let mut addresses = vec![self.token];
+        addresses.extend(self.contracts.addresses());
         let filter = Filter::new()
-            .address(self.token)
-            .event_signature(TRANSFER_TOPIC)
+            .address(addresses)
+            .event_signature(self.topics.clone())
             .from_block(from)
             .to_block(to);
         let filter = &filter;
@@ -257,6 +275,7 @@ impl EvmSource {
         check_links(&blocks)?;
         logs.sort_by_key(|l| (l.block_number, l.log_index));
         let mut transfers = Vec::with_capacity(logs.len());
+        let (mut escrow_events, mut multisig_events) = (Vec::new(), Vec::new());
         let mut seen = HashSet::new();
         for l in &logs {
             let (Some(n), Some(bh), Some(tx), Some(li)) = (
@@ -297,6 +316,20 @@ impl EvmSource {
                 });
             }
             if l.inner.address != self.token {
+                let at = EventRow {
+                    block_number: n,
+                    log_index: li,
+                    block_hash: bh.clone(),
+                    block_time: header.time,
+                    tx_hash: format_hash(ChainKind::Evm, &tx),
+                    contract: format_address(ChainKind::Evm, &l.inner.address),
+                    event: (),
+                };
+                match self.contracts.decode(ChainKind::Evm, &l.inner, n, li)? {
+                    Some(Decoded::Escrow(e)) => escrow_events.push(at.with(e)),
+                    Some(Decoded::Multisig(e)) => multisig_events.push(at.with(e)),
+                    None => {}
+                }
                 continue;
             }
             let Some(Event::Transfer {
@@ -328,6 +361,8 @@ impl EvmSource {
             to,
             blocks,
             transfers,
+            escrow_events,
+            multisig_events,
         })
     }
 }

@@ -3,7 +3,7 @@
 //! A source answers three questions: where the head and the finality line are
 //! ([`Source::heads`]), what the canonical header at a height is ([`Source::header`], used
 //! to find the common ancestor after a reorg), and what a block range holds
-//! ([`Source::fetch`]: transfers plus the headers the pipeline needs to check the parent
+//! ([`Source::fetch`]: transfers, escrow and multisig events, plus the headers the pipeline needs to check the parent
 //! chain). Sources retry transient failures themselves and bound their own concurrency.
 
 pub mod evm;
@@ -15,6 +15,7 @@ use crate::{
     config::{ChainConfig, ChainKind},
     decode::Transfer,
     error::Result,
+    events::{EscrowEventRow, MultisigEventRow},
     store::BlockRow,
 };
 
@@ -39,6 +40,10 @@ pub struct Fetched {
     pub blocks: Vec<BlockRow>,
     /// Decoded transfers of the range in (block, log index) order.
     pub transfers: Vec<Transfer>,
+    /// Decoded escrow events of the range in (block, log index) order.
+    pub escrow_events: Vec<EscrowEventRow>,
+    /// Decoded multisig events of the range in (block, log index) order.
+    pub multisig_events: Vec<MultisigEventRow>,
 }
 
 impl Fetched {

@@ -22,6 +22,7 @@ use crate::{
     config::{ChainConfig, ChainKind},
     decode::{Event, Transfer, decode_log, format_address},
     error::{Error, Result},
+    events::{Contracts, Decoded, EscrowEventRow, EventRow, MultisigEventRow},
     store::BlockRow,
 };
 
@@ -31,6 +32,7 @@ pub struct TronSource {
     client: reqwest::Client,
     urls: Vec<String>,
     token: Address,
+    contracts: Contracts,
     watched: HashSet<Address>,
     backoff: Backoff,
     concurrency: usize,
@@ -136,6 +138,7 @@ impl TronSource {
                 .map(|u| u.trim_end_matches('/').to_owned())
                 .collect(),
             token: cfg.usdt_address()?,
+            contracts: cfg.contracts()?,
             watched: cfg.watched_addresses()?.into_iter().collect(),
             backoff: Backoff {
                 attempts: cfg.max_attempts,
@@ -264,7 +267,7 @@ impl TronSource {
         Ok(self.block(number).await?.map(|(row, _)| row))
     }
 
-    async fn block_transfers(&self, number: u64) -> Result<(BlockRow, Vec<Transfer>)> {
+    async fn block_transfers(&self, number: u64) -> Result<(BlockRow, BlockLogs)> {
         let (row, tx_ids) = self
             .block(number)
             .await?
@@ -286,7 +289,7 @@ impl TronSource {
                     .into(),
             });
         }
-        let mut transfers = Vec::new();
+        let mut out = BlockLogs::default();
         let mut log_index = 0u64;
         for info in &infos {
             if info.block_number.is_some_and(|n| n != number) {
@@ -307,6 +310,21 @@ impl TronSource {
                     reason,
                 })?;
                 if prim.address != self.token {
+                    // TRON log addresses are the 20 bytes without 0x41; rows keep base58.
+                    let at = EventRow {
+                        block_number: number,
+                        log_index: li,
+                        block_hash: row.hash.clone(),
+                        block_time: row.time,
+                        tx_hash: info.id.to_ascii_lowercase(),
+                        contract: format_address(ChainKind::Tron, &prim.address),
+                        event: (),
+                    };
+                    match self.contracts.decode(ChainKind::Tron, &prim, number, li)? {
+                        Some(Decoded::Escrow(e)) => out.escrow.push(at.with(e)),
+                        Some(Decoded::Multisig(e)) => out.multisig.push(at.with(e)),
+                        None => {}
+                    }
                     continue;
                 }
                 let Some(Event::Transfer { from, to, value }) = decode_log(&prim, number, li)?
@@ -319,7 +337,7 @@ impl TronSource {
                 {
                     continue;
                 }
-                transfers.push(Transfer {
+                out.transfers.push(Transfer {
                     block_number: number,
                     log_index: li,
                     block_hash: row.hash.clone(),
@@ -332,31 +350,43 @@ impl TronSource {
                 });
             }
         }
-        Ok((row, transfers))
+        Ok((row, out))
     }
 
     /// Fetches up to `initial_range` blocks from `from`, every header and every log.
     pub async fn fetch(&self, from: u64, target: u64, _finalized: u64) -> Result<Fetched> {
         let to = target.min(from.saturating_add(self.blocks_per_fetch - 1));
-        let per_block: Vec<(BlockRow, Vec<Transfer>)> = stream::iter(from..=to)
+        let per_block: Vec<(BlockRow, BlockLogs)> = stream::iter(from..=to)
             .map(|n| self.block_transfers(n))
             .buffered(self.concurrency)
             .try_collect()
             .await?;
         let mut blocks = Vec::with_capacity(per_block.len());
-        let mut transfers = Vec::new();
-        for (b, t) in per_block {
+        let mut all = BlockLogs::default();
+        for (b, logs) in per_block {
             blocks.push(b);
-            transfers.extend(t);
+            all.transfers.extend(logs.transfers);
+            all.escrow.extend(logs.escrow);
+            all.multisig.extend(logs.multisig);
         }
         check_links(&blocks)?;
         Ok(Fetched {
             from,
             to,
             blocks,
-            transfers,
+            transfers: all.transfers,
+            escrow_events: all.escrow,
+            multisig_events: all.multisig,
         })
     }
+}
+
+/// The rows of one block's logs.
+#[derive(Debug, Default)]
+struct BlockLogs {
+    transfers: Vec<Transfer>,
+    escrow: Vec<EscrowEventRow>,
+    multisig: Vec<MultisigEventRow>,
 }
 
 /// `"Num:123,ID:0000..."` → 123.

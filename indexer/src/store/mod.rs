@@ -2,9 +2,12 @@
 //!
 //! Every write that changes what a chain's cursor means happens in one database
 //! transaction: [`Store::commit_batch`] (rows + block window + cursor) and
-//! [`Store::rollback`] (delete above the common ancestor + rewind the cursor). A crash
+//! [`Store::rollback`] (delete above the common ancestor, replay the derived escrow
+//! tables from the remaining events, rewind the cursor). A crash
 //! at any instant therefore leaves either the state before or after the batch.
 
+pub mod derived;
+pub mod escrow;
 mod postgres;
 mod sqlite;
 
@@ -18,7 +21,11 @@ use sqlx::{
 use crate::{
     decode::Transfer,
     error::{Error, Result},
+    events::{EscrowEventRow, MultisigEventRow},
 };
+
+pub use derived::{AgentCommission, BuyOrder, Deal, EscrowAccount, EscrowSettings, MerchantDay};
+pub use escrow::{DealQuery, EscrowEventRecord, VolumeBucket};
 
 /// A block header as kept in the reorg window.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +69,11 @@ pub struct Batch {
     pub blocks: Vec<BlockRow>,
     /// Transfers of the range, in (block, log index) order.
     pub transfers: Vec<Transfer>,
+    /// Escrow events of the range, in (block, log index) order; the derived tables are
+    /// updated from them in the same transaction.
+    pub escrow_events: Vec<EscrowEventRow>,
+    /// Multisig events of the range, in (block, log index) order.
+    pub multisig_events: Vec<MultisigEventRow>,
     /// The last block of the range: the new cursor.
     pub last: BlockRow,
     /// The node's head.
@@ -368,6 +380,159 @@ impl Store {
             Self::Postgres(p) => {
                 postgres::daily_volume(p, chain, address, from_time, to_time).await
             }
+        }
+    }
+
+    /// Lists deals (keyset pagination on the deal id).
+    pub async fn deals(&self, q: &DealQuery) -> Result<Vec<Deal>> {
+        match self {
+            Self::Sqlite(p) => escrow::sqlite::deals(p, q).await,
+            Self::Postgres(p) => escrow::postgres::deals(p, q).await,
+        }
+    }
+
+    /// One deal.
+    pub async fn deal(&self, chain: &str, deal_id: u64) -> Result<Option<Deal>> {
+        let after = deal_id.checked_sub(1);
+        let q = DealQuery {
+            chain: chain.to_owned(),
+            after,
+            limit: 1,
+            ..Default::default()
+        };
+        Ok(self
+            .deals(&q)
+            .await?
+            .into_iter()
+            .find(|d| d.deal_id == deal_id))
+    }
+
+    /// Every deal of a chain in id order (tests, exports).
+    pub async fn all_deals(&self, chain: &str) -> Result<Vec<Deal>> {
+        let mut out: Vec<Deal> = Vec::new();
+        loop {
+            let page = self
+                .deals(&DealQuery {
+                    chain: chain.to_owned(),
+                    after: out.last().map(|d| d.deal_id),
+                    limit: 10_000,
+                    ..Default::default()
+                })
+                .await?;
+            if page.is_empty() {
+                return Ok(out);
+            }
+            out.extend(page);
+        }
+    }
+
+    /// The events of one deal, in order.
+    pub async fn deal_events(&self, chain: &str, deal_id: u64) -> Result<Vec<EscrowEventRecord>> {
+        match self {
+            Self::Sqlite(p) => escrow::sqlite::deal_events(p, chain, deal_id).await,
+            Self::Postgres(p) => escrow::postgres::deal_events(p, chain, deal_id).await,
+        }
+    }
+
+    /// One escrow account as derived from events (`None` if no event touched it).
+    pub async fn escrow_account(
+        &self,
+        chain: &str,
+        address: &str,
+    ) -> Result<Option<EscrowAccount>> {
+        match self {
+            Self::Sqlite(p) => escrow::sqlite::account(p, chain, address).await,
+            Self::Postgres(p) => escrow::postgres::account(p, chain, address).await,
+        }
+    }
+
+    /// Every escrow account of a chain, by address.
+    pub async fn escrow_accounts(&self, chain: &str) -> Result<Vec<EscrowAccount>> {
+        match self {
+            Self::Sqlite(p) => escrow::sqlite::accounts(p, chain).await,
+            Self::Postgres(p) => escrow::postgres::accounts(p, chain).await,
+        }
+    }
+
+    /// Every buy order of a chain, by id.
+    pub async fn buy_orders(&self, chain: &str) -> Result<Vec<BuyOrder>> {
+        match self {
+            Self::Sqlite(p) => escrow::sqlite::buy_orders(p, chain).await,
+            Self::Postgres(p) => escrow::postgres::buy_orders(p, chain).await,
+        }
+    }
+
+    /// The escrow's configuration as last emitted.
+    pub async fn escrow_settings(&self, chain: &str) -> Result<EscrowSettings> {
+        match self {
+            Self::Sqlite(p) => escrow::sqlite::settings(p, chain).await,
+            Self::Postgres(p) => escrow::postgres::settings(p, chain).await,
+        }
+    }
+
+    /// An agent's commissions, keyset-paginated on (block, log index).
+    pub async fn agent_commissions(
+        &self,
+        chain: &str,
+        agent: &str,
+        after: Option<(u64, u64)>,
+        limit: u32,
+    ) -> Result<Vec<AgentCommission>> {
+        match self {
+            Self::Sqlite(p) => escrow::sqlite::commissions(p, chain, agent, after, limit).await,
+            Self::Postgres(p) => escrow::postgres::commissions(p, chain, agent, after, limit).await,
+        }
+    }
+
+    /// Number and exact total of an agent's commissions.
+    pub async fn agent_commission_total(&self, chain: &str, agent: &str) -> Result<(u64, String)> {
+        match self {
+            Self::Sqlite(p) => escrow::sqlite::commission_total(p, chain, agent).await,
+            Self::Postgres(p) => escrow::postgres::commission_total(p, chain, agent).await,
+        }
+    }
+
+    /// A merchant's settled volume per UTC day.
+    pub async fn merchant_volume(
+        &self,
+        chain: &str,
+        merchant: &str,
+        from_time: Option<i64>,
+        to_time: Option<i64>,
+    ) -> Result<Vec<MerchantDay>> {
+        match self {
+            Self::Sqlite(p) => {
+                escrow::sqlite::merchant_volume(p, chain, merchant, from_time, to_time).await
+            }
+            Self::Postgres(p) => {
+                escrow::postgres::merchant_volume(p, chain, merchant, from_time, to_time).await
+            }
+        }
+    }
+
+    /// The escrow's settled volume per `bucket_secs` (3600 or 86400).
+    pub async fn settled_volume(
+        &self,
+        chain: &str,
+        bucket_secs: i64,
+        from_time: Option<i64>,
+        to_time: Option<i64>,
+    ) -> Result<Vec<VolumeBucket>> {
+        match self {
+            Self::Sqlite(p) => {
+                escrow::sqlite::settled_volume(p, chain, bucket_secs, from_time, to_time).await
+            }
+            Self::Postgres(p) => {
+                escrow::postgres::settled_volume(p, chain, bucket_secs, from_time, to_time).await
+            }
+        }
+    }
+
+    /// Rows in `escrow_events` and `multisig_events` of a chain.
+    pub async fn event_counts(&self, chain: &str) -> Result<(u64, u64)> {
+        match self {
+            Self::Sqlite(p) => escrow::sqlite::event_counts(p, chain).await,
+            Self::Postgres(p) => escrow::postgres::event_counts(p, chain).await,
         }
     }
 

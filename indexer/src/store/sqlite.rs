@@ -132,6 +132,15 @@ pub(super) async fn commit_batch(p: &SqlitePool, b: &Batch) -> Result<()> {
         }
         qb.build().execute(&mut *tx).await?;
     }
+    super::escrow::sqlite::insert_events(
+        &mut tx,
+        &b.chain,
+        &b.escrow_events,
+        &b.multisig_events,
+        finalized,
+    )
+    .await?;
+    super::escrow::sqlite::apply(&mut tx, &b.chain, &b.escrow_events).await?;
     confirm_and_prune(&mut tx, &b.chain, finalized, b.last.number).await?;
     sqlx::query(
         "INSERT INTO cursors (chain, block_number, block_hash, head_number, finalized_number, updated_at)
@@ -164,6 +173,7 @@ async fn confirm_and_prune(
         .execute(&mut **tx)
         .await?;
     // Keep the finalized block itself (a possible common ancestor) and the cursor block.
+    super::escrow::sqlite::confirm(tx, chain, finalized).await?;
     let keep_from = finalized.min(to_i64(cursor, "cursors")?);
     sqlx::query("DELETE FROM blocks WHERE chain = ? AND number < ?")
         .bind(chain)
@@ -210,6 +220,8 @@ pub(super) async fn rollback(p: &SqlitePool, chain: &str, ancestor: &BlockRow) -
         .bind(n)
         .execute(&mut *tx)
         .await?;
+    // Events above the ancestor go; the derived tables are replayed from the rest.
+    super::escrow::sqlite::rollback(&mut tx, chain, n).await?;
     sqlx::query("DELETE FROM blocks WHERE chain = ? AND number > ?")
         .bind(chain)
         .bind(n)

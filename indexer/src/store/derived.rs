@@ -1,0 +1,697 @@
+//! Derived tables: the escrow's state replayed from its events, exactly as the contract
+//! changes it (`contracts/src/Escrow.sol`):
+//!
+//! - `Deposited` +available; `Withdrawn` −available;
+//! - `DealOpened` moves the amount from the seller's available to locked;
+//! - `DealCancelled` moves it back;
+//! - `DealReleased` unlocks the settled amount and credits the settlement's parts:
+//!   buyer `buyer_net`, agent `agent_cut`, seller `reward`, treasury `platform`; the
+//!   merchant's settled volume and the agent's referred volume grow by the gross
+//!   (saturating at 2^64−1 like the contract);
+//! - `DealResolved` unlocks gross + refund, refunds the seller, settles the gross as above
+//!   (a zero gross settles nothing, as `_settle` returns early).
+//!
+//! The treasury is whatever the last `TreasurySet` named (the constructor emits one), so
+//! the tables are exact when indexing starts at or below the escrow's deployment block.
+//! The working set ([`Derived`]) holds only the rows a batch touches: the store loads
+//! them, [`Derived::apply`] changes them, the store writes them back, all in the batch's
+//! transaction. A reorg replays every remaining event of the chain into an empty set.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use alloy::primitives::U256;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{
+    error::{Error, Result},
+    events::{EscrowEvent, EscrowEventRow, SettlementFields, to_json},
+};
+
+/// A wallet's escrow account as derived from events (equals the contract's `account(addr)`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct EscrowAccount {
+    /// The chain.
+    pub chain: String,
+    /// The wallet.
+    pub address: String,
+    /// Available balance (exact decimal).
+    pub available: String,
+    /// Locked in open deals (exact decimal).
+    pub locked: String,
+    /// Roles bitmask: 1 merchant, 2 acceptor, 4 agent.
+    pub roles: u8,
+    /// The referring agent, set once.
+    pub agent: Option<String>,
+    /// Settled volume as merchant (selects the fee tier).
+    pub merchant_volume: String,
+    /// Referred volume as agent (selects the agent share).
+    pub agent_volume: String,
+    /// KYC level set by compliance.
+    pub kyc_level: u8,
+    /// Region code set by compliance.
+    pub region: u16,
+    /// Total deposited.
+    pub deposited: String,
+    /// Total withdrawn.
+    pub withdrawn: String,
+}
+
+impl EscrowAccount {
+    fn new(chain: &str, address: &str) -> Self {
+        Self {
+            chain: chain.to_owned(),
+            address: address.to_owned(),
+            available: "0".into(),
+            locked: "0".into(),
+            roles: 0,
+            agent: None,
+            merchant_volume: "0".into(),
+            agent_volume: "0".into(),
+            kyc_level: 0,
+            region: 0,
+            deposited: "0".into(),
+            withdrawn: "0".into(),
+        }
+    }
+}
+
+/// A deal with its whole life: open fields, current or final state, settlement parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Deal {
+    /// The chain.
+    pub chain: String,
+    /// The escrow's deal id.
+    pub deal_id: u64,
+    /// `trade`, `collection` or `payout`.
+    pub kind: String,
+    /// Whose USDT is locked.
+    pub seller: String,
+    /// Who receives it (absent while an unassigned payout).
+    pub buyer: Option<String>,
+    /// The fee party.
+    pub merchant: String,
+    /// Locked amount (exact decimal).
+    pub amount: String,
+    /// `unassigned`, `open`, `paid`, `disputed`, `released`, `cancelled` or `resolved`.
+    pub state: String,
+    /// Payment window, seconds.
+    pub payment_window: u32,
+    /// Unix time after which the seller may cancel an unpaid deal (0 while unassigned).
+    pub deadline: u64,
+    /// 32-byte reference of the off-chain order (`0x` hex).
+    pub order_ref: String,
+    /// The buy order a Trade filled.
+    pub order_id: Option<u64>,
+    /// Block of `DealOpened`.
+    pub opened_block: u64,
+    /// Time of `DealOpened`, Unix seconds.
+    pub opened_time: i64,
+    /// Block of the final event.
+    pub closed_block: Option<u64>,
+    /// Time of the final event, Unix seconds.
+    pub closed_time: Option<i64>,
+    /// Buyer share of a resolved dispute, bps.
+    pub buyer_share_bps: Option<u16>,
+    /// The merchant's agent at settlement.
+    pub agent: Option<String>,
+    /// Gross settled to the buyer side (release: the amount; resolve: the buyer's share).
+    pub settled_amount: Option<String>,
+    /// What the buyer got.
+    pub buyer_net: Option<String>,
+    /// The whole fee.
+    pub fee: Option<String>,
+    /// The agent's cut.
+    pub agent_cut: Option<String>,
+    /// The trader's reward.
+    pub reward: Option<String>,
+    /// The platform's part (to the treasury).
+    pub platform: Option<String>,
+    /// Returned to the seller (cancel: the amount; resolve: the rest).
+    pub seller_refund: Option<String>,
+}
+
+/// A merchant's buy order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct BuyOrder {
+    /// The chain.
+    pub chain: String,
+    /// The escrow's order id.
+    pub order_id: u64,
+    /// The merchant.
+    pub merchant: String,
+    /// Fiat minor units per 1 USDT.
+    pub price: u64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Total asked for.
+    pub amount: String,
+    /// Left to fill.
+    pub remaining: String,
+    /// Smallest fill.
+    pub min_fill: String,
+    /// Largest fill.
+    pub max_fill: String,
+    /// Unix time after which it cannot be filled.
+    pub expiry: u64,
+    /// Seconds to pay each fill.
+    pub payment_window: u32,
+    /// Still fillable (not filled up, not cancelled).
+    pub open: bool,
+    /// Block of `BuyOrderPosted`.
+    pub posted_block: u64,
+}
+
+/// An agent's cut of one settlement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct AgentCommission {
+    /// The chain.
+    pub chain: String,
+    /// Block of the settlement event.
+    pub block_number: u64,
+    /// Its log index.
+    pub log_index: u64,
+    /// Block time, Unix seconds.
+    pub block_time: i64,
+    /// The deal.
+    pub deal_id: u64,
+    /// The agent.
+    pub agent: String,
+    /// The merchant it referred.
+    pub merchant: String,
+    /// Gross settled.
+    pub gross: String,
+    /// The agent's cut (exact decimal).
+    pub amount: String,
+}
+
+/// A merchant's settled volume in one UTC day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct MerchantDay {
+    /// The chain.
+    pub chain: String,
+    /// The merchant.
+    pub address: String,
+    /// Start of the day, Unix seconds.
+    pub day: i64,
+    /// Gross settled (exact decimal).
+    pub amount: String,
+    /// Settlements.
+    pub count: u64,
+    /// Fees charged.
+    pub fees: String,
+}
+
+/// The escrow's configuration as last emitted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct EscrowSettings {
+    /// The admin (platform multisig).
+    pub owner: Option<String>,
+    /// May pause.
+    pub guardian: Option<String>,
+    /// Resolves disputes.
+    pub arbiter: Option<String>,
+    /// Assigns collections and payouts.
+    pub dispatcher: Option<String>,
+    /// Records KYC.
+    pub compliance: Option<String>,
+    /// Credited with platform fees.
+    pub treasury: Option<String>,
+    /// Paused.
+    pub paused: bool,
+    /// Last `FeeScheduleSet` fields (JSON).
+    pub fee_schedule: Option<String>,
+    /// Last `LimitsSet` fields (JSON).
+    pub limits: Option<String>,
+}
+
+/// What a batch of events touches: the rows to load before applying it.
+#[derive(Debug, Clone, Default)]
+pub struct Keys {
+    /// Account addresses.
+    pub accounts: BTreeSet<String>,
+    /// Deal ids.
+    pub deals: BTreeSet<u64>,
+    /// Buy order ids.
+    pub orders: BTreeSet<u64>,
+    /// (merchant, day) of settlements.
+    pub volumes: BTreeSet<(String, i64)>,
+}
+
+fn day_of(time: i64) -> i64 {
+    time.div_euclid(86_400) * 86_400
+}
+
+impl Keys {
+    /// The keys of `events`, plus the current treasury (credited by settlements).
+    pub fn of(events: &[EscrowEventRow], treasury: Option<&str>) -> Self {
+        let mut k = Self::default();
+        let mut acct = |a: &str| {
+            k.accounts.insert(a.to_owned());
+        };
+        if let Some(t) = treasury {
+            acct(t);
+        }
+        let mut deals = BTreeSet::new();
+        let mut orders = BTreeSet::new();
+        let mut volumes = BTreeSet::new();
+        for row in events {
+            use EscrowEvent as E;
+            match &row.event {
+                E::TreasurySet { current, .. } => acct(current),
+                E::RolesSet { account, .. }
+                | E::KycSet { account, .. }
+                | E::Deposited { account, .. }
+                | E::Withdrawn { account, .. } => acct(account),
+                E::AgentSet { merchant, agent } => {
+                    acct(merchant);
+                    acct(agent);
+                }
+                E::BuyOrderPosted { order_id, .. } | E::BuyOrderCancelled { order_id, .. } => {
+                    orders.insert(*order_id);
+                }
+                E::BuyOrderFilled {
+                    order_id, deal_id, ..
+                } => {
+                    orders.insert(*order_id);
+                    deals.insert(*deal_id);
+                }
+                E::DealOpened {
+                    deal_id, seller, ..
+                }
+                | E::DealCancelled {
+                    deal_id, seller, ..
+                } => {
+                    deals.insert(*deal_id);
+                    acct(seller);
+                }
+                E::DealAssigned { deal_id, .. }
+                | E::DealMarkedPaid { deal_id, .. }
+                | E::DealDisputed { deal_id, .. } => {
+                    deals.insert(*deal_id);
+                }
+                E::DealReleased {
+                    deal_id,
+                    seller,
+                    buyer,
+                    settlement,
+                }
+                | E::DealResolved {
+                    deal_id,
+                    seller,
+                    buyer,
+                    settlement,
+                    ..
+                } => {
+                    deals.insert(*deal_id);
+                    acct(seller);
+                    acct(buyer);
+                    acct(&settlement.merchant);
+                    if let Some(a) = &settlement.agent {
+                        acct(a);
+                    }
+                    volumes.insert((settlement.merchant.clone(), day_of(row.block_time)));
+                }
+                _ => {}
+            }
+        }
+        k.deals = deals;
+        k.orders = orders;
+        k.volumes = volumes;
+        k
+    }
+}
+
+/// The derived rows a batch works on.
+#[derive(Debug, Clone, Default)]
+pub struct Derived {
+    /// The chain.
+    pub chain: String,
+    /// The escrow's configuration.
+    pub settings: EscrowSettings,
+    /// Accounts by address.
+    pub accounts: BTreeMap<String, EscrowAccount>,
+    /// Deals by id.
+    pub deals: BTreeMap<u64, Deal>,
+    /// Buy orders by id.
+    pub orders: BTreeMap<u64, BuyOrder>,
+    /// New commission rows.
+    pub commissions: Vec<AgentCommission>,
+    /// Merchant days by (merchant, day).
+    pub volumes: BTreeMap<(String, i64), MerchantDay>,
+}
+
+fn parse(v: &str, what: &'static str) -> Result<U256> {
+    U256::from_str_radix(v, 10).map_err(|e| Error::CorruptRow {
+        table: what,
+        reason: format!("amount `{v}`: {e}"),
+    })
+}
+
+fn add(acc: &mut String, v: &str, what: &'static str) -> Result<()> {
+    let sum = parse(acc, what)?
+        .checked_add(parse(v, what)?)
+        .ok_or_else(|| Error::CorruptRow {
+            table: what,
+            reason: "amount overflows 256 bits".into(),
+        })?;
+    *acc = sum.to_string();
+    Ok(())
+}
+
+fn sub(acc: &mut String, v: &str, what: &'static str) -> Result<()> {
+    let diff = parse(acc, what)?
+        .checked_sub(parse(v, what)?)
+        .ok_or_else(|| Error::CorruptRow {
+            table: what,
+            reason: format!("{acc} - {v} is negative: the events do not replay (indexing started after the escrow's deployment?)"),
+        })?;
+    *acc = diff.to_string();
+    Ok(())
+}
+
+/// `acc += v` saturating at 2^64 − 1, as the contract's `_addVolume`.
+fn add_volume(acc: &mut String, v: &str) -> Result<()> {
+    let sum = parse(acc, "escrow_accounts")?.saturating_add(parse(v, "escrow_accounts")?);
+    *acc = sum.min(U256::from(u64::MAX)).to_string();
+    Ok(())
+}
+
+impl Derived {
+    /// An empty working set for `chain`.
+    pub fn new(chain: &str) -> Self {
+        Self {
+            chain: chain.to_owned(),
+            ..Self::default()
+        }
+    }
+
+    fn account(&mut self, address: &str) -> &mut EscrowAccount {
+        let chain = self.chain.clone();
+        self.accounts
+            .entry(address.to_owned())
+            .or_insert_with(|| EscrowAccount::new(&chain, address))
+    }
+
+    /// Applies events in (block, log index) order.
+    pub fn apply(&mut self, events: &[EscrowEventRow]) -> Result<()> {
+        for row in events {
+            self.apply_one(row)?;
+        }
+        Ok(())
+    }
+
+    fn apply_one(&mut self, row: &EscrowEventRow) -> Result<()> {
+        use EscrowEvent as E;
+        const A: &str = "escrow_accounts";
+        match &row.event {
+            E::GuardianSet { current, .. } => self.settings.guardian = Some(current.clone()),
+            E::ArbiterSet { current, .. } => self.settings.arbiter = Some(current.clone()),
+            E::DispatcherSet { current, .. } => self.settings.dispatcher = Some(current.clone()),
+            E::ComplianceSet { current, .. } => self.settings.compliance = Some(current.clone()),
+            E::TreasurySet { current, .. } => self.settings.treasury = Some(current.clone()),
+            E::OwnershipTransferred { new_owner, .. } => {
+                self.settings.owner = Some(new_owner.clone())
+            }
+            E::Paused { .. } => self.settings.paused = true,
+            E::Unpaused { .. } => self.settings.paused = false,
+            e @ E::FeeScheduleSet { .. } => self.settings.fee_schedule = Some(to_json(e)?),
+            E::LimitsSet { limits } => self.settings.limits = Some(to_json(limits)?),
+            E::RegionBlockedSet { .. }
+            | E::OwnershipTransferStarted { .. }
+            | E::WithdrawalAddressChangeRequested { .. }
+            | E::WithdrawalAddressChangeCancelled { .. }
+            | E::WithdrawalAddressChanged { .. }
+            | E::DealMarkedPaid { .. }
+            | E::DealDisputed { .. } => {}
+            E::RolesSet { account, roles } => self.account(account).roles = *roles,
+            E::AgentSet { merchant, agent } => self.account(merchant).agent = Some(agent.clone()),
+            E::KycSet {
+                account,
+                kyc_level,
+                region,
+            } => {
+                let a = self.account(account);
+                a.kyc_level = *kyc_level;
+                a.region = *region;
+            }
+            E::Deposited { account, amount } => {
+                let a = self.account(account);
+                add(&mut a.available, amount, A)?;
+                add(&mut a.deposited, amount, A)?;
+            }
+            E::Withdrawn {
+                account, amount, ..
+            } => {
+                let a = self.account(account);
+                sub(&mut a.available, amount, A)?;
+                add(&mut a.withdrawn, amount, A)?;
+            }
+            E::BuyOrderPosted {
+                order_id,
+                merchant,
+                price,
+                currency,
+                amount,
+                min_fill,
+                max_fill,
+                expiry,
+                payment_window,
+            } => {
+                self.orders.insert(
+                    *order_id,
+                    BuyOrder {
+                        chain: self.chain.clone(),
+                        order_id: *order_id,
+                        merchant: merchant.clone(),
+                        price: *price,
+                        currency: currency.clone(),
+                        amount: amount.clone(),
+                        remaining: amount.clone(),
+                        min_fill: min_fill.clone(),
+                        max_fill: max_fill.clone(),
+                        expiry: *expiry,
+                        payment_window: *payment_window,
+                        open: true,
+                        posted_block: row.block_number,
+                    },
+                );
+            }
+            E::BuyOrderFilled {
+                order_id,
+                deal_id,
+                remaining,
+                ..
+            } => {
+                if let Some(o) = self.orders.get_mut(order_id) {
+                    o.remaining = remaining.clone();
+                    o.open = remaining != "0";
+                }
+                if let Some(d) = self.deals.get_mut(deal_id) {
+                    d.order_id = Some(*order_id);
+                }
+            }
+            E::BuyOrderCancelled {
+                order_id,
+                remaining,
+                ..
+            } => {
+                if let Some(o) = self.orders.get_mut(order_id) {
+                    o.remaining = remaining.clone();
+                    o.open = false;
+                }
+            }
+            E::DealOpened {
+                deal_id,
+                deal_kind,
+                seller,
+                buyer,
+                merchant,
+                amount,
+                payment_window,
+                deadline,
+                order_ref,
+            } => {
+                let s = self.account(seller);
+                sub(&mut s.available, amount, A)?;
+                add(&mut s.locked, amount, A)?;
+                let state = if buyer.is_none() {
+                    "unassigned"
+                } else {
+                    "open"
+                };
+                self.deals.insert(
+                    *deal_id,
+                    Deal {
+                        chain: self.chain.clone(),
+                        deal_id: *deal_id,
+                        kind: deal_kind.clone(),
+                        seller: seller.clone(),
+                        buyer: buyer.clone(),
+                        merchant: merchant.clone(),
+                        amount: amount.clone(),
+                        state: state.into(),
+                        payment_window: *payment_window,
+                        deadline: *deadline,
+                        order_ref: order_ref.clone(),
+                        order_id: None,
+                        opened_block: row.block_number,
+                        opened_time: row.block_time,
+                        closed_block: None,
+                        closed_time: None,
+                        buyer_share_bps: None,
+                        agent: None,
+                        settled_amount: None,
+                        buyer_net: None,
+                        fee: None,
+                        agent_cut: None,
+                        reward: None,
+                        platform: None,
+                        seller_refund: None,
+                    },
+                );
+            }
+            E::DealAssigned {
+                deal_id,
+                buyer,
+                deadline,
+            } => {
+                if let Some(d) = self.deals.get_mut(deal_id) {
+                    d.buyer = Some(buyer.clone());
+                    d.deadline = *deadline;
+                    d.state = "open".into();
+                }
+            }
+            E::DealCancelled {
+                deal_id,
+                seller,
+                amount,
+                ..
+            } => {
+                let s = self.account(seller);
+                sub(&mut s.locked, amount, A)?;
+                add(&mut s.available, amount, A)?;
+                self.close(*deal_id, row, "cancelled", |d| {
+                    d.seller_refund = Some(amount.clone())
+                });
+            }
+            E::DealReleased {
+                deal_id,
+                seller,
+                buyer,
+                settlement,
+            } => {
+                sub(&mut self.account(seller).locked, &settlement.amount, A)?;
+                self.settle(*deal_id, row, seller, buyer, settlement)?;
+                self.close(*deal_id, row, "released", |d| set_parts(d, settlement));
+            }
+            E::DealResolved {
+                deal_id,
+                seller,
+                buyer,
+                buyer_share_bps,
+                seller_refund,
+                settlement,
+            } => {
+                let s = self.account(seller);
+                sub(&mut s.locked, &settlement.amount, A)?;
+                sub(&mut s.locked, seller_refund, A)?;
+                add(&mut s.available, seller_refund, A)?;
+                self.settle(*deal_id, row, seller, buyer, settlement)?;
+                self.close(*deal_id, row, "resolved", |d| {
+                    set_parts(d, settlement);
+                    d.buyer_share_bps = Some(*buyer_share_bps);
+                    d.seller_refund = Some(seller_refund.clone());
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn close(
+        &mut self,
+        deal_id: u64,
+        row: &EscrowEventRow,
+        state: &str,
+        f: impl FnOnce(&mut Deal),
+    ) {
+        if let Some(d) = self.deals.get_mut(&deal_id) {
+            d.state = state.into();
+            d.closed_block = Some(row.block_number);
+            d.closed_time = Some(row.block_time);
+            f(d);
+        }
+    }
+
+    /// Credits one settlement as `Escrow._settle` does.
+    fn settle(
+        &mut self,
+        deal_id: u64,
+        row: &EscrowEventRow,
+        seller: &str,
+        buyer: &str,
+        s: &SettlementFields,
+    ) -> Result<()> {
+        const A: &str = "escrow_accounts";
+        if s.amount == "0" {
+            return Ok(());
+        }
+        add_volume(&mut self.account(&s.merchant).merchant_volume, &s.amount)?;
+        add(&mut self.account(buyer).available, &s.buyer_net, A)?;
+        if let Some(agent) = &s.agent {
+            let g = self.account(agent);
+            add(&mut g.available, &s.agent_cut, A)?;
+            add_volume(&mut g.agent_volume, &s.amount)?;
+            self.commissions.push(AgentCommission {
+                chain: self.chain.clone(),
+                block_number: row.block_number,
+                log_index: row.log_index,
+                block_time: row.block_time,
+                deal_id,
+                agent: agent.clone(),
+                merchant: s.merchant.clone(),
+                gross: s.amount.clone(),
+                amount: s.agent_cut.clone(),
+            });
+        }
+        if s.reward != "0" {
+            add(&mut self.account(seller).available, &s.reward, A)?;
+        }
+        if s.platform != "0" {
+            let treasury = self.settings.treasury.clone().ok_or_else(|| Error::CorruptRow {
+                table: A,
+                reason: format!(
+                    "deal {deal_id} pays the treasury but no TreasurySet was indexed (start below the escrow's deployment)"
+                ),
+            })?;
+            add(&mut self.account(&treasury).available, &s.platform, A)?;
+        }
+        let chain = self.chain.clone();
+        let key = (s.merchant.clone(), day_of(row.block_time));
+        let v = self
+            .volumes
+            .entry(key.clone())
+            .or_insert_with(|| MerchantDay {
+                chain,
+                address: key.0,
+                day: key.1,
+                amount: "0".into(),
+                count: 0,
+                fees: "0".into(),
+            });
+        add(&mut v.amount, &s.amount, "daily_volume")?;
+        add(&mut v.fees, &s.fee, "daily_volume")?;
+        v.count += 1;
+        Ok(())
+    }
+}
+
+fn set_parts(d: &mut Deal, s: &SettlementFields) {
+    d.agent = s.agent.clone();
+    d.settled_amount = Some(s.amount.clone());
+    d.buyer_net = Some(s.buyer_net.clone());
+    d.fee = Some(s.fee.clone());
+    d.agent_cut = Some(s.agent_cut.clone());
+    d.reward = Some(s.reward.clone());
+    d.platform = Some(s.platform.clone());
+}
