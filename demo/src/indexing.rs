@@ -2,15 +2,12 @@
 //! on a SQLite file, exactly as `stablerail-indexer run` would with this config.
 
 use std::{
-    collections::BTreeMap,
     net::SocketAddr,
     path::{Path, PathBuf},
-    sync::Arc,
     time::Duration,
 };
 
-use stablerail_indexer::{ChainIndexer, Config, Store, api, metrics::Metrics};
-use tokio::{sync::watch, task::JoinHandle};
+use stablerail_indexer::{Config, Service, ServiceOptions, Store, create_api_key};
 
 use crate::{
     LocalPlatform,
@@ -32,8 +29,7 @@ pub struct DemoIndexer {
     pub api_key: String,
     /// The SQLite file.
     pub database: PathBuf,
-    shutdown: watch::Sender<bool>,
-    tasks: Vec<JoinHandle<()>>,
+    service: Service,
 }
 
 impl DemoIndexer {
@@ -64,61 +60,14 @@ multisig = "{multisig}"
             escrow = d.escrow,
             multisig = d.multisig,
         ))?;
-
-        let store = Store::open(&config.database_url).await?;
-        store.migrate().await?;
-        let api_key = api::generate_api_key();
-        store
-            .create_api_key("demo", &api::hash_api_key(&api_key))
-            .await?;
-
-        let metrics = Arc::new(Metrics::default());
-        let (shutdown, rx) = watch::channel(false);
-        let mut tasks = Vec::new();
-        let chain = ChainIndexer::new(
-            DEMO_CHAIN,
-            config.chain(DEMO_CHAIN)?,
-            store.clone(),
-            metrics.clone(),
-        )?;
-        let chain_rx = rx.clone();
-        tasks.push(tokio::spawn(async move { chain.run(chain_rx).await }));
-
-        // Bind first so the address is known before the demo prints it.
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(io("binding the query API"))?;
-        let api_addr = listener.local_addr().map_err(io("binding the query API"))?;
-        drop(listener);
-        let state = api::ApiState {
-            store: store.clone(),
-            metrics,
-            chains: Arc::new(
-                config
-                    .chains
-                    .iter()
-                    .map(|(n, c)| (n.clone(), c.kind))
-                    .collect::<BTreeMap<_, _>>(),
-            ),
-        };
-        let mut api_rx = rx;
-        let listen = api_addr.to_string();
-        tasks.push(tokio::spawn(async move {
-            let served = api::serve(state, &listen, async move {
-                let _ = api_rx.changed().await;
-            })
-            .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "query API stopped");
-            }
-        }));
+        let service = Service::start(&config, ServiceOptions::default()).await?;
+        let (_, api_key) = create_api_key(service.store(), "demo").await?;
         Ok(Self {
-            store,
-            api_addr,
+            store: service.store().clone(),
+            api_addr: service.api_addr(),
             api_key,
             database: database.to_owned(),
-            shutdown,
-            tasks,
+            service,
         })
     }
 
@@ -139,10 +88,7 @@ multisig = "{multisig}"
 
     /// Stops the pipeline and the API and waits for both.
     pub async fn stop(self) {
-        let _ = self.shutdown.send(true);
-        for t in self.tasks {
-            let _ = t.await;
-        }
+        self.service.stop().await;
     }
 }
 

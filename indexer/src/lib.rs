@@ -8,10 +8,12 @@ mod error;
 pub mod events;
 pub mod metrics;
 pub mod pipeline;
+mod service;
 pub mod source;
 pub mod store;
 
 pub use config::{ChainConfig, ChainKind, Config};
 pub use error::{Error, Result};
 pub use pipeline::{ChainIndexer, Step};
+pub use service::{Service, ServiceOptions, create_api_key};
 pub use store::Store;

@@ -172,6 +172,15 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(Error::Serve)?;
+    serve_on(listener, state, shutdown).await
+}
+
+/// Serves the API on an already bound listener until `shutdown` resolves.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: ApiState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> crate::Result<()> {
     tracing::info!(addr = %listener.local_addr().map_err(Error::Serve)?, "query API listening");
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
