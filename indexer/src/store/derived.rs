@@ -421,9 +421,17 @@ impl Derived {
             | E::OwnershipTransferStarted { .. }
             | E::WithdrawalAddressChangeRequested { .. }
             | E::WithdrawalAddressChangeCancelled { .. }
-            | E::WithdrawalAddressChanged { .. }
-            | E::DealMarkedPaid { .. }
-            | E::DealDisputed { .. } => {}
+            | E::WithdrawalAddressChanged { .. } => {}
+            E::DealMarkedPaid { deal_id, .. } => {
+                if let Some(d) = self.deals.get_mut(deal_id) {
+                    d.state = "paid".into();
+                }
+            }
+            E::DealDisputed { deal_id, .. } => {
+                if let Some(d) = self.deals.get_mut(deal_id) {
+                    d.state = "disputed".into();
+                }
+            }
             E::RolesSet { account, roles } => self.account(account).roles = *roles,
             E::AgentSet { merchant, agent } => self.account(merchant).agent = Some(agent.clone()),
             E::KycSet {

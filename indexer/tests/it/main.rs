@@ -12,5 +12,6 @@ mod backfill;
 mod cli;
 mod common;
 mod crash;
+mod escrow;
 mod reorg;
 mod tron;
