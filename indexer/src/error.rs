@@ -146,6 +146,12 @@ pub enum Error {
         /// Why it was rejected.
         reason: String,
     },
+    /// The requested row does not exist.
+    #[error("{what} not found")]
+    NotFound {
+        /// What was asked for.
+        what: String,
+    },
     /// Missing or unknown API key.
     #[error("missing or invalid API key")]
     Unauthorized,

@@ -1,7 +1,9 @@
 //! Query API (axum): transfers with keyset pagination, address summaries, daily volume,
+//! escrow deals, accounts, settlements, agent commissions and settled volume,
 //! `/health`, `/metrics`, `/openapi.json`. Data routes (`/v1/...`) need an API key in
 //! `x-api-key` (or `Authorization: Bearer <key>`); only its sha256 is stored.
 
+mod escrow_routes;
 mod routes;
 
 use std::{collections::BTreeMap, sync::Arc};
@@ -19,6 +21,7 @@ use utoipa::OpenApi;
 
 use crate::{config::ChainKind, error::Error, metrics::Metrics, store::Store};
 
+pub use escrow_routes::{CommissionPage, DealDetail, DealPage};
 pub use routes::{ErrorBody, HealthBody, HealthChain, TransferPage};
 
 /// Shared state of the API.
@@ -45,8 +48,21 @@ pub fn generate_api_key() -> String {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "stablerail-indexer", description = "USDT transfers indexed from EVM chains and TRON."),
-    paths(routes::transfers, routes::address_summary, routes::daily_volume, routes::health, routes::metrics),
+    info(title = "stablerail-indexer", description = "USDT transfers, escrow deals, accounts, commissions and volumes indexed from EVM chains and TRON."),
+    paths(
+        routes::transfers,
+        routes::address_summary,
+        routes::daily_volume,
+        escrow_routes::deals,
+        escrow_routes::deal,
+        escrow_routes::settlements,
+        escrow_routes::commissions,
+        escrow_routes::account,
+        escrow_routes::volume,
+        escrow_routes::merchant_volume,
+        routes::health,
+        routes::metrics
+    ),
     components(schemas(
         routes::TransferPage,
         routes::ErrorBody,
@@ -54,7 +70,16 @@ pub fn generate_api_key() -> String {
         routes::HealthChain,
         crate::store::TransferRecord,
         crate::store::AddressSummary,
-        crate::store::DailyVolume
+        crate::store::DailyVolume,
+        escrow_routes::DealPage,
+        escrow_routes::DealDetail,
+        escrow_routes::CommissionPage,
+        crate::store::Deal,
+        crate::store::EscrowAccount,
+        crate::store::AgentCommission,
+        crate::store::MerchantDay,
+        crate::store::VolumeBucket,
+        crate::store::EscrowEventRecord
     )),
     modifiers(&ApiKeyScheme)
 )]
@@ -87,6 +112,22 @@ pub fn router(state: ApiState) -> Router {
             get(routes::address_summary),
         )
         .route("/v1/volume/daily", get(routes::daily_volume))
+        .route("/v1/volume", get(escrow_routes::volume))
+        .route("/v1/deals", get(escrow_routes::deals))
+        .route("/v1/deals/{id}", get(escrow_routes::deal))
+        .route(
+            "/v1/merchants/{address}/settlements",
+            get(escrow_routes::settlements),
+        )
+        .route(
+            "/v1/merchants/{address}/volume",
+            get(escrow_routes::merchant_volume),
+        )
+        .route(
+            "/v1/agents/{address}/commissions",
+            get(escrow_routes::commissions),
+        )
+        .route("/v1/escrow/accounts/{address}", get(escrow_routes::account))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_key));
     Router::new()
         .merge(data)
@@ -154,6 +195,7 @@ impl IntoResponse for ApiError {
             e @ (Error::BadParam { .. }
             | Error::InvalidAddress { .. }
             | Error::UnknownChain { .. }) => error_response(StatusCode::BAD_REQUEST, e.to_string()),
+            e @ Error::NotFound { .. } => error_response(StatusCode::NOT_FOUND, e.to_string()),
             e @ Error::Unauthorized => error_response(StatusCode::UNAUTHORIZED, e.to_string()),
             e => {
                 tracing::error!(error = %e, "api request failed");

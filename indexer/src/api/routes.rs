@@ -21,9 +21,9 @@ use crate::{
 };
 
 /// Default page size.
-const DEFAULT_LIMIT: u32 = 100;
+pub(super) const DEFAULT_LIMIT: u32 = 100;
 /// Largest page size.
-const MAX_LIMIT: u32 = 1000;
+pub(super) const MAX_LIMIT: u32 = 1000;
 
 /// A page of transfers.
 #[derive(Debug, Serialize, ToSchema)]
@@ -67,9 +67,9 @@ pub struct HealthChain {
     pub seconds_since_update: Option<i64>,
 }
 
-type Params = HashMap<String, String>;
+pub(super) type Params = HashMap<String, String>;
 
-fn check_known(params: &Params, allowed: &[&'static str]) -> Result<(), Error> {
+pub(super) fn check_known(params: &Params, allowed: &[&'static str]) -> Result<(), Error> {
     for k in params.keys() {
         if !allowed.contains(&k.as_str()) {
             return Err(Error::BadParam {
@@ -82,7 +82,7 @@ fn check_known(params: &Params, allowed: &[&'static str]) -> Result<(), Error> {
 }
 
 /// `format=json` (default) or `format=csv`.
-fn wants_csv(params: &Params) -> Result<bool, Error> {
+pub(super) fn wants_csv(params: &Params) -> Result<bool, Error> {
     match params.get("format").map(String::as_str) {
         None | Some("json") => Ok(false),
         Some("csv") => Ok(true),
@@ -102,7 +102,7 @@ fn csv_field(v: &str) -> String {
     }
 }
 
-fn csv_response(
+pub(super) fn csv_response(
     header_row: &str,
     rows: impl Iterator<Item = Vec<String>>,
     next: Option<&str>,
@@ -123,7 +123,7 @@ fn csv_response(
     resp
 }
 
-fn chain_param(state: &ApiState, params: &Params) -> Result<(String, ChainKind), Error> {
+pub(super) fn chain_param(state: &ApiState, params: &Params) -> Result<(String, ChainKind), Error> {
     let chain = params.get("chain").ok_or(Error::BadParam {
         param: "chain",
         reason: "required".into(),
@@ -138,7 +138,7 @@ fn chain_param(state: &ApiState, params: &Params) -> Result<(String, ChainKind),
     Ok((chain.clone(), kind))
 }
 
-fn num_param<T: std::str::FromStr>(
+pub(super) fn num_param<T: std::str::FromStr>(
     params: &Params,
     name: &'static str,
 ) -> Result<Option<T>, Error> {
@@ -153,7 +153,7 @@ fn num_param<T: std::str::FromStr>(
         .transpose()
 }
 
-fn time_param(params: &Params, name: &'static str) -> Result<Option<i64>, Error> {
+pub(super) fn time_param(params: &Params, name: &'static str) -> Result<Option<i64>, Error> {
     let v: Option<i64> = num_param(params, name)?;
     if v.is_some_and(|t| t < 0) {
         return Err(Error::BadParam {

@@ -58,7 +58,8 @@ pub struct EscrowAccount {
 }
 
 impl EscrowAccount {
-    fn new(chain: &str, address: &str) -> Self {
+    /// An account no event touched yet (all zero, as the contract returns it).
+    pub fn new(chain: &str, address: &str) -> Self {
         Self {
             chain: chain.to_owned(),
             address: address.to_owned(),

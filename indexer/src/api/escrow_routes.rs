@@ -1,0 +1,471 @@
+//! Escrow handlers: deals, settlements, agent commissions, escrow accounts and settled
+//! volume, read from the derived tables. Same conventions as the transfer routes:
+//! `chain` required, keyset pagination with `after`, `format=csv`, 400 on bad input.
+
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{
+    ApiError, ApiState,
+    routes::{
+        DEFAULT_LIMIT, ErrorBody, MAX_LIMIT, Params, chain_param, check_known, csv_response,
+        num_param, time_param, wants_csv,
+    },
+};
+use crate::{
+    decode::normalize_address,
+    error::Error,
+    store::{
+        AgentCommission, Deal, DealQuery, EscrowAccount, EscrowEventRecord, MerchantDay,
+        VolumeBucket,
+    },
+};
+
+/// Deal states accepted by `state=`.
+const STATES: [&str; 7] = [
+    "unassigned",
+    "open",
+    "paid",
+    "disputed",
+    "released",
+    "cancelled",
+    "resolved",
+];
+
+/// A page of deals.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DealPage {
+    /// Deals in id order.
+    pub items: Vec<Deal>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+/// One deal with every event about it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DealDetail {
+    /// The deal.
+    pub deal: Deal,
+    /// Its events in order (opened, assigned, paid, disputed, final).
+    pub events: Vec<EscrowEventRecord>,
+}
+
+/// A page of an agent's commissions with its totals.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommissionPage {
+    /// Commissions in (block, log index) order.
+    pub items: Vec<AgentCommission>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next: Option<String>,
+    /// Settlements the agent earned on (all pages).
+    pub count: u64,
+    /// Total earned, exact decimal (all pages).
+    pub total: String,
+}
+
+fn limit_param(params: &Params) -> Result<u32, Error> {
+    let limit = num_param::<u32>(params, "limit")?.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(Error::BadParam {
+            param: "limit",
+            reason: format!("must be in 1..={MAX_LIMIT}"),
+        });
+    }
+    Ok(limit)
+}
+
+fn opt(v: &Option<String>) -> String {
+    v.clone().unwrap_or_default()
+}
+
+const DEAL_CSV: &str = "chain,deal_id,kind,seller,buyer,merchant,amount,state,payment_window,deadline,order_ref,order_id,opened_block,opened_time,closed_block,closed_time,buyer_share_bps,agent,settled_amount,buyer_net,fee,agent_cut,reward,platform,seller_refund";
+
+fn deal_csv(d: &Deal) -> Vec<String> {
+    vec![
+        d.chain.clone(),
+        d.deal_id.to_string(),
+        d.kind.clone(),
+        d.seller.clone(),
+        opt(&d.buyer),
+        d.merchant.clone(),
+        d.amount.clone(),
+        d.state.clone(),
+        d.payment_window.to_string(),
+        d.deadline.to_string(),
+        d.order_ref.clone(),
+        d.order_id.map(|v| v.to_string()).unwrap_or_default(),
+        d.opened_block.to_string(),
+        d.opened_time.to_string(),
+        d.closed_block.map(|v| v.to_string()).unwrap_or_default(),
+        d.closed_time.map(|v| v.to_string()).unwrap_or_default(),
+        d.buyer_share_bps.map(|v| v.to_string()).unwrap_or_default(),
+        opt(&d.agent),
+        opt(&d.settled_amount),
+        opt(&d.buyer_net),
+        opt(&d.fee),
+        opt(&d.agent_cut),
+        opt(&d.reward),
+        opt(&d.platform),
+        opt(&d.seller_refund),
+    ]
+}
+
+async fn deal_page(state: &ApiState, q: DealQuery, csv: bool) -> Result<Response, ApiError> {
+    let limit = q.limit;
+    let items = state.store.deals(&q).await?;
+    let next = (items.len() == limit as usize)
+        .then(|| items.last().map(|d| d.deal_id.to_string()))
+        .flatten();
+    if csv {
+        return Ok(csv_response(
+            DEAL_CSV,
+            items.iter().map(deal_csv),
+            next.as_deref(),
+        ));
+    }
+    Ok(Json(DealPage { items, next }).into_response())
+}
+
+/// Deals of a chain in id order, optionally of one party (seller, buyer or merchant)
+/// and in one state.
+#[utoipa::path(
+    get,
+    path = "/v1/deals",
+    params(
+        ("chain" = String, Query, description = "Configured chain name"),
+        ("party" = Option<String>, Query, description = "Seller, buyer or merchant"),
+        ("state" = Option<String>, Query, description = "unassigned, open, paid, disputed, released, cancelled or resolved"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1..=1000 (default 100)"),
+        ("after" = Option<u64>, Query, description = "`next` of the previous page (a deal id)"),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv` (next page key in `x-next-after`)")
+    ),
+    responses((status = 200, body = DealPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+pub(super) async fn deals(
+    State(state): State<ApiState>,
+    Query(params): Query<Params>,
+) -> Result<Response, ApiError> {
+    check_known(
+        &params,
+        &["chain", "party", "state", "limit", "after", "format"],
+    )?;
+    let csv = wants_csv(&params)?;
+    let (chain, kind) = chain_param(&state, &params)?;
+    let deal_state = params
+        .get("state")
+        .map(|s| {
+            if STATES.contains(&s.as_str()) {
+                Ok(s.clone())
+            } else {
+                Err(Error::BadParam {
+                    param: "state",
+                    reason: format!("`{s}` is not one of {}", STATES.join(", ")),
+                })
+            }
+        })
+        .transpose()?;
+    let q = DealQuery {
+        chain,
+        party: params
+            .get("party")
+            .map(|a| normalize_address(kind, a))
+            .transpose()?,
+        state: deal_state,
+        after: num_param(&params, "after")?,
+        limit: limit_param(&params)?,
+        ..Default::default()
+    };
+    deal_page(&state, q, csv).await
+}
+
+/// One deal and its events.
+#[utoipa::path(
+    get,
+    path = "/v1/deals/{id}",
+    params(
+        ("id" = u64, Path, description = "The escrow's deal id"),
+        ("chain" = String, Query, description = "Configured chain name")
+    ),
+    responses(
+        (status = 200, body = DealDetail),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)
+    ),
+    security(("api_key" = []))
+)]
+pub(super) async fn deal(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+    Query(params): Query<Params>,
+) -> Result<Json<DealDetail>, ApiError> {
+    check_known(&params, &["chain"])?;
+    let (chain, _) = chain_param(&state, &params)?;
+    let id: u64 = id.parse().map_err(|_| Error::BadParam {
+        param: "id",
+        reason: format!("`{id}` is not a deal id"),
+    })?;
+    let deal = state
+        .store
+        .deal(&chain, id)
+        .await?
+        .ok_or_else(|| Error::NotFound {
+            what: format!("deal {id} on `{chain}`"),
+        })?;
+    let events = state.store.deal_events(&chain, id).await?;
+    Ok(Json(DealDetail { deal, events }))
+}
+
+/// A merchant's settled deals (released, or resolved with a buyer share), with every
+/// fee part, in deal id order.
+#[utoipa::path(
+    get,
+    path = "/v1/merchants/{address}/settlements",
+    params(
+        ("address" = String, Path, description = "The merchant"),
+        ("chain" = String, Query, description = "Configured chain name"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1..=1000 (default 100)"),
+        ("after" = Option<u64>, Query, description = "`next` of the previous page (a deal id)"),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv`")
+    ),
+    responses((status = 200, body = DealPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+pub(super) async fn settlements(
+    State(state): State<ApiState>,
+    Path(address): Path<String>,
+    Query(params): Query<Params>,
+) -> Result<Response, ApiError> {
+    check_known(&params, &["chain", "limit", "after", "format"])?;
+    let csv = wants_csv(&params)?;
+    let (chain, kind) = chain_param(&state, &params)?;
+    let q = DealQuery {
+        chain,
+        merchant: Some(normalize_address(kind, &address)?),
+        settled: true,
+        after: num_param(&params, "after")?,
+        limit: limit_param(&params)?,
+        ..Default::default()
+    };
+    deal_page(&state, q, csv).await
+}
+
+/// An agent's cut of every settlement of the merchants it referred, with the totals.
+#[utoipa::path(
+    get,
+    path = "/v1/agents/{address}/commissions",
+    params(
+        ("address" = String, Path, description = "The agent"),
+        ("chain" = String, Query, description = "Configured chain name"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1..=1000 (default 100)"),
+        ("after" = Option<String>, Query, description = "`next` of the previous page (`block:log_index`)"),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv`")
+    ),
+    responses((status = 200, body = CommissionPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+pub(super) async fn commissions(
+    State(state): State<ApiState>,
+    Path(address): Path<String>,
+    Query(params): Query<Params>,
+) -> Result<Response, ApiError> {
+    check_known(&params, &["chain", "limit", "after", "format"])?;
+    let csv = wants_csv(&params)?;
+    let (chain, kind) = chain_param(&state, &params)?;
+    let agent = normalize_address(kind, &address)?;
+    let limit = limit_param(&params)?;
+    let after = params
+        .get("after")
+        .map(|v| {
+            let bad = || Error::BadParam {
+                param: "after",
+                reason: format!("`{v}` is not `block:log_index`"),
+            };
+            let (b, l) = v.split_once(':').ok_or_else(bad)?;
+            Ok::<_, Error>((
+                b.parse::<u64>().map_err(|_| bad())?,
+                l.parse::<u64>().map_err(|_| bad())?,
+            ))
+        })
+        .transpose()?;
+    let items = state
+        .store
+        .agent_commissions(&chain, &agent, after, limit)
+        .await?;
+    let next = (items.len() == limit as usize)
+        .then(|| {
+            items
+                .last()
+                .map(|c| format!("{}:{}", c.block_number, c.log_index))
+        })
+        .flatten();
+    if csv {
+        let rows = items.iter().map(|c| {
+            vec![
+                c.chain.clone(),
+                c.block_number.to_string(),
+                c.log_index.to_string(),
+                c.block_time.to_string(),
+                c.deal_id.to_string(),
+                c.agent.clone(),
+                c.merchant.clone(),
+                c.gross.clone(),
+                c.amount.clone(),
+            ]
+        });
+        return Ok(csv_response(
+            "chain,block_number,log_index,block_time,deal_id,agent,merchant,gross,amount",
+            rows,
+            next.as_deref(),
+        ));
+    }
+    let (count, total) = state.store.agent_commission_total(&chain, &agent).await?;
+    Ok(Json(CommissionPage {
+        items,
+        next,
+        count,
+        total,
+    })
+    .into_response())
+}
+
+/// A wallet's escrow account as derived from events (all zero if no event touched it,
+/// as the contract's `account(addr)` returns it).
+#[utoipa::path(
+    get,
+    path = "/v1/escrow/accounts/{address}",
+    params(
+        ("address" = String, Path, description = "The wallet"),
+        ("chain" = String, Query, description = "Configured chain name")
+    ),
+    responses((status = 200, body = EscrowAccount), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+pub(super) async fn account(
+    State(state): State<ApiState>,
+    Path(address): Path<String>,
+    Query(params): Query<Params>,
+) -> Result<Json<EscrowAccount>, ApiError> {
+    check_known(&params, &["chain"])?;
+    let (chain, kind) = chain_param(&state, &params)?;
+    let address = normalize_address(kind, &address)?;
+    let account = state
+        .store
+        .escrow_account(&chain, &address)
+        .await?
+        .unwrap_or_else(|| EscrowAccount::new(&chain, &address));
+    Ok(Json(account))
+}
+
+fn time_range(params: &Params) -> Result<(Option<i64>, Option<i64>), Error> {
+    let from = time_param(params, "from_time")?;
+    let to = time_param(params, "to_time")?;
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        return Err(Error::BadParam {
+            param: "to_time",
+            reason: "is below from_time".into(),
+        });
+    }
+    Ok((from, to))
+}
+
+/// The escrow's settled gross volume and fees per hour or UTC day.
+#[utoipa::path(
+    get,
+    path = "/v1/volume",
+    params(
+        ("chain" = String, Query, description = "Configured chain name"),
+        ("bucket" = Option<String>, Query, description = "`hour` or `day` (default)"),
+        ("from_time" = Option<i64>, Query, description = "Earliest settlement time, Unix seconds"),
+        ("to_time" = Option<i64>, Query, description = "Latest settlement time, Unix seconds"),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv`")
+    ),
+    responses((status = 200, body = Vec<VolumeBucket>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+pub(super) async fn volume(
+    State(state): State<ApiState>,
+    Query(params): Query<Params>,
+) -> Result<Response, ApiError> {
+    check_known(
+        &params,
+        &["chain", "bucket", "from_time", "to_time", "format"],
+    )?;
+    let csv = wants_csv(&params)?;
+    let (chain, _) = chain_param(&state, &params)?;
+    let bucket = match params.get("bucket").map(String::as_str) {
+        None | Some("day") => 86_400,
+        Some("hour") => 3_600,
+        Some(other) => {
+            return Err(Error::BadParam {
+                param: "bucket",
+                reason: format!("`{other}` is not hour or day"),
+            }
+            .into());
+        }
+    };
+    let (from, to) = time_range(&params)?;
+    let buckets = state.store.settled_volume(&chain, bucket, from, to).await?;
+    if csv {
+        let rows = buckets.iter().map(|b| {
+            vec![
+                b.start.to_string(),
+                b.count.to_string(),
+                b.amount.clone(),
+                b.fees.clone(),
+            ]
+        });
+        return Ok(csv_response("start,count,amount,fees", rows, None));
+    }
+    Ok(Json(buckets).into_response())
+}
+
+/// A merchant's settled gross volume, settlements and fees per UTC day.
+#[utoipa::path(
+    get,
+    path = "/v1/merchants/{address}/volume",
+    params(
+        ("address" = String, Path, description = "The merchant"),
+        ("chain" = String, Query, description = "Configured chain name"),
+        ("from_time" = Option<i64>, Query, description = "Earliest day, Unix seconds"),
+        ("to_time" = Option<i64>, Query, description = "Latest day, Unix seconds"),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv`")
+    ),
+    responses((status = 200, body = Vec<MerchantDay>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+pub(super) async fn merchant_volume(
+    State(state): State<ApiState>,
+    Path(address): Path<String>,
+    Query(params): Query<Params>,
+) -> Result<Response, ApiError> {
+    check_known(&params, &["chain", "from_time", "to_time", "format"])?;
+    let csv = wants_csv(&params)?;
+    let (chain, kind) = chain_param(&state, &params)?;
+    let merchant = normalize_address(kind, &address)?;
+    let (from, to) = time_range(&params)?;
+    let days = state
+        .store
+        .merchant_volume(&chain, &merchant, from, to)
+        .await?;
+    if csv {
+        let rows = days.iter().map(|d| {
+            vec![
+                d.day.to_string(),
+                d.count.to_string(),
+                d.amount.clone(),
+                d.fees.clone(),
+            ]
+        });
+        return Ok(csv_response("day,count,amount,fees", rows, None));
+    }
+    Ok(Json(days).into_response())
+}
