@@ -167,7 +167,7 @@ pub async fn assert_derived_matches_chain(p: &LocalPlatform, store: &Store, ctx:
 
 /// Deals left in every live state after the day: a paid trade, an unassigned payout, a
 /// cancelled unassigned payout, a cancelled buy order, an open collection.
-async fn leave_deals_open(p: &LocalPlatform) {
+pub async fn leave_deals_open(p: &LocalPlatform) {
     let as_merchant_2 = p.escrow(MERCHANT_2).unwrap();
     let as_trader_2 = p.escrow(TRADER_2).unwrap();
     let as_merchant = p.escrow(MERCHANT).unwrap();
@@ -356,7 +356,7 @@ async fn rpc(p: &LocalPlatform, method: &str, params: Value) -> Value {
         .unwrap()
 }
 
-async fn caught_up(p: &LocalPlatform, store: &Store) -> bool {
+pub async fn caught_up(p: &LocalPlatform, store: &Store) -> bool {
     let head = p.block_number().await.unwrap();
     let hash = rpc(
         p,

@@ -13,5 +13,6 @@ mod cli;
 mod common;
 mod crash;
 mod escrow;
+mod escrow_api;
 mod reorg;
 mod tron;
