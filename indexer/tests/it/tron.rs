@@ -395,3 +395,212 @@ async fn tron_sqlite() {
 async fn tron_postgres() {
     tron_follow_reorg_and_confirm(BACKENDS[1]).await;
 }
+
+fn log_of(address: Address, data: alloy::primitives::LogData) -> Log {
+    Log {
+        address,
+        topics: data.topics().iter().map(|t| t.0).collect(),
+        data: data.data.to_vec(),
+    }
+}
+
+impl Node {
+    /// Appends a block with one transaction carrying `logs`.
+    fn push_logs(&mut self, logs: Vec<Log>) {
+        let number = self.blocks.len() as u64;
+        let parent = self.blocks.last().map_or("00".repeat(32), |b| b.id.clone());
+        let digest = h256(&[parent.as_bytes(), &number.to_be_bytes(), b"escrow"]);
+        let mut id = number.to_be_bytes().to_vec();
+        id.extend_from_slice(&digest[8..]);
+        self.blocks.push(Block {
+            number,
+            id: hex::encode(id),
+            parent,
+            time_ms: 1_700_000_000_000 + number as i64 * 3000,
+            txs: vec![Tx {
+                id: hex::encode(h256(&[&digest, b"tx"])),
+                failed: false,
+                logs,
+            }],
+        });
+    }
+}
+
+/// Escrow and multisig events in TRON transaction infos (20-byte log addresses) are
+/// decoded, stored with base58 addresses, and derive the accounts and the deal.
+async fn tron_escrow(backend: Backend) {
+    use alloy::{primitives::B256, sol_types::SolEvent};
+    use stablerail_indexer::events::{Escrow, IEscrow, MultiSig};
+
+    let escrow = party(200);
+    let multisig = party(201);
+    let (acceptor, merchant, agent) = (party(1), party(2), party(3));
+    let ev = |e: &dyn Fn() -> alloy::primitives::LogData| log_of(escrow, e());
+    let node: Shared = Arc::default();
+    {
+        let mut n = node.lock().unwrap();
+        n.push(0);
+        n.push_logs(vec![
+            log_of(
+                multisig,
+                MultiSig::OwnerAdded { owner: party(9) }.encode_log_data(),
+            ),
+            ev(&|| {
+                Escrow::TreasurySet {
+                    previous: Address::ZERO,
+                    current: multisig,
+                }
+                .encode_log_data()
+            }),
+        ]);
+        n.push_logs(vec![
+            ev(&|| Escrow::AgentSet { merchant, agent }.encode_log_data()),
+            ev(&|| {
+                Escrow::Deposited {
+                    account: acceptor,
+                    amount: U256::from(1_000u64),
+                }
+                .encode_log_data()
+            }),
+            ev(&|| {
+                Escrow::DealOpened {
+                    dealId: U256::from(1u8),
+                    kind: 1,
+                    seller: acceptor,
+                    buyer: merchant,
+                    merchant,
+                    amount: U256::from(400u64),
+                    paymentWindow: 600,
+                    deadline: 1_700_000_600,
+                    orderRef: B256::repeat_byte(3),
+                }
+                .encode_log_data()
+            }),
+        ]);
+        n.push_logs(vec![
+            ev(&|| {
+                Escrow::DealMarkedPaid {
+                    dealId: U256::from(1u8),
+                    by: merchant,
+                }
+                .encode_log_data()
+            }),
+            ev(&|| {
+                Escrow::DealReleased {
+                    dealId: U256::from(1u8),
+                    seller: acceptor,
+                    buyer: merchant,
+                    settlement: IEscrow::Settlement {
+                        kind: 1,
+                        merchant,
+                        agent,
+                        amount: U256::from(400u64),
+                        buyerNet: U256::from(392u64),
+                        fee: U256::from(8u64),
+                        agentCut: U256::from(2u64),
+                        reward: U256::ZERO,
+                        platform: U256::from(6u64),
+                    },
+                }
+                .encode_log_data()
+            }),
+            ev(&|| {
+                Escrow::Withdrawn {
+                    account: acceptor,
+                    to: acceptor,
+                    amount: U256::from(100u64),
+                }
+                .encode_log_data()
+            }),
+        ]);
+        n.solid = 1;
+    }
+    let url = serve(node.clone()).await;
+    let db = TestDb::new(backend).await;
+    let config = Config::parse(&format!(
+        r#"
+        database_url = "{}"
+        [chains.{CHAIN}]
+        kind = "tron"
+        rpc_urls = ["{url}"]
+        usdt = "{USDT}"
+        escrow = "{}"
+        multisig = "{}"
+        head_lag = 0
+        initial_range = 2
+        "#,
+        db.url,
+        tron_base58(&escrow),
+        tron_base58(&multisig),
+    ))
+    .unwrap();
+    let store = db.store().await;
+    let indexer = ChainIndexer::new(
+        CHAIN,
+        config.chain(CHAIN).unwrap(),
+        store.clone(),
+        Arc::new(Metrics::default()),
+    )
+    .unwrap();
+    indexer.backfill(0, 3, |_| {}).await.unwrap();
+
+    assert_eq!(store.event_counts(CHAIN).await.unwrap(), (7, 1));
+    let b58 = |a: Address| tron_base58(&a);
+    let balance = |a: Address| {
+        let store = store.clone();
+        async move {
+            let acct = store
+                .escrow_account(CHAIN, &tron_base58(&a))
+                .await
+                .unwrap()
+                .unwrap();
+            (acct.available, acct.locked)
+        }
+    };
+    assert_eq!(balance(acceptor).await, ("500".into(), "0".into()));
+    assert_eq!(balance(merchant).await, ("392".into(), "0".into()));
+    assert_eq!(balance(agent).await, ("2".into(), "0".into()));
+    assert_eq!(balance(multisig).await, ("6".into(), "0".into()));
+    let m = store
+        .escrow_account(CHAIN, &b58(merchant))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.agent, Some(b58(agent)));
+    assert_eq!(m.merchant_volume, "400");
+    let deal = store.deal(CHAIN, 1).await.unwrap().unwrap();
+    assert_eq!(
+        (deal.kind.as_str(), deal.state.as_str(), deal.seller.clone()),
+        ("collection", "released", b58(acceptor))
+    );
+    assert_eq!(deal.platform.as_deref(), Some("6"));
+    let events = store.deal_events(CHAIN, 1).await.unwrap();
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[2].fields["settlement"]["agent"], json!(b58(agent)));
+    assert!(
+        events[0].fields["seller"]
+            .as_str()
+            .unwrap()
+            .starts_with('T')
+    );
+    assert!(events.iter().all(|e| e.tx_hash.len() == 64));
+    let (n, total) = store
+        .agent_commission_total(CHAIN, &b58(agent))
+        .await
+        .unwrap();
+    assert_eq!((n, total.as_str()), (1, "2"));
+    assert_eq!(
+        store.escrow_settings(CHAIN).await.unwrap().treasury,
+        Some(b58(multisig))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tron_escrow_events_sqlite() {
+    tron_escrow(BACKENDS[0]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tron_escrow_events_postgres() {
+    tron_escrow(BACKENDS[1]).await;
+}
