@@ -32,6 +32,7 @@ async fn demo_day_report_matches_the_reference_fee_math() -> anyhow::Result<()> 
         .wait_for(report.last_block, Duration::from_secs(60))
         .await?;
     indexer_agrees_with_chain(&p, &indexer).await?;
+    derived_tables_agree_with_escrow(&p, &indexer, &report).await?;
     indexer.stop().await;
     assert_eq!(steps.len(), DAY_STEPS, "{steps:?}");
 
@@ -142,6 +143,68 @@ async fn indexer_agrees_with_chain(p: &Platform, indexer: &DemoIndexer) -> anyho
         let on_chain = p.token_balance(who).await?;
         assert_eq!(U256::try_from(balance)?, on_chain, "token balance of {who}");
     }
+    Ok(())
+}
+
+/// The indexer's derived escrow tables equal the escrow's own view: every account's
+/// balances and volumes (`account(addr)`), every deal final and deleted on-chain, each
+/// agent's commissions (its only income) and the treasury, and the escrow's holding.
+async fn derived_tables_agree_with_escrow(
+    p: &Platform,
+    indexer: &DemoIndexer,
+    report: &stablerail_demo::DayReport,
+) -> anyhow::Result<()> {
+    let escrow = p.escrow(DEPLOYER)?;
+    let store = &indexer.store;
+    let accounts = store.escrow_accounts(DEMO_CHAIN).await?;
+    let mut held = U256::ZERO;
+    for a in &accounts {
+        let on = escrow.contract().account(a.address.parse()?).call().await?;
+        let who = &a.address;
+        assert_eq!(a.available, on.available.to_string(), "available of {who}");
+        assert_eq!(a.locked, on.locked.to_string(), "locked of {who}");
+        assert_eq!(a.merchant_volume, on.merchantVolume.to_string(), "{who}");
+        assert_eq!(a.agent_volume, on.agentVolume.to_string(), "{who}");
+        held += U256::from(on.available) + U256::from(on.locked);
+    }
+    assert_eq!(
+        held,
+        p.token_balance(p.deployment.escrow).await?,
+        "conservation"
+    );
+
+    let deals = store.all_deals(DEMO_CHAIN).await?;
+    let count = |s: &str| deals.iter().filter(|d| d.state == s).count() as u32;
+    assert_eq!(
+        (count("released"), count("resolved"), count("cancelled")),
+        (report.released, report.resolved, report.cancelled)
+    );
+    assert_eq!(deals.len() as u32, report.opened);
+    for d in &deals {
+        let on = escrow.contract().deal(U256::from(d.deal_id)).call().await?;
+        assert_eq!(
+            on.state, 0,
+            "deal {} is final and deleted on-chain",
+            d.deal_id
+        );
+    }
+
+    for (name, agent, earned, balance) in &report.commissions {
+        let agent = format!("{agent:#x}");
+        let (_, total) = store.agent_commission_total(DEMO_CHAIN, &agent).await?;
+        assert_eq!(total, earned.units().to_string(), "{name}");
+        assert_eq!(
+            total,
+            balance.units().to_string(),
+            "{name}'s escrow balance"
+        );
+    }
+    let treasury = format!("{:#x}", p.deployment.multisig);
+    let t = store
+        .escrow_account(DEMO_CHAIN, &treasury)
+        .await?
+        .expect("the treasury has an account");
+    assert_eq!(t.available, report.treasury_balance.units().to_string());
     Ok(())
 }
 
