@@ -262,6 +262,31 @@ impl<P: Provider + Clone> EscrowClient<P> {
         expiry: u64,
         payment_window: u32,
     ) -> Result<U256, EvmError> {
+        self.post_buy_order_sent(
+            price,
+            currency,
+            amount,
+            min_fill,
+            max_fill,
+            expiry,
+            payment_window,
+        )
+        .await
+        .map(|(id, _)| id)
+    }
+
+    /// [`Self::post_buy_order`], also returning the receipt.
+    #[allow(clippy::too_many_arguments)] // mirrors the contract call one to one
+    pub async fn post_buy_order_sent(
+        &self,
+        price: u64,
+        currency: &str,
+        amount: Amount,
+        min_fill: Amount,
+        max_fill: Amount,
+        expiry: u64,
+        payment_window: u32,
+    ) -> Result<(U256, TransactionReceipt), EvmError> {
         let code = currency_code(currency)?;
         let call = self.contract.postBuyOrder(
             price,
@@ -279,7 +304,8 @@ impl<P: Provider + Clone> EscrowClient<P> {
             .into());
         }
         let receipt = self.send("postBuyOrder", call).await?;
-        Ok(event::<Escrow::BuyOrderPosted>(&receipt, self.address())?.orderId)
+        let id = event::<Escrow::BuyOrderPosted>(&receipt, self.address())?.orderId;
+        Ok((id, receipt))
     }
 
     /// Cancels one of the caller's buy orders.
@@ -307,6 +333,18 @@ impl<P: Provider + Clone> EscrowClient<P> {
         amount: Amount,
         order_ref: B256,
     ) -> Result<U256, EvmError> {
+        self.fill_buy_order_sent(order_id, amount, order_ref)
+            .await
+            .map(|(id, _)| id)
+    }
+
+    /// [`Self::fill_buy_order`], also returning the receipt.
+    pub async fn fill_buy_order_sent(
+        &self,
+        order_id: U256,
+        amount: Amount,
+        order_ref: B256,
+    ) -> Result<(U256, TransactionReceipt), EvmError> {
         self.buy_order(order_id).await?;
         self.check_available("fillBuyOrder", amount).await?;
         let receipt = self
@@ -316,7 +354,8 @@ impl<P: Provider + Clone> EscrowClient<P> {
                     .fillBuyOrder(order_id, units(amount), order_ref),
             )
             .await?;
-        Ok(event::<Escrow::DealOpened>(&receipt, self.address())?.dealId)
+        let id = event::<Escrow::DealOpened>(&receipt, self.address())?.dealId;
+        Ok((id, receipt))
     }
 
     // ----- collections and payouts -----
@@ -348,6 +387,18 @@ impl<P: Provider + Clone> EscrowClient<P> {
         payment_window: u32,
         order_ref: B256,
     ) -> Result<U256, EvmError> {
+        self.open_payout_sent(amount, payment_window, order_ref)
+            .await
+            .map(|(id, _)| id)
+    }
+
+    /// [`Self::open_payout`], also returning the receipt.
+    pub async fn open_payout_sent(
+        &self,
+        amount: Amount,
+        payment_window: u32,
+        order_ref: B256,
+    ) -> Result<(U256, TransactionReceipt), EvmError> {
         self.check_available("openPayout", amount).await?;
         let receipt = self
             .send(
@@ -356,7 +407,8 @@ impl<P: Provider + Clone> EscrowClient<P> {
                     .openPayout(units(amount), payment_window, order_ref),
             )
             .await?;
-        Ok(event::<Escrow::DealOpened>(&receipt, self.address())?.dealId)
+        let id = event::<Escrow::DealOpened>(&receipt, self.address())?.dealId;
+        Ok((id, receipt))
     }
 
     /// Dispatcher: assigns `acceptor` to an unassigned Payout.
@@ -532,8 +584,8 @@ impl<P: Provider + Clone> EscrowClient<P> {
     }
 }
 
-/// An ISO 4217 code as the contract's `bytes3`.
-pub(crate) fn currency_code(code: &str) -> Result<FixedBytes<3>, EvmError> {
+/// An ISO 4217 code (three uppercase letters) as the contract's `bytes3`.
+pub fn currency_code(code: &str) -> Result<FixedBytes<3>, EvmError> {
     let bytes = code.as_bytes();
     if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_uppercase) {
         return Err(EvmError::Currency {

@@ -14,7 +14,7 @@ mod proposal_file;
 mod rules;
 
 pub use bindings::{Escrow, EscrowConfig, IERC20, IEscrow, MultiSig};
-pub use escrow::{DealKind, EscrowClient, Roles};
+pub use escrow::{DealKind, EscrowClient, Roles, currency_code};
 pub use fees::{Eip1559Fees, FeeLevel, estimate_fees, fees_from_history};
 pub use multisig::{MultiSigClient, MultiSigState, OwnerSignatures, Proposal, domain_from_fields};
 pub use proposal_file::{
