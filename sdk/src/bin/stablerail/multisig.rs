@@ -88,7 +88,7 @@ struct ProposeArgs {
     #[arg(long, conflicts_with = "data")]
     call: Option<String>,
     /// The call's arguments, in order (addresses in the chain's form).
-    #[arg(allow_hyphen_values = true)]
+    #[arg(allow_negative_numbers = true)]
     args: Vec<String>,
     /// Raw calldata (0x hex) instead of --call.
     #[arg(long)]
