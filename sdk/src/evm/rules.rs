@@ -71,8 +71,8 @@ impl DealView {
     /// (state 0) is [`EscrowError::DealNotFound`].
     pub fn from_contract(id: U256, d: &IEscrow::Deal) -> Result<Self, EscrowError> {
         let not_found = EscrowError::DealNotFound { deal_id: id };
-        let state = DealState::from_u8(u8::from(d.state)).ok_or(not_found.clone())?;
-        let kind = match u8::from(d.kind) {
+        let state = DealState::from_u8(d.state).ok_or(not_found.clone())?;
+        let kind = match d.kind {
             0 => super::DealKind::Trade,
             1 => super::DealKind::Collection,
             _ => super::DealKind::Payout,

@@ -57,8 +57,8 @@ fn deal(seller: &str, buyer: &str, state: u8) -> IEscrow::Deal {
     IEscrow::Deal {
         seller: evm(seller),
         deadline: 1_760_003_600,
-        kind: 0.try_into().unwrap(),
-        state: state.try_into().unwrap(),
+        kind: 0,
+        state,
         buyer: evm(buyer),
         amount: Uint::<96, 2>::from(100_000_000u64),
         orderRef: B256::ZERO,

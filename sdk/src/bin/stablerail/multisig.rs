@@ -138,7 +138,7 @@ pub(crate) async fn run(
 /// The chain's reads behind one command.
 enum Conn {
     Evm(
-        MultiSigClient<alloy::providers::DynProvider>,
+        Box<MultiSigClient<alloy::providers::DynProvider>>,
         alloy::providers::DynProvider,
     ),
     Tron(TronMultiSig, TronClient),
@@ -165,7 +165,7 @@ impl Conn {
                 if sends {
                     client = client.with_fees(evm::fees(&p, level).await?);
                 }
-                Self::Evm(client, p)
+                Self::Evm(Box::new(client), p)
             }
             Chain::Tron => {
                 let url = args.node.as_deref().context("--node is required on TRON")?;

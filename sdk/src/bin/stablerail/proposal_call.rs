@@ -111,7 +111,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             tron.to_vec(),
-            Escrow::setArbiterCall { arbiter }.abi_encode()
+            Escrow::setArbiterCall { arbiter_: arbiter }.abi_encode()
         );
         assert!(encode(Chain::Evm, "resolve", &["7".into()]).is_err());
         assert!(encode(Chain::Evm, "resolve", &["7".into(), "70000".into()]).is_err());
