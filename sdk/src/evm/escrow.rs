@@ -369,6 +369,26 @@ impl<P: Provider + Clone> EscrowClient<P> {
         payment_window: u32,
         order_ref: B256,
     ) -> Result<U256, EvmError> {
+        self.assign_collection_sent(acceptor, merchant, amount, payment_window, order_ref)
+            .await
+            .map(|(id, _)| id)
+    }
+
+    /// [`Self::assign_collection`], also returning the receipt.
+    pub async fn assign_collection_sent(
+        &self,
+        acceptor: Address,
+        merchant: Address,
+        amount: Amount,
+        payment_window: u32,
+        order_ref: B256,
+    ) -> Result<(U256, TransactionReceipt), EvmError> {
+        if amount.is_zero() {
+            return Err(EscrowError::ZeroAmount {
+                action: "assignCollection",
+            }
+            .into());
+        }
         let call = self.contract.assignCollection(
             acceptor,
             merchant,
@@ -377,7 +397,8 @@ impl<P: Provider + Clone> EscrowClient<P> {
             order_ref,
         );
         let receipt = self.send("assignCollection", call).await?;
-        Ok(event::<Escrow::DealOpened>(&receipt, self.address())?.dealId)
+        let id = event::<Escrow::DealOpened>(&receipt, self.address())?.dealId;
+        Ok((id, receipt))
     }
 
     /// Merchant: opens a Payout locking `amount` of its own balance; returns the deal id.
@@ -417,6 +438,15 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deal_id: U256,
         acceptor: Address,
     ) -> Result<TransactionReceipt, EvmError> {
+        let deal = self.deal(deal_id).await?;
+        if deal.state != super::DealState::Unassigned {
+            return Err(EscrowError::WrongDealState {
+                action: "assignPayout",
+                deal_id,
+                state: deal.state.as_str(),
+            }
+            .into());
+        }
         self.send(
             "assignPayout",
             self.contract.assignPayout(deal_id, acceptor),

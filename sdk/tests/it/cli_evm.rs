@@ -319,11 +319,22 @@ async fn trade_and_disputed_payout_through_the_cli() {
         "unassigned"
     );
     e.conserved().await;
-    e.p.escrow(DISPATCHER)
-        .unwrap()
-        .assign_payout(payout.parse().unwrap(), acceptor)
-        .await
-        .unwrap();
+    let acceptor_s = acceptor.to_checksum(None);
+    ok(&e.escrow(
+        DISPATCHER,
+        &[
+            "assign-payout",
+            "--deal",
+            &payout,
+            "--acceptor",
+            &acceptor_s,
+        ],
+    ));
+    assert_eq!(
+        ok(&e.escrow(MERCHANT, &["deal", "--deal", &payout]))["state"],
+        "open"
+    );
+    e.conserved().await;
     ok(&e.escrow(ACCEPTOR, &["mark-paid", "--deal", &payout]));
     e.conserved().await;
     ok(&e.escrow(MERCHANT, &["dispute", "--deal", &payout]));
@@ -369,6 +380,10 @@ async fn trade_and_disputed_payout_through_the_cli() {
     assert_eq!(v["proposal"]["status"], "ready to execute");
     let v = ok(&e.multisig(DEPLOYER, &["execute", "--file", file_s]));
     assert_eq!(v["result"], "executed");
+    // Half the gross to the acceptor, settled with the merchant's fee (its volume
+    // is the 120 traded); the other half back to the merchant.
+    let half = schedule.settle(DealKind::Payout, usdt(50), usdt(120), None);
+    assert_eq!(e.available(acceptor).await, half.buyer_net);
     let err = failed(&e.escrow(MERCHANT, &["deal", "--deal", &payout]));
     assert!(err.contains("not found"), "{err}");
     e.conserved().await;
@@ -383,6 +398,48 @@ async fn trade_and_disputed_payout_through_the_cli() {
     let err = failed(&e.multisig(DEPLOYER, &["execute", "--file", file_s]));
     assert!(err.contains("already executed or superseded"), "{err}");
     assert_eq!(e.snapshot().await, before);
+
+    // A collection: the acceptor's collateral for a customer payment to the
+    // merchant; the dispatcher marks it paid, the acceptor releases.
+    ok(&e.escrow(ACCEPTOR, &["deposit", "--amount", "300"]));
+    e.conserved().await;
+    let merchant_s = merchant.to_checksum(None);
+    let v = ok(&e.escrow(
+        DISPATCHER,
+        &[
+            "assign-collection",
+            "--acceptor",
+            &acceptor_s,
+            "--merchant",
+            &merchant_s,
+            "--amount",
+            "60",
+            "--ref",
+            "customer-9",
+        ],
+    ));
+    let collection = field(&v, "deal_id");
+    assert_eq!(
+        ok(&e.escrow(MERCHANT, &["deal", "--deal", &collection]))["kind"],
+        "collection"
+    );
+    e.conserved().await;
+    let merchant_before = e.available(merchant).await;
+    ok(&e.escrow(DISPATCHER, &["mark-paid", "--deal", &collection]));
+    e.conserved().await;
+    ok(&e.escrow(ACCEPTOR, &["release", "--deal", &collection]));
+    assert!(e.available(merchant).await > merchant_before);
+    e.conserved().await;
+
+    // Withdrawal address: request a change, see it pending, cancel it.
+    let cold = e.p.address(DEPLOYER).to_checksum(None);
+    ok(&e.escrow(TRADER, &["withdrawal-address", "request", "--to", &cold]));
+    let v = ok(&e.escrow(TRADER, &["withdrawal-address", "show"]));
+    assert_eq!(v["pending"]["to"], cold.as_str());
+    assert_eq!(v["withdrawals_go_to"], trader.to_checksum(None).as_str());
+    ok(&e.escrow(TRADER, &["withdrawal-address", "cancel"]));
+    assert!(ok(&e.escrow(TRADER, &["withdrawal-address", "show"]))["pending"].is_null());
+    e.conserved().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

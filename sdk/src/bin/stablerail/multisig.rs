@@ -124,7 +124,7 @@ pub(crate) async fn run(
         .transpose()?;
     match &args.action {
         MultisigAction::Propose(p) => propose(out, &args, chain, multisig, p).await,
-        MultisigAction::Sign { file } => sign(out, &args, file),
+        MultisigAction::Sign { file } => sign(out, &args, chain, multisig, file),
         MultisigAction::Execute { file, tron } => {
             execute(out, &args, chain, multisig, file, tron, false).await
         }
@@ -268,8 +268,17 @@ async fn propose(
     emit_value(out, &file_json(&file, Some(&p.out), None))
 }
 
-fn sign(out: &Output, args: &MultisigArgs, path: &Path) -> anyhow::Result<()> {
+fn sign(
+    out: &Output,
+    args: &MultisigArgs,
+    chain: Chain,
+    multisig: Option<Address>,
+    path: &Path,
+) -> anyhow::Result<()> {
     let mut file = ProposalFile::load(path)?;
+    // Signing is offline; the file carries everything signed. A given --multisig
+    // (or --chain) must still match, so an owner never signs for the wrong wallet.
+    file.check_target(chain, multisig.unwrap_or(file.multisig))?;
     let env = match file.chain {
         Chain::Evm => keys::EVM_KEY_ENV,
         Chain::Tron => keys::KEY_ENV,

@@ -86,6 +86,33 @@ enum EscrowAction {
     },
     /// A live deal.
     Deal(DealArg),
+    /// Dispatcher: assign an acceptor (the buyer) to an unassigned payout.
+    AssignPayout {
+        /// The payout deal id.
+        #[arg(long)]
+        deal: String,
+        /// The acceptor.
+        #[arg(long)]
+        acceptor: String,
+    },
+    /// Dispatcher: open a collection locking an acceptor's collateral for a merchant.
+    AssignCollection {
+        /// The acceptor (seller).
+        #[arg(long)]
+        acceptor: String,
+        /// The merchant (buyer).
+        #[arg(long)]
+        merchant: String,
+        /// USDT, decimal.
+        #[arg(long)]
+        amount: String,
+        /// Seconds the customer has to pay.
+        #[arg(long, default_value_t = 3600)]
+        payment_window: u32,
+        /// Off-chain reference: 0x + 64 hex digits, or text (hashed with keccak256).
+        #[arg(long = "ref")]
+        order_ref: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +184,12 @@ enum WithdrawalAddressAction {
     },
     /// Cancel the pending change.
     Cancel,
+    /// Where withdrawals go now, and any pending change.
+    Show {
+        /// The account (default: the key's address).
+        #[arg(long)]
+        owner: Option<String>,
+    },
 }
 
 /// What a sent transaction did.
@@ -242,12 +275,26 @@ pub(crate) async fn run(out: &Output, args: EscrowArgs) -> anyhow::Result<()> {
                 }),
             );
         }
-        A::Account { owner: Some(owner) } => {
-            let owner = inputs::evm_address("--owner", owner)?;
+        A::Account { owner } | A::WithdrawalAddress(WithdrawalAddressAction::Show { owner }) => {
+            let owner = match owner {
+                Some(o) => inputs::evm_address("--owner", o)?,
+                None => keys::load_signer(args.key_file.as_deref(), keys::EVM_KEY_ENV)?.address(),
+            };
             let client = EscrowClient::new(escrow, provider(rpc_url, None)?);
             let account = client.account(owner).await?;
-            let balance = client.token_balance(owner).await?;
-            return emit_value(out, &account_json(show(owner), &account, balance, show));
+            if let A::Account { .. } = &args.action {
+                let balance = client.token_balance(owner).await?;
+                return emit_value(out, &account_json(show(owner), &account, balance, show));
+            }
+            let effective = client.withdrawal_address(owner).await?;
+            return emit_value(
+                out,
+                &json!({
+                    "owner": show(owner),
+                    "withdrawals_go_to": show(effective),
+                    "pending": account.pending_withdrawal.map(|(to, at)| json!({"to": show(to), "effective_at": at})),
+                }),
+            );
         }
         _ => {}
     }
@@ -256,12 +303,6 @@ pub(crate) async fn run(out: &Output, args: EscrowArgs) -> anyhow::Result<()> {
     // 2. The key, then the pre-checks and simulation inside the SDK, then send.
     let signer = keys::load_signer(args.key_file.as_deref(), keys::EVM_KEY_ENV)?;
     let from = signer.address();
-    if let Parsed::Account = action {
-        let client = EscrowClient::new(escrow, provider(rpc_url, None)?);
-        let account = client.account(from).await?;
-        let balance = client.token_balance(from).await?;
-        return emit_value(out, &account_json(show(from), &account, balance, show));
-    }
     let p = provider(rpc_url, Some(signer))?;
     let fees = fees(&p, level).await?;
     let client = EscrowClient::new(escrow, p.clone())
@@ -348,13 +389,31 @@ pub(crate) async fn run(out: &Output, args: EscrowArgs) -> anyhow::Result<()> {
             from,
             &client.cancel_withdrawal_address_change().await?,
         ),
-        Parsed::Account => unreachable_account()?,
+        Parsed::AssignPayout(deal, acceptor) => {
+            let mut v = tx_view(
+                "assignPayout",
+                from,
+                &client.assign_payout(deal, acceptor).await?,
+            );
+            v.deal_id = Some(deal.to_string());
+            v
+        }
+        Parsed::AssignCollection {
+            acceptor,
+            merchant,
+            amount,
+            payment_window,
+            order_ref,
+        } => {
+            let (deal_id, receipt) = client
+                .assign_collection_sent(acceptor, merchant, amount, payment_window, order_ref)
+                .await?;
+            let mut v = tx_view("assignCollection", from, &receipt);
+            v.deal_id = Some(deal_id.to_string());
+            v
+        }
     };
     emit_tx(out, &view)
-}
-
-fn unreachable_account() -> anyhow::Result<TxView> {
-    anyhow::bail!("account is a read")
 }
 
 /// An action with every input parsed.
@@ -384,7 +443,14 @@ enum Parsed {
     },
     WithdrawalRequest(Address),
     WithdrawalCancel,
-    Account,
+    AssignPayout(U256, Address),
+    AssignCollection {
+        acceptor: Address,
+        merchant: Address,
+        amount: stablerail_sdk::Amount,
+        payment_window: u32,
+        order_ref: alloy::primitives::B256,
+    },
 }
 
 impl Parsed {
@@ -442,8 +508,28 @@ impl Parsed {
                 Self::WithdrawalRequest(inputs::evm_address("--to", to)?)
             }
             A::WithdrawalAddress(WithdrawalAddressAction::Cancel) => Self::WithdrawalCancel,
-            A::Account { .. } | A::Deal(_) | A::BuyOrder(BuyOrderAction::Show { .. }) => {
-                Self::Account
+            A::AssignPayout { deal, acceptor } => Self::AssignPayout(
+                inputs::id("--deal", deal)?,
+                inputs::evm_address("--acceptor", acceptor)?,
+            ),
+            A::AssignCollection {
+                acceptor,
+                merchant,
+                amount,
+                payment_window,
+                order_ref,
+            } => Self::AssignCollection {
+                acceptor: inputs::evm_address("--acceptor", acceptor)?,
+                merchant: inputs::evm_address("--merchant", merchant)?,
+                amount: inputs::amount("--amount", amount)?,
+                payment_window: *payment_window,
+                order_ref: inputs::order_ref(order_ref.as_deref())?,
+            },
+            A::Account { .. }
+            | A::Deal(_)
+            | A::BuyOrder(BuyOrderAction::Show { .. })
+            | A::WithdrawalAddress(WithdrawalAddressAction::Show { .. }) => {
+                anyhow::bail!("reads are handled before parsing a transaction")
             }
         })
     }
