@@ -631,4 +631,112 @@ async fn tron_multisig_propose_sign_execute() {
     });
     let err = failed(&run(&["execute", "--file", f, "--broadcast"], Some(KEY)));
     assert!(err.contains("already executed or superseded"), "{err}");
+
+    // `evm multisig --chain tron` is the same command.
+    let v = ok(&cli(
+        &[
+            "evm",
+            "multisig",
+            "--chain",
+            "tron",
+            "--node",
+            &node.url,
+            "--multisig",
+            multisig,
+            "show",
+        ],
+        None,
+    ));
+    assert_eq!(
+        v["owners"][0],
+        Address::from_evm_bytes(owners[0].address().into_array()).to_base58()
+    );
+    assert_eq!(v["nonce"], "6");
+
+    // With a time lock, execute builds `schedule`; once the eta has passed,
+    // execute-scheduled builds `executeScheduled`.
+    let file2 = dir().join("tron-lock.json");
+    let _ = std::fs::remove_file(&file2);
+    let f2 = file2.to_str().unwrap();
+    node.with(|s| {
+        s.constant.insert(
+            selector::<MultiSig::timeLockCall>(),
+            hex::encode(MultiSig::timeLockCall::abi_encode_returns(&U256::from(600))),
+        );
+    });
+    ok(&run(
+        &[
+            "propose",
+            "--to",
+            ESCROW,
+            "--call",
+            "setRegionBlocked",
+            "99",
+            "true",
+            "--out",
+            f2,
+        ],
+        None,
+    ));
+    ok(&run(&["sign", "--file", f2], Some(&owner_hex(1))));
+    ok(&run(&["sign", "--file", f2], Some(&owner_hex(2))));
+    let err = failed(&run(&["execute-scheduled", "--file", f2], Some(KEY)));
+    assert!(err.contains("not scheduled"), "{err}");
+    let v = ok(&run(&["execute", "--file", f2], Some(KEY)));
+    let p2 = ProposalFile::load(&file2).unwrap();
+    let data = MultiSig::scheduleCall::abi_decode(
+        &hex::decode(v["transactions"][0]["data"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(data.nonce_, U256::from(6));
+    assert_eq!(data.signatures.len(), 130);
+    let eta = (HEAD_TS / 1000) as u64 + 600;
+    let scheduled = |eta: u64| {
+        hex::encode(MultiSig::scheduledCall::abi_encode_returns(
+            &MultiSig::scheduledReturn { eta, version: 1 },
+        ))
+    };
+    node.with(|s| {
+        s.constant.insert(
+            hex::encode(
+                MultiSig::scheduledCall {
+                    digest: p2.digest(),
+                }
+                .abi_encode(),
+            ),
+            scheduled(eta),
+        );
+    });
+    let err = failed(&run(&["execute-scheduled", "--file", f2], Some(KEY)));
+    assert!(err.contains("scheduled until"), "{err}");
+    node.with(|s| {
+        s.constant.insert(
+            hex::encode(
+                MultiSig::scheduledCall {
+                    digest: p2.digest(),
+                }
+                .abi_encode(),
+            ),
+            scheduled(eta - 600),
+        );
+    });
+    let v = ok(&run(&["execute-scheduled", "--file", f2], Some(KEY)));
+    let call = MultiSig::executeScheduledCall {
+        to: evm(ESCROW),
+        value: U256::ZERO,
+        data: Escrow::setRegionBlockedCall {
+            region: 99,
+            blocked: true,
+        }
+        .abi_encode()
+        .into(),
+        nonce_: U256::from(6),
+        deadline: p2.proposal.deadline,
+    };
+    check_tx(
+        &v["transactions"][0],
+        multisig,
+        &call.abi_encode(),
+        KEY_ADDR,
+    );
 }
