@@ -142,6 +142,19 @@ async fn escrow_node() -> Node {
             ),
             hex::encode(Escrow::buyOrderCall::abi_encode_returns(&order)),
         );
+        let mine = IEscrow::BuyOrder {
+            merchant: evm(me),
+            ..order.clone()
+        };
+        c.insert(
+            hex::encode(
+                Escrow::buyOrderCall {
+                    orderId: U256::from(5),
+                }
+                .abi_encode(),
+            ),
+            hex::encode(Escrow::buyOrderCall::abi_encode_returns(&mine)),
+        );
         c.insert(
             hex::encode(
                 Escrow::buyOrderCall {
@@ -353,6 +366,29 @@ async fn escrow_actions_build_the_right_calls() {
     };
     check_tx(&v[0], ESCROW, &payout.abi_encode(), KEY_ADDR);
 
+    let v = ok(&escrow_cli(&node, &["buy-order", "cancel", "--order", "5"]));
+    check_tx(
+        &v[0],
+        ESCROW,
+        &Escrow::cancelBuyOrderCall { orderId: id(5) }.abi_encode(),
+        KEY_ADDR,
+    );
+    let v = ok(&escrow_cli(
+        &node,
+        &["withdrawal-address", "request", "--to", OTHER],
+    ));
+    let request = Escrow::requestWithdrawalAddressCall {
+        newAddress: evm(OTHER),
+    };
+    check_tx(&v[0], ESCROW, &request.abi_encode(), KEY_ADDR);
+    let v = ok(&escrow_cli(&node, &["withdrawal-address", "cancel"]));
+    check_tx(
+        &v[0],
+        ESCROW,
+        &Escrow::cancelWithdrawalAddressChangeCall {}.abi_encode(),
+        KEY_ADDR,
+    );
+
     // Reads.
     let v = ok(&escrow_cli(&node, &["deal", "--deal", "7"]));
     assert_eq!(v["seller"], KEY_ADDR);
@@ -456,6 +492,11 @@ async fn escrow_errors_come_before_signing() {
         ],
     ));
     assert!(err.contains("buy order 4 not found"), "{err}");
+    let err = failed(&escrow_cli(
+        &node,
+        &["buy-order", "cancel", "--order", "3", "--broadcast"],
+    ));
+    assert!(err.contains(&format!("belongs to {OTHER}")), "{err}");
     let err = failed(&escrow_cli(
         &node,
         &["deposit", "--amount", "1000.000001", "--broadcast"],
