@@ -287,6 +287,18 @@ impl TronEscrow {
         }))
     }
 
+    /// `requestWithdrawalAddress(new_address)`: effective after the escrow's delay.
+    pub fn request_withdrawal_address(&self, new_address: Address) -> TriggerSmartContract {
+        self.call(&Escrow::requestWithdrawalAddressCall {
+            newAddress: evm_address(&new_address),
+        })
+    }
+
+    /// `cancelWithdrawalAddressChange()`.
+    pub fn cancel_withdrawal_address_change(&self) -> TriggerSmartContract {
+        self.call(&Escrow::cancelWithdrawalAddressChangeCall {})
+    }
+
     /// A deal action (mark paid, release, cancel, dispute) after checking the deal
     /// exists and the caller may take it.
     pub async fn deal_action(

@@ -616,6 +616,25 @@ async fn time_locked_multisig_schedules_then_executes() {
     let v = ok(&e.multisig(DEPLOYER, &["execute", "--file", f.to_str().unwrap()]));
     assert_eq!(v["result"], "executed");
     assert_eq!(ok(&e.multisig(DEPLOYER, &["show"]))["time_lock"], 600);
+    // Text output (without --json) is readable lines.
+    let text = Command::new(env!("CARGO_BIN_EXE_stablerail"))
+        .args([
+            "evm",
+            "multisig",
+            "--rpc-url",
+            &e.rpc,
+            "--multisig",
+            &e.multisig,
+            "show",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("time_lock") && l.ends_with("600")),
+        "{text}"
+    );
 
     // Now execute schedules; execute-scheduled waits for the lock.
     let f = propose_sign("block.json", &e.escrow, &["setRegionBlocked", "99", "true"]);

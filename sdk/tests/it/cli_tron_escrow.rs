@@ -142,6 +142,19 @@ async fn escrow_node() -> Node {
             ),
             hex::encode(Escrow::buyOrderCall::abi_encode_returns(&order)),
         );
+        let mine = IEscrow::BuyOrder {
+            merchant: evm(me),
+            ..order.clone()
+        };
+        c.insert(
+            hex::encode(
+                Escrow::buyOrderCall {
+                    orderId: U256::from(5),
+                }
+                .abi_encode(),
+            ),
+            hex::encode(Escrow::buyOrderCall::abi_encode_returns(&mine)),
+        );
         c.insert(
             hex::encode(
                 Escrow::buyOrderCall {
@@ -353,6 +366,29 @@ async fn escrow_actions_build_the_right_calls() {
     };
     check_tx(&v[0], ESCROW, &payout.abi_encode(), KEY_ADDR);
 
+    let v = ok(&escrow_cli(&node, &["buy-order", "cancel", "--order", "5"]));
+    check_tx(
+        &v[0],
+        ESCROW,
+        &Escrow::cancelBuyOrderCall { orderId: id(5) }.abi_encode(),
+        KEY_ADDR,
+    );
+    let v = ok(&escrow_cli(
+        &node,
+        &["withdrawal-address", "request", "--to", OTHER],
+    ));
+    let request = Escrow::requestWithdrawalAddressCall {
+        newAddress: evm(OTHER),
+    };
+    check_tx(&v[0], ESCROW, &request.abi_encode(), KEY_ADDR);
+    let v = ok(&escrow_cli(&node, &["withdrawal-address", "cancel"]));
+    check_tx(
+        &v[0],
+        ESCROW,
+        &Escrow::cancelWithdrawalAddressChangeCall {}.abi_encode(),
+        KEY_ADDR,
+    );
+
     // Reads.
     let v = ok(&escrow_cli(&node, &["deal", "--deal", "7"]));
     assert_eq!(v["seller"], KEY_ADDR);
@@ -456,6 +492,11 @@ async fn escrow_errors_come_before_signing() {
         ],
     ));
     assert!(err.contains("buy order 4 not found"), "{err}");
+    let err = failed(&escrow_cli(
+        &node,
+        &["buy-order", "cancel", "--order", "3", "--broadcast"],
+    ));
+    assert!(err.contains(&format!("belongs to {OTHER}")), "{err}");
     let err = failed(&escrow_cli(
         &node,
         &["deposit", "--amount", "1000.000001", "--broadcast"],
@@ -631,4 +672,112 @@ async fn tron_multisig_propose_sign_execute() {
     });
     let err = failed(&run(&["execute", "--file", f, "--broadcast"], Some(KEY)));
     assert!(err.contains("already executed or superseded"), "{err}");
+
+    // `evm multisig --chain tron` is the same command.
+    let v = ok(&cli(
+        &[
+            "evm",
+            "multisig",
+            "--chain",
+            "tron",
+            "--node",
+            &node.url,
+            "--multisig",
+            multisig,
+            "show",
+        ],
+        None,
+    ));
+    assert_eq!(
+        v["owners"][0],
+        Address::from_evm_bytes(owners[0].address().into_array()).to_base58()
+    );
+    assert_eq!(v["nonce"], "6");
+
+    // With a time lock, execute builds `schedule`; once the eta has passed,
+    // execute-scheduled builds `executeScheduled`.
+    let file2 = dir().join("tron-lock.json");
+    let _ = std::fs::remove_file(&file2);
+    let f2 = file2.to_str().unwrap();
+    node.with(|s| {
+        s.constant.insert(
+            selector::<MultiSig::timeLockCall>(),
+            hex::encode(MultiSig::timeLockCall::abi_encode_returns(&U256::from(600))),
+        );
+    });
+    ok(&run(
+        &[
+            "propose",
+            "--to",
+            ESCROW,
+            "--call",
+            "setRegionBlocked",
+            "99",
+            "true",
+            "--out",
+            f2,
+        ],
+        None,
+    ));
+    ok(&run(&["sign", "--file", f2], Some(&owner_hex(1))));
+    ok(&run(&["sign", "--file", f2], Some(&owner_hex(2))));
+    let err = failed(&run(&["execute-scheduled", "--file", f2], Some(KEY)));
+    assert!(err.contains("not scheduled"), "{err}");
+    let v = ok(&run(&["execute", "--file", f2], Some(KEY)));
+    let p2 = ProposalFile::load(&file2).unwrap();
+    let data = MultiSig::scheduleCall::abi_decode(
+        &hex::decode(v["transactions"][0]["data"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(data.nonce_, U256::from(6));
+    assert_eq!(data.signatures.len(), 130);
+    let eta = (HEAD_TS / 1000) as u64 + 600;
+    let scheduled = |eta: u64| {
+        hex::encode(MultiSig::scheduledCall::abi_encode_returns(
+            &MultiSig::scheduledReturn { eta, version: 1 },
+        ))
+    };
+    node.with(|s| {
+        s.constant.insert(
+            hex::encode(
+                MultiSig::scheduledCall {
+                    digest: p2.digest(),
+                }
+                .abi_encode(),
+            ),
+            scheduled(eta),
+        );
+    });
+    let err = failed(&run(&["execute-scheduled", "--file", f2], Some(KEY)));
+    assert!(err.contains("scheduled until"), "{err}");
+    node.with(|s| {
+        s.constant.insert(
+            hex::encode(
+                MultiSig::scheduledCall {
+                    digest: p2.digest(),
+                }
+                .abi_encode(),
+            ),
+            scheduled(eta - 600),
+        );
+    });
+    let v = ok(&run(&["execute-scheduled", "--file", f2], Some(KEY)));
+    let call = MultiSig::executeScheduledCall {
+        to: evm(ESCROW),
+        value: U256::ZERO,
+        data: Escrow::setRegionBlockedCall {
+            region: 99,
+            blocked: true,
+        }
+        .abi_encode()
+        .into(),
+        nonce_: U256::from(6),
+        deadline: p2.proposal.deadline,
+    };
+    check_tx(
+        &v["transactions"][0],
+        multisig,
+        &call.abi_encode(),
+        KEY_ADDR,
+    );
 }

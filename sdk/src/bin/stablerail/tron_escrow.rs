@@ -50,6 +50,9 @@ enum TronEscrowAction {
     Dispute(DealCmd),
     /// Merchant: lock USDT for a payout to its bank.
     PayoutOpen(PayoutCmd),
+    /// Change where withdrawals go (effective after the escrow's delay), or cancel a change.
+    #[command(subcommand)]
+    WithdrawalAddress(WithdrawalCmd),
     /// An escrow account (default: the key's address).
     Account {
         /// The account.
@@ -95,6 +98,23 @@ struct PayoutCmd {
     order_ref: Option<String>,
     #[command(flatten)]
     send: TronSendArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum WithdrawalCmd {
+    /// Ask for withdrawals to go to `--to` after the delay.
+    Request {
+        /// The new withdrawal address.
+        #[arg(long)]
+        to: String,
+        #[command(flatten)]
+        send: TronSendArgs,
+    },
+    /// Cancel the pending change.
+    Cancel {
+        #[command(flatten)]
+        send: TronSendArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -174,6 +194,8 @@ pub(crate) async fn run(out: &Output, args: TronEscrowArgs) -> anyhow::Result<()
         CancelOrder(alloy::primitives::U256),
         Deal(DealAction, alloy::primitives::U256),
         Payout(stablerail_sdk::Amount, u32, alloy::primitives::B256),
+        WithdrawalRequest(Address),
+        WithdrawalCancel,
     }
     let (step, send, expires_in) = match &args.action {
         A::Deal { deal } => {
@@ -256,6 +278,12 @@ pub(crate) async fn run(out: &Output, args: TronEscrowArgs) -> anyhow::Result<()
             send,
             0,
         ),
+        A::WithdrawalAddress(WithdrawalCmd::Request { to, send }) => (
+            Step::WithdrawalRequest(inputs::tron_address("--to", to)?),
+            send,
+            0,
+        ),
+        A::WithdrawalAddress(WithdrawalCmd::Cancel { send }) => (Step::WithdrawalCancel, send, 0),
         A::BuyOrder(BuyOrderCmd::Cancel { order, send }) => {
             (Step::CancelOrder(inputs::id("--order", order)?), send, 0)
         }
@@ -281,6 +309,8 @@ pub(crate) async fn run(out: &Output, args: TronEscrowArgs) -> anyhow::Result<()
         Step::Payout(amount, window, order_ref) => {
             vec![escrow.open_payout(amount, window, order_ref).await?]
         }
+        Step::WithdrawalRequest(to) => vec![escrow.request_withdrawal_address(to)],
+        Step::WithdrawalCancel => vec![escrow.cancel_withdrawal_address_change()],
     };
     let views = tron_send::send_all(&client, &key, calls, &plan).await?;
     drop(key);
