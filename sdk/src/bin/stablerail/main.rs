@@ -5,6 +5,7 @@ mod fees;
 mod keys;
 mod output;
 mod pay_uri;
+mod solana;
 mod tron;
 
 use std::process::ExitCode;
@@ -35,6 +36,9 @@ enum Command {
     /// TRON addresses, transactions and transfers.
     #[command(subcommand)]
     Tron(tron::TronCommand),
+    /// Solana: the escrow and multisig programs.
+    #[command(subcommand)]
+    Solana(solana::SolanaCommand),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +56,7 @@ fn main() -> ExitCode {
         Command::Fees(cmd) => fees::run(&out, cmd),
         Command::PayUri(cmd) => pay_uri::run(&out, cmd),
         Command::Tron(cmd) => tron::run(&out, cmd),
+        Command::Solana(cmd) => solana::run(&out, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
