@@ -719,7 +719,9 @@ pub enum SolanaError {
         code: String,
     },
     /// Buy-order fill bounds outside `0 < min_fill <= max_fill <= amount`.
-    #[error("fill bounds min {min_fill} max {max_fill} do not fit 0 < min <= max <= amount {amount}")]
+    #[error(
+        "fill bounds min {min_fill} max {max_fill} do not fit 0 < min <= max <= amount {amount}"
+    )]
     FillBounds {
         /// Smallest fill.
         min_fill: u64,

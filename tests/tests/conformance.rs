@@ -28,7 +28,11 @@ async fn every_scenario_ends_identically_on_every_chain() -> anyhow::Result<()> 
         let evm = run_on_evm(s).await?;
         assert_eq!(evm, reference, "{}: Solidity on anvil vs reference", s.name);
         let solana = run_on_solana(s).await?;
-        assert_eq!(solana, reference, "{}: Anchor on Solana vs reference", s.name);
+        assert_eq!(
+            solana, reference,
+            "{}: Anchor on Solana vs reference",
+            s.name
+        );
     }
     Ok(())
 }

@@ -19,7 +19,10 @@ use stablerail_sdk::{Amount, DealKind, FeeSchedule, Ledger, Outcome, SolanaError
 fn fees() -> sol::FeeScheduleArgs {
     sol::FeeScheduleArgs {
         merchant_tiers: vec![
-            sol::FeeTier { threshold: 0, bps: 100 },
+            sol::FeeTier {
+                threshold: 0,
+                bps: 100,
+            },
             sol::FeeTier {
                 threshold: 1_000_000_000,
                 bps: 50,
@@ -137,7 +140,12 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
     // The harness posts min = max = amount; repost a flexible one for two fills.
     let cancel = p.escrow.buy_order_cancel(&merchant.key(), order);
     p.bank.send(vec![cancel], &[&merchant.kp]).await?;
-    assert!(p.bank.decoded::<sol::BuyOrder>(&p.escrow.buy_order(order)).await?.is_none());
+    assert!(
+        p.bank
+            .decoded::<sol::BuyOrder>(&p.escrow.buy_order(order))
+            .await?
+            .is_none()
+    );
     let order = p.config().await?.next_order_id;
     let expiry = p.bank.now().await? + 86_400;
     let post = sol::BuyOrderPostArgs {
@@ -164,7 +172,10 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
 
     // A fill above max_fill is refused by the program; nothing changes.
     let before = snapshot(&mut p, &everyone).await?;
-    let err = p.fill(&trader, order, 30_000_001, [1; 32]).await.unwrap_err();
+    let err = p
+        .fill(&trader, order, 30_000_001, [1; 32])
+        .await
+        .unwrap_err();
     let r: Result<(), _> = Err(err
         .downcast::<solana_program_test::BanksClientError>()
         .expect("a bank error"));
@@ -178,7 +189,10 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
     assert_eq!((t.available, t.locked), (40_000_000, 20_000_000));
     let d = p.deal(deal).await?.expect("deal");
     assert_eq!(d.kind, sol::DealKind::Trade);
-    assert_eq!((d.seller, d.buyer, d.merchant), (trader.key(), merchant.key(), merchant.key()));
+    assert_eq!(
+        (d.seller, d.buyer, d.merchant),
+        (trader.key(), merchant.key(), merchant.key())
+    );
 
     // Wrong signers: the seller cannot mark paid, the buyer cannot release.
     let before = snapshot(&mut p, &everyone).await?;
@@ -187,25 +201,37 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
     let r = p.release(&merchant.kp, deal).await?;
     assert_eq!(custom_error(&r), code(EscrowError::NotDealSeller));
     assert_eq!(snapshot(&mut p, &everyone).await?, before);
-    assert_eq!(p.deal(deal).await?.expect("deal").state, sol::DealState::Open);
+    assert_eq!(
+        p.deal(deal).await?.expect("deal").state,
+        sol::DealState::Open
+    );
 
     // Paid, released; the deal closes and its rent returns to the trader.
     p.mark_paid(&merchant.kp, deal).await?;
-    assert_eq!(p.deal(deal).await?.expect("deal").state, sol::DealState::Paid);
+    assert_eq!(
+        p.deal(deal).await?.expect("deal").state,
+        sol::DealState::Paid
+    );
     p.check_conservation().await?;
     let rent = p.bank.lamports(&p.escrow.deal(deal)).await?;
     let trader_lamports = p.bank.lamports(&trader.key()).await?;
     p.release(&trader.kp, deal).await??;
     p.check_conservation().await?;
     assert!(p.deal(deal).await?.is_none());
-    assert_eq!(p.bank.lamports(&trader.key()).await?, trader_lamports + rent);
+    assert_eq!(
+        p.bank.lamports(&trader.key()).await?,
+        trader_lamports + rent
+    );
 
     // Second fill: paid, disputed, resolved 60 % to the buyer by the multisig.
     let deal = p.fill(&trader, order, 10_000_000, [2; 32]).await?;
     p.mark_paid(&merchant.kp, deal).await?;
     p.dispute(&merchant.kp, deal).await?;
     p.check_conservation().await?;
-    assert_eq!(p.deal(deal).await?.expect("deal").state, sol::DealState::Disputed);
+    assert_eq!(
+        p.deal(deal).await?.expect("deal").state,
+        sol::DealState::Disputed
+    );
     // An owner's own key is not the arbiter; only the vault through a proposal is.
     let parties = p.settlement(deal).await?;
     let owner = p.owners[0].insecure_clone();
@@ -255,8 +281,26 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
     ledger.set_agent("merchant", "agent")?;
     ledger.deposit("trader", Amount::from_units(60_000_000))?;
     let m = Amount::from_units;
-    ledger.run_deal(0, DealKind::Trade, "trader", "merchant", "merchant", m(20_000_000), Outcome::Release, 0)?;
-    ledger.run_deal(1, DealKind::Trade, "trader", "merchant", "merchant", m(10_000_000), Outcome::Resolve, 6_000)?;
+    ledger.run_deal(
+        0,
+        DealKind::Trade,
+        "trader",
+        "merchant",
+        "merchant",
+        m(20_000_000),
+        Outcome::Release,
+        0,
+    )?;
+    ledger.run_deal(
+        1,
+        DealKind::Trade,
+        "trader",
+        "merchant",
+        "merchant",
+        m(10_000_000),
+        Outcome::Resolve,
+        6_000,
+    )?;
     let reference = ledger.snapshot();
     let treasury = p.treasury();
     let on_chain = [

@@ -109,10 +109,14 @@ impl FeeScheduleArgs {
         if u32::from(self.trader_reward_bps) > BPS_DENOMINATOR {
             return Err(bad("the trader reward exceeds 10000 bps"));
         }
-        if self.agent_tiers.iter().any(|t| {
-            u32::from(t.bps) + u32::from(self.trader_reward_bps) > BPS_DENOMINATOR
-        }) {
-            return Err(bad("an agent share plus the trader reward exceeds 10000 bps"));
+        if self
+            .agent_tiers
+            .iter()
+            .any(|t| u32::from(t.bps) + u32::from(self.trader_reward_bps) > BPS_DENOMINATOR)
+        {
+            return Err(bad(
+                "an agent share plus the trader reward exceeds 10000 bps",
+            ));
         }
         Ok(())
     }
@@ -364,7 +368,12 @@ impl EscrowProgram {
         pda::deal(&self.config, id)
     }
 
-    fn ix<A: BorshSerialize>(&self, name: &str, accounts: Vec<AccountMeta>, args: &A) -> Instruction {
+    fn ix<A: BorshSerialize>(
+        &self,
+        name: &str,
+        accounts: Vec<AccountMeta>,
+        args: &A,
+    ) -> Instruction {
         Instruction {
             program_id: ESCROW_PROGRAM_ID,
             accounts,
@@ -743,7 +752,12 @@ impl EscrowProgram {
         self.ix("deal_cancel", accounts, &())
     }
 
-    fn settlement(&self, authority: &Pubkey, deal_id: u64, p: &SettlementParties) -> Vec<AccountMeta> {
+    fn settlement(
+        &self,
+        authority: &Pubkey,
+        deal_id: u64,
+        p: &SettlementParties,
+    ) -> Vec<AccountMeta> {
         vec![
             signer(*authority, false),
             readonly(self.config),

@@ -15,15 +15,20 @@ pub const KEYPAIR_LEN: usize = 64;
 pub fn keypair_from_text(text: &str) -> Result<Keypair, SolanaError> {
     let text = text.trim();
     let bytes = if text.starts_with('[') {
-        let parsed: Zeroizing<Vec<u8>> =
-            Zeroizing::new(serde_json::from_str(text).map_err(|_| SolanaError::Keypair {
+        let parsed: Zeroizing<Vec<u8>> = Zeroizing::new(serde_json::from_str(text).map_err(
+            |_| SolanaError::Keypair {
                 reason: "not a JSON array of bytes",
-            })?);
+            },
+        )?);
         parsed
     } else {
-        Zeroizing::new(bs58::decode(text).into_vec().map_err(|_| SolanaError::Keypair {
-            reason: "neither a JSON byte array nor base58",
-        })?)
+        Zeroizing::new(
+            bs58::decode(text)
+                .into_vec()
+                .map_err(|_| SolanaError::Keypair {
+                    reason: "neither a JSON byte array nor base58",
+                })?,
+        )
     };
     if bytes.len() != KEYPAIR_LEN {
         return Err(SolanaError::Keypair {

@@ -25,10 +25,10 @@ pub use compute_budget::{
     PrioritizationFee, PriorityFeePolicy, PriorityLevel, compute_unit_limit, compute_unit_price,
 };
 pub use escrow::{
-    Authorities, BuyOrderFillArgs, BuyOrderPostArgs, ConfigInitializeArgs,
-    DealCollectionOpenArgs, DealPayoutOpenArgs, EscrowProgram, FeeScheduleArgs, FeeTier,
-    LimitsArgs, MAX_BLOCKED_REGIONS, MAX_TIERS, ROLE_ACCEPTOR, ROLE_AGENT, ROLE_ALL,
-    ROLE_MERCHANT, SettlementParties, parse_currency, parse_reference,
+    Authorities, BuyOrderFillArgs, BuyOrderPostArgs, ConfigInitializeArgs, DealCollectionOpenArgs,
+    DealPayoutOpenArgs, EscrowProgram, FeeScheduleArgs, FeeTier, LimitsArgs, MAX_BLOCKED_REGIONS,
+    MAX_TIERS, ROLE_ACCEPTOR, ROLE_AGENT, ROLE_ALL, ROLE_MERCHANT, SettlementParties,
+    parse_currency, parse_reference,
 };
 pub use keypair::{KEYPAIR_LEN, keypair_from_text};
 pub use multisig::{
@@ -38,12 +38,10 @@ pub use multisig::{
 };
 pub use rpc::{AccountData, COMMITMENT, LatestBlockhash, SignatureStatus, SolanaRpc};
 pub use state::{
-    AnchorAccount, BuyOrder, Config, Deal, DealKind, DealState, EscrowAccount, FeeSchedule,
-    Limits, Multisig, Proposal, ProposalStatus, SpendingLimit,
+    AnchorAccount, BuyOrder, Config, Deal, DealKind, DealState, EscrowAccount, FeeSchedule, Limits,
+    Multisig, Proposal, ProposalStatus, SpendingLimit,
 };
-pub use transaction::{
-    PACKET_DATA_SIZE, TransactionBuilder, decode_base64, encode, encode_base64,
-};
+pub use transaction::{PACKET_DATA_SIZE, TransactionBuilder, decode_base64, encode, encode_base64};
 
 /// The Solana SDK types the builders take and return, re-exported so callers
 /// need no direct dependency on them.

@@ -100,7 +100,11 @@ fn bad(what: &'static str, reason: &'static str) -> SolanaError {
 }
 
 /// Checks owners and threshold as `multisig_create` does.
-pub fn validate_owners(owners: &[Pubkey], threshold: u16, time_lock: u32) -> Result<(), SolanaError> {
+pub fn validate_owners(
+    owners: &[Pubkey],
+    threshold: u16,
+    time_lock: u32,
+) -> Result<(), SolanaError> {
     if owners.is_empty() || owners.len() > MAX_OWNERS {
         return Err(bad("owners", "1 to 16 owners are allowed"));
     }
@@ -123,7 +127,10 @@ pub fn validate_owners(owners: &[Pubkey], threshold: u16, time_lock: u32) -> Res
 
 /// Checks a proposal's instructions as `proposal_create` does: 1..=8, bounded
 /// accounts and data, and no signer but `vault`.
-pub fn validate_proposal(instructions: &[ProposalInstruction], vault: &Pubkey) -> Result<(), SolanaError> {
+pub fn validate_proposal(
+    instructions: &[ProposalInstruction],
+    vault: &Pubkey,
+) -> Result<(), SolanaError> {
     if instructions.is_empty() || instructions.len() > MAX_INSTRUCTIONS {
         return Err(bad("proposal", "a proposal carries 1 to 8 instructions"));
     }
@@ -132,7 +139,11 @@ pub fn validate_proposal(instructions: &[ProposalInstruction], vault: &Pubkey) -
             Some("more than 32 accounts")
         } else if ix.data.len() > MAX_INSTRUCTION_DATA {
             Some("more than 1024 bytes of data")
-        } else if ix.accounts.iter().any(|m| m.is_signer && m.pubkey != *vault) {
+        } else if ix
+            .accounts
+            .iter()
+            .any(|m| m.is_signer && m.pubkey != *vault)
+        {
             Some("only the multisig's vault may sign")
         } else {
             None
@@ -147,7 +158,10 @@ pub fn validate_proposal(instructions: &[ProposalInstruction], vault: &Pubkey) -
 /// The remaining accounts `proposal_execute` needs: every account the stored
 /// instructions name (never as signer: the vault signs by seeds) and every
 /// invoked program, deduplicated, the vault left out (it is a named account).
-pub fn execute_remaining_accounts(vault: &Pubkey, instructions: &[ProposalInstruction]) -> Vec<AccountMeta> {
+pub fn execute_remaining_accounts(
+    vault: &Pubkey,
+    instructions: &[ProposalInstruction],
+) -> Vec<AccountMeta> {
     let mut metas: Vec<AccountMeta> = Vec::new();
     let mut add = |pubkey: Pubkey, writable: bool| {
         if pubkey == *vault {
@@ -204,7 +218,12 @@ impl MultisigProgram {
         pda::spending_limit(&self.multisig, create_key)
     }
 
-    fn ix<A: BorshSerialize>(&self, name: &str, accounts: Vec<AccountMeta>, args: &A) -> Instruction {
+    fn ix<A: BorshSerialize>(
+        &self,
+        name: &str,
+        accounts: Vec<AccountMeta>,
+        args: &A,
+    ) -> Instruction {
         Instruction {
             program_id: MULTISIG_PROGRAM_ID,
             accounts,
@@ -351,7 +370,10 @@ impl MultisigProgram {
     }
 
     /// `spending_limit_add`, for a proposal (the vault signs and pays the rent).
-    pub fn spending_limit_add(&self, args: &SpendingLimitAddArgs) -> Result<Instruction, SolanaError> {
+    pub fn spending_limit_add(
+        &self,
+        args: &SpendingLimitAddArgs,
+    ) -> Result<Instruction, SolanaError> {
         if args.amount == 0 {
             return Err(SolanaError::ZeroAmount {
                 field: "spending limit amount",
@@ -476,7 +498,10 @@ mod tests {
         let metas = execute_remaining_accounts(&vault, &[stored]);
         assert_eq!(
             metas,
-            vec![AccountMeta::new(key(4), false), AccountMeta::new_readonly(key(3), false)]
+            vec![
+                AccountMeta::new(key(4), false),
+                AccountMeta::new_readonly(key(3), false)
+            ]
         );
     }
 }

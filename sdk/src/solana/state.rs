@@ -8,7 +8,9 @@ use solana_pubkey::Pubkey;
 
 use crate::error::SolanaError;
 use crate::solana::codec::{DISCRIMINATOR_LEN, account_discriminator};
-use crate::solana::escrow::{Authorities, FeeTier, MAX_BLOCKED_REGIONS, MAX_TIERS, SettlementParties};
+use crate::solana::escrow::{
+    Authorities, FeeTier, MAX_BLOCKED_REGIONS, MAX_TIERS, SettlementParties,
+};
 use crate::solana::multisig::{Period, ProposalInstruction};
 
 /// An account type the SDK can decode.
@@ -21,7 +23,9 @@ pub trait AnchorAccount: BorshDeserialize + BorshSerialize {
         if data.len() < DISCRIMINATOR_LEN
             || data[..DISCRIMINATOR_LEN] != account_discriminator(Self::NAME)
         {
-            return Err(SolanaError::Discriminator { account: Self::NAME });
+            return Err(SolanaError::Discriminator {
+                account: Self::NAME,
+            });
         }
         let mut rest = &data[DISCRIMINATOR_LEN..];
         Self::deserialize(&mut rest).map_err(|e| SolanaError::AccountData {
@@ -398,7 +402,9 @@ mod tests {
         assert_eq!(Deal::decode(&bytes), Ok(deal));
         assert_eq!(
             BuyOrder::decode(&bytes),
-            Err(SolanaError::Discriminator { account: "BuyOrder" })
+            Err(SolanaError::Discriminator {
+                account: "BuyOrder"
+            })
         );
         assert!(matches!(
             Deal::decode(&bytes[..40]),

@@ -44,7 +44,10 @@ impl TransactionBuilder {
     }
 
     /// Appends instructions.
-    pub fn with_instructions(mut self, instructions: impl IntoIterator<Item = Instruction>) -> Self {
+    pub fn with_instructions(
+        mut self,
+        instructions: impl IntoIterator<Item = Instruction>,
+    ) -> Self {
         self.instructions.extend(instructions);
         self
     }
@@ -87,7 +90,11 @@ impl TransactionBuilder {
 
     /// The transaction on `blockhash`, signed by every signer it needs (the fee
     /// payer included), and checked to fit one packet.
-    pub fn sign(&self, blockhash: Hash, signers: &[&dyn Signer]) -> Result<Transaction, SolanaError> {
+    pub fn sign(
+        &self,
+        blockhash: Hash,
+        signers: &[&dyn Signer],
+    ) -> Result<Transaction, SolanaError> {
         let mut tx = self.build(blockhash)?;
         tx.try_sign(signers, blockhash)
             .map_err(|e| SolanaError::Signing {

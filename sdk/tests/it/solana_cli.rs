@@ -6,8 +6,8 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use stablerail_sdk::solana::sdk::{Keypair, Message, Pubkey, Signer};
 use stablerail_sdk::solana::{
-    self as sol, AnchorAccount as _, MultisigProgram, ProposalInstruction, compute_unit_limit, compute_unit_price,
-    decode_base64,
+    self as sol, AnchorAccount as _, MultisigProgram, ProposalInstruction, compute_unit_limit,
+    compute_unit_price, decode_base64,
 };
 
 use crate::solana_node::{RpcNode, blockhash, escrow_fixture};
@@ -98,9 +98,15 @@ async fn bad_inputs_fail_before_signing_or_any_request() {
         bin().args(&args).output().unwrap()
     };
     let err = failed(&base(&["--config", &config, "--amount", "1.1234567"]));
-    assert!(err.contains("--amount") && err.contains("at most 6"), "{err}");
+    assert!(
+        err.contains("--amount") && err.contains("at most 6"),
+        "{err}"
+    );
     let err = failed(&base(&["--config", "not-a-key", "--amount", "1"]));
-    assert!(err.contains("--config") && err.contains("not base58"), "{err}");
+    assert!(
+        err.contains("--config") && err.contains("not base58"),
+        "{err}"
+    );
     let err = failed(&base(&["--config", &config, "--amount", "0"]));
     assert!(err.contains("above zero"), "{err}");
     let err = failed(&base(&[
@@ -132,7 +138,11 @@ async fn bad_inputs_fail_before_signing_or_any_request() {
         "cny",
     ]));
     assert!(err.contains("ISO 4217"), "{err}");
-    assert!(node.methods().is_empty(), "no request: {:?}", node.methods());
+    assert!(
+        node.methods().is_empty(),
+        "no request: {:?}",
+        node.methods()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,7 +190,11 @@ async fn deposit_prints_the_signed_transaction() {
         )
         .unwrap();
     let expected = Message::new_with_blockhash(
-        &[compute_unit_limit(200_000), compute_unit_price(150), deposit],
+        &[
+            compute_unit_limit(200_000),
+            compute_unit_price(150),
+            deposit,
+        ],
         Some(&kp.pubkey()),
         &blockhash(),
     );
@@ -212,7 +226,10 @@ async fn release_with_send_and_a_multisig_resolution() {
         "--send",
     ]);
     let v = ok_json(&out);
-    assert_eq!((v["sent"].as_bool(), v["confirmation_status"].as_str()), (Some(true), Some("confirmed")));
+    assert_eq!(
+        (v["sent"].as_bool(), v["confirmation_status"].as_str()),
+        (Some(true), Some("confirmed"))
+    );
     let sent = node.with(|s| s.sent.clone());
     assert_eq!(sent.len(), 1);
     // The settlement accounts came from the deal, the merchant's agent and the config.
@@ -230,7 +247,11 @@ async fn release_with_send_and_a_multisig_resolution() {
         &blockhash(),
     );
     assert_eq!(sent[0].message, expected);
-    assert!(!node.methods().contains(&"getRecentPrioritizationFees".to_owned()));
+    assert!(
+        !node
+            .methods()
+            .contains(&"getRecentPrioritizationFees".to_owned())
+    );
 
     // An owner proposes the resolution of the deal for the multisig's vault.
     let owner = Keypair::new();
@@ -246,7 +267,11 @@ async fn release_with_send_and_a_multisig_resolution() {
         vault_bump: 255,
         owners: vec![owner.pubkey()],
     };
-    node.put_account(multisig.multisig, sol::pda::MULTISIG_PROGRAM_ID, state.encode());
+    node.put_account(
+        multisig.multisig,
+        sol::pda::MULTISIG_PROGRAM_ID,
+        state.encode(),
+    );
     let out = run(&[
         "--json",
         "solana",

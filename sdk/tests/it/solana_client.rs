@@ -25,11 +25,17 @@ async fn blockhash_fees_and_accounts() {
     assert_eq!(samples.len(), 11);
     assert_eq!(samples[2].prioritization_fee, 100);
     let normal = PriorityFeePolicy::new();
-    assert_eq!(rpc.compute_unit_price(&normal, &writable).await.unwrap(), 400);
+    assert_eq!(
+        rpc.compute_unit_price(&normal, &writable).await.unwrap(),
+        400
+    );
     let high = normal.with_level(PriorityLevel::High);
     assert_eq!(rpc.compute_unit_price(&high, &writable).await.unwrap(), 600);
     let capped = high.with_bounds(1, 550).unwrap();
-    assert_eq!(rpc.compute_unit_price(&capped, &writable).await.unwrap(), 550);
+    assert_eq!(
+        rpc.compute_unit_price(&capped, &writable).await.unwrap(),
+        550
+    );
     // The request named the writable accounts.
     let params = node.with(|s| s.requests.last().unwrap().1.clone());
     assert_eq!(params[0][0], writable[0].to_string());
@@ -47,7 +53,10 @@ async fn blockhash_fees_and_accounts() {
     let f = escrow_fixture(&node, trader);
     let config: sol::Config = rpc.decoded(&f.escrow.config, "config").await.unwrap();
     assert_eq!(config, f.config);
-    let deal: sol::Deal = rpc.decoded(&f.escrow.deal(f.deal_id), "deal").await.unwrap();
+    let deal: sol::Deal = rpc
+        .decoded(&f.escrow.deal(f.deal_id), "deal")
+        .await
+        .unwrap();
     assert_eq!(deal, f.deal);
     let raw = rpc.account(&f.escrow.config).await.unwrap().unwrap();
     assert_eq!(raw.owner, sol::pda::ESCROW_PROGRAM_ID);
@@ -58,7 +67,10 @@ async fn blockhash_fees_and_accounts() {
         .await
         .unwrap_err();
     assert!(
-        matches!(missing, Error::Solana(SolanaError::AccountMissing { what: "deal", .. })),
+        matches!(
+            missing,
+            Error::Solana(SolanaError::AccountMissing { what: "deal", .. })
+        ),
         "{missing}"
     );
     let wrong = rpc
@@ -66,7 +78,10 @@ async fn blockhash_fees_and_accounts() {
         .await
         .unwrap_err();
     assert!(
-        matches!(wrong, Error::Solana(SolanaError::Discriminator { account: "Deal" })),
+        matches!(
+            wrong,
+            Error::Solana(SolanaError::Discriminator { account: "Deal" })
+        ),
         "{wrong}"
     );
 }
@@ -100,10 +115,17 @@ async fn send_and_confirm() {
     assert!(statuses[0].is_some() && statuses[1].is_none());
     // An unknown signature times out as a typed error.
     let err = rpc
-        .confirm(&unknown, Duration::from_millis(50), Duration::from_millis(10))
+        .confirm(
+            &unknown,
+            Duration::from_millis(50),
+            Duration::from_millis(10),
+        )
         .await
         .unwrap_err();
-    assert!(matches!(err, SolanaRpcError::ConfirmTimeout { .. }), "{err}");
+    assert!(
+        matches!(err, SolanaRpcError::ConfirmTimeout { .. }),
+        "{err}"
+    );
 
     // A stale blockhash fails the node's preflight: the JSON-RPC error is typed.
     let stale = TransactionBuilder::new(payer.pubkey())
@@ -154,7 +176,11 @@ async fn error_answers_are_typed() {
         other => panic!("{other}"),
     }
     // Non-JSON text with 200.
-    node.force("getRecentPrioritizationFees", 200, "rate limited, try later");
+    node.force(
+        "getRecentPrioritizationFees",
+        200,
+        "rate limited, try later",
+    );
     assert!(matches!(
         rpc.recent_prioritization_fees(&[]).await.unwrap_err(),
         SolanaRpcError::NotJson { method: "getRecentPrioritizationFees", ref body } if body == "rate limited, try later"
@@ -162,8 +188,13 @@ async fn error_answers_are_typed() {
     // JSON without a result, and a result of the wrong shape.
     node.force("getAccountInfo", 200, r#"{"jsonrpc":"2.0","id":1}"#);
     assert!(matches!(
-        rpc.account(&Pubkey::new_from_array([1; 32])).await.unwrap_err(),
-        SolanaRpcError::Shape { field: "result", .. }
+        rpc.account(&Pubkey::new_from_array([1; 32]))
+            .await
+            .unwrap_err(),
+        SolanaRpcError::Shape {
+            field: "result",
+            ..
+        }
     ));
     node.force(
         "getAccountInfo",
@@ -171,8 +202,13 @@ async fn error_answers_are_typed() {
         r#"{"jsonrpc":"2.0","id":1,"result":{"context":{"slot":1},"value":{"data":["%%%","base64"],"lamports":1,"owner":"11111111111111111111111111111111"}}}"#,
     );
     assert!(matches!(
-        rpc.account(&Pubkey::new_from_array([1; 32])).await.unwrap_err(),
-        SolanaRpcError::Shape { field: "value.data", .. }
+        rpc.account(&Pubkey::new_from_array([1; 32]))
+            .await
+            .unwrap_err(),
+        SolanaRpcError::Shape {
+            field: "value.data",
+            ..
+        }
     ));
     // A URL that is not http(s), and a closed port.
     assert!(matches!(

@@ -127,7 +127,11 @@ async fn handle(AxState(state): AxState<Arc<Mutex<State>>>, body: String) -> (St
         }
         "sendTransaction" => {
             let Ok(tx) = decode_base64(params[0].as_str().unwrap_or_default()) else {
-                return rpc_error(-32602, "invalid transaction: failed to deserialize", Value::Null);
+                return rpc_error(
+                    -32602,
+                    "invalid transaction: failed to deserialize",
+                    Value::Null,
+                );
             };
             if tx.verify().is_err() {
                 return rpc_error(
@@ -184,9 +188,15 @@ pub(crate) fn escrow_fixture(node: &RpcNode, trader: Pubkey) -> Fixture {
     let escrow = sol::EscrowProgram::for_creator(&key(1));
     let (merchant, agent, treasury, mint) = (key(2), key(3), key(4), key(5));
     let mut fees = sol::FeeSchedule::default();
-    fees.merchant_tiers[0] = sol::FeeTier { threshold: 0, bps: 100 };
+    fees.merchant_tiers[0] = sol::FeeTier {
+        threshold: 0,
+        bps: 100,
+    };
     fees.merchant_tier_count = 1;
-    fees.agent_tiers[0] = sol::FeeTier { threshold: 0, bps: 2_000 };
+    fees.agent_tiers[0] = sol::FeeTier {
+        threshold: 0,
+        bps: 2_000,
+    };
     fees.agent_tier_count = 1;
     let config = sol::Config {
         creator: key(1),
@@ -232,7 +242,12 @@ pub(crate) fn escrow_fixture(node: &RpcNode, trader: Pubkey) -> Fixture {
         pending_withdrawal_address: None,
         pending_effective_at: 0,
     };
-    for (wallet, a) in [(merchant, Some(agent)), (trader, None), (agent, None), (treasury, None)] {
+    for (wallet, a) in [
+        (merchant, Some(agent)),
+        (trader, None),
+        (agent, None),
+        (treasury, None),
+    ] {
         node.put_account(
             escrow.account(&wallet),
             pda::ESCROW_PROGRAM_ID,

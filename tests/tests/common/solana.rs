@@ -7,6 +7,8 @@
 //! compliance are keys. [`run_scenario`] replays one settlement vector on it and
 //! reads the final state back in the shape of the SDK's reference [`Expected`].
 
+#![allow(deprecated)] // solana-program-test 3.1 marks its API as unstable-to-be; the programs' tests do the same
+
 use std::collections::BTreeMap;
 
 use alloy::primitives::keccak256;
@@ -136,7 +138,9 @@ impl Bank {
             }
         }
         // The harness always passes the signers a transaction needs.
-        let tx = builder.sign(blockhash, &all).expect("SDK signs the transaction");
+        let tx = builder
+            .sign(blockhash, &all)
+            .expect("SDK signs the transaction");
         self.ctx.banks_client.process_transaction(tx).await
     }
 
@@ -147,7 +151,11 @@ impl Bank {
     }
 
     /// Creates a mint with `decimals` through SPL Token.
-    pub async fn create_mint(&mut self, authority: &Pubkey, decimals: u8) -> anyhow::Result<Pubkey> {
+    pub async fn create_mint(
+        &mut self,
+        authority: &Pubkey,
+        decimals: u8,
+    ) -> anyhow::Result<Pubkey> {
         let mint = Pubkey::new_unique();
         self.put_token_account_space(&mint, spl_token::state::Mint::LEN);
         let ix = spl_token::instruction::initialize_mint2(
@@ -162,7 +170,11 @@ impl Bank {
     }
 
     /// Creates an empty token account of `mint` owned by `owner` through SPL Token.
-    pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> anyhow::Result<Pubkey> {
+    pub async fn create_token_account(
+        &mut self,
+        mint: &Pubkey,
+        owner: &Pubkey,
+    ) -> anyhow::Result<Pubkey> {
         let key = Pubkey::new_unique();
         self.put_token_account_space(&key, spl_token::state::Account::LEN);
         let ix = spl_token::instruction::initialize_account3(&spl_token::ID, &key, mint, owner)?;
@@ -267,7 +279,10 @@ pub fn default_limits() -> sol::LimitsArgs {
 impl Platform {
     /// A bank with a USDT mint, the 2-of-3 multisig and the escrow initialised
     /// with `fees` and `limits`; the treasury's escrow account is open.
-    pub async fn start(fees: sol::FeeScheduleArgs, limits: sol::LimitsArgs) -> anyhow::Result<Self> {
+    pub async fn start(
+        fees: sol::FeeScheduleArgs,
+        limits: sol::LimitsArgs,
+    ) -> anyhow::Result<Self> {
         let mut bank = Bank::start().await;
         let mint_authority = Keypair::new();
         let mint = bank.create_mint(&mint_authority.pubkey(), 6).await?;
@@ -279,7 +294,8 @@ impl Platform {
         let create_key = Keypair::new();
         let multisig = MultisigProgram::for_create_key(&create_key.pubkey());
         let owner_keys: Vec<Pubkey> = owners.iter().map(Signer::pubkey).collect();
-        let ix = multisig.multisig_create(&create_key.pubkey(), &bank.payer(), &owner_keys, 2, 0)?;
+        let ix =
+            multisig.multisig_create(&create_key.pubkey(), &bank.payer(), &owner_keys, 2, 0)?;
         bank.send(vec![ix], &[&create_key]).await?;
 
         let creator = Keypair::new();
@@ -341,7 +357,10 @@ impl Platform {
     pub async fn user(&mut self) -> anyhow::Result<User> {
         let kp = Keypair::new();
         self.bank.fund(&kp.pubkey());
-        let token = self.bank.create_token_account(&self.mint.clone(), &kp.pubkey()).await?;
+        let token = self
+            .bank
+            .create_token_account(&self.mint.clone(), &kp.pubkey())
+            .await?;
         self.open_account(&kp.pubkey()).await?;
         Ok(User { kp, token })
     }
@@ -395,9 +414,7 @@ impl Platform {
             let ix = self.multisig.proposal_approve(&owner.pubkey(), index);
             self.bank.send(vec![ix], &[owner]).await?;
         }
-        let exec = self
-            .multisig
-            .proposal_execute(&o0.pubkey(), index, &stored);
+        let exec = self.multisig.proposal_execute(&o0.pubkey(), index, &stored);
         self.bank.send(vec![exec], &[&o0]).await?;
         let proposal: sol::Proposal = self
             .bank
@@ -517,14 +534,22 @@ impl Platform {
     }
 
     /// Releases deal `id`, signed by `signer`.
-    pub async fn release(&mut self, signer: &Keypair, id: u64) -> anyhow::Result<Result<(), BanksClientError>> {
+    pub async fn release(
+        &mut self,
+        signer: &Keypair,
+        id: u64,
+    ) -> anyhow::Result<Result<(), BanksClientError>> {
         let parties = self.settlement(id).await?;
         let ix = self.escrow.deal_release(&signer.pubkey(), id, &parties);
         Ok(self.bank.send(vec![ix], &[signer]).await)
     }
 
     /// Cancels deal `id`, signed by `signer`.
-    pub async fn cancel(&mut self, signer: &Keypair, id: u64) -> anyhow::Result<Result<(), BanksClientError>> {
+    pub async fn cancel(
+        &mut self,
+        signer: &Keypair,
+        id: u64,
+    ) -> anyhow::Result<Result<(), BanksClientError>> {
         let deal = self.deal(id).await?.context("deal missing")?;
         let ix = self
             .escrow
@@ -637,7 +662,9 @@ pub async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
         let id = match d.kind {
             DealKind::Trade => {
                 let order = p.post_order(buyer, d.amount).await.with_context(ctx)?;
-                p.fill(seller, order, d.amount, reference).await.with_context(ctx)?
+                p.fill(seller, order, d.amount, reference)
+                    .await
+                    .with_context(ctx)?
             }
             DealKind::Collection => {
                 let id = p.config().await?.next_deal_id;
@@ -652,7 +679,10 @@ pub async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
                         reference,
                     },
                 )?;
-                p.bank.send(vec![ix], &[&dispatcher]).await.with_context(ctx)?;
+                p.bank
+                    .send(vec![ix], &[&dispatcher])
+                    .await
+                    .with_context(ctx)?;
                 id
             }
             DealKind::Payout => {
@@ -665,11 +695,17 @@ pub async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
                         reference,
                     },
                 )?;
-                p.bank.send(vec![ix], &[&seller.kp]).await.with_context(ctx)?;
-                let ix = p
-                    .escrow
-                    .deal_payout_assign(&dispatcher.pubkey(), id, &buyer.key(), WINDOW)?;
-                p.bank.send(vec![ix], &[&dispatcher]).await.with_context(ctx)?;
+                p.bank
+                    .send(vec![ix], &[&seller.kp])
+                    .await
+                    .with_context(ctx)?;
+                let ix =
+                    p.escrow
+                        .deal_payout_assign(&dispatcher.pubkey(), id, &buyer.key(), WINDOW)?;
+                p.bank
+                    .send(vec![ix], &[&dispatcher])
+                    .await
+                    .with_context(ctx)?;
                 id
             }
         };

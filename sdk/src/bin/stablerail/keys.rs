@@ -50,10 +50,7 @@ pub(crate) fn load_solana(key_file: Option<&Path>) -> anyhow::Result<Keypair> {
             Err(_) => bail!("no key: pass --key-file <path> or set {SOLANA_KEY_ENV}"),
         },
     };
-    let source = key_file.map_or_else(
-        || SOLANA_KEY_ENV.to_owned(),
-        |p| p.display().to_string(),
-    );
+    let source = key_file.map_or_else(|| SOLANA_KEY_ENV.to_owned(), |p| p.display().to_string());
     keypair_from_text(&text).with_context(|| format!("key from {source}"))
 }
 

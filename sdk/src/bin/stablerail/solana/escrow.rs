@@ -171,7 +171,8 @@ async fn funds(out: &Output, a: &AmountArgs, deposit: bool) -> anyhow::Result<()
         )?;
         ("withdraw", ix, destination)
     };
-    let details = json!({"amount": value, "units": value.units(), "token_account": account.to_string()});
+    let details =
+        json!({"amount": value, "units": value.units(), "token_account": account.to_string()});
     finish(out, session, action, vec![ix], details).await
 }
 

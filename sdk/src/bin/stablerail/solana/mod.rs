@@ -15,12 +15,12 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use stablerail_sdk::Amount;
+use stablerail_sdk::SolanaError;
 use stablerail_sdk::solana::sdk::{Instruction, Keypair, Pubkey, Signer};
 use stablerail_sdk::solana::{
     DEFAULT_CAP_MICRO_LAMPORTS, DEFAULT_COMPUTE_UNIT_LIMIT, DEFAULT_FLOOR_MICRO_LAMPORTS,
     PriorityFeePolicy, PriorityLevel, SolanaRpc, TransactionBuilder, encode_base64,
 };
-use stablerail_sdk::SolanaError;
 
 use crate::keys;
 use crate::output::Output;
@@ -258,7 +258,9 @@ pub(crate) fn run(out: &Output, cmd: SolanaCommand) -> anyhow::Result<()> {
             let key = keys::load_solana(args.key_file.as_deref())?;
             let address = key.pubkey().to_string();
             drop(key);
-            out.emit(&serde_json::json!({ "address": address }), |_| address.clone())
+            out.emit(&serde_json::json!({ "address": address }), |_| {
+                address.clone()
+            })
         }
         SolanaCommand::Escrow(cmd) => block_on(escrow::run(out, cmd)),
         SolanaCommand::Multisig(cmd) => block_on(multisig::run(out, cmd)),

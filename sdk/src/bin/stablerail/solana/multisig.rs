@@ -115,15 +115,18 @@ pub(crate) async fn run(out: &Output, cmd: MultisigCommand) -> anyhow::Result<()
 }
 
 fn roles(names: &[String]) -> anyhow::Result<u8> {
-    names.iter().filter(|n| !n.trim().is_empty()).try_fold(0u8, |bits, n| {
-        Ok(bits
-            | match n.trim() {
-                "merchant" => ROLE_MERCHANT,
-                "acceptor" => ROLE_ACCEPTOR,
-                "agent" => ROLE_AGENT,
-                other => bail!("--roles: unknown role {other:?} (merchant, acceptor, agent)"),
-            })
-    })
+    names
+        .iter()
+        .filter(|n| !n.trim().is_empty())
+        .try_fold(0u8, |bits, n| {
+            Ok(bits
+                | match n.trim() {
+                    "merchant" => ROLE_MERCHANT,
+                    "acceptor" => ROLE_ACCEPTOR,
+                    "agent" => ROLE_AGENT,
+                    other => bail!("--roles: unknown role {other:?} (merchant, acceptor, agent)"),
+                })
+        })
 }
 
 /// The action's instruction, signed by `vault`; settlement accounts read from the chain.
@@ -150,7 +153,10 @@ async fn action_instruction(
                 &state.settlement(&merchant, &cfg),
                 *buyer_share_bps,
             )?;
-            (ix, json!({"deal_resolve": {"deal": deal, "buyer_share_bps": buyer_share_bps}}))
+            (
+                ix,
+                json!({"deal_resolve": {"deal": deal, "buyer_share_bps": buyer_share_bps}}),
+            )
         }
         ProposalAction::Pause { escrow_config } => {
             let escrow = EscrowProgram::new(pubkey("--escrow-config", escrow_config)?);
