@@ -338,3 +338,146 @@ async fn release_with_send_and_a_multisig_resolution() {
     assert!(err.contains("at most 10000"), "{err}");
     assert_eq!(node.methods().len(), before);
 }
+
+fn tx_of(v: &Value) -> stablerail_sdk::solana::sdk::Transaction {
+    let tx = decode_base64(v["transaction_base64"].as_str().unwrap()).unwrap();
+    tx.verify().unwrap();
+    tx
+}
+
+fn expected_message(
+    payer: &Keypair,
+    price: u64,
+    ix: stablerail_sdk::solana::sdk::Instruction,
+) -> Message {
+    Message::new_with_blockhash(
+        &[compute_unit_limit(200_000), compute_unit_price(price), ix],
+        Some(&payer.pubkey()),
+        &blockhash(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fill_withdraw_approve_and_execute() {
+    let node = RpcNode::start().await;
+    let trader = Keypair::new();
+    let (path, _) = key_file(&trader);
+    let f = escrow_fixture(&node, trader.pubkey());
+    let config = f.escrow.config.to_string();
+    let cli = |extra: &[&str]| -> Value {
+        let mut args = vec!["--json", "solana"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&[
+            "--rpc-url",
+            &node.url,
+            "--key-file",
+            path.to_str().unwrap(),
+            "--compute-unit-price",
+            "3",
+        ]);
+        ok_json(&run(&args))
+    };
+
+    // Fill order 2 of the fixture's merchant: the deal id is the config's next one.
+    let reference = "ab".repeat(32);
+    let v = cli(&[
+        "escrow",
+        "buy-order-fill",
+        "--config",
+        &config,
+        "--order",
+        "2",
+        "--amount",
+        "10",
+        "--reference",
+        &reference,
+    ]);
+    assert_eq!(v["details"]["deal"], 7);
+    let fill = f
+        .escrow
+        .buy_order_fill(
+            &trader.pubkey(),
+            2,
+            &f.merchant,
+            7,
+            &sol::BuyOrderFillArgs {
+                amount: 10_000_000,
+                reference: [0xab; 32],
+            },
+        )
+        .unwrap();
+    assert_eq!(tx_of(&v).message, expected_message(&trader, 3, fill));
+
+    // Withdraw to the associated account of the withdrawal address by default.
+    let v = cli(&["escrow", "withdraw", "--config", &config, "--amount", "0.5"]);
+    let destination = sol::pda::associated_token_account(
+        &trader.pubkey(),
+        &f.config.usdt_mint,
+        &f.config.token_program,
+    );
+    assert_eq!(v["details"]["token_account"], destination.to_string());
+    let withdraw = f
+        .escrow
+        .withdraw(
+            &trader.pubkey(),
+            &destination,
+            &f.config.usdt_mint,
+            &f.config.token_program,
+            "0.5".parse().unwrap(),
+        )
+        .unwrap();
+    assert_eq!(tx_of(&v).message, expected_message(&trader, 3, withdraw));
+
+    // Approve and execute a stored proposal (its instructions read from the chain).
+    let multisig = MultisigProgram::for_create_key(&Pubkey::new_from_array([8; 32]));
+    let pause = ProposalInstruction::from(&f.escrow.config_pause(&multisig.vault()));
+    let proposal = sol::Proposal {
+        multisig: multisig.multisig,
+        index: 3,
+        creator: trader.pubkey(),
+        created_at: 1,
+        expires_at: 1_900_000_000,
+        status: sol::ProposalStatus::Approved { timestamp: 2 },
+        bump: 255,
+        vote_capacity: 3,
+        approved: vec![trader.pubkey()],
+        rejected: vec![],
+        cancelled: vec![],
+        instructions: vec![pause.clone()],
+    };
+    node.put_account(
+        multisig.proposal(3),
+        sol::pda::MULTISIG_PROGRAM_ID,
+        proposal.encode(),
+    );
+    let ms = multisig.multisig.to_string();
+    let v = cli(&["multisig", "approve", "--multisig", &ms, "--proposal", "3"]);
+    assert_eq!(
+        tx_of(&v).message,
+        expected_message(&trader, 3, multisig.proposal_approve(&trader.pubkey(), 3))
+    );
+    let v = cli(&["multisig", "execute", "--multisig", &ms, "--proposal", "3"]);
+    assert_eq!(v["details"]["instructions"], 1);
+    let execute = multisig.proposal_execute(&trader.pubkey(), 3, &[pause]);
+    // The config and the escrow program come along as remaining accounts.
+    assert!(execute.accounts.iter().any(|m| m.pubkey == f.escrow.config));
+    assert_eq!(tx_of(&v).message, expected_message(&trader, 3, execute));
+    // A proposal that does not exist is a clear error.
+    let err = failed(&run(&[
+        "solana",
+        "multisig",
+        "execute",
+        "--multisig",
+        &ms,
+        "--proposal",
+        "4",
+        "--rpc-url",
+        &node.url,
+        "--key-file",
+        path.to_str().unwrap(),
+    ]));
+    assert!(
+        err.contains("proposal 4") && err.contains("does not exist"),
+        "{err}"
+    );
+}
