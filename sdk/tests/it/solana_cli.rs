@@ -481,3 +481,90 @@ async fn fill_withdraw_approve_and_execute() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn propose_a_fee_change() {
+    let node = RpcNode::start().await;
+    let owner = Keypair::new();
+    let (path, _) = key_file(&owner);
+    let f = escrow_fixture(&node, Pubkey::new_from_array([20; 32]));
+    let multisig = MultisigProgram::for_create_key(&Pubkey::new_from_array([8; 32]));
+    let state = sol::Multisig {
+        create_key: Pubkey::new_from_array([8; 32]),
+        threshold: 1,
+        time_lock: 0,
+        transaction_index: 0,
+        stale_transaction_index: 0,
+        bump: 255,
+        vault_bump: 255,
+        owners: vec![owner.pubkey()],
+    };
+    node.put_account(
+        multisig.multisig,
+        sol::pda::MULTISIG_PROGRAM_ID,
+        state.encode(),
+    );
+    let ms = multisig.multisig.to_string();
+    let config = f.escrow.config.to_string();
+    let propose = |tiers: &str| -> Output {
+        run(&[
+            "--json",
+            "solana",
+            "multisig",
+            "propose",
+            "--rpc-url",
+            &node.url,
+            "--key-file",
+            path.to_str().unwrap(),
+            "--multisig",
+            &ms,
+            "--compute-unit-price",
+            "3",
+            "set-fees",
+            "--escrow-config",
+            &config,
+            "--tiers",
+            tiers,
+            "--agent-tiers",
+            "0:2000",
+            "--reward-bps",
+            "1000",
+        ])
+    };
+    // A first tier above 0 is refused before any request.
+    let err = failed(&propose("10:100"));
+    assert!(
+        err.contains("first tier must start at threshold 0"),
+        "{err}"
+    );
+    assert!(node.methods().is_empty());
+    let v = ok_json(&propose("0:100,1000:80"));
+    assert_eq!(v["details"]["proposal"], 1);
+    let fees = sol::FeeScheduleArgs {
+        merchant_tiers: vec![
+            sol::FeeTier {
+                threshold: 0,
+                bps: 100,
+            },
+            sol::FeeTier {
+                threshold: 1_000_000_000,
+                bps: 80,
+            },
+        ],
+        agent_tiers: vec![sol::FeeTier {
+            threshold: 0,
+            bps: 2_000,
+        }],
+        trader_reward_bps: 1_000,
+    };
+    let set_fees = f.escrow.config_set_fees(&multisig.vault(), &fees).unwrap();
+    let create = multisig
+        .proposal_create(
+            &owner.pubkey(),
+            1,
+            &[ProposalInstruction::from(&set_fees)],
+            v["details"]["expires_at"].as_i64().unwrap(),
+        )
+        .unwrap();
+    assert_eq!(tx_of(&v).message, expected_message(&owner, 3, create));
+}

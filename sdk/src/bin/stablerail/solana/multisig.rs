@@ -78,6 +78,21 @@ pub(crate) enum ProposalAction {
         #[arg(long, value_delimiter = ',')]
         roles: Vec<String>,
     },
+    /// Admin: replace the fee schedule.
+    SetFees {
+        /// The escrow config address.
+        #[arg(long)]
+        escrow_config: String,
+        /// Merchant tiers as `threshold:bps` pairs, thresholds in USDT: `0:100,1000:80`.
+        #[arg(long)]
+        tiers: String,
+        /// Agent share tiers as `threshold:bps` pairs, thresholds in USDT.
+        #[arg(long)]
+        agent_tiers: String,
+        /// The trader's share of the fee on Trade deals, in bps.
+        #[arg(long)]
+        reward_bps: u16,
+    },
     /// Admin: set a merchant's agent (once).
     SetAgent {
         /// The escrow config address.
@@ -127,6 +142,31 @@ fn roles(names: &[String]) -> anyhow::Result<u8> {
                     other => bail!("--roles: unknown role {other:?} (merchant, acceptor, agent)"),
                 })
         })
+}
+
+/// A fee schedule from the command line's tier lists.
+fn fee_schedule(
+    tiers: &str,
+    agent_tiers: &str,
+    reward_bps: u16,
+) -> anyhow::Result<sol::FeeScheduleArgs> {
+    let convert = |flag: &str, spec: &str| -> anyhow::Result<Vec<sol::FeeTier>> {
+        crate::fees::parse_tiers(flag, spec)?
+            .into_iter()
+            .map(|t| {
+                Ok(sol::FeeTier {
+                    threshold: t.threshold,
+                    bps: u16::try_from(t.bps)
+                        .with_context(|| format!("{flag}: {} bps is too large", t.bps))?,
+                })
+            })
+            .collect()
+    };
+    Ok(sol::FeeScheduleArgs {
+        merchant_tiers: convert("--tiers", tiers)?,
+        agent_tiers: convert("--agent-tiers", agent_tiers)?,
+        trader_reward_bps: reward_bps,
+    })
 }
 
 /// The action's instruction, signed by `vault`; settlement accounts read from the chain.
@@ -179,6 +219,19 @@ async fn action_instruction(
                 json!({"account_set_roles": {"wallet": wallet.to_string(), "roles": bits}}),
             )
         }
+        ProposalAction::SetFees {
+            escrow_config,
+            tiers,
+            agent_tiers,
+            reward_bps,
+        } => {
+            let escrow = EscrowProgram::new(pubkey("--escrow-config", escrow_config)?);
+            let fees = fee_schedule(tiers, agent_tiers, *reward_bps)?;
+            (
+                escrow.config_set_fees(vault, &fees)?,
+                json!({"config_set_fees": {"merchant_tiers": tiers, "agent_tiers": agent_tiers, "trader_reward_bps": reward_bps}}),
+            )
+        }
         ProposalAction::SetAgent {
             escrow_config,
             merchant,
@@ -219,6 +272,15 @@ fn validate_action(action: &ProposalAction) -> anyhow::Result<()> {
             pubkey("--escrow-config", escrow_config)?;
             pubkey("--wallet", wallet)?;
             roles(names)?;
+        }
+        ProposalAction::SetFees {
+            escrow_config,
+            tiers,
+            agent_tiers,
+            reward_bps,
+        } => {
+            pubkey("--escrow-config", escrow_config)?;
+            fee_schedule(tiers, agent_tiers, *reward_bps)?.validate()?;
         }
         ProposalAction::SetAgent {
             escrow_config,
