@@ -3,10 +3,12 @@
 //! transaction assembly: the platform's 2-of-3 multisig vault is admin, arbiter
 //! and treasury; roles, agent and compliance are set; the trader deposits, the
 //! merchant posts a buy order, the trader fills, the merchant marks paid, the
-//! trader releases; a second fill is disputed and resolved through a multisig
-//! proposal; the trader withdraws. Conservation is checked after every step,
-//! wrong signers and bad inputs are rejected with nothing changed, and the end
-//! state equals the SDK's reference ledger.
+//! trader releases; the guardian pauses and the multisig unpauses; a second
+//! fill is disputed and resolved through a multisig proposal; the trader
+//! withdraws. Conservation (vault tokens == sum of available + locked) is
+//! checked after every step that changes state, wrong signers and bad inputs are
+//! rejected with nothing changed, and the end state equals the SDK's reference
+//! ledger.
 
 mod common;
 
@@ -100,6 +102,7 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
         .account_set_agent(&vault, &merchant.key(), &agent.key())?;
     p.admin(&[set_agent]).await?;
     assert_eq!(p.account(&merchant.key()).await?.agent, Some(agent.key()));
+    p.check_conservation().await?;
     let compliance = p.compliance.insecure_clone();
     let kyc = vec![
         p.escrow
@@ -108,6 +111,7 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
             .account_set_compliance(&compliance.pubkey(), &trader.key(), 2, 250),
     ];
     p.bank.send(kyc, &[&compliance]).await?;
+    p.check_conservation().await?;
     let t = p.account(&trader.key()).await?;
     assert_eq!((t.kyc_level, t.region), (2, 250));
 
@@ -169,6 +173,7 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
         .await?
         .expect("order");
     assert_eq!((posted.remaining, posted.open), (50_000_000, true));
+    p.check_conservation().await?;
 
     // A fill above max_fill is refused by the program; nothing changes.
     let before = snapshot(&mut p, &everyone).await?;
@@ -222,6 +227,31 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
         p.bank.lamports(&trader.key()).await?,
         trader_lamports + rent
     );
+
+    // The guardian pauses: deposits stop (nothing changes); open deals go on.
+    // Unpausing is the admin's, so it goes through the multisig.
+    let guardian = p.guardian.insecure_clone();
+    let ix = p.escrow.config_pause(&guardian.pubkey());
+    p.bank.send(vec![ix], &[&guardian]).await?;
+    assert!(p.config().await?.paused);
+    let before = snapshot(&mut p, &everyone).await?;
+    let ix = p.escrow.deposit(
+        &trader.key(),
+        &trader.token,
+        &p.mint,
+        &pda::TOKEN_PROGRAM_ID,
+        Amount::from_units(1),
+    )?;
+    let r = p.bank.send(vec![ix], &[&trader.kp]).await;
+    assert_eq!(custom_error(&r), code(EscrowError::Paused));
+    assert_eq!(snapshot(&mut p, &everyone).await?, before);
+    let ix = p.escrow.config_unpause(&guardian.pubkey());
+    let r = p.bank.send(vec![ix], &[&guardian]).await;
+    assert_eq!(custom_error(&r), code(EscrowError::NotAdmin));
+    let unpause = p.escrow.config_unpause(&vault);
+    p.admin(&[unpause]).await?;
+    assert!(!p.config().await?.paused);
+    p.check_conservation().await?;
 
     // Second fill: paid, disputed, resolved 60 % to the buyer by the multisig.
     let deal = p.fill(&trader, order, 10_000_000, [2; 32]).await?;

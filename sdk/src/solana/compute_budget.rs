@@ -48,8 +48,8 @@ impl PriorityLevel {
 pub const DEFAULT_FLOOR_MICRO_LAMPORTS: u64 = 1;
 /// Default cap: 1,000,000 micro-lamports per CU (0.2 SOL at 200k CU).
 pub const DEFAULT_CAP_MICRO_LAMPORTS: u64 = 1_000_000;
-/// Default compute-unit limit of the escrow's instructions, with room to spare
-/// (a deal release with an agent uses well under 100k CU).
+/// Default compute-unit limit of a transaction carrying one escrow or multisig
+/// instruction (the runtime's own default is 200k per instruction).
 pub const DEFAULT_COMPUTE_UNIT_LIMIT: u32 = 200_000;
 
 /// How the compute-unit price is chosen.
