@@ -6,13 +6,14 @@ pub mod evm;
 mod fees;
 mod ledger;
 mod payment_request;
+pub mod solana;
 pub mod tron;
 
 pub use amount::{Amount, BPS_DENOMINATOR, DECIMALS};
 pub use error::{
     AddressError, AmountError, BroadcastCode, BuildError, ClientError, DecodeError, Error,
     EvmError, FeeScheduleError, KeyError, LedgerError, PaymentRequestError, Result, SignatureError,
-    TierTable,
+    SolanaError, SolanaRpcError, TierTable,
 };
 pub use error::{EscrowError, ProposalError};
 pub use fees::{DealKind, FeeSchedule, MAX_TIERS, Split, Tier};

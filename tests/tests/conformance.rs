@@ -1,10 +1,12 @@
 //! Cross-chain conformance: every scenario of `tests/vectors/settlement.json`
-//! run through the SDK's reference math and the Solidity escrow on anvil must
-//! end with identical balances and volumes for every party.
+//! run through the SDK's reference math, the Solidity escrow on anvil and the
+//! Anchor escrow in a Solana bank (driven by the SDK's Solana builders) must end
+//! with identical balances and volumes for every party.
 
 mod common;
 
 use common::evm_vectors::run_on_evm;
+use common::solana::run_scenario as run_on_solana;
 use stablerail_sdk::ScenarioFile;
 
 fn scenarios() -> anyhow::Result<ScenarioFile> {
@@ -25,6 +27,12 @@ async fn every_scenario_ends_identically_on_every_chain() -> anyhow::Result<()> 
         );
         let evm = run_on_evm(s).await?;
         assert_eq!(evm, reference, "{}: Solidity on anvil vs reference", s.name);
+        let solana = run_on_solana(s).await?;
+        assert_eq!(
+            solana, reference,
+            "{}: Anchor on Solana vs reference",
+            s.name
+        );
     }
     Ok(())
 }

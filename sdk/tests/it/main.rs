@@ -1,5 +1,5 @@
-//! Integration tests of stablerail-sdk: conformance vectors, the TRON client against
-//! a local HTTP node, and the `stablerail` binary end to end.
+//! Integration tests of stablerail-sdk: conformance vectors, the TRON and Solana
+//! clients against local HTTP nodes, and the `stablerail` binary end to end.
 
 // Test helpers outside `#[test]` functions panic on purpose when setup fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -9,4 +9,7 @@ mod cli_evm;
 mod cli_tron_escrow;
 mod conformance;
 mod node;
+mod solana_cli;
+mod solana_client;
+mod solana_node;
 mod tron_client;

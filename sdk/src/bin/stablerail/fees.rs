@@ -53,7 +53,8 @@ pub(crate) struct QuoteArgs {
     reward_bps: u32,
 }
 
-fn parse_tiers(flag: &str, spec: &str) -> anyhow::Result<Vec<Tier>> {
+/// Parses `threshold:bps` pairs (thresholds in USDT), e.g. `0:100,1000:80`.
+pub(crate) fn parse_tiers(flag: &str, spec: &str) -> anyhow::Result<Vec<Tier>> {
     spec.split(',')
         .map(|pair| {
             let Some((threshold, bps)) = pair.split_once(':') else {

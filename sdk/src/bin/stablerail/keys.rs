@@ -3,11 +3,16 @@
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
+use stablerail_sdk::solana::keypair_from_text;
+use stablerail_sdk::solana::sdk::Keypair;
 use stablerail_sdk::tron::PrivateKey;
 use zeroize::Zeroizing;
 
 /// The environment variable that may hold a TRON private key (64 hex digits).
 pub(crate) const KEY_ENV: &str = "STABLERAIL_TRON_KEY";
+
+/// The environment variable that may hold a Solana keypair (JSON byte array or base58).
+pub(crate) const SOLANA_KEY_ENV: &str = "STABLERAIL_SOLANA_KEY";
 
 /// Loads the key from `key_file`, else from [`KEY_ENV`]. The text is zeroized after
 /// parsing and never appears in messages.
@@ -27,6 +32,26 @@ pub(crate) fn load(key_file: Option<&Path>) -> anyhow::Result<PrivateKey> {
     };
     let source = key_file.map_or_else(|| KEY_ENV.to_owned(), |p| p.display().to_string());
     PrivateKey::from_hex(&text).with_context(|| format!("key from {source}"))
+}
+
+/// Loads a Solana keypair from `key_file` (as `solana-keygen` writes it), else from
+/// [`SOLANA_KEY_ENV`]. The text is zeroized after parsing and never appears in messages.
+pub(crate) fn load_solana(key_file: Option<&Path>) -> anyhow::Result<Keypair> {
+    let text = match key_file {
+        Some(path) => {
+            warn_if_shared(path);
+            Zeroizing::new(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("reading key file {}", path.display()))?,
+            )
+        }
+        None => match std::env::var(SOLANA_KEY_ENV) {
+            Ok(v) => Zeroizing::new(v),
+            Err(_) => bail!("no key: pass --key-file <path> or set {SOLANA_KEY_ENV}"),
+        },
+    };
+    let source = key_file.map_or_else(|| SOLANA_KEY_ENV.to_owned(), |p| p.display().to_string());
+    keypair_from_text(&text).with_context(|| format!("key from {source}"))
 }
 
 #[cfg(unix)]

@@ -10,6 +10,7 @@ mod multisig;
 mod output;
 mod pay_uri;
 mod proposal_call;
+mod solana;
 mod tron;
 mod tron_escrow;
 mod tron_send;
@@ -45,6 +46,9 @@ enum Command {
     /// Ethereum (EVM): escrow actions and multisig proposals.
     #[command(subcommand)]
     Evm(evm::EvmCommand),
+    /// Solana: the escrow and multisig programs.
+    #[command(subcommand)]
+    Solana(solana::SolanaCommand),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +67,7 @@ fn main() -> ExitCode {
         Command::PayUri(cmd) => pay_uri::run(&out, cmd),
         Command::Tron(cmd) => tron::run(&out, cmd),
         Command::Evm(cmd) => evm::run(&out, cmd),
+        Command::Solana(cmd) => solana::run(&out, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,570 @@
+//! `stablerail solana ...` end to end against the local JSON-RPC node.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use stablerail_sdk::solana::sdk::{Keypair, Message, Pubkey, Signer};
+use stablerail_sdk::solana::{
+    self as sol, AnchorAccount as _, MultisigProgram, ProposalInstruction, compute_unit_limit,
+    compute_unit_price, decode_base64,
+};
+
+use crate::solana_node::{RpcNode, blockhash, escrow_fixture};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_stablerail"));
+    c.env_remove("STABLERAIL_SOLANA_KEY");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().unwrap()
+}
+
+fn ok_json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout {}\nstderr {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn failed(out: &Output) -> String {
+    assert!(!out.status.success(), "expected failure");
+    assert!(out.stdout.is_empty(), "nothing on stdout on failure");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn key_file(kp: &Keypair) -> (PathBuf, String) {
+    let bytes = kp.to_bytes().to_vec();
+    let text = serde_json::to_string(&bytes).unwrap();
+    let dir = std::env::temp_dir().join(format!("stablerail-solana-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{}.json", kp.pubkey()));
+    std::fs::write(&path, &text).unwrap();
+    (path, text)
+}
+
+#[test]
+fn address_from_file_or_env_never_prints_the_key() {
+    let kp = Keypair::new();
+    let (path, text) = key_file(&kp);
+    let out = run(&["solana", "address", "--key-file", path.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_eq!(stdout, kp.pubkey().to_string());
+    let b58 = kp.to_base58_string();
+    let out = bin()
+        .env("STABLERAIL_SOLANA_KEY", &b58)
+        .args(["--json", "solana", "address"])
+        .output()
+        .unwrap();
+    let v = ok_json(&out);
+    assert_eq!(v["address"], kp.pubkey().to_string());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&b58));
+    // A malformed key fails without echoing it.
+    let out = bin()
+        .env("STABLERAIL_SOLANA_KEY", &text[..text.len() / 2])
+        .args(["solana", "address"])
+        .output()
+        .unwrap();
+    let err = failed(&out);
+    assert!(err.contains("STABLERAIL_SOLANA_KEY"), "{err}");
+    assert!(!err.contains(&text[1..20]), "{err}");
+    assert!(failed(&run(&["solana", "address"])).contains("no key"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_inputs_fail_before_signing_or_any_request() {
+    let node = RpcNode::start().await;
+    let kp = Keypair::new();
+    let (path, _) = key_file(&kp);
+    let f = escrow_fixture(&node, kp.pubkey());
+    let config = f.escrow.config.to_string();
+    let base = |extra: &[&str]| -> Output {
+        let mut args = vec![
+            "solana",
+            "escrow",
+            "deposit",
+            "--rpc-url",
+            &node.url,
+            "--key-file",
+            path.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        bin().args(&args).output().unwrap()
+    };
+    let err = failed(&base(&["--config", &config, "--amount", "1.1234567"]));
+    assert!(
+        err.contains("--amount") && err.contains("at most 6"),
+        "{err}"
+    );
+    let err = failed(&base(&["--config", "not-a-key", "--amount", "1"]));
+    assert!(
+        err.contains("--config") && err.contains("not base58"),
+        "{err}"
+    );
+    let err = failed(&base(&["--config", &config, "--amount", "0"]));
+    assert!(err.contains("above zero"), "{err}");
+    let err = failed(&base(&[
+        "--config",
+        &config,
+        "--amount",
+        "1",
+        "--min-compute-unit-price",
+        "9",
+        "--max-compute-unit-price",
+        "8",
+    ]));
+    assert!(err.contains("floor 9 exceeds cap 8"), "{err}");
+    let err = failed(&run(&[
+        "solana",
+        "escrow",
+        "buy-order-post",
+        "--rpc-url",
+        &node.url,
+        "--key-file",
+        path.to_str().unwrap(),
+        "--config",
+        &config,
+        "--amount",
+        "50",
+        "--price-minor",
+        "725",
+        "--currency",
+        "cny",
+    ]));
+    assert!(err.contains("ISO 4217"), "{err}");
+    assert!(
+        node.methods().is_empty(),
+        "no request: {:?}",
+        node.methods()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deposit_prints_the_signed_transaction() {
+    let node = RpcNode::start().await;
+    node.with(|s| s.fees = vec![0, 50, 150, 250]);
+    let kp = Keypair::new();
+    let (path, _) = key_file(&kp);
+    let f = escrow_fixture(&node, kp.pubkey());
+    let out = run(&[
+        "--json",
+        "solana",
+        "escrow",
+        "deposit",
+        "--rpc-url",
+        &node.url,
+        "--key-file",
+        path.to_str().unwrap(),
+        "--config",
+        &f.escrow.config.to_string(),
+        "--amount",
+        "12.5",
+    ]);
+    let v = ok_json(&out);
+    assert_eq!(v["action"], "deposit");
+    assert_eq!(v["sent"], false);
+    assert_eq!(v["compute_unit_price"], 150); // p50 of 50, 150, 250
+    let tx = decode_base64(v["transaction_base64"].as_str().unwrap()).unwrap();
+    tx.verify().unwrap();
+    assert_eq!(v["signature"], tx.signatures[0].to_string());
+    // Exactly what the SDK builds: the message is compared whole.
+    let source = sol::pda::associated_token_account(
+        &kp.pubkey(),
+        &f.config.usdt_mint,
+        &f.config.token_program,
+    );
+    let deposit = f
+        .escrow
+        .deposit(
+            &kp.pubkey(),
+            &source,
+            &f.config.usdt_mint,
+            &f.config.token_program,
+            "12.5".parse().unwrap(),
+        )
+        .unwrap();
+    let expected = Message::new_with_blockhash(
+        &[
+            compute_unit_limit(200_000),
+            compute_unit_price(150),
+            deposit,
+        ],
+        Some(&kp.pubkey()),
+        &blockhash(),
+    );
+    assert_eq!(tx.message, expected);
+    assert!(node.with(|s| s.sent.is_empty()), "not sent without --send");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn release_with_send_and_a_multisig_resolution() {
+    let node = RpcNode::start().await;
+    let trader = Keypair::new();
+    let (path, _) = key_file(&trader);
+    let f = escrow_fixture(&node, trader.pubkey());
+    let out = run(&[
+        "--json",
+        "solana",
+        "escrow",
+        "release",
+        "--rpc-url",
+        &node.url,
+        "--key-file",
+        path.to_str().unwrap(),
+        "--config",
+        &f.escrow.config.to_string(),
+        "--deal",
+        &f.deal_id.to_string(),
+        "--compute-unit-price",
+        "5",
+        "--send",
+    ]);
+    let v = ok_json(&out);
+    assert_eq!(
+        (v["sent"].as_bool(), v["confirmation_status"].as_str()),
+        (Some(true), Some("confirmed"))
+    );
+    let sent = node.with(|s| s.sent.clone());
+    assert_eq!(sent.len(), 1);
+    // The settlement accounts came from the deal, the merchant's agent and the config.
+    let parties = sol::SettlementParties {
+        seller: trader.pubkey(),
+        buyer: f.merchant,
+        agent: Some(f.agent),
+        treasury: f.config.authorities.treasury,
+        rent_payer: trader.pubkey(),
+    };
+    let release = f.escrow.deal_release(&trader.pubkey(), f.deal_id, &parties);
+    let expected = Message::new_with_blockhash(
+        &[compute_unit_limit(200_000), compute_unit_price(5), release],
+        Some(&trader.pubkey()),
+        &blockhash(),
+    );
+    assert_eq!(sent[0].message, expected);
+    assert!(
+        !node
+            .methods()
+            .contains(&"getRecentPrioritizationFees".to_owned())
+    );
+
+    // An owner proposes the resolution of the deal for the multisig's vault.
+    let owner = Keypair::new();
+    let (owner_path, _) = key_file(&owner);
+    let multisig = MultisigProgram::for_create_key(&Keypair::new().pubkey());
+    let state = sol::Multisig {
+        create_key: Pubkey::new_from_array([8; 32]),
+        threshold: 2,
+        time_lock: 0,
+        transaction_index: 4,
+        stale_transaction_index: 0,
+        bump: 255,
+        vault_bump: 255,
+        owners: vec![owner.pubkey()],
+    };
+    node.put_account(
+        multisig.multisig,
+        sol::pda::MULTISIG_PROGRAM_ID,
+        state.encode(),
+    );
+    let out = run(&[
+        "--json",
+        "solana",
+        "multisig",
+        "propose",
+        "--rpc-url",
+        &node.url,
+        "--key-file",
+        owner_path.to_str().unwrap(),
+        "--multisig",
+        &multisig.multisig.to_string(),
+        "--compute-unit-price",
+        "5",
+        "deal-resolve",
+        "--escrow-config",
+        &f.escrow.config.to_string(),
+        "--deal",
+        &f.deal_id.to_string(),
+        "--buyer-share-bps",
+        "6000",
+    ]);
+    let v = ok_json(&out);
+    assert_eq!(v["details"]["proposal"], 5);
+    let tx = decode_base64(v["transaction_base64"].as_str().unwrap()).unwrap();
+    let resolve = f
+        .escrow
+        .deal_resolve(&multisig.vault(), f.deal_id, &parties, 6_000)
+        .unwrap();
+    let expires_at = v["details"]["expires_at"].as_i64().unwrap();
+    let create = multisig
+        .proposal_create(
+            &owner.pubkey(),
+            5,
+            &[ProposalInstruction::from(&resolve)],
+            expires_at,
+        )
+        .unwrap();
+    let expected = Message::new_with_blockhash(
+        &[compute_unit_limit(200_000), compute_unit_price(5), create],
+        Some(&owner.pubkey()),
+        &blockhash(),
+    );
+    assert_eq!(tx.message, expected);
+    // Bad share: refused before any request.
+    let before = node.methods().len();
+    let err = failed(&run(&[
+        "solana",
+        "multisig",
+        "propose",
+        "--rpc-url",
+        &node.url,
+        "--key-file",
+        owner_path.to_str().unwrap(),
+        "--multisig",
+        &multisig.multisig.to_string(),
+        "deal-resolve",
+        "--escrow-config",
+        &f.escrow.config.to_string(),
+        "--deal",
+        "6",
+        "--buyer-share-bps",
+        "10001",
+    ]));
+    assert!(err.contains("at most 10000"), "{err}");
+    assert_eq!(node.methods().len(), before);
+}
+
+fn tx_of(v: &Value) -> stablerail_sdk::solana::sdk::Transaction {
+    let tx = decode_base64(v["transaction_base64"].as_str().unwrap()).unwrap();
+    tx.verify().unwrap();
+    tx
+}
+
+fn expected_message(
+    payer: &Keypair,
+    price: u64,
+    ix: stablerail_sdk::solana::sdk::Instruction,
+) -> Message {
+    Message::new_with_blockhash(
+        &[compute_unit_limit(200_000), compute_unit_price(price), ix],
+        Some(&payer.pubkey()),
+        &blockhash(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fill_withdraw_approve_and_execute() {
+    let node = RpcNode::start().await;
+    let trader = Keypair::new();
+    let (path, _) = key_file(&trader);
+    let f = escrow_fixture(&node, trader.pubkey());
+    let config = f.escrow.config.to_string();
+    let cli = |extra: &[&str]| -> Value {
+        let mut args = vec!["--json", "solana"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&[
+            "--rpc-url",
+            &node.url,
+            "--key-file",
+            path.to_str().unwrap(),
+            "--compute-unit-price",
+            "3",
+        ]);
+        ok_json(&run(&args))
+    };
+
+    // Fill order 2 of the fixture's merchant: the deal id is the config's next one.
+    let reference = "ab".repeat(32);
+    let v = cli(&[
+        "escrow",
+        "buy-order-fill",
+        "--config",
+        &config,
+        "--order",
+        "2",
+        "--amount",
+        "10",
+        "--reference",
+        &reference,
+    ]);
+    assert_eq!(v["details"]["deal"], 7);
+    let fill = f
+        .escrow
+        .buy_order_fill(
+            &trader.pubkey(),
+            2,
+            &f.merchant,
+            7,
+            &sol::BuyOrderFillArgs {
+                amount: 10_000_000,
+                reference: [0xab; 32],
+            },
+        )
+        .unwrap();
+    assert_eq!(tx_of(&v).message, expected_message(&trader, 3, fill));
+
+    // Withdraw to the associated account of the withdrawal address by default.
+    let v = cli(&["escrow", "withdraw", "--config", &config, "--amount", "0.5"]);
+    let destination = sol::pda::associated_token_account(
+        &trader.pubkey(),
+        &f.config.usdt_mint,
+        &f.config.token_program,
+    );
+    assert_eq!(v["details"]["token_account"], destination.to_string());
+    let withdraw = f
+        .escrow
+        .withdraw(
+            &trader.pubkey(),
+            &destination,
+            &f.config.usdt_mint,
+            &f.config.token_program,
+            "0.5".parse().unwrap(),
+        )
+        .unwrap();
+    assert_eq!(tx_of(&v).message, expected_message(&trader, 3, withdraw));
+
+    // Approve and execute a stored proposal (its instructions read from the chain).
+    let multisig = MultisigProgram::for_create_key(&Pubkey::new_from_array([8; 32]));
+    let pause = ProposalInstruction::from(&f.escrow.config_pause(&multisig.vault()));
+    let proposal = sol::Proposal {
+        multisig: multisig.multisig,
+        index: 3,
+        creator: trader.pubkey(),
+        created_at: 1,
+        expires_at: 1_900_000_000,
+        status: sol::ProposalStatus::Approved { timestamp: 2 },
+        bump: 255,
+        vote_capacity: 3,
+        approved: vec![trader.pubkey()],
+        rejected: vec![],
+        cancelled: vec![],
+        instructions: vec![pause.clone()],
+    };
+    node.put_account(
+        multisig.proposal(3),
+        sol::pda::MULTISIG_PROGRAM_ID,
+        proposal.encode(),
+    );
+    let ms = multisig.multisig.to_string();
+    let v = cli(&["multisig", "approve", "--multisig", &ms, "--proposal", "3"]);
+    assert_eq!(
+        tx_of(&v).message,
+        expected_message(&trader, 3, multisig.proposal_approve(&trader.pubkey(), 3))
+    );
+    let v = cli(&["multisig", "execute", "--multisig", &ms, "--proposal", "3"]);
+    assert_eq!(v["details"]["instructions"], 1);
+    let execute = multisig.proposal_execute(&trader.pubkey(), 3, &[pause]);
+    // The config and the escrow program come along as remaining accounts.
+    assert!(execute.accounts.iter().any(|m| m.pubkey == f.escrow.config));
+    assert_eq!(tx_of(&v).message, expected_message(&trader, 3, execute));
+    // A proposal that does not exist is a clear error.
+    let err = failed(&run(&[
+        "solana",
+        "multisig",
+        "execute",
+        "--multisig",
+        &ms,
+        "--proposal",
+        "4",
+        "--rpc-url",
+        &node.url,
+        "--key-file",
+        path.to_str().unwrap(),
+    ]));
+    assert!(
+        err.contains("proposal 4") && err.contains("does not exist"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn propose_a_fee_change() {
+    let node = RpcNode::start().await;
+    let owner = Keypair::new();
+    let (path, _) = key_file(&owner);
+    let f = escrow_fixture(&node, Pubkey::new_from_array([20; 32]));
+    let multisig = MultisigProgram::for_create_key(&Pubkey::new_from_array([8; 32]));
+    let state = sol::Multisig {
+        create_key: Pubkey::new_from_array([8; 32]),
+        threshold: 1,
+        time_lock: 0,
+        transaction_index: 0,
+        stale_transaction_index: 0,
+        bump: 255,
+        vault_bump: 255,
+        owners: vec![owner.pubkey()],
+    };
+    node.put_account(
+        multisig.multisig,
+        sol::pda::MULTISIG_PROGRAM_ID,
+        state.encode(),
+    );
+    let ms = multisig.multisig.to_string();
+    let config = f.escrow.config.to_string();
+    let propose = |tiers: &str| -> Output {
+        run(&[
+            "--json",
+            "solana",
+            "multisig",
+            "propose",
+            "--rpc-url",
+            &node.url,
+            "--key-file",
+            path.to_str().unwrap(),
+            "--multisig",
+            &ms,
+            "--compute-unit-price",
+            "3",
+            "set-fees",
+            "--escrow-config",
+            &config,
+            "--tiers",
+            tiers,
+            "--agent-tiers",
+            "0:2000",
+            "--reward-bps",
+            "1000",
+        ])
+    };
+    // A first tier above 0 is refused before any request.
+    let err = failed(&propose("10:100"));
+    assert!(
+        err.contains("first tier must start at threshold 0"),
+        "{err}"
+    );
+    assert!(node.methods().is_empty());
+    let v = ok_json(&propose("0:100,1000:80"));
+    assert_eq!(v["details"]["proposal"], 1);
+    let fees = sol::FeeScheduleArgs {
+        merchant_tiers: vec![
+            sol::FeeTier {
+                threshold: 0,
+                bps: 100,
+            },
+            sol::FeeTier {
+                threshold: 1_000_000_000,
+                bps: 80,
+            },
+        ],
+        agent_tiers: vec![sol::FeeTier {
+            threshold: 0,
+            bps: 2_000,
+        }],
+        trader_reward_bps: 1_000,
+    };
+    let set_fees = f.escrow.config_set_fees(&multisig.vault(), &fees).unwrap();
+    let create = multisig
+        .proposal_create(
+            &owner.pubkey(),
+            1,
+            &[ProposalInstruction::from(&set_fees)],
+            v["details"]["expires_at"].as_i64().unwrap(),
+        )
+        .unwrap();
+    assert_eq!(tx_of(&v).message, expected_message(&owner, 3, create));
+}
