@@ -910,6 +910,9 @@ pub enum ProposalError {
         call: String,
         /// What is wrong.
         message: String,
+    },
+}
+
 /// Why a Solana instruction, account or transaction was rejected by the SDK
 /// before anything was signed or sent.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
