@@ -233,7 +233,11 @@ async fn lifecycles(backend: Backend) {
     let db = TestDb::new(backend).await;
     // Small ranges: the day spans many batches, so the derived rows are loaded and
     // written back across transactions.
-    let config = platform_config(&p, &db, "head_lag = 0\ninitial_range = 4\nmax_range = 4");
+    let config = platform_config(
+        &p,
+        &db,
+        "head_lag = 0\nfinality_depth = 20\ninitial_range = 4\nmax_range = 4",
+    );
     let store = db.store().await;
     backfill(&p, &store, &config).await;
     let ctx = format!("{backend:?}");
@@ -254,6 +258,19 @@ async fn lifecycles(backend: Backend) {
         ],
         [4, 1, 2, 1, 1, 1],
         "{ctx}: {deals:#?}"
+    );
+    // Event rows are confirmed exactly up to the finality line (depth 20).
+    let finalized = store.cursor(CHAIN).await.unwrap().unwrap().finalized_number;
+    let mut confirmed = 0;
+    for d in &deals {
+        for e in store.deal_events(CHAIN, d.deal_id).await.unwrap() {
+            assert_eq!(e.confirmed, e.block_number <= finalized, "{ctx}: {e:?}");
+            confirmed += usize::from(e.confirmed);
+        }
+    }
+    assert!(
+        confirmed > 0,
+        "{ctx}: some deal events are behind the finality line"
     );
     let resolved = deals.iter().find(|d| d.state == "resolved").unwrap();
     assert_eq!(resolved.kind, "payout");
