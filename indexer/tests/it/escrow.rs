@@ -239,7 +239,7 @@ async fn lifecycles(backend: Backend) {
         "head_lag = 0\nfinality_depth = 20\ninitial_range = 4\nmax_range = 4",
     );
     let store = db.store().await;
-    backfill(&p, &store, &config).await;
+    let metrics = backfill(&p, &store, &config).await;
     let ctx = format!("{backend:?}");
     assert_derived_matches_chain(&p, &store, &ctx).await;
 
@@ -365,6 +365,11 @@ async fn lifecycles(backend: Backend) {
     );
     // Multisig events: the constructor's owners and setup, and every proposal executed.
     let (escrow_events, multisig_events) = store.event_counts(CHAIN).await.unwrap();
+    assert_eq!(
+        metrics.events(CHAIN),
+        (escrow_events, multisig_events),
+        "{ctx}: counted in /metrics"
+    );
     assert!(escrow_events > 40, "{escrow_events}");
     assert!(multisig_events >= 4 + 10, "{multisig_events}");
 }
