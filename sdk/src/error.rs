@@ -41,6 +41,12 @@ pub enum Error {
     /// An EVM client call failed.
     #[error(transparent)]
     Evm(#[from] EvmError),
+    /// An escrow action was refused before anything was signed.
+    #[error(transparent)]
+    Escrow(#[from] EscrowError),
+    /// A multisig proposal file is unreadable or does not fit the multisig.
+    #[error(transparent)]
+    Proposal(#[from] ProposalError),
 }
 
 /// Why an [`Amount`](crate::Amount) could not be parsed or computed.
@@ -552,6 +558,14 @@ pub enum ClientError {
         /// The rejected cap.
         max_sun: i64,
     },
+    /// A constant call's result is not the ABI encoding the function returns.
+    #[error("{call}: the node's result does not decode: {message}")]
+    Abi {
+        /// The contract function.
+        call: &'static str,
+        /// What the decoder reported.
+        message: String,
+    },
     /// No receipt arrived before the timeout.
     #[error("no receipt for {txid} after {waited_ms} ms")]
     ReceiptTimeout {
@@ -657,6 +671,12 @@ pub enum EvmError {
     /// An on-chain amount does not fit the SDK's u64 `Amount`.
     #[error("on-chain amount exceeds the SDK's Amount range")]
     AmountOutOfRange,
+    /// An escrow action was refused by a pre-check, before anything was signed.
+    #[error(transparent)]
+    Escrow(#[from] EscrowError),
+    /// A multisig proposal does not fit the multisig or its file.
+    #[error(transparent)]
+    Proposal(#[from] ProposalError),
 }
 
 impl EvmError {
@@ -681,4 +701,208 @@ impl EvmError {
             message: error.to_string(),
         }
     }
+}
+
+/// Why an escrow action was refused before signing (the same checks on EVM and
+/// TRON). Accounts are rendered in the chain's own address form.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum EscrowError {
+    /// No such deal: never opened, or already final (final deals are deleted).
+    #[error("deal {deal_id} not found (never opened, or already released, cancelled or resolved)")]
+    DealNotFound {
+        /// The deal id asked for.
+        deal_id: alloy::primitives::U256,
+    },
+    /// No such buy order: never posted, filled or cancelled.
+    #[error("buy order {order_id} not found (never posted, or already filled or cancelled)")]
+    OrderNotFound {
+        /// The order id asked for.
+        order_id: alloy::primitives::U256,
+    },
+    /// An amount of zero where the contract needs more.
+    #[error("{action}: amount must be above zero")]
+    ZeroAmount {
+        /// The action.
+        action: &'static str,
+    },
+    /// The wallet holds fewer tokens than it wants to deposit.
+    #[error("{account} holds {balance} USDT units in its wallet; depositing {needed} needs more")]
+    InsufficientTokenBalance {
+        /// The depositing wallet.
+        account: String,
+        /// Its token balance, smallest units.
+        balance: alloy::primitives::U256,
+        /// The deposit, smallest units.
+        needed: alloy::primitives::U256,
+    },
+    /// The escrow account's available balance is below what the action needs.
+    #[error("{account} has {available} available in the escrow; {action} needs {needed}")]
+    InsufficientAvailable {
+        /// The action.
+        action: &'static str,
+        /// The account.
+        account: String,
+        /// Its available balance, smallest units.
+        available: u64,
+        /// What the action needs, smallest units.
+        needed: u64,
+    },
+    /// The caller does not hold the part the action needs in this deal.
+    #[error("{action} of deal {deal_id}: {caller} is not its {needed}")]
+    WrongParty {
+        /// The action.
+        action: &'static str,
+        /// The deal.
+        deal_id: alloy::primitives::U256,
+        /// Who tried.
+        caller: String,
+        /// The part needed: `seller`, `buyer`, `buyer or seller`.
+        needed: &'static str,
+    },
+    /// The deal is not in a state that allows the action.
+    #[error("{action} of deal {deal_id}: not allowed while the deal is {state}")]
+    WrongDealState {
+        /// The action.
+        action: &'static str,
+        /// The deal.
+        deal_id: alloy::primitives::U256,
+        /// Its state.
+        state: &'static str,
+    },
+    /// The caller is not the merchant who posted the buy order.
+    #[error("buy order {order_id} belongs to {merchant}, not {caller}")]
+    NotOrderMerchant {
+        /// The order.
+        order_id: alloy::primitives::U256,
+        /// Its merchant.
+        merchant: String,
+        /// Who tried.
+        caller: String,
+    },
+    /// A basis-point share above 10000.
+    #[error("buyer share {bps} bps exceeds 10000")]
+    ShareTooHigh {
+        /// The share given.
+        bps: u32,
+    },
+}
+
+/// Why a multisig proposal (or its JSON file) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ProposalError {
+    /// The file could not be read or written.
+    #[error("proposal file {path}: {message}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The OS error.
+        message: String,
+    },
+    /// The file is not a proposal file this SDK understands.
+    #[error("proposal file: {message}")]
+    Format {
+        /// What is wrong.
+        message: String,
+    },
+    /// A field of the file is malformed.
+    #[error("proposal file field {field}: {value:?} is malformed")]
+    Field {
+        /// The field.
+        field: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// The digest stored in the file is not the digest of its proposal and domain
+    /// (the file was edited after signing began).
+    #[error("proposal file digest {stored} does not match its contents ({computed})")]
+    DigestMismatch {
+        /// The digest in the file.
+        stored: String,
+        /// The digest of the proposal and domain.
+        computed: String,
+    },
+    /// The file was made for another chain or multisig than the command's.
+    #[error("proposal is for {file} but the command targets {given}")]
+    WrongMultisig {
+        /// The chain and multisig in the file.
+        file: String,
+        /// The chain and multisig of the command.
+        given: String,
+    },
+    /// The signer is not an owner of the multisig.
+    #[error("{signer} is not an owner of the multisig")]
+    NotOwner {
+        /// The signer.
+        signer: String,
+    },
+    /// The owner has already signed this proposal.
+    #[error("{signer} has already signed this proposal")]
+    DuplicateSigner {
+        /// The owner.
+        signer: String,
+    },
+    /// A stored signature does not recover to the owner it is listed under.
+    #[error("signature listed for {signer} recovers to {recovered}")]
+    BadSignature {
+        /// The owner it is listed under.
+        signer: String,
+        /// Who it recovers to (empty when it does not recover at all).
+        recovered: String,
+    },
+    /// Fewer signatures than the threshold.
+    #[error("{have} of {need} signatures; more owners must sign")]
+    BelowThreshold {
+        /// Signatures collected.
+        have: usize,
+        /// The threshold.
+        need: usize,
+    },
+    /// The multisig's nonce moved past the proposal: it was executed (or another
+    /// proposal took its nonce), so it can never run again.
+    #[error(
+        "proposal nonce {proposal} is below the multisig's nonce {current}: already executed or superseded"
+    )]
+    NonceUsed {
+        /// The proposal's nonce.
+        proposal: alloy::primitives::U256,
+        /// The multisig's nonce.
+        current: alloy::primitives::U256,
+    },
+    /// Earlier proposals must execute first.
+    #[error(
+        "proposal nonce {proposal} is ahead of the multisig's nonce {current}; execute the earlier ones first"
+    )]
+    NonceAhead {
+        /// The proposal's nonce.
+        proposal: alloy::primitives::U256,
+        /// The multisig's nonce.
+        current: alloy::primitives::U256,
+    },
+    /// The proposal's deadline has passed.
+    #[error("proposal expired at {deadline} (chain time {now})")]
+    Expired {
+        /// The deadline, unix seconds.
+        deadline: u64,
+        /// The chain's time.
+        now: u64,
+    },
+    /// `execute-scheduled` on a proposal that was not scheduled.
+    #[error("proposal is not scheduled on the multisig")]
+    NotScheduled,
+    /// The time lock of a scheduled proposal has not passed yet.
+    #[error("proposal is scheduled until {eta} (chain time {now})")]
+    TimeLockPending {
+        /// When it becomes executable, unix seconds.
+        eta: u64,
+        /// The chain's time.
+        now: u64,
+    },
+    /// A function signature or argument for the proposed call is malformed.
+    #[error("call {call:?}: {message}")]
+    Call {
+        /// The call as given.
+        call: String,
+        /// What is wrong.
+        message: String,
+    },
 }

@@ -14,6 +14,7 @@ pub use error::{
     EvmError, FeeScheduleError, KeyError, LedgerError, PaymentRequestError, Result, SignatureError,
     TierTable,
 };
+pub use error::{EscrowError, ProposalError};
 pub use fees::{DealKind, FeeSchedule, MAX_TIERS, Split, Tier};
 pub use ledger::{
     AgentLink, Deposit, Expected, Ledger, Outcome, Scenario, ScenarioDeal, ScenarioFees,

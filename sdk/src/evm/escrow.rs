@@ -17,7 +17,12 @@ use super::bindings::{
     Escrow::{self, EscrowInstance},
     IERC20,
 };
-use crate::{Amount, error::EvmError};
+use super::fees::Eip1559Fees;
+use super::rules::{AccountView, BuyOrderView, DealAction, DealView};
+use crate::{
+    Amount,
+    error::{EscrowError, EvmError},
+};
 
 /// Deal kinds, numbered as in the contract's `DealKind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,11 +65,18 @@ const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
 pub(crate) async fn send<P, D>(
     name: &'static str,
     call: CallBuilder<P, D, Ethereum>,
+    fees: Option<Eip1559Fees>,
 ) -> Result<TransactionReceipt, EvmError>
 where
     P: Provider,
     D: CallDecoder,
 {
+    let call = match fees {
+        Some(f) => call
+            .max_fee_per_gas(f.max_fee_per_gas)
+            .max_priority_fee_per_gas(f.max_priority_fee_per_gas),
+        None => call,
+    };
     call.call_raw().await.map_err(|e| EvmError::call(name, e))?;
     let pending = call.send().await.map_err(|e| EvmError::call(name, e))?;
     let receipt = pending
@@ -102,9 +114,15 @@ fn units(amount: Amount) -> U256 {
 }
 
 /// An `Escrow` contract, connected through a provider whose wallet signs as the caller.
+///
+/// With [`EscrowClient::with_caller`] the client knows who signs and checks the
+/// deal rules (party, state, balances) before sending; without it the contract's
+/// simulation still rejects a bad call before anything is signed.
 #[derive(Debug, Clone)]
 pub struct EscrowClient<P> {
     contract: EscrowInstance<P>,
+    fees: Option<Eip1559Fees>,
+    caller: Option<Address>,
 }
 
 impl<P: Provider + Clone> EscrowClient<P> {
@@ -112,7 +130,29 @@ impl<P: Provider + Clone> EscrowClient<P> {
     pub fn new(address: Address, provider: P) -> Self {
         Self {
             contract: Escrow::new(address, provider),
+            fees: None,
+            caller: None,
         }
+    }
+
+    /// Sends every transaction with these EIP-1559 fees (else the provider's filler decides).
+    pub fn with_fees(mut self, fees: Eip1559Fees) -> Self {
+        self.fees = Some(fees);
+        self
+    }
+
+    /// The address the provider's wallet signs as, for the pre-checks.
+    pub fn with_caller(mut self, caller: Address) -> Self {
+        self.caller = Some(caller);
+        self
+    }
+
+    async fn send<D: CallDecoder>(
+        &self,
+        name: &'static str,
+        call: CallBuilder<&P, D, Ethereum>,
+    ) -> Result<TransactionReceipt, EvmError> {
+        send(name, call, self.fees).await
     }
 
     /// The bound contract, for reads and for calls this client does not wrap.
@@ -129,35 +169,70 @@ impl<P: Provider + Clone> EscrowClient<P> {
 
     /// Approves the escrow for `amount` of USDT (resetting a non-zero allowance to
     /// zero first, which Ethereum USDT requires) and deposits it.
+    ///
+    /// Refuses a zero amount and an amount above the wallet's token balance before
+    /// anything is signed; an allowance that already covers `amount` is used as is.
     pub async fn deposit(
         &self,
         owner: Address,
         amount: Amount,
     ) -> Result<TransactionReceipt, EvmError> {
-        let token_address = self
-            .contract
-            .token()
+        if amount.is_zero() {
+            return Err(EscrowError::ZeroAmount { action: "deposit" }.into());
+        }
+        let token = IERC20::new(self.token().await?, self.contract.provider().clone());
+        let balance = token
+            .balanceOf(owner)
             .call()
             .await
-            .map_err(|e| EvmError::call("token", e))?;
-        let token = IERC20::new(token_address, self.contract.provider().clone());
+            .map_err(|e| EvmError::call("balanceOf", e))?;
+        if balance < units(amount) {
+            return Err(EscrowError::InsufficientTokenBalance {
+                account: owner.to_string(),
+                balance,
+                needed: units(amount),
+            }
+            .into());
+        }
         let allowance = token
             .allowance(owner, self.address())
             .call()
             .await
             .map_err(|e| EvmError::call("allowance", e))?;
-        if allowance != units(amount) {
+        if allowance < units(amount) {
             if !allowance.is_zero() {
-                send("approve", token.approve(self.address(), U256::ZERO)).await?;
+                send(
+                    "approve",
+                    token.approve(self.address(), U256::ZERO),
+                    self.fees,
+                )
+                .await?;
             }
-            send("approve", token.approve(self.address(), units(amount))).await?;
+            send(
+                "approve",
+                token.approve(self.address(), units(amount)),
+                self.fees,
+            )
+            .await?;
         }
-        send("deposit", self.contract.deposit(units(amount))).await
+        self.send("deposit", self.contract.deposit(units(amount)))
+            .await
     }
 
     /// Sends `amount` of the caller's available balance to its withdrawal address.
     pub async fn withdraw(&self, amount: Amount) -> Result<TransactionReceipt, EvmError> {
-        send("withdraw", self.contract.withdraw(units(amount))).await
+        self.check_available("withdraw", amount).await?;
+        self.send("withdraw", self.contract.withdraw(units(amount)))
+            .await
+    }
+
+    /// Cancels the caller's pending withdrawal address change.
+    pub async fn cancel_withdrawal_address_change(&self) -> Result<TransactionReceipt, EvmError> {
+        self.send(
+            "cancelWithdrawalAddressChange",
+            self.contract.cancelWithdrawalAddressChange(),
+        )
+        .await
     }
 
     /// Asks to change the withdrawal address; it takes effect after the configured delay.
@@ -165,7 +240,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
         &self,
         new_address: Address,
     ) -> Result<TransactionReceipt, EvmError> {
-        send(
+        self.send(
             "requestWithdrawalAddress",
             self.contract.requestWithdrawalAddress(new_address),
         )
@@ -187,6 +262,31 @@ impl<P: Provider + Clone> EscrowClient<P> {
         expiry: u64,
         payment_window: u32,
     ) -> Result<U256, EvmError> {
+        self.post_buy_order_sent(
+            price,
+            currency,
+            amount,
+            min_fill,
+            max_fill,
+            expiry,
+            payment_window,
+        )
+        .await
+        .map(|(id, _)| id)
+    }
+
+    /// [`Self::post_buy_order`], also returning the receipt.
+    #[allow(clippy::too_many_arguments)] // mirrors the contract call one to one
+    pub async fn post_buy_order_sent(
+        &self,
+        price: u64,
+        currency: &str,
+        amount: Amount,
+        min_fill: Amount,
+        max_fill: Amount,
+        expiry: u64,
+        payment_window: u32,
+    ) -> Result<(U256, TransactionReceipt), EvmError> {
         let code = currency_code(currency)?;
         let call = self.contract.postBuyOrder(
             price,
@@ -197,13 +297,32 @@ impl<P: Provider + Clone> EscrowClient<P> {
             expiry,
             payment_window,
         );
-        let receipt = send("postBuyOrder", call).await?;
-        Ok(event::<Escrow::BuyOrderPosted>(&receipt, self.address())?.orderId)
+        if amount.is_zero() {
+            return Err(EscrowError::ZeroAmount {
+                action: "postBuyOrder",
+            }
+            .into());
+        }
+        let receipt = self.send("postBuyOrder", call).await?;
+        let id = event::<Escrow::BuyOrderPosted>(&receipt, self.address())?.orderId;
+        Ok((id, receipt))
     }
 
     /// Cancels one of the caller's buy orders.
     pub async fn cancel_buy_order(&self, order_id: U256) -> Result<TransactionReceipt, EvmError> {
-        send("cancelBuyOrder", self.contract.cancelBuyOrder(order_id)).await
+        let order = self.buy_order(order_id).await?;
+        if let Some(caller) = self.caller
+            && caller != order.merchant
+        {
+            return Err(EscrowError::NotOrderMerchant {
+                order_id,
+                merchant: order.merchant.to_string(),
+                caller: caller.to_string(),
+            }
+            .into());
+        }
+        self.send("cancelBuyOrder", self.contract.cancelBuyOrder(order_id))
+            .await
     }
 
     /// Sells `amount` into buy order `order_id` from the caller's available balance;
@@ -214,13 +333,29 @@ impl<P: Provider + Clone> EscrowClient<P> {
         amount: Amount,
         order_ref: B256,
     ) -> Result<U256, EvmError> {
-        let receipt = send(
-            "fillBuyOrder",
-            self.contract
-                .fillBuyOrder(order_id, units(amount), order_ref),
-        )
-        .await?;
-        Ok(event::<Escrow::DealOpened>(&receipt, self.address())?.dealId)
+        self.fill_buy_order_sent(order_id, amount, order_ref)
+            .await
+            .map(|(id, _)| id)
+    }
+
+    /// [`Self::fill_buy_order`], also returning the receipt.
+    pub async fn fill_buy_order_sent(
+        &self,
+        order_id: U256,
+        amount: Amount,
+        order_ref: B256,
+    ) -> Result<(U256, TransactionReceipt), EvmError> {
+        self.buy_order(order_id).await?;
+        self.check_available("fillBuyOrder", amount).await?;
+        let receipt = self
+            .send(
+                "fillBuyOrder",
+                self.contract
+                    .fillBuyOrder(order_id, units(amount), order_ref),
+            )
+            .await?;
+        let id = event::<Escrow::DealOpened>(&receipt, self.address())?.dealId;
+        Ok((id, receipt))
     }
 
     // ----- collections and payouts -----
@@ -234,6 +369,26 @@ impl<P: Provider + Clone> EscrowClient<P> {
         payment_window: u32,
         order_ref: B256,
     ) -> Result<U256, EvmError> {
+        self.assign_collection_sent(acceptor, merchant, amount, payment_window, order_ref)
+            .await
+            .map(|(id, _)| id)
+    }
+
+    /// [`Self::assign_collection`], also returning the receipt.
+    pub async fn assign_collection_sent(
+        &self,
+        acceptor: Address,
+        merchant: Address,
+        amount: Amount,
+        payment_window: u32,
+        order_ref: B256,
+    ) -> Result<(U256, TransactionReceipt), EvmError> {
+        if amount.is_zero() {
+            return Err(EscrowError::ZeroAmount {
+                action: "assignCollection",
+            }
+            .into());
+        }
         let call = self.contract.assignCollection(
             acceptor,
             merchant,
@@ -241,8 +396,9 @@ impl<P: Provider + Clone> EscrowClient<P> {
             payment_window,
             order_ref,
         );
-        let receipt = send("assignCollection", call).await?;
-        Ok(event::<Escrow::DealOpened>(&receipt, self.address())?.dealId)
+        let receipt = self.send("assignCollection", call).await?;
+        let id = event::<Escrow::DealOpened>(&receipt, self.address())?.dealId;
+        Ok((id, receipt))
     }
 
     /// Merchant: opens a Payout locking `amount` of its own balance; returns the deal id.
@@ -252,13 +408,28 @@ impl<P: Provider + Clone> EscrowClient<P> {
         payment_window: u32,
         order_ref: B256,
     ) -> Result<U256, EvmError> {
-        let receipt = send(
-            "openPayout",
-            self.contract
-                .openPayout(units(amount), payment_window, order_ref),
-        )
-        .await?;
-        Ok(event::<Escrow::DealOpened>(&receipt, self.address())?.dealId)
+        self.open_payout_sent(amount, payment_window, order_ref)
+            .await
+            .map(|(id, _)| id)
+    }
+
+    /// [`Self::open_payout`], also returning the receipt.
+    pub async fn open_payout_sent(
+        &self,
+        amount: Amount,
+        payment_window: u32,
+        order_ref: B256,
+    ) -> Result<(U256, TransactionReceipt), EvmError> {
+        self.check_available("openPayout", amount).await?;
+        let receipt = self
+            .send(
+                "openPayout",
+                self.contract
+                    .openPayout(units(amount), payment_window, order_ref),
+            )
+            .await?;
+        let id = event::<Escrow::DealOpened>(&receipt, self.address())?.dealId;
+        Ok((id, receipt))
     }
 
     /// Dispatcher: assigns `acceptor` to an unassigned Payout.
@@ -267,7 +438,16 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deal_id: U256,
         acceptor: Address,
     ) -> Result<TransactionReceipt, EvmError> {
-        send(
+        let deal = self.deal(deal_id).await?;
+        if deal.state != super::DealState::Unassigned {
+            return Err(EscrowError::WrongDealState {
+                action: "assignPayout",
+                deal_id,
+                state: deal.state.as_str(),
+            }
+            .into());
+        }
+        self.send(
             "assignPayout",
             self.contract.assignPayout(deal_id, acceptor),
         )
@@ -278,22 +458,26 @@ impl<P: Provider + Clone> EscrowClient<P> {
 
     /// Buyer (or the dispatcher, for a Collection): the fiat was sent.
     pub async fn mark_paid(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
-        send("markPaid", self.contract.markPaid(deal_id)).await
+        self.check_deal(DealAction::MarkPaid, deal_id).await?;
+        self.send("markPaid", self.contract.markPaid(deal_id)).await
     }
 
     /// Seller: the fiat arrived; settle the deal with the fee split.
     pub async fn release(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
-        send("release", self.contract.release(deal_id)).await
+        self.check_deal(DealAction::Release, deal_id).await?;
+        self.send("release", self.contract.release(deal_id)).await
     }
 
     /// Buyer at any time before release, or seller after the payment deadline of an unpaid deal.
     pub async fn cancel(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
-        send("cancel", self.contract.cancel(deal_id)).await
+        self.check_deal(DealAction::Cancel, deal_id).await?;
+        self.send("cancel", self.contract.cancel(deal_id)).await
     }
 
     /// Buyer or seller of a paid deal: ask the arbiter to decide.
     pub async fn dispute(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
-        send("dispute", self.contract.dispute(deal_id)).await
+        self.check_deal(DealAction::Dispute, deal_id).await?;
+        self.send("dispute", self.contract.dispute(deal_id)).await
     }
 
     /// Arbiter: settle `buyer_share_bps` of a disputed deal to the buyer, the rest back to the seller.
@@ -302,10 +486,116 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deal_id: U256,
         buyer_share_bps: u16,
     ) -> Result<TransactionReceipt, EvmError> {
-        send("resolve", self.contract.resolve(deal_id, buyer_share_bps)).await
+        if buyer_share_bps > 10_000 {
+            return Err(EscrowError::ShareTooHigh {
+                bps: buyer_share_bps.into(),
+            }
+            .into());
+        }
+        self.deal(deal_id).await?;
+        self.send("resolve", self.contract.resolve(deal_id, buyer_share_bps))
+            .await
+    }
+
+    // ----- pre-checks -----
+
+    /// The caller's available balance covers `amount` (and `amount` is not zero).
+    async fn check_available(&self, action: &'static str, amount: Amount) -> Result<(), EvmError> {
+        if amount.is_zero() {
+            return Err(EscrowError::ZeroAmount { action }.into());
+        }
+        let Some(caller) = self.caller else {
+            return Ok(());
+        };
+        let account = self.account(caller).await?;
+        if account.available < amount {
+            return Err(EscrowError::InsufficientAvailable {
+                action,
+                account: caller.to_string(),
+                available: account.available.units(),
+                needed: amount.units(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// The deal exists and the caller may take `action` on it now.
+    async fn check_deal(&self, action: DealAction, deal_id: U256) -> Result<(), EvmError> {
+        let deal = self.deal(deal_id).await?;
+        if let Some(caller) = self.caller {
+            let dispatcher = self
+                .contract
+                .dispatcher()
+                .call()
+                .await
+                .map_err(|e| EvmError::call("dispatcher", e))?;
+            action.check(&deal, caller, dispatcher, |a| a.to_string())?;
+        }
+        Ok(())
     }
 
     // ----- reads -----
+
+    /// The USDT token the escrow holds.
+    pub async fn token(&self) -> Result<Address, EvmError> {
+        self.contract
+            .token()
+            .call()
+            .await
+            .map_err(|e| EvmError::call("token", e))
+    }
+
+    /// `owner`'s wallet balance of the escrow's token (smallest units).
+    pub async fn token_balance(&self, owner: Address) -> Result<U256, EvmError> {
+        IERC20::new(self.token().await?, self.contract.provider().clone())
+            .balanceOf(owner)
+            .call()
+            .await
+            .map_err(|e| EvmError::call("balanceOf", e))
+    }
+
+    /// `owner`'s escrow account (all zero for a wallet that never used the escrow).
+    pub async fn account(&self, owner: Address) -> Result<AccountView, EvmError> {
+        let account = self
+            .contract
+            .account(owner)
+            .call()
+            .await
+            .map_err(|e| EvmError::call("account", e))?;
+        Ok(AccountView::from(&account))
+    }
+
+    /// Where `owner`'s withdrawals go now (a pending change counts once its time has come).
+    pub async fn withdrawal_address(&self, owner: Address) -> Result<Address, EvmError> {
+        self.contract
+            .withdrawalAddressOf(owner)
+            .call()
+            .await
+            .map_err(|e| EvmError::call("withdrawalAddressOf", e))
+    }
+
+    /// Live deal `deal_id`; [`EscrowError::DealNotFound`] when it never existed or is final.
+    pub async fn deal(&self, deal_id: U256) -> Result<DealView, EvmError> {
+        let deal = self
+            .contract
+            .deal(deal_id)
+            .call()
+            .await
+            .map_err(|e| EvmError::call("deal", e))?;
+        Ok(DealView::from_contract(deal_id, &deal)?)
+    }
+
+    /// Open buy order `order_id`; [`EscrowError::OrderNotFound`] when filled, cancelled or never posted.
+    pub async fn buy_order(&self, order_id: U256) -> Result<BuyOrderView, EvmError> {
+        let order = self
+            .contract
+            .buyOrder(order_id)
+            .call()
+            .await
+            .map_err(|e| EvmError::call("buyOrder", e))?;
+        Ok(BuyOrderView::from_contract(order_id, &order)?)
+    }
 
     /// Available and locked balance of `owner`'s escrow account.
     pub async fn balances(&self, owner: Address) -> Result<(Amount, Amount), EvmError> {
@@ -324,8 +614,8 @@ impl<P: Provider + Clone> EscrowClient<P> {
     }
 }
 
-/// An ISO 4217 code as the contract's `bytes3`.
-fn currency_code(code: &str) -> Result<FixedBytes<3>, EvmError> {
+/// An ISO 4217 code (three uppercase letters) as the contract's `bytes3`.
+pub fn currency_code(code: &str) -> Result<FixedBytes<3>, EvmError> {
     let bytes = code.as_bytes();
     if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_uppercase) {
         return Err(EvmError::Currency {

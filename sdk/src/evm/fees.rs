@@ -48,7 +48,8 @@ impl FeeLevel {
     }
 }
 
-/// Computes the fees for `level` from a fee history fetched with [`PERCENTILES`].
+/// Computes the fees for `level` from a fee history fetched with the 10th, 50th and
+/// 90th reward percentiles (what [`estimate_fees`] asks for).
 ///
 /// Pure, so it is tested without a node.
 pub fn fees_from_history(history: &FeeHistory, level: FeeLevel) -> Result<Eip1559Fees, EvmError> {

@@ -7,11 +7,17 @@
 //! suite checks against a fresh build.
 
 mod bindings;
-mod escrow;
+pub(crate) mod escrow;
 mod fees;
 mod multisig;
+mod proposal_file;
+mod rules;
 
 pub use bindings::{Escrow, EscrowConfig, IERC20, IEscrow, MultiSig};
-pub use escrow::{DealKind, EscrowClient, Roles};
+pub use escrow::{DealKind, EscrowClient, Roles, currency_code};
 pub use fees::{Eip1559Fees, FeeLevel, estimate_fees, fees_from_history};
-pub use multisig::{MultiSigClient, OwnerSignatures, Proposal, domain_from_fields};
+pub use multisig::{MultiSigClient, MultiSigState, OwnerSignatures, Proposal, domain_from_fields};
+pub use proposal_file::{
+    Chain, DomainFields, PROPOSAL_FILE_VERSION, ProposalFile, Submission, parse_evm_address,
+};
+pub use rules::{AccountView, BuyOrderView, DealAction, DealState, DealView};

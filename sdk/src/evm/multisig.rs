@@ -15,7 +15,21 @@ use alloy::{
 };
 
 use super::bindings::MultiSig::{self, MultiSigInstance};
+use super::proposal_file::{DomainFields, ProposalFile};
 use crate::error::EvmError;
+
+/// A multisig's configuration and nonce as read from the contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultiSigState {
+    /// The owners, in the order they were added.
+    pub owners: Vec<Address>,
+    /// Signatures needed.
+    pub threshold: usize,
+    /// The nonce the next proposal must carry.
+    pub nonce: U256,
+    /// Seconds between scheduling and execution (0: execute at once).
+    pub time_lock: u64,
+}
 
 sol! {
     /// The EIP-712 struct owners sign; identical to `MultiSig.PROPOSAL_TYPEHASH`.
@@ -131,6 +145,8 @@ impl OwnerSignatures {
 pub struct MultiSigClient<P> {
     contract: MultiSigInstance<P>,
     domain: Eip712Domain,
+    domain_fields: DomainFields,
+    fees: Option<super::Eip1559Fees>,
 }
 
 impl<P: Provider> MultiSigClient<P> {
@@ -142,20 +158,120 @@ impl<P: Provider> MultiSigClient<P> {
             .call()
             .await
             .map_err(|e| EvmError::call("eip712Domain", e))?;
-        let domain = domain_from_fields(
-            d.fields,
-            d.name,
-            d.version,
-            d.chainId,
-            d.verifyingContract,
-            d.salt,
-        );
-        Ok(Self { contract, domain })
+        let domain_fields = DomainFields {
+            fields: d.fields[0],
+            name: d.name,
+            version: d.version,
+            chain_id: d.chainId,
+            verifying_contract: d.verifyingContract,
+            salt: d.salt,
+        };
+        Ok(Self {
+            contract,
+            domain: domain_fields.domain(),
+            domain_fields,
+            fees: None,
+        })
+    }
+
+    /// Sends every transaction with these EIP-1559 fees (else the provider's filler decides).
+    pub fn with_fees(mut self, fees: super::Eip1559Fees) -> Self {
+        self.fees = Some(fees);
+        self
     }
 
     /// The domain read from the contract.
     pub fn domain(&self) -> &Eip712Domain {
         &self.domain
+    }
+
+    /// The raw EIP-5267 fields the domain was built from (what a proposal file stores).
+    pub fn domain_fields(&self) -> &DomainFields {
+        &self.domain_fields
+    }
+
+    /// Owners, threshold, nonce and time lock, read from the contract.
+    pub async fn state(&self) -> Result<MultiSigState, EvmError> {
+        let c = &self.contract;
+        let owners = c
+            .getOwners()
+            .call()
+            .await
+            .map_err(|e| EvmError::call("getOwners", e))?;
+        let threshold = c
+            .threshold()
+            .call()
+            .await
+            .map_err(|e| EvmError::call("threshold", e))?;
+        let nonce = c
+            .nonce()
+            .call()
+            .await
+            .map_err(|e| EvmError::call("nonce", e))?;
+        let time_lock = c
+            .timeLock()
+            .call()
+            .await
+            .map_err(|e| EvmError::call("timeLock", e))?;
+        Ok(MultiSigState {
+            owners,
+            threshold: usize::try_from(threshold).unwrap_or(usize::MAX),
+            nonce,
+            time_lock: u64::try_from(time_lock).unwrap_or(u64::MAX),
+        })
+    }
+
+    /// The eta of scheduled proposal `digest` (`None` when it is not scheduled).
+    pub async fn scheduled_eta(&self, digest: B256) -> Result<Option<u64>, EvmError> {
+        let s = self
+            .contract
+            .scheduled(digest)
+            .call()
+            .await
+            .map_err(|e| EvmError::call("scheduled", e))?;
+        Ok((s.eta != 0).then_some(s.eta))
+    }
+
+    /// Submits a proposal file's proposal with its signatures: executes it, or, with
+    /// a time lock, schedules it. Checks nonce, deadline and threshold against the
+    /// chain first (`now` is the chain's time), so a replayed or under-signed file
+    /// fails before anything is signed.
+    pub async fn submit(
+        &self,
+        file: &ProposalFile,
+        now: u64,
+    ) -> Result<(TransactionReceipt, bool), EvmError> {
+        file.check_target(super::Chain::Evm, self.address())?;
+        let state = self.state().await?;
+        file.check_ready(&state.owners, state.threshold, state.nonce, now)?;
+        let p = &file.proposal;
+        let signatures = file.encoded_signatures(&state.owners);
+        if state.time_lock > 0 {
+            let call = self.contract.schedule(
+                p.to,
+                p.value,
+                p.data.clone(),
+                p.nonce,
+                p.deadline,
+                signatures,
+            );
+            let receipt = super::escrow::send("schedule", call, self.fees).await?;
+            Ok((receipt, true))
+        } else {
+            let call = self
+                .contract
+                .execute(
+                    p.to,
+                    p.value,
+                    p.data.clone(),
+                    p.nonce,
+                    p.deadline,
+                    signatures,
+                )
+                .value(p.value);
+            let receipt = super::escrow::send("execute", call, self.fees).await?;
+            Ok((receipt, false))
+        }
     }
 
     /// The contract's address.
@@ -231,7 +347,7 @@ impl<P: Provider> MultiSigClient<P> {
             signatures.encode(),
         );
         let call = call.value(proposal.value);
-        super::escrow::send("execute", call).await
+        super::escrow::send("execute", call, self.fees).await
     }
 
     /// Schedules `proposal` behind the time lock; returns the receipt (the
@@ -250,7 +366,7 @@ impl<P: Provider> MultiSigClient<P> {
             proposal.deadline,
             signatures.encode(),
         );
-        super::escrow::send("schedule", call).await
+        super::escrow::send("schedule", call, self.fees).await
     }
 
     /// Executes a scheduled proposal once its time lock has passed. Anyone may call.
@@ -268,7 +384,7 @@ impl<P: Provider> MultiSigClient<P> {
                 proposal.deadline,
             )
             .value(proposal.value);
-        super::escrow::send("executeScheduled", call).await
+        super::escrow::send("executeScheduled", call, self.fees).await
     }
 
     /// Cancels a scheduled proposal with owner signatures over its cancellation digest.
@@ -281,7 +397,7 @@ impl<P: Provider> MultiSigClient<P> {
             return Err(EvmError::DigestMismatch);
         }
         let call = self.contract.cancel(proposal_hash, signatures.encode());
-        super::escrow::send("cancel", call).await
+        super::escrow::send("cancel", call, self.fees).await
     }
 
     fn check_digest(

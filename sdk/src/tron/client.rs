@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use tracing::{debug, warn};
 
 use crate::error::{BroadcastCode, ClientError};
+use crate::tron::address::Address;
 use crate::tron::transaction::{
     MAX_FEE_LIMIT_SUN, RefBlock, Transaction, TransactionBuilder, TriggerSmartContract,
 };
@@ -291,6 +292,66 @@ impl TronClient {
                 endpoint: TRIGGER.to_owned(),
                 field: "energy_used",
             })
+    }
+
+    /// Runs `call` as a constant (read-only) call (`/wallet/triggerconstantcontract`)
+    /// and returns its result bytes; a revert is [`ClientError::Simulation`].
+    pub async fn constant_call(&self, call: &TriggerSmartContract) -> Result<Vec<u8>, ClientError> {
+        const EP: &str = "/wallet/triggerconstantcontract";
+        let body = json!({
+            "owner_address": call.owner.to_hex(),
+            "contract_address": call.contract.to_hex(),
+            "data": hex::encode(&call.data),
+            "visible": false,
+        });
+        let v = self.post(EP, &body).await?;
+        if let Some(err) = simulation_failure(&v) {
+            return Err(err);
+        }
+        v.pointer("/constant_result/0")
+            .and_then(Value::as_str)
+            .and_then(|h| hex::decode(h).ok())
+            .ok_or(ClientError::Shape {
+                endpoint: EP.to_owned(),
+                field: "constant_result",
+            })
+    }
+
+    /// A read of a `sol!`-declared function on `contract`, as `caller`, decoded.
+    pub async fn read<C: alloy::sol_types::SolCall>(
+        &self,
+        caller: Address,
+        contract: Address,
+        call: &C,
+    ) -> Result<C::Return, ClientError> {
+        let bytes = self
+            .constant_call(&TriggerSmartContract::call(caller, contract, call))
+            .await?;
+        C::abi_decode_returns(&bytes).map_err(|e| ClientError::Abi {
+            call: C::SIGNATURE,
+            message: e.to_string(),
+        })
+    }
+
+    /// A signed-ready transaction for `call`: reference block from the node, fee
+    /// limit `fee_limit` if given, else the energy estimate through `policy`.
+    pub async fn prepare(
+        &self,
+        call: TriggerSmartContract,
+        fee_limit: Option<i64>,
+        policy: &FeeLimitPolicy,
+        expiration_ms: i64,
+    ) -> Result<Transaction, crate::Error> {
+        let builder = self.builder().await?;
+        let fee_limit = match fee_limit {
+            Some(f) => f,
+            None => self.fee_limit(&call, policy).await?,
+        };
+        let timestamp = builder.timestamp();
+        Ok(builder
+            .with_fee_limit(fee_limit)
+            .with_expiration(timestamp.saturating_add(expiration_ms))
+            .build(call.into())?)
     }
 
     /// A fee limit for `call`: its energy estimate × the chain's energy price × the

@@ -4,6 +4,8 @@
 mod address;
 mod client;
 mod decode;
+mod escrow;
+mod multisig;
 mod proto;
 mod signer;
 mod transaction;
@@ -12,6 +14,8 @@ mod trc20;
 pub use address::{ADDRESS_LEN, ADDRESS_PREFIX, Address};
 pub use client::{Block, BlockId, FeeLimitPolicy, NodeInfo, Receipt, TronClient};
 pub use decode::{SignerView, TransactionView, Trc20TransferView};
+pub use escrow::{BuyOrderParams, TronEscrow};
+pub use multisig::TronMultiSig;
 pub use signer::{PrivateKey, Signature};
 pub use transaction::{
     Contract, DEFAULT_EXPIRATION_MS, MAX_EXPIRATION_MS, MAX_FEE_LIMIT_SUN, MAX_MEMO_BYTES, RawData,

@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod cli_evm;
+mod cli_tron_escrow;
 mod conformance;
 mod node;
 mod tron_client;

@@ -41,3 +41,43 @@ fn warn_if_shared(path: &Path) {
 
 #[cfg(not(unix))]
 fn warn_if_shared(_path: &Path) {}
+
+/// The environment variable that may hold an EVM private key (64 hex digits).
+pub(crate) const EVM_KEY_ENV: &str = "STABLERAIL_EVM_KEY";
+
+/// Loads a secp256k1 key as an alloy signer from `key_file`, else from `env`
+/// (`STABLERAIL_EVM_KEY`, or `STABLERAIL_TRON_KEY` for a TRON owner signing a
+/// multisig proposal: the same curve, the same 20-byte account). The text and the
+/// decoded bytes are zeroized; errors never contain key material.
+pub(crate) fn load_signer(
+    key_file: Option<&Path>,
+    env: &str,
+) -> anyhow::Result<alloy::signers::local::PrivateKeySigner> {
+    let text = match key_file {
+        Some(path) => {
+            warn_if_shared(path);
+            Zeroizing::new(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("reading key file {}", path.display()))?,
+            )
+        }
+        None => match std::env::var(env) {
+            Ok(v) => Zeroizing::new(v),
+            Err(_) => bail!("no key: pass --key-file <path> or set {env}"),
+        },
+    };
+    let source = key_file.map_or_else(|| env.to_owned(), |p| p.display().to_string());
+    let trimmed = text.trim();
+    let digits = trimmed.strip_prefix("0x").unwrap_or(trimmed);
+    if digits.len() != 64 {
+        bail!(
+            "key from {source}: {} hex characters; expected 64 (32 bytes)",
+            digits.len()
+        );
+    }
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    hex::decode_to_slice(digits, bytes.as_mut_slice())
+        .map_err(|_| anyhow::anyhow!("key from {source}: not hex"))?;
+    alloy::signers::local::PrivateKeySigner::from_slice(bytes.as_slice())
+        .map_err(|_| anyhow::anyhow!("key from {source}: out of range for secp256k1"))
+}

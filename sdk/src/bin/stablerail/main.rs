@@ -1,11 +1,18 @@
 //! `stablerail`: the command line over the stablerail SDK.
 
 mod amount;
+mod escrow_views;
+mod evm;
 mod fees;
+mod inputs;
 mod keys;
+mod multisig;
 mod output;
 mod pay_uri;
+mod proposal_call;
 mod tron;
+mod tron_escrow;
+mod tron_send;
 
 use std::process::ExitCode;
 
@@ -35,6 +42,9 @@ enum Command {
     /// TRON addresses, transactions and transfers.
     #[command(subcommand)]
     Tron(tron::TronCommand),
+    /// Ethereum (EVM): escrow actions and multisig proposals.
+    #[command(subcommand)]
+    Evm(evm::EvmCommand),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +62,7 @@ fn main() -> ExitCode {
         Command::Fees(cmd) => fees::run(&out, cmd),
         Command::PayUri(cmd) => pay_uri::run(&out, cmd),
         Command::Tron(cmd) => tron::run(&out, cmd),
+        Command::Evm(cmd) => evm::run(&out, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

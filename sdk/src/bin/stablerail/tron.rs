@@ -25,6 +25,10 @@ pub(crate) enum TronCommand {
     Decode(DecodeArgs),
     /// Build and sign a TRX or TRC20 transfer; print it or broadcast it.
     Transfer(Box<TransferArgs>),
+    /// Escrow actions, built and signed locally; printed or broadcast.
+    Escrow(Box<crate::tron_escrow::TronEscrowArgs>),
+    /// Multisig proposals: propose, sign (one owner per invocation), execute, show.
+    Multisig(Box<crate::multisig::MultisigArgs>),
 }
 
 /// Arguments of `stablerail tron address`.
@@ -135,6 +139,18 @@ pub(crate) fn run(out: &Output, cmd: TronCommand) -> anyhow::Result<()> {
                 .build()?;
             rt.block_on(transfer(out, &args))
         }
+        TronCommand::Escrow(args) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(crate::tron_escrow::run(out, *args)),
+        TronCommand::Multisig(args) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(crate::multisig::run(
+                out,
+                *args,
+                stablerail_sdk::evm::Chain::Tron,
+            )),
     }
 }
 
