@@ -5,7 +5,10 @@
 use std::{path::PathBuf, time::Duration};
 
 use clap::Parser;
-use stablerail_demo::{DEMO_CHAIN, DemoIndexer, LocalPlatform, play_day, role::MERCHANT};
+use stablerail_demo::{
+    DEMO_CHAIN, DemoIndexer, LocalPlatform, play_day,
+    role::{AGENT, MERCHANT},
+};
 
 /// Starts a local chain with stablerail deployed and indexed, and plays a platform day on it.
 #[derive(Debug, Parser)]
@@ -82,11 +85,44 @@ async fn main() -> anyhow::Result<()> {
     println!("indexer: caught up to block {}", report.last_block);
     println!("      API      {url}  (OpenAPI at {url}/openapi.json)");
     println!("      API key  {}", indexer.api_key);
+    // The indexer's derived escrow tables must tell the same story as the chain.
+    let deals = indexer.store.all_deals(DEMO_CHAIN).await?;
+    let treasury = indexer
+        .store
+        .escrow_account(DEMO_CHAIN, &format!("{:#x}", platform.deployment.multisig))
+        .await?
+        .map(|a| a.available)
+        .unwrap_or_default();
+    if treasury != report.treasury_balance.units().to_string() {
+        anyhow::bail!(
+            "indexed treasury {treasury} differs from the escrow's {}",
+            report.treasury_balance
+        );
+    }
     println!(
-        "      try      curl -H 'x-api-key: {}' '{url}/v1/transfers?chain={DEMO_CHAIN}&address={}'",
-        indexer.api_key,
-        platform.address(MERCHANT)
+        "      indexed  {} deals, treasury {} USDT (derived from escrow events, equal to the chain)",
+        deals.len(),
+        report.treasury_balance
     );
+    for route in [
+        format!(
+            "/v1/transfers?chain={DEMO_CHAIN}&address={}",
+            platform.address(MERCHANT)
+        ),
+        format!(
+            "/v1/deals?chain={DEMO_CHAIN}&party={}",
+            platform.address(MERCHANT)
+        ),
+        format!(
+            "/v1/agents/{}/commissions?chain={DEMO_CHAIN}",
+            platform.address(AGENT)
+        ),
+    ] {
+        println!(
+            "      try      curl -H 'x-api-key: {}' '{url}{route}'",
+            indexer.api_key
+        );
+    }
 
     if cli.once {
         indexer.stop().await;

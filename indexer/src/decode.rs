@@ -4,12 +4,7 @@
 //! hashes as lowercase `0x` hex, TRON addresses as base58check (`T...`) and TRON hashes as
 //! 64 lowercase hex digits (the node's own form). Amounts are exact decimal strings.
 //!
-//! Escrow and multisig events: their layouts are fixed by the Solidity interfaces
-//! (`contracts/src/interfaces/IEscrow.sol`, `IMultiSig.sol`) which are still being
-//! written. When they are final, add one variant per event to [`Event`], decode them
-//! here by topic, and give each its own table in the migrations (see the note in
-//! `migrations/*/0001_init.sql`); the store's `commit_batch` already writes a whole
-//! block range in one transaction, so derived tables slot in there.
+//! Escrow and multisig events are decoded in [`crate::events`].
 
 use alloy::primitives::{Address, B256, Log as PrimLog, U256, b256};
 use sha2::{Digest, Sha256};
@@ -46,7 +41,7 @@ pub struct Transfer {
     pub amount: String,
 }
 
-/// A decoded event. Only USDT transfers for now; escrow and multisig events join here.
+/// A decoded token event (escrow and multisig events: [`crate::events`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// ERC-20/TRC-20 `Transfer(address indexed from, address indexed to, uint256 value)`.

@@ -8,6 +8,8 @@ use crate::store::Cursor;
 #[derive(Debug, Clone, Default)]
 struct ChainCounters {
     transfers: u64,
+    escrow_events: u64,
+    multisig_events: u64,
     batches: u64,
     reorgs: u64,
     reorg_blocks: u64,
@@ -39,6 +41,23 @@ impl Metrics {
             c.batches += 1;
             c.head = head;
         });
+    }
+
+    /// Escrow and multisig events of a committed range.
+    pub fn record_events(&self, chain: &str, escrow: u64, multisig: u64) {
+        self.with(chain, |c| {
+            c.escrow_events += escrow;
+            c.multisig_events += multisig;
+        });
+    }
+
+    /// Escrow and multisig events stored by this process on a chain.
+    pub fn events(&self, chain: &str) -> (u64, u64) {
+        self.chains
+            .lock()
+            .ok()
+            .and_then(|m| m.get(chain).map(|c| (c.escrow_events, c.multisig_events)))
+            .unwrap_or((0, 0))
     }
 
     /// A rollback of `depth` blocks.
@@ -123,11 +142,21 @@ impl Metrics {
             );
         }
         let chains = self.chains.lock().map(|m| m.clone()).unwrap_or_default();
-        let counters: [Counter; 5] = [
+        let counters: [Counter; 7] = [
             (
                 "transfers_stored_total",
                 "Transfers stored by this process.",
                 |c| c.transfers,
+            ),
+            (
+                "escrow_events_stored_total",
+                "Escrow events stored by this process.",
+                |c| c.escrow_events,
+            ),
+            (
+                "multisig_events_stored_total",
+                "Multisig events stored by this process.",
+                |c| c.multisig_events,
             ),
             (
                 "batches_total",

@@ -148,6 +148,10 @@ impl ChainIndexer {
                 })?
                 .clone();
             let (from, to, n) = (fetched.from, fetched.to, fetched.transfers.len());
+            let (escrow_n, multisig_n) = (
+                fetched.escrow_events.len() as u64,
+                fetched.multisig_events.len() as u64,
+            );
             let batch = Batch {
                 chain: self.name.clone(),
                 expected_cursor: prev.as_ref().map(|p| p.0),
@@ -173,6 +177,7 @@ impl ChainIndexer {
             };
             stored += n;
             self.metrics.record_batch(&self.name, n as u64, to, head);
+            self.metrics.record_events(&self.name, escrow_n, multisig_n);
             tracing::debug!(chain = %self.name, from, to, transfers = n, "stored range");
             prev = Some((to, batch.last.hash));
             match next_fetch {

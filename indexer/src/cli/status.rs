@@ -1,4 +1,4 @@
-//! `status`: cursor, head and lag per chain.
+//! `status`: cursor, head and lag per chain, and its escrow/multisig event counts.
 
 use stablerail_indexer::Config;
 
@@ -14,14 +14,17 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
     }
     for name in names {
         match cursors.iter().find(|c| &c.chain == name) {
-            Some(c) => println!(
-                "{name}: cursor {} head {} finalized {} lag {} (updated {})",
-                c.block_number,
-                c.head_number,
-                c.finalized_number,
-                c.head_number.saturating_sub(c.block_number),
-                c.updated_at
-            ),
+            Some(c) => {
+                let (escrow, multisig) = store.event_counts(name).await?;
+                println!(
+                    "{name}: cursor {} head {} finalized {} lag {} (updated {}); {escrow} escrow and {multisig} multisig events",
+                    c.block_number,
+                    c.head_number,
+                    c.finalized_number,
+                    c.head_number.saturating_sub(c.block_number),
+                    c.updated_at
+                )
+            }
             None => println!("{name}: not started"),
         }
     }

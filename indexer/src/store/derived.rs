@@ -704,3 +704,191 @@ fn set_parts(d: &mut Deal, s: &SettlementFields) {
     d.reward = Some(s.reward.clone());
     d.platform = Some(s.platform.clone());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::EventRow;
+
+    fn at(n: u64, event: EscrowEvent) -> EscrowEventRow {
+        EventRow {
+            block_number: n,
+            log_index: 0,
+            block_hash: String::new(),
+            block_time: 86_400 * 3 + n as i64,
+            tx_hash: String::new(),
+            contract: String::new(),
+            event,
+        }
+    }
+
+    fn parts(amount: &str, net: &str, fee: &str, cut: &str, platform: &str) -> SettlementFields {
+        SettlementFields {
+            deal_kind: "payout".into(),
+            merchant: "m".into(),
+            agent: Some("g".into()),
+            amount: amount.into(),
+            buyer_net: net.into(),
+            fee: fee.into(),
+            agent_cut: cut.into(),
+            reward: "0".into(),
+            platform: platform.into(),
+        }
+    }
+
+    fn bal(d: &Derived, a: &str) -> (String, String) {
+        let x = &d.accounts[a];
+        (x.available.clone(), x.locked.clone())
+    }
+
+    #[test]
+    fn resolve_splits_and_a_zero_share_settles_nothing() {
+        let mut d = Derived::new("c");
+        d.apply(&[
+            at(
+                1,
+                EscrowEvent::TreasurySet {
+                    previous: "0".into(),
+                    current: "t".into(),
+                },
+            ),
+            at(
+                2,
+                EscrowEvent::Deposited {
+                    account: "m".into(),
+                    amount: "1000".into(),
+                },
+            ),
+            at(
+                3,
+                EscrowEvent::DealOpened {
+                    deal_id: 1,
+                    deal_kind: "payout".into(),
+                    seller: "m".into(),
+                    buyer: None,
+                    merchant: "m".into(),
+                    amount: "800".into(),
+                    payment_window: 60,
+                    deadline: 0,
+                    order_ref: "0x00".into(),
+                },
+            ),
+            at(
+                4,
+                EscrowEvent::DealAssigned {
+                    deal_id: 1,
+                    buyer: "a".into(),
+                    deadline: 99,
+                },
+            ),
+            at(
+                5,
+                EscrowEvent::DealResolved {
+                    deal_id: 1,
+                    seller: "m".into(),
+                    buyer: "a".into(),
+                    buyer_share_bps: 5_000,
+                    seller_refund: "400".into(),
+                    settlement: parts("400", "392", "8", "2", "6"),
+                },
+            ),
+        ])
+        .unwrap();
+        assert_eq!(bal(&d, "m"), ("600".into(), "0".into()));
+        assert_eq!(bal(&d, "a"), ("392".into(), "0".into()));
+        assert_eq!(bal(&d, "g"), ("2".into(), "0".into()));
+        assert_eq!(bal(&d, "t"), ("6".into(), "0".into()));
+        assert_eq!(d.accounts["m"].merchant_volume, "400");
+        assert_eq!(d.accounts["g"].agent_volume, "400");
+        assert_eq!(d.deals[&1].state, "resolved");
+        assert_eq!(d.commissions.len(), 1);
+        assert_eq!(d.volumes[&("m".into(), 86_400 * 3)].amount, "400");
+
+        // A zero buyer share: everything back to the seller, no volume, no commission.
+        d.apply(&[
+            at(
+                6,
+                EscrowEvent::DealOpened {
+                    deal_id: 2,
+                    deal_kind: "payout".into(),
+                    seller: "m".into(),
+                    buyer: Some("a".into()),
+                    merchant: "m".into(),
+                    amount: "100".into(),
+                    payment_window: 60,
+                    deadline: 9,
+                    order_ref: "0x00".into(),
+                },
+            ),
+            at(
+                7,
+                EscrowEvent::DealResolved {
+                    deal_id: 2,
+                    seller: "m".into(),
+                    buyer: "a".into(),
+                    buyer_share_bps: 0,
+                    seller_refund: "100".into(),
+                    settlement: parts("0", "0", "0", "0", "0"),
+                },
+            ),
+        ])
+        .unwrap();
+        assert_eq!(bal(&d, "m"), ("600".into(), "0".into()));
+        assert_eq!(d.accounts["m"].merchant_volume, "400");
+        assert_eq!(d.commissions.len(), 1);
+    }
+
+    #[test]
+    fn volumes_saturate_and_missing_history_is_an_error() {
+        let mut d = Derived::new("c");
+        let huge = (U256::from(u64::MAX) + U256::from(5u8)).to_string();
+        let mut v = "7".to_owned();
+        add_volume(&mut v, &huge).unwrap();
+        assert_eq!(v, u64::MAX.to_string());
+        // A withdrawal without the deposit before it: indexing started too late.
+        let late = d.apply(&[at(
+            1,
+            EscrowEvent::Withdrawn {
+                account: "x".into(),
+                to: "x".into(),
+                amount: "1".into(),
+            },
+        )]);
+        assert!(matches!(late, Err(Error::CorruptRow { .. })));
+        // A platform fee without a known treasury (no TreasurySet indexed).
+        let mut d = Derived::new("c");
+        let r = d.apply(&[
+            at(
+                2,
+                EscrowEvent::Deposited {
+                    account: "s".into(),
+                    amount: "10".into(),
+                },
+            ),
+            at(
+                3,
+                EscrowEvent::DealOpened {
+                    deal_id: 1,
+                    deal_kind: "payout".into(),
+                    seller: "s".into(),
+                    buyer: Some("b".into()),
+                    merchant: "m".into(),
+                    amount: "10".into(),
+                    payment_window: 60,
+                    deadline: 9,
+                    order_ref: "0x00".into(),
+                },
+            ),
+            at(
+                4,
+                EscrowEvent::DealReleased {
+                    deal_id: 1,
+                    seller: "s".into(),
+                    buyer: "b".into(),
+                    settlement: parts("10", "9", "1", "0", "1"),
+                },
+            ),
+        ]);
+        assert!(matches!(r, Err(Error::CorruptRow { .. })), "{r:?}");
+    }
+}

@@ -161,12 +161,12 @@ macro_rules! backend {
                     .join(", ")
             }
 
-            fn push_in<T: Clone>(
+            fn push_in<T>(
                 qb: &mut QueryBuilder<Db>,
                 col: &str,
                 vals: &[T],
             ) where
-                T: for<'q> sqlx::Encode<'q, Db> + sqlx::Type<Db> + Send + 'static,
+                T: Clone + for<'q> sqlx::Encode<'q, Db> + sqlx::Type<Db> + Send + 'static,
             {
                 qb.push(format!(" AND {col} IN ("));
                 let mut sep = qb.separated(", ");

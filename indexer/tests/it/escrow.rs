@@ -233,9 +233,13 @@ async fn lifecycles(backend: Backend) {
     let db = TestDb::new(backend).await;
     // Small ranges: the day spans many batches, so the derived rows are loaded and
     // written back across transactions.
-    let config = platform_config(&p, &db, "head_lag = 0\ninitial_range = 4\nmax_range = 4");
+    let config = platform_config(
+        &p,
+        &db,
+        "head_lag = 0\nfinality_depth = 20\ninitial_range = 4\nmax_range = 4",
+    );
     let store = db.store().await;
-    backfill(&p, &store, &config).await;
+    let metrics = backfill(&p, &store, &config).await;
     let ctx = format!("{backend:?}");
     assert_derived_matches_chain(&p, &store, &ctx).await;
 
@@ -254,6 +258,19 @@ async fn lifecycles(backend: Backend) {
         ],
         [4, 1, 2, 1, 1, 1],
         "{ctx}: {deals:#?}"
+    );
+    // Event rows are confirmed exactly up to the finality line (depth 20).
+    let finalized = store.cursor(CHAIN).await.unwrap().unwrap().finalized_number;
+    let mut confirmed = 0;
+    for d in &deals {
+        for e in store.deal_events(CHAIN, d.deal_id).await.unwrap() {
+            assert_eq!(e.confirmed, e.block_number <= finalized, "{ctx}: {e:?}");
+            confirmed += usize::from(e.confirmed);
+        }
+    }
+    assert!(
+        confirmed > 0,
+        "{ctx}: some deal events are behind the finality line"
     );
     let resolved = deals.iter().find(|d| d.state == "resolved").unwrap();
     assert_eq!(resolved.kind, "payout");
@@ -299,10 +316,24 @@ async fn lifecycles(backend: Backend) {
             assert_eq!(d.merchant, c.merchant);
         }
     }
+    // The fee-tier change by multisig proposal shows in the stored fee parts: the second
+    // collection (after the change) paid a lower rate than the first.
+    let rate = |d: &stablerail_indexer::store::Deal| {
+        let fee: u128 = d.fee.as_deref().unwrap().parse().unwrap();
+        let gross: u128 = d.settled_amount.as_deref().unwrap().parse().unwrap();
+        (fee, gross)
+    };
+    let collections: Vec<_> = deals
+        .iter()
+        .filter(|d| d.kind == "collection" && d.state == "released")
+        .collect();
+    let ((f1, g1), (f2, g2)) = (rate(collections[0]), rate(collections[1]));
+    assert!(
+        f2 * g1 < f1 * g2,
+        "{ctx}: lower fee rate after the tier change"
+    );
     // Settled volume per merchant per day adds up to the account's settled volume, and
-    // the fee tier change shows: merchant 1's collection paid a lower rate than its trade
-    // would have at the old tiers only if the schedule changed (checked by the demo-day
-    // test); here the stored fee parts must add up per deal.
+    // every settlement's parts add up.
     for a in store.escrow_accounts(CHAIN).await.unwrap() {
         let days = store
             .merchant_volume(CHAIN, &a.address, None, None)
@@ -334,6 +365,11 @@ async fn lifecycles(backend: Backend) {
     );
     // Multisig events: the constructor's owners and setup, and every proposal executed.
     let (escrow_events, multisig_events) = store.event_counts(CHAIN).await.unwrap();
+    assert_eq!(
+        metrics.events(CHAIN),
+        (escrow_events, multisig_events),
+        "{ctx}: counted in /metrics"
+    );
     assert!(escrow_events > 40, "{escrow_events}");
     assert!(multisig_events >= 4 + 10, "{multisig_events}");
 }
