@@ -4,9 +4,12 @@
 //! with identical balances and volumes for every party.
 
 mod common;
+#[path = "common/solana.rs"]
+#[allow(dead_code, unreachable_pub, clippy::expect_used)] // each test binary uses a different part
+mod solana;
 
 use common::evm_vectors::run_on_evm;
-use common::solana::run_scenario as run_on_solana;
+use solana::run_scenario as run_on_solana;
 use stablerail_sdk::ScenarioFile;
 
 fn scenarios() -> anyhow::Result<ScenarioFile> {

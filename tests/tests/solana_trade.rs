@@ -10,9 +10,11 @@
 //! rejected with nothing changed, and the end state equals the SDK's reference
 //! ledger.
 
-mod common;
+#[path = "common/solana.rs"]
+#[allow(dead_code, unreachable_pub, clippy::expect_used)] // each test binary uses a different part
+mod solana;
 
-use common::solana::{Platform, User, custom_error, default_limits};
+use solana::{Platform, User, custom_error, default_limits};
 use solana_sdk::signature::Signer;
 use stablerail_escrow::errors::EscrowError;
 use stablerail_sdk::solana::{self as sol, pda};
@@ -159,7 +161,7 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
         min_fill: 1_000_000,
         max_fill: 30_000_000,
         expiry,
-        payment_window_secs: common::solana::WINDOW,
+        payment_window_secs: solana::WINDOW,
     };
     assert!(matches!(
         sol::parse_currency("cny"),

@@ -1,5 +1,6 @@
 //! Shared by the end-to-end tests: the demo's local platform and role keys (EVM),
-//! the settlement-vector legs, and the Solana bank driven by the SDK.
+//! and the EVM settlement-vector leg. The Solana bank driven by the SDK lives in
+//! `solana.rs`, included only by the tests that need it (it is slow to compile).
 
 #![allow(dead_code, unreachable_pub, clippy::expect_used)] // each test binary uses a different part
 
@@ -7,7 +8,6 @@
 pub use stablerail_demo::{LocalPlatform as Platform, role::*};
 
 pub mod evm_vectors;
-pub mod solana;
 use stablerail_sdk::Amount;
 
 /// Parses a decimal USDT amount (test input, known valid).
