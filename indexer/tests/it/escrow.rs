@@ -4,7 +4,7 @@
 //! commissions) plus deals left open, indexed on both stores. The derived tables must
 //! equal the contract's own views, and survive reorgs.
 
-use std::{collections::BTreeMap, sync::Arc, time::Duration};
+use std::{collections::BTreeMap, sync::Arc};
 
 use alloy::{
     primitives::{Address, B256, U256},
@@ -12,20 +12,19 @@ use alloy::{
 };
 use serde_json::{Value, json};
 use stablerail_demo::{LocalPlatform, play_day, role::*};
-use stablerail_indexer::{ChainIndexer, Config, Store, metrics::Metrics};
+use stablerail_indexer::{ChainIndexer, Config, Store, decode::TRANSFER_TOPIC, metrics::Metrics};
 use stablerail_sdk::{Amount, evm::Escrow};
-use tokio::sync::watch;
 
-use crate::common::{BACKENDS, Backend, CHAIN, TestDb, wait_for};
+use crate::common::{BACKENDS, Backend, CHAIN, Live, TestDb, log_keys, stored_keys, wait_for};
 
 pub fn usdt(units: u64) -> Amount {
     Amount::from_units(units * 1_000_000)
 }
 
-/// A config indexing the platform's token, escrow and multisig from block 0.
-pub fn platform_config(p: &LocalPlatform, db: &TestDb, extra: &str) -> Config {
+/// The config text indexing the platform's token, escrow and multisig from block 0.
+pub fn platform_toml(p: &LocalPlatform, db: &TestDb, extra: &str) -> String {
     let d = &p.deployment;
-    Config::parse(&format!(
+    format!(
         r#"
         database_url = "{}"
         [chains.{CHAIN}]
@@ -41,8 +40,12 @@ pub fn platform_config(p: &LocalPlatform, db: &TestDb, extra: &str) -> Config {
         d.token,
         d.escrow,
         d.multisig
-    ))
-    .unwrap()
+    )
+}
+
+/// [`platform_toml`] parsed.
+pub fn platform_config(p: &LocalPlatform, db: &TestDb, extra: &str) -> Config {
+    Config::parse(&platform_toml(p, db, extra)).unwrap()
 }
 
 fn state_name(state: u8) -> &'static str {
@@ -162,6 +165,27 @@ pub async fn assert_derived_matches_chain(p: &LocalPlatform, store: &Store, ctx:
                 o.order_id
             );
         }
+    }
+}
+
+/// Every log of the platform's token (`Transfer`), escrow and multisig up to the
+/// cursor is stored exactly once, with its block hash.
+pub async fn assert_events_match_chain(p: &LocalPlatform, store: &Store, ctx: &str) {
+    let to = store.cursor(CHAIN).await.unwrap().unwrap().block_number;
+    let provider = p.provider(DEPLOYER).unwrap();
+    let d = &p.deployment;
+    for (table, address, topic) in [
+        ("transfers", d.token, Some(TRANSFER_TOPIC)),
+        ("escrow_events", d.escrow, None),
+        ("multisig_events", d.multisig, None),
+    ] {
+        let want = log_keys(&provider, address, topic, to).await;
+        assert!(!want.is_empty(), "{ctx}: {table} has logs on chain");
+        assert_eq!(
+            stored_keys(store, table).await,
+            want,
+            "{ctx}: {table} equals the chain's logs of {address}"
+        );
     }
 }
 
@@ -422,21 +446,7 @@ async fn reorg(backend: Backend) {
         "finality_depth = 500\nhead_lag = 0\npoll_interval_ms = 20",
     );
     let store = db.store().await;
-    let metrics = Arc::new(Metrics::default());
-    let indexer = Arc::new(
-        ChainIndexer::new(
-            CHAIN,
-            config.chain(CHAIN).unwrap(),
-            store.clone(),
-            metrics.clone(),
-        )
-        .unwrap(),
-    );
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let task = {
-        let indexer = indexer.clone();
-        tokio::spawn(async move { indexer.run(stop_rx).await })
-    };
+    let live = Live::start(&config, &store);
     wait_for(120, "catch-up", || caught_up(&p, &store)).await;
     let ctx = format!("{backend:?}");
     assert_derived_matches_chain(&p, &store, &format!("{ctx} before")).await;
@@ -500,7 +510,7 @@ async fn reorg(backend: Backend) {
     }
     wait_for(60, "catch-up on branch B", || caught_up(&p, &store)).await;
     assert_derived_matches_chain(&p, &store, &format!("{ctx} branch B")).await;
-    assert!(metrics.reorgs(CHAIN) >= 1, "the reorg was noticed");
+    assert!(live.metrics.reorgs(CHAIN) >= 1, "the reorg was noticed");
     let deals_b = store.all_deals(CHAIN).await.unwrap();
     assert_eq!(
         deals_b.len(),
@@ -512,11 +522,7 @@ async fn reorg(backend: Backend) {
         usdt(700).units().to_string()
     );
     assert_eq!(deals_b.last().unwrap().state, "released");
-    let _ = stop_tx.send(true);
-    tokio::time::timeout(Duration::from_secs(10), task)
-        .await
-        .unwrap()
-        .unwrap();
+    live.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
