@@ -134,13 +134,20 @@ async fn kill_and_resume(backend: Backend, to: u64, config: impl Fn(&TestDb) -> 
             rng.random_range(0..jitter_ms)
         };
         tokio::time::sleep(Duration::from_millis(delay)).await;
-        if child.try_wait().unwrap().is_none() {
-            child.start_kill().unwrap(); // SIGKILL
-            child.wait().await.unwrap();
-            kills += 1;
-        } else {
+        match child.try_wait().unwrap() {
+            None => {
+                child.start_kill().unwrap(); // SIGKILL
+                child.wait().await.unwrap();
+                kills += 1;
+            }
             // Finished before the kill: the store is complete, later kills prove nothing.
-            break;
+            Some(status) => {
+                assert!(
+                    status.success(),
+                    "{backend:?}: the backfill after {kills} kills failed: {status}"
+                );
+                break;
+            }
         }
         cursors.push(store.cursor(CHAIN).await.unwrap().map(|c| c.block_number));
     }

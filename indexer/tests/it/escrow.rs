@@ -534,3 +534,123 @@ async fn escrow_reorg_replays_the_derived_tables_sqlite() {
 async fn escrow_reorg_replays_the_derived_tables_postgres() {
     reorg(BACKENDS[1]).await;
 }
+
+/// `blocks` new blocks with escrow events. Branch `a`: a payout opened; then KYC of an
+/// address no event touched before (a derived account that exists only on this
+/// branch); then a withdrawal in the last block. Otherwise: a collection assigned and,
+/// in the last block, released (a settlement touching the merchant's volume, the
+/// agent's commissions, the day's volume and the treasury). Fresh clients every time:
+/// a provider's block watcher would wait for heights it saw before an `evm_revert`.
+async fn escrow_branch(p: &LocalPlatform, a: bool, blocks: u64, n: u64) {
+    let start = p.block_number().await.unwrap();
+    let reference = B256::from(U256::from(n));
+    let (deal, actions) = if a {
+        let id = p
+            .escrow(MERCHANT)
+            .unwrap()
+            .open_payout(usdt(1 + n), 1_800, reference)
+            .await
+            .unwrap();
+        if blocks >= 2 {
+            let fresh = Address::from_word(B256::from(U256::from(0xdead_0000 + n)));
+            p.kyc(&[fresh]).await.unwrap();
+        }
+        (id, 3)
+    } else {
+        let id = p
+            .escrow(DISPATCHER)
+            .unwrap()
+            .assign_collection(
+                p.address(ACCEPTOR),
+                p.address(MERCHANT_2),
+                usdt(1 + n),
+                1_800,
+                reference,
+            )
+            .await
+            .unwrap();
+        (id, 2)
+    };
+    if blocks > actions {
+        rpc(
+            p,
+            "anvil_mine",
+            json!([format!("0x{:x}", blocks - actions)]),
+        )
+        .await;
+    }
+    if blocks >= actions {
+        if a {
+            p.escrow(MERCHANT_2)
+                .unwrap()
+                .withdraw(usdt(1))
+                .await
+                .unwrap();
+        } else {
+            p.escrow(ACCEPTOR).unwrap().release(deal).await.unwrap();
+        }
+    }
+    assert_eq!(p.block_number().await.unwrap(), start + blocks);
+}
+
+/// Reorgs of every depth 1..=20 across escrow events while the pipeline follows the
+/// chain: branch A (`depth` blocks) is indexed, `evm_revert` drops it for branch B with
+/// other escrow events, as long as A (even depths: a same-height reorg) or one block
+/// longer. After each, exactly one rollback of exactly `depth` blocks, and the event
+/// and derived tables equal the chain.
+async fn reorgs_of_every_depth(backend: Backend) {
+    let p = LocalPlatform::start().await.unwrap();
+    play_day(&p, |_| {}).await.unwrap();
+    let db = TestDb::new(backend).await;
+    let config = platform_config(
+        &p,
+        &db,
+        "finality_depth = 30\nhead_lag = 0\npoll_interval_ms = 20\ninitial_range = 3\nmax_range = 8",
+    );
+    let store = db.store().await;
+    let live = Live::start(&config, &store);
+    for depth in 1..=20u64 {
+        let ctx = format!("{backend:?} depth {depth}");
+        wait_for(60, "catch-up", || caught_up(&p, &store)).await;
+        let snapshot = rpc(&p, "evm_snapshot", json!([])).await;
+        escrow_branch(&p, true, depth, depth).await;
+        wait_for(60, "catch-up on branch A", || caught_up(&p, &store)).await;
+        let reorgs = live.metrics.reorgs(CHAIN);
+        let rolled_back = live.metrics.reorg_blocks(CHAIN);
+        assert_eq!(rpc(&p, "evm_revert", json!([snapshot])).await, json!(true));
+        escrow_branch(&p, false, depth + depth % 2, 100 + depth).await;
+        wait_for(60, "catch-up on branch B", || caught_up(&p, &store)).await;
+        assert_eq!(
+            (
+                live.metrics.reorgs(CHAIN) - reorgs,
+                live.metrics.reorg_blocks(CHAIN) - rolled_back
+            ),
+            (1, depth),
+            "{ctx}: one rollback of the whole branch A"
+        );
+        assert_derived_matches_chain(&p, &store, &ctx).await;
+        assert_events_match_chain(&p, &store, &ctx).await;
+        // Branch A's payout had the same deal id as branch B's collection.
+        let last = store.all_deals(CHAIN).await.unwrap().pop().unwrap();
+        assert_eq!(
+            (last.kind.as_str(), last.state.as_str(), last.amount),
+            (
+                "collection",
+                "released",
+                usdt(101 + depth).units().to_string()
+            ),
+            "{ctx}"
+        );
+    }
+    live.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escrow_reorgs_depth_1_to_20_sqlite() {
+    reorgs_of_every_depth(BACKENDS[0]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escrow_reorgs_depth_1_to_20_postgres() {
+    reorgs_of_every_depth(BACKENDS[1]).await;
+}
