@@ -303,6 +303,57 @@ pub fn evm_config(chain: &Chain, db: &TestDb, extra: &str) -> Config {
     Config::parse(&evm_toml(chain, db, extra)).unwrap()
 }
 
+/// The tables derived from the escrow's events.
+pub const DERIVED_TABLES: [&str; 6] = [
+    "escrow_accounts",
+    "deals",
+    "buy_orders",
+    "agent_commissions",
+    "daily_volume",
+    "escrow_settings",
+];
+
+/// Every table indexing writes for a chain: the event tables and every derived table.
+pub const TABLES: [&str; 9] = [
+    "transfers",
+    "escrow_events",
+    "multisig_events",
+    DERIVED_TABLES[0],
+    DERIVED_TABLES[1],
+    DERIVED_TABLES[2],
+    DERIVED_TABLES[3],
+    DERIVED_TABLES[4],
+    DERIVED_TABLES[5],
+];
+
+/// Deletes everything indexed for [`CHAIN`] (rows, block window, cursor) so that the
+/// next backfill starts from scratch, without a new database.
+pub async fn clear_chain(store: &Store) {
+    for table in TABLES.iter().chain(&["blocks", "cursors"]) {
+        let sql = format!("DELETE FROM {table} WHERE chain = '{CHAIN}'");
+        match store {
+            Store::Sqlite(p) => sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(p)
+                .await
+                .map(|_| ()),
+            Store::Postgres(p) => sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(p)
+                .await
+                .map(|_| ()),
+        }
+        .unwrap();
+    }
+}
+
+/// `got` holds exactly the rows of `want` in each of `tables`, every column.
+pub async fn assert_same_rows(got: &Store, want: &Store, tables: &[&str], ctx: &str) {
+    for table in tables {
+        let (g, w) = (table_rows(got, table).await, table_rows(want, table).await);
+        assert_eq!(g.len(), w.len(), "{ctx}: {table} row count");
+        assert_eq!(g, w, "{ctx}: {table} rows");
+    }
+}
+
 /// Every row of `table` for [`CHAIN`], each as its columns' text forms joined by `|`
 /// (NULL as `NULL`), sorted: two stores hold the same rows iff these are equal, and a
 /// duplicate shows as a repeated line.

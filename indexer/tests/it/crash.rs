@@ -14,7 +14,7 @@ use stablerail_demo::{LocalPlatform, lowered_fees, play_day, role::*};
 use stablerail_indexer::Store;
 
 use crate::{
-    common::{BACKENDS, Backend, CHAIN, Chain, TestDb, evm_toml, stored, table_rows},
+    common::{BACKENDS, Backend, CHAIN, Chain, TABLES, TestDb, assert_same_rows, evm_toml, stored},
     escrow::{
         assert_derived_matches_chain, assert_events_match_chain, leave_deals_open, platform_toml,
         usdt,
@@ -29,19 +29,6 @@ const SMALL_RANGES: &str = "finality_depth = 30\nhead_lag = 0\ninitial_range = 1
 /// Kills are spread over this many equal parts of the chain (the last ones may find the
 /// backfill already done).
 const KILL_SEGMENTS: u64 = 24;
-
-/// Every table a backfill writes for a chain: the event tables and every derived table.
-const TABLES: [&str; 9] = [
-    "transfers",
-    "escrow_events",
-    "multisig_events",
-    "escrow_accounts",
-    "deals",
-    "buy_orders",
-    "agent_commissions",
-    "daily_volume",
-    "escrow_settings",
-];
 
 fn write_config(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -158,21 +145,13 @@ async fn kill_and_resume(backend: Backend, to: u64, config: impl Fn(&TestDb) -> 
     let status = backfill_cmd(&cfg, to).status().await.unwrap();
     assert!(status.success(), "final backfill succeeded");
 
-    for table in TABLES {
-        let (got, want) = (
-            table_rows(&store, table).await,
-            table_rows(&ref_store, table).await,
-        );
-        assert_eq!(
-            got.len(),
-            want.len(),
-            "{backend:?} {table}: row count after {kills} kills (cursors seen: {cursors:?})"
-        );
-        assert_eq!(
-            got, want,
-            "{backend:?} {table}: rows after kills equal the uninterrupted run's"
-        );
-    }
+    assert_same_rows(
+        &store,
+        &ref_store,
+        &TABLES,
+        &format!("{backend:?} after {kills} kills (cursors seen: {cursors:?}) vs uninterrupted"),
+    )
+    .await;
     let c = store.cursor(CHAIN).await.unwrap().unwrap();
     let rc = ref_store.cursor(CHAIN).await.unwrap().unwrap();
     assert_eq!(
