@@ -1,6 +1,7 @@
 //! Crash safety: the binary is SIGKILLed at random moments during a backfill (at least 20
 //! times while it is running), restarted each time, and must end with exactly the rows of
-//! an uninterrupted run: no duplicate, no gap.
+//! an uninterrupted run in every table: no duplicate, no gap. Two chains: USDT transfers
+//! only, and a platform's escrow and multisig activity (derived tables included).
 
 use std::{
     path::{Path, PathBuf},
