@@ -77,6 +77,15 @@ impl Metrics {
             .unwrap_or(0)
     }
 
+    /// Blocks rolled back by this process on a chain (sum of the reorgs' depths).
+    pub fn reorg_blocks(&self, chain: &str) -> u64 {
+        self.chains
+            .lock()
+            .ok()
+            .and_then(|m| m.get(chain).map(|c| c.reorg_blocks))
+            .unwrap_or(0)
+    }
+
     /// A failed step.
     pub fn record_error(&self, chain: &str) {
         self.with(chain, |c| c.errors += 1);

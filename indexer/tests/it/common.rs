@@ -1,10 +1,10 @@
 //! Shared test plumbing: a real anvil with the Transfer emitter deployed, and a fresh
 //! database per test on SQLite (temp file) or PostgreSQL (uniquely named, dropped after).
 
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 use alloy::{
-    primitives::{Address, U256},
+    primitives::{Address, B256, U256},
     providers::{Provider, RootProvider},
     rpc::types::Filter,
     sol,
@@ -12,7 +12,8 @@ use alloy::{
 };
 use serde_json::{Value, json};
 use stablerail_demo::Devnet;
-use stablerail_indexer::{Config, Store, decode::TRANSFER_TOPIC};
+use stablerail_indexer::{ChainIndexer, Config, Store, decode::TRANSFER_TOPIC, metrics::Metrics};
+use tokio::sync::watch;
 
 sol! {
     function emitMany(uint256 n, uint256 seed, uint256 parties) external;
@@ -151,6 +152,33 @@ impl Chain {
     }
 }
 
+/// (block, log index, block hash) of every log `address` emitted up to block `to`
+/// (only those with topic-0 `topic`, if given), in order.
+pub async fn log_keys(
+    provider: &impl Provider,
+    address: Address,
+    topic: Option<B256>,
+    to: u64,
+) -> Vec<(u64, u64, String)> {
+    let mut filter = Filter::new().address(address).from_block(0).to_block(to);
+    if let Some(t) = topic {
+        filter = filter.event_signature(t);
+    }
+    provider
+        .get_logs(&filter)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l.block_number.unwrap(),
+                l.log_index.unwrap(),
+                format!("{:#x}", l.block_hash.unwrap()),
+            )
+        })
+        .collect()
+}
+
 pub type Row = (u64, u64, String, String, String, String, String);
 
 /// The store's transfers of [`CHAIN`] as rows comparable with [`Chain::canonical`].
@@ -255,9 +283,9 @@ impl Drop for TestDb {
     }
 }
 
-/// A config with one EVM chain on `chain`; `extra` lines go into the chain section.
-pub fn evm_config(chain: &Chain, db: &TestDb, extra: &str) -> Config {
-    Config::parse(&format!(
+/// The config text of one EVM chain on `chain`; `extra` lines go into the chain section.
+pub fn evm_toml(chain: &Chain, db: &TestDb, extra: &str) -> String {
+    format!(
         r#"
         database_url = "{}"
         [chains.{CHAIN}]
@@ -267,8 +295,162 @@ pub fn evm_config(chain: &Chain, db: &TestDb, extra: &str) -> Config {
         {extra}
         "#,
         db.url, chain.url, chain.emitter
-    ))
-    .unwrap()
+    )
+}
+
+/// [`evm_toml`] parsed.
+pub fn evm_config(chain: &Chain, db: &TestDb, extra: &str) -> Config {
+    Config::parse(&evm_toml(chain, db, extra)).unwrap()
+}
+
+/// The tables derived from the escrow's events.
+pub const DERIVED_TABLES: [&str; 6] = [
+    "escrow_accounts",
+    "deals",
+    "buy_orders",
+    "agent_commissions",
+    "daily_volume",
+    "escrow_settings",
+];
+
+/// Every table indexing writes for a chain: the event tables and every derived table.
+pub const TABLES: [&str; 9] = [
+    "transfers",
+    "escrow_events",
+    "multisig_events",
+    DERIVED_TABLES[0],
+    DERIVED_TABLES[1],
+    DERIVED_TABLES[2],
+    DERIVED_TABLES[3],
+    DERIVED_TABLES[4],
+    DERIVED_TABLES[5],
+];
+
+/// Deletes everything indexed for [`CHAIN`] (rows, block window, cursor) so that the
+/// next backfill starts from scratch, without a new database.
+pub async fn clear_chain(store: &Store) {
+    for table in TABLES.iter().chain(&["blocks", "cursors"]) {
+        let sql = format!("DELETE FROM {table} WHERE chain = '{CHAIN}'");
+        match store {
+            Store::Sqlite(p) => sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(p)
+                .await
+                .map(|_| ()),
+            Store::Postgres(p) => sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(p)
+                .await
+                .map(|_| ()),
+        }
+        .unwrap();
+    }
+}
+
+/// `got` holds exactly the rows of `want` in each of `tables`, every column.
+pub async fn assert_same_rows(got: &Store, want: &Store, tables: &[&str], ctx: &str) {
+    for table in tables {
+        let (g, w) = (table_rows(got, table).await, table_rows(want, table).await);
+        assert_eq!(g.len(), w.len(), "{ctx}: {table} row count");
+        assert_eq!(g, w, "{ctx}: {table} rows");
+    }
+}
+
+/// Every row of `table` for [`CHAIN`], each as its columns' text forms joined by `|`
+/// (NULL as `NULL`), sorted: two stores hold the same rows iff these are equal, and a
+/// duplicate shows as a repeated line.
+pub async fn table_rows(store: &Store, table: &str) -> Vec<String> {
+    let row_text = |cols: Vec<String>| {
+        let expr = cols
+            .iter()
+            .map(|c| format!("COALESCE(CAST({c} AS TEXT), 'NULL')"))
+            .collect::<Vec<_>>()
+            .join(" || '|' || ");
+        format!("SELECT {expr} AS r FROM {table} WHERE chain = '{CHAIN}'")
+    };
+    let mut rows: Vec<String> = match store {
+        Store::Sqlite(p) => {
+            let cols = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+            )))
+            .fetch_all(p)
+            .await
+            .unwrap();
+            sqlx::query_scalar(sqlx::AssertSqlSafe(row_text(cols)))
+                .fetch_all(p)
+                .await
+                .unwrap()
+        }
+        Store::Postgres(p) => {
+            let cols = sqlx::query_scalar(
+                "SELECT column_name::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+            )
+            .bind(table)
+            .fetch_all(p)
+            .await
+            .unwrap();
+            sqlx::query_scalar(sqlx::AssertSqlSafe(row_text(cols)))
+                .fetch_all(p)
+                .await
+                .unwrap()
+        }
+    };
+    rows.sort();
+    rows
+}
+
+/// (block, log index, block hash) of every row of an event table (`transfers`,
+/// `escrow_events`, `multisig_events`: their first columns), in order.
+pub async fn stored_keys(store: &Store, table: &str) -> Vec<(u64, u64, String)> {
+    let mut keys: Vec<(u64, u64, String)> = table_rows(store, table)
+        .await
+        .iter()
+        .map(|r| {
+            let f: Vec<&str> = r.split('|').collect();
+            (
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+                f[3].to_owned(),
+            )
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// A [`ChainIndexer`] following the chain (`run`) on a task, as the service runs it.
+pub struct Live {
+    pub metrics: Arc<Metrics>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Live {
+    pub fn start(config: &Config, store: &Store) -> Self {
+        let metrics = Arc::new(Metrics::default());
+        let indexer = ChainIndexer::new(
+            CHAIN,
+            config.chain(CHAIN).unwrap(),
+            store.clone(),
+            metrics.clone(),
+        )
+        .unwrap();
+        let (stop, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(async move { indexer.run(stop_rx).await });
+        Self {
+            metrics,
+            stop,
+            task,
+        }
+    }
+
+    /// Stops the loop and waits for it (at most 10 s).
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .unwrap()
+            .unwrap();
+    }
 }
 
 /// Polls until `cond` holds or `secs` pass.

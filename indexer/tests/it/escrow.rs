@@ -4,7 +4,7 @@
 //! commissions) plus deals left open, indexed on both stores. The derived tables must
 //! equal the contract's own views, and survive reorgs.
 
-use std::{collections::BTreeMap, sync::Arc, time::Duration};
+use std::{collections::BTreeMap, sync::Arc};
 
 use alloy::{
     primitives::{Address, B256, U256},
@@ -12,20 +12,22 @@ use alloy::{
 };
 use serde_json::{Value, json};
 use stablerail_demo::{LocalPlatform, play_day, role::*};
-use stablerail_indexer::{ChainIndexer, Config, Store, metrics::Metrics};
+use stablerail_indexer::{ChainIndexer, Config, Store, decode::TRANSFER_TOPIC, metrics::Metrics};
 use stablerail_sdk::{Amount, evm::Escrow};
-use tokio::sync::watch;
 
-use crate::common::{BACKENDS, Backend, CHAIN, TestDb, wait_for};
+use crate::common::{
+    BACKENDS, Backend, CHAIN, DERIVED_TABLES, Live, TestDb, assert_same_rows, clear_chain,
+    log_keys, stored_keys, wait_for,
+};
 
 pub fn usdt(units: u64) -> Amount {
     Amount::from_units(units * 1_000_000)
 }
 
-/// A config indexing the platform's token, escrow and multisig from block 0.
-pub fn platform_config(p: &LocalPlatform, db: &TestDb, extra: &str) -> Config {
+/// The config text indexing the platform's token, escrow and multisig from block 0.
+pub fn platform_toml(p: &LocalPlatform, db: &TestDb, extra: &str) -> String {
     let d = &p.deployment;
-    Config::parse(&format!(
+    format!(
         r#"
         database_url = "{}"
         [chains.{CHAIN}]
@@ -41,8 +43,12 @@ pub fn platform_config(p: &LocalPlatform, db: &TestDb, extra: &str) -> Config {
         d.token,
         d.escrow,
         d.multisig
-    ))
-    .unwrap()
+    )
+}
+
+/// [`platform_toml`] parsed.
+pub fn platform_config(p: &LocalPlatform, db: &TestDb, extra: &str) -> Config {
+    Config::parse(&platform_toml(p, db, extra)).unwrap()
 }
 
 fn state_name(state: u8) -> &'static str {
@@ -162,6 +168,27 @@ pub async fn assert_derived_matches_chain(p: &LocalPlatform, store: &Store, ctx:
                 o.order_id
             );
         }
+    }
+}
+
+/// Every log of the platform's token (`Transfer`), escrow and multisig up to the
+/// cursor is stored exactly once, with its block hash.
+pub async fn assert_events_match_chain(p: &LocalPlatform, store: &Store, ctx: &str) {
+    let to = store.cursor(CHAIN).await.unwrap().unwrap().block_number;
+    let provider = p.provider(DEPLOYER).unwrap();
+    let d = &p.deployment;
+    for (table, address, topic) in [
+        ("transfers", d.token, Some(TRANSFER_TOPIC)),
+        ("escrow_events", d.escrow, None),
+        ("multisig_events", d.multisig, None),
+    ] {
+        let want = log_keys(&provider, address, topic, to).await;
+        assert!(!want.is_empty(), "{ctx}: {table} has logs on chain");
+        assert_eq!(
+            stored_keys(store, table).await,
+            want,
+            "{ctx}: {table} equals the chain's logs of {address}"
+        );
     }
 }
 
@@ -422,21 +449,7 @@ async fn reorg(backend: Backend) {
         "finality_depth = 500\nhead_lag = 0\npoll_interval_ms = 20",
     );
     let store = db.store().await;
-    let metrics = Arc::new(Metrics::default());
-    let indexer = Arc::new(
-        ChainIndexer::new(
-            CHAIN,
-            config.chain(CHAIN).unwrap(),
-            store.clone(),
-            metrics.clone(),
-        )
-        .unwrap(),
-    );
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let task = {
-        let indexer = indexer.clone();
-        tokio::spawn(async move { indexer.run(stop_rx).await })
-    };
+    let live = Live::start(&config, &store);
     wait_for(120, "catch-up", || caught_up(&p, &store)).await;
     let ctx = format!("{backend:?}");
     assert_derived_matches_chain(&p, &store, &format!("{ctx} before")).await;
@@ -500,7 +513,7 @@ async fn reorg(backend: Backend) {
     }
     wait_for(60, "catch-up on branch B", || caught_up(&p, &store)).await;
     assert_derived_matches_chain(&p, &store, &format!("{ctx} branch B")).await;
-    assert!(metrics.reorgs(CHAIN) >= 1, "the reorg was noticed");
+    assert!(live.metrics.reorgs(CHAIN) >= 1, "the reorg was noticed");
     let deals_b = store.all_deals(CHAIN).await.unwrap();
     assert_eq!(
         deals_b.len(),
@@ -512,11 +525,7 @@ async fn reorg(backend: Backend) {
         usdt(700).units().to_string()
     );
     assert_eq!(deals_b.last().unwrap().state, "released");
-    let _ = stop_tx.send(true);
-    tokio::time::timeout(Duration::from_secs(10), task)
-        .await
-        .unwrap()
-        .unwrap();
+    live.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -527,4 +536,136 @@ async fn escrow_reorg_replays_the_derived_tables_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn escrow_reorg_replays_the_derived_tables_postgres() {
     reorg(BACKENDS[1]).await;
+}
+
+/// `blocks` new blocks with escrow events. Branch `a`: a payout opened; then KYC of an
+/// address no event touched before (a derived account that exists only on this
+/// branch); then a withdrawal in the last block. Otherwise: a collection assigned and,
+/// in the last block, released (a settlement touching the merchant's volume, the
+/// agent's commissions, the day's volume and the treasury). Fresh clients every time:
+/// a provider's block watcher would wait for heights it saw before an `evm_revert`.
+async fn escrow_branch(p: &LocalPlatform, a: bool, blocks: u64, n: u64) {
+    let start = p.block_number().await.unwrap();
+    let reference = B256::from(U256::from(n));
+    let (deal, actions) = if a {
+        let id = p
+            .escrow(MERCHANT)
+            .unwrap()
+            .open_payout(usdt(1 + n), 1_800, reference)
+            .await
+            .unwrap();
+        if blocks >= 2 {
+            let fresh = Address::from_word(B256::from(U256::from(0xdead_0000 + n)));
+            p.kyc(&[fresh]).await.unwrap();
+        }
+        (id, 3)
+    } else {
+        let id = p
+            .escrow(DISPATCHER)
+            .unwrap()
+            .assign_collection(
+                p.address(ACCEPTOR),
+                p.address(MERCHANT_2),
+                usdt(1 + n),
+                1_800,
+                reference,
+            )
+            .await
+            .unwrap();
+        (id, 2)
+    };
+    if blocks > actions {
+        rpc(
+            p,
+            "anvil_mine",
+            json!([format!("0x{:x}", blocks - actions)]),
+        )
+        .await;
+    }
+    if blocks >= actions {
+        if a {
+            p.escrow(MERCHANT_2)
+                .unwrap()
+                .withdraw(usdt(1))
+                .await
+                .unwrap();
+        } else {
+            p.escrow(ACCEPTOR).unwrap().release(deal).await.unwrap();
+        }
+    }
+    assert_eq!(p.block_number().await.unwrap(), start + blocks);
+}
+
+/// Reorgs of every depth 1..=20 across escrow events while the pipeline follows the
+/// chain: branch A (`depth` blocks) is indexed, `evm_revert` drops it for branch B with
+/// other escrow events, as long as A (even depths: a same-height reorg) or one block
+/// longer. After each, exactly one rollback of exactly `depth` blocks, and the event
+/// and derived tables equal the chain.
+async fn reorgs_of_every_depth(backend: Backend) {
+    let p = LocalPlatform::start().await.unwrap();
+    play_day(&p, |_| {}).await.unwrap();
+    let db = TestDb::new(backend).await;
+    let config = platform_config(
+        &p,
+        &db,
+        "finality_depth = 30\nhead_lag = 0\npoll_interval_ms = 20\ninitial_range = 3\nmax_range = 8",
+    );
+    let store = db.store().await;
+    let live = Live::start(&config, &store);
+    let fresh_db = TestDb::new(backend).await;
+    let fresh = fresh_db.store().await;
+    let fresh_config = platform_config(
+        &p,
+        &fresh_db,
+        "head_lag = 0\ninitial_range = 1000\nmax_range = 1000",
+    );
+    for depth in 1..=20u64 {
+        let ctx = format!("{backend:?} depth {depth}");
+        wait_for(60, "catch-up", || caught_up(&p, &store)).await;
+        let snapshot = rpc(&p, "evm_snapshot", json!([])).await;
+        escrow_branch(&p, true, depth, depth).await;
+        wait_for(60, "catch-up on branch A", || caught_up(&p, &store)).await;
+        let reorgs = live.metrics.reorgs(CHAIN);
+        let rolled_back = live.metrics.reorg_blocks(CHAIN);
+        assert_eq!(rpc(&p, "evm_revert", json!([snapshot])).await, json!(true));
+        escrow_branch(&p, false, depth + depth % 2, 100 + depth).await;
+        wait_for(60, "catch-up on branch B", || caught_up(&p, &store)).await;
+        assert_eq!(
+            (
+                live.metrics.reorgs(CHAIN) - reorgs,
+                live.metrics.reorg_blocks(CHAIN) - rolled_back
+            ),
+            (1, depth),
+            "{ctx}: one rollback of the whole branch A"
+        );
+        assert_derived_matches_chain(&p, &store, &ctx).await;
+        assert_events_match_chain(&p, &store, &ctx).await;
+        // Tables the contract has no view of (commissions, daily volume, settings)
+        // too: every derived row equals a fresh backfill's of the final chain.
+        clear_chain(&fresh).await;
+        backfill(&p, &fresh, &fresh_config).await;
+        assert_same_rows(&store, &fresh, &DERIVED_TABLES, &ctx).await;
+        // Branch A's payout had the same deal id as branch B's collection.
+        let last = store.all_deals(CHAIN).await.unwrap().pop().unwrap();
+        assert_eq!(
+            (last.kind.as_str(), last.state.as_str(), last.amount),
+            (
+                "collection",
+                "released",
+                usdt(101 + depth).units().to_string()
+            ),
+            "{ctx}"
+        );
+    }
+    live.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escrow_reorgs_depth_1_to_20_sqlite() {
+    reorgs_of_every_depth(BACKENDS[0]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escrow_reorgs_depth_1_to_20_postgres() {
+    reorgs_of_every_depth(BACKENDS[1]).await;
 }

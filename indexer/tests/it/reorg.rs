@@ -1,12 +1,8 @@
 //! Reorgs of depth 1..=20 made with `anvil_reorg` while the indexer follows the chain.
 
-use std::sync::Arc;
-
 use serde_json::{Value, json};
-use stablerail_indexer::{ChainIndexer, metrics::Metrics};
-use tokio::sync::watch;
 
-use crate::common::{BACKENDS, Backend, CHAIN, Chain, TestDb, evm_config, stored, wait_for};
+use crate::common::{BACKENDS, Backend, CHAIN, Chain, Live, TestDb, evm_config, stored, wait_for};
 
 const FINALITY: u64 = 25;
 
@@ -48,21 +44,7 @@ async fn reorgs_during_live_indexing(backend: Backend) {
         ),
     );
     let store = db.store().await;
-    let metrics = Arc::new(Metrics::default());
-    let indexer = Arc::new(
-        ChainIndexer::new(
-            CHAIN,
-            config.chain(CHAIN).unwrap(),
-            store.clone(),
-            metrics.clone(),
-        )
-        .unwrap(),
-    );
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let task = {
-        let indexer = indexer.clone();
-        tokio::spawn(async move { indexer.run(stop_rx).await })
-    };
+    let live = Live::start(&config, &store);
 
     let mut seed = 1000u64;
     // Enough history below the deepest reorg.
@@ -100,12 +82,11 @@ async fn reorgs_during_live_indexing(backend: Backend) {
         assert_matches_chain(&chain, &store, &format!("{backend:?} depth {depth}")).await;
     }
     assert!(
-        metrics.reorgs(CHAIN) >= 20,
+        live.metrics.reorgs(CHAIN) >= 20,
         "every reorg was noticed and rolled back: {}",
-        metrics.reorgs(CHAIN)
+        live.metrics.reorgs(CHAIN)
     );
-    let _ = stop_tx.send(true);
-    task.await.unwrap();
+    live.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
