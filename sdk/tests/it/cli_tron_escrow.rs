@@ -192,6 +192,13 @@ fn escrow_cli(node: &Node, action: &[&str]) -> Output {
     cli(&args, Some(KEY))
 }
 
+/// Runs an escrow action that builds one transaction and checks it calls `call`
+/// on the escrow, signed by [`KEY`].
+fn escrow_action(node: &Node, action: &[&str], call: impl SolCall) {
+    let v = ok_json(&escrow_cli(node, action));
+    check_tx(&v[0], ESCROW, &call.abi_encode(), KEY_ADDR);
+}
+
 /// Decodes a built transaction and checks it calls `contract` with `data`, signed by `signer`.
 fn check_tx(view: &Value, contract: &str, data: &[u8], signer: &str) -> Transaction {
     let tx = Transaction::from_hex(view["signed_hex"].as_str().unwrap()).unwrap();
@@ -242,48 +249,46 @@ async fn escrow_actions_build_the_right_calls() {
     assert!(!node.paths().iter().any(|p| p == "/wallet/broadcasthex"));
 
     // Withdraw and the deal actions each party may take.
-    let v = ok_json(&escrow_cli(&node, &["withdraw", "--amount", "12.5"]));
-    check_tx(
-        &v[0],
-        ESCROW,
-        &Escrow::withdrawCall {
+    escrow_action(
+        &node,
+        &["withdraw", "--amount", "12.5"],
+        Escrow::withdrawCall {
             amount: U256::from(12_500_000),
-        }
-        .abi_encode(),
-        KEY_ADDR,
+        },
     );
     let id = |n: u64| U256::from(n);
-    let v = ok_json(&escrow_cli(&node, &["release", "--deal", "7"]));
-    check_tx(
-        &v[0],
-        ESCROW,
-        &Escrow::releaseCall { dealId: id(7) }.abi_encode(),
-        KEY_ADDR,
+    escrow_action(
+        &node,
+        &["release", "--deal", "7"],
+        Escrow::releaseCall { dealId: id(7) },
     );
-    let v = ok_json(&escrow_cli(&node, &["dispute", "--deal", "7"]));
-    check_tx(
-        &v[0],
-        ESCROW,
-        &Escrow::disputeCall { dealId: id(7) }.abi_encode(),
-        KEY_ADDR,
+    escrow_action(
+        &node,
+        &["dispute", "--deal", "7"],
+        Escrow::disputeCall { dealId: id(7) },
     );
-    let v = ok_json(&escrow_cli(&node, &["mark-paid", "--deal", "8"]));
-    check_tx(
-        &v[0],
-        ESCROW,
-        &Escrow::markPaidCall { dealId: id(8) }.abi_encode(),
-        KEY_ADDR,
+    escrow_action(
+        &node,
+        &["mark-paid", "--deal", "8"],
+        Escrow::markPaidCall { dealId: id(8) },
     );
-    let v = ok_json(&escrow_cli(&node, &["cancel", "--deal", "8"]));
-    check_tx(
-        &v[0],
-        ESCROW,
-        &Escrow::cancelCall { dealId: id(8) }.abi_encode(),
-        KEY_ADDR,
+    escrow_action(
+        &node,
+        &["cancel", "--deal", "8"],
+        Escrow::cancelCall { dealId: id(8) },
     );
 
     // Buy orders: post (expiry from the head block's time), fill.
-    let v = ok_json(&escrow_cli(
+    let post = Escrow::postBuyOrderCall {
+        price: 725,
+        currency: FixedBytes(*b"CNY"),
+        amount: usdt(300),
+        minFill: usdt(1),
+        maxFill: usdt(300),
+        expiry: (HEAD_TS / 1000) as u64 + 3600,
+        paymentWindow: 3600,
+    };
+    escrow_action(
         &node,
         &[
             "buy-order",
@@ -301,18 +306,14 @@ async fn escrow_actions_build_the_right_calls() {
             "--expires-in",
             "3600",
         ],
-    ));
-    let post = Escrow::postBuyOrderCall {
-        price: 725,
-        currency: FixedBytes(*b"CNY"),
-        amount: usdt(300),
-        minFill: usdt(1),
-        maxFill: usdt(300),
-        expiry: (HEAD_TS / 1000) as u64 + 3600,
-        paymentWindow: 3600,
+        post,
+    );
+    let fill = Escrow::fillBuyOrderCall {
+        orderId: id(3),
+        amount: usdt(20),
+        orderRef: keccak256(b"otc-1"),
     };
-    check_tx(&v[0], ESCROW, &post.abi_encode(), KEY_ADDR);
-    let v = ok_json(&escrow_cli(
+    escrow_action(
         &node,
         &[
             "buy-order",
@@ -324,45 +325,36 @@ async fn escrow_actions_build_the_right_calls() {
             "--ref",
             "otc-1",
         ],
-    ));
-    let fill = Escrow::fillBuyOrderCall {
-        orderId: id(3),
-        amount: usdt(20),
-        orderRef: keccak256(b"otc-1"),
-    };
-    check_tx(&v[0], ESCROW, &fill.abi_encode(), KEY_ADDR);
-    let v = ok_json(&escrow_cli(
-        &node,
-        &["payout-open", "--amount", "40", "--payment-window", "1800"],
-    ));
+        fill,
+    );
     let payout = Escrow::openPayoutCall {
         amount: usdt(40),
         paymentWindow: 1800,
         orderRef: B256::ZERO,
     };
-    check_tx(&v[0], ESCROW, &payout.abi_encode(), KEY_ADDR);
-
-    let v = ok_json(&escrow_cli(&node, &["buy-order", "cancel", "--order", "5"]));
-    check_tx(
-        &v[0],
-        ESCROW,
-        &Escrow::cancelBuyOrderCall { orderId: id(5) }.abi_encode(),
-        KEY_ADDR,
-    );
-    let v = ok_json(&escrow_cli(
+    escrow_action(
         &node,
-        &["withdrawal-address", "request", "--to", OTHER],
-    ));
+        &["payout-open", "--amount", "40", "--payment-window", "1800"],
+        payout,
+    );
+
+    escrow_action(
+        &node,
+        &["buy-order", "cancel", "--order", "5"],
+        Escrow::cancelBuyOrderCall { orderId: id(5) },
+    );
     let request = Escrow::requestWithdrawalAddressCall {
         newAddress: evm(OTHER),
     };
-    check_tx(&v[0], ESCROW, &request.abi_encode(), KEY_ADDR);
-    let v = ok_json(&escrow_cli(&node, &["withdrawal-address", "cancel"]));
-    check_tx(
-        &v[0],
-        ESCROW,
-        &Escrow::cancelWithdrawalAddressChangeCall {}.abi_encode(),
-        KEY_ADDR,
+    escrow_action(
+        &node,
+        &["withdrawal-address", "request", "--to", OTHER],
+        request,
+    );
+    escrow_action(
+        &node,
+        &["withdrawal-address", "cancel"],
+        Escrow::cancelWithdrawalAddressChangeCall {},
     );
 
     // Reads.
