@@ -422,59 +422,29 @@ async fn escrow_errors_come_before_signing() {
 
     // Pre-checks against the chain: wrong party, wrong state, unknown deal and
     // order, more than the wallet or the account holds.
-    let err = failed(&escrow_cli(
-        &node,
-        &["release", "--deal", "8", "--broadcast"],
-    ));
-    assert!(err.contains("is not its seller"), "{err}");
-    let err = failed(&escrow_cli(
-        &node,
-        &["release", "--deal", "9", "--broadcast"],
-    ));
-    assert!(err.contains("is not its seller"), "{err}");
-    let err = failed(&escrow_cli(
-        &node,
-        &["mark-paid", "--deal", "7", "--broadcast"],
-    ));
-    assert!(err.contains("is not its buyer"), "{err}");
-    let err = failed(&escrow_cli(
-        &node,
-        &["dispute", "--deal", "8", "--broadcast"],
-    ));
-    assert!(err.contains("while the deal is open"), "{err}");
-    let err = failed(&escrow_cli(
-        &node,
-        &["cancel", "--deal", "10", "--broadcast"],
-    ));
-    assert!(err.contains("deal 10 not found"), "{err}");
-    let err = failed(&escrow_cli(
-        &node,
-        &[
-            "buy-order",
-            "fill",
-            "--order",
-            "4",
-            "--amount",
-            "1",
-            "--broadcast",
-        ],
-    ));
-    assert!(err.contains("buy order 4 not found"), "{err}");
-    let err = failed(&escrow_cli(
-        &node,
-        &["buy-order", "cancel", "--order", "3", "--broadcast"],
-    ));
-    assert!(err.contains(&format!("belongs to {OTHER}")), "{err}");
-    let err = failed(&escrow_cli(
-        &node,
-        &["deposit", "--amount", "1000.000001", "--broadcast"],
-    ));
-    assert!(err.contains("in its wallet"), "{err}");
-    let err = failed(&escrow_cli(
-        &node,
-        &["withdraw", "--amount", "500.000001", "--broadcast"],
-    ));
-    assert!(err.contains("available in the escrow"), "{err}");
+    let belongs = format!("belongs to {OTHER}");
+    let refused: [(&[&str], &str); 9] = [
+        (&["release", "--deal", "8"], "is not its seller"),
+        (&["release", "--deal", "9"], "is not its seller"),
+        (&["mark-paid", "--deal", "7"], "is not its buyer"),
+        (&["dispute", "--deal", "8"], "while the deal is open"),
+        (&["cancel", "--deal", "10"], "deal 10 not found"),
+        (
+            &["buy-order", "fill", "--order", "4", "--amount", "1"],
+            "buy order 4 not found",
+        ),
+        (&["buy-order", "cancel", "--order", "3"], &belongs),
+        (&["deposit", "--amount", "1000.000001"], "in its wallet"),
+        (
+            &["withdraw", "--amount", "500.000001"],
+            "available in the escrow",
+        ),
+    ];
+    for (action, expected) in refused {
+        let args = [action, &["--broadcast"]].concat();
+        let err = failed(&escrow_cli(&node, &args));
+        assert!(err.contains(expected), "{action:?}: {err}");
+    }
     assert_eq!(broadcasts(&node), 0);
 
     // A simulated revert (the node's estimate) stops it too.
