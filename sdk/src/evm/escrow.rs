@@ -57,6 +57,18 @@ impl Roles {
 /// error, so a dropped transaction never hangs the caller.
 const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Reads `call` from the contract (`eth_call`), naming it in the error.
+pub(crate) async fn read<P, D>(
+    name: &'static str,
+    call: CallBuilder<P, D, Ethereum>,
+) -> Result<D::CallOutput, EvmError>
+where
+    P: Provider,
+    D: CallDecoder,
+{
+    call.call().await.map_err(|e| EvmError::call(name, e))
+}
+
 /// Simulates a contract call, then sends it and waits for its receipt.
 ///
 /// The simulation (`eth_call`) comes first so a call the contract would reject
@@ -181,11 +193,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
             return Err(EscrowError::ZeroAmount { action: "deposit" }.into());
         }
         let token = IERC20::new(self.token().await?, self.contract.provider().clone());
-        let balance = token
-            .balanceOf(owner)
-            .call()
-            .await
-            .map_err(|e| EvmError::call("balanceOf", e))?;
+        let balance = read("balanceOf", token.balanceOf(owner)).await?;
         if balance < units(amount) {
             return Err(EscrowError::InsufficientTokenBalance {
                 account: owner.to_string(),
@@ -194,11 +202,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
             }
             .into());
         }
-        let allowance = token
-            .allowance(owner, self.address())
-            .call()
-            .await
-            .map_err(|e| EvmError::call("allowance", e))?;
+        let allowance = read("allowance", token.allowance(owner, self.address())).await?;
         if allowance < units(amount) {
             if !allowance.is_zero() {
                 send(
@@ -524,12 +528,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
     async fn check_deal(&self, action: DealAction, deal_id: U256) -> Result<(), EvmError> {
         let deal = self.deal(deal_id).await?;
         if let Some(caller) = self.caller {
-            let dispatcher = self
-                .contract
-                .dispatcher()
-                .call()
-                .await
-                .map_err(|e| EvmError::call("dispatcher", e))?;
+            let dispatcher = read("dispatcher", self.contract.dispatcher()).await?;
             action.check(&deal, caller, dispatcher, |a| a.to_string())?;
         }
         Ok(())
@@ -539,72 +538,45 @@ impl<P: Provider + Clone> EscrowClient<P> {
 
     /// The USDT token the escrow holds.
     pub async fn token(&self) -> Result<Address, EvmError> {
-        self.contract
-            .token()
-            .call()
-            .await
-            .map_err(|e| EvmError::call("token", e))
+        read("token", self.contract.token()).await
     }
 
     /// `owner`'s wallet balance of the escrow's token (smallest units).
     pub async fn token_balance(&self, owner: Address) -> Result<U256, EvmError> {
-        IERC20::new(self.token().await?, self.contract.provider().clone())
-            .balanceOf(owner)
-            .call()
-            .await
-            .map_err(|e| EvmError::call("balanceOf", e))
+        let token = IERC20::new(self.token().await?, self.contract.provider().clone());
+        read("balanceOf", token.balanceOf(owner)).await
     }
 
     /// `owner`'s escrow account (all zero for a wallet that never used the escrow).
     pub async fn account(&self, owner: Address) -> Result<AccountView, EvmError> {
-        let account = self
-            .contract
-            .account(owner)
-            .call()
-            .await
-            .map_err(|e| EvmError::call("account", e))?;
+        let account = read("account", self.contract.account(owner)).await?;
         Ok(AccountView::from(&account))
     }
 
     /// Where `owner`'s withdrawals go now (a pending change counts once its time has come).
     pub async fn withdrawal_address(&self, owner: Address) -> Result<Address, EvmError> {
-        self.contract
-            .withdrawalAddressOf(owner)
-            .call()
-            .await
-            .map_err(|e| EvmError::call("withdrawalAddressOf", e))
+        read(
+            "withdrawalAddressOf",
+            self.contract.withdrawalAddressOf(owner),
+        )
+        .await
     }
 
     /// Live deal `deal_id`; [`EscrowError::DealNotFound`] when it never existed or is final.
     pub async fn deal(&self, deal_id: U256) -> Result<DealView, EvmError> {
-        let deal = self
-            .contract
-            .deal(deal_id)
-            .call()
-            .await
-            .map_err(|e| EvmError::call("deal", e))?;
+        let deal = read("deal", self.contract.deal(deal_id)).await?;
         Ok(DealView::from_contract(deal_id, &deal)?)
     }
 
     /// Open buy order `order_id`; [`EscrowError::OrderNotFound`] when filled, cancelled or never posted.
     pub async fn buy_order(&self, order_id: U256) -> Result<BuyOrderView, EvmError> {
-        let order = self
-            .contract
-            .buyOrder(order_id)
-            .call()
-            .await
-            .map_err(|e| EvmError::call("buyOrder", e))?;
+        let order = read("buyOrder", self.contract.buyOrder(order_id)).await?;
         Ok(BuyOrderView::from_contract(order_id, &order)?)
     }
 
     /// Available and locked balance of `owner`'s escrow account.
     pub async fn balances(&self, owner: Address) -> Result<(Amount, Amount), EvmError> {
-        let account = self
-            .contract
-            .account(owner)
-            .call()
-            .await
-            .map_err(|e| EvmError::call("account", e))?;
+        let account = read("account", self.contract.account(owner)).await?;
         let to_amount = |v: alloy::primitives::Uint<96, 2>| {
             u64::try_from(v)
                 .map(Amount::from_units)

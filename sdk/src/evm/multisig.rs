@@ -15,6 +15,7 @@ use alloy::{
 };
 
 use super::bindings::MultiSig::{self, MultiSigInstance};
+use super::escrow::read;
 use super::proposal_file::{DomainFields, ProposalFile};
 use crate::error::EvmError;
 
@@ -153,11 +154,7 @@ impl<P: Provider> MultiSigClient<P> {
     /// Connects to the multisig at `address`, reading its EIP-712 domain.
     pub async fn connect(address: Address, provider: P) -> Result<Self, EvmError> {
         let contract = MultiSig::new(address, provider);
-        let d = contract
-            .eip712Domain()
-            .call()
-            .await
-            .map_err(|e| EvmError::call("eip712Domain", e))?;
+        let d = read("eip712Domain", contract.eip712Domain()).await?;
         let domain_fields = DomainFields {
             fields: d.fields[0],
             name: d.name,
@@ -193,26 +190,10 @@ impl<P: Provider> MultiSigClient<P> {
     /// Owners, threshold, nonce and time lock, read from the contract.
     pub async fn state(&self) -> Result<MultiSigState, EvmError> {
         let c = &self.contract;
-        let owners = c
-            .getOwners()
-            .call()
-            .await
-            .map_err(|e| EvmError::call("getOwners", e))?;
-        let threshold = c
-            .threshold()
-            .call()
-            .await
-            .map_err(|e| EvmError::call("threshold", e))?;
-        let nonce = c
-            .nonce()
-            .call()
-            .await
-            .map_err(|e| EvmError::call("nonce", e))?;
-        let time_lock = c
-            .timeLock()
-            .call()
-            .await
-            .map_err(|e| EvmError::call("timeLock", e))?;
+        let owners = read("getOwners", c.getOwners()).await?;
+        let threshold = read("threshold", c.threshold()).await?;
+        let nonce = read("nonce", c.nonce()).await?;
+        let time_lock = read("timeLock", c.timeLock()).await?;
         Ok(MultiSigState {
             owners,
             threshold: usize::try_from(threshold).unwrap_or(usize::MAX),
@@ -223,12 +204,7 @@ impl<P: Provider> MultiSigClient<P> {
 
     /// The eta of scheduled proposal `digest` (`None` when it is not scheduled).
     pub async fn scheduled_eta(&self, digest: B256) -> Result<Option<u64>, EvmError> {
-        let s = self
-            .contract
-            .scheduled(digest)
-            .call()
-            .await
-            .map_err(|e| EvmError::call("scheduled", e))?;
+        let s = read("scheduled", self.contract.scheduled(digest)).await?;
         Ok((s.eta != 0).then_some(s.eta))
     }
 
@@ -293,12 +269,7 @@ impl<P: Provider> MultiSigClient<P> {
         data: Bytes,
         deadline: u64,
     ) -> Result<Proposal, EvmError> {
-        let nonce = self
-            .contract
-            .nonce()
-            .call()
-            .await
-            .map_err(|e| EvmError::call("nonce", e))?;
+        let nonce = read("nonce", self.contract.nonce()).await?;
         Ok(Proposal {
             to,
             value,

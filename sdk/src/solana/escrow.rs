@@ -197,9 +197,7 @@ pub struct BuyOrderPostArgs {
 impl BuyOrderPostArgs {
     /// Checks what the program checks without reading the chain.
     pub fn validate(&self) -> Result<(), SolanaError> {
-        if self.amount == 0 {
-            return Err(SolanaError::ZeroAmount { field: "amount" });
-        }
+        nonzero(Amount::from_units(self.amount), "amount")?;
         if self.price_minor == 0 {
             return Err(SolanaError::ZeroAmount {
                 field: "price_minor",
@@ -632,11 +630,7 @@ impl EscrowProgram {
         deal_id: u64,
         args: &BuyOrderFillArgs,
     ) -> Result<Instruction, SolanaError> {
-        if args.amount == 0 {
-            return Err(SolanaError::ZeroAmount {
-                field: "fill amount",
-            });
-        }
+        nonzero(Amount::from_units(args.amount), "fill amount")?;
         let accounts = vec![
             signer(*trader, true),
             writable(self.config),
@@ -659,11 +653,7 @@ impl EscrowProgram {
         deal_id: u64,
         args: &DealCollectionOpenArgs,
     ) -> Result<Instruction, SolanaError> {
-        if args.amount == 0 {
-            return Err(SolanaError::ZeroAmount {
-                field: "deal amount",
-            });
-        }
+        nonzero(Amount::from_units(args.amount), "deal amount")?;
         window(args.payment_window_secs)?;
         let accounts = vec![
             signer(*dispatcher, true),
@@ -683,11 +673,7 @@ impl EscrowProgram {
         deal_id: u64,
         args: &DealPayoutOpenArgs,
     ) -> Result<Instruction, SolanaError> {
-        if args.amount == 0 {
-            return Err(SolanaError::ZeroAmount {
-                field: "payout amount",
-            });
-        }
+        nonzero(Amount::from_units(args.amount), "payout amount")?;
         let accounts = vec![
             signer(*merchant, true),
             writable(self.config),

@@ -1,54 +1,21 @@
 //! The `stablerail` binary end to end.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use serde_json::Value;
 use stablerail_sdk::tron::{Contract, Transaction};
 
 use crate::node::{HEAD_TS, Node, SOLID_NUM, block_id};
+use crate::support::{failed, ok_json, run, scratch_dir, stablerail};
 
 const KEY: &str = "279ff36d9bf9f305af3280034bb4187c6dd299bac6b26a3c20b999c7c0d50e6e";
 const KEY_ADDR: &str = "TPX6HK2NRN4XKRX1JAhbC827bm7gMmy5w1";
 const TO: &str = "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC";
 const USDT: &str = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_stablerail"));
-    c.env_remove("STABLERAIL_TRON_KEY");
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().unwrap()
-}
-
-fn ok_json(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout {}\nstderr {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn failed(out: &Output) -> String {
-    assert!(
-        !out.status.success(),
-        "expected failure, got {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert!(out.stdout.is_empty(), "nothing on stdout on failure");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 fn key_file(content: &str) -> PathBuf {
     static N: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!("stablerail-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("cli");
     let path = dir.join(format!("key{}", N.fetch_add(1, Ordering::Relaxed)));
     std::fs::write(&path, content).unwrap();
     path
@@ -163,7 +130,7 @@ fn tron_address_command() {
     ]);
     assert_eq!(ok_json(&out)["base58"], KEY_ADDR);
     assert!(!String::from_utf8_lossy(&out.stderr).contains(KEY));
-    let out = bin()
+    let out = stablerail()
         .args(["tron", "address", "--json"])
         .env("STABLERAIL_TRON_KEY", KEY)
         .output()

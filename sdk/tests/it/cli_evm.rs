@@ -6,7 +6,7 @@
 //! changes nothing.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use alloy::primitives::{Address, U256};
@@ -16,6 +16,8 @@ use stablerail_demo::{LocalPlatform, role::*};
 use stablerail_sdk::evm::{Escrow, Roles};
 use stablerail_sdk::{Amount, DealKind};
 
+use crate::support::{failed, ok_json, scratch_dir, stablerail};
+
 fn usdt(whole: u64) -> Amount {
     Amount::from_units(whole * 1_000_000)
 }
@@ -23,13 +25,7 @@ fn usdt(whole: u64) -> Amount {
 /// A scratch directory for key and proposal files.
 fn scratch() -> PathBuf {
     static N: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "stablerail-cli-evm-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    scratch_dir(&format!("cli-evm-{}", N.fetch_add(1, Ordering::Relaxed)))
 }
 
 struct Env {
@@ -82,14 +78,7 @@ impl Env {
     }
 
     fn cli(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_stablerail"))
-            .env_remove("STABLERAIL_EVM_KEY")
-            .env_remove("STABLERAIL_TRON_KEY")
-            .env_remove("STABLERAIL_RPC_URL")
-            .arg("--json")
-            .args(args)
-            .output()
-            .unwrap()
+        stablerail().arg("--json").args(args).output().unwrap()
     }
 
     /// `stablerail evm escrow <action>` as `who`.
@@ -166,27 +155,6 @@ impl Env {
     }
 }
 
-fn ok(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout {}\nstderr {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn failed(out: &Output) -> String {
-    assert!(
-        !out.status.success(),
-        "expected failure, got {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert!(out.stdout.is_empty(), "nothing on stdout on failure");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 fn field(v: &Value, name: &str) -> String {
     v[name]
         .as_str()
@@ -206,16 +174,16 @@ async fn trade_and_disputed_payout_through_the_cli() {
     let schedule = e.p.schedule().unwrap();
 
     // Deposit (with approve) by the trader and the merchant.
-    let v = ok(&e.escrow(TRADER, &["deposit", "--amount", "500"]));
+    let v = ok_json(&e.escrow(TRADER, &["deposit", "--amount", "500"]));
     assert_eq!(v["action"], "deposit");
     assert_eq!(e.available(trader).await, usdt(500));
     e.conserved().await;
-    ok(&e.escrow(MERCHANT, &["deposit", "--amount", "200.5"]));
+    ok_json(&e.escrow(MERCHANT, &["deposit", "--amount", "200.5"]));
     assert_eq!(e.available(merchant).await, Amount::from_units(200_500_000));
     e.conserved().await;
 
     // A trade: the merchant posts an order, the trader fills it, fiat, release.
-    let v = ok(&e.escrow(
+    let v = ok_json(&e.escrow(
         MERCHANT,
         &[
             "buy-order",
@@ -233,11 +201,11 @@ async fn trade_and_disputed_payout_through_the_cli() {
         ],
     ));
     let order = field(&v, "order_id");
-    let v = ok(&e.escrow(MERCHANT, &["buy-order", "show", "--order", &order]));
+    let v = ok_json(&e.escrow(MERCHANT, &["buy-order", "show", "--order", &order]));
     assert_eq!(v["remaining"], "300");
     assert_eq!(v["currency"], "CNY");
     e.conserved().await;
-    let v = ok(&e.escrow(
+    let v = ok_json(&e.escrow(
         TRADER,
         &[
             "buy-order",
@@ -251,14 +219,14 @@ async fn trade_and_disputed_payout_through_the_cli() {
         ],
     ));
     let trade = field(&v, "deal_id");
-    let v = ok(&e.escrow(TRADER, &["deal", "--deal", &trade]));
+    let v = ok_json(&e.escrow(TRADER, &["deal", "--deal", &trade]));
     assert_eq!(v["state"], "open");
     assert_eq!(v["amount"], "120");
     assert_eq!(v["kind"], "trade");
     e.conserved().await;
-    ok(&e.escrow(MERCHANT, &["mark-paid", "--deal", &trade]));
+    ok_json(&e.escrow(MERCHANT, &["mark-paid", "--deal", &trade]));
     assert_eq!(
-        ok(&e.escrow(TRADER, &["deal", "--deal", &trade]))["state"],
+        ok_json(&e.escrow(TRADER, &["deal", "--deal", &trade]))["state"],
         "paid"
     );
     e.conserved().await;
@@ -269,7 +237,7 @@ async fn trade_and_disputed_payout_through_the_cli() {
     assert!(err.contains("is not its seller"), "{err}");
     assert_eq!(e.snapshot().await, before);
 
-    ok(&e.escrow(TRADER, &["release", "--deal", &trade]));
+    ok_json(&e.escrow(TRADER, &["release", "--deal", &trade]));
     let split = schedule.settle(DealKind::Trade, usdt(120), Amount::ZERO, None);
     assert_eq!(
         e.available(merchant).await,
@@ -284,14 +252,14 @@ async fn trade_and_disputed_payout_through_the_cli() {
     let err = failed(&e.escrow(TRADER, &["deal", "--deal", &trade]));
     assert!(err.contains(&format!("deal {trade} not found")), "{err}");
 
-    ok(&e.escrow(MERCHANT, &["buy-order", "cancel", "--order", &order]));
+    ok_json(&e.escrow(MERCHANT, &["buy-order", "cancel", "--order", &order]));
     let err = failed(&e.escrow(MERCHANT, &["buy-order", "show", "--order", &order]));
     assert!(err.contains("not found"), "{err}");
     e.conserved().await;
 
     // Withdraw to the wallet.
     let wallet_before = e.p.token_balance(trader).await.unwrap();
-    ok(&e.escrow(
+    ok_json(&e.escrow(
         TRADER,
         &["withdraw", "--amount", "80", "--priority", "high"],
     ));
@@ -300,7 +268,7 @@ async fn trade_and_disputed_payout_through_the_cli() {
         wallet_before + U256::from(80_000_000u64)
     );
     e.conserved().await;
-    let v = ok(&e.escrow(TRADER, &["account"]));
+    let v = ok_json(&e.escrow(TRADER, &["account"]));
     assert_eq!(
         v["available"],
         Amount::from_units(300_000_000 + split.reward.units()).to_string()
@@ -309,18 +277,18 @@ async fn trade_and_disputed_payout_through_the_cli() {
 
     // A payout: merchant locks USDT, the dispatcher assigns the acceptor, who marks
     // it paid; the merchant disputes.
-    let v = ok(&e.escrow(
+    let v = ok_json(&e.escrow(
         MERCHANT,
         &["payout-open", "--amount", "100", "--ref", "payout-7"],
     ));
     let payout = field(&v, "deal_id");
     assert_eq!(
-        ok(&e.escrow(MERCHANT, &["deal", "--deal", &payout]))["state"],
+        ok_json(&e.escrow(MERCHANT, &["deal", "--deal", &payout]))["state"],
         "unassigned"
     );
     e.conserved().await;
     let acceptor_s = acceptor.to_checksum(None);
-    ok(&e.escrow(
+    ok_json(&e.escrow(
         DISPATCHER,
         &[
             "assign-payout",
@@ -331,15 +299,15 @@ async fn trade_and_disputed_payout_through_the_cli() {
         ],
     ));
     assert_eq!(
-        ok(&e.escrow(MERCHANT, &["deal", "--deal", &payout]))["state"],
+        ok_json(&e.escrow(MERCHANT, &["deal", "--deal", &payout]))["state"],
         "open"
     );
     e.conserved().await;
-    ok(&e.escrow(ACCEPTOR, &["mark-paid", "--deal", &payout]));
+    ok_json(&e.escrow(ACCEPTOR, &["mark-paid", "--deal", &payout]));
     e.conserved().await;
-    ok(&e.escrow(MERCHANT, &["dispute", "--deal", &payout]));
+    ok_json(&e.escrow(MERCHANT, &["dispute", "--deal", &payout]));
     assert_eq!(
-        ok(&e.escrow(MERCHANT, &["deal", "--deal", &payout]))["state"],
+        ok_json(&e.escrow(MERCHANT, &["deal", "--deal", &payout]))["state"],
         "disputed"
     );
     e.conserved().await;
@@ -348,7 +316,7 @@ async fn trade_and_disputed_payout_through_the_cli() {
     // separate invocations, anyone executes.
     let file = e.dir.join("resolve.json");
     let file_s = file.to_str().unwrap();
-    let v = ok(&e.multisig(
+    let v = ok_json(&e.multisig(
         DEPLOYER,
         &[
             "propose", "--to", &e.escrow, "--call", "resolve", &payout, "5000", "--out", file_s,
@@ -356,14 +324,14 @@ async fn trade_and_disputed_payout_through_the_cli() {
     ));
     assert_eq!(v["call"], format!("resolve({payout}, 5000)"));
     assert_eq!(v["signers"].as_array().unwrap().len(), 0);
-    let v = ok(&e.multisig(DEPLOYER, &["show", "--file", file_s]));
+    let v = ok_json(&e.multisig(DEPLOYER, &["show", "--file", file_s]));
     assert_eq!(v["threshold"], 2);
     assert_eq!(v["owners"].as_array().unwrap().len(), 3);
     assert_eq!(v["proposal"]["status"], "collecting signatures (0 of 2)");
 
     // Not enough signatures yet: refused before sending, nothing changes.
     let before = e.snapshot().await;
-    ok(&e.multisig(OWNERS[0], &["sign", "--file", file_s]));
+    ok_json(&e.multisig(OWNERS[0], &["sign", "--file", file_s]));
     let err = failed(&e.multisig(DEPLOYER, &["execute", "--file", file_s]));
     assert!(err.contains("1 of 2 signatures"), "{err}");
     // The same owner again, and a non-owner: refused, the file keeps one signature.
@@ -371,14 +339,14 @@ async fn trade_and_disputed_payout_through_the_cli() {
     assert!(err.contains("already signed"), "{err}");
     let err = failed(&e.multisig(MERCHANT, &["sign", "--file", file_s]));
     assert!(err.contains("is not an owner"), "{err}");
-    let v = ok(&e.multisig(DEPLOYER, &["show", "--file", file_s]));
+    let v = ok_json(&e.multisig(DEPLOYER, &["show", "--file", file_s]));
     assert_eq!(v["proposal"]["signers"].as_array().unwrap().len(), 1);
     assert_eq!(e.snapshot().await, before);
 
-    ok(&e.multisig(OWNERS[2], &["sign", "--file", file_s]));
-    let v = ok(&e.multisig(DEPLOYER, &["show", "--file", file_s]));
+    ok_json(&e.multisig(OWNERS[2], &["sign", "--file", file_s]));
+    let v = ok_json(&e.multisig(DEPLOYER, &["show", "--file", file_s]));
     assert_eq!(v["proposal"]["status"], "ready to execute");
-    let v = ok(&e.multisig(DEPLOYER, &["execute", "--file", file_s]));
+    let v = ok_json(&e.multisig(DEPLOYER, &["execute", "--file", file_s]));
     assert_eq!(v["result"], "executed");
     // Half the gross to the acceptor, settled with the merchant's fee (its volume
     // is the 120 traded); the other half back to the merchant.
@@ -387,7 +355,7 @@ async fn trade_and_disputed_payout_through_the_cli() {
     let err = failed(&e.escrow(MERCHANT, &["deal", "--deal", &payout]));
     assert!(err.contains("not found"), "{err}");
     e.conserved().await;
-    let v = ok(&e.multisig(DEPLOYER, &["show", "--file", file_s]));
+    let v = ok_json(&e.multisig(DEPLOYER, &["show", "--file", file_s]));
     assert_eq!(v["proposal"]["status"], "executed");
     // Onboarding used two proposals; this one took the next nonce.
     let proposal_nonce: u64 = field(&v["proposal"], "nonce").parse().unwrap();
@@ -401,10 +369,10 @@ async fn trade_and_disputed_payout_through_the_cli() {
 
     // A collection: the acceptor's collateral for a customer payment to the
     // merchant; the dispatcher marks it paid, the acceptor releases.
-    ok(&e.escrow(ACCEPTOR, &["deposit", "--amount", "300"]));
+    ok_json(&e.escrow(ACCEPTOR, &["deposit", "--amount", "300"]));
     e.conserved().await;
     let merchant_s = merchant.to_checksum(None);
-    let v = ok(&e.escrow(
+    let v = ok_json(&e.escrow(
         DISPATCHER,
         &[
             "assign-collection",
@@ -420,25 +388,25 @@ async fn trade_and_disputed_payout_through_the_cli() {
     ));
     let collection = field(&v, "deal_id");
     assert_eq!(
-        ok(&e.escrow(MERCHANT, &["deal", "--deal", &collection]))["kind"],
+        ok_json(&e.escrow(MERCHANT, &["deal", "--deal", &collection]))["kind"],
         "collection"
     );
     e.conserved().await;
     let merchant_before = e.available(merchant).await;
-    ok(&e.escrow(DISPATCHER, &["mark-paid", "--deal", &collection]));
+    ok_json(&e.escrow(DISPATCHER, &["mark-paid", "--deal", &collection]));
     e.conserved().await;
-    ok(&e.escrow(ACCEPTOR, &["release", "--deal", &collection]));
+    ok_json(&e.escrow(ACCEPTOR, &["release", "--deal", &collection]));
     assert!(e.available(merchant).await > merchant_before);
     e.conserved().await;
 
     // Withdrawal address: request a change, see it pending, cancel it.
     let cold = e.p.address(DEPLOYER).to_checksum(None);
-    ok(&e.escrow(TRADER, &["withdrawal-address", "request", "--to", &cold]));
-    let v = ok(&e.escrow(TRADER, &["withdrawal-address", "show"]));
+    ok_json(&e.escrow(TRADER, &["withdrawal-address", "request", "--to", &cold]));
+    let v = ok_json(&e.escrow(TRADER, &["withdrawal-address", "show"]));
     assert_eq!(v["pending"]["to"], cold.as_str());
     assert_eq!(v["withdrawals_go_to"], trader.to_checksum(None).as_str());
-    ok(&e.escrow(TRADER, &["withdrawal-address", "cancel"]));
-    assert!(ok(&e.escrow(TRADER, &["withdrawal-address", "show"]))["pending"].is_null());
+    ok_json(&e.escrow(TRADER, &["withdrawal-address", "cancel"]));
+    assert!(ok_json(&e.escrow(TRADER, &["withdrawal-address", "show"]))["pending"].is_null());
     e.conserved().await;
 }
 
@@ -446,7 +414,7 @@ async fn trade_and_disputed_payout_through_the_cli() {
 async fn bad_input_fails_clearly_and_changes_nothing() {
     let e = Env::start().await;
     e.onboard().await;
-    ok(&e.escrow(TRADER, &["deposit", "--amount", "50"]));
+    ok_json(&e.escrow(TRADER, &["deposit", "--amount", "50"]));
     let before = e.snapshot().await;
 
     // Malformed escrow address, and a checksum typo.
@@ -606,18 +574,18 @@ async fn time_locked_multisig_schedules_then_executes() {
         let f = file.to_str().unwrap().to_owned();
         let mut a = vec!["propose", "--to", to, "--out", &f, "--call"];
         a.extend_from_slice(call);
-        ok(&e.multisig(DEPLOYER, &a));
-        ok(&e.multisig(OWNERS[1], &["sign", "--file", &f]));
-        ok(&e.multisig(OWNERS[2], &["sign", "--file", &f]));
+        ok_json(&e.multisig(DEPLOYER, &a));
+        ok_json(&e.multisig(OWNERS[1], &["sign", "--file", &f]));
+        ok_json(&e.multisig(OWNERS[2], &["sign", "--file", &f]));
         file
     };
     // Turn the time lock on (executes at once: there is none yet).
     let f = propose_sign("lock.json", &e.multisig, &["setTimeLock", "600"]);
-    let v = ok(&e.multisig(DEPLOYER, &["execute", "--file", f.to_str().unwrap()]));
+    let v = ok_json(&e.multisig(DEPLOYER, &["execute", "--file", f.to_str().unwrap()]));
     assert_eq!(v["result"], "executed");
-    assert_eq!(ok(&e.multisig(DEPLOYER, &["show"]))["time_lock"], 600);
+    assert_eq!(ok_json(&e.multisig(DEPLOYER, &["show"]))["time_lock"], 600);
     // Text output (without --json) is readable lines.
-    let text = Command::new(env!("CARGO_BIN_EXE_stablerail"))
+    let text = stablerail()
         .args([
             "evm",
             "multisig",
@@ -639,9 +607,10 @@ async fn time_locked_multisig_schedules_then_executes() {
     // Now execute schedules; execute-scheduled waits for the lock.
     let f = propose_sign("block.json", &e.escrow, &["setRegionBlocked", "99", "true"]);
     let f_s = f.to_str().unwrap();
-    let v = ok(&e.multisig(DEPLOYER, &["execute", "--file", f_s]));
+    let v = ok_json(&e.multisig(DEPLOYER, &["execute", "--file", f_s]));
     assert_eq!(v["result"], "scheduled");
-    let status = ok(&e.multisig(DEPLOYER, &["show", "--file", f_s]))["proposal"]["status"].clone();
+    let status =
+        ok_json(&e.multisig(DEPLOYER, &["show", "--file", f_s]))["proposal"]["status"].clone();
     assert!(
         status
             .as_str()
@@ -654,7 +623,7 @@ async fn time_locked_multisig_schedules_then_executes() {
     let escrow = Escrow::new(e.p.deployment.escrow, e.p.provider(DEPLOYER).unwrap());
     assert!(!escrow.isRegionBlocked(99).call().await.unwrap());
     e.p.warp(601).await.unwrap();
-    let v = ok(&e.multisig(DEPLOYER, &["execute-scheduled", "--file", f_s]));
+    let v = ok_json(&e.multisig(DEPLOYER, &["execute-scheduled", "--file", f_s]));
     assert_eq!(v["result"], "executed");
     assert!(escrow.isRegionBlocked(99).call().await.unwrap());
 }
@@ -665,7 +634,7 @@ fn key_files_are_hex() {
     let dir = scratch();
     let path: &Path = &dir.join("k");
     std::fs::write(path, format!("0x{}\n", "11".repeat(32))).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_stablerail"))
+    let out = stablerail()
         .args([
             "--json",
             "evm",

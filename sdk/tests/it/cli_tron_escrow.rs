@@ -5,7 +5,7 @@
 //! limit and signer.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use alloy::primitives::{Address as EvmAddress, B256, Bytes, FixedBytes, U256, Uint, keccak256};
 use alloy::signers::local::PrivateKeySigner;
@@ -15,6 +15,7 @@ use stablerail_sdk::evm::{Escrow, IERC20, IEscrow, MultiSig, ProposalFile};
 use stablerail_sdk::tron::{Address, Contract, Transaction, USDT_MAINNET};
 
 use crate::node::{HEAD_TS, Node};
+use crate::support::{failed, ok_json, scratch_dir, stablerail};
 
 const KEY: &str = "279ff36d9bf9f305af3280034bb4187c6dd299bac6b26a3c20b999c7c0d50e6e";
 const KEY_ADDR: &str = "TPX6HK2NRN4XKRX1JAhbC827bm7gMmy5w1";
@@ -42,9 +43,7 @@ fn selector<C: SolCall>() -> String {
 }
 
 fn dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("stablerail-cli-tron-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    scratch_dir("cli-tron")
 }
 
 fn key_file(name: &str, hex_key: &str) -> PathBuf {
@@ -180,9 +179,7 @@ async fn escrow_node() -> Node {
 }
 
 fn cli(args: &[&str], env_key: Option<&str>) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_stablerail"));
-    c.env_remove("STABLERAIL_TRON_KEY")
-        .env_remove("STABLERAIL_EVM_KEY");
+    let mut c = stablerail();
     if let Some(k) = env_key {
         c.env("STABLERAIL_TRON_KEY", k);
     }
@@ -195,25 +192,11 @@ fn escrow_cli(node: &Node, action: &[&str]) -> Output {
     cli(&args, Some(KEY))
 }
 
-fn ok(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout {}\nstderr {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn failed(out: &Output) -> String {
-    assert!(
-        !out.status.success(),
-        "expected failure, got {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert!(out.stdout.is_empty());
-    String::from_utf8_lossy(&out.stderr).into_owned()
+/// Runs an escrow action that builds one transaction and checks it calls `call`
+/// on the escrow, signed by [`KEY`].
+fn escrow_action(node: &Node, action: &[&str], call: impl SolCall) {
+    let v = ok_json(&escrow_cli(node, action));
+    check_tx(&v[0], ESCROW, &call.abi_encode(), KEY_ADDR);
 }
 
 /// Decodes a built transaction and checks it calls `contract` with `data`, signed by `signer`.
@@ -241,7 +224,7 @@ async fn escrow_actions_build_the_right_calls() {
     // Deposit: allowance 5 < 250, so reset to 0, approve 250, deposit 250. The
     // first call's fee limit is the estimate (64,285 energy × 100 sun × 1.2); the
     // later ones cannot be simulated before the approve is mined: the cap.
-    let v = ok(&escrow_cli(&node, &["deposit", "--amount", "250"]));
+    let v = ok_json(&escrow_cli(&node, &["deposit", "--amount", "250"]));
     let txs = v.as_array().unwrap();
     assert_eq!(txs.len(), 3);
     let spender = evm(ESCROW);
@@ -266,48 +249,46 @@ async fn escrow_actions_build_the_right_calls() {
     assert!(!node.paths().iter().any(|p| p == "/wallet/broadcasthex"));
 
     // Withdraw and the deal actions each party may take.
-    let v = ok(&escrow_cli(&node, &["withdraw", "--amount", "12.5"]));
-    check_tx(
-        &v[0],
-        ESCROW,
-        &Escrow::withdrawCall {
+    escrow_action(
+        &node,
+        &["withdraw", "--amount", "12.5"],
+        Escrow::withdrawCall {
             amount: U256::from(12_500_000),
-        }
-        .abi_encode(),
-        KEY_ADDR,
+        },
     );
     let id = |n: u64| U256::from(n);
-    let v = ok(&escrow_cli(&node, &["release", "--deal", "7"]));
-    check_tx(
-        &v[0],
-        ESCROW,
-        &Escrow::releaseCall { dealId: id(7) }.abi_encode(),
-        KEY_ADDR,
+    escrow_action(
+        &node,
+        &["release", "--deal", "7"],
+        Escrow::releaseCall { dealId: id(7) },
     );
-    let v = ok(&escrow_cli(&node, &["dispute", "--deal", "7"]));
-    check_tx(
-        &v[0],
-        ESCROW,
-        &Escrow::disputeCall { dealId: id(7) }.abi_encode(),
-        KEY_ADDR,
+    escrow_action(
+        &node,
+        &["dispute", "--deal", "7"],
+        Escrow::disputeCall { dealId: id(7) },
     );
-    let v = ok(&escrow_cli(&node, &["mark-paid", "--deal", "8"]));
-    check_tx(
-        &v[0],
-        ESCROW,
-        &Escrow::markPaidCall { dealId: id(8) }.abi_encode(),
-        KEY_ADDR,
+    escrow_action(
+        &node,
+        &["mark-paid", "--deal", "8"],
+        Escrow::markPaidCall { dealId: id(8) },
     );
-    let v = ok(&escrow_cli(&node, &["cancel", "--deal", "8"]));
-    check_tx(
-        &v[0],
-        ESCROW,
-        &Escrow::cancelCall { dealId: id(8) }.abi_encode(),
-        KEY_ADDR,
+    escrow_action(
+        &node,
+        &["cancel", "--deal", "8"],
+        Escrow::cancelCall { dealId: id(8) },
     );
 
     // Buy orders: post (expiry from the head block's time), fill.
-    let v = ok(&escrow_cli(
+    let post = Escrow::postBuyOrderCall {
+        price: 725,
+        currency: FixedBytes(*b"CNY"),
+        amount: usdt(300),
+        minFill: usdt(1),
+        maxFill: usdt(300),
+        expiry: (HEAD_TS / 1000) as u64 + 3600,
+        paymentWindow: 3600,
+    };
+    escrow_action(
         &node,
         &[
             "buy-order",
@@ -325,18 +306,14 @@ async fn escrow_actions_build_the_right_calls() {
             "--expires-in",
             "3600",
         ],
-    ));
-    let post = Escrow::postBuyOrderCall {
-        price: 725,
-        currency: FixedBytes(*b"CNY"),
-        amount: usdt(300),
-        minFill: usdt(1),
-        maxFill: usdt(300),
-        expiry: (HEAD_TS / 1000) as u64 + 3600,
-        paymentWindow: 3600,
+        post,
+    );
+    let fill = Escrow::fillBuyOrderCall {
+        orderId: id(3),
+        amount: usdt(20),
+        orderRef: keccak256(b"otc-1"),
     };
-    check_tx(&v[0], ESCROW, &post.abi_encode(), KEY_ADDR);
-    let v = ok(&escrow_cli(
+    escrow_action(
         &node,
         &[
             "buy-order",
@@ -348,58 +325,49 @@ async fn escrow_actions_build_the_right_calls() {
             "--ref",
             "otc-1",
         ],
-    ));
-    let fill = Escrow::fillBuyOrderCall {
-        orderId: id(3),
-        amount: usdt(20),
-        orderRef: keccak256(b"otc-1"),
-    };
-    check_tx(&v[0], ESCROW, &fill.abi_encode(), KEY_ADDR);
-    let v = ok(&escrow_cli(
-        &node,
-        &["payout-open", "--amount", "40", "--payment-window", "1800"],
-    ));
+        fill,
+    );
     let payout = Escrow::openPayoutCall {
         amount: usdt(40),
         paymentWindow: 1800,
         orderRef: B256::ZERO,
     };
-    check_tx(&v[0], ESCROW, &payout.abi_encode(), KEY_ADDR);
-
-    let v = ok(&escrow_cli(&node, &["buy-order", "cancel", "--order", "5"]));
-    check_tx(
-        &v[0],
-        ESCROW,
-        &Escrow::cancelBuyOrderCall { orderId: id(5) }.abi_encode(),
-        KEY_ADDR,
-    );
-    let v = ok(&escrow_cli(
+    escrow_action(
         &node,
-        &["withdrawal-address", "request", "--to", OTHER],
-    ));
+        &["payout-open", "--amount", "40", "--payment-window", "1800"],
+        payout,
+    );
+
+    escrow_action(
+        &node,
+        &["buy-order", "cancel", "--order", "5"],
+        Escrow::cancelBuyOrderCall { orderId: id(5) },
+    );
     let request = Escrow::requestWithdrawalAddressCall {
         newAddress: evm(OTHER),
     };
-    check_tx(&v[0], ESCROW, &request.abi_encode(), KEY_ADDR);
-    let v = ok(&escrow_cli(&node, &["withdrawal-address", "cancel"]));
-    check_tx(
-        &v[0],
-        ESCROW,
-        &Escrow::cancelWithdrawalAddressChangeCall {}.abi_encode(),
-        KEY_ADDR,
+    escrow_action(
+        &node,
+        &["withdrawal-address", "request", "--to", OTHER],
+        request,
+    );
+    escrow_action(
+        &node,
+        &["withdrawal-address", "cancel"],
+        Escrow::cancelWithdrawalAddressChangeCall {},
     );
 
     // Reads.
-    let v = ok(&escrow_cli(&node, &["deal", "--deal", "7"]));
+    let v = ok_json(&escrow_cli(&node, &["deal", "--deal", "7"]));
     assert_eq!(v["seller"], KEY_ADDR);
     assert_eq!(v["buyer"], OTHER);
     assert_eq!(v["state"], "paid");
-    let v = ok(&escrow_cli(&node, &["account"]));
+    let v = ok_json(&escrow_cli(&node, &["account"]));
     assert_eq!(v["available"], "500");
     assert_eq!(v["owner"], KEY_ADDR);
 
     // Broadcast: the node checks signature, reference block and expiry.
-    let v = ok(&escrow_cli(
+    let v = ok_json(&escrow_cli(
         &node,
         &["release", "--deal", "7", "--broadcast"],
     ));
@@ -454,59 +422,29 @@ async fn escrow_errors_come_before_signing() {
 
     // Pre-checks against the chain: wrong party, wrong state, unknown deal and
     // order, more than the wallet or the account holds.
-    let err = failed(&escrow_cli(
-        &node,
-        &["release", "--deal", "8", "--broadcast"],
-    ));
-    assert!(err.contains("is not its seller"), "{err}");
-    let err = failed(&escrow_cli(
-        &node,
-        &["release", "--deal", "9", "--broadcast"],
-    ));
-    assert!(err.contains("is not its seller"), "{err}");
-    let err = failed(&escrow_cli(
-        &node,
-        &["mark-paid", "--deal", "7", "--broadcast"],
-    ));
-    assert!(err.contains("is not its buyer"), "{err}");
-    let err = failed(&escrow_cli(
-        &node,
-        &["dispute", "--deal", "8", "--broadcast"],
-    ));
-    assert!(err.contains("while the deal is open"), "{err}");
-    let err = failed(&escrow_cli(
-        &node,
-        &["cancel", "--deal", "10", "--broadcast"],
-    ));
-    assert!(err.contains("deal 10 not found"), "{err}");
-    let err = failed(&escrow_cli(
-        &node,
-        &[
-            "buy-order",
-            "fill",
-            "--order",
-            "4",
-            "--amount",
-            "1",
-            "--broadcast",
-        ],
-    ));
-    assert!(err.contains("buy order 4 not found"), "{err}");
-    let err = failed(&escrow_cli(
-        &node,
-        &["buy-order", "cancel", "--order", "3", "--broadcast"],
-    ));
-    assert!(err.contains(&format!("belongs to {OTHER}")), "{err}");
-    let err = failed(&escrow_cli(
-        &node,
-        &["deposit", "--amount", "1000.000001", "--broadcast"],
-    ));
-    assert!(err.contains("in its wallet"), "{err}");
-    let err = failed(&escrow_cli(
-        &node,
-        &["withdraw", "--amount", "500.000001", "--broadcast"],
-    ));
-    assert!(err.contains("available in the escrow"), "{err}");
+    let belongs = format!("belongs to {OTHER}");
+    let refused: [(&[&str], &str); 9] = [
+        (&["release", "--deal", "8"], "is not its seller"),
+        (&["release", "--deal", "9"], "is not its seller"),
+        (&["mark-paid", "--deal", "7"], "is not its buyer"),
+        (&["dispute", "--deal", "8"], "while the deal is open"),
+        (&["cancel", "--deal", "10"], "deal 10 not found"),
+        (
+            &["buy-order", "fill", "--order", "4", "--amount", "1"],
+            "buy order 4 not found",
+        ),
+        (&["buy-order", "cancel", "--order", "3"], &belongs),
+        (&["deposit", "--amount", "1000.000001"], "in its wallet"),
+        (
+            &["withdraw", "--amount", "500.000001"],
+            "available in the escrow",
+        ),
+    ];
+    for (action, expected) in refused {
+        let args = [action, &["--broadcast"]].concat();
+        let err = failed(&escrow_cli(&node, &args));
+        assert!(err.contains(expected), "{action:?}: {err}");
+    }
     assert_eq!(broadcasts(&node), 0);
 
     // A simulated revert (the node's estimate) stops it too.
@@ -588,7 +526,7 @@ async fn tron_multisig_propose_sign_execute() {
     };
 
     // Propose resolve(7, 6000) on the escrow; addresses in base58, TRON's chain id.
-    let v = ok(&run(
+    let v = ok_json(&run(
         &[
             "propose", "--to", ESCROW, "--call", "resolve", "7", "6000", "--out", f,
         ],
@@ -605,7 +543,7 @@ async fn tron_multisig_propose_sign_execute() {
     );
 
     // Two owners sign in separate invocations; a repeat and an outsider are refused.
-    ok(&run(&["sign", "--file", f], Some(&owner_hex(2))));
+    ok_json(&run(&["sign", "--file", f], Some(&owner_hex(2))));
     let err = failed(&run(&["sign", "--file", f], Some(&owner_hex(2))));
     assert!(err.contains("already signed"), "{err}");
     let err = failed(&run(&["sign", "--file", f], Some(KEY)));
@@ -613,7 +551,7 @@ async fn tron_multisig_propose_sign_execute() {
     let err = failed(&run(&["execute", "--file", f], Some(KEY)));
     assert!(err.contains("1 of 2 signatures"), "{err}");
     let owner0_file = key_file("owner0", &owner_hex(0));
-    ok(&run(
+    ok_json(&run(
         &[
             "sign",
             "--file",
@@ -623,12 +561,12 @@ async fn tron_multisig_propose_sign_execute() {
         ],
         None,
     ));
-    let v = ok(&run(&["show", "--file", f], None));
+    let v = ok_json(&run(&["show", "--file", f], None));
     assert_eq!(v["proposal"]["status"], "ready to execute");
     assert_eq!(v["threshold"], 2);
 
     // Execute: a TriggerSmartContract to the multisig, signatures sorted by signer.
-    let v = ok(&run(&["execute", "--file", f], Some(KEY)));
+    let v = ok_json(&run(&["execute", "--file", f], Some(KEY)));
     let tx = &v["transactions"][0];
     let proposal = ProposalFile::load(&file).unwrap();
     let mut signers = vec![owners[0].address(), owners[2].address()];
@@ -674,7 +612,7 @@ async fn tron_multisig_propose_sign_execute() {
     assert!(err.contains("already executed or superseded"), "{err}");
 
     // `evm multisig --chain tron` is the same command.
-    let v = ok(&cli(
+    let v = ok_json(&cli(
         &[
             "evm",
             "multisig",
@@ -705,7 +643,7 @@ async fn tron_multisig_propose_sign_execute() {
             hex::encode(MultiSig::timeLockCall::abi_encode_returns(&U256::from(600))),
         );
     });
-    ok(&run(
+    ok_json(&run(
         &[
             "propose",
             "--to",
@@ -719,11 +657,11 @@ async fn tron_multisig_propose_sign_execute() {
         ],
         None,
     ));
-    ok(&run(&["sign", "--file", f2], Some(&owner_hex(1))));
-    ok(&run(&["sign", "--file", f2], Some(&owner_hex(2))));
+    ok_json(&run(&["sign", "--file", f2], Some(&owner_hex(1))));
+    ok_json(&run(&["sign", "--file", f2], Some(&owner_hex(2))));
     let err = failed(&run(&["execute-scheduled", "--file", f2], Some(KEY)));
     assert!(err.contains("not scheduled"), "{err}");
-    let v = ok(&run(&["execute", "--file", f2], Some(KEY)));
+    let v = ok_json(&run(&["execute", "--file", f2], Some(KEY)));
     let p2 = ProposalFile::load(&file2).unwrap();
     let data = MultiSig::scheduleCall::abi_decode(
         &hex::decode(v["transactions"][0]["data"].as_str().unwrap()).unwrap(),
@@ -761,7 +699,7 @@ async fn tron_multisig_propose_sign_execute() {
             scheduled(eta - 600),
         );
     });
-    let v = ok(&run(&["execute-scheduled", "--file", f2], Some(KEY)));
+    let v = ok_json(&run(&["execute-scheduled", "--file", f2], Some(KEY)));
     let call = MultiSig::executeScheduledCall {
         to: evm(ESCROW),
         value: U256::ZERO,

@@ -12,4 +12,5 @@ mod node;
 mod solana_cli;
 mod solana_client;
 mod solana_node;
+mod support;
 mod tron_client;

@@ -1,7 +1,7 @@
 //! `stablerail solana ...` end to end against the local JSON-RPC node.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 use stablerail_sdk::solana::sdk::{Keypair, Message, Pubkey, Signer};
@@ -11,39 +11,12 @@ use stablerail_sdk::solana::{
 };
 
 use crate::solana_node::{RpcNode, blockhash, escrow_fixture};
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_stablerail"));
-    c.env_remove("STABLERAIL_SOLANA_KEY");
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().unwrap()
-}
-
-fn ok_json(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout {}\nstderr {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn failed(out: &Output) -> String {
-    assert!(!out.status.success(), "expected failure");
-    assert!(out.stdout.is_empty(), "nothing on stdout on failure");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use crate::support::{failed, ok_json, run, scratch_dir, stablerail};
 
 fn key_file(kp: &Keypair) -> (PathBuf, String) {
     let bytes = kp.to_bytes().to_vec();
     let text = serde_json::to_string(&bytes).unwrap();
-    let dir = std::env::temp_dir().join(format!("stablerail-solana-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("solana-cli");
     let path = dir.join(format!("{}.json", kp.pubkey()));
     std::fs::write(&path, &text).unwrap();
     (path, text)
@@ -57,7 +30,7 @@ fn address_from_file_or_env_never_prints_the_key() {
     let stdout = String::from_utf8_lossy(&out.stdout).trim().to_owned();
     assert_eq!(stdout, kp.pubkey().to_string());
     let b58 = kp.to_base58_string();
-    let out = bin()
+    let out = stablerail()
         .env("STABLERAIL_SOLANA_KEY", &b58)
         .args(["--json", "solana", "address"])
         .output()
@@ -66,7 +39,7 @@ fn address_from_file_or_env_never_prints_the_key() {
     assert_eq!(v["address"], kp.pubkey().to_string());
     assert!(!String::from_utf8_lossy(&out.stdout).contains(&b58));
     // A malformed key fails without echoing it.
-    let out = bin()
+    let out = stablerail()
         .env("STABLERAIL_SOLANA_KEY", &text[..text.len() / 2])
         .args(["solana", "address"])
         .output()
@@ -95,7 +68,7 @@ async fn bad_inputs_fail_before_signing_or_any_request() {
             path.to_str().unwrap(),
         ];
         args.extend_from_slice(extra);
-        bin().args(&args).output().unwrap()
+        stablerail().args(&args).output().unwrap()
     };
     let err = failed(&base(&["--config", &config, "--amount", "1.1234567"]));
     assert!(

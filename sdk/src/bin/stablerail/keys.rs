@@ -17,26 +17,26 @@ pub(crate) const SOLANA_KEY_ENV: &str = "STABLERAIL_SOLANA_KEY";
 /// Loads the key from `key_file`, else from [`KEY_ENV`]. The text is zeroized after
 /// parsing and never appears in messages.
 pub(crate) fn load(key_file: Option<&Path>) -> anyhow::Result<PrivateKey> {
-    let text = match key_file {
-        Some(path) => {
-            warn_if_shared(path);
-            Zeroizing::new(
-                std::fs::read_to_string(path)
-                    .with_context(|| format!("reading key file {}", path.display()))?,
-            )
-        }
-        None => match std::env::var(KEY_ENV) {
-            Ok(v) => Zeroizing::new(v),
-            Err(_) => bail!("no key: pass --key-file <path> or set {KEY_ENV}"),
-        },
-    };
-    let source = key_file.map_or_else(|| KEY_ENV.to_owned(), |p| p.display().to_string());
+    let Secret { text, source } = read_secret(key_file, KEY_ENV)?;
     PrivateKey::from_hex(&text).with_context(|| format!("key from {source}"))
 }
 
 /// Loads a Solana keypair from `key_file` (as `solana-keygen` writes it), else from
 /// [`SOLANA_KEY_ENV`]. The text is zeroized after parsing and never appears in messages.
 pub(crate) fn load_solana(key_file: Option<&Path>) -> anyhow::Result<Keypair> {
+    let Secret { text, source } = read_secret(key_file, SOLANA_KEY_ENV)?;
+    keypair_from_text(&text).with_context(|| format!("key from {source}"))
+}
+
+/// A key's text, zeroized on drop, and where it came from (a path or a variable
+/// name, never the text) for error messages.
+struct Secret {
+    text: Zeroizing<String>,
+    source: String,
+}
+
+/// Reads a key's text from `key_file`, else from the environment variable `env`.
+fn read_secret(key_file: Option<&Path>, env: &str) -> anyhow::Result<Secret> {
     let text = match key_file {
         Some(path) => {
             warn_if_shared(path);
@@ -45,13 +45,13 @@ pub(crate) fn load_solana(key_file: Option<&Path>) -> anyhow::Result<Keypair> {
                     .with_context(|| format!("reading key file {}", path.display()))?,
             )
         }
-        None => match std::env::var(SOLANA_KEY_ENV) {
+        None => match std::env::var(env) {
             Ok(v) => Zeroizing::new(v),
-            Err(_) => bail!("no key: pass --key-file <path> or set {SOLANA_KEY_ENV}"),
+            Err(_) => bail!("no key: pass --key-file <path> or set {env}"),
         },
     };
-    let source = key_file.map_or_else(|| SOLANA_KEY_ENV.to_owned(), |p| p.display().to_string());
-    keypair_from_text(&text).with_context(|| format!("key from {source}"))
+    let source = key_file.map_or_else(|| env.to_owned(), |p| p.display().to_string());
+    Ok(Secret { text, source })
 }
 
 #[cfg(unix)]
@@ -78,20 +78,7 @@ pub(crate) fn load_signer(
     key_file: Option<&Path>,
     env: &str,
 ) -> anyhow::Result<alloy::signers::local::PrivateKeySigner> {
-    let text = match key_file {
-        Some(path) => {
-            warn_if_shared(path);
-            Zeroizing::new(
-                std::fs::read_to_string(path)
-                    .with_context(|| format!("reading key file {}", path.display()))?,
-            )
-        }
-        None => match std::env::var(env) {
-            Ok(v) => Zeroizing::new(v),
-            Err(_) => bail!("no key: pass --key-file <path> or set {env}"),
-        },
-    };
-    let source = key_file.map_or_else(|| env.to_owned(), |p| p.display().to_string());
+    let Secret { text, source } = read_secret(key_file, env)?;
     let trimmed = text.trim();
     let digits = trimmed.strip_prefix("0x").unwrap_or(trimmed);
     if digits.len() != 64 {

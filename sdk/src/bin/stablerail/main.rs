@@ -1,6 +1,7 @@
 //! `stablerail`: the command line over the stablerail SDK.
 
 mod amount;
+mod escrow_args;
 mod escrow_views;
 mod evm;
 mod fees;

@@ -11,6 +11,7 @@ use clap::{Args, Subcommand};
 use stablerail_sdk::evm::DealAction;
 use stablerail_sdk::tron::{Address, BuyOrderParams, TronClient, TronEscrow};
 
+use crate::escrow_args::{FillArgs, PayoutArgs, PostArgs};
 use crate::escrow_views::{account_json, deal_json, emit_value};
 use crate::tron_send::{self, TronSendArgs};
 use crate::{inputs, keys, output::Output};
@@ -87,15 +88,8 @@ struct DealCmd {
 
 #[derive(Debug, Args)]
 struct PayoutCmd {
-    /// USDT, decimal.
-    #[arg(long)]
-    amount: String,
-    /// Seconds the acceptor has to pay once assigned.
-    #[arg(long, default_value_t = 3600)]
-    payment_window: u32,
-    /// Off-chain reference: 0x + 64 hex digits, or text (hashed with keccak256).
-    #[arg(long = "ref")]
-    order_ref: Option<String>,
+    #[command(flatten)]
+    payout: PayoutArgs,
     #[command(flatten)]
     send: TronSendArgs,
 }
@@ -121,41 +115,15 @@ enum WithdrawalCmd {
 enum BuyOrderCmd {
     /// Merchant: post a buy order.
     Post {
-        /// Fiat minor units per USDT.
-        #[arg(long)]
-        price: u64,
-        /// ISO 4217 code, e.g. CNY.
-        #[arg(long)]
-        currency: String,
-        /// Total USDT wanted.
-        #[arg(long)]
-        amount: String,
-        /// Smallest fill.
-        #[arg(long)]
-        min_fill: String,
-        /// Largest fill.
-        #[arg(long)]
-        max_fill: String,
-        /// Seconds from now (the head block's time) until the order expires.
-        #[arg(long, default_value_t = 86_400)]
-        expires_in: u64,
-        /// Seconds the merchant has to pay each fill.
-        #[arg(long, default_value_t = 3600)]
-        payment_window: u32,
+        #[command(flatten)]
+        post: PostArgs,
         #[command(flatten)]
         send: TronSendArgs,
     },
     /// Trader: sell into an order from the escrow balance.
     Fill {
-        /// The order id.
-        #[arg(long)]
-        order: String,
-        /// USDT, decimal.
-        #[arg(long)]
-        amount: String,
-        /// Off-chain reference: 0x + 64 hex digits, or text (hashed with keccak256).
-        #[arg(long = "ref")]
-        order_ref: Option<String>,
+        #[command(flatten)]
+        fill: FillArgs,
         #[command(flatten)]
         send: TronSendArgs,
     },
@@ -230,54 +198,27 @@ pub(crate) async fn run(out: &Output, args: TronEscrowArgs) -> anyhow::Result<()
         A::Release(c) => (Step::Deal(DealAction::Release, deal_id(c)?), &c.send, 0),
         A::Cancel(c) => (Step::Deal(DealAction::Cancel, deal_id(c)?), &c.send, 0),
         A::Dispute(c) => (Step::Deal(DealAction::Dispute, deal_id(c)?), &c.send, 0),
-        A::PayoutOpen(c) => (
-            Step::Payout(
-                inputs::amount("--amount", &c.amount)?,
-                c.payment_window,
-                inputs::order_ref(c.order_ref.as_deref())?,
-            ),
-            &c.send,
-            0,
-        ),
-        A::BuyOrder(BuyOrderCmd::Post {
-            price,
-            currency,
-            amount,
-            min_fill,
-            max_fill,
-            expires_in,
-            payment_window,
-            send,
-        }) => {
-            stablerail_sdk::evm::currency_code(currency).context("--currency")?;
-            (
-                Step::Post(BuyOrderParams {
-                    price: *price,
-                    currency: currency.clone(),
-                    amount: inputs::amount("--amount", amount)?,
-                    min_fill: inputs::amount("--min-fill", min_fill)?,
-                    max_fill: inputs::amount("--max-fill", max_fill)?,
-                    expiry: 0,
-                    payment_window: *payment_window,
-                }),
-                send,
-                *expires_in,
-            )
+        A::PayoutOpen(c) => {
+            let (amount, window, order_ref) = c.payout.parse()?;
+            (Step::Payout(amount, window, order_ref), &c.send, 0)
         }
-        A::BuyOrder(BuyOrderCmd::Fill {
-            order,
-            amount,
-            order_ref,
-            send,
-        }) => (
-            Step::Fill(
-                inputs::id("--order", order)?,
-                inputs::amount("--amount", amount)?,
-                inputs::order_ref(order_ref.as_deref())?,
-            ),
-            send,
-            0,
-        ),
+        A::BuyOrder(BuyOrderCmd::Post { post, send }) => {
+            let post = post.parse()?;
+            let params = BuyOrderParams {
+                price: post.price,
+                currency: post.currency,
+                amount: post.amount,
+                min_fill: post.min_fill,
+                max_fill: post.max_fill,
+                expiry: 0,
+                payment_window: post.payment_window,
+            };
+            (Step::Post(params), send, post.expires_in)
+        }
+        A::BuyOrder(BuyOrderCmd::Fill { fill, send }) => {
+            let (order, amount, order_ref) = fill.parse()?;
+            (Step::Fill(order, amount, order_ref), send, 0)
+        }
         A::WithdrawalAddress(WithdrawalCmd::Request { to, send }) => (
             Step::WithdrawalRequest(inputs::tron_address("--to", to)?),
             send,

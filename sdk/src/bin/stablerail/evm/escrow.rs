@@ -16,6 +16,7 @@ use serde_json::json;
 use stablerail_sdk::evm::EscrowClient;
 
 use super::{chain_time, fees, provider, show};
+use crate::escrow_args::{self, FillArgs, PayoutArgs, PostArgs};
 use crate::escrow_views::{account_json, deal_json, emit_value};
 use crate::{inputs, keys, output::Output};
 
@@ -64,17 +65,7 @@ enum EscrowAction {
     /// Buyer or seller of a paid deal: ask the arbiter.
     Dispute(DealArg),
     /// Merchant: lock USDT for a payout to its bank (an acceptor is assigned later).
-    PayoutOpen {
-        /// USDT, decimal.
-        #[arg(long)]
-        amount: String,
-        /// Seconds the acceptor has to pay once assigned.
-        #[arg(long, default_value_t = 3600)]
-        payment_window: u32,
-        /// Off-chain reference: 0x + 64 hex digits, or text (hashed with keccak256).
-        #[arg(long = "ref")]
-        order_ref: Option<String>,
-    },
+    PayoutOpen(PayoutArgs),
     /// Change where withdrawals go (effective after the escrow's delay), or cancel a change.
     #[command(subcommand)]
     WithdrawalAddress(WithdrawalAddressAction),
@@ -125,41 +116,9 @@ struct DealArg {
 #[derive(Debug, Subcommand)]
 enum BuyOrderAction {
     /// Merchant: post a buy order.
-    Post {
-        /// Fiat minor units per USDT (e.g. 725 for 7.25 CNY).
-        #[arg(long)]
-        price: u64,
-        /// ISO 4217 code, e.g. CNY.
-        #[arg(long)]
-        currency: String,
-        /// Total USDT wanted.
-        #[arg(long)]
-        amount: String,
-        /// Smallest fill.
-        #[arg(long)]
-        min_fill: String,
-        /// Largest fill.
-        #[arg(long)]
-        max_fill: String,
-        /// Seconds from now (chain time) until the order expires.
-        #[arg(long, default_value_t = 86_400)]
-        expires_in: u64,
-        /// Seconds the merchant has to pay the fiat of each fill.
-        #[arg(long, default_value_t = 3600)]
-        payment_window: u32,
-    },
+    Post(PostArgs),
     /// Trader: sell USDT from the escrow balance into an order; opens a Trade deal.
-    Fill {
-        /// The order id.
-        #[arg(long)]
-        order: String,
-        /// USDT, decimal.
-        #[arg(long)]
-        amount: String,
-        /// Off-chain reference: 0x + 64 hex digits, or text (hashed with keccak256).
-        #[arg(long = "ref")]
-        order_ref: Option<String>,
-    },
+    Fill(FillArgs),
     /// Merchant: cancel an order.
     Cancel {
         /// The order id.
@@ -311,36 +270,24 @@ pub(crate) async fn run(out: &Output, args: EscrowArgs) -> anyhow::Result<()> {
     let view = match action {
         Parsed::Deposit(amount) => tx_view("deposit", from, &client.deposit(from, amount).await?),
         Parsed::Withdraw(amount) => tx_view("withdraw", from, &client.withdraw(amount).await?),
-        Parsed::Post {
-            price,
-            currency,
-            amount,
-            min_fill,
-            max_fill,
-            expires_in,
-            payment_window,
-        } => {
-            let expiry = chain_time(&p).await?.saturating_add(expires_in);
+        Parsed::Post(post) => {
+            let expiry = chain_time(&p).await?.saturating_add(post.expires_in);
             let (order_id, receipt) = client
                 .post_buy_order_sent(
-                    price,
-                    &currency,
-                    amount,
-                    min_fill,
-                    max_fill,
+                    post.price,
+                    &post.currency,
+                    post.amount,
+                    post.min_fill,
+                    post.max_fill,
                     expiry,
-                    payment_window,
+                    post.payment_window,
                 )
                 .await?;
             let mut v = tx_view("postBuyOrder", from, &receipt);
             v.order_id = Some(order_id.to_string());
             v
         }
-        Parsed::Fill {
-            order,
-            amount,
-            order_ref,
-        } => {
+        Parsed::Fill(order, amount, order_ref) => {
             let (deal_id, receipt) = client.fill_buy_order_sent(order, amount, order_ref).await?;
             let mut v = tx_view("fillBuyOrder", from, &receipt);
             v.order_id = Some(order.to_string());
@@ -367,11 +314,7 @@ pub(crate) async fn run(out: &Output, args: EscrowArgs) -> anyhow::Result<()> {
             v.deal_id = Some(deal.to_string());
             v
         }
-        Parsed::PayoutOpen {
-            amount,
-            payment_window,
-            order_ref,
-        } => {
+        Parsed::PayoutOpen(amount, payment_window, order_ref) => {
             let (deal_id, receipt) = client
                 .open_payout_sent(amount, payment_window, order_ref)
                 .await?;
@@ -420,27 +363,11 @@ pub(crate) async fn run(out: &Output, args: EscrowArgs) -> anyhow::Result<()> {
 enum Parsed {
     Deposit(stablerail_sdk::Amount),
     Withdraw(stablerail_sdk::Amount),
-    Post {
-        price: u64,
-        currency: String,
-        amount: stablerail_sdk::Amount,
-        min_fill: stablerail_sdk::Amount,
-        max_fill: stablerail_sdk::Amount,
-        expires_in: u64,
-        payment_window: u32,
-    },
-    Fill {
-        order: U256,
-        amount: stablerail_sdk::Amount,
-        order_ref: alloy::primitives::B256,
-    },
+    Post(escrow_args::Post),
+    Fill(U256, stablerail_sdk::Amount, alloy::primitives::B256),
     CancelOrder(U256),
     Deal(&'static str, U256),
-    PayoutOpen {
-        amount: stablerail_sdk::Amount,
-        payment_window: u32,
-        order_ref: alloy::primitives::B256,
-    },
+    PayoutOpen(stablerail_sdk::Amount, u32, alloy::primitives::B256),
     WithdrawalRequest(Address),
     WithdrawalCancel,
     AssignPayout(U256, Address),
@@ -459,35 +386,11 @@ impl Parsed {
         Ok(match a {
             A::Deposit { amount } => Self::Deposit(inputs::amount("--amount", amount)?),
             A::Withdraw { amount } => Self::Withdraw(inputs::amount("--amount", amount)?),
-            A::BuyOrder(BuyOrderAction::Post {
-                price,
-                currency,
-                amount,
-                min_fill,
-                max_fill,
-                expires_in,
-                payment_window,
-            }) => {
-                stablerail_sdk::evm::currency_code(currency).context("--currency")?;
-                Self::Post {
-                    price: *price,
-                    currency: currency.clone(),
-                    amount: inputs::amount("--amount", amount)?,
-                    min_fill: inputs::amount("--min-fill", min_fill)?,
-                    max_fill: inputs::amount("--max-fill", max_fill)?,
-                    expires_in: *expires_in,
-                    payment_window: *payment_window,
-                }
+            A::BuyOrder(BuyOrderAction::Post(post)) => Self::Post(post.parse()?),
+            A::BuyOrder(BuyOrderAction::Fill(fill)) => {
+                let (order, amount, order_ref) = fill.parse()?;
+                Self::Fill(order, amount, order_ref)
             }
-            A::BuyOrder(BuyOrderAction::Fill {
-                order,
-                amount,
-                order_ref,
-            }) => Self::Fill {
-                order: inputs::id("--order", order)?,
-                amount: inputs::amount("--amount", amount)?,
-                order_ref: inputs::order_ref(order_ref.as_deref())?,
-            },
             A::BuyOrder(BuyOrderAction::Cancel { order }) => {
                 Self::CancelOrder(inputs::id("--order", order)?)
             }
@@ -495,15 +398,10 @@ impl Parsed {
             A::Release(d) => Self::Deal("release", inputs::id("--deal", &d.deal)?),
             A::Cancel(d) => Self::Deal("cancel", inputs::id("--deal", &d.deal)?),
             A::Dispute(d) => Self::Deal("dispute", inputs::id("--deal", &d.deal)?),
-            A::PayoutOpen {
-                amount,
-                payment_window,
-                order_ref,
-            } => Self::PayoutOpen {
-                amount: inputs::amount("--amount", amount)?,
-                payment_window: *payment_window,
-                order_ref: inputs::order_ref(order_ref.as_deref())?,
-            },
+            A::PayoutOpen(payout) => {
+                let (amount, payment_window, order_ref) = payout.parse()?;
+                Self::PayoutOpen(amount, payment_window, order_ref)
+            }
             A::WithdrawalAddress(WithdrawalAddressAction::Request { to }) => {
                 Self::WithdrawalRequest(inputs::evm_address("--to", to)?)
             }
