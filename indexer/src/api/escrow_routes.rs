@@ -14,8 +14,8 @@ use super::{
     ApiError, ApiState,
     list::{csv_response, list_response, next_key, page_response},
     params::{
-        Params, chain_param, check_known, limit_param, log_after_param, num_param, time_param,
-        wants_csv,
+        ListRequest, Params, chain_param, check_known, limit_param, list_request, log_after_param,
+        num_param, time_param,
     },
     routes::ErrorBody,
 };
@@ -100,12 +100,11 @@ pub(super) async fn deals(
     State(state): State<ApiState>,
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
-    check_known(
+    let ListRequest { csv, chain, kind } = list_request(
+        &state,
         &params,
         &["chain", "party", "state", "limit", "after", "format"],
     )?;
-    let csv = wants_csv(&params)?;
-    let (chain, kind) = chain_param(&state, &params)?;
     let deal_state = params
         .get("state")
         .map(|s| {
@@ -191,9 +190,8 @@ pub(super) async fn settlements(
     Path(address): Path<String>,
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
-    check_known(&params, &["chain", "limit", "after", "format"])?;
-    let csv = wants_csv(&params)?;
-    let (chain, kind) = chain_param(&state, &params)?;
+    let ListRequest { csv, chain, kind } =
+        list_request(&state, &params, &["chain", "limit", "after", "format"])?;
     let q = DealQuery {
         chain,
         merchant: Some(normalize_address(kind, &address)?),
@@ -224,9 +222,8 @@ pub(super) async fn commissions(
     Path(address): Path<String>,
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
-    check_known(&params, &["chain", "limit", "after", "format"])?;
-    let csv = wants_csv(&params)?;
-    let (chain, kind) = chain_param(&state, &params)?;
+    let ListRequest { csv, chain, kind } =
+        list_request(&state, &params, &["chain", "limit", "after", "format"])?;
     let agent = normalize_address(kind, &address)?;
     let limit = limit_param(&params)?;
     let after = log_after_param(&params)?;
@@ -310,12 +307,11 @@ pub(super) async fn volume(
     State(state): State<ApiState>,
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
-    check_known(
+    let ListRequest { csv, chain, .. } = list_request(
+        &state,
         &params,
         &["chain", "bucket", "from_time", "to_time", "format"],
     )?;
-    let csv = wants_csv(&params)?;
-    let (chain, _) = chain_param(&state, &params)?;
     let bucket = match params.get("bucket").map(String::as_str) {
         None | Some("day") => 86_400,
         Some("hour") => 3_600,
@@ -351,9 +347,11 @@ pub(super) async fn merchant_volume(
     Path(address): Path<String>,
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
-    check_known(&params, &["chain", "from_time", "to_time", "format"])?;
-    let csv = wants_csv(&params)?;
-    let (chain, kind) = chain_param(&state, &params)?;
+    let ListRequest { csv, chain, kind } = list_request(
+        &state,
+        &params,
+        &["chain", "from_time", "to_time", "format"],
+    )?;
     let merchant = normalize_address(kind, &address)?;
     let (from, to) = time_range(&params)?;
     let days = state

@@ -28,7 +28,7 @@ pub(super) fn check_known(params: &Params, allowed: &[&'static str]) -> Result<(
 }
 
 /// `format=json` (default) or `format=csv`.
-pub(super) fn wants_csv(params: &Params) -> Result<bool, Error> {
+fn wants_csv(params: &Params) -> Result<bool, Error> {
     match params.get("format").map(String::as_str) {
         None | Some("json") => Ok(false),
         Some("csv") => Ok(true),
@@ -111,4 +111,27 @@ pub(super) fn log_after_param(params: &Params) -> Result<Option<(u64, u64)>, Err
             ))
         })
         .transpose()
+}
+
+/// What every list route reads first, in this order: only `allowed` parameters, the
+/// `format`, the `chain`.
+pub(super) struct ListRequest {
+    /// `format=csv`.
+    pub csv: bool,
+    /// The chain's name.
+    pub chain: String,
+    /// Its kind (address and hash forms).
+    pub kind: ChainKind,
+}
+
+/// Checks the parameters every list route shares; see [`ListRequest`].
+pub(super) fn list_request(
+    state: &ApiState,
+    params: &Params,
+    allowed: &[&'static str],
+) -> Result<ListRequest, Error> {
+    check_known(params, allowed)?;
+    let csv = wants_csv(params)?;
+    let (chain, kind) = chain_param(state, params)?;
+    Ok(ListRequest { csv, chain, kind })
 }

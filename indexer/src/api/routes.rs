@@ -13,8 +13,8 @@ use super::{
     ApiError, ApiState,
     list::{list_response, next_key, page_response},
     params::{
-        Params, chain_param, check_known, limit_param, log_after_param, num_param, time_param,
-        wants_csv,
+        ListRequest, Params, chain_param, check_known, limit_param, list_request, log_after_param,
+        num_param, time_param,
     },
 };
 use crate::{
@@ -114,7 +114,8 @@ pub(super) async fn transfers(
     State(state): State<ApiState>,
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
-    check_known(
+    let ListRequest { csv, chain, kind } = list_request(
+        &state,
         &params,
         &[
             "chain",
@@ -129,8 +130,6 @@ pub(super) async fn transfers(
             "format",
         ],
     )?;
-    let csv = wants_csv(&params)?;
-    let (chain, kind) = chain_param(&state, &params)?;
     let limit = limit_param(&params)?;
     let after = log_after_param(&params)?;
     let q = TransferQuery {
@@ -218,12 +217,11 @@ pub(super) async fn daily_volume(
     State(state): State<ApiState>,
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
-    check_known(
+    let ListRequest { csv, chain, kind } = list_request(
+        &state,
         &params,
         &["chain", "address", "from_time", "to_time", "format"],
     )?;
-    let csv = wants_csv(&params)?;
-    let (chain, kind) = chain_param(&state, &params)?;
     let address = params
         .get("address")
         .map(|a| normalize_address(kind, a))
