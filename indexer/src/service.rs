@@ -33,6 +33,8 @@ pub struct ServiceOptions {
     pub api_listen: Option<String>,
     /// Only these chains; empty means every configured chain.
     pub chains: Vec<String>,
+    /// Do not serve the query API (pipelines only).
+    pub no_api: bool,
 }
 
 /// A running indexer: one pipeline per chain and the query API.
@@ -40,14 +42,15 @@ pub struct ServiceOptions {
 pub struct Service {
     store: Store,
     metrics: Arc<Metrics>,
-    api_addr: SocketAddr,
+    api_addr: Option<SocketAddr>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl Service {
     /// Opens (and migrates) the store, starts every chain's pipeline (each under its
-    /// chain lock) and serves the API. Returns once the API listens.
+    /// chain lock) and serves the API unless [`ServiceOptions::no_api`]. Returns once the
+    /// API listens.
     pub async fn start(config: &Config, options: ServiceOptions) -> Result<Self> {
         config.validate()?;
         let names: Vec<String> = if options.chains.is_empty() {
@@ -76,39 +79,45 @@ impl Service {
                         return;
                     }
                 };
+                tracing::info!(chain = %name, "indexing");
                 indexer.run(rx).await;
             }));
         }
-        let listen = options
-            .api_listen
-            .clone()
-            .unwrap_or_else(|| config.api_listen.clone());
-        let listener = tokio::net::TcpListener::bind(&listen)
-            .await
-            .map_err(Error::Serve)?;
-        let api_addr = listener.local_addr().map_err(Error::Serve)?;
-        let state = api::ApiState {
-            store: store.clone(),
-            metrics: metrics.clone(),
-            chains: Arc::new(
-                config
-                    .chains
-                    .iter()
-                    .map(|(n, c)| (n.clone(), c.kind))
-                    .collect::<BTreeMap<_, _>>(),
-            ),
+        let api_addr = if options.no_api {
+            None
+        } else {
+            let listen = options
+                .api_listen
+                .clone()
+                .unwrap_or_else(|| config.api_listen.clone());
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .map_err(Error::Serve)?;
+            let api_addr = listener.local_addr().map_err(Error::Serve)?;
+            let state = api::ApiState {
+                store: store.clone(),
+                metrics: metrics.clone(),
+                chains: Arc::new(
+                    config
+                        .chains
+                        .iter()
+                        .map(|(n, c)| (n.clone(), c.kind))
+                        .collect::<BTreeMap<_, _>>(),
+                ),
+            };
+            let mut api_rx = rx;
+            tasks.push(tokio::spawn(async move {
+                let served = api::serve_on(listener, state, async move {
+                    let _ = api_rx.changed().await;
+                })
+                .await;
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "query API stopped");
+                }
+            }));
+            Some(api_addr)
         };
-        let mut api_rx = rx;
-        tasks.push(tokio::spawn(async move {
-            let served = api::serve_on(listener, state, async move {
-                let _ = api_rx.changed().await;
-            })
-            .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "query API stopped");
-            }
-        }));
-        tracing::info!(%api_addr, chains = names.len(), "indexer service started");
+        tracing::info!(api_addr = ?api_addr, chains = names.len(), "indexer service started");
         Ok(Self {
             store,
             metrics,
@@ -118,9 +127,11 @@ impl Service {
         })
     }
 
-    /// Where the query API listens.
+    /// Where the query API listens (the unspecified address, port 0, when started with
+    /// [`ServiceOptions::no_api`]).
     pub fn api_addr(&self) -> SocketAddr {
         self.api_addr
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
     /// The store the pipelines write (readable directly).

@@ -12,10 +12,12 @@ use utoipa::ToSchema;
 
 use super::{
     ApiError, ApiState,
-    routes::{
-        DEFAULT_LIMIT, ErrorBody, MAX_LIMIT, Params, chain_param, check_known, csv_response,
-        num_param, time_param, wants_csv,
+    list::{csv_response, list_response, next_key, page_response},
+    params::{
+        ListRequest, Params, chain_param, check_known, limit_param, list_request, log_after_param,
+        num_param, time_param,
     },
+    routes::ErrorBody,
 };
 use crate::{
     decode::normalize_address,
@@ -68,67 +70,14 @@ pub struct CommissionPage {
     pub total: String,
 }
 
-fn limit_param(params: &Params) -> Result<u32, Error> {
-    let limit = num_param::<u32>(params, "limit")?.unwrap_or(DEFAULT_LIMIT);
-    if limit == 0 || limit > MAX_LIMIT {
-        return Err(Error::BadParam {
-            param: "limit",
-            reason: format!("must be in 1..={MAX_LIMIT}"),
-        });
-    }
-    Ok(limit)
-}
-
-fn opt(v: &Option<String>) -> String {
-    v.clone().unwrap_or_default()
-}
-
-const DEAL_CSV: &str = "chain,deal_id,kind,seller,buyer,merchant,amount,state,payment_window,deadline,order_ref,order_id,opened_block,opened_time,closed_block,closed_time,buyer_share_bps,agent,settled_amount,buyer_net,fee,agent_cut,reward,platform,seller_refund";
-
-fn deal_csv(d: &Deal) -> Vec<String> {
-    vec![
-        d.chain.clone(),
-        d.deal_id.to_string(),
-        d.kind.clone(),
-        d.seller.clone(),
-        opt(&d.buyer),
-        d.merchant.clone(),
-        d.amount.clone(),
-        d.state.clone(),
-        d.payment_window.to_string(),
-        d.deadline.to_string(),
-        d.order_ref.clone(),
-        d.order_id.map(|v| v.to_string()).unwrap_or_default(),
-        d.opened_block.to_string(),
-        d.opened_time.to_string(),
-        d.closed_block.map(|v| v.to_string()).unwrap_or_default(),
-        d.closed_time.map(|v| v.to_string()).unwrap_or_default(),
-        d.buyer_share_bps.map(|v| v.to_string()).unwrap_or_default(),
-        opt(&d.agent),
-        opt(&d.settled_amount),
-        opt(&d.buyer_net),
-        opt(&d.fee),
-        opt(&d.agent_cut),
-        opt(&d.reward),
-        opt(&d.platform),
-        opt(&d.seller_refund),
-    ]
-}
-
 async fn deal_page(state: &ApiState, q: DealQuery, csv: bool) -> Result<Response, ApiError> {
     let limit = q.limit;
     let items = state.store.deals(&q).await?;
-    let next = (items.len() == limit as usize)
-        .then(|| items.last().map(|d| d.deal_id.to_string()))
-        .flatten();
-    if csv {
-        return Ok(csv_response(
-            DEAL_CSV,
-            items.iter().map(deal_csv),
-            next.as_deref(),
-        ));
-    }
-    Ok(Json(DealPage { items, next }).into_response())
+    let next = next_key(&items, limit, |d| d.deal_id.to_string());
+    Ok(page_response(csv, items, next, |items, next| DealPage {
+        items,
+        next,
+    }))
 }
 
 /// Deals of a chain in id order, optionally of one party (seller, buyer or merchant)
@@ -151,12 +100,11 @@ pub(super) async fn deals(
     State(state): State<ApiState>,
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
-    check_known(
+    let ListRequest { csv, chain, kind } = list_request(
+        &state,
         &params,
         &["chain", "party", "state", "limit", "after", "format"],
     )?;
-    let csv = wants_csv(&params)?;
-    let (chain, kind) = chain_param(&state, &params)?;
     let deal_state = params
         .get("state")
         .map(|s| {
@@ -242,9 +190,8 @@ pub(super) async fn settlements(
     Path(address): Path<String>,
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
-    check_known(&params, &["chain", "limit", "after", "format"])?;
-    let csv = wants_csv(&params)?;
-    let (chain, kind) = chain_param(&state, &params)?;
+    let ListRequest { csv, chain, kind } =
+        list_request(&state, &params, &["chain", "limit", "after", "format"])?;
     let q = DealQuery {
         chain,
         merchant: Some(normalize_address(kind, &address)?),
@@ -275,55 +222,20 @@ pub(super) async fn commissions(
     Path(address): Path<String>,
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
-    check_known(&params, &["chain", "limit", "after", "format"])?;
-    let csv = wants_csv(&params)?;
-    let (chain, kind) = chain_param(&state, &params)?;
+    let ListRequest { csv, chain, kind } =
+        list_request(&state, &params, &["chain", "limit", "after", "format"])?;
     let agent = normalize_address(kind, &address)?;
     let limit = limit_param(&params)?;
-    let after = params
-        .get("after")
-        .map(|v| {
-            let bad = || Error::BadParam {
-                param: "after",
-                reason: format!("`{v}` is not `block:log_index`"),
-            };
-            let (b, l) = v.split_once(':').ok_or_else(bad)?;
-            Ok::<_, Error>((
-                b.parse::<u64>().map_err(|_| bad())?,
-                l.parse::<u64>().map_err(|_| bad())?,
-            ))
-        })
-        .transpose()?;
+    let after = log_after_param(&params)?;
     let items = state
         .store
         .agent_commissions(&chain, &agent, after, limit)
         .await?;
-    let next = (items.len() == limit as usize)
-        .then(|| {
-            items
-                .last()
-                .map(|c| format!("{}:{}", c.block_number, c.log_index))
-        })
-        .flatten();
+    let next = next_key(&items, limit, |c| {
+        format!("{}:{}", c.block_number, c.log_index)
+    });
     if csv {
-        let rows = items.iter().map(|c| {
-            vec![
-                c.chain.clone(),
-                c.block_number.to_string(),
-                c.log_index.to_string(),
-                c.block_time.to_string(),
-                c.deal_id.to_string(),
-                c.agent.clone(),
-                c.merchant.clone(),
-                c.gross.clone(),
-                c.amount.clone(),
-            ]
-        });
-        return Ok(csv_response(
-            "chain,block_number,log_index,block_time,deal_id,agent,merchant,gross,amount",
-            rows,
-            next.as_deref(),
-        ));
+        return Ok(csv_response(&items, next.as_deref()));
     }
     let (count, total) = state.store.agent_commission_total(&chain, &agent).await?;
     Ok(Json(CommissionPage {
@@ -395,12 +307,11 @@ pub(super) async fn volume(
     State(state): State<ApiState>,
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
-    check_known(
+    let ListRequest { csv, chain, .. } = list_request(
+        &state,
         &params,
         &["chain", "bucket", "from_time", "to_time", "format"],
     )?;
-    let csv = wants_csv(&params)?;
-    let (chain, _) = chain_param(&state, &params)?;
     let bucket = match params.get("bucket").map(String::as_str) {
         None | Some("day") => 86_400,
         Some("hour") => 3_600,
@@ -414,18 +325,7 @@ pub(super) async fn volume(
     };
     let (from, to) = time_range(&params)?;
     let buckets = state.store.settled_volume(&chain, bucket, from, to).await?;
-    if csv {
-        let rows = buckets.iter().map(|b| {
-            vec![
-                b.start.to_string(),
-                b.count.to_string(),
-                b.amount.clone(),
-                b.fees.clone(),
-            ]
-        });
-        return Ok(csv_response("start,count,amount,fees", rows, None));
-    }
-    Ok(Json(buckets).into_response())
+    Ok(list_response(csv, buckets))
 }
 
 /// A merchant's settled gross volume, settlements and fees per UTC day.
@@ -447,25 +347,16 @@ pub(super) async fn merchant_volume(
     Path(address): Path<String>,
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
-    check_known(&params, &["chain", "from_time", "to_time", "format"])?;
-    let csv = wants_csv(&params)?;
-    let (chain, kind) = chain_param(&state, &params)?;
+    let ListRequest { csv, chain, kind } = list_request(
+        &state,
+        &params,
+        &["chain", "from_time", "to_time", "format"],
+    )?;
     let merchant = normalize_address(kind, &address)?;
     let (from, to) = time_range(&params)?;
     let days = state
         .store
         .merchant_volume(&chain, &merchant, from, to)
         .await?;
-    if csv {
-        let rows = days.iter().map(|d| {
-            vec![
-                d.day.to_string(),
-                d.count.to_string(),
-                d.amount.clone(),
-                d.fees.clone(),
-            ]
-        });
-        return Ok(csv_response("day,count,amount,fees", rows, None));
-    }
-    Ok(Json(days).into_response())
+    Ok(list_response(csv, days))
 }

@@ -4,6 +4,8 @@
 //! `x-api-key` (or `Authorization: Bearer <key>`); only its sha256 is stored.
 
 mod escrow_routes;
+mod list;
+mod params;
 mod routes;
 
 use std::{collections::BTreeMap, sync::Arc};

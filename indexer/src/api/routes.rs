@@ -1,7 +1,4 @@
-//! Handlers. Query parameters are parsed by hand so that every bad value gets a 400 with
-//! the parameter's name and the reason.
-
-use std::collections::HashMap;
+//! Handlers of transfers, address summaries, daily volume, health and metrics.
 
 use axum::{
     Json,
@@ -12,18 +9,20 @@ use axum::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ApiError, ApiState};
+use super::{
+    ApiError, ApiState,
+    list::{list_response, next_key, page_response},
+    params::{
+        ListRequest, Params, chain_param, check_known, limit_param, list_request, log_after_param,
+        num_param, time_param,
+    },
+};
 use crate::{
     config::ChainKind,
     decode::normalize_address,
     error::Error,
     store::{AddressSummary, DailyVolume, TransferQuery, TransferRecord},
 };
-
-/// Default page size.
-pub(super) const DEFAULT_LIMIT: u32 = 100;
-/// Largest page size.
-pub(super) const MAX_LIMIT: u32 = 1000;
 
 /// A page of transfers.
 #[derive(Debug, Serialize, ToSchema)]
@@ -65,103 +64,6 @@ pub struct HealthChain {
     pub lag_blocks: Option<u64>,
     /// Seconds since the cursor row was last written.
     pub seconds_since_update: Option<i64>,
-}
-
-pub(super) type Params = HashMap<String, String>;
-
-pub(super) fn check_known(params: &Params, allowed: &[&'static str]) -> Result<(), Error> {
-    for k in params.keys() {
-        if !allowed.contains(&k.as_str()) {
-            return Err(Error::BadParam {
-                param: "query",
-                reason: format!("unknown parameter `{k}` (allowed: {})", allowed.join(", ")),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// `format=json` (default) or `format=csv`.
-pub(super) fn wants_csv(params: &Params) -> Result<bool, Error> {
-    match params.get("format").map(String::as_str) {
-        None | Some("json") => Ok(false),
-        Some("csv") => Ok(true),
-        Some(other) => Err(Error::BadParam {
-            param: "format",
-            reason: format!("`{other}` is not json or csv"),
-        }),
-    }
-}
-
-/// One CSV field (RFC 4180 quoting when needed).
-fn csv_field(v: &str) -> String {
-    if v.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v.to_owned()
-    }
-}
-
-pub(super) fn csv_response(
-    header_row: &str,
-    rows: impl Iterator<Item = Vec<String>>,
-    next: Option<&str>,
-) -> Response {
-    let mut body = String::from(header_row);
-    body.push('\n');
-    for r in rows {
-        let line: Vec<String> = r.iter().map(|f| csv_field(f)).collect();
-        body.push_str(&line.join(","));
-        body.push('\n');
-    }
-    let mut resp = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response();
-    if let Some(n) = next
-        && let Ok(v) = header::HeaderValue::from_str(n)
-    {
-        resp.headers_mut().insert("x-next-after", v);
-    }
-    resp
-}
-
-pub(super) fn chain_param(state: &ApiState, params: &Params) -> Result<(String, ChainKind), Error> {
-    let chain = params.get("chain").ok_or(Error::BadParam {
-        param: "chain",
-        reason: "required".into(),
-    })?;
-    let kind = state
-        .chains
-        .get(chain)
-        .copied()
-        .ok_or_else(|| Error::UnknownChain {
-            chain: chain.clone(),
-        })?;
-    Ok((chain.clone(), kind))
-}
-
-pub(super) fn num_param<T: std::str::FromStr>(
-    params: &Params,
-    name: &'static str,
-) -> Result<Option<T>, Error> {
-    params
-        .get(name)
-        .map(|v| {
-            v.parse::<T>().map_err(|_| Error::BadParam {
-                param: name,
-                reason: format!("`{v}` is not a valid non-negative integer"),
-            })
-        })
-        .transpose()
-}
-
-pub(super) fn time_param(params: &Params, name: &'static str) -> Result<Option<i64>, Error> {
-    let v: Option<i64> = num_param(params, name)?;
-    if v.is_some_and(|t| t < 0) {
-        return Err(Error::BadParam {
-            param: name,
-            reason: "must be Unix seconds >= 0".into(),
-        });
-    }
-    Ok(v)
 }
 
 fn hash_param(kind: ChainKind, v: &str) -> Result<String, Error> {
@@ -212,7 +114,8 @@ pub(super) async fn transfers(
     State(state): State<ApiState>,
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
-    check_known(
+    let ListRequest { csv, chain, kind } = list_request(
+        &state,
         &params,
         &[
             "chain",
@@ -227,30 +130,8 @@ pub(super) async fn transfers(
             "format",
         ],
     )?;
-    let csv = wants_csv(&params)?;
-    let (chain, kind) = chain_param(&state, &params)?;
-    let limit = num_param::<u32>(&params, "limit")?.unwrap_or(DEFAULT_LIMIT);
-    if limit == 0 || limit > MAX_LIMIT {
-        return Err(Error::BadParam {
-            param: "limit",
-            reason: format!("must be in 1..={MAX_LIMIT}"),
-        }
-        .into());
-    }
-    let after = params
-        .get("after")
-        .map(|v| {
-            let bad = || Error::BadParam {
-                param: "after",
-                reason: format!("`{v}` is not `block:log_index`"),
-            };
-            let (b, l) = v.split_once(':').ok_or_else(bad)?;
-            Ok::<_, Error>((
-                b.parse::<u64>().map_err(|_| bad())?,
-                l.parse::<u64>().map_err(|_| bad())?,
-            ))
-        })
-        .transpose()?;
+    let limit = limit_param(&params)?;
+    let after = log_after_param(&params)?;
     let q = TransferQuery {
         chain,
         address: params
@@ -288,36 +169,12 @@ pub(super) async fn transfers(
         }
     }
     let items = state.store.transfers(&q).await?;
-    let next = (items.len() == limit as usize)
-        .then(|| {
-            items
-                .last()
-                .map(|t| format!("{}:{}", t.block_number, t.log_index))
-        })
-        .flatten();
-    if csv {
-        let rows = items.iter().map(|t| {
-            vec![
-                t.chain.clone(),
-                t.block_number.to_string(),
-                t.log_index.to_string(),
-                t.block_hash.clone(),
-                t.block_time.to_string(),
-                t.tx_hash.clone(),
-                t.token.clone(),
-                t.from.clone(),
-                t.to.clone(),
-                t.amount.clone(),
-                t.confirmed.to_string(),
-            ]
-        });
-        return Ok(csv_response(
-            "chain,block_number,log_index,block_hash,block_time,tx_hash,token,from,to,amount,confirmed",
-            rows,
-            next.as_deref(),
-        ));
-    }
-    Ok(Json(TransferPage { items, next }).into_response())
+    let next = next_key(&items, limit, |t| {
+        format!("{}:{}", t.block_number, t.log_index)
+    });
+    Ok(page_response(csv, items, next, |items, next| {
+        TransferPage { items, next }
+    }))
 }
 
 /// Received and sent totals, counterparties, first and last seen of one address.
@@ -360,12 +217,11 @@ pub(super) async fn daily_volume(
     State(state): State<ApiState>,
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
-    check_known(
+    let ListRequest { csv, chain, kind } = list_request(
+        &state,
         &params,
         &["chain", "address", "from_time", "to_time", "format"],
     )?;
-    let csv = wants_csv(&params)?;
-    let (chain, kind) = chain_param(&state, &params)?;
     let address = params
         .get("address")
         .map(|a| normalize_address(kind, a))
@@ -376,13 +232,7 @@ pub(super) async fn daily_volume(
         .store
         .daily_volume(&chain, address.as_deref(), from_time, to_time)
         .await?;
-    if csv {
-        let rows = days
-            .iter()
-            .map(|d| vec![d.day.to_string(), d.count.to_string(), d.amount.clone()]);
-        return Ok(csv_response("day,count,amount", rows, None));
-    }
-    Ok(Json(days).into_response())
+    Ok(list_response(csv, days))
 }
 
 /// Progress and lag of every configured chain. No API key needed.

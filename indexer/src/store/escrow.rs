@@ -161,6 +161,26 @@ macro_rules! backend {
                     .join(", ")
             }
 
+            /// `SELECT <cols> FROM <table> WHERE chain = <chain>`, for more conditions.
+            fn select_chain(
+                table: &str,
+                cols: &[&str],
+                amounts: &[&str],
+                chain: &str,
+            ) -> QueryBuilder<Db> {
+                let mut qb = QueryBuilder::new(format!(
+                    "SELECT {} FROM {table} WHERE chain = ",
+                    select(cols, amounts)
+                ));
+                qb.push_bind(chain.to_owned());
+                qb
+            }
+
+            /// `INSERT INTO <table> (<cols>) `, for `push_values`.
+            fn insert_into(table: &str, cols: &[&str]) -> QueryBuilder<Db> {
+                QueryBuilder::new(format!("INSERT INTO {table} ({}) ", cols.join(", ")))
+            }
+
             fn push_in<T>(
                 qb: &mut QueryBuilder<Db>,
                 col: &str,
@@ -566,11 +586,8 @@ macro_rules! backend {
             async fn load(conn: &mut Conn, d: &mut Derived, k: &Keys) -> Result<()> {
                 let chain = d.chain.clone();
                 if !k.accounts.is_empty() {
-                    let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-                        "SELECT {} FROM escrow_accounts WHERE chain = ",
-                        select(&ACCOUNT_COLS, &ACCOUNT_AMOUNTS)
-                    ));
-                    qb.push_bind(chain.clone());
+                    let mut qb =
+                        select_chain("escrow_accounts", &ACCOUNT_COLS, &ACCOUNT_AMOUNTS, &chain);
                     let vals: Vec<String> = k.accounts.iter().cloned().collect();
                     push_in(&mut qb, "address", &vals);
                     for r in qb.build().fetch_all(&mut *conn).await? {
@@ -579,11 +596,7 @@ macro_rules! backend {
                     }
                 }
                 if !k.deals.is_empty() {
-                    let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-                        "SELECT {} FROM deals WHERE chain = ",
-                        select(&DEAL_COLS, &DEAL_AMOUNTS)
-                    ));
-                    qb.push_bind(chain.clone());
+                    let mut qb = select_chain("deals", &DEAL_COLS, &DEAL_AMOUNTS, &chain);
                     push_in(&mut qb, "deal_id", &ids(&k.deals, "deals")?);
                     for r in qb.build().fetch_all(&mut *conn).await? {
                         let x = deal_from(&r)?;
@@ -591,11 +604,7 @@ macro_rules! backend {
                     }
                 }
                 if !k.orders.is_empty() {
-                    let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-                        "SELECT {} FROM buy_orders WHERE chain = ",
-                        select(&ORDER_COLS, &ORDER_AMOUNTS)
-                    ));
-                    qb.push_bind(chain.clone());
+                    let mut qb = select_chain("buy_orders", &ORDER_COLS, &ORDER_AMOUNTS, &chain);
                     push_in(&mut qb, "order_id", &ids(&k.orders, "buy_orders")?);
                     for r in qb.build().fetch_all(&mut *conn).await? {
                         let x = order_from(&r)?;
@@ -617,11 +626,8 @@ macro_rules! backend {
                         .collect::<BTreeSet<_>>()
                         .into_iter()
                         .collect();
-                    let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-                        "SELECT {} FROM daily_volume WHERE chain = ",
-                        select(&VOLUME_COLS, &VOLUME_AMOUNTS)
-                    ));
-                    qb.push_bind(chain.clone());
+                    let mut qb =
+                        select_chain("daily_volume", &VOLUME_COLS, &VOLUME_AMOUNTS, &chain);
                     push_in(&mut qb, "address", &addrs);
                     push_in(&mut qb, "day", &days);
                     for r in qb.build().fetch_all(&mut *conn).await? {
@@ -688,10 +694,7 @@ macro_rules! backend {
                 let keys: Vec<String> = accounts.iter().map(|a| a.address.clone()).collect();
                 delete_keys(conn, "escrow_accounts", "address", &chain, &keys).await?;
                 for chunk in accounts.chunks(ROWS_PER_INSERT) {
-                    let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-                        "INSERT INTO escrow_accounts ({}) ",
-                        ACCOUNT_COLS.join(", ")
-                    ));
+                    let mut qb = insert_into("escrow_accounts", &ACCOUNT_COLS);
                     qb.push_values(chunk, |mut b, a| {
                         b.push_bind(a.chain.clone())
                             .push_bind(a.address.clone())
@@ -733,10 +736,7 @@ macro_rules! backend {
                             o(x.closed_block)?,
                         ));
                     }
-                    let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-                        "INSERT INTO deals ({}) ",
-                        DEAL_COLS.join(", ")
-                    ));
+                    let mut qb = insert_into("deals", &DEAL_COLS);
                     qb.push_values(chunk.iter().zip(vals), |mut b, (x, (id, deadline, order, opened, closed))| {
                         b.push_bind(x.chain.clone())
                             .push_bind(id)
@@ -788,10 +788,7 @@ macro_rules! backend {
                             to_i64(x.posted_block, "buy_orders")?,
                         ));
                     }
-                    let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-                        "INSERT INTO buy_orders ({}) ",
-                        ORDER_COLS.join(", ")
-                    ));
+                    let mut qb = insert_into("buy_orders", &ORDER_COLS);
                     qb.push_values(chunk.iter().zip(vals), |mut b, (x, (id, price, expiry, posted))| {
                         b.push_bind(x.chain.clone())
                             .push_bind(id)
@@ -823,10 +820,7 @@ macro_rules! backend {
                             to_i64(x.deal_id, "agent_commissions")?,
                         ));
                     }
-                    let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-                        "INSERT INTO agent_commissions ({}) ",
-                        COMMISSION_COLS.join(", ")
-                    ));
+                    let mut qb = insert_into("agent_commissions", &COMMISSION_COLS);
                     qb.push_values(chunk.iter().zip(vals), |mut b, (x, (n, li, deal))| {
                         b.push_bind(x.chain.clone())
                             .push_bind(n)
@@ -855,10 +849,7 @@ macro_rules! backend {
                     qb.build().execute(&mut *conn).await?;
                 }
                 for chunk in volumes.chunks(ROWS_PER_INSERT) {
-                    let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-                        "INSERT INTO daily_volume ({}) ",
-                        VOLUME_COLS.join(", ")
-                    ));
+                    let mut qb = insert_into("daily_volume", &VOLUME_COLS);
                     let mut err = None;
                     qb.push_values(chunk, |mut b, v| {
                         let count = to_i64(v.count, "daily_volume").unwrap_or_else(|e| {
@@ -884,11 +875,7 @@ macro_rules! backend {
 
             /// Lists deals (keyset on deal id).
             pub(crate) async fn deals(p: &Pool, q: &DealQuery) -> Result<Vec<Deal>> {
-                let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-                    "SELECT {} FROM deals WHERE chain = ",
-                    select(&DEAL_COLS, &DEAL_AMOUNTS)
-                ));
-                qb.push_bind(q.chain.clone());
+                let mut qb = select_chain("deals", &DEAL_COLS, &DEAL_AMOUNTS, &q.chain);
                 if let Some(a) = &q.party {
                     qb.push(" AND (seller = ")
                         .push_bind(a.clone())
@@ -922,13 +909,9 @@ macro_rules! backend {
                 chain: &str,
                 address: &str,
             ) -> Result<Option<EscrowAccount>> {
-                let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-                    "SELECT {} FROM escrow_accounts WHERE chain = ",
-                    select(&ACCOUNT_COLS, &ACCOUNT_AMOUNTS)
-                ));
-                qb.push_bind(chain.to_owned())
-                    .push(" AND address = ")
-                    .push_bind(address.to_owned());
+                let mut qb =
+                    select_chain("escrow_accounts", &ACCOUNT_COLS, &ACCOUNT_AMOUNTS, chain);
+                qb.push(" AND address = ").push_bind(address.to_owned());
                 qb.build()
                     .fetch_optional(p)
                     .await?
@@ -939,21 +922,16 @@ macro_rules! backend {
 
             /// Every account of a chain, by address.
             pub(crate) async fn accounts(p: &Pool, chain: &str) -> Result<Vec<EscrowAccount>> {
-                let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-                    "SELECT {} FROM escrow_accounts WHERE chain = ",
-                    select(&ACCOUNT_COLS, &ACCOUNT_AMOUNTS)
-                ));
-                qb.push_bind(chain.to_owned()).push(" ORDER BY address");
+                let mut qb =
+                    select_chain("escrow_accounts", &ACCOUNT_COLS, &ACCOUNT_AMOUNTS, chain);
+                qb.push(" ORDER BY address");
                 qb.build().fetch_all(p).await?.iter().map(account_from).collect()
             }
 
             /// Every buy order of a chain, by id.
             pub(crate) async fn buy_orders(p: &Pool, chain: &str) -> Result<Vec<BuyOrder>> {
-                let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-                    "SELECT {} FROM buy_orders WHERE chain = ",
-                    select(&ORDER_COLS, &ORDER_AMOUNTS)
-                ));
-                qb.push_bind(chain.to_owned()).push(" ORDER BY order_id");
+                let mut qb = select_chain("buy_orders", &ORDER_COLS, &ORDER_AMOUNTS, chain);
+                qb.push(" ORDER BY order_id");
                 qb.build().fetch_all(p).await?.iter().map(order_from).collect()
             }
 
@@ -971,13 +949,13 @@ macro_rules! backend {
                 after: Option<(u64, u64)>,
                 limit: u32,
             ) -> Result<Vec<AgentCommission>> {
-                let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-                    "SELECT {} FROM agent_commissions WHERE chain = ",
-                    select(&COMMISSION_COLS, &COMMISSION_AMOUNTS)
-                ));
-                qb.push_bind(chain.to_owned())
-                    .push(" AND agent = ")
-                    .push_bind(agent.to_owned());
+                let mut qb = select_chain(
+                    "agent_commissions",
+                    &COMMISSION_COLS,
+                    &COMMISSION_AMOUNTS,
+                    chain,
+                );
+                qb.push(" AND agent = ").push_bind(agent.to_owned());
                 if let Some((b, l)) = after {
                     qb.push(" AND (block_number > ")
                         .push_bind(to_i64(b, "agent_commissions")?)
@@ -998,13 +976,8 @@ macro_rules! backend {
                 chain: &str,
                 agent: &str,
             ) -> Result<(u64, String)> {
-                let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-                    "SELECT {} FROM agent_commissions WHERE chain = ",
-                    select(&["amount"], &["amount"])
-                ));
-                qb.push_bind(chain.to_owned())
-                    .push(" AND agent = ")
-                    .push_bind(agent.to_owned());
+                let mut qb = select_chain("agent_commissions", &["amount"], &["amount"], chain);
+                qb.push(" AND agent = ").push_bind(agent.to_owned());
                 let rows = qb.build().fetch_all(p).await?;
                 let mut total = U256::ZERO;
                 for r in &rows {
@@ -1022,13 +995,8 @@ macro_rules! backend {
                 from_time: Option<i64>,
                 to_time: Option<i64>,
             ) -> Result<Vec<MerchantDay>> {
-                let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-                    "SELECT {} FROM daily_volume WHERE chain = ",
-                    select(&VOLUME_COLS, &VOLUME_AMOUNTS)
-                ));
-                qb.push_bind(chain.to_owned())
-                    .push(" AND address = ")
-                    .push_bind(merchant.to_owned());
+                let mut qb = select_chain("daily_volume", &VOLUME_COLS, &VOLUME_AMOUNTS, chain);
+                qb.push(" AND address = ").push_bind(merchant.to_owned());
                 if let Some(t) = from_time {
                     qb.push(" AND day >= ").push_bind(t.div_euclid(86_400) * 86_400);
                 }
