@@ -51,6 +51,9 @@ pub enum Error {
     /// The indexer failed.
     #[error("indexer: {0}")]
     Indexer(#[from] stablerail_indexer::Error),
+    /// The indexer service started without its query API (the demo always asks for it).
+    #[error("the indexer started without its query API")]
+    IndexerWithoutApi,
     /// The indexer did not catch up in time.
     #[error("the indexer did not reach block {block} within {timeout:?}")]
     IndexerBehind {

@@ -62,9 +62,10 @@ multisig = "{multisig}"
         ))?;
         let service = Service::start(&config, ServiceOptions::default()).await?;
         let (_, api_key) = create_api_key(service.store(), "demo").await?;
+        let api_addr = service.api_addr().ok_or(Error::IndexerWithoutApi)?;
         Ok(Self {
             store: service.store().clone(),
-            api_addr: service.api_addr(),
+            api_addr,
             api_key,
             database: database.to_owned(),
             service,

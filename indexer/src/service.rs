@@ -7,7 +7,9 @@
 //! use stablerail_indexer::{Service, ServiceOptions, create_api_key};
 //! let service = Service::start(&config, ServiceOptions::default()).await?;
 //! let (_id, key) = create_api_key(service.store(), "analyst").await?;
-//! println!("http://{}/v1/deals?chain=ethereum  (x-api-key: {key})", service.api_addr());
+//! if let Some(addr) = service.api_addr() {
+//!     println!("http://{addr}/v1/deals?chain=ethereum  (x-api-key: {key})");
+//! }
 //! service.stop().await;
 //! # Ok(()) }
 //! ```
@@ -127,11 +129,9 @@ impl Service {
         })
     }
 
-    /// Where the query API listens (the unspecified address, port 0, when started with
-    /// [`ServiceOptions::no_api`]).
-    pub fn api_addr(&self) -> SocketAddr {
+    /// Where the query API listens; `None` when started with [`ServiceOptions::no_api`].
+    pub fn api_addr(&self) -> Option<SocketAddr> {
         self.api_addr
-            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
     /// The store the pipelines write (readable directly).

@@ -74,7 +74,7 @@ async fn escrow_routes(backend: Backend) {
     leave_deals_open(&p).await;
     wait_for(120, "catch-up", || caught_up(&p, &store)).await;
     let api = Api {
-        base: format!("http://{}", service.api_addr()),
+        base: format!("http://{}", service.api_addr().expect("the API runs")),
         client: reqwest::Client::new(),
         key,
     };
