@@ -82,7 +82,7 @@ async fn main() -> anyhow::Result<()> {
         .wait_for(report.last_block, Duration::from_secs(30))
         .await?;
     let url = format!("http://{}", indexer.api_addr);
-    println!("indexer: caught up to block {}", report.last_block);
+    println!("      indexer  caught up to block {}", report.last_block);
     println!("      API      {url}  (OpenAPI at {url}/openapi.json)");
     println!("      API key  {}", indexer.api_key);
     // The indexer's derived escrow tables must tell the same story as the chain.
