@@ -42,8 +42,11 @@ test-contracts: contracts
 	@tools/export-artifacts.js --check
 	$(FORGE) test --no-match-contract GasBench
 
+# The Solana runtime logs every instruction at DEBUG to stderr, past libtest's capture,
+# and its banks client warns on every call; this default keeps CI output readable.
+# Set RUST_LOG to see more.
 test-rust:
-	$(CARGO) test --workspace --no-fail-fast
+	RUST_LOG="$${RUST_LOG:-warn,tarpc=error}" $(CARGO) test --workspace --no-fail-fast
 
 bench: tools contracts ## Run the benchmarks and print their figures (gas, Solana rent, TRON signing, indexer)
 	@tools/bench.sh
