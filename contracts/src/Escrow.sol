@@ -3,6 +3,8 @@ pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IEscrow} from "./interfaces/IEscrow.sol";
 import {EscrowConfig} from "./base/EscrowConfig.sol";
 import {FeeMath} from "./libraries/FeeMath.sol";
@@ -10,20 +12,58 @@ import {TokenTransfer} from "./libraries/TokenTransfer.sol";
 
 /// @title Escrow
 /// @notice stablerail's USDT escrow for Ethereum and TRON (DESIGN.md §4). See {IEscrow} for the terms.
-/// @dev Only `deposit` and `withdraw` touch the token; every settlement is a credit to balances, so a
-///      blacklisted or reverting recipient can block only its own withdrawal. Conservation holds after every
-///      call: token.balanceOf(this) == sum(available) + sum(locked). The same bytecode deploys on TRON: no
-///      chain id, no CREATE2 address, no gas-price opcode and no RIPEMD/blake2f is used.
-contract Escrow is EscrowConfig, ReentrancyGuard {
+/// @dev Only `deposit`, `withdraw` and `sweepSurplus` touch the token; every settlement is a credit to
+///      balances, so a blacklisted or reverting recipient can block only its own withdrawal. Conservation holds
+///      after every call (docs/rules.md, "Liabilities"): liabilities == sum(available) + sum(locked) and
+///      token.balanceOf(this) >= liabilities, with equality after `sweepSurplus`. Co-signatures are EIP-712
+///      typed data whose domain a client reads with EIP-5267 `eip712Domain()`. The same bytecode deploys on
+///      TRON: no hard-coded chain id, no CREATE2 address, no gas-price opcode and no RIPEMD/blake2f is used.
+contract Escrow is EscrowConfig, EIP712, ReentrancyGuard {
+    /*//////////////////////////////////////////////////////////////
+                               CONSTANTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The EIP-712 type hash of a co-signer's approval (docs/rules.md, "Co-signer and daily allowance").
+    bytes32 public constant COSIGN_TYPEHASH =
+        keccak256("CoSign(address account,uint8 action,uint256 subject,uint256 nonce,uint256 deadline)");
+    /// @notice Co-signed action: withdraw (subject = amount).
+    uint8 public constant COSIGN_WITHDRAW = 0;
+    /// @notice Co-signed action: release as seller (subject = deal id).
+    uint8 public constant COSIGN_RELEASE = 1;
+    /// @notice Co-signed action: co-signer change (subject = uint256(keccak256(abi.encode(coSigner, allowance)))).
+    uint8 public constant COSIGN_CHANGE = 2;
+    /// @dev Marks a recorded agent in {DealRecord.agentShare}; shares are at most 10000 < 2^15.
+    uint16 internal constant AGENT_FLAG = 0x8000;
+
     /*//////////////////////////////////////////////////////////////
                                 STORAGE
     //////////////////////////////////////////////////////////////*/
 
+    /// @dev A deal as stored: three slots. The public {Deal} view is built from it. `agentShare` carries
+    ///      AGENT_FLAG when an agent was recorded at open (the merchant's agent is set once, so the flag names
+    ///      it). `deadline` and `orderId` are 32-bit (unix time until 2106; order ids are capped at posting).
+    struct DealRecord {
+        address seller;
+        uint32 deadline;
+        DealKind kind;
+        DealState state;
+        uint16 feeBps;
+        uint16 agentShare;
+        uint16 rewardBps;
+        address buyer;
+        uint64 amount;
+        uint32 orderId;
+        bytes32 orderRef;
+    }
+
     mapping(address owner => Account) internal _accounts;
-    mapping(uint256 dealId => Deal) internal _deals;
+    mapping(uint256 dealId => DealRecord) internal _deals;
     mapping(uint256 orderId => BuyOrder) internal _orders;
+    mapping(uint256 dealId => uint64) internal _disputedAt;
     uint128 internal _nextDealId = 1;
     uint128 internal _nextOrderId = 1;
+    /// @dev Sum of every account's available and locked balance (docs/rules.md, "Liabilities").
+    uint256 internal _liabilities;
 
     /*//////////////////////////////////////////////////////////////
                               CONSTRUCTOR
@@ -44,11 +84,30 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
         Tier[] memory agentTiers,
         uint16 traderRewardBps,
         Limits memory limits_
-    ) EscrowConfig(token_, admin_, keys, merchantTiers, agentTiers, traderRewardBps, limits_) {}
+    )
+        EscrowConfig(token_, admin_, keys, merchantTiers, agentTiers, traderRewardBps, limits_)
+        EIP712("stablerail Escrow", "1")
+    {}
 
     /*//////////////////////////////////////////////////////////////
                           ADMIN AND COMPLIANCE
     //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IEscrow
+    function sweepSurplus() external onlyOwner {
+        uint256 held = IERC20(_token).balanceOf(address(this));
+        uint256 owed = _liabilities;
+        if (held <= owed) revert NoSurplus();
+        uint256 surplus = held - owed;
+        // Keep every balance within 96 bits (see `deposit`).
+        if (held > type(uint96).max) revert AmountOverflow();
+        _liabilities = held;
+        address t = _treasury;
+        // Safe: surplus < held <= type(uint96).max.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _accounts[t].available += uint96(surplus);
+        emit SurplusSwept(t, surplus);
+    }
 
     /// @inheritdoc IEscrow
     function setRoles(address owner, uint8 roles) external onlyOwner {
@@ -87,11 +146,13 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
     function deposit(uint256 amount) external nonReentrant whenNotPaused {
         if (amount == 0) revert ZeroAmount();
         uint256 received = TokenTransfer.pullFrom(_token, msg.sender, amount);
-        // Keeping the whole holding within 96 bits makes every later credit overflow-free, so no
-        // settlement can ever revert on arithmetic.
-        if (IERC20(_token).balanceOf(address(this)) > type(uint96).max) revert AmountOverflow();
+        // Keeping the liabilities within 96 bits makes every later credit overflow-free, so no settlement
+        // can ever revert on arithmetic.
+        uint256 owed = _liabilities + received;
+        if (owed > type(uint96).max) revert AmountOverflow();
+        _liabilities = owed;
         Account storage a = _accounts[msg.sender];
-        // Safe: received <= the escrow's holding, checked above to fit 96 bits.
+        // Safe: received <= the liabilities, checked above to fit 96 bits.
         // forge-lint: disable-next-line(unsafe-typecast)
         a.available += uint96(received);
         emit Deposited(msg.sender, received);
@@ -99,16 +160,20 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
 
     /// @inheritdoc IEscrow
     function withdraw(uint256 amount) external nonReentrant whenNotPaused {
-        if (amount == 0) revert ZeroAmount();
         Account storage a = _accounts[msg.sender];
-        uint256 available = a.available;
-        if (available < amount) revert InsufficientAvailable(msg.sender, available, amount);
-        // Safe: below `available`, itself a uint96.
-        // forge-lint: disable-next-line(unsafe-typecast)
-        a.available = uint96(available - amount);
-        address to = _promoteWithdrawalAddress(a, msg.sender);
-        emit Withdrawn(msg.sender, to, amount);
-        TokenTransfer.push(_token, to, amount);
+        if (a.coSigner != address(0)) _countOutflow(a, msg.sender, amount);
+        _withdraw(a, amount);
+    }
+
+    /// @inheritdoc IEscrow
+    function withdrawCoSigned(uint256 amount, uint256 deadline, bytes calldata signature)
+        external
+        nonReentrant
+        whenNotPaused
+    {
+        Account storage a = _accounts[msg.sender];
+        _useCoSignature(a, msg.sender, COSIGN_WITHDRAW, amount, deadline, signature);
+        _withdraw(a, amount);
     }
 
     /// @inheritdoc IEscrow
@@ -136,6 +201,66 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
     }
 
     /*//////////////////////////////////////////////////////////////
+                       CO-SIGNER AND ACCEPTOR LIMITS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IEscrow
+    function setCoSigner(address newCoSigner, uint64 newDailyAllowance) external {
+        Account storage a = _accounts[msg.sender];
+        address current = a.coSigner;
+        // docs/rules.md, "Co-signer and daily allowance": adding a first co-signer or lowering the allowance
+        // is immediate; anything else waits the withdrawal delay unless the current co-signer approves.
+        if (current == address(0) || (newCoSigner == current && newDailyAllowance <= a.dailyAllowance)) {
+            _setCoSigner(a, msg.sender, newCoSigner, newDailyAllowance);
+            return;
+        }
+        uint64 effectiveAt = uint64(block.timestamp) + _limits.withdrawalDelay;
+        a.pendingCoSigner = newCoSigner;
+        a.pendingDailyAllowance = newDailyAllowance;
+        a.pendingCoSignerAt = effectiveAt;
+        emit CoSignerChangeRequested(msg.sender, newCoSigner, newDailyAllowance, effectiveAt);
+    }
+
+    /// @inheritdoc IEscrow
+    function setCoSignerCoSigned(
+        address newCoSigner,
+        uint64 newDailyAllowance,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        Account storage a = _accounts[msg.sender];
+        uint256 subject = uint256(keccak256(abi.encode(newCoSigner, newDailyAllowance)));
+        _useCoSignature(a, msg.sender, COSIGN_CHANGE, subject, deadline, signature);
+        _setCoSigner(a, msg.sender, newCoSigner, newDailyAllowance);
+    }
+
+    /// @inheritdoc IEscrow
+    function applyCoSigner(address owner) external {
+        Account storage a = _accounts[owner];
+        uint64 at = a.pendingCoSignerAt;
+        if (at == 0) revert NoPendingCoSignerChange();
+        if (block.timestamp < at) revert CoSignerChangeNotDue(at);
+        _setCoSigner(a, owner, a.pendingCoSigner, a.pendingDailyAllowance);
+    }
+
+    /// @inheritdoc IEscrow
+    function cancelCoSignerChange() external {
+        Account storage a = _accounts[msg.sender];
+        if (a.pendingCoSignerAt == 0) revert NoPendingCoSignerChange();
+        _clearPendingCoSigner(a);
+        emit CoSignerChangeCancelled(msg.sender);
+    }
+
+    /// @inheritdoc IEscrow
+    function setAcceptorLimits(bool online, uint64 maxPerDeal, uint64 maxLocked) external {
+        Account storage a = _accounts[msg.sender];
+        a.online = online;
+        a.maxPerDeal = maxPerDeal;
+        a.maxLocked = maxLocked;
+        emit AcceptorLimitsSet(msg.sender, online, maxPerDeal, maxLocked);
+    }
+
+    /*//////////////////////////////////////////////////////////////
                               BUY ORDERS
     //////////////////////////////////////////////////////////////*/
 
@@ -151,15 +276,15 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
     ) external whenNotPaused returns (uint256 orderId) {
         _requireRole(msg.sender, ROLE_MERCHANT);
         if (amount == 0) revert ZeroAmount();
+        orderId = _nextOrderId++;
         if (
             price == 0 || currency == bytes3(0) || maxFill == 0 || minFill > maxFill
-                || expiry <= block.timestamp || amount > type(uint96).max
+                || expiry <= block.timestamp || amount > type(uint96).max || orderId > type(uint32).max
         ) revert InvalidOrder();
         Limits memory l = _limits;
         if (maxFill > l.maxDealAmount) revert AmountAboveMax(maxFill, l.maxDealAmount);
         _checkWindow(l, paymentWindow);
 
-        orderId = _nextOrderId++;
         _orders[orderId] = BuyOrder({
             merchant: msg.sender,
             expiry: expiry,
@@ -167,14 +292,15 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
             // Safe: amount <= type(uint96).max is checked above.
             // forge-lint: disable-next-line(unsafe-typecast)
             remaining: uint96(amount),
-            // Safe: minFill <= maxFill <= maxDealAmount, a uint96.
-            // forge-lint: disable-next-line(unsafe-typecast)
-            minFill: uint96(minFill),
-            price: price,
             // Safe: maxFill <= maxDealAmount, a uint96.
             // forge-lint: disable-next-line(unsafe-typecast)
             maxFill: uint96(maxFill),
-            paymentWindow: paymentWindow
+            openFills: 0,
+            paymentWindow: paymentWindow,
+            // Safe: minFill <= maxFill <= maxDealAmount, a uint96.
+            // forge-lint: disable-next-line(unsafe-typecast)
+            minFill: uint96(minFill),
+            price: price
         });
         emit BuyOrderPosted(
             orderId, msg.sender, price, currency, amount, minFill, maxFill, expiry, paymentWindow
@@ -188,6 +314,7 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
         if (merchant == address(0)) revert OrderNotFound(orderId);
         if (merchant != msg.sender) revert NotOrderMerchant();
         uint256 remaining = o.remaining;
+        // Fills still open find no order when they end and skip it (docs/rules.md, "Cancelled Trade").
         delete _orders[orderId];
         emit BuyOrderCancelled(orderId, merchant, remaining);
     }
@@ -211,12 +338,12 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
         uint32 window = o.paymentWindow;
 
         remaining -= amount;
-        if (remaining == 0) delete _orders[orderId];
         // Safe: below the previous remaining, itself a uint96.
         // forge-lint: disable-next-line(unsafe-typecast)
-        else o.remaining = uint96(remaining);
+        o.remaining = uint96(remaining);
+        o.openFills += 1;
 
-        dealId = _openDeal(DealKind.Trade, msg.sender, merchant, amount, window, orderRef);
+        dealId = _openDeal(DealKind.Trade, msg.sender, merchant, amount, window, orderRef, orderId);
         emit BuyOrderFilled(orderId, dealId, msg.sender, amount, remaining);
     }
 
@@ -235,7 +362,11 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
         if (msg.sender != _dispatcher) revert NotDispatcher();
         _requireRole(acceptor, ROLE_ACCEPTOR);
         _requireRole(merchant, ROLE_MERCHANT);
-        dealId = _openDeal(DealKind.Collection, acceptor, merchant, amount, paymentWindow, orderRef);
+        dealId = _openDeal(DealKind.Collection, acceptor, merchant, amount, paymentWindow, orderRef, 0);
+        Account storage a = _checkAcceptor(acceptor, amount);
+        // docs/rules.md, "Acceptor limits": the collateral locked in assigned deals stays within maxLocked
+        // (checked after locking; the revert undoes the deal).
+        if (a.locked > a.maxLocked) revert AcceptorLimitExceeded(acceptor, amount);
     }
 
     /// @inheritdoc IEscrow
@@ -248,34 +379,35 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
         _checkAmountAndWindow(amount, paymentWindow);
         _checkCompliance(msg.sender);
         _lock(msg.sender, amount);
-        dealId = _nextDealId++;
-        _deals[dealId] = Deal({
-            seller: msg.sender,
-            deadline: paymentWindow,
-            kind: DealKind.Payout,
-            state: DealState.Unassigned,
-            buyer: address(0),
-            // Safe: amount <= maxDealAmount (a uint96), checked in _checkAmountAndWindow.
-            // forge-lint: disable-next-line(unsafe-typecast)
-            amount: uint96(amount),
-            orderRef: orderRef
-        });
+        Rates memory r = _rates(msg.sender, DealKind.Payout);
+        dealId = _store(
+            DealKind.Payout,
+            DealState.Unassigned,
+            msg.sender,
+            address(0),
+            amount,
+            paymentWindow,
+            orderRef,
+            0,
+            r
+        );
         emit DealOpened(
-            dealId, DealKind.Payout, msg.sender, address(0), msg.sender, amount, paymentWindow, 0, orderRef
+            dealId, DealKind.Payout, msg.sender, address(0), msg.sender, amount, paymentWindow, 0, orderRef, r
         );
     }
 
     /// @inheritdoc IEscrow
     function assignPayout(uint256 dealId, address acceptor) external whenNotPaused {
         if (msg.sender != _dispatcher) revert NotDispatcher();
-        Deal storage d = _deals[dealId];
+        DealRecord storage d = _deals[dealId];
         DealState state = d.state;
         if (state == DealState.None) revert DealNotFound(dealId);
         if (state != DealState.Unassigned) revert WrongDealState(dealId, state);
         if (acceptor == d.seller) revert SameParty();
         _requireRole(acceptor, ROLE_ACCEPTOR);
+        _checkAcceptor(acceptor, d.amount);
         _checkCompliance(acceptor);
-        uint64 deadline = uint64(block.timestamp) + d.deadline;
+        uint32 deadline = uint32(block.timestamp) + d.deadline;
         d.buyer = acceptor;
         d.deadline = deadline;
         d.state = DealState.Open;
@@ -288,7 +420,7 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
 
     /// @inheritdoc IEscrow
     function markPaid(uint256 dealId) external {
-        Deal storage d = _deals[dealId];
+        DealRecord storage d = _deals[dealId];
         DealState state = d.state;
         if (state == DealState.None) revert DealNotFound(dealId);
         if (msg.sender != d.buyer && !(d.kind == DealKind.Collection && msg.sender == _dispatcher)) {
@@ -301,20 +433,25 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
 
     /// @inheritdoc IEscrow
     function release(uint256 dealId) external {
-        Deal memory d = _deals[dealId];
-        if (d.state == DealState.None) revert DealNotFound(dealId);
-        if (msg.sender != d.seller) revert NotSeller();
-        if (d.state != DealState.Open && d.state != DealState.Paid) revert WrongDealState(dealId, d.state);
-        delete _deals[dealId];
+        DealRecord memory d = _deals[dealId];
+        _checkRelease(dealId, d);
+        Account storage seller = _accounts[d.seller];
+        if (seller.coSigner != address(0)) _countOutflow(seller, d.seller, d.amount);
+        _release(dealId, d, seller);
+    }
 
-        _accounts[d.seller].locked -= d.amount;
-        Settlement memory s = _settle(d, d.amount);
-        emit DealReleased(dealId, d.seller, d.buyer, s);
+    /// @inheritdoc IEscrow
+    function releaseCoSigned(uint256 dealId, uint256 deadline, bytes calldata signature) external {
+        DealRecord memory d = _deals[dealId];
+        _checkRelease(dealId, d);
+        Account storage seller = _accounts[d.seller];
+        _useCoSignature(seller, d.seller, COSIGN_RELEASE, dealId, deadline, signature);
+        _release(dealId, d, seller);
     }
 
     /// @inheritdoc IEscrow
     function cancel(uint256 dealId) external {
-        Deal storage d = _deals[dealId];
+        DealRecord storage d = _deals[dealId];
         DealState state = d.state;
         if (state == DealState.None) revert DealNotFound(dealId);
         address seller = d.seller;
@@ -330,44 +467,51 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
         } else {
             revert NotParty();
         }
-        uint96 amount = d.amount;
+        uint64 amount = d.amount;
+        uint256 orderId = d.orderId;
         delete _deals[dealId];
+        if (state == DealState.Disputed) delete _disputedAt[dealId];
 
         Account storage s = _accounts[seller];
         s.locked -= amount;
         s.available += amount;
         emit DealCancelled(dealId, msg.sender, seller, amount);
+        if (orderId != 0) _endFill(orderId, dealId, amount, true);
     }
 
     /// @inheritdoc IEscrow
     function dispute(uint256 dealId) external {
-        Deal storage d = _deals[dealId];
+        DealRecord storage d = _deals[dealId];
         DealState state = d.state;
         if (state == DealState.None) revert DealNotFound(dealId);
         if (msg.sender != d.buyer && msg.sender != d.seller) revert NotParty();
         if (state != DealState.Paid) revert WrongDealState(dealId, state);
         d.state = DealState.Disputed;
-        emit DealDisputed(dealId, msg.sender);
+        uint64 at = uint64(block.timestamp);
+        _disputedAt[dealId] = at;
+        emit DealDisputed(dealId, msg.sender, at);
     }
 
     /// @inheritdoc IEscrow
     function resolve(uint256 dealId, uint16 buyerShareBps) external {
         if (msg.sender != _arbiter) revert NotArbiter();
-        Deal memory d = _deals[dealId];
+        DealRecord memory d = _deals[dealId];
         if (d.state == DealState.None) revert DealNotFound(dealId);
         if (d.state != DealState.Disputed) revert WrongDealState(dealId, d.state);
         if (buyerShareBps > BPS) revert InvalidBuyerShare(buyerShareBps);
         delete _deals[dealId];
+        delete _disputedAt[dealId];
 
         uint256 gross = uint256(d.amount) * buyerShareBps / BPS;
         uint256 refund = d.amount - gross;
         Account storage seller = _accounts[d.seller];
         seller.locked -= d.amount;
-        // Safe: refund <= d.amount, a uint96.
+        // Safe: refund <= d.amount, a uint64.
         // forge-lint: disable-next-line(unsafe-typecast)
         seller.available += uint96(refund);
         Settlement memory s = _settle(d, gross);
         emit DealResolved(dealId, d.seller, d.buyer, buyerShareBps, refund, s);
+        if (d.orderId != 0) _endFill(d.orderId, dealId, d.amount, false);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -394,15 +538,48 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
     }
 
     /// @inheritdoc IEscrow
-    function deal(uint256 dealId) external view returns (Deal memory) {
-        return _deals[dealId];
+    function deal(uint256 dealId) external view returns (Deal memory v) {
+        DealRecord memory d = _deals[dealId];
+        if (d.state == DealState.None) return v;
+        bool hasAgent = d.agentShare & AGENT_FLAG != 0;
+        v = Deal({
+            seller: d.seller,
+            deadline: d.deadline,
+            kind: d.kind,
+            state: d.state,
+            buyer: d.buyer,
+            amount: d.amount,
+            orderRef: d.orderRef,
+            orderId: d.orderId,
+            feeBps: d.feeBps,
+            agent: hasAgent ? _accounts[_merchant(d)].agent : address(0),
+            agentShareBps: d.agentShare & ~AGENT_FLAG,
+            rewardBps: d.rewardBps,
+            disputedAt: _disputedAt[dealId]
+        });
     }
 
     /// @inheritdoc IEscrow
     function merchantOf(uint256 dealId) external view returns (address) {
-        Deal storage d = _deals[dealId];
+        DealRecord storage d = _deals[dealId];
         if (d.state == DealState.None) revert DealNotFound(dealId);
         return d.kind == DealKind.Payout ? d.seller : d.buyer;
+    }
+
+    /// @inheritdoc IEscrow
+    function liabilities() external view returns (uint256) {
+        return _liabilities;
+    }
+
+    /// @inheritdoc IEscrow
+    function coSignHash(address owner, uint8 action, uint256 subject, uint256 nonce, uint256 deadline)
+        public
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(
+            keccak256(abi.encode(COSIGN_TYPEHASH, owner, action, subject, nonce, deadline))
+        );
     }
 
     /// @inheritdoc IEscrow
@@ -411,11 +588,13 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
         view
         returns (Settlement memory s)
     {
-        FeeMath.Split memory p = _split(merchant, kind, amount);
+        Rates memory r = _rates(merchant, kind);
+        FeeMath.Split memory p =
+            FeeMath.split(amount, r.feeBps, r.agent != address(0), r.agentShareBps, r.rewardBps);
         s = Settlement({
             kind: kind,
             merchant: merchant,
-            agent: _accounts[merchant].agent,
+            agent: r.agent,
             amount: amount,
             buyerNet: p.buyerNet,
             fee: p.fee,
@@ -446,52 +625,139 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
         address buyer,
         uint256 amount,
         uint32 paymentWindow,
-        bytes32 orderRef
+        bytes32 orderRef,
+        uint256 orderId
     ) internal returns (uint256 dealId) {
         if (seller == buyer) revert SameParty();
         _checkAmountAndWindow(amount, paymentWindow);
         _checkCompliance(seller);
         _checkCompliance(buyer);
         _lock(seller, amount);
-        uint64 deadline = uint64(block.timestamp) + paymentWindow;
+        uint32 deadline = uint32(block.timestamp) + paymentWindow;
+        Rates memory r = _rates(buyer, kind);
+        dealId = _store(kind, DealState.Open, seller, buyer, amount, deadline, orderRef, orderId, r);
+        emit DealOpened(dealId, kind, seller, buyer, buyer, amount, paymentWindow, deadline, orderRef, r);
+    }
+
+    /// @dev Write a new deal record with the rates fixed at open.
+    function _store(
+        DealKind kind,
+        DealState state,
+        address seller,
+        address buyer,
+        uint256 amount,
+        uint32 deadline,
+        bytes32 orderRef,
+        uint256 orderId,
+        Rates memory r
+    ) internal returns (uint256 dealId) {
         dealId = _nextDealId++;
-        _deals[dealId] = Deal({
+        _deals[dealId] = DealRecord({
             seller: seller,
             deadline: deadline,
             kind: kind,
-            state: DealState.Open,
+            state: state,
+            feeBps: r.feeBps,
+            agentShare: r.agent == address(0) ? 0 : r.agentShareBps | AGENT_FLAG,
+            rewardBps: r.rewardBps,
             buyer: buyer,
-            // Safe: amount <= maxDealAmount (a uint96), checked in _checkAmountAndWindow.
+            // Safe: amount <= maxDealAmount, at most a uint64 (checked by the limits setter).
             // forge-lint: disable-next-line(unsafe-typecast)
-            amount: uint96(amount),
+            amount: uint64(amount),
+            // Safe: order ids are capped at 32 bits when posted.
+            // forge-lint: disable-next-line(unsafe-typecast)
+            orderId: uint32(orderId),
             orderRef: orderRef
         });
-        emit DealOpened(dealId, kind, seller, buyer, buyer, amount, paymentWindow, deadline, orderRef);
     }
 
-    /// @dev Settle gross `gross` of deal `d` (already deleted and unlocked): credit buyer, agent, seller
-    ///      (trade reward) and treasury, and add the volumes. A zero gross settles nothing.
-    function _settle(Deal memory d, uint256 gross) internal returns (Settlement memory s) {
-        address merchant = d.kind == DealKind.Payout ? d.seller : d.buyer;
+    /// @dev The rates a deal of `kind` for `merchant` fixes now (docs/rules.md, "Fee rates fixed at open"):
+    ///      the merchant's tier, its agent only while that agent holds the agent role, and a Trade's reward.
+    function _rates(address merchant, DealKind kind) internal view returns (Rates memory r) {
         Account storage m = _accounts[merchant];
+        // Safe: tiers are validated to at most MAX_FEE_BPS (and shares to 10000) when set.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        r.feeBps = uint16(
+            FeeMath.tierBps(_merchantThresholds, _merchantFeeBps, _merchantTierCount, m.merchantVolume)
+        );
         address agent = m.agent;
+        if (agent != address(0)) {
+            Account storage g = _accounts[agent];
+            if (g.roles & ROLE_AGENT != 0) {
+                r.agent = agent;
+                // forge-lint: disable-next-line(unsafe-typecast)
+                r.agentShareBps =
+                    uint16(FeeMath.tierBps(_agentThresholds, _agentShareBps, _agentTierCount, g.agentVolume));
+            }
+        }
+        if (kind == DealKind.Trade) r.rewardBps = _traderRewardBps;
+    }
+
+    function _checkRelease(uint256 dealId, DealRecord memory d) internal view {
+        if (d.state == DealState.None) revert DealNotFound(dealId);
+        if (msg.sender != d.seller) revert NotSeller();
+        if (d.state != DealState.Open && d.state != DealState.Paid) revert WrongDealState(dealId, d.state);
+    }
+
+    /// @dev Release deal `d` (checked): delete it, unlock and settle its whole amount.
+    function _release(uint256 dealId, DealRecord memory d, Account storage seller) internal {
+        delete _deals[dealId];
+        seller.locked -= d.amount;
+        Settlement memory s = _settle(d, d.amount);
+        emit DealReleased(dealId, d.seller, d.buyer, s);
+        if (d.orderId != 0) _endFill(d.orderId, dealId, d.amount, false);
+    }
+
+    /// @dev A fill of `orderId` reached a final state (docs/rules.md, "Cancelled Trade refills its buy
+    ///      order"). A cancelled fill returns its amount while the order is unexpired; the order is deleted
+    ///      once nothing remains and no fill is open. An order its merchant cancelled is gone: skip.
+    function _endFill(uint256 orderId, uint256 dealId, uint256 amount, bool cancelled) internal {
+        BuyOrder storage o = _orders[orderId];
+        if (o.merchant == address(0)) return;
+        uint32 open = o.openFills - 1;
+        uint256 remaining = o.remaining;
+        if (cancelled && block.timestamp < o.expiry) {
+            remaining += amount;
+            // Safe: the refill returns what a fill took, so remaining stays within the posted uint96 amount.
+            // forge-lint: disable-next-line(unsafe-typecast)
+            o.remaining = uint96(remaining);
+            emit BuyOrderRefilled(orderId, dealId, amount);
+        }
+        if (remaining == 0 && open == 0) {
+            delete _orders[orderId];
+            emit BuyOrderClosed(orderId);
+        } else {
+            o.openFills = open;
+        }
+    }
+
+    /// @dev Settle gross `gross` of deal `d` (already deleted and unlocked) at the rates fixed when it opened:
+    ///      credit buyer, agent, seller (trade reward) and treasury, and add the volumes. A zero gross settles
+    ///      nothing.
+    function _settle(DealRecord memory d, uint256 gross) internal returns (Settlement memory s) {
+        address merchant = _merchant(d);
+        Account storage m = _accounts[merchant];
+        bool hasAgent = d.agentShare & AGENT_FLAG != 0;
+        // The merchant's agent is set once, so the flag recorded at open names it.
+        address agent = hasAgent ? m.agent : address(0);
         s.kind = d.kind;
         s.merchant = merchant;
         s.agent = agent;
         s.amount = gross;
         if (gross == 0) return s;
 
-        FeeMath.Split memory p = _split(merchant, d.kind, gross);
+        FeeMath.Split memory p =
+            FeeMath.split(gross, d.feeBps, hasAgent, d.agentShare & ~AGENT_FLAG, d.rewardBps);
         s.buyerNet = p.buyerNet;
         s.fee = p.fee;
         s.agentCut = p.agentCut;
         s.reward = p.reward;
         s.platform = p.platform;
 
-        // All credits fit: deposits keep the escrow's whole holding within 96 bits (see `deposit`).
+        // All credits fit: the liabilities, which bound every balance, stay within 96 bits (see `deposit`).
         m.merchantVolume = _addVolume(m.merchantVolume, gross);
         _accounts[d.buyer].available += uint96(p.buyerNet);
-        if (agent != address(0)) {
+        if (hasAgent) {
             Account storage g = _accounts[agent];
             g.available += uint96(p.agentCut);
             g.agentVolume = _addVolume(g.agentVolume, gross);
@@ -500,21 +766,8 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
         if (p.platform != 0) _accounts[_treasury].available += uint96(p.platform);
     }
 
-    /// @dev The fee split for `merchant` at its current volume (and its agent's).
-    function _split(address merchant, DealKind kind, uint256 gross)
-        internal
-        view
-        returns (FeeMath.Split memory)
-    {
-        Account storage m = _accounts[merchant];
-        address agent = m.agent;
-        uint256 feeBps =
-            FeeMath.tierBps(_merchantThresholds, _merchantFeeBps, _merchantTierCount, m.merchantVolume);
-        uint256 shareBps = agent == address(0)
-            ? 0
-            : FeeMath.tierBps(_agentThresholds, _agentShareBps, _agentTierCount, _accounts[agent].agentVolume);
-        uint256 rewardBps = kind == DealKind.Trade ? _traderRewardBps : 0;
-        return FeeMath.split(gross, feeBps, agent != address(0), shareBps, rewardBps);
+    function _merchant(DealRecord memory d) internal pure returns (address) {
+        return d.kind == DealKind.Payout ? d.seller : d.buyer;
     }
 
     /// @dev Volumes are statistics that select tiers; they saturate rather than ever block a settlement.
@@ -525,15 +778,87 @@ contract Escrow is EscrowConfig, ReentrancyGuard {
         return sum > type(uint64).max ? type(uint64).max : uint64(sum);
     }
 
+    /// @dev Debit `amount` of the available balance and send it to the withdrawal address.
+    function _withdraw(Account storage a, uint256 amount) internal {
+        if (amount == 0) revert ZeroAmount();
+        uint256 available = a.available;
+        if (available < amount) revert InsufficientAvailable(msg.sender, available, amount);
+        // Safe: below `available`, itself a uint96.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        a.available = uint96(available - amount);
+        _liabilities -= amount;
+        address to = _promoteWithdrawalAddress(a, msg.sender);
+        emit Withdrawn(msg.sender, to, amount);
+        TokenTransfer.push(_token, to, amount);
+    }
+
+    /// @dev Count an outflow without co-signature against today's allowance (the account has a co-signer).
+    function _countOutflow(Account storage a, address owner, uint256 amount) internal {
+        // Safe: unix days fit 32 bits for eleven million years.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint32 day = uint32(block.timestamp / 1 days);
+        uint256 today = a.outflowDay == day ? a.outflowToday : 0;
+        uint256 allowance = a.dailyAllowance;
+        uint256 total = today + amount;
+        if (total > allowance) {
+            revert AllowanceExceeded(owner, amount, allowance > today ? allowance - today : 0);
+        }
+        a.outflowDay = day;
+        // Safe: total <= allowance, a uint64.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        a.outflowToday = uint64(total);
+        emit OutflowCounted(owner, day, uint64(total));
+    }
+
+    /// @dev Check and consume the co-signer's EIP-712 approval of `action` on `subject` for `owner`.
+    function _useCoSignature(
+        Account storage a,
+        address owner,
+        uint8 action,
+        uint256 subject,
+        uint256 deadline,
+        bytes calldata signature
+    ) internal {
+        if (block.timestamp > deadline) revert CoSignatureExpired(deadline);
+        address coSigner = a.coSigner;
+        uint32 nonce = a.coSignNonce;
+        (address signer, ECDSA.RecoverError err,) =
+            ECDSA.tryRecover(coSignHash(owner, action, subject, nonce, deadline), signature);
+        if (err != ECDSA.RecoverError.NoError || coSigner == address(0) || signer != coSigner) {
+            revert InvalidCoSignature();
+        }
+        a.coSignNonce = nonce + 1;
+        emit OutflowCoSigned(owner, action, subject);
+    }
+
+    function _setCoSigner(Account storage a, address owner, address coSigner, uint64 allowance) internal {
+        a.coSigner = coSigner;
+        a.dailyAllowance = allowance;
+        _clearPendingCoSigner(a);
+        emit CoSignerSet(owner, coSigner, allowance);
+    }
+
+    function _clearPendingCoSigner(Account storage a) internal {
+        a.pendingCoSigner = address(0);
+        a.pendingDailyAllowance = 0;
+        a.pendingCoSignerAt = 0;
+    }
+
+    /// @dev The dispatcher may assign only an online acceptor, within its maximum per deal.
+    function _checkAcceptor(address acceptor, uint256 amount) internal view returns (Account storage a) {
+        a = _accounts[acceptor];
+        if (!a.online) revert AcceptorOffline(acceptor);
+        if (amount > a.maxPerDeal) revert AcceptorLimitExceeded(acceptor, amount);
+    }
+
     function _lock(address owner, uint256 amount) internal {
         Account storage a = _accounts[owner];
         uint256 available = a.available;
         if (available < amount) revert InsufficientAvailable(owner, available, amount);
-        // amount <= maxDealAmount, a uint96.
         // Safe: below `available`, itself a uint96.
         // forge-lint: disable-next-line(unsafe-typecast)
         a.available = uint96(available - amount);
-        // Safe: amount <= maxDealAmount, a uint96; all balances together fit the 96-bit holding.
+        // Safe: amount <= maxDealAmount, a uint64; all balances together fit the 96-bit liabilities.
         // forge-lint: disable-next-line(unsafe-typecast)
         a.locked += uint96(amount);
     }

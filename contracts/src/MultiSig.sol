@@ -3,23 +3,26 @@ pragma solidity ^0.8.24;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IMultiSig} from "./interfaces/IMultiSig.sol";
 import {TokenTransfer} from "./libraries/TokenTransfer.sol";
 
 /// @title MultiSig
 /// @notice stablerail's M-of-N multisig (DESIGN.md §5). See {IMultiSig} for the terms.
 /// @dev The EIP-712 domain comes from OpenZeppelin's {EIP712}, which rebuilds the separator when the chain id
-///      or address differs from deployment, so a signature is bound to one chain and one multisig. Nothing
-///      here assumes a chain id, a CREATE2 address or an EVM-only precompile: the same bytecode runs on TRON.
-contract MultiSig is IMultiSig, EIP712, ReentrancyGuard {
+///      or address differs from deployment, so a signature is bound to one chain and one multisig. The typed
+///      data also carries the configuration version (so approvals given before a change of owners, threshold
+///      or time lock do not count after it) and the inner call's minimum gas (so a relayer cannot use up a
+///      nonce by starving a call that tolerates failure); see docs/rules.md, "Multisig". Nothing here assumes
+///      a chain id, a CREATE2 address or an EVM-only precompile: the same bytecode runs on TRON.
+contract MultiSig is IMultiSig, EIP712 {
     /*//////////////////////////////////////////////////////////////
                                CONSTANTS
     //////////////////////////////////////////////////////////////*/
 
     /// @notice The EIP-712 type hash of a proposal.
-    bytes32 public constant PROPOSAL_TYPEHASH =
-        keccak256("Proposal(address to,uint256 value,bytes data,uint256 nonce,uint256 deadline)");
+    bytes32 public constant PROPOSAL_TYPEHASH = keccak256(
+        "Proposal(address to,uint256 value,bytes data,uint256 nonce,uint256 deadline,uint256 configVersion,uint256 minGas)"
+    );
     /// @notice The EIP-712 type hash of a cancellation of a scheduled proposal.
     bytes32 public constant CANCELLATION_TYPEHASH = keccak256("Cancellation(bytes32 proposalHash)");
     /// @notice At most this many owners.
@@ -33,11 +36,12 @@ contract MultiSig is IMultiSig, EIP712, ReentrancyGuard {
                                 STORAGE
     //////////////////////////////////////////////////////////////*/
 
-    // One slot, read by every proposal.
+    // One slot, read by every proposal. The reentrancy flag shares it: `execute` writes the slot anyway.
     uint8 internal _threshold;
     uint32 internal _timeLock;
     uint64 internal _nonce;
     uint64 internal _configVersion;
+    bool internal _entered;
 
     address[] internal _owners;
     mapping(address => bool) internal _isOwner;
@@ -94,12 +98,13 @@ contract MultiSig is IMultiSig, EIP712, ReentrancyGuard {
         bytes calldata data,
         uint256 nonce_,
         uint256 deadline,
+        uint256 minGas,
         bytes calldata signatures
     ) external payable nonReentrant returns (bytes memory result) {
         if (_timeLock != 0) revert TimeLockActive();
-        bytes32 digest = _approve(to, value, data, nonce_, deadline, signatures);
+        bytes32 digest = _approve(to, value, data, nonce_, deadline, minGas, signatures);
         emit ProposalExecuted(digest, nonce_, to, value, data);
-        result = _call(to, value, data);
+        result = _call(to, value, data, minGas);
     }
 
     /// @inheritdoc IMultiSig
@@ -109,14 +114,16 @@ contract MultiSig is IMultiSig, EIP712, ReentrancyGuard {
         bytes calldata data,
         uint256 nonce_,
         uint256 deadline,
+        uint256 minGas,
         bytes calldata signatures
     ) external returns (bytes32 digest) {
         uint256 lock = _timeLock;
         if (lock == 0) revert NoTimeLock();
-        digest = _approve(to, value, data, nonce_, deadline, signatures);
         // Safe: lock <= MAX_TIME_LOCK; timestamps fit 64 bits.
         // forge-lint: disable-next-line(unsafe-typecast)
         uint64 eta = uint64(block.timestamp + lock);
+        if (deadline < eta) revert ScheduleExpiresBeforeExecutable(deadline, eta);
+        digest = _approve(to, value, data, nonce_, deadline, minGas, signatures);
         uint64 version = _configVersion;
         _scheduled[digest] = Scheduled({eta: eta, configVersion: version});
         emit ProposalScheduled(digest, nonce_, to, value, data, deadline, eta, version);
@@ -128,9 +135,12 @@ contract MultiSig is IMultiSig, EIP712, ReentrancyGuard {
         uint256 value,
         bytes calldata data,
         uint256 nonce_,
-        uint256 deadline
+        uint256 deadline,
+        uint256 minGas
     ) external payable nonReentrant returns (bytes memory result) {
-        bytes32 digest = _proposalDigest(to, value, data, nonce_, deadline);
+        // The digest binds the current configuration version: after a change, a proposal scheduled before it
+        // is no longer found.
+        bytes32 digest = _proposalDigest(to, value, data, nonce_, deadline, _configVersion, minGas);
         Scheduled memory s = _scheduled[digest];
         if (s.eta == 0) revert NotScheduled(digest);
         if (s.configVersion != _configVersion) revert StaleProposal(digest);
@@ -138,7 +148,7 @@ contract MultiSig is IMultiSig, EIP712, ReentrancyGuard {
         if (block.timestamp > deadline) revert ProposalExpired(deadline);
         delete _scheduled[digest];
         emit ProposalExecuted(digest, nonce_, to, value, data);
-        result = _call(to, value, data);
+        result = _call(to, value, data, minGas);
     }
 
     /// @inheritdoc IMultiSig
@@ -307,12 +317,16 @@ contract MultiSig is IMultiSig, EIP712, ReentrancyGuard {
     }
 
     /// @inheritdoc IMultiSig
-    function proposalHash(address to, uint256 value, bytes calldata data, uint256 nonce_, uint256 deadline)
-        external
-        view
-        returns (bytes32)
-    {
-        return _proposalDigest(to, value, data, nonce_, deadline);
+    function proposalHash(
+        address to,
+        uint256 value,
+        bytes calldata data,
+        uint256 nonce_,
+        uint256 deadline,
+        uint256 version,
+        uint256 minGas
+    ) external view returns (bytes32) {
+        return _proposalDigest(to, value, data, nonce_, deadline, version, minGas);
     }
 
     /// @inheritdoc IMultiSig
@@ -343,12 +357,13 @@ contract MultiSig is IMultiSig, EIP712, ReentrancyGuard {
         bytes calldata data,
         uint256 nonce_,
         uint256 deadline,
+        uint256 minGas,
         bytes calldata signatures
     ) internal returns (bytes32 digest) {
         if (block.timestamp > deadline) revert ProposalExpired(deadline);
         uint256 current = _nonce;
         if (nonce_ != current) revert WrongNonce(current, nonce_);
-        digest = _proposalDigest(to, value, data, nonce_, deadline);
+        digest = _proposalDigest(to, value, data, nonce_, deadline, _configVersion, minGas);
         _checkSignatures(digest, signatures);
         // Safe: one increment per proposal: 2^64 is out of reach.
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -375,13 +390,19 @@ contract MultiSig is IMultiSig, EIP712, ReentrancyGuard {
         }
     }
 
-    function _proposalDigest(address to, uint256 value, bytes calldata data, uint256 nonce_, uint256 deadline)
-        internal
-        view
-        returns (bytes32)
-    {
+    function _proposalDigest(
+        address to,
+        uint256 value,
+        bytes calldata data,
+        uint256 nonce_,
+        uint256 deadline,
+        uint256 version,
+        uint256 minGas
+    ) internal view returns (bytes32) {
         return _hashTypedDataV4(
-            keccak256(abi.encode(PROPOSAL_TYPEHASH, to, value, keccak256(data), nonce_, deadline))
+            keccak256(
+                abi.encode(PROPOSAL_TYPEHASH, to, value, keccak256(data), nonce_, deadline, version, minGas)
+            )
         );
     }
 
@@ -389,8 +410,14 @@ contract MultiSig is IMultiSig, EIP712, ReentrancyGuard {
         return _hashTypedDataV4(keccak256(abi.encode(CANCELLATION_TYPEHASH, digest)));
     }
 
-    /// @dev Call `to`; bubble its revert reason.
-    function _call(address to, uint256 value, bytes calldata data) internal returns (bytes memory result) {
+    /// @dev Call `to` with at least `minGas`; bubble its revert reason.
+    function _call(address to, uint256 value, bytes calldata data, uint256 minGas)
+        internal
+        returns (bytes memory result)
+    {
+        // The call keeps 1/64 of what is left and pays for the account access (and a value transfer) first,
+        // so require enough that the callee surely gets `minGas` (Safe's safeTxGas check, widened by those).
+        if (gasleft() < (minGas * 64) / 63 + (value == 0 ? 3_500 : 12_500)) revert InsufficientGas(minGas);
         bool ok;
         (ok, result) = to.call{value: value}(data);
         if (!ok) {
@@ -437,6 +464,14 @@ contract MultiSig is IMultiSig, EIP712, ReentrancyGuard {
         if (period == Period.Week) return 7 days;
         if (period == Period.Month) return 30 days;
         return 0;
+    }
+
+    /// @dev The reentrancy flag lives in the slot `execute` writes anyway (cheaper than a separate guard slot).
+    modifier nonReentrant() {
+        if (_entered) revert ReentrantCall();
+        _entered = true;
+        _;
+        _entered = false;
     }
 
     modifier onlySelf() {

@@ -90,7 +90,7 @@ contract ConformanceTest is Test {
         IEscrow.Limits memory limits = IEscrow.Limits({
             minPaymentWindow: 60,
             maxPaymentWindow: 1 days,
-            maxDealAmount: type(uint96).max,
+            maxDealAmount: type(uint64).max,
             minKycLevel: 0,
             withdrawalDelay: 0
         });
@@ -132,6 +132,18 @@ contract ConformanceTest is Test {
             escrow.setAgent(_party(link, ".merchant"), g);
         }
         vm.stopPrank();
+        // docs/rules.md, "Acceptor limits": every acceptor goes online with room for its deals.
+        for (uint256 j; j < nDeals; ++j) {
+            string memory d = string.concat(s, ".deals[", vm.toString(j), "]");
+            string memory kind = vm.parseJsonString(json, string.concat(d, ".kind"));
+            address acceptor = address(0);
+            if (_eq(kind, "collection")) acceptor = _party(d, ".seller");
+            if (_eq(kind, "payout")) acceptor = _party(d, ".buyer");
+            if (acceptor != address(0)) {
+                vm.prank(acceptor);
+                escrow.setAcceptorLimits(true, type(uint64).max, type(uint64).max);
+            }
+        }
     }
 
     function _grant(address who, uint8 role) internal {
@@ -226,6 +238,7 @@ contract ConformanceTest is Test {
         }
         // Conservation: the listed balances are the whole escrow, and equal what was deposited.
         assertEq(sum, deposited, string.concat(name, ": expected balances sum to deposits"));
+        assertEq(escrow.liabilities(), sum, string.concat(name, ": liabilities"));
         assertEq(MockTokenBase(token).balanceOf(address(escrow)), sum, string.concat(name, ": conservation"));
 
         string[] memory ms = vm.parseJsonKeys(json, string.concat(e, ".merchant_volume"));

@@ -18,7 +18,7 @@ contract TolerantTarget {
     }
 
     function heavy() external {
-        for (uint256 i; i < 20; ++i) {
+        for (uint256 i; i < 8; ++i) {
             _work.push(i);
         }
     }
@@ -52,19 +52,27 @@ contract MultiSigFindingsTest is Signers {
         bytes memory pay = abi.encodeWithSignature("transfer(address,uint256)", payee, 500e6);
         bytes memory sigs0 = _signProposal(msig, two, address(msig), 0, raise, 0, deadline);
         bytes memory sigs1 = _signProposal(msig, two, address(usdt), 0, pay, 1, deadline);
-        msig.execute(address(msig), 0, raise, 0, deadline, sigs0);
+        msig.execute(address(msig), 0, raise, 0, deadline, 0, sigs0);
         vm.expectRevert();
-        msig.execute(address(usdt), 0, pay, 1, deadline, sigs1);
+        msig.execute(address(usdt), 0, pay, 1, deadline, 0, sigs1);
         assertEq(usdt.balanceOf(payee), 0, "old approvals spent");
     }
 
-    /// @dev Finding 5: a relayer cannot use up a nonce by giving the inner call too little gas.
+    /// @dev Finding 5: a relayer cannot use up a nonce by giving the inner call too little gas. The owners sign
+    ///      the gas the call needs (minGas); with less, `execute` refuses before the call.
     function test_Finding5_RelayerCannotStarveInnerCall() public {
         uint256 deadline = block.timestamp + 1 hours;
         bytes memory data = abi.encodeCall(TolerantTarget.work, ());
-        bytes memory sigs = _signProposal(msig, _first(owners, 2), address(target), 0, data, 0, deadline);
-        try msig.execute{gas: 200_000}(address(target), 0, data, 0, deadline, sigs) {} catch {}
+        bytes memory sigs =
+            _signProposalGas(msig, _first(owners, 2), address(target), data, 0, deadline, 300_000);
+        try msig.execute{gas: 200_000}(address(target), 0, data, 0, deadline, 300_000, sigs) {} catch {}
         assertTrue(msig.nonce() == 0 || target.done(), "nonce used up, work not done");
+        assertEq(msig.nonce(), 0);
+        vm.expectPartialRevert(IMultiSig.InsufficientGas.selector);
+        msig.execute{gas: 200_000}(address(target), 0, data, 0, deadline, 300_000, sigs);
+        // With the signed gas available the work is done.
+        msig.execute{gas: 400_000}(address(target), 0, data, 0, deadline, 300_000, sigs);
+        assertTrue(target.done());
     }
 
     /// @dev Finding 5: a schedule whose deadline is before its executable time is refused.
@@ -73,7 +81,11 @@ contract MultiSigFindingsTest is Signers {
         uint256 deadline = block.timestamp + 1 hours;
         bytes memory pay = abi.encodeWithSignature("transfer(address,uint256)", payee, 1e6);
         bytes memory sigs = _signProposal(locked, _first(owners, 2), address(usdt), 0, pay, 0, deadline);
-        vm.expectRevert();
-        locked.schedule(address(usdt), 0, pay, 0, deadline, sigs);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IMultiSig.ScheduleExpiresBeforeExecutable.selector, deadline, uint64(block.timestamp + 1 days)
+            )
+        );
+        locked.schedule(address(usdt), 0, pay, 0, deadline, 0, sigs);
     }
 }

@@ -27,6 +27,8 @@ abstract contract EscrowConfig is IEscrow, Ownable2Step, Pausable {
     uint256 internal constant MAX_TIERS = 8;
     /// @dev Basis points in one whole.
     uint256 internal constant BPS = 10_000;
+    /// @notice No merchant fee tier may exceed 10 % (docs/rules.md, "Fee rates fixed at open").
+    uint256 public constant MAX_FEE_BPS = 1000;
 
     /*//////////////////////////////////////////////////////////////
                                 STORAGE
@@ -238,6 +240,7 @@ abstract contract EscrowConfig is IEscrow, Ownable2Step, Pausable {
 
     function _setTreasury(address treasury_) internal {
         if (treasury_ == address(0)) revert ZeroAddress();
+        if (treasury_ == address(this)) revert TreasuryIsEscrow();
         emit TreasurySet(_treasury, treasury_);
         _treasury = treasury_;
     }
@@ -247,6 +250,9 @@ abstract contract EscrowConfig is IEscrow, Ownable2Step, Pausable {
         internal
     {
         _validateTiers(merchantTiers, BPS);
+        for (uint256 i; i < merchantTiers.length; ++i) {
+            if (merchantTiers[i].bps > MAX_FEE_BPS) revert FeeTooHigh();
+        }
         if (traderRewardBps > BPS) revert InvalidFeeSchedule();
         _validateTiers(agentTiers, BPS - traderRewardBps);
 
@@ -276,7 +282,7 @@ abstract contract EscrowConfig is IEscrow, Ownable2Step, Pausable {
     function _setLimits(Limits memory limits_) internal {
         if (
             limits_.maxPaymentWindow == 0 || limits_.minPaymentWindow > limits_.maxPaymentWindow
-                || limits_.maxDealAmount == 0
+                || limits_.maxDealAmount == 0 || limits_.maxDealAmount > type(uint64).max
         ) revert InvalidLimits();
         _limits = limits_;
         emit LimitsSet(limits_);

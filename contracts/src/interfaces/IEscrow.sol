@@ -51,8 +51,14 @@ interface IEscrow {
         uint32 withdrawalDelay;
     }
 
-    /// @notice A wallet's escrow account. Packed into four storage slots.
+    /// @notice A wallet's escrow account. Packed into seven storage slots, grouped by the calls that read them.
     /// @dev `pendingWithdrawalAt` is 0 when no change is pending. `withdrawalAddress` 0 means the owner itself.
+    ///      Co-signer (docs/rules.md, "Co-signer and daily allowance"): `coSigner` 0 means none (no outflow
+    ///      limit); `outflowToday` counts the outflows of UTC day `outflowDay` (unix time / 86400) made without
+    ///      co-signature; `coSignNonce` is the nonce the next co-signature must carry; a pending co-signer change
+    ///      (`pendingCoSignerAt` 0 = none) takes effect through {applyCoSigner}. Acceptor limits (docs/rules.md,
+    ///      "Acceptor limits"): the dispatcher may assign deals only while `online`, up to `maxPerDeal` each and
+    ///      `maxLocked` in total locked.
     struct Account {
         uint96 available;
         uint96 locked;
@@ -65,24 +71,41 @@ interface IEscrow {
         address withdrawalAddress;
         uint64 pendingWithdrawalAt;
         address pendingWithdrawalAddress;
+        uint64 pendingCoSignerAt;
+        address coSigner;
+        uint64 dailyAllowance;
+        uint32 coSignNonce;
+        bool online;
+        uint64 maxPerDeal;
+        uint64 maxLocked;
+        uint64 outflowToday;
+        uint32 outflowDay;
+        address pendingCoSigner;
+        uint64 pendingDailyAllowance;
     }
 
-    /// @notice A merchant's standing offer to buy USDT for fiat. Deleted when filled or cancelled.
+    /// @notice A merchant's standing offer to buy USDT for fiat. `openFills` counts its fills whose deals are not
+    ///         final yet. Deleted when the merchant cancels it, or once nothing remains and no fill is open.
     struct BuyOrder {
         address merchant;
         uint64 expiry;
         bytes3 currency;
         uint96 remaining;
+        uint96 maxFill;
+        uint32 openFills;
+        uint32 paymentWindow;
         uint96 minFill;
         uint64 price;
-        uint96 maxFill;
-        uint32 paymentWindow;
     }
 
-    /// @notice A deal. Packed into three storage slots; the merchant is derived from `kind`.
+    /// @notice A deal; the merchant is derived from `kind`.
     /// @dev While `Unassigned`, `deadline` holds the payment window in seconds; from assignment on it is the
     ///      unix time after which the seller may cancel an unpaid deal. `orderRef` is the 32-byte reference
-    ///      of the off-chain order (`reference` is a reserved word in Solidity).
+    ///      of the off-chain order (`reference` is a reserved word in Solidity). `orderId` is the buy order a
+    ///      Trade filled (0 for other kinds). The rates are fixed when the deal opens (docs/rules.md, "Fee
+    ///      rates fixed at open"): `feeBps` (merchant tier), `agent` (the merchant's agent if it held the agent
+    ///      role at open, else 0) with `agentShareBps`, and `rewardBps` (a Trade's trader reward, else 0).
+    ///      `disputedAt` is the unix time of the dispute, 0 until disputed.
     struct Deal {
         address seller;
         uint64 deadline;
@@ -91,6 +114,20 @@ interface IEscrow {
         address buyer;
         uint96 amount;
         bytes32 orderRef;
+        uint256 orderId;
+        uint16 feeBps;
+        address agent;
+        uint16 agentShareBps;
+        uint16 rewardBps;
+        uint64 disputedAt;
+    }
+
+    /// @notice The fee rates a deal fixed when it opened (see {Deal}).
+    struct Rates {
+        uint16 feeBps;
+        address agent;
+        uint16 agentShareBps;
+        uint16 rewardBps;
     }
 
     /// @notice Every part of one settlement of gross `amount`, as emitted for indexers.
@@ -137,6 +174,26 @@ interface IEscrow {
     error AmountOverflow();
     /// @dev The fee schedule breaks a rule (1..=8 tiers, first threshold 0, strictly increasing, bps bounds).
     error InvalidFeeSchedule();
+    /// @dev A merchant fee tier is above MAX_FEE_BPS (10 %).
+    error FeeTooHigh();
+    /// @dev The treasury cannot be the escrow itself.
+    error TreasuryIsEscrow();
+    /// @dev The acceptor is not online: the dispatcher cannot assign it deals.
+    error AcceptorOffline(address acceptor);
+    /// @dev The deal is above the acceptor's maximum per deal, or would lock more than its maximum locked.
+    error AcceptorLimitExceeded(address acceptor, uint256 amount);
+    /// @dev An outflow without co-signature is above what is left of the account's daily allowance.
+    error AllowanceExceeded(address account, uint256 amount, uint256 left);
+    /// @dev The co-signature is not by the account's co-signer over this action, subject and nonce.
+    error InvalidCoSignature();
+    /// @dev The co-signature's deadline has passed.
+    error CoSignatureExpired(uint256 deadline);
+    /// @dev No co-signer change is pending for the account.
+    error NoPendingCoSignerChange();
+    /// @dev The pending co-signer change takes effect only at `effectiveAt`.
+    error CoSignerChangeNotDue(uint64 effectiveAt);
+    /// @dev The escrow holds no tokens beyond its liabilities.
+    error NoSurplus();
     /// @dev The limits are inconsistent (min window above max, zero max window or zero max amount).
     error InvalidLimits();
     /// @dev The roles bitmask has bits outside merchant | acceptor | agent.
@@ -233,7 +290,7 @@ interface IEscrow {
         uint32 paymentWindow
     );
     /// @notice `trader` filled `amount` of order `orderId`, opening Trade deal `dealId`. `remaining` is what
-    ///         is left; at 0 the order is deleted.
+    ///         is left to fill.
     event BuyOrderFilled(
         uint256 indexed orderId,
         uint256 indexed dealId,
@@ -243,8 +300,30 @@ interface IEscrow {
     );
     /// @notice The merchant cancelled buy order `orderId` with `remaining` unfilled; the order is deleted.
     event BuyOrderCancelled(uint256 indexed orderId, address indexed merchant, uint256 remaining);
+    /// @notice Trade `dealId` was cancelled and its `amount` returned to its open, unexpired order `orderId`.
+    event BuyOrderRefilled(uint256 indexed orderId, uint256 indexed dealId, uint256 amount);
+    /// @notice Buy order `orderId` was deleted because nothing remains and no fill of it is open.
+    event BuyOrderClosed(uint256 indexed orderId);
+
+    /// @notice `account` asked for `coSigner` and `dailyAllowance`, effective from `effectiveAt` on.
+    event CoSignerChangeRequested(
+        address indexed account, address indexed coSigner, uint64 dailyAllowance, uint64 effectiveAt
+    );
+    /// @notice `account`'s co-signer and daily allowance are now `coSigner` and `dailyAllowance`.
+    event CoSignerSet(address indexed account, address indexed coSigner, uint64 dailyAllowance);
+    /// @notice `account` cancelled its pending co-signer change.
+    event CoSignerChangeCancelled(address indexed account);
+    /// @notice An outflow without co-signature counted against the allowance: `outflowToday` on UTC `day`.
+    event OutflowCounted(address indexed account, uint32 day, uint64 outflowToday);
+    /// @notice `account`'s co-signer approved `action` (0 withdraw, 1 release, 2 co-signer change) on `subject`.
+    event OutflowCoSigned(address indexed account, uint8 action, uint256 subject);
+    /// @notice `account` set its acceptor limits.
+    event AcceptorLimitsSet(address indexed account, bool online, uint64 maxPerDeal, uint64 maxLocked);
+    /// @notice `amount` of tokens held beyond the liabilities was credited to `treasury`.
+    event SurplusSwept(address indexed treasury, uint256 amount);
 
     /// @notice Deal `dealId` was opened and `amount` moved from the seller's available to its locked balance.
+    ///         `rates` are the fee rates fixed for its settlement.
     /// @dev For an unassigned Payout `buyer` and `deadline` are 0 until `DealAssigned`.
     event DealOpened(
         uint256 indexed dealId,
@@ -255,14 +334,15 @@ interface IEscrow {
         uint256 amount,
         uint32 paymentWindow,
         uint64 deadline,
-        bytes32 orderRef
+        bytes32 orderRef,
+        Rates rates
     );
     /// @notice The dispatcher assigned acceptor `buyer` to Payout `dealId`; it is now Open until `deadline`.
     event DealAssigned(uint256 indexed dealId, address indexed buyer, uint64 deadline);
     /// @notice `by` (the buyer, or the dispatcher for a Collection) declared the fiat sent.
     event DealMarkedPaid(uint256 indexed dealId, address indexed by);
-    /// @notice `by` (buyer or seller) disputed the paid deal.
-    event DealDisputed(uint256 indexed dealId, address indexed by);
+    /// @notice `by` (buyer or seller) disputed the paid deal at unix time `disputedAt`.
+    event DealDisputed(uint256 indexed dealId, address indexed by, uint64 disputedAt);
     /// @notice `by` cancelled the deal; `amount` went back to `seller`'s available balance. The deal is deleted.
     event DealCancelled(uint256 indexed dealId, address indexed by, address indexed seller, uint256 amount);
     /// @notice The seller released the deal; `settlement` lists every credited part. The deal is deleted.
@@ -295,7 +375,7 @@ interface IEscrow {
     /// @notice Set the treasury, the account whose available balance receives platform fees. Admin only.
     function setTreasury(address treasury) external;
     /// @notice Replace the fee schedule. Admin only.
-    /// @param merchantTiers 1..=8 tiers, first threshold 0, strictly increasing, fee bps <= 10000.
+    /// @param merchantTiers 1..=8 tiers, first threshold 0, strictly increasing, fee bps <= MAX_FEE_BPS.
     /// @param agentTiers 1..=8 tiers, same shape; each share + `traderRewardBps` <= 10000.
     /// @param traderRewardBps Share of the fee paid to the seller of a Trade.
     function setFeeSchedule(Tier[] calldata merchantTiers, Tier[] calldata agentTiers, uint16 traderRewardBps)
@@ -308,6 +388,9 @@ interface IEscrow {
     function setRoles(address account, uint8 roles) external;
     /// @notice Link `merchant` to its referring `agent` (must hold ROLE_AGENT). Once per merchant. Admin only.
     function setAgent(address merchant, address agent) external;
+    /// @notice Credit the tokens held beyond the liabilities (sent to the escrow directly) to the treasury's
+    ///         available balance. Admin only.
+    function sweepSurplus() external;
     /// @notice Stop deposits, withdrawals, new buy orders and new deals. Guardian or admin.
     function pause() external;
     /// @notice Resume. Admin only.
@@ -324,7 +407,31 @@ interface IEscrow {
     ///         increase to the caller's available balance. Not while paused.
     function deposit(uint256 amount) external;
     /// @notice Send `amount` of the caller's available balance to its withdrawal address. Not while paused.
+    ///         With a co-signer set, `amount` must fit what is left of today's allowance.
     function withdraw(uint256 amount) external;
+    /// @notice {withdraw} approved by the caller's co-signer (action 0, subject `amount`); not counted against
+    ///         the allowance.
+    /// @param deadline Unix time after which the co-signature is void.
+    /// @param signature The co-signer's 65-byte EIP-712 signature of `CoSign` (see {coSignHash}).
+    function withdrawCoSigned(uint256 amount, uint256 deadline, bytes calldata signature) external;
+    /// @notice Set the caller's co-signer and daily allowance. Immediate when none is set, or when only lowering
+    ///         the allowance; otherwise recorded as pending, effective after the withdrawal delay.
+    function setCoSigner(address newCoSigner, uint64 newDailyAllowance) external;
+    /// @notice {setCoSigner} approved by the current co-signer (action 2, subject
+    ///         `uint256(keccak256(abi.encode(newCoSigner, newDailyAllowance)))`): immediate.
+    function setCoSignerCoSigned(
+        address newCoSigner,
+        uint64 newDailyAllowance,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+    /// @notice Make `owner`'s pending co-signer change effective once its time has come. Anyone.
+    function applyCoSigner(address owner) external;
+    /// @notice Cancel the caller's pending co-signer change.
+    function cancelCoSignerChange() external;
+    /// @notice Set the caller's acceptor limits: whether the dispatcher may assign it deals, the largest deal,
+    ///         and the most its assigned collections may lock in total.
+    function setAcceptorLimits(bool online, uint64 maxPerDeal, uint64 maxLocked) external;
     /// @notice Ask for future withdrawals to go to `newAddress`, effective after the withdrawal delay.
     function requestWithdrawalAddress(address newAddress) external;
     /// @notice Cancel the caller's pending withdrawal address change.
@@ -386,8 +493,12 @@ interface IEscrow {
     function assignPayout(uint256 dealId, address acceptor) external;
     /// @notice Declare the fiat sent. The buyer (for a Collection also the dispatcher), while Open.
     function markPaid(uint256 dealId) external;
-    /// @notice Settle the deal with the fee split. The seller, while Open or Paid.
+    /// @notice Settle the deal with the fee split. The seller, while Open or Paid. An outflow of the seller:
+    ///         with a co-signer set, the amount must fit what is left of today's allowance.
     function release(uint256 dealId) external;
+    /// @notice {release} approved by the seller's co-signer (action 1, subject `dealId`); not counted against
+    ///         the allowance.
+    function releaseCoSigned(uint256 dealId, uint256 deadline, bytes calldata signature) external;
     /// @notice Return the whole amount to the seller. The buyer while Open, Paid or Disputed; the seller while
     ///         Open after the deadline, or any time while an unassigned Payout.
     function cancel(uint256 dealId) external;
@@ -432,6 +543,13 @@ interface IEscrow {
     function deal(uint256 dealId) external view returns (Deal memory);
     /// @notice The merchant (fee party) of deal `dealId`.
     function merchantOf(uint256 dealId) external view returns (address);
+    /// @notice The sum of every account's available and locked balance.
+    function liabilities() external view returns (uint256);
+    /// @notice The EIP-712 digest `owner`'s co-signer signs to approve `action` on `subject` with `nonce`.
+    function coSignHash(address owner, uint8 action, uint256 subject, uint256 nonce, uint256 deadline)
+        external
+        view
+        returns (bytes32);
     /// @notice Preview the split of a settlement of gross `amount` for `merchant` at its current volumes.
     function previewSettlement(address merchant, DealKind kind, uint256 amount)
         external

@@ -79,6 +79,12 @@ interface IMultiSig {
     error StaleProposal(bytes32 proposalHash);
     /// @dev The proposal's call reverted without a reason.
     error ExecutionFailed();
+    /// @dev Too little gas is left to give the inner call the signed `minGas`.
+    error InsufficientGas(uint256 minGas);
+    /// @dev The proposal's deadline is before `eta`, the time it would become executable.
+    error ScheduleExpiresBeforeExecutable(uint256 deadline, uint64 eta);
+    /// @dev A proposal's call re-entered `execute`, `executeScheduled` or `spend`.
+    error ReentrantCall();
     /// @dev No spending limit for (caller, token).
     error NoSpendingLimit(address spender, address token);
     /// @dev The spend exceeds what is left in the current period.
@@ -144,8 +150,10 @@ interface IMultiSig {
                                 PROPOSALS
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Execute a proposal signed by at least threshold owners. Only without a time lock.
+    /// @notice Execute a proposal signed by at least threshold owners under the current configuration
+    ///         version. Only without a time lock.
     /// @param nonce Must equal the current nonce, which is then incremented.
+    /// @param minGas The least gas the inner call must get (like Safe's safeTxGas); signed.
     /// @param signatures 65-byte signatures, ascending by signer.
     /// @return result The call's return data.
     function execute(
@@ -154,11 +162,13 @@ interface IMultiSig {
         bytes calldata data,
         uint256 nonce,
         uint256 deadline,
+        uint256 minGas,
         bytes calldata signatures
     ) external payable returns (bytes memory result);
 
-    /// @notice Record a proposal signed by at least threshold owners for execution after the time lock.
-    ///         Consumes the nonce. Only with a time lock.
+    /// @notice Record a proposal signed by at least threshold owners under the current configuration version
+    ///         for execution after the time lock. Consumes the nonce. Only with a time lock, and only when the
+    ///         deadline is not before the time the proposal becomes executable.
     /// @return proposalHash The EIP-712 digest identifying the scheduled proposal.
     function schedule(
         address to,
@@ -166,14 +176,20 @@ interface IMultiSig {
         bytes calldata data,
         uint256 nonce,
         uint256 deadline,
+        uint256 minGas,
         bytes calldata signatures
     ) external returns (bytes32 proposalHash);
 
-    /// @notice Execute a scheduled proposal after its time lock and before its deadline. Anyone may call.
-    function executeScheduled(address to, uint256 value, bytes calldata data, uint256 nonce, uint256 deadline)
-        external
-        payable
-        returns (bytes memory result);
+    /// @notice Execute a scheduled proposal after its time lock and before its deadline, while the configuration
+    ///         version it was scheduled under is current. Anyone may call.
+    function executeScheduled(
+        address to,
+        uint256 value,
+        bytes calldata data,
+        uint256 nonce,
+        uint256 deadline,
+        uint256 minGas
+    ) external payable returns (bytes memory result);
 
     /// @notice Cancel a scheduled proposal with threshold signatures over
     ///         `Cancellation(bytes32 proposalHash)`.
@@ -228,11 +244,16 @@ interface IMultiSig {
     function configVersion() external view returns (uint64);
     /// @notice The scheduled proposal `proposalHash`: its eta and the config version it was scheduled under.
     function scheduled(bytes32 proposalHash) external view returns (uint64 eta, uint64 configVersion);
-    /// @notice The EIP-712 digest owners sign for a proposal.
-    function proposalHash(address to, uint256 value, bytes calldata data, uint256 nonce, uint256 deadline)
-        external
-        view
-        returns (bytes32);
+    /// @notice The EIP-712 digest owners sign for a proposal under configuration version `configVersion`.
+    function proposalHash(
+        address to,
+        uint256 value,
+        bytes calldata data,
+        uint256 nonce,
+        uint256 deadline,
+        uint256 configVersion,
+        uint256 minGas
+    ) external view returns (bytes32);
     /// @notice The EIP-712 digest owners sign to cancel scheduled proposal `proposalHash`.
     function cancellationHash(bytes32 proposalHash) external view returns (bytes32);
     /// @notice The spending limit of `spender` for `token` (amount 0 when none).

@@ -215,10 +215,14 @@ contract EscrowConfigTest is BaseTest {
 
     function test_SetFeeSchedule_AcceptsBoundaries() public {
         IEscrow.Tier[] memory m = new IEscrow.Tier[](1);
-        m[0] = IEscrow.Tier(0, 10_000);
+        m[0] = IEscrow.Tier(0, 1000);
         IEscrow.Tier[] memory a = new IEscrow.Tier[](1);
         a[0] = IEscrow.Tier(0, 9000);
         vm.prank(admin);
+        escrow.setFeeSchedule(m, a, 1000);
+        m[0] = IEscrow.Tier(0, 1001);
+        vm.prank(admin);
+        vm.expectRevert(IEscrow.FeeTooHigh.selector);
         escrow.setFeeSchedule(m, a, 1000);
     }
 

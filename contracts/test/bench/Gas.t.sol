@@ -171,7 +171,7 @@ contract GasBench is BaseTest, Signers {
         _measure(
             name,
             address(m),
-            abi.encodeCall(IMultiSig.execute, (token, 0, data, m.nonce(), deadline, sigs)),
+            abi.encodeCall(IMultiSig.execute, (token, 0, data, m.nonce(), deadline, 0, sigs)),
             makeAddr("relayer"),
             target
         );
@@ -185,7 +185,7 @@ contract GasBench is BaseTest, Signers {
         uint256 a = _measure(
             "MultiSig.schedule (time lock, 2-of-3)",
             address(msigLocked),
-            abi.encodeCall(IMultiSig.schedule, (token, 0, data, n, deadline, sigs)),
+            abi.encodeCall(IMultiSig.schedule, (token, 0, data, n, deadline, 0, sigs)),
             makeAddr("relayer"),
             0
         );
@@ -193,7 +193,7 @@ contract GasBench is BaseTest, Signers {
         uint256 b = _measure(
             "MultiSig.executeScheduled (USDT transfer)",
             address(msigLocked),
-            abi.encodeCall(IMultiSig.executeScheduled, (token, 0, data, n, deadline)),
+            abi.encodeCall(IMultiSig.executeScheduled, (token, 0, data, n, deadline, 0)),
             makeAddr("relayer"),
             0
         );

@@ -46,7 +46,7 @@ contract MultiSigEscrowTest is BaseTest, Signers {
         uint256 n = platform.nonce();
         uint256 deadline = block.timestamp + 1 hours;
         bytes memory sigs = _signProposal(platform, _first(owners, 2), to, 0, data, n, deadline);
-        return platform.execute(to, 0, data, n, deadline, sigs);
+        return platform.execute(to, 0, data, n, deadline, 0, sigs);
     }
 
     function test_AdminSettersOnlyThroughProposals() public {
@@ -97,14 +97,14 @@ contract MultiSigEscrowTest is BaseTest, Signers {
             0,
             data,
             n,
-            deadline,
+            deadline, 0,
             _signProposal(platform, _first(owners, 2), address(escrow), 0, data, n, deadline)
         );
         // A watcher notices the malicious change and threshold owners cancel it within the time lock.
         platform.cancel(h, _sign(_first(owners, 2), platform.cancellationHash(h)));
         vm.warp(block.timestamp + 2 days);
         vm.expectRevert(abi.encodeWithSelector(IMultiSig.NotScheduled.selector, h));
-        platform.executeScheduled(address(escrow), 0, data, n, deadline);
+        platform.executeScheduled(address(escrow), 0, data, n, deadline, 0);
         assertEq(escrow.treasury(), address(platform));
     }
 

@@ -89,6 +89,9 @@ abstract contract BaseTest is Test {
         escrow.setRoles(agent, escrow.ROLE_AGENT());
         escrow.setAgent(merchant, agent);
         vm.stopPrank();
+        // docs/rules.md, "Acceptor limits": the acceptor goes online and sets its own limits.
+        vm.prank(acceptor);
+        escrow.setAcceptorLimits(true, uint64(1_000_000 * USDT), uint64(10_000_000 * USDT));
         vm.startPrank(compliance);
         escrow.setKyc(merchant, 2, 1);
         escrow.setKyc(acceptor, 2, 1);
@@ -163,13 +166,15 @@ abstract contract BaseTest is Test {
         escrow.dispute(dealId);
     }
 
-    /// @dev token.balanceOf(escrow) == sum of every known party's available + locked.
+    /// @dev liabilities == sum of every known party's available + locked, exactly; the token balance covers
+    ///      them, and equals them when nothing was sent to the escrow directly (docs/rules.md, "Liabilities").
     function _assertConservation() internal view {
         uint256 sum;
         for (uint256 i; i < parties.length; ++i) {
             IEscrow.Account memory a = escrow.account(parties[i]);
             sum += uint256(a.available) + a.locked;
         }
+        assertEq(escrow.liabilities(), sum, "liabilities");
         assertEq(MockTokenBase(token).balanceOf(address(escrow)), sum, "conservation");
     }
 }

@@ -63,6 +63,19 @@ abstract contract Signers is Test {
         uint256 nonce,
         uint256 deadline
     ) internal view returns (bytes memory) {
-        return _sign(signers, msig.proposalHash(to, value, data, nonce, deadline));
+        return _sign(signers, msig.proposalHash(to, value, data, nonce, deadline, msig.configVersion(), 0));
+    }
+
+    /// @dev Signatures of a proposal that requires `minGas` for its inner call.
+    function _signProposalGas(
+        MultiSig msig,
+        Owner[] memory signers,
+        address to,
+        bytes memory data,
+        uint256 nonce,
+        uint256 deadline,
+        uint256 minGas
+    ) internal view returns (bytes memory) {
+        return _sign(signers, msig.proposalHash(to, 0, data, nonce, deadline, msig.configVersion(), minGas));
     }
 }
