@@ -134,6 +134,8 @@ pub async fn play_day(p: &LocalPlatform, mut progress: impl FnMut(&str)) -> Resu
     p.set_agent(merchant_2, agent_2).await?;
     p.kyc(&[merchant, merchant_2, trader, trader_2, acceptor])
         .await?;
+    progress("acceptor: goes online and sets its own limits (the dispatcher assigns only within them)");
+    p.go_online(ACCEPTOR).await?;
 
     progress("funding: two traders and the acceptor deposit USDT");
     for (role, who, amount) in [

@@ -160,6 +160,16 @@ impl LocalPlatform {
         Ok(())
     }
 
+    /// Acceptor `who` goes online and lets the dispatcher assign it deals of any size
+    /// (docs/rules.md, "Acceptor limits": without this the dispatcher cannot lock its
+    /// collateral).
+    pub async fn go_online(&self, who: usize) -> Result<()> {
+        self.escrow(who)?
+            .set_acceptor_limits(true, Amount::MAX, Amount::MAX)
+            .await?;
+        Ok(())
+    }
+
     /// Admin, through a 2-of-3 proposal: `agent` referred `merchant`.
     pub async fn set_agent(&self, merchant: Address, agent: Address) -> Result<()> {
         let data = Escrow::setAgentCall { merchant, agent }.abi_encode();

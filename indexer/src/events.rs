@@ -216,6 +216,49 @@ pub enum EscrowEvent {
         merchant: String,
         remaining: String,
     },
+    BuyOrderRefilled {
+        order_id: u64,
+        deal_id: u64,
+        amount: String,
+    },
+    BuyOrderClosed {
+        order_id: u64,
+    },
+    CoSignerChangeRequested {
+        account: String,
+        co_signer: Option<String>,
+        daily_allowance: u64,
+        effective_at: u64,
+    },
+    CoSignerSet {
+        account: String,
+        co_signer: Option<String>,
+        daily_allowance: u64,
+    },
+    CoSignerChangeCancelled {
+        account: String,
+    },
+    OutflowCounted {
+        account: String,
+        day: u32,
+        outflow_today: u64,
+    },
+    OutflowCoSigned {
+        account: String,
+        action: u8,
+        subject: String,
+    },
+    AcceptorLimitsSet {
+        account: String,
+        online: bool,
+        max_per_deal: u64,
+        max_locked: u64,
+    },
+    SurplusSwept {
+        treasury: String,
+        amount: String,
+    },
+    EIP712DomainChanged {},
     DealOpened {
         deal_id: u64,
         deal_kind: String,
@@ -226,6 +269,16 @@ pub enum EscrowEvent {
         payment_window: u32,
         deadline: u64,
         order_ref: String,
+        /// The rates fixed at open (docs/rules.md, "Fee rates fixed at open"); rows
+        /// stored before protocol v2 read as zero.
+        #[serde(default)]
+        fee_bps: u16,
+        #[serde(default)]
+        rate_agent: Option<String>,
+        #[serde(default)]
+        agent_share_bps: u16,
+        #[serde(default)]
+        reward_bps: u16,
     },
     DealAssigned {
         deal_id: u64,
@@ -239,6 +292,8 @@ pub enum EscrowEvent {
     DealDisputed {
         deal_id: u64,
         by: String,
+        #[serde(default)]
+        disputed_at: u64,
     },
     DealCancelled {
         deal_id: u64,
@@ -299,6 +354,16 @@ impl EscrowEvent {
             Self::BuyOrderPosted { .. } => "BuyOrderPosted",
             Self::BuyOrderFilled { .. } => "BuyOrderFilled",
             Self::BuyOrderCancelled { .. } => "BuyOrderCancelled",
+            Self::BuyOrderRefilled { .. } => "BuyOrderRefilled",
+            Self::BuyOrderClosed { .. } => "BuyOrderClosed",
+            Self::CoSignerChangeRequested { .. } => "CoSignerChangeRequested",
+            Self::CoSignerSet { .. } => "CoSignerSet",
+            Self::CoSignerChangeCancelled { .. } => "CoSignerChangeCancelled",
+            Self::OutflowCounted { .. } => "OutflowCounted",
+            Self::OutflowCoSigned { .. } => "OutflowCoSigned",
+            Self::AcceptorLimitsSet { .. } => "AcceptorLimitsSet",
+            Self::SurplusSwept { .. } => "SurplusSwept",
+            Self::EIP712DomainChanged {} => "EIP712DomainChanged",
             Self::DealOpened { .. } => "DealOpened",
             Self::DealAssigned { .. } => "DealAssigned",
             Self::DealMarkedPaid { .. } => "DealMarkedPaid",
@@ -317,6 +382,7 @@ impl EscrowEvent {
     pub fn deal_id(&self) -> Option<u64> {
         match self {
             Self::BuyOrderFilled { deal_id, .. }
+            | Self::BuyOrderRefilled { deal_id, .. }
             | Self::DealOpened { deal_id, .. }
             | Self::DealAssigned { deal_id, .. }
             | Self::DealMarkedPaid { deal_id, .. }
@@ -642,7 +708,54 @@ pub fn decode_escrow(
             payment_window: e.paymentWindow,
             deadline: e.deadline,
             order_ref: format!("{:#x}", e.orderRef),
+            fee_bps: e.rates.feeBps,
+            rate_agent: c.opt_addr(&e.rates.agent),
+            agent_share_bps: e.rates.agentShareBps,
+            reward_bps: e.rates.rewardBps,
         },
+        E::BuyOrderRefilled(e) => EscrowEvent::BuyOrderRefilled {
+            order_id: c.id(e.orderId, "order id")?,
+            deal_id: c.id(e.dealId, "deal id")?,
+            amount: e.amount.to_string(),
+        },
+        E::BuyOrderClosed(e) => EscrowEvent::BuyOrderClosed {
+            order_id: c.id(e.orderId, "order id")?,
+        },
+        E::CoSignerChangeRequested(e) => EscrowEvent::CoSignerChangeRequested {
+            account: a(&e.account),
+            co_signer: c.opt_addr(&e.coSigner),
+            daily_allowance: e.dailyAllowance,
+            effective_at: e.effectiveAt,
+        },
+        E::CoSignerSet(e) => EscrowEvent::CoSignerSet {
+            account: a(&e.account),
+            co_signer: c.opt_addr(&e.coSigner),
+            daily_allowance: e.dailyAllowance,
+        },
+        E::CoSignerChangeCancelled(e) => EscrowEvent::CoSignerChangeCancelled {
+            account: a(&e.account),
+        },
+        E::OutflowCounted(e) => EscrowEvent::OutflowCounted {
+            account: a(&e.account),
+            day: e.day,
+            outflow_today: e.outflowToday,
+        },
+        E::OutflowCoSigned(e) => EscrowEvent::OutflowCoSigned {
+            account: a(&e.account),
+            action: e.action,
+            subject: e.subject.to_string(),
+        },
+        E::AcceptorLimitsSet(e) => EscrowEvent::AcceptorLimitsSet {
+            account: a(&e.account),
+            online: e.online,
+            max_per_deal: e.maxPerDeal,
+            max_locked: e.maxLocked,
+        },
+        E::SurplusSwept(e) => EscrowEvent::SurplusSwept {
+            treasury: a(&e.treasury),
+            amount: e.amount.to_string(),
+        },
+        E::EIP712DomainChanged(_) => EscrowEvent::EIP712DomainChanged {},
         E::DealAssigned(e) => EscrowEvent::DealAssigned {
             deal_id: c.id(e.dealId, "deal id")?,
             buyer: a(&e.buyer),
@@ -655,6 +768,7 @@ pub fn decode_escrow(
         E::DealDisputed(e) => EscrowEvent::DealDisputed {
             deal_id: c.id(e.dealId, "deal id")?,
             by: a(&e.by),
+            disputed_at: e.disputedAt,
         },
         E::DealCancelled(e) => EscrowEvent::DealCancelled {
             deal_id: c.id(e.dealId, "deal id")?,

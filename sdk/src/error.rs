@@ -791,6 +791,65 @@ pub enum EscrowError {
         /// The share given.
         bps: u32,
     },
+    /// An outflow without co-signature above what is left of today's allowance
+    /// (docs/rules.md, "Co-signer and daily allowance").
+    #[error(
+        "{action} of {amount} units by {account}: only {left} left of today's allowance; get the co-signer's approval"
+    )]
+    AllowanceExceeded {
+        /// `withdraw` or `release`.
+        action: &'static str,
+        /// The account.
+        account: String,
+        /// The outflow in smallest units.
+        amount: u64,
+        /// What is left of today's allowance.
+        left: u64,
+    },
+    /// A co-signed call for an account without a co-signer.
+    #[error("{account} has no co-signer")]
+    NoCoSigner {
+        /// The account.
+        account: String,
+    },
+    /// No co-signer change is pending (nothing to apply or cancel).
+    #[error("{account} has no pending co-signer change")]
+    NoPendingCoSignerChange {
+        /// The account.
+        account: String,
+    },
+    /// The pending co-signer change may be applied only later.
+    #[error(
+        "the pending co-signer change of {account} takes effect at {effective_at} (chain time {now})"
+    )]
+    CoSignerChangeNotDue {
+        /// The account.
+        account: String,
+        /// When it may be applied.
+        effective_at: u64,
+        /// The chain's time.
+        now: u64,
+    },
+    /// The dispatcher may not assign the acceptor this deal (docs/rules.md, "Acceptor limits").
+    #[error("acceptor {acceptor} cannot take {amount} units: {reason}")]
+    AcceptorUnavailable {
+        /// The acceptor.
+        acceptor: String,
+        /// The deal amount in smallest units.
+        amount: u64,
+        /// `offline`, `above max per deal` or `above max locked`.
+        reason: &'static str,
+    },
+    /// The escrow holds nothing beyond its liabilities.
+    #[error(
+        "nothing to sweep: the escrow holds {balance} units against {liabilities} of liabilities"
+    )]
+    NoSurplus {
+        /// The token balance.
+        balance: alloy::primitives::U256,
+        /// The liabilities.
+        liabilities: alloy::primitives::U256,
+    },
 }
 
 /// Why a multisig proposal (or its JSON file) was refused.
@@ -882,6 +941,17 @@ pub enum ProposalError {
         /// The proposal's nonce.
         proposal: alloy::primitives::U256,
         /// The multisig's nonce.
+        current: alloy::primitives::U256,
+    },
+    /// The multisig's owners, threshold or time lock changed since the proposal was
+    /// made: its approvals no longer count (docs/rules.md, "Multisig").
+    #[error(
+        "proposal was made under configuration version {proposal}, the multisig is at {current}; propose again"
+    )]
+    ConfigChanged {
+        /// The proposal's configuration version.
+        proposal: alloy::primitives::U256,
+        /// The multisig's configuration version.
         current: alloy::primitives::U256,
     },
     /// The proposal's deadline has passed.

@@ -26,6 +26,7 @@ async fn collections_payouts_cancels_and_disputes_settle_exactly() -> anyhow::Re
 
     p.set_roles(merchant, Roles::MERCHANT).await?;
     p.set_roles(acceptor, Roles::ACCEPTOR).await?;
+    p.go_online(ACCEPTOR).await?;
     p.set_roles(agent, Roles::AGENT).await?;
     p.set_agent(merchant, agent).await?;
     p.kyc(&[merchant, acceptor]).await?;

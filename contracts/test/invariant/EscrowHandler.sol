@@ -7,14 +7,22 @@ import {IEscrow} from "../../src/interfaces/IEscrow.sol";
 import {MockTokenBase} from "../mocks/MockTokenBase.sol";
 
 /// @title EscrowHandler
-/// @notice Drives random sequences of every escrow action by the right callers, and keeps ghost books:
-///         the set of live deals, how many times each deal reached a final state, and any settlement whose
-///         credited parts did not add up to the gross amount or whose fee exceeded it.
+/// @notice Drives random sequences of every escrow action by the right callers, including the admin,
+///         guardian and compliance (fee changes, pause/unpause, KYC and region changes, role removal, treasury
+///         moves, sweeps), the token (blacklisting, direct transfers to the escrow) and the accounts themselves
+///         (withdrawal-address, co-signer and acceptor-limit changes). It keeps ghost books: the live deals, how
+///         many times each deal reached a final state, settlements whose parts do not add up, settlements that
+///         reverted although the rules allow them (docs/rules.md: a paused escrow, a blacklisted party or a
+///         changed fee schedule never block one), and sweeps that did not restore balance == liabilities.
 contract EscrowHandler is Test {
     Escrow internal escrow;
     MockTokenBase internal token;
     address internal dispatcher;
     address internal arbiter;
+    address internal admin;
+    address internal compliance;
+    address internal coSigner;
+    uint256 internal coSignerKey;
 
     address[] public actors;
     address[] internal merchants;
@@ -26,12 +34,20 @@ contract EscrowHandler is Test {
     uint256 public doubleSettlements;
     uint256 public splitViolations;
     uint256 public settlements;
+    uint256 public unexpectedReverts;
+    uint256 public sweepViolations;
+
+    struct Keys {
+        address dispatcher;
+        address arbiter;
+        address admin;
+        address compliance;
+    }
 
     constructor(
         Escrow escrow_,
         MockTokenBase token_,
-        address dispatcher_,
-        address arbiter_,
+        Keys memory keys,
         address[] memory merchants_,
         address[] memory acceptors_,
         address[] memory traders_,
@@ -39,8 +55,11 @@ contract EscrowHandler is Test {
     ) {
         escrow = escrow_;
         token = token_;
-        dispatcher = dispatcher_;
-        arbiter = arbiter_;
+        dispatcher = keys.dispatcher;
+        arbiter = keys.arbiter;
+        admin = keys.admin;
+        compliance = keys.compliance;
+        (coSigner, coSignerKey) = makeAddrAndKey("handler-co-signer");
         merchants = merchants_;
         acceptors = acceptors_;
         traders = traders_;
@@ -67,7 +86,7 @@ contract EscrowHandler is Test {
     }
 
     /*//////////////////////////////////////////////////////////////
-                                ACTIONS
+                          ACCOUNT-HOLDER ACTIONS
     //////////////////////////////////////////////////////////////*/
 
     function deposit(uint256 who, uint256 amount) external {
@@ -79,7 +98,7 @@ contract EscrowHandler is Test {
             address(token).call(abi.encodeWithSignature("approve(address,uint256)", address(escrow), amount));
         require(ok, "approve");
         vm.prank(a);
-        escrow.deposit(amount);
+        try escrow.deposit(amount) {} catch {} // paused, or a blacklisted sender
     }
 
     function withdraw(uint256 who, uint256 amount) external {
@@ -87,9 +106,54 @@ contract EscrowHandler is Test {
         uint256 available = escrow.account(a).available;
         if (available == 0) return;
         amount = bound(amount, 1, available);
-        vm.prank(a);
-        escrow.withdraw(amount);
+        if (_fitsAllowance(a, amount)) {
+            vm.prank(a);
+            try escrow.withdraw(amount) {} catch {} // paused, or blacklisted
+        } else {
+            uint256 deadline = block.timestamp + 1 hours;
+            bytes memory sig = _coSign(a, 0, amount, deadline);
+            vm.prank(a);
+            try escrow.withdrawCoSigned(amount, deadline, sig) {} catch {}
+        }
     }
+
+    function requestWithdrawalAddress(uint256 who, uint256 to) external {
+        vm.prank(actors[who % actors.length]);
+        escrow.requestWithdrawalAddress(actors[to % actors.length]);
+    }
+
+    /// @dev Set, raise (pending, applied later), lower or remove (co-signed) the handler's co-signer.
+    function changeCoSigner(uint256 who, uint64 allowance, uint8 how) external {
+        address a = actors[who % actors.length];
+        allowance = uint64(bound(allowance, 0, 200_000e6));
+        how %= 3;
+        if (how == 0) {
+            vm.prank(a);
+            escrow.setCoSigner(coSigner, allowance);
+        } else if (how == 1) {
+            if (escrow.account(a).coSigner == address(0)) return;
+            uint256 deadline = block.timestamp + 1 hours;
+            uint256 subject = uint256(keccak256(abi.encode(address(0), uint64(0))));
+            bytes memory sig = _coSign(a, 2, subject, deadline);
+            vm.prank(a);
+            escrow.setCoSignerCoSigned(address(0), 0, deadline, sig);
+        } else {
+            IEscrow.Account memory acc = escrow.account(a);
+            if (acc.pendingCoSignerAt == 0 || block.timestamp < acc.pendingCoSignerAt) return;
+            escrow.applyCoSigner(a);
+        }
+    }
+
+    function setAcceptorLimits(uint256 who, bool online, uint64 maxPerDeal, uint64 maxLocked) external {
+        vm.prank(acceptors[who % acceptors.length]);
+        escrow.setAcceptorLimits(online, maxPerDeal, maxLocked);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              OPENING DEALS
+    //////////////////////////////////////////////////////////////*/
+
+    // Opening may fail by the rules (paused, KYC, region, a removed role, acceptor limits): not counted.
 
     function trade(uint256 m, uint256 t, uint256 amount) external {
         address merchant = merchants[m % merchants.length];
@@ -98,10 +162,16 @@ contract EscrowHandler is Test {
         if (available == 0) return;
         amount = bound(amount, 1, available);
         vm.prank(merchant);
-        uint256 orderId =
-            escrow.postBuyOrder(700, "CNY", amount, 1, amount, uint64(block.timestamp + 1 days), 1 hours);
-        vm.prank(trader);
-        liveDeals.push(escrow.fillBuyOrder(orderId, amount, bytes32(orderId)));
+        try escrow.postBuyOrder(
+            700, "CNY", amount, 1, amount, uint64(block.timestamp + 1 days), 1 hours
+        ) returns (
+            uint256 orderId
+        ) {
+            vm.prank(trader);
+            try escrow.fillBuyOrder(orderId, amount, bytes32(orderId)) returns (uint256 id) {
+                liveDeals.push(id);
+            } catch {}
+        } catch {}
     }
 
     function collection(uint256 a, uint256 m, uint256 amount) external {
@@ -110,9 +180,11 @@ contract EscrowHandler is Test {
         if (available == 0) return;
         amount = bound(amount, 1, available);
         vm.prank(dispatcher);
-        liveDeals.push(
-            escrow.assignCollection(acceptor, merchants[m % merchants.length], amount, 1 hours, "c")
-        );
+        try escrow.assignCollection(acceptor, merchants[m % merchants.length], amount, 1 hours, "c") returns (
+            uint256 id
+        ) {
+            liveDeals.push(id);
+        } catch {}
     }
 
     function payout(uint256 m, uint256 a, uint256 amount, bool assign) external {
@@ -121,33 +193,44 @@ contract EscrowHandler is Test {
         if (available == 0) return;
         amount = bound(amount, 1, available);
         vm.prank(merchant);
-        uint256 id = escrow.openPayout(amount, 1 hours, "p");
-        liveDeals.push(id);
-        if (assign) {
-            vm.prank(dispatcher);
-            escrow.assignPayout(id, acceptors[a % acceptors.length]);
-        }
+        try escrow.openPayout(amount, 1 hours, "p") returns (uint256 id) {
+            liveDeals.push(id);
+            if (assign) {
+                vm.prank(dispatcher);
+                try escrow.assignPayout(id, acceptors[a % acceptors.length]) {} catch {}
+            }
+        } catch {}
     }
 
     function assignPayout(uint256 i, uint256 a) external {
         (uint256 id, IEscrow.Deal memory d) = _pick(i);
         if (d.state != IEscrow.DealState.Unassigned) return;
         vm.prank(dispatcher);
-        escrow.assignPayout(id, acceptors[a % acceptors.length]);
+        try escrow.assignPayout(id, acceptors[a % acceptors.length]) {} catch {}
     }
+
+    /*//////////////////////////////////////////////////////////////
+                   PROGRESSING DEALS (MUST NOT REVERT)
+    //////////////////////////////////////////////////////////////*/
 
     function markPaid(uint256 i) external {
         (uint256 id, IEscrow.Deal memory d) = _pick(i);
         if (d.state != IEscrow.DealState.Open) return;
         vm.prank(d.buyer);
-        escrow.markPaid(id);
+        try escrow.markPaid(id) {}
+        catch {
+            ++unexpectedReverts;
+        }
     }
 
     function dispute(uint256 i, bool bySeller) external {
         (uint256 id, IEscrow.Deal memory d) = _pick(i);
         if (d.state != IEscrow.DealState.Paid) return;
         vm.prank(bySeller ? d.seller : d.buyer);
-        escrow.dispute(id);
+        try escrow.dispute(id) {}
+        catch {
+            ++unexpectedReverts;
+        }
     }
 
     function release(uint256 i) external {
@@ -176,8 +259,11 @@ contract EscrowHandler is Test {
             by = d.buyer;
         }
         vm.prank(by);
-        escrow.cancel(id);
-        _finalize(i, id);
+        try escrow.cancel(id) {
+            _finalize(i, id);
+        } catch {
+            ++unexpectedReverts;
+        }
     }
 
     /// @dev Try to settle a deal that is already final: must revert, and counts if it ever does not.
@@ -198,8 +284,93 @@ contract EscrowHandler is Test {
         } catch {}
     }
 
+    /*//////////////////////////////////////////////////////////////
+                    ADMIN, GUARDIAN, COMPLIANCE, TOKEN
+    //////////////////////////////////////////////////////////////*/
+
+    function setFees(uint16 feeBps, uint16 shareBps, uint16 rewardBps) external {
+        IEscrow.Tier[] memory m = new IEscrow.Tier[](2);
+        m[0] = IEscrow.Tier(0, uint16(bound(feeBps, 0, 1000)));
+        m[1] = IEscrow.Tier(50_000e6, uint16(bound(feeBps / 2, 0, 1000)));
+        rewardBps = uint16(bound(rewardBps, 0, 5000));
+        IEscrow.Tier[] memory g = new IEscrow.Tier[](1);
+        g[0] = IEscrow.Tier(0, uint16(bound(shareBps, 0, 10_000 - rewardBps)));
+        vm.prank(admin);
+        escrow.setFeeSchedule(m, g, rewardBps);
+    }
+
+    function pauseOrUnpause(bool pause_) external {
+        vm.prank(admin);
+        if (pause_ && !escrow.paused()) escrow.pause();
+        else if (!pause_ && escrow.paused()) escrow.unpause();
+    }
+
+    function setKyc(uint256 who, uint8 level, bool otherRegion) external {
+        vm.prank(compliance);
+        escrow.setKyc(actors[who % actors.length], level % 3, otherRegion ? 2 : 1);
+    }
+
+    function blockRegion(bool blocked) external {
+        vm.prank(admin);
+        escrow.setRegionBlocked(2, blocked);
+    }
+
+    function setRoles(uint256 who, uint8 roles) external {
+        vm.prank(admin);
+        escrow.setRoles(actors[who % actors.length], roles % 8);
+    }
+
+    function setTreasury(uint256 who) external {
+        vm.prank(admin);
+        escrow.setTreasury(actors[who % actors.length]);
+    }
+
+    function blacklist(uint256 who, bool listed) external {
+        token.setBlacklisted(actors[who % actors.length], listed);
+    }
+
+    function transferDirectly(uint256 amount) external {
+        token.mint(address(escrow), bound(amount, 1, 10_000e6));
+    }
+
+    function sweep() external {
+        if (token.balanceOf(address(escrow)) == escrow.liabilities()) return;
+        vm.prank(admin);
+        escrow.sweepSurplus();
+        if (token.balanceOf(address(escrow)) != escrow.liabilities()) ++sweepViolations;
+    }
+
     function warp(uint256 seconds_) external {
         vm.warp(block.timestamp + bound(seconds_, 1, 2 days));
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 CLOSING
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Finalise every live deal, without try/catch: any revert fails the caller (afterInvariant).
+    function finaliseAll() external {
+        while (liveDeals.length != 0) {
+            uint256 id = liveDeals[liveDeals.length - 1];
+            IEscrow.Deal memory d = escrow.deal(id);
+            if (d.state == IEscrow.DealState.Unassigned) {
+                vm.prank(d.seller);
+                escrow.cancel(id);
+            } else if (d.state == IEscrow.DealState.Disputed) {
+                vm.prank(arbiter);
+                escrow.resolve(id, 5000);
+            } else if (_fitsAllowance(d.seller, d.amount)) {
+                vm.prank(d.seller);
+                escrow.release(id);
+            } else {
+                uint256 deadline = block.timestamp + 1 hours;
+                bytes memory sig = _coSign(d.seller, 1, id, deadline);
+                vm.prank(d.seller);
+                escrow.releaseCoSigned(id, deadline, sig);
+            }
+            liveDeals.pop();
+            ++finalized[id];
+        }
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -212,11 +383,28 @@ contract EscrowHandler is Test {
         d = escrow.deal(id);
     }
 
+    /// @dev Whether an outflow of `amount` by `a` needs no co-signature (docs/rules.md, "Co-signer").
+    function _fitsAllowance(address a, uint256 amount) internal view returns (bool) {
+        IEscrow.Account memory acc = escrow.account(a);
+        if (acc.coSigner == address(0)) return true;
+        uint256 today = acc.outflowDay == block.timestamp / 1 days ? acc.outflowToday : 0;
+        return today + amount <= acc.dailyAllowance;
+    }
+
+    function _coSign(address a, uint8 action, uint256 subject, uint256 deadline)
+        internal
+        view
+        returns (bytes memory)
+    {
+        uint256 nonce = escrow.account(a).coSignNonce;
+        (uint8 v, bytes32 r, bytes32 s) =
+            vm.sign(coSignerKey, escrow.coSignHash(a, action, subject, nonce, deadline));
+        return abi.encodePacked(r, s, v);
+    }
+
     function _settleAndCheck(uint256 id, IEscrow.Deal memory d, uint16 bps, bool byArbiter) internal {
-        address merchant = escrow.merchantOf(id);
-        address agent = escrow.account(merchant).agent;
         address treasury = escrow.treasury();
-        address[4] memory who = [d.buyer, agent, d.seller, treasury];
+        address[4] memory who = [d.buyer, d.agent, d.seller, treasury];
         uint256[4] memory before;
         uint256 total;
         for (uint256 k; k < 4; ++k) {
@@ -226,12 +414,28 @@ contract EscrowHandler is Test {
         }
         uint256 lockedBefore = escrow.account(d.seller).locked;
         vm.recordLogs();
+        bool ok;
         if (byArbiter) {
             vm.prank(arbiter);
-            escrow.resolve(id, bps);
-        } else {
+            try escrow.resolve(id, bps) {
+                ok = true;
+            } catch {}
+        } else if (_fitsAllowance(d.seller, d.amount)) {
             vm.prank(d.seller);
-            escrow.release(id);
+            try escrow.release(id) {
+                ok = true;
+            } catch {}
+        } else {
+            uint256 deadline = block.timestamp + 1 hours;
+            bytes memory sig = _coSign(d.seller, 1, id, deadline);
+            vm.prank(d.seller);
+            try escrow.releaseCoSigned(id, deadline, sig) {
+                ok = true;
+            } catch {}
+        }
+        if (!ok) {
+            ++unexpectedReverts;
+            return;
         }
         for (uint256 k; k < 4; ++k) {
             if (who[k] != address(0) && !_seen(who, k)) {
@@ -242,11 +446,14 @@ contract EscrowHandler is Test {
         if (total != d.amount || lockedBefore - escrow.account(d.seller).locked != d.amount) {
             ++splitViolations;
         }
-        // The emitted settlement: fee within the gross, parts adding up, gross = floor(amount * bps / 10000).
+        // The emitted settlement: fee within the gross, parts adding up, gross = floor(amount * bps / 10000),
+        // and the fee at the rate fixed when the deal opened.
         IEscrow.Settlement memory e = _emittedSettlement(byArbiter);
         if (e.amount != uint256(d.amount) * bps / 10_000) ++splitViolations;
+        if (e.fee != e.amount * d.feeBps / 10_000) ++splitViolations;
         if (e.fee > e.amount || e.buyerNet + e.fee != e.amount) ++splitViolations;
         if (e.agentCut + e.reward + e.platform != e.fee) ++splitViolations;
+        if (e.agent != d.agent) ++splitViolations;
         ++settlements;
         _finalizeById(id);
     }

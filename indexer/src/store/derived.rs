@@ -419,6 +419,13 @@ impl Derived {
             e @ E::FeeScheduleSet { .. } => self.settings.fee_schedule = Some(to_json(e)?),
             E::LimitsSet { limits } => self.settings.limits = Some(to_json(limits)?),
             E::RegionBlockedSet { .. }
+            | E::EIP712DomainChanged {}
+            | E::CoSignerChangeRequested { .. }
+            | E::CoSignerSet { .. }
+            | E::CoSignerChangeCancelled { .. }
+            | E::OutflowCounted { .. }
+            | E::OutflowCoSigned { .. }
+            | E::AcceptorLimitsSet { .. }
             | E::OwnershipTransferStarted { .. }
             | E::WithdrawalAddressChangeRequested { .. }
             | E::WithdrawalAddressChangeCancelled { .. }
@@ -486,6 +493,23 @@ impl Derived {
                     },
                 );
             }
+            E::SurplusSwept { treasury, amount } => {
+                add(&mut self.account(treasury).available, amount, A)?;
+            }
+            // docs/rules.md, "Cancelled Trade refills its buy order": the order stays while
+            // a fill of it is open, even with nothing remaining; `BuyOrderClosed` ends it.
+            E::BuyOrderRefilled {
+                order_id, amount, ..
+            } => {
+                if let Some(o) = self.orders.get_mut(order_id) {
+                    add(&mut o.remaining, amount, "buy_orders")?;
+                }
+            }
+            E::BuyOrderClosed { order_id } => {
+                if let Some(o) = self.orders.get_mut(order_id) {
+                    o.open = false;
+                }
+            }
             E::BuyOrderFilled {
                 order_id,
                 deal_id,
@@ -494,7 +518,6 @@ impl Derived {
             } => {
                 if let Some(o) = self.orders.get_mut(order_id) {
                     o.remaining = remaining.clone();
-                    o.open = remaining != "0";
                 }
                 if let Some(d) = self.deals.get_mut(deal_id) {
                     d.order_id = Some(*order_id);
@@ -520,6 +543,8 @@ impl Derived {
                 payment_window,
                 deadline,
                 order_ref,
+                rate_agent,
+                ..
             } => {
                 let s = self.account(seller);
                 sub(&mut s.available, amount, A)?;
@@ -549,7 +574,7 @@ impl Derived {
                         closed_block: None,
                         closed_time: None,
                         buyer_share_bps: None,
-                        agent: None,
+                        agent: rate_agent.clone(),
                         settled_amount: None,
                         buyer_net: None,
                         fee: None,
@@ -771,6 +796,10 @@ mod tests {
                     payment_window: 60,
                     deadline: 0,
                     order_ref: "0x00".into(),
+                    fee_bps: 0,
+                    rate_agent: None,
+                    agent_share_bps: 0,
+                    reward_bps: 0,
                 },
             ),
             at(
@@ -818,6 +847,10 @@ mod tests {
                     payment_window: 60,
                     deadline: 9,
                     order_ref: "0x00".into(),
+                    fee_bps: 0,
+                    rate_agent: None,
+                    agent_share_bps: 0,
+                    reward_bps: 0,
                 },
             ),
             at(
@@ -877,6 +910,10 @@ mod tests {
                     payment_window: 60,
                     deadline: 9,
                     order_ref: "0x00".into(),
+                    fee_bps: 0,
+                    rate_agent: None,
+                    agent_share_bps: 0,
+                    reward_bps: 0,
                 },
             ),
             at(

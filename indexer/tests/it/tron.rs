@@ -473,6 +473,12 @@ async fn tron_escrow(backend: Backend) {
                     paymentWindow: 600,
                     deadline: 1_700_000_600,
                     orderRef: B256::repeat_byte(3),
+                    rates: IEscrow::Rates {
+                        feeBps: 200,
+                        agent,
+                        agentShareBps: 2500,
+                        rewardBps: 0,
+                    },
                 }
                 .encode_log_data()
             }),

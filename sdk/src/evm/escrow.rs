@@ -7,10 +7,12 @@ use std::time::Duration;
 use alloy::{
     contract::{CallBuilder, CallDecoder},
     network::Ethereum,
-    primitives::{Address, B256, FixedBytes, U256},
+    primitives::{Address, B256, Bytes, FixedBytes, U256, keccak256},
     providers::Provider,
     rpc::types::TransactionReceipt,
-    sol_types::SolEvent,
+    signers::{Signature, Signer},
+    sol,
+    sol_types::{SolEvent, SolStruct, SolValue},
 };
 
 use super::bindings::{
@@ -33,6 +35,35 @@ pub enum DealKind {
     Collection = 1,
     /// A merchant's USDT goes to an acceptor who pays fiat to the merchant's bank.
     Payout = 2,
+}
+
+/// What a co-signer approves (docs/rules.md, "Co-signer and daily allowance"),
+/// numbered as the contract's `COSIGN_*` constants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoSignAction {
+    /// A withdrawal; the subject is the amount.
+    Withdraw = 0,
+    /// A release as seller; the subject is the deal id.
+    Release = 1,
+    /// A co-signer change; the subject is `keccak256(abi.encode(coSigner, allowance))`.
+    Change = 2,
+}
+
+sol! {
+    /// The EIP-712 struct a co-signer signs; identical to `Escrow.COSIGN_TYPEHASH`.
+    #[derive(Debug, PartialEq, Eq)]
+    struct CoSign {
+        address account;
+        uint8 action;
+        uint256 subject;
+        uint256 nonce;
+        uint256 deadline;
+    }
+}
+
+/// The subject a co-signer signs for a change to `co_signer` and `allowance`.
+pub fn co_signer_change_subject(co_signer: Address, allowance: Amount) -> U256 {
+    U256::from_be_bytes(keccak256((co_signer, U256::from(allowance.units())).abi_encode()).0)
 }
 
 /// Role bits, as the contract's `ROLE_*` constants.
@@ -226,7 +257,201 @@ impl<P: Provider + Clone> EscrowClient<P> {
     /// Sends `amount` of the caller's available balance to its withdrawal address.
     pub async fn withdraw(&self, amount: Amount) -> Result<TransactionReceipt, EvmError> {
         self.check_available("withdraw", amount).await?;
+        self.check_allowance("withdraw", amount).await?;
         self.send("withdraw", self.contract.withdraw(units(amount)))
+            .await
+    }
+
+    /// Sends `amount` with the co-signer's `signature` (action withdraw, valid until
+    /// `deadline`); not counted against the daily allowance.
+    pub async fn withdraw_co_signed(
+        &self,
+        amount: Amount,
+        deadline: u64,
+        signature: &Signature,
+    ) -> Result<TransactionReceipt, EvmError> {
+        self.check_available("withdraw", amount).await?;
+        self.check_has_co_signer().await?;
+        self.send(
+            "withdrawCoSigned",
+            self.contract.withdrawCoSigned(
+                units(amount),
+                U256::from(deadline),
+                Bytes::from(signature.as_bytes().to_vec()),
+            ),
+        )
+        .await
+    }
+
+    // ----- co-signer (docs/rules.md, "Co-signer and daily allowance") -----
+
+    /// The escrow's EIP-712 domain, read with EIP-5267 `eip712Domain()` (never a
+    /// hard-coded chain id: TRON's differs).
+    pub async fn domain(&self) -> Result<alloy::sol_types::Eip712Domain, EvmError> {
+        let d = read("eip712Domain", self.contract.eip712Domain()).await?;
+        Ok(super::multisig::domain_from_fields(
+            d.fields,
+            d.name,
+            d.version,
+            d.chainId,
+            d.verifyingContract,
+            d.salt,
+        ))
+    }
+
+    /// The digest `owner`'s co-signer signs to approve `action` on `subject`, at
+    /// the account's current co-sign nonce, valid until `deadline`.
+    pub async fn co_sign_digest(
+        &self,
+        owner: Address,
+        action: CoSignAction,
+        subject: U256,
+        deadline: u64,
+    ) -> Result<B256, EvmError> {
+        let nonce = self.account(owner).await?.co_sign_nonce;
+        let typed = CoSign {
+            account: owner,
+            action: action as u8,
+            subject,
+            nonce: U256::from(nonce),
+            deadline: U256::from(deadline),
+        };
+        Ok(typed.eip712_signing_hash(&self.domain().await?))
+    }
+
+    /// The co-signer's approval: signs [`Self::co_sign_digest`] with `co_signer`
+    /// (any alloy signer: a local key, a hardware wallet, a 2FA service's KMS key).
+    pub async fn co_sign<S: Signer + Sync>(
+        &self,
+        co_signer: &S,
+        owner: Address,
+        action: CoSignAction,
+        subject: U256,
+        deadline: u64,
+    ) -> Result<Signature, EvmError> {
+        let account = self.account(owner).await?;
+        if account.co_signer != co_signer.address() {
+            return Err(EscrowError::NoCoSigner {
+                account: format!("{owner} (co-signer {})", account.co_signer),
+            }
+            .into());
+        }
+        let digest = self
+            .co_sign_digest(owner, action, subject, deadline)
+            .await?;
+        co_signer
+            .sign_hash(&digest)
+            .await
+            .map_err(|e| EvmError::Signing {
+                message: e.to_string(),
+            })
+    }
+
+    /// Sets the caller's co-signer and daily allowance: immediate when none is set or
+    /// when only lowering the allowance, otherwise pending for the withdrawal delay.
+    pub async fn set_co_signer(
+        &self,
+        co_signer: Address,
+        allowance: Amount,
+    ) -> Result<TransactionReceipt, EvmError> {
+        self.send(
+            "setCoSigner",
+            self.contract.setCoSigner(co_signer, allowance.units()),
+        )
+        .await
+    }
+
+    /// Sets the caller's co-signer and allowance at once with the current co-signer's
+    /// `signature` (action change, subject [`co_signer_change_subject`]).
+    pub async fn set_co_signer_co_signed(
+        &self,
+        co_signer: Address,
+        allowance: Amount,
+        deadline: u64,
+        signature: &Signature,
+    ) -> Result<TransactionReceipt, EvmError> {
+        self.check_has_co_signer().await?;
+        self.send(
+            "setCoSignerCoSigned",
+            self.contract.setCoSignerCoSigned(
+                co_signer,
+                allowance.units(),
+                U256::from(deadline),
+                Bytes::from(signature.as_bytes().to_vec()),
+            ),
+        )
+        .await
+    }
+
+    /// Makes `owner`'s pending co-signer change effective once its time has come
+    /// (`now` is the chain's time). Anyone may call.
+    pub async fn apply_co_signer(
+        &self,
+        owner: Address,
+        now: u64,
+    ) -> Result<TransactionReceipt, EvmError> {
+        let account = self.account(owner).await?;
+        let Some((_, _, at)) = account.pending_co_signer else {
+            return Err(EscrowError::NoPendingCoSignerChange {
+                account: owner.to_string(),
+            }
+            .into());
+        };
+        if now < at {
+            return Err(EscrowError::CoSignerChangeNotDue {
+                account: owner.to_string(),
+                effective_at: at,
+                now,
+            }
+            .into());
+        }
+        self.send("applyCoSigner", self.contract.applyCoSigner(owner))
+            .await
+    }
+
+    /// Cancels the caller's pending co-signer change.
+    pub async fn cancel_co_signer_change(&self) -> Result<TransactionReceipt, EvmError> {
+        if let Some(caller) = self.caller
+            && self.account(caller).await?.pending_co_signer.is_none()
+        {
+            return Err(EscrowError::NoPendingCoSignerChange {
+                account: caller.to_string(),
+            }
+            .into());
+        }
+        self.send("cancelCoSignerChange", self.contract.cancelCoSignerChange())
+            .await
+    }
+
+    /// Acceptor: whether the dispatcher may assign it deals, the largest deal, and
+    /// the most its collections may lock in total (docs/rules.md, "Acceptor limits").
+    pub async fn set_acceptor_limits(
+        &self,
+        online: bool,
+        max_per_deal: Amount,
+        max_locked: Amount,
+    ) -> Result<TransactionReceipt, EvmError> {
+        self.send(
+            "setAcceptorLimits",
+            self.contract
+                .setAcceptorLimits(online, max_per_deal.units(), max_locked.units()),
+        )
+        .await
+    }
+
+    /// Admin: credits the tokens held beyond the liabilities (sent to the escrow
+    /// directly) to the treasury's balance.
+    pub async fn sweep_surplus(&self) -> Result<TransactionReceipt, EvmError> {
+        let balance = self.token_balance(self.address()).await?;
+        let liabilities = self.liabilities().await?;
+        if balance <= liabilities {
+            return Err(EscrowError::NoSurplus {
+                balance,
+                liabilities,
+            }
+            .into());
+        }
+        self.send("sweepSurplus", self.contract.sweepSurplus())
             .await
     }
 
@@ -393,6 +618,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
             }
             .into());
         }
+        self.check_acceptor(acceptor, amount, true).await?;
         let call = self.contract.assignCollection(
             acceptor,
             merchant,
@@ -451,6 +677,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
             }
             .into());
         }
+        self.check_acceptor(acceptor, deal.amount, false).await?;
         self.send(
             "assignPayout",
             self.contract.assignPayout(deal_id, acceptor),
@@ -468,8 +695,30 @@ impl<P: Provider + Clone> EscrowClient<P> {
 
     /// Seller: the fiat arrived; settle the deal with the fee split.
     pub async fn release(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
-        self.check_deal(DealAction::Release, deal_id).await?;
+        let deal = self.check_deal(DealAction::Release, deal_id).await?;
+        self.check_allowance("release", deal.amount).await?;
         self.send("release", self.contract.release(deal_id)).await
+    }
+
+    /// Seller: release with the co-signer's `signature` (action release, subject the
+    /// deal id); not counted against the daily allowance.
+    pub async fn release_co_signed(
+        &self,
+        deal_id: U256,
+        deadline: u64,
+        signature: &Signature,
+    ) -> Result<TransactionReceipt, EvmError> {
+        self.check_deal(DealAction::Release, deal_id).await?;
+        self.check_has_co_signer().await?;
+        self.send(
+            "releaseCoSigned",
+            self.contract.releaseCoSigned(
+                deal_id,
+                U256::from(deadline),
+                Bytes::from(signature.as_bytes().to_vec()),
+            ),
+        )
+        .await
     }
 
     /// Buyer at any time before release, or seller after the payment deadline of an unpaid deal.
@@ -525,13 +774,96 @@ impl<P: Provider + Clone> EscrowClient<P> {
     }
 
     /// The deal exists and the caller may take `action` on it now.
-    async fn check_deal(&self, action: DealAction, deal_id: U256) -> Result<(), EvmError> {
+    async fn check_deal(&self, action: DealAction, deal_id: U256) -> Result<DealView, EvmError> {
         let deal = self.deal(deal_id).await?;
         if let Some(caller) = self.caller {
             let dispatcher = read("dispatcher", self.contract.dispatcher()).await?;
             action.check(&deal, caller, dispatcher, |a| a.to_string())?;
         }
+        Ok(deal)
+    }
+
+    /// An outflow of `amount` without co-signature fits what is left of the
+    /// caller's allowance today (no limit without a co-signer).
+    async fn check_allowance(&self, action: &'static str, amount: Amount) -> Result<(), EvmError> {
+        let Some(caller) = self.caller else {
+            return Ok(());
+        };
+        let account = self.account(caller).await?;
+        if account.co_signer.is_zero() {
+            return Ok(());
+        }
+        let now = self.chain_time().await?;
+        if let Some(left) = account.allowance_left(now)
+            && amount > left
+        {
+            return Err(EscrowError::AllowanceExceeded {
+                action,
+                account: caller.to_string(),
+                amount: amount.units(),
+                left: left.units(),
+            }
+            .into());
+        }
         Ok(())
+    }
+
+    /// The caller has a co-signer (a co-signed call needs one).
+    async fn check_has_co_signer(&self) -> Result<(), EvmError> {
+        if let Some(caller) = self.caller
+            && self.account(caller).await?.co_signer.is_zero()
+        {
+            return Err(EscrowError::NoCoSigner {
+                account: caller.to_string(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// The dispatcher may assign `acceptor` a deal of `amount` (online, within its
+    /// maximum per deal and, for a collection, its maximum locked).
+    async fn check_acceptor(
+        &self,
+        acceptor: Address,
+        amount: Amount,
+        collection: bool,
+    ) -> Result<(), EvmError> {
+        let a = self.account(acceptor).await?;
+        let reason = if !a.online {
+            Some("offline")
+        } else if amount > a.max_per_deal {
+            Some("above max per deal")
+        } else if collection
+            && a.locked.units().saturating_add(amount.units()) > a.max_locked.units()
+        {
+            Some("above max locked")
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => Err(EscrowError::AcceptorUnavailable {
+                acceptor: acceptor.to_string(),
+                amount: amount.units(),
+                reason,
+            }
+            .into()),
+            None => Ok(()),
+        }
+    }
+
+    /// The latest block's timestamp.
+    async fn chain_time(&self) -> Result<u64, EvmError> {
+        let block = self
+            .contract
+            .provider()
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await
+            .map_err(|e| EvmError::Rpc {
+                call: "eth_getBlockByNumber",
+                message: e.to_string(),
+            })?;
+        Ok(block.map(|b| b.header.timestamp).unwrap_or_default())
     }
 
     // ----- reads -----
@@ -572,6 +904,11 @@ impl<P: Provider + Clone> EscrowClient<P> {
     pub async fn buy_order(&self, order_id: U256) -> Result<BuyOrderView, EvmError> {
         let order = read("buyOrder", self.contract.buyOrder(order_id)).await?;
         Ok(BuyOrderView::from_contract(order_id, &order)?)
+    }
+
+    /// The sum of every account's available and locked balance.
+    pub async fn liabilities(&self) -> Result<U256, EvmError> {
+        read("liabilities", self.contract.liabilities()).await
     }
 
     /// Available and locked balance of `owner`'s escrow account.

@@ -14,10 +14,12 @@ mod proposal_file;
 mod rules;
 
 pub use bindings::{Escrow, EscrowConfig, IERC20, IEscrow, MultiSig};
-pub use escrow::{DealKind, EscrowClient, Roles, currency_code};
+pub use escrow::{
+    CoSignAction, DealKind, EscrowClient, Roles, co_signer_change_subject, currency_code,
+};
 pub use fees::{Eip1559Fees, FeeLevel, estimate_fees, fees_from_history};
 pub use multisig::{MultiSigClient, MultiSigState, OwnerSignatures, Proposal, domain_from_fields};
 pub use proposal_file::{
     Chain, DomainFields, PROPOSAL_FILE_VERSION, ProposalFile, Submission, parse_evm_address,
 };
-pub use rules::{AccountView, BuyOrderView, DealAction, DealState, DealView};
+pub use rules::{AccountView, BuyOrderView, DealAction, DealRates, DealState, DealView};

@@ -30,6 +30,8 @@ pub struct MultiSigState {
     pub nonce: U256,
     /// Seconds between scheduling and execution (0: execute at once).
     pub time_lock: u64,
+    /// The configuration version approvals are bound to (docs/rules.md, "Multisig").
+    pub config_version: U256,
 }
 
 sol! {
@@ -41,6 +43,8 @@ sol! {
         bytes data;
         uint256 nonce;
         uint256 deadline;
+        uint256 configVersion;
+        uint256 minGas;
     }
 
     /// The EIP-712 struct owners sign to cancel a scheduled proposal.
@@ -194,11 +198,13 @@ impl<P: Provider> MultiSigClient<P> {
         let threshold = read("threshold", c.threshold()).await?;
         let nonce = read("nonce", c.nonce()).await?;
         let time_lock = read("timeLock", c.timeLock()).await?;
+        let version = read("configVersion", c.configVersion()).await?;
         Ok(MultiSigState {
             owners,
             threshold: usize::try_from(threshold).unwrap_or(usize::MAX),
             nonce,
             time_lock: u64::try_from(time_lock).unwrap_or(u64::MAX),
+            config_version: U256::from(version),
         })
     }
 
@@ -220,6 +226,7 @@ impl<P: Provider> MultiSigClient<P> {
         file.check_target(super::Chain::Evm, self.address())?;
         let state = self.state().await?;
         file.check_ready(&state.owners, state.threshold, state.nonce, now)?;
+        file.check_config_version(state.config_version)?;
         let p = &file.proposal;
         let signatures = file.encoded_signatures(&state.owners);
         if state.time_lock > 0 {
@@ -229,6 +236,7 @@ impl<P: Provider> MultiSigClient<P> {
                 p.data.clone(),
                 p.nonce,
                 p.deadline,
+                p.minGas,
                 signatures,
             );
             let receipt = super::escrow::send("schedule", call, self.fees).await?;
@@ -242,6 +250,7 @@ impl<P: Provider> MultiSigClient<P> {
                     p.data.clone(),
                     p.nonce,
                     p.deadline,
+                    p.minGas,
                     signatures,
                 )
                 .value(p.value);
@@ -261,7 +270,8 @@ impl<P: Provider> MultiSigClient<P> {
     }
 
     /// A proposal calling `to` with `data` and `value`, at the contract's current
-    /// nonce, valid until `deadline` (unix seconds).
+    /// nonce and configuration version, valid until `deadline` (unix seconds), with
+    /// no minimum gas for the inner call (see [`Self::propose_with_min_gas`]).
     pub async fn propose(
         &self,
         to: Address,
@@ -269,13 +279,30 @@ impl<P: Provider> MultiSigClient<P> {
         data: Bytes,
         deadline: u64,
     ) -> Result<Proposal, EvmError> {
+        self.propose_with_min_gas(to, value, data, deadline, 0)
+            .await
+    }
+
+    /// As [`Self::propose`], with the least gas the inner call must get (the
+    /// contract refuses to run it with less; docs/rules.md, "Multisig").
+    pub async fn propose_with_min_gas(
+        &self,
+        to: Address,
+        value: U256,
+        data: Bytes,
+        deadline: u64,
+        min_gas: u64,
+    ) -> Result<Proposal, EvmError> {
         let nonce = read("nonce", self.contract.nonce()).await?;
+        let version = read("configVersion", self.contract.configVersion()).await?;
         Ok(Proposal {
             to,
             value,
             data,
             nonce,
             deadline: U256::from(deadline),
+            configVersion: U256::from(version),
+            minGas: U256::from(min_gas),
         })
     }
 
@@ -315,6 +342,7 @@ impl<P: Provider> MultiSigClient<P> {
             proposal.data.clone(),
             proposal.nonce,
             proposal.deadline,
+            proposal.minGas,
             signatures.encode(),
         );
         let call = call.value(proposal.value);
@@ -335,6 +363,7 @@ impl<P: Provider> MultiSigClient<P> {
             proposal.data.clone(),
             proposal.nonce,
             proposal.deadline,
+            proposal.minGas,
             signatures.encode(),
         );
         super::escrow::send("schedule", call, self.fees).await
@@ -353,6 +382,7 @@ impl<P: Provider> MultiSigClient<P> {
                 proposal.data.clone(),
                 proposal.nonce,
                 proposal.deadline,
+                proposal.minGas,
             )
             .value(proposal.value);
         super::escrow::send("executeScheduled", call, self.fees).await

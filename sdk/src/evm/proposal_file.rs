@@ -22,7 +22,7 @@ use super::multisig::{Proposal, domain_from_fields};
 use crate::error::ProposalError;
 
 /// The file format version this SDK writes and reads.
-pub const PROPOSAL_FILE_VERSION: u32 = 1;
+pub const PROPOSAL_FILE_VERSION: u32 = 2;
 
 /// Which chain family a multisig lives on; decides how addresses are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,6 +190,8 @@ struct FileJson {
     data: String,
     nonce: String,
     deadline: String,
+    config_version: String,
+    min_gas: String,
     description: Option<String>,
     domain: DomainJson,
     owners: Vec<String>,
@@ -359,6 +361,17 @@ impl ProposalFile {
         Ok(())
     }
 
+    /// The proposal was made under the multisig's current configuration `version`.
+    pub fn check_config_version(&self, version: U256) -> Result<(), ProposalError> {
+        if self.proposal.configVersion != version {
+            return Err(ProposalError::ConfigChanged {
+                proposal: self.proposal.configVersion,
+                current: version,
+            });
+        }
+        Ok(())
+    }
+
     /// Checks the file is for `chain`'s multisig at `multisig`.
     pub fn check_target(&self, chain: Chain, multisig: Address) -> Result<(), ProposalError> {
         if self.chain != chain || self.multisig != multisig {
@@ -387,6 +400,8 @@ impl ProposalFile {
             data: self.proposal.data.to_string(),
             nonce: self.proposal.nonce.to_string(),
             deadline: self.proposal.deadline.to_string(),
+            config_version: self.proposal.configVersion.to_string(),
+            min_gas: self.proposal.minGas.to_string(),
             description: self.description.clone(),
             domain: DomainJson {
                 fields: format!("0x{:02x}", d.fields),
@@ -458,6 +473,8 @@ impl ProposalFile {
             data: j.data.parse().map_err(|_| field("data", &j.data))?,
             nonce: uint("nonce", &j.nonce)?,
             deadline: uint("deadline", &j.deadline)?,
+            configVersion: uint("config_version", &j.config_version)?,
+            minGas: uint("min_gas", &j.min_gas)?,
         };
         let owners = j
             .owners
@@ -544,6 +561,8 @@ mod tests {
                 data: Bytes::from(vec![1, 2, 3]),
                 nonce: U256::from(4),
                 deadline: U256::from(1_000),
+                configVersion: U256::from(1),
+                minGas: U256::from(50_000),
             },
             owners,
             2,

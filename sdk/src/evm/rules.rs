@@ -64,6 +64,25 @@ pub struct DealView {
     pub deadline: u64,
     /// The off-chain order reference.
     pub order_ref: B256,
+    /// The buy order a Trade filled (0 for other kinds).
+    pub order_id: U256,
+    /// The rates fixed when the deal opened (docs/rules.md, "Fee rates fixed at open").
+    pub rates: DealRates,
+    /// Unix time the deal was disputed (0 until disputed).
+    pub disputed_at: u64,
+}
+
+/// The fee rates a deal fixed when it opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DealRates {
+    /// The merchant's fee tier in basis points.
+    pub fee_bps: u16,
+    /// The merchant's agent if it held the agent role at open (zero otherwise).
+    pub agent: Address,
+    /// The agent's share of the fee in basis points (0 without agent).
+    pub agent_share_bps: u16,
+    /// A Trade's trader reward share in basis points (0 for other kinds).
+    pub reward_bps: u16,
 }
 
 impl DealView {
@@ -86,6 +105,14 @@ impl DealView {
             amount: amount96(d.amount),
             deadline: d.deadline,
             order_ref: d.orderRef,
+            order_id: d.orderId,
+            rates: DealRates {
+                fee_bps: d.feeBps,
+                agent: d.agent,
+                agent_share_bps: d.agentShareBps,
+                reward_bps: d.rewardBps,
+            },
+            disputed_at: d.disputedAt,
         })
     }
 }
@@ -113,6 +140,43 @@ pub struct AccountView {
     pub withdrawal_address: Address,
     /// A pending withdrawal address and when it takes effect, if any.
     pub pending_withdrawal: Option<(Address, u64)>,
+    /// The co-signer whose approval outflows beyond the allowance need (zero = none;
+    /// docs/rules.md, "Co-signer and daily allowance").
+    pub co_signer: Address,
+    /// Outflows per UTC day allowed without co-signature while a co-signer is set.
+    pub daily_allowance: Amount,
+    /// Outflows counted on `outflow_day` (UTC day number).
+    pub outflow_today: Amount,
+    /// The UTC day (unix time / 86400) `outflow_today` counts.
+    pub outflow_day: u32,
+    /// The nonce the next co-signature must carry.
+    pub co_sign_nonce: u32,
+    /// A pending co-signer change: co-signer, allowance and when it may be applied.
+    pub pending_co_signer: Option<(Address, Amount, u64)>,
+    /// Acceptor: whether the dispatcher may assign it deals (docs/rules.md, "Acceptor limits").
+    pub online: bool,
+    /// Acceptor: the largest deal the dispatcher may assign.
+    pub max_per_deal: Amount,
+    /// Acceptor: the most its assigned collections may lock in total.
+    pub max_locked: Amount,
+}
+
+impl AccountView {
+    /// What is left of today's allowance at unix time `now` (`None`: no co-signer,
+    /// so no limit).
+    pub fn allowance_left(&self, now: u64) -> Option<Amount> {
+        if self.co_signer.is_zero() {
+            return None;
+        }
+        let today = if u64::from(self.outflow_day) == now / 86_400 {
+            self.outflow_today.units()
+        } else {
+            0
+        };
+        Some(Amount::from_units(
+            self.daily_allowance.units().saturating_sub(today),
+        ))
+    }
 }
 
 impl From<&IEscrow::Account> for AccountView {
@@ -129,6 +193,19 @@ impl From<&IEscrow::Account> for AccountView {
             withdrawal_address: a.withdrawalAddress,
             pending_withdrawal: (a.pendingWithdrawalAt != 0)
                 .then_some((a.pendingWithdrawalAddress, a.pendingWithdrawalAt)),
+            co_signer: a.coSigner,
+            daily_allowance: Amount::from_units(a.dailyAllowance),
+            outflow_today: Amount::from_units(a.outflowToday),
+            outflow_day: a.outflowDay,
+            co_sign_nonce: a.coSignNonce,
+            pending_co_signer: (a.pendingCoSignerAt != 0).then_some((
+                a.pendingCoSigner,
+                Amount::from_units(a.pendingDailyAllowance),
+                a.pendingCoSignerAt,
+            )),
+            online: a.online,
+            max_per_deal: Amount::from_units(a.maxPerDeal),
+            max_locked: Amount::from_units(a.maxLocked),
         }
     }
 }
@@ -292,6 +369,9 @@ mod tests {
             amount: Amount::from_units(5),
             deadline: 0,
             order_ref: B256::ZERO,
+            order_id: U256::ZERO,
+            rates: DealRates::default(),
+            disputed_at: 0,
         }
     }
 

@@ -57,11 +57,16 @@ impl TronMultiSig {
         let threshold = self.client.read(c, a, &MultiSig::thresholdCall {}).await?;
         let nonce = self.client.read(c, a, &MultiSig::nonceCall {}).await?;
         let time_lock = self.client.read(c, a, &MultiSig::timeLockCall {}).await?;
+        let version = self
+            .client
+            .read(c, a, &MultiSig::configVersionCall {})
+            .await?;
         Ok(MultiSigState {
             owners,
             threshold: usize::try_from(threshold).unwrap_or(usize::MAX),
             nonce,
             time_lock: u64::try_from(time_lock).unwrap_or(u64::MAX),
+            config_version: alloy::primitives::U256::from(version),
         })
     }
 
@@ -89,6 +94,7 @@ impl TronMultiSig {
         file.check_target(Chain::Tron, self.evm_address())?;
         let state = self.state().await?;
         file.check_ready(&state.owners, state.threshold, state.nonce, now)?;
+        file.check_config_version(state.config_version)?;
         let p = &file.proposal;
         let signatures = file.encoded_signatures(&state.owners);
         if state.time_lock > 0 {
@@ -98,6 +104,7 @@ impl TronMultiSig {
                 data: p.data.clone(),
                 nonce_: p.nonce,
                 deadline: p.deadline,
+                minGas: p.minGas,
                 signatures,
             };
             Ok((
@@ -111,6 +118,7 @@ impl TronMultiSig {
                 data: p.data.clone(),
                 nonce_: p.nonce,
                 deadline: p.deadline,
+                minGas: p.minGas,
                 signatures,
             };
             let value = i64::try_from(p.value).unwrap_or(i64::MAX);
@@ -143,6 +151,7 @@ impl TronMultiSig {
             data: p.data.clone(),
             nonce_: p.nonce,
             deadline: p.deadline,
+            minGas: p.minGas,
         };
         let value = i64::try_from(p.value).unwrap_or(i64::MAX);
         Ok(TriggerSmartContract::call(self.caller, self.address, &call).with_call_value(value))

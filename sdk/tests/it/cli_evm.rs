@@ -60,6 +60,7 @@ impl Env {
         p.set_roles(p.address(ACCEPTOR), Roles::ACCEPTOR)
             .await
             .unwrap();
+        p.go_online(ACCEPTOR).await.unwrap();
         p.kyc(&[p.address(MERCHANT), p.address(TRADER), p.address(ACCEPTOR)])
             .await
             .unwrap();

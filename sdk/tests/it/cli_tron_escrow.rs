@@ -61,6 +61,12 @@ fn deal(seller: &str, buyer: &str, state: u8) -> IEscrow::Deal {
         buyer: evm(buyer),
         amount: Uint::<96, 2>::from(100_000_000u64),
         orderRef: B256::ZERO,
+        orderId: U256::ZERO,
+        feeBps: 100,
+        agent: EvmAddress::ZERO,
+        agentShareBps: 0,
+        rewardBps: 0,
+        disputedAt: 0,
     }
 }
 
@@ -97,6 +103,17 @@ async fn escrow_node() -> Node {
             withdrawalAddress: zero,
             pendingWithdrawalAt: 0,
             pendingWithdrawalAddress: zero,
+            pendingCoSignerAt: 0,
+            coSigner: zero,
+            dailyAllowance: 0,
+            coSignNonce: 0,
+            online: false,
+            maxPerDeal: 0,
+            maxLocked: 0,
+            outflowToday: 0,
+            outflowDay: 0,
+            pendingCoSigner: zero,
+            pendingDailyAllowance: 0,
         };
         c.insert(
             selector::<Escrow::accountCall>(),
@@ -131,6 +148,7 @@ async fn escrow_node() -> Node {
             price: 725,
             maxFill: Uint::<96, 2>::from(300_000_000u64),
             paymentWindow: 900,
+            openFills: 0,
         };
         c.insert(
             hex::encode(
@@ -171,6 +189,7 @@ async fn escrow_node() -> Node {
                     price: 0,
                     maxFill: Uint::<96, 2>::ZERO,
                     paymentWindow: 0,
+                    openFills: 0,
                 },
             )),
         );
@@ -502,6 +521,10 @@ async fn tron_multisig_propose_sign_execute() {
             selector::<MultiSig::timeLockCall>(),
             hex::encode(MultiSig::timeLockCall::abi_encode_returns(&U256::ZERO)),
         );
+        c.insert(
+            selector::<MultiSig::configVersionCall>(),
+            hex::encode(MultiSig::configVersionCall::abi_encode_returns(&0u64)),
+        );
         let none = MultiSig::scheduledReturn { eta: 0, version: 0 };
         c.insert(
             selector::<MultiSig::scheduledCall>(),
@@ -596,6 +619,7 @@ async fn tron_multisig_propose_sign_execute() {
         .into(),
         nonce_: U256::from(5),
         deadline: U256::from((HEAD_TS / 1000) as u64 + 86_400),
+        minGas: U256::ZERO,
         signatures,
     };
     check_tx(tx, multisig, &execute.abi_encode(), KEY_ADDR);
@@ -711,6 +735,7 @@ async fn tron_multisig_propose_sign_execute() {
         .into(),
         nonce_: U256::from(6),
         deadline: p2.proposal.deadline,
+        minGas: U256::ZERO,
     };
     check_tx(
         &v["transactions"][0],

@@ -75,6 +75,9 @@ pub async fn run_on_evm(s: &Scenario) -> anyhow::Result<Expected> {
     }
     for (&who, &r) in &roles {
         p.set_roles(p.address(who), r).await?;
+        if r.0 & Roles::ACCEPTOR.0 != 0 {
+            p.go_online(who).await?;
+        }
     }
     for link in &s.agents {
         p.set_agent(p.address(of(&link.merchant)?), p.address(of(&link.agent)?))

@@ -102,6 +102,10 @@ struct ProposeArgs {
     /// Nonce (default: the multisig's current nonce; higher to queue behind pending ones).
     #[arg(long)]
     nonce: Option<String>,
+    /// The least gas the inner call must get; the multisig refuses to run it with less
+    /// (like Safe's safeTxGas), so a relayer cannot starve it.
+    #[arg(long, default_value_t = 0)]
+    min_gas: u64,
     /// Where to write the proposal file (must not exist).
     #[arg(long)]
     out: PathBuf,
@@ -253,6 +257,8 @@ async fn propose(
         data,
         nonce: nonce.unwrap_or(state.nonce),
         deadline: U256::from(now.saturating_add(p.deadline_in)),
+        configVersion: state.config_version,
+        minGas: U256::from(p.min_gas),
     };
     let file = ProposalFile::new(
         chain,
