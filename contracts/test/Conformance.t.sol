@@ -24,6 +24,12 @@ contract ConformanceTest is Test {
     address internal arbiter = makeAddr("arbiter");
     address internal dispatcher = makeAddr("dispatcher");
     address internal treasury = makeAddr("treasury");
+    /// @dev Each party's co-signer key (protocol v2 `co_signers`), by party address.
+    mapping(address party => uint256) internal coSignerKey;
+    /// @dev Money that left or entered the books during a scenario: withdrawals and sweeps.
+    uint256 internal withdrawn;
+    uint256 internal swept;
+    uint256 internal directTransfer;
 
     function setUp() public {
         json = vm.readFile(string.concat(vm.projectRoot(), "/", VECTORS));
@@ -68,15 +74,89 @@ contract ConformanceTest is Test {
 
     function _runScenario(TokenKind kind, string memory s) internal {
         string memory name = vm.parseJsonString(json, string.concat(s, ".name"));
+        (withdrawn, swept, directTransfer) = (0, 0, 0);
         _deploy(kind, s);
         _setUpParties(s);
+        _setUpCoSigners(s);
         uint256 deposited = _deposit(s);
+        if (_has(s, ".direct_transfer")) {
+            directTransfer = vm.parseJsonUint(json, string.concat(s, ".direct_transfer"));
+            MockTokenBase(token).mint(address(escrow), directTransfer);
+        }
 
         uint256 nDeals = _count(string.concat(s, ".deals"));
         for (uint256 j; j < nDeals; ++j) {
             _runDeal(string.concat(s, ".deals[", vm.toString(j), "]"));
         }
+        _withdraw(s);
+        if (_has(s, ".sweep") && vm.parseJsonBool(json, string.concat(s, ".sweep"))) {
+            uint256 before = escrow.liabilities();
+            vm.prank(admin);
+            escrow.sweepSurplus();
+            swept = escrow.liabilities() - before;
+        }
         _checkExpected(s, name, deposited);
+    }
+
+    /// @dev Protocol v2 `co_signers`: each party names a fresh co-signer with its daily allowance, at the
+    ///      start of a UTC day so every outflow of the scenario falls in one day.
+    function _setUpCoSigners(string memory s) internal {
+        uint256 n = _count(string.concat(s, ".co_signers"));
+        if (n == 0) return;
+        vm.warp((block.timestamp / 1 days + 1) * 1 days);
+        for (uint256 i; i < n; ++i) {
+            string memory c = string.concat(s, ".co_signers[", vm.toString(i), "]");
+            string memory party = vm.parseJsonString(json, string.concat(c, ".party"));
+            (address key, uint256 pk) = makeAddrAndKey(string.concat("co-signer:", party));
+            address who = _addr(party);
+            coSignerKey[who] = pk;
+            vm.prank(who);
+            escrow.setCoSigner(key, uint64(vm.parseJsonUint(json, string.concat(c, ".daily_allowance"))));
+        }
+    }
+
+    /// @dev Protocol v2 `withdrawals`, each to the party's own address, co-signed where `co_sign` says.
+    function _withdraw(string memory s) internal {
+        uint256 n = _count(string.concat(s, ".withdrawals"));
+        for (uint256 i; i < n; ++i) {
+            string memory w = string.concat(s, ".withdrawals[", vm.toString(i), "]");
+            address who = _party(w, ".party");
+            uint256 amount = vm.parseJsonUint(json, string.concat(w, ".amount"));
+            if (_coSignRequired(w)) {
+                vm.prank(who);
+                vm.expectPartialRevert(IEscrow.AllowanceExceeded.selector);
+                escrow.withdraw(amount);
+                uint256 deadline = block.timestamp + 1 hours;
+                bytes memory sig = _coSign(who, 0, amount, deadline);
+                vm.prank(who);
+                escrow.withdrawCoSigned(amount, deadline, sig);
+            } else {
+                vm.prank(who);
+                escrow.withdraw(amount);
+            }
+            withdrawn += amount;
+        }
+    }
+
+    function _coSignRequired(string memory base) internal view returns (bool) {
+        return
+            _has(base, ".co_sign")
+                && _eq(vm.parseJsonString(json, string.concat(base, ".co_sign")), "required");
+    }
+
+    function _coSign(address owner, uint8 action, uint256 subject, uint256 deadline)
+        internal
+        view
+        returns (bytes memory)
+    {
+        uint256 nonce = escrow.account(owner).coSignNonce;
+        (uint8 v, bytes32 r, bytes32 sg) =
+            vm.sign(coSignerKey[owner], escrow.coSignHash(owner, action, subject, nonce, deadline));
+        return abi.encodePacked(r, sg, v);
+    }
+
+    function _has(string memory base, string memory field) internal view returns (bool) {
+        return vm.keyExistsJson(json, string.concat(base, field));
     }
 
     function _deploy(TokenKind kind, string memory s) internal {
@@ -98,6 +178,11 @@ contract ConformanceTest is Test {
             guardian: admin, arbiter: arbiter, dispatcher: dispatcher, compliance: admin, treasury: treasury
         });
         escrow = new Escrow(token, admin, keys, m, a, reward, limits);
+        // Protocol v2 `treasury_is`: the treasury is one of the parties (credited in place).
+        if (_has(s, ".treasury_is")) {
+            vm.prank(admin);
+            escrow.setTreasury(_party(s, ".treasury_is"));
+        }
     }
 
     function _tiers(string memory path) internal view returns (IEscrow.Tier[] memory t) {
@@ -175,12 +260,25 @@ contract ConformanceTest is Test {
         uint256 amount = vm.parseJsonUint(json, string.concat(d, ".amount"));
         bytes32 ref = keccak256(bytes(d));
 
+        if (
+            _has(d, ".agent_role_revoked_before_open")
+                && vm.parseJsonBool(json, string.concat(d, ".agent_role_revoked_before_open"))
+        ) {
+            address g = escrow.account(merchantParty).agent;
+            uint8 roles = escrow.account(g).roles & ~escrow.ROLE_AGENT();
+            vm.prank(admin);
+            escrow.setRoles(g, roles);
+        }
+
         uint256 dealId;
+        uint256 orderId;
         if (_eq(kind, "trade")) {
             assertEq(buyer, merchantParty, "trade: merchant is the buyer");
+            uint256 orderAmount =
+                _has(d, ".order_amount") ? vm.parseJsonUint(json, string.concat(d, ".order_amount")) : amount;
             vm.prank(buyer);
-            uint256 orderId = escrow.postBuyOrder(
-                725, "CNY", amount, amount, amount, uint64(block.timestamp + 1 days), WINDOW
+            orderId = escrow.postBuyOrder(
+                725, "CNY", orderAmount, 1, orderAmount, uint64(block.timestamp + WINDOW + 1 days + 1), WINDOW
             );
             vm.prank(seller);
             dealId = escrow.fillBuyOrder(orderId, amount, ref);
@@ -201,12 +299,25 @@ contract ConformanceTest is Test {
         if (_eq(outcome, "release")) {
             vm.prank(buyer);
             escrow.markPaid(dealId);
-            vm.prank(seller);
-            escrow.release(dealId);
+            _feesAfterOpen(d);
+            if (_coSignRequired(d)) {
+                vm.prank(seller);
+                vm.expectPartialRevert(IEscrow.AllowanceExceeded.selector);
+                escrow.release(dealId);
+                uint256 deadline = block.timestamp + 1 hours;
+                bytes memory sig = _coSign(seller, 1, dealId, deadline);
+                vm.prank(seller);
+                escrow.releaseCoSigned(dealId, deadline, sig);
+            } else {
+                vm.prank(seller);
+                escrow.release(dealId);
+            }
         } else if (_eq(outcome, "cancel_by_buyer")) {
+            _feesAfterOpen(d);
             vm.prank(buyer);
             escrow.cancel(dealId);
         } else if (_eq(outcome, "cancel_after_deadline")) {
+            _feesAfterOpen(d);
             vm.warp(escrow.deal(dealId).deadline + 1);
             vm.prank(seller);
             escrow.cancel(dealId);
@@ -214,6 +325,7 @@ contract ConformanceTest is Test {
             uint16 bps = uint16(vm.parseJsonUint(json, string.concat(d, ".buyer_share_bps")));
             vm.prank(buyer);
             escrow.markPaid(dealId);
+            _feesAfterOpen(d);
             vm.prank(seller);
             escrow.dispute(dealId);
             vm.prank(arbiter);
@@ -222,6 +334,23 @@ contract ConformanceTest is Test {
             revert(string.concat("unknown outcome ", outcome));
         }
         assertEq(uint8(escrow.deal(dealId).state), uint8(IEscrow.DealState.None), "final deal deleted");
+        if (_has(d, ".expect_order_remaining")) {
+            uint256 want = vm.parseJsonUint(json, string.concat(d, ".expect_order_remaining"));
+            IEscrow.BuyOrder memory o = escrow.buyOrder(orderId);
+            if (want == 0) assertEq(o.merchant, address(0), "order gone");
+            else assertEq(o.remaining, want, "order remaining");
+        }
+    }
+
+    /// @dev Protocol v2 `fees_after_open`: the admin replaces the fee schedule while the deal is live.
+    function _feesAfterOpen(string memory d) internal {
+        if (!_has(d, ".fees_after_open")) return;
+        string memory f = string.concat(d, ".fees_after_open");
+        IEscrow.Tier[] memory m = _tiers(string.concat(f, ".merchant_tiers"));
+        IEscrow.Tier[] memory a = _tiers(string.concat(f, ".agent_tiers"));
+        uint16 reward = uint16(vm.parseJsonUint(json, string.concat(f, ".trader_reward_bps")));
+        vm.prank(admin);
+        escrow.setFeeSchedule(m, a, reward);
     }
 
     function _checkExpected(string memory s, string memory name, uint256 deposited) internal view {
@@ -236,10 +365,17 @@ contract ConformanceTest is Test {
             assertEq(acc.locked, 0, string.concat(name, ": locked of ", who[i]));
             sum += expected;
         }
-        // Conservation: the listed balances are the whole escrow, and equal what was deposited.
-        assertEq(sum, deposited, string.concat(name, ": expected balances sum to deposits"));
+        // Conservation: the listed balances are the whole escrow: deposits - withdrawals + sweeps, exactly the
+        // liabilities; the holding equals them, plus any direct transfer not swept.
+        assertEq(
+            sum, deposited - withdrawn + swept, string.concat(name, ": expected balances sum to deposits")
+        );
         assertEq(escrow.liabilities(), sum, string.concat(name, ": liabilities"));
-        assertEq(MockTokenBase(token).balanceOf(address(escrow)), sum, string.concat(name, ": conservation"));
+        assertEq(
+            MockTokenBase(token).balanceOf(address(escrow)),
+            sum + directTransfer - swept,
+            string.concat(name, ": conservation")
+        );
 
         string[] memory ms = vm.parseJsonKeys(json, string.concat(e, ".merchant_volume"));
         for (uint256 i; i < ms.length; ++i) {
