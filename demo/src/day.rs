@@ -27,7 +27,7 @@ use crate::{
 };
 
 /// Steps the day reports through `progress` (one line each).
-pub const DAY_STEPS: usize = 9;
+pub const DAY_STEPS: usize = 10;
 
 /// The fee schedule the multisig switches to mid-day: every merchant tier 0.2
 /// points cheaper. Agents' and traders' shares are unchanged.
@@ -134,7 +134,9 @@ pub async fn play_day(p: &LocalPlatform, mut progress: impl FnMut(&str)) -> Resu
     p.set_agent(merchant_2, agent_2).await?;
     p.kyc(&[merchant, merchant_2, trader, trader_2, acceptor])
         .await?;
-    progress("acceptor: goes online and sets its own limits (the dispatcher assigns only within them)");
+    progress(
+        "acceptor: goes online and sets its own limits (the dispatcher assigns only within them)",
+    );
     p.go_online(ACCEPTOR).await?;
 
     progress("funding: two traders and the acceptor deposit USDT");

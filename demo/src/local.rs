@@ -274,8 +274,10 @@ impl LocalPlatform {
         Ok(())
     }
 
-    /// Conservation (DESIGN §3): the escrow's token balance equals the sum of
-    /// available + locked over `accounts`, which must be every account with funds.
+    /// Conservation (docs/rules.md, "Liabilities"): the escrow's liabilities equal the
+    /// sum of available + locked over `accounts`, which must be every account with
+    /// funds, and its token balance covers them (tokens sent to it directly are
+    /// surplus until swept).
     pub async fn check_conservation(&self, accounts: &[Address]) -> Result<()> {
         let escrow = self.escrow(DEPLOYER)?;
         let mut sum = U256::ZERO;
@@ -284,7 +286,8 @@ impl LocalPlatform {
             sum += U256::from(available.units()) + U256::from(locked.units());
         }
         let held = self.token_balance(self.deployment.escrow).await?;
-        if held != sum {
+        let liabilities = escrow.liabilities().await?;
+        if liabilities != sum || held < sum {
             return Err(Error::Conservation { held, sum });
         }
         Ok(())

@@ -171,6 +171,8 @@ async fn multisig_two_of_three_moves_treasury_funds_and_rejects_bad_signatures()
             proposal.data.clone(),
             proposal.nonce,
             proposal.deadline,
+            proposal.configVersion,
+            proposal.minGas,
         )
         .call()
         .await?;

@@ -55,6 +55,21 @@ pub struct EscrowAccount {
     pub deposited: String,
     /// Total withdrawn.
     pub withdrawn: String,
+    /// The co-signer outflows beyond the allowance need (docs/rules.md, "Co-signer and
+    /// daily allowance"); none when absent.
+    pub co_signer: Option<String>,
+    /// Outflows per UTC day without co-signature (exact decimal).
+    pub daily_allowance: String,
+    /// The UTC day (Unix time / 86400) `outflow_today` counts.
+    pub outflow_day: u32,
+    /// Outflows counted against the allowance on `outflow_day` (exact decimal).
+    pub outflow_today: String,
+    /// Acceptor: whether the dispatcher may assign it deals (docs/rules.md, "Acceptor limits").
+    pub online: bool,
+    /// Acceptor: the largest deal the dispatcher may assign (exact decimal).
+    pub max_per_deal: String,
+    /// Acceptor: the most its assigned collections may lock (exact decimal).
+    pub max_locked: String,
 }
 
 impl EscrowAccount {
@@ -73,6 +88,13 @@ impl EscrowAccount {
             region: 0,
             deposited: "0".into(),
             withdrawn: "0".into(),
+            co_signer: None,
+            daily_allowance: "0".into(),
+            outflow_day: 0,
+            outflow_today: "0".into(),
+            online: false,
+            max_per_deal: "0".into(),
+            max_locked: "0".into(),
         }
     }
 }
@@ -130,6 +152,14 @@ pub struct Deal {
     pub platform: Option<String>,
     /// Returned to the seller (cancel: the amount; resolve: the rest).
     pub seller_refund: Option<String>,
+    /// The merchant's fee tier fixed at open, bps (docs/rules.md, "Fee rates fixed at open").
+    pub fee_bps: u16,
+    /// The agent's share fixed at open, bps (0 without agent).
+    pub agent_share_bps: u16,
+    /// A Trade's trader reward fixed at open, bps.
+    pub reward_bps: u16,
+    /// When the deal was disputed, Unix seconds (docs/rules.md, "Arbitration has a clock").
+    pub disputed_at: Option<u64>,
 }
 
 /// A merchant's buy order.
@@ -204,7 +234,7 @@ pub struct MerchantDay {
 }
 
 /// The escrow's configuration as last emitted.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct EscrowSettings {
     /// The admin (platform multisig).
     pub owner: Option<String>,
@@ -224,6 +254,29 @@ pub struct EscrowSettings {
     pub fee_schedule: Option<String>,
     /// Last `LimitsSet` fields (JSON).
     pub limits: Option<String>,
+    /// Deposits - withdrawals + sweeps: the sum of every account's balances (exact
+    /// decimal; docs/rules.md, "Liabilities").
+    pub liabilities: String,
+    /// Total credited to the treasury by `sweepSurplus` (exact decimal).
+    pub swept: String,
+}
+
+impl Default for EscrowSettings {
+    fn default() -> Self {
+        Self {
+            owner: None,
+            guardian: None,
+            arbiter: None,
+            dispatcher: None,
+            compliance: None,
+            treasury: None,
+            paused: false,
+            fee_schedule: None,
+            limits: None,
+            liabilities: "0".into(),
+            swept: "0".into(),
+        }
+    }
 }
 
 /// What a batch of events touches: the rows to load before applying it.
@@ -263,7 +316,23 @@ impl Keys {
                 E::RolesSet { account, .. }
                 | E::KycSet { account, .. }
                 | E::Deposited { account, .. }
-                | E::Withdrawn { account, .. } => acct(account),
+                | E::Withdrawn { account, .. }
+                | E::CoSignerChangeRequested { account, .. }
+                | E::CoSignerSet { account, .. }
+                | E::CoSignerChangeCancelled { account }
+                | E::OutflowCounted { account, .. }
+                | E::OutflowCoSigned { account, .. }
+                | E::AcceptorLimitsSet { account, .. } => acct(account),
+                E::SurplusSwept { treasury, .. } => acct(treasury),
+                E::BuyOrderClosed { order_id } => {
+                    orders.insert(*order_id);
+                }
+                E::BuyOrderRefilled {
+                    order_id, deal_id, ..
+                } => {
+                    orders.insert(*order_id);
+                    deals.insert(*deal_id);
+                }
                 E::AgentSet { merchant, agent } => {
                     acct(merchant);
                     acct(agent);
@@ -421,11 +490,8 @@ impl Derived {
             E::RegionBlockedSet { .. }
             | E::EIP712DomainChanged {}
             | E::CoSignerChangeRequested { .. }
-            | E::CoSignerSet { .. }
             | E::CoSignerChangeCancelled { .. }
-            | E::OutflowCounted { .. }
             | E::OutflowCoSigned { .. }
-            | E::AcceptorLimitsSet { .. }
             | E::OwnershipTransferStarted { .. }
             | E::WithdrawalAddressChangeRequested { .. }
             | E::WithdrawalAddressChangeCancelled { .. }
@@ -435,10 +501,44 @@ impl Derived {
                     d.state = "paid".into();
                 }
             }
-            E::DealDisputed { deal_id, .. } => {
+            E::DealDisputed {
+                deal_id,
+                disputed_at,
+                ..
+            } => {
                 if let Some(d) = self.deals.get_mut(deal_id) {
                     d.state = "disputed".into();
+                    d.disputed_at = Some(*disputed_at);
                 }
+            }
+            E::CoSignerSet {
+                account,
+                co_signer,
+                daily_allowance,
+            } => {
+                let a = self.account(account);
+                a.co_signer = co_signer.clone();
+                a.daily_allowance = daily_allowance.to_string();
+            }
+            E::OutflowCounted {
+                account,
+                day,
+                outflow_today,
+            } => {
+                let a = self.account(account);
+                a.outflow_day = *day;
+                a.outflow_today = outflow_today.to_string();
+            }
+            E::AcceptorLimitsSet {
+                account,
+                online,
+                max_per_deal,
+                max_locked,
+            } => {
+                let a = self.account(account);
+                a.online = *online;
+                a.max_per_deal = max_per_deal.to_string();
+                a.max_locked = max_locked.to_string();
             }
             E::RolesSet { account, roles } => self.account(account).roles = *roles,
             E::AgentSet { merchant, agent } => self.account(merchant).agent = Some(agent.clone()),
@@ -452,6 +552,7 @@ impl Derived {
                 a.region = *region;
             }
             E::Deposited { account, amount } => {
+                add(&mut self.settings.liabilities, amount, "escrow_settings")?;
                 let a = self.account(account);
                 add(&mut a.available, amount, A)?;
                 add(&mut a.deposited, amount, A)?;
@@ -459,6 +560,7 @@ impl Derived {
             E::Withdrawn {
                 account, amount, ..
             } => {
+                sub(&mut self.settings.liabilities, amount, "escrow_settings")?;
                 let a = self.account(account);
                 sub(&mut a.available, amount, A)?;
                 add(&mut a.withdrawn, amount, A)?;
@@ -494,6 +596,8 @@ impl Derived {
                 );
             }
             E::SurplusSwept { treasury, amount } => {
+                add(&mut self.settings.liabilities, amount, "escrow_settings")?;
+                add(&mut self.settings.swept, amount, "escrow_settings")?;
                 add(&mut self.account(treasury).available, amount, A)?;
             }
             // docs/rules.md, "Cancelled Trade refills its buy order": the order stays while
@@ -543,8 +647,10 @@ impl Derived {
                 payment_window,
                 deadline,
                 order_ref,
+                fee_bps,
                 rate_agent,
-                ..
+                agent_share_bps,
+                reward_bps,
             } => {
                 let s = self.account(seller);
                 sub(&mut s.available, amount, A)?;
@@ -582,6 +688,10 @@ impl Derived {
                         reward: None,
                         platform: None,
                         seller_refund: None,
+                        fee_bps: *fee_bps,
+                        agent_share_bps: *agent_share_bps,
+                        reward_bps: *reward_bps,
+                        disputed_at: None,
                     },
                 );
             }

@@ -353,7 +353,7 @@ macro_rules! backend {
                 save(conn, &d).await
             }
 
-            const SETTINGS: [&str; 9] = [
+            const SETTINGS: [&str; 11] = [
                 "owner",
                 "guardian",
                 "arbiter",
@@ -363,12 +363,15 @@ macro_rules! backend {
                 "paused",
                 "fee_schedule",
                 "limits",
+                "liabilities",
+                "swept",
             ];
+            const SETTINGS_AMOUNTS: [&str; 2] = ["liabilities", "swept"];
 
             async fn load_settings(conn: &mut Conn, chain: &str) -> Result<EscrowSettings> {
                 let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
                     "SELECT {} FROM escrow_settings WHERE chain = ",
-                    SETTINGS.join(", ")
+                    select(&SETTINGS, &SETTINGS_AMOUNTS)
                 ));
                 qb.push_bind(chain.to_owned());
                 let Some(r) = qb.build().fetch_optional(&mut *conn).await? else {
@@ -384,10 +387,12 @@ macro_rules! backend {
                     paused: r.try_get("paused")?,
                     fee_schedule: r.try_get("fee_schedule")?,
                     limits: r.try_get("limits")?,
+                    liabilities: r.try_get("liabilities")?,
+                    swept: r.try_get("swept")?,
                 })
             }
 
-            const ACCOUNT_COLS: [&str; 12] = [
+            const ACCOUNT_COLS: [&str; 19] = [
                 "chain",
                 "address",
                 "available",
@@ -400,14 +405,25 @@ macro_rules! backend {
                 "region",
                 "deposited",
                 "withdrawn",
+                "co_signer",
+                "daily_allowance",
+                "outflow_day",
+                "outflow_today",
+                "online",
+                "max_per_deal",
+                "max_locked",
             ];
-            const ACCOUNT_AMOUNTS: [&str; 6] = [
+            const ACCOUNT_AMOUNTS: [&str; 10] = [
                 "available",
                 "locked",
                 "merchant_volume",
                 "agent_volume",
                 "deposited",
                 "withdrawn",
+                "daily_allowance",
+                "outflow_today",
+                "max_per_deal",
+                "max_locked",
             ];
 
             fn account_from(r: &DbRow) -> Result<EscrowAccount> {
@@ -425,10 +441,17 @@ macro_rules! backend {
                     region: narrow(r.try_get::<i64, _>("region")?, T)?,
                     deposited: r.try_get("deposited")?,
                     withdrawn: r.try_get("withdrawn")?,
+                    co_signer: r.try_get("co_signer")?,
+                    daily_allowance: r.try_get("daily_allowance")?,
+                    outflow_day: narrow(r.try_get::<i64, _>("outflow_day")?, T)?,
+                    outflow_today: r.try_get("outflow_today")?,
+                    online: r.try_get("online")?,
+                    max_per_deal: r.try_get("max_per_deal")?,
+                    max_locked: r.try_get("max_locked")?,
                 })
             }
 
-            const DEAL_COLS: [&str; 25] = [
+            const DEAL_COLS: [&str; 29] = [
                 "chain",
                 "deal_id",
                 "kind",
@@ -454,6 +477,10 @@ macro_rules! backend {
                 "reward",
                 "platform",
                 "seller_refund",
+                "fee_bps",
+                "agent_share_bps",
+                "reward_bps",
+                "disputed_at",
             ];
             const DEAL_AMOUNTS: [&str; 8] = [
                 "amount",
@@ -498,6 +525,10 @@ macro_rules! backend {
                     reward: r.try_get("reward")?,
                     platform: r.try_get("platform")?,
                     seller_refund: r.try_get("seller_refund")?,
+                    fee_bps: narrow(r.try_get::<i64, _>("fee_bps")?, T)?,
+                    agent_share_bps: narrow(r.try_get::<i64, _>("agent_share_bps")?, T)?,
+                    reward_bps: narrow(r.try_get::<i64, _>("reward_bps")?, T)?,
+                    disputed_at: opt_u64(r.try_get("disputed_at")?)?,
                 })
             }
 
@@ -678,7 +709,11 @@ macro_rules! backend {
                         .push_bind(s.treasury.clone())
                         .push_bind(s.paused)
                         .push_bind(s.fee_schedule.clone())
-                        .push_bind(s.limits.clone());
+                        .push_bind(s.limits.clone())
+                        .push_bind(s.liabilities.clone())
+                        .push_unseparated(num())
+                        .push_bind(s.swept.clone())
+                        .push_unseparated(num());
                 }
                 qb.push(") ON CONFLICT (chain) DO UPDATE SET ");
                 qb.push(
@@ -713,6 +748,17 @@ macro_rules! backend {
                             .push_bind(a.deposited.clone())
                             .push_unseparated(num())
                             .push_bind(a.withdrawn.clone())
+                            .push_unseparated(num())
+                            .push_bind(a.co_signer.clone())
+                            .push_bind(a.daily_allowance.clone())
+                            .push_unseparated(num())
+                            .push_bind(i64::from(a.outflow_day))
+                            .push_bind(a.outflow_today.clone())
+                            .push_unseparated(num())
+                            .push_bind(a.online)
+                            .push_bind(a.max_per_deal.clone())
+                            .push_unseparated(num())
+                            .push_bind(a.max_locked.clone())
                             .push_unseparated(num());
                     });
                     qb.build().execute(&mut *conn).await?;
@@ -734,10 +780,11 @@ macro_rules! backend {
                             o(x.order_id)?,
                             to_i64(x.opened_block, "deals")?,
                             o(x.closed_block)?,
+                            o(x.disputed_at)?,
                         ));
                     }
                     let mut qb = insert_into("deals", &DEAL_COLS);
-                    qb.push_values(chunk.iter().zip(vals), |mut b, (x, (id, deadline, order, opened, closed))| {
+                    qb.push_values(chunk.iter().zip(vals), |mut b, (x, (id, deadline, order, opened, closed, disputed))| {
                         b.push_bind(x.chain.clone())
                             .push_bind(id)
                             .push_bind(x.kind.clone())
@@ -768,6 +815,10 @@ macro_rules! backend {
                         ] {
                             b.push_bind(v.clone()).push_unseparated(num());
                         }
+                        b.push_bind(i64::from(x.fee_bps))
+                            .push_bind(i64::from(x.agent_share_bps))
+                            .push_bind(i64::from(x.reward_bps))
+                            .push_bind(disputed);
                     });
                     qb.build().execute(&mut *conn).await?;
                 }

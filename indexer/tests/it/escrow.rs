@@ -97,6 +97,33 @@ pub async fn assert_derived_matches_chain(p: &LocalPlatform, store: &Store, ctx:
             (on.kycLevel, on.region),
             "{who} kyc"
         );
+        // Protocol v2 (docs/rules.md): co-signer, allowance use and acceptor limits.
+        assert_eq!(
+            a.co_signer
+                .as_deref()
+                .map(|c| c.parse::<Address>().unwrap()),
+            (on.coSigner != Address::ZERO).then_some(on.coSigner),
+            "{who} co-signer"
+        );
+        assert_eq!(
+            a.daily_allowance,
+            on.dailyAllowance.to_string(),
+            "{who} allowance"
+        );
+        assert_eq!(
+            (a.outflow_day, a.outflow_today.clone()),
+            (on.outflowDay, on.outflowToday.to_string()),
+            "{who} outflow"
+        );
+        assert_eq!(
+            (a.online, a.max_per_deal.clone(), a.max_locked.clone()),
+            (
+                on.online,
+                on.maxPerDeal.to_string(),
+                on.maxLocked.to_string()
+            ),
+            "{who} acceptor limits"
+        );
         sum += U256::from(on.available) + U256::from(on.locked);
         derived.insert(addr, a.clone());
     }
@@ -116,6 +143,14 @@ pub async fn assert_derived_matches_chain(p: &LocalPlatform, store: &Store, ctx:
     assert_eq!(
         sum, held,
         "{ctx}: conservation (derived balances vs escrow holding)"
+    );
+    let liabilities = escrow.liabilities().call().await.unwrap();
+    assert_eq!(liabilities, sum, "{ctx}: liabilities == sum of balances");
+    let settings = store.escrow_settings(CHAIN).await.unwrap();
+    assert_eq!(
+        settings.liabilities,
+        liabilities.to_string(),
+        "{ctx}: derived liabilities"
     );
 
     let deals = store.all_deals(CHAIN).await.unwrap();
@@ -146,6 +181,21 @@ pub async fn assert_derived_matches_chain(p: &LocalPlatform, store: &Store, ctx:
             assert_eq!(d.deadline, on.deadline, "{ctx}");
         }
         assert_eq!(d.order_ref, format!("{:#x}", on.orderRef), "{ctx}");
+        assert_eq!(
+            (d.fee_bps, d.agent_share_bps, d.reward_bps),
+            (on.feeBps, on.agentShareBps, on.rewardBps),
+            "{ctx} rates fixed at open"
+        );
+        assert_eq!(
+            d.agent.as_deref().map(|g| g.parse::<Address>().unwrap()),
+            (on.agent != Address::ZERO).then_some(on.agent),
+            "{ctx} agent fixed at open"
+        );
+        assert_eq!(
+            d.disputed_at.unwrap_or(0),
+            on.disputedAt,
+            "{ctx} disputed at"
+        );
     }
     for o in store.buy_orders(CHAIN).await.unwrap() {
         let on = escrow

@@ -652,3 +652,167 @@ fn key_files_are_hex() {
     let err = failed(&out);
     assert!(!err.contains("key from"), "{err}");
 }
+
+/// Protocol v2 through the CLI (docs/rules.md): the trader names a co-signer with a
+/// daily allowance; an outflow beyond it is refused before anything is signed, then
+/// goes through with the co-signer's approval made by `co-sign` in a separate
+/// invocation; the acceptor's own limits bind the dispatcher; a sweep with nothing to
+/// sweep is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn co_signer_acceptor_limits_and_sweep_through_the_cli() {
+    let e = Env::start().await;
+    e.onboard().await;
+    let (trader, acceptor) = (e.p.address(TRADER), e.p.address(ACCEPTOR));
+    let co_signer = e.p.address(AGENT_2);
+    let co_signer_text = co_signer.to_checksum(None);
+    let trader_text = trader.to_checksum(None);
+    ok_json(&e.escrow(TRADER, &["deposit", "--amount", "500"]));
+
+    // A first co-signer is immediate.
+    ok_json(&e.escrow(
+        TRADER,
+        &[
+            "co-signer",
+            "set",
+            "--co-signer",
+            &co_signer_text,
+            "--allowance",
+            "100",
+        ],
+    ));
+    let v = ok_json(&e.escrow(TRADER, &["account"]));
+    assert_eq!(v["co_signer"], co_signer_text.as_str());
+    assert_eq!(v["daily_allowance"], "100");
+
+    // Within the allowance: the owner alone.
+    ok_json(&e.escrow(TRADER, &["withdraw", "--amount", "60"]));
+    // Beyond it: refused by the SDK's pre-check; nothing changes.
+    let before = e.snapshot().await;
+    let err = failed(&e.escrow(TRADER, &["withdraw", "--amount", "50"]));
+    assert!(err.contains("allowance"), "{err}");
+    assert_eq!(e.snapshot().await, before);
+
+    // The co-signer approves (its own key), the owner submits.
+    let v = ok_json(&e.escrow(
+        AGENT_2,
+        &[
+            "co-sign",
+            "--owner",
+            &trader_text,
+            "--action",
+            "withdraw",
+            "--amount",
+            "50",
+        ],
+    ));
+    let signature = field(&v, "signature");
+    let deadline = v["deadline"].as_u64().unwrap().to_string();
+    // A key that is not the co-signer cannot approve.
+    let err = failed(&e.escrow(
+        MERCHANT,
+        &[
+            "co-sign",
+            "--owner",
+            &trader_text,
+            "--action",
+            "withdraw",
+            "--amount",
+            "50",
+        ],
+    ));
+    assert!(err.contains("co-signer"), "{err}");
+    let v = ok_json(&e.escrow(
+        TRADER,
+        &[
+            "withdraw",
+            "--amount",
+            "50",
+            "--co-signature",
+            &signature,
+            "--co-deadline",
+            &deadline,
+        ],
+    ));
+    assert_eq!(v["action"], "withdrawCoSigned");
+    assert_eq!(e.available(trader).await, usdt(390));
+    e.conserved().await;
+
+    // Raising the allowance waits the withdrawal delay; the owner may cancel it.
+    ok_json(&e.escrow(
+        TRADER,
+        &[
+            "co-signer",
+            "set",
+            "--co-signer",
+            &co_signer_text,
+            "--allowance",
+            "1000",
+        ],
+    ));
+    let v = ok_json(&e.escrow(TRADER, &["account"]));
+    assert_eq!(v["daily_allowance"], "100");
+    assert_eq!(v["pending_co_signer"]["daily_allowance"], "1000");
+    let err = failed(&e.escrow(MERCHANT, &["co-signer", "apply", "--owner", &trader_text]));
+    assert!(err.contains("takes effect at"), "{err}");
+    ok_json(&e.escrow(TRADER, &["co-signer", "cancel"]));
+    let err = failed(&e.escrow(TRADER, &["co-signer", "cancel"]));
+    assert!(err.contains("no pending co-signer change"), "{err}");
+
+    // Acceptor limits bind the dispatcher.
+    ok_json(&e.escrow(ACCEPTOR, &["deposit", "--amount", "300"]));
+    ok_json(&e.escrow(
+        ACCEPTOR,
+        &[
+            "acceptor-limits",
+            "--online",
+            "true",
+            "--max-per-deal",
+            "100",
+            "--max-locked",
+            "150",
+        ],
+    ));
+    let merchant_text = e.p.address(MERCHANT).to_checksum(None);
+    let acceptor_text = acceptor.to_checksum(None);
+    let collect = |amount: &'static str| {
+        vec![
+            "assign-collection".to_owned(),
+            "--acceptor".to_owned(),
+            acceptor_text.clone(),
+            "--merchant".to_owned(),
+            merchant_text.clone(),
+            "--amount".to_owned(),
+            amount.to_owned(),
+        ]
+    };
+    let args = collect("120");
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let err = failed(&e.escrow(DISPATCHER, &refs));
+    assert!(err.contains("above max per deal"), "{err}");
+    let args = collect("100");
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok_json(&e.escrow(DISPATCHER, &refs));
+    let err = failed(&e.escrow(DISPATCHER, &refs));
+    assert!(err.contains("above max locked"), "{err}");
+    ok_json(&e.escrow(
+        ACCEPTOR,
+        &[
+            "acceptor-limits",
+            "--online",
+            "false",
+            "--max-per-deal",
+            "100",
+            "--max-locked",
+            "150",
+        ],
+    ));
+    let args = collect("10");
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let err = failed(&e.escrow(DISPATCHER, &refs));
+    assert!(err.contains("offline"), "{err}");
+    e.conserved().await;
+
+    // Nothing sent to the escrow directly: nothing to sweep.
+    let err = failed(&e.escrow(DEPLOYER, &["sweep"]));
+    assert!(err.contains("nothing to sweep"), "{err}");
+}

@@ -5,12 +5,16 @@
 
 use std::collections::BTreeMap;
 
-use alloy::primitives::{Address, Bytes, keccak256};
+use alloy::primitives::{Address, Bytes, U256, keccak256};
+use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
 use anyhow::{Context, bail, ensure};
 use stablerail_demo::{PlatformConfig, role::*};
-use stablerail_sdk::evm::{Escrow, Roles};
-use stablerail_sdk::{Amount, DealKind, Expected, Outcome, Scenario, TREASURY};
+use stablerail_sdk::evm::{CoSignAction, Escrow, Roles};
+use stablerail_sdk::{
+    Amount, CoSign, DealKind, EscrowError, EvmError, Expected, Outcome, Scenario, ScenarioFees,
+    TREASURY,
+};
 
 use super::Platform;
 
@@ -29,15 +33,27 @@ pub async fn run_on_evm(s: &Scenario) -> anyhow::Result<Expected> {
             .map(|t| Ok((t.threshold, u16::try_from(t.bps)?)))
             .collect()
     };
-    let config = PlatformConfig {
-        merchant_tiers: tiers(&s.fees.merchant_tiers)?,
-        agent_tiers: tiers(&s.fees.agent_tiers)?,
-        trader_reward_bps: u16::try_from(s.fees.trader_reward_bps)?,
-        // The vectors are about money, not KYC.
-        min_kyc_level: 0,
-        ..PlatformConfig::default()
+    let config_of = |f: &ScenarioFees| -> anyhow::Result<PlatformConfig> {
+        Ok(PlatformConfig {
+            merchant_tiers: tiers(&f.merchant_tiers)?,
+            agent_tiers: tiers(&f.agent_tiers)?,
+            trader_reward_bps: u16::try_from(f.trader_reward_bps)?,
+            // The vectors are about money, not KYC.
+            min_kyc_level: 0,
+            ..PlatformConfig::default()
+        })
     };
-    let p = Platform::start_with(config).await?;
+    let p = Platform::start_with(config_of(&s.fees)?).await?;
+    let admin_call = |data: Vec<u8>| {
+        let p = &p;
+        async move {
+            p.admin()
+                .await?
+                .execute(p.deployment.escrow, Bytes::from(data))
+                .await?;
+            anyhow::Ok(())
+        }
+    };
 
     ensure!(
         s.parties.len() <= PARTY_SLOTS.len(),
@@ -83,6 +99,37 @@ pub async fn run_on_evm(s: &Scenario) -> anyhow::Result<Expected> {
         p.set_agent(p.address(of(&link.merchant)?), p.address(of(&link.agent)?))
             .await?;
     }
+    if let Some(t) = &s.treasury_is {
+        let treasury = p.address(of(t)?);
+        admin_call(
+            Escrow::setTreasuryCall {
+                treasury_: treasury,
+            }
+            .abi_encode(),
+        )
+        .await?;
+    }
+
+    // Co-signers (docs/rules.md, "Co-signer and daily allowance"), at the start of a UTC
+    // day so every outflow of the scenario falls in it.
+    let mut co_signers: BTreeMap<usize, PrivateKeySigner> = BTreeMap::new();
+    if !s.co_signers.is_empty() {
+        let now = p.now().await?;
+        p.warp(86_400 - now % 86_400).await?;
+    }
+    for c in &s.co_signers {
+        let who = of(&c.party)?;
+        let key = PrivateKeySigner::from_bytes(&keccak256(format!("co-signer:{}", c.party)))?;
+        p.escrow(who)?
+            .set_co_signer(key.address(), Amount::from_units(c.daily_allowance))
+            .await?;
+        co_signers.insert(who, key);
+    }
+    let key_of = |who: usize| {
+        co_signers
+            .get(&who)
+            .with_context(|| format!("{}: no co-signer for the outflow", s.name))
+    };
 
     for d in &s.deposits {
         let who = of(&d.party)?;
@@ -90,19 +137,45 @@ pub async fn run_on_evm(s: &Scenario) -> anyhow::Result<Expected> {
         p.mint(p.address(who), amount).await?;
         p.escrow(who)?.deposit(p.address(who), amount).await?;
     }
+    if s.direct_transfer > 0 {
+        p.mint(p.deployment.escrow, Amount::from_units(s.direct_transfer))
+            .await?;
+    }
 
     for (i, d) in s.deals.iter().enumerate() {
         let (seller, buyer) = (of(&d.seller)?, of(&d.buyer)?);
-        let (as_seller, as_buyer) = (p.escrow(seller)?, p.escrow(buyer)?);
+        let as_seller = p.escrow(seller)?.with_caller(p.address(seller));
+        let as_buyer = p.escrow(buyer)?.with_caller(p.address(buyer));
         let amount = Amount::from_units(d.amount);
         let order_ref = keccak256(format!("{}/{i}", s.name));
+        if d.agent_role_revoked_before_open {
+            let merchant = p
+                .escrow(DEPLOYER)?
+                .account(p.address(of(&d.merchant)?))
+                .await?;
+            let agent = p.escrow(DEPLOYER)?.account(merchant.agent).await?;
+            p.set_roles(merchant.agent, Roles(agent.roles.0 & !Roles::AGENT.0))
+                .await?;
+        }
+        let mut order = None;
         let deal = match d.kind {
             DealKind::Trade => {
-                let expiry = p.now().await? + 86_400;
-                let order = as_buyer
-                    .post_buy_order(725, "CNY", amount, amount, amount, expiry, WINDOW)
+                // Orders expire a day after the deal's payment deadline (tests/vectors/README.md).
+                let expiry = p.now().await? + u64::from(WINDOW) + 86_401;
+                let size = Amount::from_units(d.order_amount.unwrap_or(d.amount));
+                let id = as_buyer
+                    .post_buy_order(
+                        725,
+                        "CNY",
+                        size,
+                        Amount::from_units(1),
+                        size,
+                        expiry,
+                        WINDOW,
+                    )
                     .await?;
-                as_seller.fill_buy_order(order, amount, order_ref).await?
+                order = Some(id);
+                as_seller.fill_buy_order(id, amount, order_ref).await?
             }
             DealKind::Collection => {
                 p.escrow(DISPATCHER)?
@@ -123,20 +196,48 @@ pub async fn run_on_evm(s: &Scenario) -> anyhow::Result<Expected> {
                 deal
             }
         };
+        let fees_after_open = || async {
+            if let Some(f) = &d.fees_after_open {
+                p.set_fee_schedule(&config_of(f)?).await?;
+            }
+            anyhow::Ok(())
+        };
         match d.outcome {
             Outcome::Release => {
                 as_buyer.mark_paid(deal).await?;
-                as_seller.release(deal).await?;
+                fees_after_open().await?;
+                match d.co_sign {
+                    CoSign::None => {
+                        as_seller.release(deal).await?;
+                    }
+                    CoSign::Required => {
+                        expect_allowance_exceeded(as_seller.release(deal).await, &s.name)?;
+                        let deadline = p.now().await? + 3_600;
+                        let sig = as_seller
+                            .co_sign(
+                                key_of(seller)?,
+                                p.address(seller),
+                                CoSignAction::Release,
+                                deal,
+                                deadline,
+                            )
+                            .await?;
+                        as_seller.release_co_signed(deal, deadline, &sig).await?;
+                    }
+                }
             }
             Outcome::CancelByBuyer => {
+                fees_after_open().await?;
                 as_buyer.cancel(deal).await?;
             }
             Outcome::CancelAfterDeadline => {
+                fees_after_open().await?;
                 p.warp(u64::from(WINDOW) + 1).await?;
                 as_seller.cancel(deal).await?;
             }
             Outcome::Resolve => {
                 as_buyer.mark_paid(deal).await?;
+                fees_after_open().await?;
                 as_seller.dispute(deal).await?;
                 let resolve = Escrow::resolveCall {
                     dealId: deal,
@@ -156,6 +257,47 @@ pub async fn run_on_evm(s: &Scenario) -> anyhow::Result<Expected> {
             "{}: deal {deal} not final",
             s.name
         );
+        if let (Some(want), Some(id)) = (d.expect_order_remaining, order) {
+            let o = p.escrow(DEPLOYER)?.contract().buyOrder(id).call().await?;
+            let remaining = if o.merchant == Address::ZERO {
+                0
+            } else {
+                o.remaining.to::<u64>()
+            };
+            ensure!(
+                remaining == want && (want != 0 || o.merchant == Address::ZERO),
+                "{}: order {id} has {remaining} left, the vector says {want}",
+                s.name
+            );
+        }
+    }
+
+    for w in &s.withdrawals {
+        let who = of(&w.party)?;
+        let escrow = p.escrow(who)?.with_caller(p.address(who));
+        let amount = Amount::from_units(w.amount);
+        match w.co_sign {
+            CoSign::None => {
+                escrow.withdraw(amount).await?;
+            }
+            CoSign::Required => {
+                expect_allowance_exceeded(escrow.withdraw(amount).await, &s.name)?;
+                let deadline = p.now().await? + 3_600;
+                let sig = escrow
+                    .co_sign(
+                        key_of(who)?,
+                        p.address(who),
+                        CoSignAction::Withdraw,
+                        U256::from(w.amount),
+                        deadline,
+                    )
+                    .await?;
+                escrow.withdraw_co_signed(amount, deadline, &sig).await?;
+            }
+        }
+    }
+    if s.sweep {
+        admin_call(Escrow::sweepSurplusCall {}.abi_encode()).await?;
     }
 
     // The final state, read from the contract.
@@ -164,7 +306,9 @@ pub async fn run_on_evm(s: &Scenario) -> anyhow::Result<Expected> {
         .iter()
         .map(|n| Ok((n.clone(), p.address(of(n)?))))
         .collect::<anyhow::Result<_>>()?;
-    everyone.push((TREASURY.to_owned(), p.deployment.multisig));
+    if s.treasury_is.is_none() {
+        everyone.push((TREASURY.to_owned(), p.deployment.multisig));
+    }
     let escrow = p.escrow(DEPLOYER)?;
     let mut out = Expected::default();
     for (name, address) in &everyone {
@@ -182,5 +326,24 @@ pub async fn run_on_evm(s: &Scenario) -> anyhow::Result<Expected> {
     }
     let addresses: Vec<Address> = everyone.iter().map(|(_, a)| *a).collect();
     p.check_conservation(&addresses).await?;
+    // The holding is the liabilities plus what was sent directly and not swept.
+    let held = p.token_balance(p.deployment.escrow).await?;
+    let surplus = if s.sweep { 0 } else { s.direct_transfer };
+    ensure!(
+        held == escrow.liabilities().await? + U256::from(surplus),
+        "{}: holding {held} is not liabilities + unswept surplus {surplus}",
+        s.name
+    );
     Ok(out)
+}
+
+/// `result` is the SDK's refusal of an outflow beyond the allowance (nothing sent).
+fn expect_allowance_exceeded<T: std::fmt::Debug>(
+    result: Result<T, EvmError>,
+    scenario: &str,
+) -> anyhow::Result<()> {
+    match result {
+        Err(EvmError::Escrow(EscrowError::AllowanceExceeded { .. })) => Ok(()),
+        other => bail!("{scenario}: expected AllowanceExceeded, got {other:?}"),
+    }
 }

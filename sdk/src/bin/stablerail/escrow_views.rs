@@ -31,6 +31,21 @@ pub(crate) fn account_json(
         "agent_volume": a.agent_volume.to_string(),
         "withdrawal_address": (!a.withdrawal_address.is_zero()).then(|| render(a.withdrawal_address)),
         "pending_withdrawal": a.pending_withdrawal.map(|(to, at)| json!({"to": render(to), "effective_at": at})),
+        "co_signer": (!a.co_signer.is_zero()).then(|| render(a.co_signer)),
+        "daily_allowance": a.daily_allowance.to_string(),
+        "outflow_today": a.outflow_today.to_string(),
+        "outflow_day": a.outflow_day,
+        "co_sign_nonce": a.co_sign_nonce,
+        "pending_co_signer": a.pending_co_signer.map(|(c, allowance, at)| json!({
+            "co_signer": (!c.is_zero()).then(|| render(c)),
+            "daily_allowance": allowance.to_string(),
+            "effective_at": at,
+        })),
+        "acceptor": {
+            "online": a.online,
+            "max_per_deal": a.max_per_deal.to_string(),
+            "max_locked": a.max_locked.to_string(),
+        },
     })
 }
 
@@ -45,6 +60,11 @@ pub(crate) fn deal_json(d: &DealView, render: impl Fn(Address) -> String) -> Val
         "amount": d.amount.to_string(),
         "deadline": d.deadline,
         "order_ref": d.order_ref.to_string(),
+        "fee_bps": d.rates.fee_bps,
+        "agent": (!d.rates.agent.is_zero()).then(|| render(d.rates.agent)),
+        "agent_share_bps": d.rates.agent_share_bps,
+        "reward_bps": d.rates.reward_bps,
+        "disputed_at": (d.disputed_at != 0).then_some(d.disputed_at),
     })
 }
 

@@ -13,7 +13,7 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use serde_json::json;
-use stablerail_sdk::evm::EscrowClient;
+use stablerail_sdk::evm::{CoSignAction, EscrowClient, co_signer_change_subject};
 
 use super::{chain_time, fees, provider, show};
 use crate::escrow_args::{self, FillArgs, PayoutArgs, PostArgs};
@@ -47,19 +47,49 @@ enum EscrowAction {
         #[arg(long)]
         amount: String,
     },
-    /// Withdraw available balance to the account's withdrawal address.
+    /// Withdraw available balance to the account's withdrawal address. Beyond what is
+    /// left of today's allowance, pass the co-signer's approval (`co-sign`).
     Withdraw {
         /// USDT, decimal.
         #[arg(long)]
         amount: String,
+        #[command(flatten)]
+        co: CoSignatureArgs,
     },
+    /// Co-signer: approve an account's outflow or co-signer change (prints the signature;
+    /// the key is the co-signer's).
+    CoSign(CoSignArgs),
+    /// The account's co-signer and daily outflow allowance: set, apply a pending change, cancel it.
+    #[command(subcommand)]
+    CoSigner(CoSignerAction),
+    /// Acceptor: go online or offline and set the limits the dispatcher must respect.
+    AcceptorLimits {
+        /// Whether the dispatcher may assign deals (true or false).
+        #[arg(long)]
+        online: bool,
+        /// The largest deal, USDT decimal.
+        #[arg(long)]
+        max_per_deal: String,
+        /// The most assigned collections may lock in total, USDT decimal.
+        #[arg(long)]
+        max_locked: String,
+    },
+    /// Admin: credit tokens sent to the escrow directly (beyond its liabilities) to the treasury.
+    Sweep,
     /// Merchant buy orders: post, fill (trader), cancel, show.
     #[command(subcommand)]
     BuyOrder(BuyOrderAction),
     /// Buyer: the fiat was sent.
     MarkPaid(DealArg),
-    /// Seller: the fiat arrived; settle the deal.
-    Release(DealArg),
+    /// Seller: the fiat arrived; settle the deal. Beyond what is left of today's
+    /// allowance, pass the co-signer's approval (`co-sign`).
+    Release {
+        /// The deal id.
+        #[arg(long)]
+        deal: String,
+        #[command(flatten)]
+        co: CoSignatureArgs,
+    },
     /// Buyer before release, or seller of an unpaid deal after its deadline.
     Cancel(DealArg),
     /// Buyer or seller of a paid deal: ask the arbiter.
@@ -104,6 +134,66 @@ enum EscrowAction {
         #[arg(long = "ref")]
         order_ref: Option<String>,
     },
+}
+
+/// A co-signer's approval, as printed by `co-sign`.
+#[derive(Debug, Args)]
+struct CoSignatureArgs {
+    /// The co-signer's signature (0x + 130 hex digits).
+    #[arg(long, requires = "co_deadline")]
+    co_signature: Option<String>,
+    /// The deadline the co-signer signed (unix seconds).
+    #[arg(long, requires = "co_signature")]
+    co_deadline: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+struct CoSignArgs {
+    /// The account whose action the co-signer approves.
+    #[arg(long)]
+    owner: String,
+    /// withdraw, release or change.
+    #[arg(long)]
+    action: String,
+    /// withdraw: the amount (USDT decimal).
+    #[arg(long)]
+    amount: Option<String>,
+    /// release: the deal id.
+    #[arg(long)]
+    deal: Option<String>,
+    /// change: the new co-signer (0x0000000000000000000000000000000000000000 to remove).
+    #[arg(long)]
+    co_signer: Option<String>,
+    /// change: the new daily allowance (USDT decimal).
+    #[arg(long)]
+    allowance: Option<String>,
+    /// Seconds from now (chain time) the approval stays valid.
+    #[arg(long, default_value_t = 3_600)]
+    valid_for: u64,
+}
+
+#[derive(Debug, Subcommand)]
+enum CoSignerAction {
+    /// Name a co-signer and daily allowance: immediate when none is set or when only lowering
+    /// the allowance, else pending for the withdrawal delay unless the current co-signer approves.
+    Set {
+        /// The co-signer (0x0000000000000000000000000000000000000000 to remove).
+        #[arg(long)]
+        co_signer: String,
+        /// Outflows per UTC day without co-signature, USDT decimal.
+        #[arg(long)]
+        allowance: String,
+        #[command(flatten)]
+        co: CoSignatureArgs,
+    },
+    /// Make a pending change effective once its time has come (anyone may).
+    Apply {
+        /// The account (default: the key's address).
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    /// Cancel the key's pending change.
+    Cancel,
 }
 
 #[derive(Debug, Args)]
@@ -269,7 +359,87 @@ pub(crate) async fn run(out: &Output, args: EscrowArgs) -> anyhow::Result<()> {
         .with_caller(from);
     let view = match action {
         Parsed::Deposit(amount) => tx_view("deposit", from, &client.deposit(from, amount).await?),
-        Parsed::Withdraw(amount) => tx_view("withdraw", from, &client.withdraw(amount).await?),
+        Parsed::Withdraw(amount, None) => {
+            tx_view("withdraw", from, &client.withdraw(amount).await?)
+        }
+        Parsed::Withdraw(amount, Some((sig, deadline))) => tx_view(
+            "withdrawCoSigned",
+            from,
+            &client.withdraw_co_signed(amount, deadline, &sig).await?,
+        ),
+        Parsed::Release(deal, co) => {
+            let receipt = match co {
+                None => client.release(deal).await?,
+                Some((sig, deadline)) => client.release_co_signed(deal, deadline, &sig).await?,
+            };
+            let mut v = tx_view(
+                if co.is_some() {
+                    "releaseCoSigned"
+                } else {
+                    "release"
+                },
+                from,
+                &receipt,
+            );
+            v.deal_id = Some(deal.to_string());
+            v
+        }
+        Parsed::CoSign {
+            owner,
+            action,
+            subject,
+            valid_for,
+        } => {
+            let deadline = chain_time(&p).await?.saturating_add(valid_for);
+            let signer = keys::load_signer(args.key_file.as_deref(), keys::EVM_KEY_ENV)?;
+            let sig = client
+                .co_sign(&signer, owner, action, subject, deadline)
+                .await?;
+            return emit_value(
+                out,
+                &json!({
+                    "owner": show(owner),
+                    "co_signer": show(from),
+                    "action": format!("{action:?}").to_lowercase(),
+                    "subject": subject.to_string(),
+                    "deadline": deadline,
+                    "signature": format!("0x{}", alloy::hex::encode(sig.as_bytes())),
+                }),
+            );
+        }
+        Parsed::SetCoSigner(co_signer, allowance, None) => tx_view(
+            "setCoSigner",
+            from,
+            &client.set_co_signer(co_signer, allowance).await?,
+        ),
+        Parsed::SetCoSigner(co_signer, allowance, Some((sig, deadline))) => tx_view(
+            "setCoSignerCoSigned",
+            from,
+            &client
+                .set_co_signer_co_signed(co_signer, allowance, deadline, &sig)
+                .await?,
+        ),
+        Parsed::ApplyCoSigner(owner) => {
+            let now = chain_time(&p).await?;
+            tx_view(
+                "applyCoSigner",
+                from,
+                &client.apply_co_signer(owner.unwrap_or(from), now).await?,
+            )
+        }
+        Parsed::CancelCoSigner => tx_view(
+            "cancelCoSignerChange",
+            from,
+            &client.cancel_co_signer_change().await?,
+        ),
+        Parsed::AcceptorLimits(online, max_per_deal, max_locked) => tx_view(
+            "setAcceptorLimits",
+            from,
+            &client
+                .set_acceptor_limits(online, max_per_deal, max_locked)
+                .await?,
+        ),
+        Parsed::Sweep => tx_view("sweepSurplus", from, &client.sweep_surplus().await?),
         Parsed::Post(post) => {
             let expiry = chain_time(&p).await?.saturating_add(post.expires_in);
             let (order_id, receipt) = client
@@ -306,7 +476,6 @@ pub(crate) async fn run(out: &Output, args: EscrowArgs) -> anyhow::Result<()> {
         Parsed::Deal(kind, deal) => {
             let receipt = match kind {
                 "markPaid" => client.mark_paid(deal).await?,
-                "release" => client.release(deal).await?,
                 "cancel" => client.cancel(deal).await?,
                 _ => client.dispute(deal).await?,
             };
@@ -359,10 +528,25 @@ pub(crate) async fn run(out: &Output, args: EscrowArgs) -> anyhow::Result<()> {
     emit_tx(out, &view)
 }
 
+/// A co-signer's signature and the deadline it signed.
+type CoSignature = Option<(alloy::primitives::Signature, u64)>;
+
 /// An action with every input parsed.
 enum Parsed {
     Deposit(stablerail_sdk::Amount),
-    Withdraw(stablerail_sdk::Amount),
+    Withdraw(stablerail_sdk::Amount, CoSignature),
+    Release(U256, CoSignature),
+    CoSign {
+        owner: Address,
+        action: CoSignAction,
+        subject: U256,
+        valid_for: u64,
+    },
+    SetCoSigner(Address, stablerail_sdk::Amount, CoSignature),
+    ApplyCoSigner(Option<Address>),
+    CancelCoSigner,
+    AcceptorLimits(bool, stablerail_sdk::Amount, stablerail_sdk::Amount),
+    Sweep,
     Post(escrow_args::Post),
     Fill(U256, stablerail_sdk::Amount, alloy::primitives::B256),
     CancelOrder(U256),
@@ -385,7 +569,37 @@ impl Parsed {
         use EscrowAction as A;
         Ok(match a {
             A::Deposit { amount } => Self::Deposit(inputs::amount("--amount", amount)?),
-            A::Withdraw { amount } => Self::Withdraw(inputs::amount("--amount", amount)?),
+            A::Withdraw { amount, co } => {
+                Self::Withdraw(inputs::amount("--amount", amount)?, co.parse()?)
+            }
+            A::Release { deal, co } => Self::Release(inputs::id("--deal", deal)?, co.parse()?),
+            A::CoSign(c) => c.parse()?,
+            A::CoSigner(CoSignerAction::Set {
+                co_signer,
+                allowance,
+                co,
+            }) => Self::SetCoSigner(
+                inputs::evm_address("--co-signer", co_signer)?,
+                inputs::amount("--allowance", allowance)?,
+                co.parse()?,
+            ),
+            A::CoSigner(CoSignerAction::Apply { owner }) => Self::ApplyCoSigner(
+                owner
+                    .as_deref()
+                    .map(|o| inputs::evm_address("--owner", o))
+                    .transpose()?,
+            ),
+            A::CoSigner(CoSignerAction::Cancel) => Self::CancelCoSigner,
+            A::AcceptorLimits {
+                online,
+                max_per_deal,
+                max_locked,
+            } => Self::AcceptorLimits(
+                *online,
+                inputs::amount("--max-per-deal", max_per_deal)?,
+                inputs::amount("--max-locked", max_locked)?,
+            ),
+            A::Sweep => Self::Sweep,
             A::BuyOrder(BuyOrderAction::Post(post)) => Self::Post(post.parse()?),
             A::BuyOrder(BuyOrderAction::Fill(fill)) => {
                 let (order, amount, order_ref) = fill.parse()?;
@@ -395,7 +609,6 @@ impl Parsed {
                 Self::CancelOrder(inputs::id("--order", order)?)
             }
             A::MarkPaid(d) => Self::Deal("markPaid", inputs::id("--deal", &d.deal)?),
-            A::Release(d) => Self::Deal("release", inputs::id("--deal", &d.deal)?),
             A::Cancel(d) => Self::Deal("cancel", inputs::id("--deal", &d.deal)?),
             A::Dispute(d) => Self::Deal("dispute", inputs::id("--deal", &d.deal)?),
             A::PayoutOpen(payout) => {
@@ -429,6 +642,55 @@ impl Parsed {
             | A::WithdrawalAddress(WithdrawalAddressAction::Show { .. }) => {
                 anyhow::bail!("reads are handled before parsing a transaction")
             }
+        })
+    }
+}
+
+impl CoSignatureArgs {
+    /// The signature and its deadline, if given (both or neither, enforced by clap).
+    fn parse(&self) -> anyhow::Result<CoSignature> {
+        let (Some(text), Some(deadline)) = (&self.co_signature, self.co_deadline) else {
+            return Ok(None);
+        };
+        let bytes = alloy::hex::decode(text.trim_start_matches("0x"))
+            .with_context(|| format!("--co-signature {text}: not hex"))?;
+        let sig = alloy::primitives::Signature::from_raw(&bytes)
+            .with_context(|| format!("--co-signature {text}: not a 65-byte signature"))?;
+        Ok(Some((sig, deadline)))
+    }
+}
+
+impl CoSignArgs {
+    /// The action and its subject (docs/rules.md, "Co-signer and daily allowance").
+    fn parse(&self) -> anyhow::Result<Parsed> {
+        let owner = inputs::evm_address("--owner", &self.owner)?;
+        let need = |v: &Option<String>, flag: &str| {
+            v.clone()
+                .with_context(|| format!("--action {} needs {flag}", self.action))
+        };
+        let (action, subject) = match self.action.as_str() {
+            "withdraw" => (
+                CoSignAction::Withdraw,
+                U256::from(inputs::amount("--amount", &need(&self.amount, "--amount")?)?.units()),
+            ),
+            "release" => (
+                CoSignAction::Release,
+                inputs::id("--deal", &need(&self.deal, "--deal")?)?,
+            ),
+            "change" => (
+                CoSignAction::Change,
+                co_signer_change_subject(
+                    inputs::evm_address("--co-signer", &need(&self.co_signer, "--co-signer")?)?,
+                    inputs::amount("--allowance", &need(&self.allowance, "--allowance")?)?,
+                ),
+            ),
+            other => anyhow::bail!("--action {other}: expected withdraw, release or change"),
+        };
+        Ok(Parsed::CoSign {
+            owner,
+            action,
+            subject,
+            valid_for: self.valid_for,
         })
     }
 }
