@@ -65,7 +65,7 @@ enum EscrowAction {
     /// Acceptor: go online or offline and set the limits the dispatcher must respect.
     AcceptorLimits {
         /// Whether the dispatcher may assign deals (true or false).
-        #[arg(long)]
+        #[arg(long, action = clap::ArgAction::Set)]
         online: bool,
         /// The largest deal, USDT decimal.
         #[arg(long)]
