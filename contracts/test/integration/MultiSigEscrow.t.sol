@@ -97,7 +97,8 @@ contract MultiSigEscrowTest is BaseTest, Signers {
             0,
             data,
             n,
-            deadline, 0,
+            deadline,
+            0,
             _signProposal(platform, _first(owners, 2), address(escrow), 0, data, n, deadline)
         );
         // A watcher notices the malicious change and threshold owners cancel it within the time lock.
