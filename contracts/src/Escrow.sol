@@ -11,7 +11,7 @@ import {FeeMath} from "./libraries/FeeMath.sol";
 import {TokenTransfer} from "./libraries/TokenTransfer.sol";
 
 /// @title Escrow
-/// @notice stablerail's USDT escrow for Ethereum and TRON (DESIGN.md §4). See {IEscrow} for the terms.
+/// @notice stablerail's USDT escrow for Ethereum and TRON (docs/rules.md). See {IEscrow} for the terms.
 /// @dev Only `deposit`, `withdraw` and `sweepSurplus` touch the token; every settlement is a credit to
 ///      balances, so a blacklisted or reverting recipient can block only its own withdrawal. Conservation holds
 ///      after every call (docs/rules.md, "Liabilities"): liabilities == sum(available) + sum(locked) and
@@ -314,7 +314,7 @@ contract Escrow is EscrowConfig, EIP712, ReentrancyGuard {
         if (merchant == address(0)) revert OrderNotFound(orderId);
         if (merchant != msg.sender) revert NotOrderMerchant();
         uint256 remaining = o.remaining;
-        // Fills still open find no order when they end and skip it (docs/rules.md, "Cancelled Trade").
+        // Fills still open find no order when they end and skip it (docs/rules.md, "Buy orders").
         delete _orders[orderId];
         emit BuyOrderCancelled(orderId, merchant, remaining);
     }
@@ -671,7 +671,7 @@ contract Escrow is EscrowConfig, EIP712, ReentrancyGuard {
         });
     }
 
-    /// @dev The rates a deal of `kind` for `merchant` fixes now (docs/rules.md, "Fee rates fixed at open"):
+    /// @dev The rates a deal of `kind` for `merchant` fixes now (docs/rules.md, "Fee rates"):
     ///      the merchant's tier, its agent only while that agent holds the agent role, and a Trade's reward.
     function _rates(address merchant, DealKind kind) internal view returns (Rates memory r) {
         Account storage m = _accounts[merchant];
@@ -708,8 +708,7 @@ contract Escrow is EscrowConfig, EIP712, ReentrancyGuard {
         if (d.orderId != 0) _endFill(d.orderId, dealId, d.amount, false);
     }
 
-    /// @dev A fill of `orderId` reached a final state (docs/rules.md, "Cancelled Trade refills its buy
-    ///      order"). A cancelled fill returns its amount while the order is unexpired; the order is deleted
+    /// @dev A fill of `orderId` reached a final state (docs/rules.md, "Buy orders"). A cancelled fill returns its amount while the order is unexpired; the order is deleted
     ///      once nothing remains and no fill is open. An order its merchant cancelled is gone: skip.
     function _endFill(uint256 orderId, uint256 dealId, uint256 amount, bool cancelled) internal {
         BuyOrder storage o = _orders[orderId];

@@ -7,7 +7,7 @@ import {IMultiSig} from "./interfaces/IMultiSig.sol";
 import {TokenTransfer} from "./libraries/TokenTransfer.sol";
 
 /// @title MultiSig
-/// @notice stablerail's M-of-N multisig (DESIGN.md §5). See {IMultiSig} for the terms.
+/// @notice stablerail's M-of-N multisig (docs/rules.md, "Multisig"). See {IMultiSig} for the terms.
 /// @dev The EIP-712 domain comes from OpenZeppelin's {EIP712}, which rebuilds the separator when the chain id
 ///      or address differs from deployment, so a signature is bound to one chain and one multisig. The typed
 ///      data also carries the configuration version (so approvals given before a change of owners, threshold

@@ -6,7 +6,7 @@ import {IEscrow} from "../src/interfaces/IEscrow.sol";
 import {MockTokenBase} from "./mocks/MockTokenBase.sol";
 
 /// @notice The escrow findings of issue #12, each as the exploit a reviewer wrote against protocol v1. Every
-///         test here failed on v1 and passes on v2 (docs/rules.md, "Protocol v2").
+///         test here failed on v1 and passes on v2 (docs/rules.md, the v2 sections).
 contract EscrowFindingsTest is BaseTest {
     address internal victim = makeAddr("victim");
 
@@ -126,7 +126,7 @@ contract EscrowFindingsTest is BaseTest {
     }
 }
 
-/// @notice The v2 rules around the fixes (docs/rules.md, "Protocol v2"): co-signatures, allowance days,
+/// @notice The v2 rules around the fixes (docs/rules.md, the v2 sections): co-signatures, allowance days,
 ///         co-signer changes, refills, sweeps, rate snapshots and the arbitration clock.
 contract EscrowV2RulesTest is BaseTest {
     address internal coSigner;

@@ -269,7 +269,7 @@ pub enum EscrowEvent {
         payment_window: u32,
         deadline: u64,
         order_ref: String,
-        /// The rates fixed at open (docs/rules.md, "Fee rates fixed at open"); rows
+        /// The rates fixed at open (docs/rules.md, "Fee rates"); rows
         /// stored before protocol v2 read as zero.
         #[serde(default)]
         fee_bps: u16,

@@ -27,7 +27,7 @@ abstract contract EscrowConfig is IEscrow, Ownable2Step, Pausable {
     uint256 internal constant MAX_TIERS = 8;
     /// @dev Basis points in one whole.
     uint256 internal constant BPS = 10_000;
-    /// @notice No merchant fee tier may exceed 10 % (docs/rules.md, "Fee rates fixed at open").
+    /// @notice No merchant fee tier may exceed 10 % (docs/rules.md, "Fee rates").
     uint256 public constant MAX_FEE_BPS = 1000;
 
     /*//////////////////////////////////////////////////////////////

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 /// @title IEscrow
-/// @notice USDT escrow for stablerail (DESIGN.md §4): per-wallet accounts, merchant buy orders, and deals of
+/// @notice USDT escrow for stablerail (docs/rules.md): per-wallet accounts, merchant buy orders, and deals of
 ///         three kinds (Trade, Collection, Payout) that lock the seller's USDT until the seller releases it, the
 ///         buyer cancels, or the arbiter resolves a dispute. Settlement credits every party's escrow balance
 ///         (pull payments); only `withdraw` moves tokens out.
@@ -103,7 +103,7 @@ interface IEscrow {
     ///      unix time after which the seller may cancel an unpaid deal. `orderRef` is the 32-byte reference
     ///      of the off-chain order (`reference` is a reserved word in Solidity). `orderId` is the buy order a
     ///      Trade filled (0 for other kinds). The rates are fixed when the deal opens (docs/rules.md, "Fee
-    ///      rates fixed at open"): `feeBps` (merchant tier), `agent` (the merchant's agent if it held the agent
+    ///      rates"): `feeBps` (merchant tier), `agent` (the merchant's agent if it held the agent
     ///      role at open, else 0) with `agentShareBps`, and `rewardBps` (a Trade's trader reward, else 0).
     ///      `disputedAt` is the unix time of the dispute, 0 until disputed.
     struct Deal {

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 /// @title IMultiSig
-/// @notice stablerail's M-of-N multisig for Ethereum and TRON (DESIGN.md §5). It is the escrow's admin,
+/// @notice stablerail's M-of-N multisig for Ethereum and TRON (docs/rules.md, "Multisig"). It is the escrow's admin,
 ///         arbiter and treasury.
 /// @dev Terms:
 ///      - owners: up to 16 distinct non-zero addresses; `threshold` of them must sign a proposal.

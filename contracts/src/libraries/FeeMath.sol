@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 /// @title FeeMath
-/// @notice The settlement split of DESIGN.md §4, shared by every chain's implementation:
+/// @notice The settlement split of docs/rules.md ("Fee rates"), shared by every chain's implementation:
 ///         ```
 ///         fee       = floor(A * feeBps / 10000)
 ///         agentCut  = hasAgent ? floor(fee * agentShareBps / 10000) : 0

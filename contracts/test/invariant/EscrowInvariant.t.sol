@@ -13,7 +13,7 @@ import {EscrowHandler} from "./EscrowHandler.sol";
 ///         liabilities == sum of balances exactly, the token balance covers them, locked == live deals, no
 ///         deal settles twice, settlements split exactly at the rates fixed at open, and no settlement ever
 ///         reverts. After every run the escrow is paused, everyone is blacklisted and every live deal is
-///         finalised without a revert (docs/rules.md, "Protocol v2").
+///         finalised without a revert (docs/rules.md, the v2 sections).
 contract EscrowInvariantTest is StdInvariant, BaseTest {
     EscrowHandler internal handler;
 

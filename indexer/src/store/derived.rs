@@ -152,13 +152,13 @@ pub struct Deal {
     pub platform: Option<String>,
     /// Returned to the seller (cancel: the amount; resolve: the rest).
     pub seller_refund: Option<String>,
-    /// The merchant's fee tier fixed at open, bps (docs/rules.md, "Fee rates fixed at open").
+    /// The merchant's fee tier fixed at open, bps (docs/rules.md, "Fee rates").
     pub fee_bps: u16,
     /// The agent's share fixed at open, bps (0 without agent).
     pub agent_share_bps: u16,
     /// A Trade's trader reward fixed at open, bps.
     pub reward_bps: u16,
-    /// When the deal was disputed, Unix seconds (docs/rules.md, "Arbitration has a clock").
+    /// When the deal was disputed, Unix seconds (docs/rules.md, "Deals").
     pub disputed_at: Option<u64>,
 }
 
@@ -600,7 +600,7 @@ impl Derived {
                 add(&mut self.settings.swept, amount, "escrow_settings")?;
                 add(&mut self.account(treasury).available, amount, A)?;
             }
-            // docs/rules.md, "Cancelled Trade refills its buy order": the order stays while
+            // docs/rules.md, "Buy orders": the order stays while
             // a fill of it is open, even with nothing remaining; `BuyOrderClosed` ends it.
             E::BuyOrderRefilled {
                 order_id, amount, ..

@@ -1,4 +1,4 @@
-//! The escrow's deal rules (DESIGN §4) as pre-checks, and typed views of what the
+//! The escrow's deal rules (docs/rules.md) as pre-checks, and typed views of what the
 //! contract returns. Shared by the EVM client and the TRON calls, which run the same
 //! Solidity: a wrong party or a final deal fails here with a clear error, before
 //! anything is signed.
@@ -66,7 +66,7 @@ pub struct DealView {
     pub order_ref: B256,
     /// The buy order a Trade filled (0 for other kinds).
     pub order_id: U256,
-    /// The rates fixed when the deal opened (docs/rules.md, "Fee rates fixed at open").
+    /// The rates fixed when the deal opened (docs/rules.md, "Fee rates").
     pub rates: DealRates,
     /// Unix time the deal was disputed (0 until disputed).
     pub disputed_at: u64,
@@ -254,7 +254,7 @@ impl BuyOrderView {
     }
 }
 
-/// A 96-bit balance field as an [`Amount`]: every real amount fits u64 (DESIGN §3),
+/// A 96-bit balance field as an [`Amount`]: every real amount fits u64 (docs/rules.md),
 /// and the contract caps deals far below; saturate rather than fail a read.
 fn amount96(v: alloy::primitives::Uint<96, 2>) -> Amount {
     Amount::from_units(u64::try_from(v).unwrap_or(u64::MAX))
