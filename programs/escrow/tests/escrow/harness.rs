@@ -401,6 +401,11 @@ impl Env {
         User { kp, token }
     }
 
+    /// Creates a wallet like [`Env::user`] without setting acceptor limits.
+    pub(crate) async fn user_without_limits(&mut self, roles: u8) -> User {
+        self.user(roles).await
+    }
+
     /// Opens the escrow account of `wallet` (the creator pays).
     pub(crate) async fn open_account(&mut self, wallet: &Pubkey) -> Result<(), BanksClientError> {
         let ix = self.ix_account_open(&self.creator.pubkey(), wallet);
@@ -562,7 +567,11 @@ impl Env {
 
     // ----- instruction builders -----
 
-    fn ix(&self, accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    pub(crate) fn ix(
+        &self,
+        accounts: impl ToAccountMetas,
+        data: impl InstructionData,
+    ) -> Instruction {
         Instruction {
             program_id: PROGRAM_ID,
             accounts: accounts.to_account_metas(None),
@@ -1058,6 +1067,30 @@ impl Env {
                 buyer_account,
                 agent_account,
                 treasury_account,
+                rent_payer: deal.rent_payer,
+            },
+            ixs::DealRelease {},
+        )
+    }
+
+    /// `deal_release` with explicit agent account and treasury wallet.
+    pub(crate) fn ix_release_accounts(
+        &self,
+        seller: &Pubkey,
+        deal_id: u64,
+        deal: &Deal,
+        agent_account: Option<Pubkey>,
+        treasury: Option<Pubkey>,
+    ) -> Instruction {
+        self.ix(
+            acc::DealRelease {
+                seller: *seller,
+                config: self.config,
+                deal: self.deal_pda(deal_id),
+                seller_account: self.account_pda(&deal.seller),
+                buyer_account: self.account_pda(&deal.buyer),
+                agent_account,
+                treasury_account: self.account_pda(&treasury.unwrap_or(self.treasury.key())),
                 rent_payer: deal.rent_payer,
             },
             ixs::DealRelease {},
