@@ -185,6 +185,10 @@ pub struct Config {
     pub next_deal_id: u64,
     /// Id of the next buy order.
     pub next_order_id: u64,
+    /// Sum of every account's available and locked balance: deposits and
+    /// sweeps add, withdrawals subtract (docs/rules.md, liabilities). The
+    /// vault holds at least this much; anything above is surplus.
+    pub liabilities: u64,
 }
 
 impl Config {
@@ -226,6 +230,38 @@ impl Config {
     /// Fails while the escrow is paused.
     pub fn require_not_paused(&self) -> Result<()> {
         require!(!self.paused, EscrowError::Paused);
+        Ok(())
+    }
+
+    /// Fails if the treasury would be the escrow itself (its config or its
+    /// vault), whose balance nobody could withdraw (docs/rules.md, treasury).
+    pub fn check_treasury(
+        authorities: &Authorities,
+        config: &Pubkey,
+        vault: &Pubkey,
+    ) -> Result<()> {
+        require!(
+            authorities.treasury != *config && authorities.treasury != *vault,
+            EscrowError::TreasuryIsEscrow
+        );
+        Ok(())
+    }
+
+    /// Adds to the liabilities (a deposit or a swept surplus).
+    pub fn add_liabilities(&mut self, amount: u64) -> Result<()> {
+        self.liabilities = self
+            .liabilities
+            .checked_add(amount)
+            .ok_or(EscrowError::Overflow)?;
+        Ok(())
+    }
+
+    /// Subtracts from the liabilities (a withdrawal).
+    pub fn sub_liabilities(&mut self, amount: u64) -> Result<()> {
+        self.liabilities = self
+            .liabilities
+            .checked_sub(amount)
+            .ok_or(EscrowError::Overflow)?;
         Ok(())
     }
 
