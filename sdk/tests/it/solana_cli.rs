@@ -205,13 +205,15 @@ async fn release_with_send_and_a_multisig_resolution() {
     );
     let sent = node.with(|s| s.sent.clone());
     assert_eq!(sent.len(), 1);
-    // The settlement accounts came from the deal, the merchant's agent and the config.
+    // The settlement accounts came from the deal (its agent and order) and the config.
     let parties = sol::SettlementParties {
         seller: trader.pubkey(),
         buyer: f.merchant,
         agent: Some(f.agent),
         treasury: f.config.authorities.treasury,
         rent_payer: trader.pubkey(),
+        merchant: f.merchant,
+        order_id: Some(2),
     };
     let release = f.escrow.deal_release(&trader.pubkey(), f.deal_id, &parties);
     let expected = Message::new_with_blockhash(
@@ -372,6 +374,7 @@ async fn fill_withdraw_approve_and_execute() {
             &trader.pubkey(),
             2,
             &f.merchant,
+            Some(&f.agent),
             7,
             &sol::BuyOrderFillArgs {
                 amount: 10_000_000,

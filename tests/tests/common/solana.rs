@@ -462,23 +462,30 @@ impl Platform {
     /// The settlement accounts of deal `id`, read from the chain as a client would.
     pub async fn settlement(&mut self, id: u64) -> anyhow::Result<SettlementParties> {
         let deal = self.deal(id).await?.context("deal missing")?;
-        let merchant = self.account(&deal.merchant).await?;
         let config = self.config().await?;
-        Ok(deal.settlement(&merchant, &config))
+        Ok(deal.settlement(&config))
     }
 
-    /// Vault tokens == sum of available + locked over every escrow account.
+    /// The agent recorded for `merchant` (its account fixes the agent's rate
+    /// when a deal opens).
+    pub async fn merchant_agent(&mut self, merchant: &Pubkey) -> anyhow::Result<Option<Pubkey>> {
+        Ok(self.account(merchant).await?.agent)
+    }
+
+    /// Vault tokens == config liabilities == sum of available + locked over
+    /// every escrow account.
     pub async fn check_conservation(&mut self) -> anyhow::Result<()> {
         let vault = self.escrow.vault();
         let held = self.bank.token_balance(&vault).await?;
+        let liabilities = self.config().await?.liabilities;
         let mut sum: u128 = 0;
         for wallet in self.wallets.clone() {
             let a = self.account(&wallet).await?;
             sum += u128::from(a.available) + u128::from(a.locked);
         }
         ensure!(
-            u128::from(held) == sum,
-            "conservation broken: vault holds {held}, accounts sum to {sum}"
+            held == liabilities && u128::from(liabilities) == sum,
+            "conservation broken: vault holds {held}, liabilities {liabilities}, accounts sum to {sum}"
         );
         Ok(())
     }
@@ -516,10 +523,12 @@ impl Platform {
             .await?
             .context("order missing")?;
         let deal_id = self.config().await?.next_deal_id;
+        let agent = self.merchant_agent(&order.merchant).await?;
         let ix = self.escrow.buy_order_fill(
             &trader.key(),
             order_id,
             &order.merchant,
+            agent.as_ref(),
             deal_id,
             &sol::BuyOrderFillArgs { amount, reference },
         )?;
@@ -550,10 +559,8 @@ impl Platform {
         signer: &Keypair,
         id: u64,
     ) -> anyhow::Result<Result<(), BanksClientError>> {
-        let deal = self.deal(id).await?.context("deal missing")?;
-        let ix = self
-            .escrow
-            .deal_cancel(&signer.pubkey(), id, &deal.seller, &deal.rent_payer);
+        let parties = self.settlement(id).await?;
+        let ix = self.escrow.deal_cancel(&signer.pubkey(), id, &parties);
         Ok(self.bank.send(vec![ix], &[signer]).await)
     }
 
@@ -632,6 +639,23 @@ pub async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
         );
     }
     p.admin(&admin).await?;
+    // Acceptors go online with limits that do not get in the way.
+    for (name, bits) in &roles {
+        if bits & sol::ROLE_ACCEPTOR != 0 {
+            let user = users
+                .get(name)
+                .with_context(|| format!("{}: unknown party {name}", s.name))?;
+            let ix = p.escrow.acceptor_set_limits(
+                &user.key(),
+                &sol::AcceptorSetLimitsArgs {
+                    online: true,
+                    max_per_deal: u64::MAX,
+                    max_locked: u64::MAX,
+                },
+            );
+            p.bank.send(vec![ix], &[&user.kp]).await?;
+        }
+    }
     let mut admin = Vec::new();
     for link in &s.agents {
         admin.push(p.escrow.account_set_agent(
@@ -668,10 +692,12 @@ pub async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
             }
             DealKind::Collection => {
                 let id = p.config().await?.next_deal_id;
+                let agent = p.merchant_agent(&buyer.key()).await?;
                 let ix = p.escrow.deal_collection_open(
                     &dispatcher.pubkey(),
                     &seller.key(),
                     &buyer.key(),
+                    agent.as_ref(),
                     id,
                     &sol::DealCollectionOpenArgs {
                         amount: d.amount,
@@ -687,8 +713,10 @@ pub async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
             }
             DealKind::Payout => {
                 let id = p.config().await?.next_deal_id;
+                let agent = p.merchant_agent(&seller.key()).await?;
                 let ix = p.escrow.deal_payout_open(
                     &seller.key(),
+                    agent.as_ref(),
                     id,
                     &sol::DealPayoutOpenArgs {
                         amount: d.amount,

@@ -227,11 +227,15 @@ async fn buy_order_fill(out: &Output, a: &BuyOrderFillArgs) -> anyhow::Result<()
         .decoded(&escrow.buy_order(a.order), "buy order")
         .await
         .with_context(|| format!("buy order {}", a.order))?;
+    let merchant: sol::EscrowAccount = rpc
+        .decoded(&escrow.account(&order.merchant), "merchant escrow account")
+        .await?;
     let deal = cfg.next_deal_id;
     let ix = escrow.buy_order_fill(
         &session.signer(),
         a.order,
         &order.merchant,
+        merchant.agent.as_ref(),
         deal,
         &sol::BuyOrderFillArgs {
             amount: value.units(),
@@ -254,13 +258,13 @@ async fn deal_action(out: &Output, a: &DealArgs, action: &'static str) -> anyhow
     let ix = match action {
         "mark-paid" => escrow.deal_mark_paid(&signer, a.deal),
         "dispute" => escrow.deal_dispute(&signer, a.deal),
-        "cancel" => escrow.deal_cancel(&signer, a.deal, &deal.seller, &deal.rent_payer),
-        _ => {
-            let merchant: sol::EscrowAccount = rpc
-                .decoded(&escrow.account(&deal.merchant), "merchant escrow account")
-                .await?;
+        "cancel" => {
             let cfg = config(rpc, &escrow).await?;
-            escrow.deal_release(&signer, a.deal, &deal.settlement(&merchant, &cfg))
+            escrow.deal_cancel(&signer, a.deal, &deal.settlement(&cfg))
+        }
+        _ => {
+            let cfg = config(rpc, &escrow).await?;
+            escrow.deal_release(&signer, a.deal, &deal.settlement(&cfg))
         }
     };
     let details = json!({"deal": a.deal, "state": format!("{:?}", deal.state), "amount": deal.amount, "seller": deal.seller.to_string(), "buyer": deal.buyer.to_string()});
