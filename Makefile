@@ -15,15 +15,17 @@ ANVIL := node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
 CARGO ?= cargo
 ARGS ?=
 
-# Tests find the pinned anvil through this variable (see tests/src/devnet.rs).
+# Tests find the pinned anvil and schemathesis through these variables
+# (see demo/src/devnet.rs and indexer/tests/it/fuzz.rs).
 export STABLERAIL_ANVIL := $(CURDIR)/$(ANVIL)
+export STABLERAIL_SCHEMATHESIS := $(CURDIR)/.tools-venv/bin/schemathesis
 
 .PHONY: help tools contracts artifacts demo test test-contracts test-rust bench lint fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
 
-tools: ## Install the pinned EVM toolchain from package-lock.json (idempotent)
+tools: ## Install the pinned toolchain: EVM tools (package-lock.json), Python test tools (tools/python/requirements.lock); idempotent
 	@tools/install.sh
 
 contracts: tools ## Compile the Solidity contracts with the pinned solc

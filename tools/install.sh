@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the pinned EVM toolchain (solc-js, forge, anvil, OpenZeppelin, forge-std)
-# from the npm registry into ./node_modules, exactly as package-lock.json pins it.
-# Idempotent: when node_modules already matches the lock file, it changes nothing.
+# Installs the pinned toolchain: the EVM tools (solc-js, forge, anvil, OpenZeppelin,
+# forge-std) into ./node_modules exactly as package-lock.json pins them, and the Python
+# test tools (schemathesis) into ./.tools-venv exactly as tools/python/requirements.lock
+# pins them. Idempotent: when both match their lock files, it changes nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,3 +34,19 @@ done
 "$forge" --version | head -n 1
 "$anvil" --version | head -n 1
 tools/solc --version | tail -n 1
+
+# Python test tools: a virtualenv of exactly the pinned versions (no resolver run).
+need python3 "Python 3.9 or newer with the venv module"
+venv=.tools-venv
+pystamp=$venv/.stablerail-lock.sha256
+pywant=$(sha256sum tools/python/requirements.lock | cut -d' ' -f1)
+if [ -f "$pystamp" ] && [ "$(cat "$pystamp")" = "$pywant" ] && [ -x "$venv/bin/schemathesis" ]; then
+  echo "tools: python tools up to date (tools/python/requirements.lock unchanged)"
+else
+  echo "tools: installing pinned python tools from tools/python/requirements.lock"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r tools/python/requirements.lock
+  echo "$pywant" > "$pystamp"
+fi
+"$venv/bin/schemathesis" --version

@@ -140,6 +140,14 @@ pub enum FeeScheduleError {
         /// Its basis points.
         bps: u32,
     },
+    /// A merchant tier charges more than `MAX_FEE_BPS` (1000 bps, 10 %).
+    #[error("merchant tier {index} charges {bps} bps; at most 1000 (10 %) are allowed")]
+    FeeTooHigh {
+        /// Index of the offending merchant tier.
+        index: usize,
+        /// Its basis points.
+        bps: u32,
+    },
     /// An agent share plus the trader reward exceeds 10000 bps.
     #[error(
         "agent tier {index} share {share_bps} bps + trader reward {reward_bps} bps exceeds 10000"
@@ -226,11 +234,65 @@ pub enum LedgerError {
         /// Whose balance or volume.
         party: String,
     },
-    /// The sum of balances no longer equals the sum of deposits (a bug).
-    #[error("conservation broken: deposits {deposits}, balances {balances}")]
+    /// An outflow beyond what is left of today's allowance, without the co-signer.
+    #[error("{party:?} may send {left} more today without its co-signer; {needed} needs it")]
+    AllowanceExceeded {
+        /// Whose outflow.
+        party: String,
+        /// What is left of today's allowance.
+        left: u64,
+        /// The outflow.
+        needed: u64,
+    },
+    /// A sweep with nothing to sweep.
+    #[error("no surplus to sweep: the token balance equals the liabilities")]
+    NoSurplus,
+    /// A trade fills more than its buy order holds.
+    #[error("deal {index} fills {fill} from an order of {order}")]
+    OrderTooSmall {
+        /// Index of the deal in the scenario.
+        index: usize,
+        /// The order's size.
+        order: u64,
+        /// The fill.
+        fill: u64,
+    },
+    /// An order size on a deal that is not a Trade.
+    #[error("deal {index} names a buy order but is not a trade")]
+    OrderWithoutTrade {
+        /// Index of the deal in the scenario.
+        index: usize,
+    },
+    /// A scenario revokes the agent role of a merchant that has no agent.
+    #[error("deal {index} revokes the agent role, but its merchant has no agent")]
+    NoAgentToRevoke {
+        /// Index of the deal in the scenario.
+        index: usize,
+    },
+    /// A buy order's remaining amount differs from what the scenario states.
+    #[error("deal {index}: order remaining {actual:?}, scenario states {expected}")]
+    OrderRemaining {
+        /// Index of the deal in the scenario.
+        index: usize,
+        /// What the scenario states.
+        expected: u64,
+        /// What the ledger has.
+        actual: Option<u64>,
+    },
+    /// A scenario's `co_sign` does not match whether the owner alone is refused.
+    #[error("step {step}: co_sign says required = {stated_required}, the allowance says otherwise")]
+    CoSignMismatch {
+        /// Index of the deal, or deals + index of the withdrawal.
+        step: usize,
+        /// What the scenario states.
+        stated_required: bool,
+    },
+    /// The sum of balances no longer equals the liabilities, or the token balance is
+    /// below them (a bug).
+    #[error("conservation broken: liabilities {liabilities}, balances {balances}")]
     Conservation {
-        /// Sum of deposits.
-        deposits: u128,
+        /// Deposits − withdrawals + sweeps.
+        liabilities: u128,
         /// Sum of available and locked balances.
         balances: u128,
     },

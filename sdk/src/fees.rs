@@ -8,6 +8,9 @@ use crate::error::{FeeScheduleError, TierTable};
 /// Most tiers a table may hold.
 pub const MAX_TIERS: usize = 8;
 
+/// Highest merchant fee a tier may charge: 1000 bps (10 %). `docs/rules.md`, "Fee rates".
+pub const MAX_FEE_BPS: u32 = 1_000;
+
 /// One row of a tier table: from `threshold` of volume on, `bps` apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tier {
@@ -68,6 +71,7 @@ impl FeeSchedule {
     /// Validates and builds a schedule.
     ///
     /// Each table has 1..=8 tiers, thresholds strictly increasing from 0, bps <= 10000,
+    /// merchant fees <= [`MAX_FEE_BPS`],
     /// and every agent share plus `trader_reward_bps` <= 10000.
     pub fn new(
         merchant_tiers: Vec<Tier>,
@@ -75,6 +79,16 @@ impl FeeSchedule {
         trader_reward_bps: u32,
     ) -> Result<Self, FeeScheduleError> {
         validate_table(TierTable::Merchant, &merchant_tiers)?;
+        if let Some((index, tier)) = merchant_tiers
+            .iter()
+            .enumerate()
+            .find(|(_, t)| t.bps > MAX_FEE_BPS)
+        {
+            return Err(FeeScheduleError::FeeTooHigh {
+                index,
+                bps: tier.bps,
+            });
+        }
         validate_table(TierTable::Agent, &agent_tiers)?;
         for (index, tier) in agent_tiers.iter().enumerate() {
             if tier.bps.saturating_add(trader_reward_bps) > BPS_DENOMINATOR {
@@ -118,7 +132,8 @@ impl FeeSchedule {
     }
 
     /// Splits the settlement of `gross` for a merchant with settled volume
-    /// `merchant_volume` and, if it has an agent, the agent's referred volume.
+    /// `merchant_volume` and, if it has an agent, the agent's referred volume:
+    /// the rates of [`FeeSchedule::rates`] applied at once.
     pub fn settle(
         &self,
         kind: DealKind,
@@ -126,23 +141,61 @@ impl FeeSchedule {
         merchant_volume: Amount,
         agent_volume: Option<Amount>,
     ) -> Split {
-        let fee_bps = self.merchant_fee_bps(merchant_volume);
+        self.rates(kind, merchant_volume, agent_volume).split(gross)
+    }
+
+    /// The rates a deal records when it opens (`docs/rules.md`, "Fee rates are fixed
+    /// when a deal opens"): the merchant's tier for its volume, the agent's share for
+    /// its referred volume (`None` when the merchant has no agent holding the agent
+    /// role), and the trader reward for a Trade.
+    pub fn rates(
+        &self,
+        kind: DealKind,
+        merchant_volume: Amount,
+        agent_volume: Option<Amount>,
+    ) -> DealRates {
+        DealRates {
+            fee_bps: self.merchant_fee_bps(merchant_volume),
+            agent_share_bps: agent_volume.map(|r| self.agent_share_bps(r)),
+            reward_bps: match kind {
+                DealKind::Trade => self.trader_reward_bps,
+                DealKind::Collection | DealKind::Payout => 0,
+            },
+        }
+    }
+}
+
+/// The fee rates a deal fixed when it opened; settlement uses only these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DealRates {
+    /// The merchant's fee in bps (its tier at open).
+    pub fee_bps: u32,
+    /// The agent's share of the fee in bps; `None` when the deal has no agent.
+    pub agent_share_bps: Option<u32>,
+    /// The trader's share of the fee in bps (Trade only, else 0).
+    pub reward_bps: u32,
+}
+
+impl DealRates {
+    /// Splits a settlement of `gross` with these rates.
+    ///
+    /// Rates come from a validated [`FeeSchedule`] (fee <= 10000 bps, share + reward
+    /// <= 10000 bps); out-of-range rates are clamped to 10000 bps so the split still
+    /// sums to `gross`.
+    pub fn split(&self, gross: Amount) -> Split {
         // mul by bps <= 10000 never exceeds the operand, so these cannot fail.
-        let fee = mul_bps_le(gross, fee_bps);
-        let agent_cut = match agent_volume {
-            Some(r) => mul_bps_le(fee, self.agent_share_bps(r)),
-            None => Amount::ZERO,
-        };
-        let reward = match kind {
-            DealKind::Trade => mul_bps_le(fee, self.trader_reward_bps),
-            DealKind::Collection | DealKind::Payout => Amount::ZERO,
-        };
+        let fee = mul_bps_le(gross, self.fee_bps);
+        let agent_cut = self
+            .agent_share_bps
+            .map_or(Amount::ZERO, |share| mul_bps_le(fee, share));
         // floor(f*s/N) + floor(f*r/N) <= floor(f*(s+r)/N) <= f because s + r <= N
-        // (checked in `new`), so neither subtraction underflows.
+        // (checked in `FeeSchedule::new`); the `min` only matters for hand-made rates.
+        let reward = mul_bps_le(fee, self.reward_bps)
+            .min(Amount::from_units(fee.units() - agent_cut.units()));
         let platform = Amount::from_units(fee.units() - agent_cut.units() - reward.units());
         Split {
             gross,
-            fee_bps,
+            fee_bps: self.fee_bps.min(BPS_DENOMINATOR),
             buyer_net: Amount::from_units(gross.units() - fee.units()),
             fee,
             agent_cut,
@@ -152,9 +205,8 @@ impl FeeSchedule {
     }
 }
 
-/// `floor(a * bps / 10000)` for `bps <= 10000`, whose result never exceeds `a`.
+/// `floor(a * bps / 10000)` with `bps` clamped to 10000, so never above `a`.
 fn mul_bps_le(a: Amount, bps: u32) -> Amount {
-    debug_assert!(bps <= BPS_DENOMINATOR);
     let product = u128::from(a.units()) * u128::from(bps.min(BPS_DENOMINATOR));
     // product / 10000 <= a.units() <= u64::MAX, so the narrowing is lossless.
     Amount::from_units((product / u128::from(BPS_DENOMINATOR)) as u64)
@@ -332,7 +384,7 @@ mod tests {
                     }
                     out
                 };
-                FeeSchedule::new(table(m, 10_000), table(a, 10_000 - reward), reward).unwrap()
+                FeeSchedule::new(table(m, MAX_FEE_BPS), table(a, 10_000 - reward), reward).unwrap()
             })
     }
 

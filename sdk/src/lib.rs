@@ -16,9 +16,9 @@ pub use error::{
     SolanaError, SolanaRpcError, TierTable,
 };
 pub use error::{EscrowError, ProposalError};
-pub use fees::{DealKind, FeeSchedule, MAX_TIERS, Split, Tier};
+pub use fees::{DealKind, DealRates, FeeSchedule, MAX_FEE_BPS, MAX_TIERS, Split, Tier};
 pub use ledger::{
-    AgentLink, Deposit, Expected, Ledger, Outcome, Scenario, ScenarioDeal, ScenarioFees,
-    ScenarioFile, TREASURY,
+    AgentLink, CoSign, CoSignerSetup, DealEnd, Deposit, Expected, Ledger, OpenDeal, Outcome,
+    Scenario, ScenarioDeal, ScenarioFees, ScenarioFile, TREASURY, Withdrawal,
 };
 pub use payment_request::{SolanaPayRequest, evm_transfer_uri, tron_uri};

@@ -14,8 +14,8 @@ use super::{
     ApiError, ApiState,
     list::{csv_response, list_response, next_key, page_response},
     params::{
-        ListRequest, Params, chain_param, check_known, limit_param, list_request, log_after_param,
-        num_param, time_param,
+        ListRequest, Params, chain_param, check_known, index_param, limit_param, list_request,
+        log_after_param, time_param,
     },
     routes::ErrorBody,
 };
@@ -88,10 +88,10 @@ async fn deal_page(state: &ApiState, q: DealQuery, csv: bool) -> Result<Response
     params(
         ("chain" = String, Query, description = "Configured chain name"),
         ("party" = Option<String>, Query, description = "Seller, buyer or merchant"),
-        ("state" = Option<String>, Query, description = "unassigned, open, paid, disputed, released, cancelled or resolved"),
-        ("limit" = Option<u32>, Query, description = "Page size, 1..=1000 (default 100)"),
-        ("after" = Option<u64>, Query, description = "`next` of the previous page (a deal id)"),
-        ("format" = Option<String>, Query, description = "`json` (default) or `csv` (next page key in `x-next-after`)")
+        ("state" = Option<super::params::DealStateParam>, Query, description = "unassigned, open, paid, disputed, released, cancelled or resolved"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Page size, 1..=1000 (default 100)"),
+        ("after" = Option<u64>, Query, minimum = 0, maximum = 9223372036854775807_i64, description = "`next` of the previous page (a deal id)"),
+        ("format" = Option<super::params::Format>, Query, description = "`json` (default) or `csv` (next page key in `x-next-after`)")
     ),
     responses((status = 200, body = DealPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("api_key" = []))
@@ -125,7 +125,7 @@ pub(super) async fn deals(
             .map(|a| normalize_address(kind, a))
             .transpose()?,
         state: deal_state,
-        after: num_param(&params, "after")?,
+        after: index_param(&params, "after")?,
         limit: limit_param(&params)?,
         ..Default::default()
     };
@@ -137,7 +137,7 @@ pub(super) async fn deals(
     get,
     path = "/v1/deals/{id}",
     params(
-        ("id" = u64, Path, description = "The escrow's deal id"),
+        ("id" = u64, Path, minimum = 0, maximum = 9223372036854775807_i64, description = "The escrow's deal id"),
         ("chain" = String, Query, description = "Configured chain name")
     ),
     responses(
@@ -155,10 +155,7 @@ pub(super) async fn deal(
 ) -> Result<Json<DealDetail>, ApiError> {
     check_known(&params, &["chain"])?;
     let (chain, _) = chain_param(&state, &params)?;
-    let id: u64 = id.parse().map_err(|_| Error::BadParam {
-        param: "id",
-        reason: format!("`{id}` is not a deal id"),
-    })?;
+    let id = super::params::index_value("id", &id)?;
     let deal = state
         .store
         .deal(&chain, id)
@@ -178,9 +175,9 @@ pub(super) async fn deal(
     params(
         ("address" = String, Path, description = "The merchant"),
         ("chain" = String, Query, description = "Configured chain name"),
-        ("limit" = Option<u32>, Query, description = "Page size, 1..=1000 (default 100)"),
-        ("after" = Option<u64>, Query, description = "`next` of the previous page (a deal id)"),
-        ("format" = Option<String>, Query, description = "`json` (default) or `csv`")
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Page size, 1..=1000 (default 100)"),
+        ("after" = Option<u64>, Query, minimum = 0, maximum = 9223372036854775807_i64, description = "`next` of the previous page (a deal id)"),
+        ("format" = Option<super::params::Format>, Query, description = "`json` (default) or `csv`")
     ),
     responses((status = 200, body = DealPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("api_key" = []))
@@ -196,7 +193,7 @@ pub(super) async fn settlements(
         chain,
         merchant: Some(normalize_address(kind, &address)?),
         settled: true,
-        after: num_param(&params, "after")?,
+        after: index_param(&params, "after")?,
         limit: limit_param(&params)?,
         ..Default::default()
     };
@@ -210,9 +207,9 @@ pub(super) async fn settlements(
     params(
         ("address" = String, Path, description = "The agent"),
         ("chain" = String, Query, description = "Configured chain name"),
-        ("limit" = Option<u32>, Query, description = "Page size, 1..=1000 (default 100)"),
-        ("after" = Option<String>, Query, description = "`next` of the previous page (`block:log_index`)"),
-        ("format" = Option<String>, Query, description = "`json` (default) or `csv`")
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Page size, 1..=1000 (default 100)"),
+        ("after" = Option<String>, Query, pattern = r"^[0-9]{1,19}:[0-9]{1,19}$", description = "`next` of the previous page (`block:log_index`)"),
+        ("format" = Option<super::params::Format>, Query, description = "`json` (default) or `csv`")
     ),
     responses((status = 200, body = CommissionPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("api_key" = []))
@@ -278,14 +275,7 @@ pub(super) async fn account(
 fn time_range(params: &Params) -> Result<(Option<i64>, Option<i64>), Error> {
     let from = time_param(params, "from_time")?;
     let to = time_param(params, "to_time")?;
-    if let (Some(f), Some(t)) = (from, to)
-        && t < f
-    {
-        return Err(Error::BadParam {
-            param: "to_time",
-            reason: "is below from_time".into(),
-        });
-    }
+    // An inverted range is valid and selects nothing (as the schema allows it).
     Ok((from, to))
 }
 
@@ -295,10 +285,10 @@ fn time_range(params: &Params) -> Result<(Option<i64>, Option<i64>), Error> {
     path = "/v1/volume",
     params(
         ("chain" = String, Query, description = "Configured chain name"),
-        ("bucket" = Option<String>, Query, description = "`hour` or `day` (default)"),
-        ("from_time" = Option<i64>, Query, description = "Earliest settlement time, Unix seconds"),
-        ("to_time" = Option<i64>, Query, description = "Latest settlement time, Unix seconds"),
-        ("format" = Option<String>, Query, description = "`json` (default) or `csv`")
+        ("bucket" = Option<super::params::Bucket>, Query, description = "`hour` or `day` (default)"),
+        ("from_time" = Option<i64>, Query, minimum = 0, description = "Earliest settlement time, Unix seconds"),
+        ("to_time" = Option<i64>, Query, minimum = 0, description = "Latest settlement time, Unix seconds"),
+        ("format" = Option<super::params::Format>, Query, description = "`json` (default) or `csv`")
     ),
     responses((status = 200, body = Vec<VolumeBucket>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("api_key" = []))
@@ -335,9 +325,9 @@ pub(super) async fn volume(
     params(
         ("address" = String, Path, description = "The merchant"),
         ("chain" = String, Query, description = "Configured chain name"),
-        ("from_time" = Option<i64>, Query, description = "Earliest day, Unix seconds"),
-        ("to_time" = Option<i64>, Query, description = "Latest day, Unix seconds"),
-        ("format" = Option<String>, Query, description = "`json` (default) or `csv`")
+        ("from_time" = Option<i64>, Query, minimum = 0, description = "Earliest day, Unix seconds"),
+        ("to_time" = Option<i64>, Query, minimum = 0, description = "Latest day, Unix seconds"),
+        ("format" = Option<super::params::Format>, Query, description = "`json` (default) or `csv`")
     ),
     responses((status = 200, body = Vec<MerchantDay>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("api_key" = []))

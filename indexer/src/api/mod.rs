@@ -81,7 +81,10 @@ pub fn generate_api_key() -> String {
         crate::store::AgentCommission,
         crate::store::MerchantDay,
         crate::store::VolumeBucket,
-        crate::store::EscrowEventRecord
+        crate::store::EscrowEventRecord,
+        params::Format,
+        params::Bucket,
+        params::DealStateParam
     )),
     modifiers(&ApiKeyScheme)
 )]
@@ -100,10 +103,73 @@ impl utoipa::Modify for ApiKeyScheme {
     }
 }
 
-/// The OpenAPI document.
+/// The OpenAPI document, as declared in code (any chain name, both address forms).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
+
+/// The OpenAPI document this process serves: [`openapi`] with `chain` limited to
+/// the configured chains and addresses and hashes to the forms those chains use,
+/// so a client generated from it sends only what the server accepts. (A TRON
+/// base58 address also carries a checksum, which no pattern can express.)
+pub fn openapi_for(chains: &BTreeMap<String, ChainKind>) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{ObjectBuilder, RefOr, Type, path::ParameterIn};
+    let mut doc = openapi();
+    let has = |k: ChainKind| chains.values().any(|c| *c == k);
+    let alternatives = |evm: &str, tron: &str| {
+        let parts: Vec<&str> = [(has(ChainKind::Evm), evm), (has(ChainKind::Tron), tron)]
+            .into_iter()
+            .filter_map(|(on, p)| on.then_some(p))
+            .collect();
+        format!("^({})$", parts.join("|"))
+    };
+    let address = alternatives(EVM_ADDRESS, TRON_ADDRESS);
+    let hash = alternatives(EVM_HASH, TRON_HASH);
+    let string = |pattern: Option<&str>, values: Option<Vec<String>>| {
+        RefOr::T(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(pattern.map(str::to_owned))
+                .enum_values(values)
+                .into(),
+        )
+    };
+    for item in doc.paths.paths.values_mut() {
+        let Some(op) = item.get.as_mut() else {
+            continue;
+        };
+        // A list route with `format=csv` answers 200 in CSV too.
+        if op.parameters.iter().flatten().any(|p| p.name == "format")
+            && let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200")
+        {
+            ok.content.insert(
+                "text/csv".to_owned(),
+                utoipa::openapi::Content::new(Some(string(None, None))),
+            );
+        }
+        for param in op.parameters.iter_mut().flatten() {
+            let schema = match (param.name.as_str(), &param.parameter_in) {
+                ("chain", ParameterIn::Query) => {
+                    string(None, Some(chains.keys().cloned().collect()))
+                }
+                ("address" | "party", _) => string(Some(&address), None),
+                ("tx", ParameterIn::Query) => string(Some(&hash), None),
+                _ => continue,
+            };
+            param.schema = Some(schema);
+        }
+    }
+    doc
+}
+
+/// `0x` + 40 hex digits.
+const EVM_ADDRESS: &str = "0x[0-9a-fA-F]{40}";
+/// Base58 `T...` (34 characters) or hex `41` + 40 digits.
+const TRON_ADDRESS: &str = "T[1-9A-HJ-NP-Za-km-z]{33}|41[0-9a-fA-F]{40}";
+/// `0x` + 64 hex digits.
+const EVM_HASH: &str = "0x[0-9a-fA-F]{64}";
+/// 64 hex digits, `0x` optional.
+const TRON_HASH: &str = "(0x)?[0-9a-fA-F]{64}";
 
 /// Builds the router.
 pub fn router(state: ApiState) -> Router {
@@ -135,7 +201,13 @@ pub fn router(state: ApiState) -> Router {
         .merge(data)
         .route("/health", get(routes::health))
         .route("/metrics", get(routes::metrics))
-        .route("/openapi.json", get(|| async { Json(openapi()) }))
+        .route(
+            "/openapi.json",
+            get({
+                let doc = Json(openapi_for(&state.chains));
+                move || async move { doc }
+            }),
+        )
         .fallback(|| async { error_response(StatusCode::NOT_FOUND, "no such route".into()) })
         .layer(middleware::from_fn_with_state(
             state.clone(),

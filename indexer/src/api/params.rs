@@ -27,6 +27,53 @@ pub(super) fn check_known(params: &Params, allowed: &[&'static str]) -> Result<(
     Ok(())
 }
 
+/// `format`: how a list is returned. Declared in the OpenAPI document; parsed by
+/// [`wants_csv`] so that a bad value gets a 400 naming it.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+// Never built: only its schema is used, so the server keeps its own 400 messages.
+#[allow(dead_code)]
+pub(super) enum Format {
+    /// JSON (the default).
+    Json,
+    /// CSV, the next page key in the `x-next-after` header.
+    Csv,
+}
+
+/// `bucket`: the width of a volume bucket (OpenAPI declaration, parsed by hand).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+// Never built: only its schema is used, so the server keeps its own 400 messages.
+#[allow(dead_code)]
+pub(super) enum Bucket {
+    /// One hour.
+    Hour,
+    /// One UTC day (the default).
+    Day,
+}
+
+/// `state`: a deal state filter (OpenAPI declaration, parsed by hand).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+// Never built: only its schema is used, so the server keeps its own 400 messages.
+#[allow(dead_code)]
+pub(super) enum DealStateParam {
+    /// A payout waiting for its acceptor.
+    Unassigned,
+    /// Open.
+    Open,
+    /// Marked paid.
+    Paid,
+    /// Disputed.
+    Disputed,
+    /// Released.
+    Released,
+    /// Cancelled.
+    Cancelled,
+    /// Resolved by the arbiter.
+    Resolved,
+}
+
 /// `format=json` (default) or `format=csv`.
 fn wants_csv(params: &Params) -> Result<bool, Error> {
     match params.get("format").map(String::as_str) {
@@ -71,6 +118,23 @@ pub(super) fn num_param<T: std::str::FromStr>(
         .transpose()
 }
 
+/// An optional block number, deal id or log index: 0..=i64::MAX, what both stores
+/// keep in a signed 64-bit column.
+pub(super) fn index_param(params: &Params, name: &'static str) -> Result<Option<u64>, Error> {
+    params.get(name).map(|v| index_value(name, v)).transpose()
+}
+
+/// Parses one block number, deal id or log index (0..=i64::MAX).
+pub(super) fn index_value(name: &'static str, v: &str) -> Result<u64, Error> {
+    v.parse::<i64>()
+        .ok()
+        .and_then(|n| u64::try_from(n).ok())
+        .ok_or_else(|| Error::BadParam {
+            param: name,
+            reason: format!("`{v}` is not an integer in 0..={}", i64::MAX),
+        })
+}
+
 /// An optional time, Unix seconds.
 pub(super) fn time_param(params: &Params, name: &'static str) -> Result<Option<i64>, Error> {
     let v: Option<i64> = num_param(params, name)?;
@@ -106,8 +170,8 @@ pub(super) fn log_after_param(params: &Params) -> Result<Option<(u64, u64)>, Err
             };
             let (b, l) = v.split_once(':').ok_or_else(bad)?;
             Ok((
-                b.parse::<u64>().map_err(|_| bad())?,
-                l.parse::<u64>().map_err(|_| bad())?,
+                index_value("after", b).map_err(|_| bad())?,
+                index_value("after", l).map_err(|_| bad())?,
             ))
         })
         .transpose()

@@ -13,8 +13,8 @@ use super::{
     ApiError, ApiState,
     list::{list_response, next_key, page_response},
     params::{
-        ListRequest, Params, chain_param, check_known, limit_param, list_request, log_after_param,
-        num_param, time_param,
+        ListRequest, Params, chain_param, check_known, index_param, limit_param, list_request,
+        log_after_param, time_param,
     },
 };
 use crate::{
@@ -95,13 +95,13 @@ fn hash_param(kind: ChainKind, v: &str) -> Result<String, Error> {
         ("chain" = String, Query, description = "Configured chain name"),
         ("address" = Option<String>, Query, description = "Sender or recipient"),
         ("tx" = Option<String>, Query, description = "Transaction hash"),
-        ("from_block" = Option<u64>, Query, description = "Lowest block (inclusive)"),
-        ("to_block" = Option<u64>, Query, description = "Highest block (inclusive)"),
-        ("from_time" = Option<i64>, Query, description = "Earliest block time, Unix seconds (inclusive)"),
-        ("to_time" = Option<i64>, Query, description = "Latest block time, Unix seconds (inclusive)"),
-        ("limit" = Option<u32>, Query, description = "Page size, 1..=1000 (default 100)"),
-        ("after" = Option<String>, Query, description = "`next` of the previous page (`block:log_index`)"),
-        ("format" = Option<String>, Query, description = "`json` (default) or `csv` (next page key in the `x-next-after` header)")
+        ("from_block" = Option<u64>, Query, minimum = 0, maximum = 9223372036854775807_i64, description = "Lowest block (inclusive)"),
+        ("to_block" = Option<u64>, Query, minimum = 0, maximum = 9223372036854775807_i64, description = "Highest block (inclusive)"),
+        ("from_time" = Option<i64>, Query, minimum = 0, description = "Earliest block time, Unix seconds (inclusive)"),
+        ("to_time" = Option<i64>, Query, minimum = 0, description = "Latest block time, Unix seconds (inclusive)"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Page size, 1..=1000 (default 100)"),
+        ("after" = Option<String>, Query, pattern = r"^[0-9]{1,19}:[0-9]{1,19}$", description = "`next` of the previous page (`block:log_index`)"),
+        ("format" = Option<super::params::Format>, Query, description = "`json` (default) or `csv` (next page key in the `x-next-after` header)")
     ),
     responses(
         (status = 200, body = TransferPage, description = "JSON page, or CSV with `format=csv`"),
@@ -139,35 +139,14 @@ pub(super) async fn transfers(
             .map(|a| normalize_address(kind, a))
             .transpose()?,
         tx_hash: params.get("tx").map(|t| hash_param(kind, t)).transpose()?,
-        from_block: num_param(&params, "from_block")?,
-        to_block: num_param(&params, "to_block")?,
+        from_block: index_param(&params, "from_block")?,
+        to_block: index_param(&params, "to_block")?,
         from_time: time_param(&params, "from_time")?,
         to_time: time_param(&params, "to_time")?,
         after,
         limit,
     };
-    for (lo, hi, name) in [
-        (
-            q.from_block.map(|v| v as i128),
-            q.to_block.map(|v| v as i128),
-            "to_block",
-        ),
-        (
-            q.from_time.map(i128::from),
-            q.to_time.map(i128::from),
-            "to_time",
-        ),
-    ] {
-        if let (Some(lo), Some(hi)) = (lo, hi)
-            && hi < lo
-        {
-            return Err(Error::BadParam {
-                param: name,
-                reason: "is below the lower bound".into(),
-            }
-            .into());
-        }
-    }
+    // An inverted block or time range is valid and selects nothing.
     let items = state.store.transfers(&q).await?;
     let next = next_key(&items, limit, |t| {
         format!("{}:{}", t.block_number, t.log_index)
@@ -206,9 +185,9 @@ pub(super) async fn address_summary(
     params(
         ("chain" = String, Query, description = "Configured chain name"),
         ("address" = Option<String>, Query, description = "Only transfers from or to this address"),
-        ("from_time" = Option<i64>, Query, description = "Earliest block time, Unix seconds"),
-        ("to_time" = Option<i64>, Query, description = "Latest block time, Unix seconds"),
-        ("format" = Option<String>, Query, description = "`json` (default) or `csv`")
+        ("from_time" = Option<i64>, Query, minimum = 0, description = "Earliest block time, Unix seconds"),
+        ("to_time" = Option<i64>, Query, minimum = 0, description = "Latest block time, Unix seconds"),
+        ("format" = Option<super::params::Format>, Query, description = "`json` (default) or `csv`")
     ),
     responses((status = 200, body = Vec<DailyVolume>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("api_key" = []))

@@ -260,7 +260,8 @@ async fn escrow_routes(backend: Backend) {
         format!("/v1/agents/{a1}/commissions?{c}&after=5"),
         format!("/v1/escrow/accounts/0xzz?{c}"),
         format!("/v1/volume?{c}&bucket=week"),
-        format!("/v1/volume?{c}&from_time=10&to_time=5"),
+        format!("/v1/deals?{c}&after=9223372036854775808"),
+        format!("/v1/deals/18446744073709551615?{c}"),
         format!("/v1/merchants/{m1}/volume?{c}&format=xml"),
     ] {
         let (status, body) = api.get(&bad, Some(&api.key)).await;
@@ -268,6 +269,14 @@ async fn escrow_routes(backend: Backend) {
         assert!(body.contains("error"), "{bad}: {body}");
     }
     assert_eq!(api.status(&format!("/v1/deals/999?{c}")).await, 404);
+    // An inverted range is a valid request that selects nothing.
+    let (status, body) = api
+        .get(
+            &format!("/v1/volume?{c}&from_time=10&to_time=5"),
+            Some(&api.key),
+        )
+        .await;
+    assert_eq!((status, body.as_str()), (200, "[]"));
 
     // The OpenAPI document lists the routes.
     let doc: Value = serde_json::from_str(&api.get("/openapi.json", None).await.1).unwrap();
@@ -285,6 +294,8 @@ async fn escrow_routes(backend: Backend) {
             "{path} in the OpenAPI document"
         );
     }
+    // Every route, fuzzed from that document against this data.
+    crate::fuzz::fuzz_api(&api.base, &api.key).await;
     service.stop().await;
 }
 

@@ -14,5 +14,6 @@ mod common;
 mod crash;
 mod escrow;
 mod escrow_api;
+mod fuzz;
 mod reorg;
 mod tron;
