@@ -108,8 +108,8 @@ pub enum EscrowError {
     /// Seller and buyer are the same wallet.
     #[msg("Seller and buyer must differ")]
     SameParty,
-    /// The treasury cannot be a deal party or an agent.
-    #[msg("The treasury cannot be a deal party or an agent")]
+    /// The treasury cannot be the agent of a merchant.
+    #[msg("The treasury cannot be an agent")]
     TreasuryNotAllowed,
     /// The deal is not in a state that allows this action.
     #[msg("Deal state does not allow this action")]

@@ -279,14 +279,9 @@ impl Config {
         Ok(id)
     }
 
-    /// Checks a party of a new deal: KYC level and region, and that it is
-    /// not the treasury.
+    /// Checks a party of a new deal: KYC level and region. The treasury may
+    /// be a party: settlements credit it in place (docs/rules.md, treasury).
     pub fn check_party(&self, party: &EscrowAccount) -> Result<()> {
-        require_keys_neq!(
-            party.wallet,
-            self.authorities.treasury,
-            EscrowError::TreasuryNotAllowed
-        );
         require!(
             party.kyc_level >= self.limits.min_kyc_level,
             EscrowError::KycTooLow

@@ -1009,17 +1009,17 @@ async fn collection_flow_and_rules() {
         env.send(vec![ix], &[&dispatcher]).await,
         E::PaymentWindowOutOfBounds,
     );
-    // The treasury is never a party.
+    // The treasury may be a party (settlements credit it in place).
     let treasury = env.treasury.key();
     let admin = env.admin.insecure_clone();
     let ix = env.ix_set_roles(&treasury, ROLE_MERCHANT);
     env.send(vec![ix], &[&admin]).await.expect("roles");
-    assert_err(
-        env.open_collection(&acceptor.key(), &treasury, USDT)
-            .await
-            .map(|_| ()),
-        E::TreasuryNotAllowed,
-    );
+    let id = env
+        .open_collection(&acceptor.key(), &treasury, USDT)
+        .await
+        .expect("the treasury as the merchant");
+    let treasury_kp = env.treasury.kp.insecure_clone();
+    env.cancel(&treasury_kp, id).await.expect("cancel");
 
     // Happy path: the dispatcher marks paid, the acceptor releases.
     let dispatcher_lamports = env.lamports(&dispatcher.pubkey()).await;

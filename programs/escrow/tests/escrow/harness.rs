@@ -162,6 +162,8 @@ pub(crate) struct Env {
     pub(crate) wallets: Vec<Pubkey>,
     /// Agent of each merchant set through [`Env::set_agent`].
     pub(crate) agents: std::collections::HashMap<Pubkey, Pubkey>,
+    /// Tokens sent straight to the vault and not swept yet.
+    pub(crate) surplus: u64,
     nonce: u32,
 }
 
@@ -207,6 +209,7 @@ impl Env {
             vault: Pubkey::default(),
             wallets: Vec::new(),
             agents: std::collections::HashMap::new(),
+            surplus: 0,
             nonce: 0,
         };
         env.put_mint(&mint, 6).await;
@@ -613,8 +616,8 @@ impl Env {
         .amount
     }
 
-    /// Asserts vault tokens == config liabilities == sum of available +
-    /// locked over every account (after any surplus was swept).
+    /// Asserts vault tokens == config liabilities (+ unswept surplus) == sum
+    /// of available + locked over every account.
     pub(crate) async fn assert_conservation(&mut self) {
         let vault = self.vault;
         let held = self.token_balance(&vault).await;
@@ -624,7 +627,11 @@ impl Env {
             sum += account.available + account.locked;
         }
         let liabilities = self.config_state().await.liabilities;
-        assert_eq!(held, liabilities, "vault tokens must equal the liabilities");
+        assert_eq!(
+            held,
+            liabilities + self.surplus,
+            "vault tokens must equal the liabilities (plus unswept surplus)"
+        );
         assert_eq!(
             liabilities, sum,
             "liabilities must equal the sum of balances"
