@@ -1,5 +1,5 @@
 //! stablerail escrow: USDT balances, buy orders and deals (Trade,
-//! Collection, Payout) with fee split, disputes and pause (DESIGN.md §4).
+//! Collection, Payout) with fee split, disputes and pause (docs/rules.md).
 //!
 //! PDA seeds are listed in [`state::seeds`]. Every deal locks from the
 //! seller's available balance; settlements credit balances (pull payment),

@@ -5,7 +5,7 @@ use anchor_lang::prelude::*;
 use super::{split_with_rates, EscrowAccount, FeeSchedule, FeeSplit, BPS_DENOMINATOR, ROLE_AGENT};
 use crate::errors::EscrowError;
 
-/// What a deal is for (DESIGN.md §4).
+/// What a deal is for (docs/rules.md, Deals).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub enum DealKind {
     /// A trader sells into a merchant's buy order (seller trader, buyer merchant).

@@ -84,7 +84,7 @@ impl ProposalExecute<'_> {
         for stored in &ctx.accounts.proposal.instructions {
             let mut infos: Vec<AccountInfo<'info>> = Vec::with_capacity(stored.accounts.len() + 1);
             let mut metas = Vec::with_capacity(stored.accounts.len());
-            // Protected accounts (docs/rules.md, Solana multisig): a program
+            // Protected accounts (docs/rules.md, Multisig): a program
             // other than this one never gets the multisig, a proposal or a
             // spending limit (every account this program owns) as writable,
             // so it cannot change the configuration with the vault's signature.

@@ -1,4 +1,4 @@
-//! The multisig administering the escrow (DESIGN.md §4, §5): its vault is the
+//! The multisig administering the escrow (docs/rules.md): its vault is the
 //! escrow's admin, arbiter and treasury; admin actions and a dispute
 //! resolution run as proposals whose instructions the vault signs through CPI.
 
@@ -339,7 +339,7 @@ async fn multisig_administers_escrow_and_resolves_a_dispute_through_cpi() {
     let rent_payer_before = env.lamports(deal.rent_payer).await;
     env.execute(multisig, proposal, b).await.unwrap();
 
-    // The deal is closed, its rent returned; the split follows DESIGN.md §4.
+    // The deal is closed, its rent returned; the split follows docs/rules.md.
     assert!(env.raw(escrow.deal(0)).await.is_none());
     assert_eq!(
         env.lamports(deal.rent_payer).await,

@@ -1,7 +1,7 @@
 //! Finding 6 of issue #12: while a proposal executes, no instruction for
 //! another program may take the multisig, a proposal or a spending limit as
 //! writable, so a called program can never change the configuration with
-//! the vault's signature (docs/rules.md, Solana multisig).
+//! the vault's signature (docs/rules.md, Multisig).
 //!
 //! On agave 3.1 the relay's call back into the multisig is also refused by
 //! the runtime (multisig -> relay -> multisig is reentrancy); the rule
