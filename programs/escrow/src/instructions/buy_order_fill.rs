@@ -29,7 +29,7 @@ pub struct BuyOrderFill<'info> {
     pub trader: Signer<'info>,
     /// The config (its deal counter advances).
     #[account(mut, seeds = [SEED_CONFIG, config.creator.as_ref()], bump = config.bump)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     /// The order; stays open while its fills are open (freed when a final
     /// deal leaves nothing in it).
     #[account(
@@ -53,7 +53,7 @@ pub struct BuyOrderFill<'info> {
     pub merchant_account: Account<'info, EscrowAccount>,
     /// The merchant's agent's escrow account (its role and volume fix the
     /// agent's rate); omitted without agent or when the agent is the trader.
-    pub agent_account: Option<Account<'info, EscrowAccount>>,
+    pub agent_account: Option<Box<Account<'info, EscrowAccount>>>,
     /// CHECK: the new deal, `["deal", config, next_deal_id]`; created by the
     /// handler (a PDA that already holds lamports is accepted).
     #[account(
@@ -116,7 +116,7 @@ impl BuyOrderFill<'_> {
         let agent = merchant_agent(
             &accounts.merchant_account,
             &[&*accounts.trader_account],
-            accounts.agent_account.as_deref(),
+            accounts.agent_account.as_deref().map(|a| &**a),
         )?;
         deal.fix_rates(&accounts.config.fees, &accounts.merchant_account, agent)?;
         accounts.trader_account.lock(args.amount)?;

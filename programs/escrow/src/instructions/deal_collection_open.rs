@@ -36,7 +36,7 @@ pub struct DealCollectionOpen<'info> {
         bump = config.bump,
         constraint = config.authorities.dispatcher == dispatcher.key() @ EscrowError::NotDispatcher
     )]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     /// The acceptor's escrow account (seller; amount locked from it).
     #[account(
         mut,
@@ -52,7 +52,7 @@ pub struct DealCollectionOpen<'info> {
     pub merchant_account: Account<'info, EscrowAccount>,
     /// The merchant's agent's escrow account (its role and volume fix the
     /// agent's rate); omitted without agent or when the agent is a party.
-    pub agent_account: Option<Account<'info, EscrowAccount>>,
+    pub agent_account: Option<Box<Account<'info, EscrowAccount>>>,
     /// CHECK: the new deal, `["deal", config, next_deal_id]`; created by the
     /// handler (a PDA that already holds lamports is accepted).
     #[account(
@@ -118,7 +118,7 @@ impl DealCollectionOpen<'_> {
         let agent = merchant_agent(
             &accounts.merchant_account,
             &[&*accounts.acceptor_account],
-            accounts.agent_account.as_deref(),
+            accounts.agent_account.as_deref().map(|a| &**a),
         )?;
         deal.fix_rates(&accounts.config.fees, &accounts.merchant_account, agent)?;
         create_program_account(

@@ -20,7 +20,7 @@ pub struct DealRelease<'info> {
     pub seller: Signer<'info>,
     /// The config.
     #[account(seeds = [SEED_CONFIG, config.creator.as_ref()], bump = config.bump)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     /// The deal, closed to its rent payer.
     #[account(
         mut,
@@ -35,22 +35,22 @@ pub struct DealRelease<'info> {
         seeds = [SEED_ACCOUNT, config.key().as_ref(), deal.seller.as_ref()],
         bump = seller_account.bump
     )]
-    pub seller_account: Account<'info, EscrowAccount>,
+    pub seller_account: Box<Account<'info, EscrowAccount>>,
     /// The buyer's escrow account.
     #[account(
         mut,
         seeds = [SEED_ACCOUNT, config.key().as_ref(), deal.buyer.as_ref()],
         bump = buyer_account.bump
     )]
-    pub buyer_account: Account<'info, EscrowAccount>,
+    pub buyer_account: Box<Account<'info, EscrowAccount>>,
     /// The escrow account of the agent recorded at open; omitted without
     /// agent or when the agent is the seller or the buyer.
     #[account(mut)]
-    pub agent_account: Option<Account<'info, EscrowAccount>>,
+    pub agent_account: Option<Box<Account<'info, EscrowAccount>>>,
     /// The treasury's escrow account; omitted when the treasury is the
     /// seller, the buyer or the agent (credited in place).
     #[account(mut)]
-    pub treasury_account: Option<Account<'info, EscrowAccount>>,
+    pub treasury_account: Option<Box<Account<'info, EscrowAccount>>>,
     /// CHECK: whoever paid the deal's rent; only receives lamports.
     #[account(mut, address = deal.rent_payer @ EscrowError::WrongRentPayer)]
     pub rent_payer: UncheckedAccount<'info>,
@@ -79,8 +79,8 @@ impl DealRelease<'_> {
         let treasury = accounts.config.authorities.treasury;
         deal.check_settlement_accounts(
             treasury,
-            accounts.agent_account.as_deref(),
-            accounts.treasury_account.as_deref(),
+            accounts.agent_account.as_deref().map(|a| &**a),
+            accounts.treasury_account.as_deref().map(|a| &**a),
         )?;
         let co_signer = accounts.co_signer.as_ref().map(|signer| signer.key());
         let seller = &mut accounts.seller_account;
@@ -105,8 +105,8 @@ impl DealRelease<'_> {
             &mut SettlementAccounts {
                 seller: &mut accounts.seller_account,
                 buyer: &mut accounts.buyer_account,
-                agent: accounts.agent_account.as_deref_mut(),
-                treasury: accounts.treasury_account.as_deref_mut(),
+                agent: accounts.agent_account.as_deref_mut().map(|a| &mut **a),
+                treasury: accounts.treasury_account.as_deref_mut().map(|a| &mut **a),
             },
         )?;
         finish_order_fill(

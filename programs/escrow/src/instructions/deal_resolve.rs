@@ -28,7 +28,7 @@ pub struct DealResolve<'info> {
         bump = config.bump,
         constraint = config.authorities.arbiter == arbiter.key() @ EscrowError::NotArbiter
     )]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     /// The deal, closed to its rent payer.
     #[account(
         mut,
@@ -43,22 +43,22 @@ pub struct DealResolve<'info> {
         seeds = [SEED_ACCOUNT, config.key().as_ref(), deal.seller.as_ref()],
         bump = seller_account.bump
     )]
-    pub seller_account: Account<'info, EscrowAccount>,
+    pub seller_account: Box<Account<'info, EscrowAccount>>,
     /// The buyer's escrow account.
     #[account(
         mut,
         seeds = [SEED_ACCOUNT, config.key().as_ref(), deal.buyer.as_ref()],
         bump = buyer_account.bump
     )]
-    pub buyer_account: Account<'info, EscrowAccount>,
+    pub buyer_account: Box<Account<'info, EscrowAccount>>,
     /// The escrow account of the agent recorded at open; omitted without
     /// agent or when the agent is the seller or the buyer.
     #[account(mut)]
-    pub agent_account: Option<Account<'info, EscrowAccount>>,
+    pub agent_account: Option<Box<Account<'info, EscrowAccount>>>,
     /// The treasury's escrow account; omitted when the treasury is the
     /// seller, the buyer or the agent (credited in place).
     #[account(mut)]
-    pub treasury_account: Option<Account<'info, EscrowAccount>>,
+    pub treasury_account: Option<Box<Account<'info, EscrowAccount>>>,
     /// CHECK: whoever paid the deal's rent; only receives lamports.
     #[account(mut, address = deal.rent_payer @ EscrowError::WrongRentPayer)]
     pub rent_payer: UncheckedAccount<'info>,
@@ -83,8 +83,8 @@ impl DealResolve<'_> {
         let treasury = accounts.config.authorities.treasury;
         deal.check_settlement_accounts(
             treasury,
-            accounts.agent_account.as_deref(),
-            accounts.treasury_account.as_deref(),
+            accounts.agent_account.as_deref().map(|a| &**a),
+            accounts.treasury_account.as_deref().map(|a| &**a),
         )?;
         let settlement = deal.settle(
             gross,
@@ -92,8 +92,8 @@ impl DealResolve<'_> {
             &mut SettlementAccounts {
                 seller: &mut accounts.seller_account,
                 buyer: &mut accounts.buyer_account,
-                agent: accounts.agent_account.as_deref_mut(),
-                treasury: accounts.treasury_account.as_deref_mut(),
+                agent: accounts.agent_account.as_deref_mut().map(|a| &mut **a),
+                treasury: accounts.treasury_account.as_deref_mut().map(|a| &mut **a),
             },
         )?;
         finish_order_fill(
