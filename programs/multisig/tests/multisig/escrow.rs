@@ -356,10 +356,12 @@ async fn multisig_administers_escrow_and_resolves_a_dispute_through_cpi() {
     assert_eq!(seller.available, deposit_amount - gross + reward);
     assert_eq!(treasury.available, platform);
     assert_eq!(seller.locked + buyer.locked + treasury.locked, 0);
-    // Conservation: the escrow's tokens equal the sum of balances.
+    // Conservation: the escrow's tokens equal its liabilities and the sum of balances.
+    let config_state: Config = env.account(config).await;
     assert_eq!(
         env.balance(escrow.vault).await,
         seller.available + buyer.available + treasury.available
     );
+    assert_eq!(config_state.liabilities, deposit_amount);
     assert_eq!(env.balance(escrow.vault).await, deposit_amount);
 }
