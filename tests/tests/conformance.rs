@@ -39,3 +39,21 @@ async fn every_scenario_ends_identically_on_every_chain() -> anyhow::Result<()> 
     }
     Ok(())
 }
+
+/// The Solana leg alone (no anvil needed): every scenario, protocol v2 fields
+/// included, run on the Anchor escrow through the SDK's builders ends exactly
+/// as the SDK's reference ledger says.
+#[tokio::test]
+async fn every_scenario_ends_on_solana_as_the_reference_says() -> anyhow::Result<()> {
+    let file = scenarios()?;
+    for s in &file.scenarios {
+        let reference = s.run()?;
+        let solana = run_on_solana(s).await?;
+        assert_eq!(
+            solana, reference,
+            "{}: Anchor on Solana vs reference",
+            s.name
+        );
+    }
+    Ok(())
+}

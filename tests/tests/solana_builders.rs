@@ -380,23 +380,121 @@ fn every_escrow_builder_matches_anchor() {
             },
         ),
     );
-    check(
-        "withdraw",
-        e.withdraw(&wallet, &source, &mint, &TOKEN, Amount::from_units(9))
+    // Without and with the co-signer's signature.
+    for co_signer in [None, Some(key(40))] {
+        let built = match co_signer {
+            None => e.withdraw(&wallet, &source, &mint, &TOKEN, Amount::from_units(9)),
+            Some(c) => {
+                e.withdraw_cosigned(&wallet, &source, &mint, &TOKEN, Amount::from_units(9), &c)
+            }
+        };
+        check(
+            "withdraw",
+            built.unwrap(),
+            escrow_ix(
+                ea::Withdraw {
+                    owner,
+                    config,
+                    escrow_account: account,
+                    usdt_mint: mint,
+                    token_program: TOKEN,
+                    vault: e.vault(),
+                    destination: source,
+                    co_signer,
+                },
+                ei::Withdraw {
+                    args: eargs::WithdrawArgs { amount: 9 },
+                },
+            ),
+        );
+    }
+    for (co_signer, approver) in [(Some(key(40)), None), (None, Some(key(41)))] {
+        check(
+            "co_signer_set",
+            e.co_signer_set(
+                &wallet,
+                &sol::CoSignerSetArgs {
+                    co_signer,
+                    daily_allowance: 77,
+                },
+                approver.as_ref(),
+            )
             .unwrap(),
+            escrow_ix(
+                ea::CoSignerSet {
+                    owner,
+                    config,
+                    escrow_account: account,
+                    co_signer: approver,
+                },
+                ei::CoSignerSet {
+                    args: eargs::CoSignerSetArgs {
+                        co_signer,
+                        daily_allowance: 77,
+                    },
+                },
+            ),
+        );
+    }
+    check(
+        "co_signer_apply",
+        e.co_signer_apply(&wallet),
         escrow_ix(
-            ea::Withdraw {
+            ea::CoSignerApply {
+                config,
+                escrow_account: account,
+            },
+            ei::CoSignerApply {},
+        ),
+    );
+    check(
+        "co_signer_cancel",
+        e.co_signer_cancel(&wallet),
+        escrow_ix(
+            ea::CoSignerCancel {
                 owner,
                 config,
                 escrow_account: account,
-                usdt_mint: mint,
-                token_program: TOKEN,
+            },
+            ei::CoSignerCancel {},
+        ),
+    );
+    check(
+        "acceptor_set_limits",
+        e.acceptor_set_limits(
+            &wallet,
+            &sol::AcceptorSetLimitsArgs {
+                online: true,
+                max_per_deal: 5,
+                max_locked: 6,
+            },
+        ),
+        escrow_ix(
+            ea::AcceptorSetLimits {
+                owner,
+                config,
+                escrow_account: account,
+            },
+            ei::AcceptorSetLimits {
+                args: eargs::AcceptorSetLimitsArgs {
+                    online: true,
+                    max_per_deal: 5,
+                    max_locked: 6,
+                },
+            },
+        ),
+    );
+    check(
+        "sweep_surplus",
+        e.sweep_surplus(&admin, &key(31)),
+        escrow_ix(
+            ea::SweepSurplus {
+                admin,
+                config,
                 vault: e.vault(),
-                destination: source,
+                treasury_account: e.account(&key(31)),
             },
-            ei::Withdraw {
-                args: eargs::WithdrawArgs { amount: 9 },
-            },
+            ei::SweepSurplus {},
         ),
     );
     let post = sol::BuyOrderPostArgs {
@@ -444,97 +542,112 @@ fn every_escrow_builder_matches_anchor() {
             ei::BuyOrderCancel {},
         ),
     );
-    check(
-        "buy_order_fill",
-        e.buy_order_fill(
-            &other,
-            3,
-            &wallet,
-            8,
-            &sol::BuyOrderFillArgs {
-                amount: 40,
-                reference,
-            },
-        )
-        .unwrap(),
-        escrow_ix(
-            ea::BuyOrderFill {
-                trader: other,
-                config,
-                buy_order: e.buy_order(3),
-                merchant: wallet,
-                trader_account: e.account(&other),
-                merchant_account: account,
-                deal: e.deal(8),
-                system_program: SYSTEM,
-            },
-            ei::BuyOrderFill {
-                args: eargs::BuyOrderFillArgs {
+    // Without agent, with a third-party agent, and with the agent being the
+    // other party (credited in place: no agent account).
+    for (agent, expected) in [
+        (None, None),
+        (Some(key(30)), Some(e.account(&key(30)))),
+        (Some(other), None),
+    ] {
+        check(
+            "buy_order_fill",
+            e.buy_order_fill(
+                &other,
+                3,
+                &wallet,
+                agent.as_ref(),
+                8,
+                &sol::BuyOrderFillArgs {
                     amount: 40,
                     reference,
                 },
-            },
-        ),
-    );
-    check(
-        "deal_collection_open",
-        e.deal_collection_open(
-            &admin,
-            &other,
-            &wallet,
-            9,
-            &sol::DealCollectionOpenArgs {
-                amount: 41,
-                payment_window_secs: 600,
-                reference,
-            },
-        )
-        .unwrap(),
-        escrow_ix(
-            ea::DealCollectionOpen {
-                dispatcher: admin,
-                config,
-                acceptor_account: e.account(&other),
-                merchant_account: account,
-                deal: e.deal(9),
-                system_program: SYSTEM,
-            },
-            ei::DealCollectionOpen {
-                args: eargs::DealCollectionOpenArgs {
+            )
+            .unwrap(),
+            escrow_ix(
+                ea::BuyOrderFill {
+                    trader: other,
+                    config,
+                    buy_order: e.buy_order(3),
+                    trader_account: e.account(&other),
+                    merchant_account: account,
+                    agent_account: expected,
+                    deal: e.deal(8),
+                    system_program: SYSTEM,
+                },
+                ei::BuyOrderFill {
+                    args: eargs::BuyOrderFillArgs {
+                        amount: 40,
+                        reference,
+                    },
+                },
+            ),
+        );
+        check(
+            "deal_collection_open",
+            e.deal_collection_open(
+                &admin,
+                &other,
+                &wallet,
+                agent.as_ref(),
+                9,
+                &sol::DealCollectionOpenArgs {
                     amount: 41,
                     payment_window_secs: 600,
                     reference,
                 },
-            },
-        ),
-    );
-    check(
-        "deal_payout_open",
-        e.deal_payout_open(
-            &wallet,
-            10,
-            &sol::DealPayoutOpenArgs {
-                amount: 42,
-                reference,
-            },
-        )
-        .unwrap(),
-        escrow_ix(
-            ea::DealPayoutOpen {
-                merchant: wallet,
-                config,
-                merchant_account: account,
-                deal: e.deal(10),
-                system_program: SYSTEM,
-            },
-            ei::DealPayoutOpen {
-                args: eargs::DealPayoutOpenArgs {
+            )
+            .unwrap(),
+            escrow_ix(
+                ea::DealCollectionOpen {
+                    dispatcher: admin,
+                    config,
+                    acceptor_account: e.account(&other),
+                    merchant_account: account,
+                    agent_account: expected,
+                    deal: e.deal(9),
+                    system_program: SYSTEM,
+                },
+                ei::DealCollectionOpen {
+                    args: eargs::DealCollectionOpenArgs {
+                        amount: 41,
+                        payment_window_secs: 600,
+                        reference,
+                    },
+                },
+            ),
+        );
+    }
+    for agent in [None, Some(key(30))] {
+        check(
+            "deal_payout_open",
+            e.deal_payout_open(
+                &wallet,
+                agent.as_ref(),
+                10,
+                &sol::DealPayoutOpenArgs {
                     amount: 42,
                     reference,
                 },
-            },
-        ),
-    );
+            )
+            .unwrap(),
+            escrow_ix(
+                ea::DealPayoutOpen {
+                    merchant: wallet,
+                    config,
+                    merchant_account: account,
+                    agent_account: agent.map(|a| e.account(&a)),
+                    deal: e.deal(10),
+                    system_program: SYSTEM,
+                },
+                ei::DealPayoutOpen {
+                    args: eargs::DealPayoutOpenArgs {
+                        amount: 42,
+                        reference,
+                    },
+                },
+            ),
+        );
+    }
     check(
         "deal_payout_assign",
         e.deal_payout_assign(&admin, 10, &other, 700).unwrap(),
@@ -576,72 +689,98 @@ fn every_escrow_builder_matches_anchor() {
             ei::DealDispute {},
         ),
     );
-    check(
-        "deal_cancel",
-        e.deal_cancel(&wallet, 10, &other, &admin),
-        escrow_ix(
-            ea::DealCancel {
-                authority: wallet,
-                config,
-                deal: e.deal(10),
-                seller_account: e.account(&other),
-                rent_payer: admin,
-            },
-            ei::DealCancel {},
-        ),
-    );
-    // With and without a third-party agent account.
+    // Settlements: with and without a third-party agent, with the treasury
+    // its own account or one of the parties (credited in place), with and
+    // without a buy order (a Trade).
+    let treasuries = [key(31), other, wallet, key(30)];
     for agent in [None, Some(key(30))] {
-        let parties = sol::SettlementParties {
-            seller: wallet,
-            buyer: other,
-            agent,
-            treasury: key(31),
-            rent_payer: wallet,
-        };
-        check(
-            "deal_release",
-            e.deal_release(&wallet, 11, &parties),
-            escrow_ix(
-                ea::DealRelease {
+        for treasury in treasuries {
+            for order_id in [None, Some(3)] {
+                let parties = sol::SettlementParties {
                     seller: wallet,
-                    config,
-                    deal: e.deal(11),
-                    seller_account: account,
-                    buyer_account: e.account(&other),
-                    agent_account: agent.map(|a| e.account(&a)),
-                    treasury_account: e.account(&key(31)),
+                    buyer: other,
+                    agent,
+                    treasury,
                     rent_payer: wallet,
-                },
-                ei::DealRelease {},
-            ),
-        );
-        check(
-            "deal_resolve",
-            e.deal_resolve(&admin, 11, &parties, 2_500).unwrap(),
-            escrow_ix(
-                ea::DealResolve {
-                    arbiter: admin,
-                    config,
-                    deal: e.deal(11),
-                    seller_account: account,
-                    buyer_account: e.account(&other),
-                    agent_account: agent.map(|a| e.account(&a)),
-                    treasury_account: e.account(&key(31)),
-                    rent_payer: wallet,
-                },
-                ei::DealResolve {
-                    args: eargs::DealResolveArgs {
-                        buyer_share_bps: 2_500,
-                    },
-                },
-            ),
-        );
+                    merchant: other,
+                    order_id,
+                };
+                let in_place = treasury == wallet || treasury == other || Some(treasury) == agent;
+                let treasury_account = (!in_place).then(|| e.account(&treasury));
+                let buy_order = order_id.map(|id| e.buy_order(id));
+                let merchant = order_id.map(|_| other);
+                check(
+                    "deal_cancel",
+                    e.deal_cancel(&wallet, 11, &parties),
+                    escrow_ix(
+                        ea::DealCancel {
+                            authority: wallet,
+                            config,
+                            deal: e.deal(11),
+                            seller_account: account,
+                            rent_payer: wallet,
+                            buy_order,
+                            merchant,
+                        },
+                        ei::DealCancel {},
+                    ),
+                );
+                for co_signer in [None, Some(key(40))] {
+                    let built = match co_signer {
+                        None => e.deal_release(&wallet, 11, &parties),
+                        Some(c) => e.deal_release_cosigned(&wallet, 11, &parties, &c),
+                    };
+                    check(
+                        "deal_release",
+                        built,
+                        escrow_ix(
+                            ea::DealRelease {
+                                seller: wallet,
+                                config,
+                                deal: e.deal(11),
+                                seller_account: account,
+                                buyer_account: e.account(&other),
+                                agent_account: agent.map(|a| e.account(&a)),
+                                treasury_account,
+                                rent_payer: wallet,
+                                buy_order,
+                                merchant,
+                                co_signer,
+                            },
+                            ei::DealRelease {},
+                        ),
+                    );
+                }
+                check(
+                    "deal_resolve",
+                    e.deal_resolve(&admin, 11, &parties, 2_500).unwrap(),
+                    escrow_ix(
+                        ea::DealResolve {
+                            arbiter: admin,
+                            config,
+                            deal: e.deal(11),
+                            seller_account: account,
+                            buyer_account: e.account(&other),
+                            agent_account: agent.map(|a| e.account(&a)),
+                            treasury_account,
+                            rent_payer: wallet,
+                            buy_order,
+                            merchant,
+                        },
+                        ei::DealResolve {
+                            args: eargs::DealResolveArgs {
+                                buyer_share_bps: 2_500,
+                            },
+                        },
+                    ),
+                );
+            }
+        }
     }
     checked.sort();
     checked.dedup();
-    // The 26 entry points of `programs/escrow/src/lib.rs`.
-    assert_eq!(checked.len(), 26, "every escrow instruction: {checked:?}");
+    // The 31 entry points of `programs/escrow/src/lib.rs`.
+    assert_eq!(checked.len(), 31, "every escrow instruction: {checked:?}");
 }
 
 fn stored_sdk(ix: &Instruction) -> sol::ProposalInstruction {
@@ -709,6 +848,8 @@ fn every_multisig_builder_matches_anchor() {
                 agent: None,
                 treasury: vault,
                 rent_payer: key(41),
+                merchant: key(42),
+                order_id: None,
             },
             6_000,
         )
@@ -971,8 +1112,22 @@ fn accounts_decode_like_anchor_encodes_them() {
         reference: [5; 32],
         rent_payer: key(4),
         order_id: Some(3),
+        fee_bps: 100,
+        agent: Some(key(5)),
+        agent_share_bps: 2_000,
+        reward_bps: 0,
+        disputed_at: 1_700_000_000,
     };
     let decoded = sol::Deal::decode(&anchor_bytes(&deal)).unwrap();
+    assert_eq!(
+        (
+            decoded.fee_bps,
+            decoded.agent,
+            decoded.agent_share_bps,
+            decoded.disputed_at
+        ),
+        (100, Some(key(5)), 2_000, 1_700_000_000)
+    );
     assert_eq!(decoded.kind, sol::DealKind::Collection);
     assert_eq!(decoded.state, sol::DealState::Disputed);
     assert_eq!(
@@ -1001,9 +1156,28 @@ fn accounts_decode_like_anchor_encodes_them() {
         withdrawal_address: key(2),
         pending_withdrawal_address: None,
         pending_effective_at: 0,
+        co_signer: Some(key(7)),
+        daily_allowance: 50,
+        outflow_day: 20_000,
+        outflow_today: 5,
+        pending_co_signer: None,
+        pending_daily_allowance: 60,
+        pending_co_signer_at: 1_800_000_000,
+        online: true,
+        max_per_deal: 70,
+        max_locked: 80,
     };
     let decoded = sol::EscrowAccount::decode(&anchor_bytes(&account)).unwrap();
     assert_eq!(decoded.encode(), anchor_bytes(&account));
+    assert_eq!(
+        (
+            decoded.co_signer,
+            decoded.allowance_left(20_000 * 86_400 + 5)
+        ),
+        (Some(key(7)), Some(45))
+    );
+    assert_eq!(decoded.allowance_left(20_001 * 86_400), Some(50));
+    assert_eq!((decoded.online, decoded.max_locked), (true, 80));
     assert_eq!((decoded.available, decoded.agent), (10, Some(key(9))));
 
     let order = es::BuyOrder {
@@ -1019,6 +1193,7 @@ fn accounts_decode_like_anchor_encodes_them() {
         expiry: 99,
         payment_window_secs: 60,
         open: true,
+        open_fills: 4,
     };
     assert_eq!(
         sol::BuyOrder::decode(&anchor_bytes(&order))

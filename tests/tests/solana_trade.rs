@@ -5,7 +5,7 @@
 //! merchant posts a buy order, the trader fills, the merchant marks paid, the
 //! trader releases; the guardian pauses and the multisig unpauses; a second
 //! fill is disputed and resolved through a multisig proposal; the trader
-//! withdraws. Conservation (vault tokens == sum of available + locked) is
+//! withdraws. Conservation (vault tokens == liabilities == sum of available + locked) is
 //! checked after every step that changes state, wrong signers and bad inputs are
 //! rejected with nothing changed, and the end state equals the SDK's reference
 //! ledger.
@@ -362,5 +362,152 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
     }
     // The platform actually earned something, and the agent its cut.
     assert!(reference.balances["treasury"] > 0 && reference.balances["agent"] > 0);
+    Ok(())
+}
+
+/// Protocol v2 through the SDK: a co-signer limits what the owner's key alone
+/// can withdraw per day, the co-signer's signature lifts it, a raise of the
+/// allowance waits the delay; the dispatcher cannot lock an offline acceptor;
+/// tokens sent straight to the vault are surplus until the multisig sweeps
+/// them to the treasury. Conservation (vault == liabilities (+ surplus) ==
+/// balances) after every step.
+#[tokio::test]
+async fn second_factor_acceptor_limits_and_sweep_through_the_sdk() -> anyhow::Result<()> {
+    let mut p = Platform::start(fees(), default_limits()).await?;
+    let owner = p.user().await?;
+    let merchant = p.user().await?;
+    let acceptor = p.user().await?;
+    let vault = p.multisig.vault();
+    let everyone = [&owner, &merchant, &acceptor];
+    p.mint_to(&owner.token, 100_000_000).await?;
+    p.deposit(&owner, 100_000_000).await?;
+    p.check_conservation().await?;
+
+    // A co-signer with 10 USDT a day, at once (none was set).
+    let co_signer = solana_sdk::signature::Keypair::new();
+    let set = |allowance: u64| sol::CoSignerSetArgs {
+        co_signer: Some(co_signer.pubkey()),
+        daily_allowance: allowance,
+    };
+    let ix = p
+        .escrow
+        .co_signer_set(&owner.key(), &set(10_000_000), None)?;
+    p.bank.send(vec![ix], &[&owner.kp]).await?;
+    let withdraw = |p: &Platform, units: u64| {
+        p.escrow.withdraw(
+            &owner.key(),
+            &owner.token,
+            &p.mint,
+            &pda::TOKEN_PROGRAM_ID,
+            Amount::from_units(units),
+        )
+    };
+    // Over the allowance with the owner's key alone: refused, nothing changes.
+    let before = snapshot(&mut p, &everyone).await?;
+    let r = p
+        .bank
+        .send(vec![withdraw(&p, 11_000_000)?], &[&owner.kp])
+        .await;
+    assert_eq!(custom_error(&r), code(EscrowError::AllowanceExceeded));
+    assert_eq!(snapshot(&mut p, &everyone).await?, before);
+    // With the co-signer: goes through without using the allowance.
+    let ix = p.escrow.withdraw_cosigned(
+        &owner.key(),
+        &owner.token,
+        &p.mint,
+        &pda::TOKEN_PROGRAM_ID,
+        Amount::from_units(11_000_000),
+        &co_signer.pubkey(),
+    )?;
+    p.bank.send(vec![ix], &[&owner.kp, &co_signer]).await?;
+    assert_eq!(p.account(&owner.key()).await?.outflow_today, 0);
+    p.bank
+        .send(vec![withdraw(&p, 10_000_000)?], &[&owner.kp])
+        .await?;
+    let account = p.account(&owner.key()).await?;
+    assert_eq!(account.outflow_today, 10_000_000);
+    assert_eq!(account.allowance_left(p.bank.now().await?), Some(0));
+    p.check_conservation().await?;
+    // Raising the allowance alone waits the withdrawal delay.
+    let ix = p
+        .escrow
+        .co_signer_set(&owner.key(), &set(50_000_000), None)?;
+    p.bank.send(vec![ix], &[&owner.kp]).await?;
+    let r = p
+        .bank
+        .send(vec![p.escrow.co_signer_apply(&owner.key())], &[])
+        .await;
+    assert_eq!(
+        custom_error(&r),
+        code(EscrowError::CoSignerChangeNotEffective)
+    );
+    p.bank.warp(solana::WITHDRAWAL_DELAY).await?;
+    p.bank
+        .send(vec![p.escrow.co_signer_apply(&owner.key())], &[])
+        .await?;
+    assert_eq!(p.account(&owner.key()).await?.daily_allowance, 50_000_000);
+
+    // An acceptor is offline until it sets its own limits.
+    let roles = vec![
+        p.escrow
+            .account_set_roles(&vault, &merchant.key(), sol::ROLE_MERCHANT)?,
+        p.escrow
+            .account_set_roles(&vault, &acceptor.key(), sol::ROLE_ACCEPTOR)?,
+    ];
+    p.admin(&roles).await?;
+    p.mint_to(&acceptor.token, 30_000_000).await?;
+    p.deposit(&acceptor, 30_000_000).await?;
+    let dispatcher = p.dispatcher.insecure_clone();
+    let open = |p: &Platform, id: u64, amount: u64| {
+        p.escrow.deal_collection_open(
+            &dispatcher.pubkey(),
+            &acceptor.key(),
+            &merchant.key(),
+            None,
+            id,
+            &sol::DealCollectionOpenArgs {
+                amount,
+                payment_window_secs: solana::WINDOW,
+                reference: [3; 32],
+            },
+        )
+    };
+    let id = p.config().await?.next_deal_id;
+    let r = p
+        .bank
+        .send(vec![open(&p, id, 5_000_000)?], &[&dispatcher])
+        .await;
+    assert_eq!(custom_error(&r), code(EscrowError::AcceptorOffline));
+    let ix = p.escrow.acceptor_set_limits(
+        &acceptor.key(),
+        &sol::AcceptorSetLimitsArgs {
+            online: true,
+            max_per_deal: 5_000_000,
+            max_locked: 8_000_000,
+        },
+    );
+    p.bank.send(vec![ix], &[&acceptor.kp]).await?;
+    p.bank
+        .send(vec![open(&p, id, 5_000_000)?], &[&dispatcher])
+        .await?;
+    let r = p
+        .bank
+        .send(vec![open(&p, id + 1, 4_000_000)?], &[&dispatcher])
+        .await;
+    assert_eq!(custom_error(&r), code(EscrowError::AcceptorLimitExceeded));
+    p.check_conservation().await?;
+
+    // Tokens sent to the vault directly are surplus until swept to the treasury.
+    let escrow_vault = p.escrow.vault();
+    p.mint_to(&escrow_vault, 3_000_000).await?;
+    p.surplus += 3_000_000;
+    p.check_conservation().await?;
+    let treasury = p.treasury();
+    let before = p.account(&treasury).await?.available;
+    p.admin(&[p.escrow.sweep_surplus(&vault, &treasury)])
+        .await?;
+    p.surplus = 0;
+    assert_eq!(p.account(&treasury).await?.available, before + 3_000_000);
+    p.check_conservation().await?;
     Ok(())
 }

@@ -108,8 +108,8 @@ pub enum EscrowError {
     /// Seller and buyer are the same wallet.
     #[msg("Seller and buyer must differ")]
     SameParty,
-    /// The treasury cannot be a deal party or an agent.
-    #[msg("The treasury cannot be a deal party or an agent")]
+    /// The treasury cannot be the agent of a merchant.
+    #[msg("The treasury cannot be an agent")]
     TreasuryNotAllowed,
     /// The deal is not in a state that allows this action.
     #[msg("Deal state does not allow this action")]
@@ -189,4 +189,50 @@ pub enum EscrowError {
     /// The mint has a Token-2022 extension the escrow does not support.
     #[msg("Mint has an unsupported Token-2022 extension")]
     UnsupportedMintExtension,
+
+    /// A merchant fee tier exceeds MAX_FEE_BPS.
+    #[msg("Merchant fee tier above MAX_FEE_BPS (10 %)")]
+    FeeTooHigh,
+
+    /// The treasury would be the escrow itself.
+    #[msg("The treasury cannot be the escrow's own config or vault")]
+    TreasuryIsEscrow,
+
+    /// An outflow beyond today's allowance without the co-signer.
+    #[msg("Outflow exceeds what is left of today's allowance; the co-signer must sign")]
+    AllowanceExceeded,
+
+    /// The co-signer account is not the recorded co-signer.
+    #[msg("Co-signer account is not the account's co-signer")]
+    InvalidCoSigner,
+
+    /// No co-signer change is pending.
+    #[msg("No pending co-signer change")]
+    NoPendingCoSignerChange,
+
+    /// The pending co-signer change is not yet effective.
+    #[msg("Co-signer change not yet effective")]
+    CoSignerChangeNotEffective,
+
+    /// The acceptor has not gone online.
+    #[msg("The acceptor is offline")]
+    AcceptorOffline,
+
+    /// The amount exceeds the acceptor's per-deal or locked limit.
+    #[msg("Amount exceeds the acceptor's own limits")]
+    AcceptorLimitExceeded,
+
+    /// The vault holds nothing beyond the liabilities.
+    #[msg("The vault holds no surplus over the liabilities")]
+    NoSurplus,
+
+    /// The treasury account is missing or superfluous.
+    #[msg(
+        "Treasury account missing, or passed although the treasury is a deal party or the agent"
+    )]
+    TreasuryAccountMismatch,
+
+    /// The buy order or merchant account does not match the deal's order.
+    #[msg("Buy order or merchant account does not match the deal's order")]
+    BuyOrderMismatch,
 }

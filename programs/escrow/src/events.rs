@@ -248,6 +248,14 @@ pub struct DealOpened {
     pub reference: [u8; 32],
     /// Buy order of a Trade deal.
     pub order_id: Option<u64>,
+    /// Merchant fee bps fixed at open.
+    pub fee_bps: u16,
+    /// The merchant's agent paid by this deal (held the role at open).
+    pub agent: Option<Pubkey>,
+    /// The agent's share of the fee in bps, fixed at open.
+    pub agent_share_bps: u16,
+    /// The trader's reward share of the fee in bps, fixed at open.
+    pub reward_bps: u16,
 }
 
 /// The dispatcher assigned a payout's acceptor.
@@ -276,6 +284,8 @@ pub struct DealStateChanged {
     pub state: DealState,
     /// Signer.
     pub by: Pubkey,
+    /// Unix time of the dispute (the arbitration clock); 0 for Paid.
+    pub disputed_at: i64,
     /// Off-chain reference.
     pub reference: [u8; 32],
 }
@@ -344,4 +354,121 @@ pub struct DealSettled {
     pub refund: u64,
     /// Off-chain reference.
     pub reference: [u8; 32],
+}
+
+/// A cancelled Trade gave its amount back to its buy order.
+#[event]
+pub struct BuyOrderRefilled {
+    /// Config PDA.
+    pub config: Pubkey,
+    /// Order id.
+    pub order_id: u64,
+    /// The cancelled deal.
+    pub deal_id: u64,
+    /// Amount returned to the order.
+    pub amount: u64,
+    /// The order's remaining amount afterwards.
+    pub remaining: u64,
+}
+
+/// A buy order with nothing left and no open fill was closed, rent to its merchant.
+#[event]
+pub struct BuyOrderClosed {
+    /// Config PDA.
+    pub config: Pubkey,
+    /// Order id.
+    pub order_id: u64,
+    /// The merchant (got the rent back).
+    pub merchant: Pubkey,
+}
+
+/// The vault's surplus over the liabilities was credited to the treasury.
+#[event]
+pub struct SurplusSwept {
+    /// Config PDA.
+    pub config: Pubkey,
+    /// Treasury wallet credited.
+    pub treasury: Pubkey,
+    /// Amount credited.
+    pub amount: u64,
+    /// Liabilities afterwards (equal to the vault balance).
+    pub liabilities: u64,
+}
+
+/// An acceptor set its own online flag and limits.
+#[event]
+pub struct AcceptorLimitsSet {
+    /// Config PDA.
+    pub config: Pubkey,
+    /// Acceptor wallet.
+    pub wallet: Pubkey,
+    /// Whether it takes new assignments.
+    pub online: bool,
+    /// Largest deal it may be assigned.
+    pub max_per_deal: u64,
+    /// Largest total its collections may keep locked.
+    pub max_locked: u64,
+}
+
+/// A co-signer change was recorded; it may be applied from `effective_at`.
+#[event]
+pub struct CoSignerChangeRequested {
+    /// Config PDA.
+    pub config: Pubkey,
+    /// Account owner.
+    pub wallet: Pubkey,
+    /// Requested co-signer (`None`: remove it).
+    pub co_signer: Option<Pubkey>,
+    /// Requested daily allowance.
+    pub daily_allowance: u64,
+    /// Unix time from which it may be applied.
+    pub effective_at: i64,
+}
+
+/// The co-signer and daily allowance took effect.
+#[event]
+pub struct CoSignerSet {
+    /// Config PDA.
+    pub config: Pubkey,
+    /// Account owner.
+    pub wallet: Pubkey,
+    /// Co-signer (`None`: outflows are not limited).
+    pub co_signer: Option<Pubkey>,
+    /// Daily allowance.
+    pub daily_allowance: u64,
+}
+
+/// A pending co-signer change was dropped.
+#[event]
+pub struct CoSignerChangeCancelled {
+    /// Config PDA.
+    pub config: Pubkey,
+    /// Account owner.
+    pub wallet: Pubkey,
+}
+
+/// An outflow passed with the co-signer's signature (allowance untouched).
+#[event]
+pub struct OutflowCoSigned {
+    /// Config PDA.
+    pub config: Pubkey,
+    /// Account owner.
+    pub wallet: Pubkey,
+    /// 0 = withdraw (subject: amount), 1 = release (subject: deal id).
+    pub action: u8,
+    /// Amount or deal id.
+    pub subject: u64,
+}
+
+/// An outflow was counted against the daily allowance.
+#[event]
+pub struct OutflowCounted {
+    /// Config PDA.
+    pub config: Pubkey,
+    /// Account owner.
+    pub wallet: Pubkey,
+    /// UTC day number.
+    pub day: i64,
+    /// Outflows counted on that day so far.
+    pub outflow_today: u64,
 }

@@ -1,9 +1,11 @@
 //! stablerail escrow: USDT balances, buy orders and deals (Trade,
-//! Collection, Payout) with fee split, disputes and pause (DESIGN.md §4).
+//! Collection, Payout) with fee split, disputes and pause (docs/rules.md).
 //!
 //! PDA seeds are listed in [`state::seeds`]. Every deal locks from the
 //! seller's available balance; settlements credit balances (pull payment),
-//! only `withdraw` moves tokens out of the vault.
+//! only `withdraw` moves tokens out of the vault. Protocol v2 rules (fee
+//! rates fixed at open, refilled buy orders, co-signer and daily allowance,
+//! acceptor limits, counted liabilities) are described in docs/rules.md.
 
 use anchor_lang::prelude::*;
 
@@ -103,6 +105,34 @@ pub mod stablerail_escrow {
     /// Owner: applies a pending withdrawal-address change after the delay.
     pub fn withdrawal_address_apply(ctx: Context<WithdrawalAddressApply>) -> Result<()> {
         WithdrawalAddressApply::handler(ctx)
+    }
+
+    /// Owner: names a co-signer and daily outflow allowance (immediate or pending).
+    pub fn co_signer_set(ctx: Context<CoSignerSet>, args: CoSignerSetArgs) -> Result<()> {
+        CoSignerSet::handler(ctx, args)
+    }
+
+    /// Anyone: applies a pending co-signer change after the delay.
+    pub fn co_signer_apply(ctx: Context<CoSignerApply>) -> Result<()> {
+        CoSignerApply::handler(ctx)
+    }
+
+    /// Owner: cancels a pending co-signer change.
+    pub fn co_signer_cancel(ctx: Context<CoSignerCancel>) -> Result<()> {
+        CoSignerCancel::handler(ctx)
+    }
+
+    /// Acceptor: sets its own online flag and limits.
+    pub fn acceptor_set_limits(
+        ctx: Context<AcceptorSetLimits>,
+        args: AcceptorSetLimitsArgs,
+    ) -> Result<()> {
+        AcceptorSetLimits::handler(ctx, args)
+    }
+
+    /// Admin: credits the vault's surplus over the liabilities to the treasury.
+    pub fn sweep_surplus(ctx: Context<SweepSurplus>) -> Result<()> {
+        SweepSurplus::handler(ctx)
     }
 
     /// Owner: deposits USDT into its available balance.

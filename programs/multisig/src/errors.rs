@@ -124,4 +124,8 @@ pub enum MultisigError {
     /// The address of a new account already holds data or belongs to a program.
     #[msg("The new account's address is already in use")]
     AccountAlreadyInUse,
+    /// An instruction for another program takes the multisig, a proposal or
+    /// a spending limit as writable.
+    #[msg("An instruction for another program may not take a multisig account as writable")]
+    ProtectedAccountWritable,
 }

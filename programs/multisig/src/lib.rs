@@ -1,5 +1,5 @@
 //! stablerail multisig: an M-of-N vault with proposals, a time lock and
-//! spending limits, on the Squads v4 model (DESIGN.md §5).
+//! spending limits, on the Squads v4 model (docs/rules.md, Multisig).
 //!
 //! - A [`state::Multisig`] (PDA `["multisig", create_key]`) holds owners, a
 //!   threshold and a time lock. Its vault PDA `["multisig", multisig, "vault"]`

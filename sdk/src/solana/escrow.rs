@@ -27,6 +27,8 @@ pub const ROLE_ALL: u8 = ROLE_MERCHANT | ROLE_ACCEPTOR | ROLE_AGENT;
 pub const MAX_TIERS: usize = 8;
 /// Most blocked region codes.
 pub const MAX_BLOCKED_REGIONS: usize = 8;
+/// Highest merchant fee a tier may charge (10 %), as the program's `MAX_FEE_BPS`.
+pub const MAX_FEE_BPS: u16 = 1_000;
 
 /// The keys holding a role in the escrow config.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -46,6 +48,19 @@ pub struct Authorities {
 }
 
 impl Authorities {
+    /// The program's check that the treasury is not the escrow itself (its
+    /// config or vault), whose balance nobody could withdraw.
+    fn validate_for(&self, config: &Pubkey) -> Result<(), SolanaError> {
+        self.validate()?;
+        if self.treasury == *config || self.treasury == pda::escrow_vault(config) {
+            return Err(SolanaError::Config {
+                what: "authorities",
+                reason: "the treasury cannot be the escrow's own config or vault",
+            });
+        }
+        Ok(())
+    }
+
     fn validate(&self) -> Result<(), SolanaError> {
         let keys = [
             self.admin,
@@ -105,6 +120,9 @@ impl FeeScheduleArgs {
             if tiers.iter().any(|t| u32::from(t.bps) > BPS_DENOMINATOR) {
                 return Err(bad("a tier's bps exceed 10000"));
             }
+        }
+        if self.merchant_tiers.iter().any(|t| t.bps > MAX_FEE_BPS) {
+            return Err(bad("a merchant fee tier exceeds 1000 bps (10 %)"));
         }
         if u32::from(self.trader_reward_bps) > BPS_DENOMINATOR {
             return Err(bad("the trader reward exceeds 10000 bps"));
@@ -247,8 +265,8 @@ pub struct DealPayoutOpenArgs {
     pub reference: [u8; 32],
 }
 
-/// The accounts a settlement (`deal_release`, `deal_resolve`) names, read from
-/// the deal, the merchant's escrow account and the config (see
+/// The accounts a final deal instruction (`deal_release`, `deal_resolve`,
+/// `deal_cancel`) names, read from the deal and the config (see
 /// [`Deal::settlement`](crate::solana::Deal::settlement)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SettlementParties {
@@ -256,13 +274,38 @@ pub struct SettlementParties {
     pub seller: Pubkey,
     /// The deal's buyer wallet.
     pub buyer: Pubkey,
-    /// The merchant's agent wallet when it is neither seller nor buyer (the
-    /// program credits an agent that is a party in place).
+    /// The agent recorded in the deal when it is neither seller nor buyer
+    /// (the program credits an agent that is a party in place).
     pub agent: Option<Pubkey>,
-    /// The config's treasury wallet.
+    /// The config's treasury wallet (its account is omitted when it is the
+    /// seller, the buyer or `agent`: credited in place).
     pub treasury: Pubkey,
     /// Who paid the deal's rent (gets it back when the deal closes).
     pub rent_payer: Pubkey,
+    /// The deal's merchant wallet (gets a closed buy order's rent).
+    pub merchant: Pubkey,
+    /// The buy order a Trade was filled from.
+    pub order_id: Option<u64>,
+}
+
+/// Arguments of `co_signer_set`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct CoSignerSetArgs {
+    /// The new co-signer (`None`: remove it).
+    pub co_signer: Option<Pubkey>,
+    /// Outflows allowed per UTC day without the co-signer.
+    pub daily_allowance: u64,
+}
+
+/// Arguments of `acceptor_set_limits`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct AcceptorSetLimitsArgs {
+    /// Whether the acceptor takes new assignments.
+    pub online: bool,
+    /// Largest deal the dispatcher may assign.
+    pub max_per_deal: u64,
+    /// Largest total its collections may keep locked.
+    pub max_locked: u64,
 }
 
 /// Parses an ISO 4217 code: three upper-case ASCII letters.
@@ -328,6 +371,15 @@ fn readonly(key: Pubkey) -> AccountMeta {
     AccountMeta::new_readonly(key, false)
 }
 
+/// Anchor passes an absent optional account as the program id, read-only.
+fn absent() -> AccountMeta {
+    readonly(ESCROW_PROGRAM_ID)
+}
+
+fn optional(key: Option<AccountMeta>) -> AccountMeta {
+    key.unwrap_or_else(absent)
+}
+
 /// One escrow deployment (its config) and builders for its instructions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EscrowProgram {
@@ -388,7 +440,7 @@ impl EscrowProgram {
         token_program: &Pubkey,
         args: &ConfigInitializeArgs,
     ) -> Result<Instruction, SolanaError> {
-        args.authorities.validate()?;
+        args.authorities.validate_for(&self.config)?;
         args.fees.validate()?;
         args.limits.validate()?;
         let accounts = vec![
@@ -412,7 +464,7 @@ impl EscrowProgram {
         admin: &Pubkey,
         authorities: &Authorities,
     ) -> Result<Instruction, SolanaError> {
-        authorities.validate()?;
+        authorities.validate_for(&self.config)?;
         Ok(self.ix(
             "config_set_authorities",
             self.admin_config(admin),
@@ -559,7 +611,7 @@ impl EscrowProgram {
         let amount = nonzero(amount, "deposit amount")?;
         let accounts = vec![
             signer(*owner, false),
-            readonly(self.config),
+            writable(self.config),
             writable(self.account(owner)),
             readonly(*usdt_mint),
             readonly(*token_program),
@@ -570,7 +622,8 @@ impl EscrowProgram {
     }
 
     /// `withdraw` (owner): sends `amount` of the available balance to
-    /// `destination`, a token account owned by the account's withdrawal address.
+    /// `destination`, a token account owned by the account's withdrawal
+    /// address. With a co-signer set, it must fit today's allowance.
     pub fn withdraw(
         &self,
         owner: &Pubkey,
@@ -579,17 +632,109 @@ impl EscrowProgram {
         token_program: &Pubkey,
         amount: Amount,
     ) -> Result<Instruction, SolanaError> {
+        self.withdraw_with(owner, destination, usdt_mint, token_program, amount, None)
+    }
+
+    /// `withdraw` approved by the account's `co_signer` (a second signer):
+    /// beyond the daily allowance, without using it.
+    pub fn withdraw_cosigned(
+        &self,
+        owner: &Pubkey,
+        destination: &Pubkey,
+        usdt_mint: &Pubkey,
+        token_program: &Pubkey,
+        amount: Amount,
+        co_signer: &Pubkey,
+    ) -> Result<Instruction, SolanaError> {
+        if co_signer == owner {
+            return Err(SolanaError::Config {
+                what: "co-signer",
+                reason: "the co-signer must be another key than the owner",
+            });
+        }
+        self.withdraw_with(
+            owner,
+            destination,
+            usdt_mint,
+            token_program,
+            amount,
+            Some(co_signer),
+        )
+    }
+
+    fn withdraw_with(
+        &self,
+        owner: &Pubkey,
+        destination: &Pubkey,
+        usdt_mint: &Pubkey,
+        token_program: &Pubkey,
+        amount: Amount,
+        co_signer: Option<&Pubkey>,
+    ) -> Result<Instruction, SolanaError> {
         let amount = nonzero(amount, "withdrawal amount")?;
         let accounts = vec![
             signer(*owner, false),
-            readonly(self.config),
+            writable(self.config),
             writable(self.account(owner)),
             readonly(*usdt_mint),
             readonly(*token_program),
             writable(self.vault()),
             writable(*destination),
+            optional(co_signer.map(|key| signer(*key, false))),
         ];
         Ok(self.ix("withdraw", accounts, &amount))
+    }
+
+    /// `co_signer_set` (owner): names `co_signer` (`None`: removes it) and the
+    /// daily allowance; `approver` is the current co-signer signing too
+    /// (makes the change immediate).
+    pub fn co_signer_set(
+        &self,
+        owner: &Pubkey,
+        args: &CoSignerSetArgs,
+        approver: Option<&Pubkey>,
+    ) -> Result<Instruction, SolanaError> {
+        if args
+            .co_signer
+            .is_some_and(|key| key == *owner || key == Pubkey::default())
+        {
+            return Err(SolanaError::Config {
+                what: "co-signer",
+                reason: "the co-signer must be a real key other than the owner",
+            });
+        }
+        let mut accounts = self.owner_account(owner);
+        accounts.push(optional(approver.map(|key| signer(*key, false))));
+        Ok(self.ix("co_signer_set", accounts, args))
+    }
+
+    /// `co_signer_apply` (anyone): applies `wallet`'s pending co-signer change
+    /// after the delay.
+    pub fn co_signer_apply(&self, wallet: &Pubkey) -> Instruction {
+        let accounts = vec![readonly(self.config), writable(self.account(wallet))];
+        self.ix("co_signer_apply", accounts, &())
+    }
+
+    /// `co_signer_cancel` (owner): drops the pending co-signer change.
+    pub fn co_signer_cancel(&self, owner: &Pubkey) -> Instruction {
+        self.ix("co_signer_cancel", self.owner_account(owner), &())
+    }
+
+    /// `acceptor_set_limits` (the acceptor): its online flag and own limits.
+    pub fn acceptor_set_limits(&self, owner: &Pubkey, args: &AcceptorSetLimitsArgs) -> Instruction {
+        self.ix("acceptor_set_limits", self.owner_account(owner), args)
+    }
+
+    /// `sweep_surplus` (admin): credits the vault's surplus over the
+    /// liabilities to `treasury`'s account (the config's treasury).
+    pub fn sweep_surplus(&self, admin: &Pubkey, treasury: &Pubkey) -> Instruction {
+        let accounts = vec![
+            signer(*admin, false),
+            writable(self.config),
+            readonly(self.vault()),
+            writable(self.account(treasury)),
+        ];
+        self.ix("sweep_surplus", accounts, &())
     }
 
     /// `buy_order_post` (merchant): `order_id` must be the config's `next_order_id`.
@@ -620,13 +765,25 @@ impl EscrowProgram {
         self.ix("buy_order_cancel", accounts, &())
     }
 
+    /// The merchant's agent account a new deal names: none without agent or
+    /// when the agent is one of the deal's other `parties`.
+    fn agent_meta(&self, agent: Option<&Pubkey>, parties: &[&Pubkey]) -> AccountMeta {
+        optional(
+            agent
+                .filter(|agent| !parties.contains(agent))
+                .map(|agent| readonly(self.account(agent))),
+        )
+    }
+
     /// `buy_order_fill` (trader): sells into order `order_id` of `merchant`,
-    /// opening deal `deal_id` (the config's `next_deal_id`).
+    /// opening deal `deal_id` (the config's `next_deal_id`); `merchant_agent`
+    /// is the merchant's agent (its account fixes the agent's rate).
     pub fn buy_order_fill(
         &self,
         trader: &Pubkey,
         order_id: u64,
         merchant: &Pubkey,
+        merchant_agent: Option<&Pubkey>,
         deal_id: u64,
         args: &BuyOrderFillArgs,
     ) -> Result<Instruction, SolanaError> {
@@ -635,21 +792,23 @@ impl EscrowProgram {
             signer(*trader, true),
             writable(self.config),
             writable(self.buy_order(order_id)),
-            writable(*merchant),
             writable(self.account(trader)),
             readonly(self.account(merchant)),
+            self.agent_meta(merchant_agent, &[trader]),
             writable(self.deal(deal_id)),
             readonly(SYSTEM_PROGRAM_ID),
         ];
         Ok(self.ix("buy_order_fill", accounts, args))
     }
 
-    /// `deal_collection_open` (dispatcher): locks from `acceptor` for `merchant`.
+    /// `deal_collection_open` (dispatcher): locks from `acceptor` for
+    /// `merchant`, whose agent is `merchant_agent`.
     pub fn deal_collection_open(
         &self,
         dispatcher: &Pubkey,
         acceptor: &Pubkey,
         merchant: &Pubkey,
+        merchant_agent: Option<&Pubkey>,
         deal_id: u64,
         args: &DealCollectionOpenArgs,
     ) -> Result<Instruction, SolanaError> {
@@ -660,16 +819,19 @@ impl EscrowProgram {
             writable(self.config),
             writable(self.account(acceptor)),
             readonly(self.account(merchant)),
+            self.agent_meta(merchant_agent, &[acceptor]),
             writable(self.deal(deal_id)),
             readonly(SYSTEM_PROGRAM_ID),
         ];
         Ok(self.ix("deal_collection_open", accounts, args))
     }
 
-    /// `deal_payout_open` (merchant): locks `amount` of its own balance.
+    /// `deal_payout_open` (merchant): locks `amount` of its own balance;
+    /// `merchant_agent` is its agent.
     pub fn deal_payout_open(
         &self,
         merchant: &Pubkey,
+        merchant_agent: Option<&Pubkey>,
         deal_id: u64,
         args: &DealPayoutOpenArgs,
     ) -> Result<Instruction, SolanaError> {
@@ -678,6 +840,7 @@ impl EscrowProgram {
             signer(*merchant, true),
             writable(self.config),
             writable(self.account(merchant)),
+            self.agent_meta(merchant_agent, &[]),
             writable(self.deal(deal_id)),
             readonly(SYSTEM_PROGRAM_ID),
         ];
@@ -720,21 +883,30 @@ impl EscrowProgram {
         self.ix("deal_dispute", self.deal_action(authority, deal_id), &())
     }
 
-    /// `deal_cancel` (buyer any time; seller while Open after the deadline).
+    /// The buy order and merchant a final instruction of a Trade names.
+    fn order_metas(&self, p: &SettlementParties) -> [AccountMeta; 2] {
+        match p.order_id {
+            Some(id) => [writable(self.buy_order(id)), writable(p.merchant)],
+            None => [absent(), absent()],
+        }
+    }
+
+    /// `deal_cancel` (buyer any time; seller while Open after the deadline);
+    /// a Trade's amount returns to its buy order.
     pub fn deal_cancel(
         &self,
         authority: &Pubkey,
         deal_id: u64,
-        seller: &Pubkey,
-        rent_payer: &Pubkey,
+        parties: &SettlementParties,
     ) -> Instruction {
-        let accounts = vec![
+        let mut accounts = vec![
             signer(*authority, false),
             readonly(self.config),
             writable(self.deal(deal_id)),
-            writable(self.account(seller)),
-            writable(*rent_payer),
+            writable(self.account(&parties.seller)),
+            writable(parties.rent_payer),
         ];
+        accounts.extend(self.order_metas(parties));
         self.ix("deal_cancel", accounts, &())
     }
 
@@ -744,34 +916,48 @@ impl EscrowProgram {
         deal_id: u64,
         p: &SettlementParties,
     ) -> Vec<AccountMeta> {
-        vec![
+        let in_place =
+            p.treasury == p.seller || p.treasury == p.buyer || Some(p.treasury) == p.agent;
+        let mut accounts = vec![
             signer(*authority, false),
             readonly(self.config),
             writable(self.deal(deal_id)),
             writable(self.account(&p.seller)),
             writable(self.account(&p.buyer)),
-            // Anchor passes an absent optional account as the program id, read-only.
-            match p.agent {
-                Some(agent) => writable(self.account(&agent)),
-                None => readonly(ESCROW_PROGRAM_ID),
-            },
-            writable(self.account(&p.treasury)),
+            optional(p.agent.map(|agent| writable(self.account(&agent)))),
+            optional((!in_place).then(|| writable(self.account(&p.treasury)))),
             writable(p.rent_payer),
-        ]
+        ];
+        accounts.extend(self.order_metas(p));
+        accounts
     }
 
-    /// `deal_release` (seller): settles the whole amount with the fee split.
+    /// `deal_release` (seller): settles the whole amount with the rates fixed
+    /// at open. With a co-signer set, the amount must fit the seller's
+    /// allowance of today.
     pub fn deal_release(
         &self,
         seller: &Pubkey,
         deal_id: u64,
         parties: &SettlementParties,
     ) -> Instruction {
-        self.ix(
-            "deal_release",
-            self.settlement(seller, deal_id, parties),
-            &(),
-        )
+        let mut accounts = self.settlement(seller, deal_id, parties);
+        accounts.push(absent());
+        self.ix("deal_release", accounts, &())
+    }
+
+    /// `deal_release` approved by the seller's `co_signer` (a second signer):
+    /// beyond the daily allowance, without using it.
+    pub fn deal_release_cosigned(
+        &self,
+        seller: &Pubkey,
+        deal_id: u64,
+        parties: &SettlementParties,
+        co_signer: &Pubkey,
+    ) -> Instruction {
+        let mut accounts = self.settlement(seller, deal_id, parties);
+        accounts.push(signer(*co_signer, false));
+        self.ix("deal_release", accounts, &())
     }
 
     /// `deal_resolve` (arbiter): settles `buyer_share_bps` of the amount to the
@@ -827,7 +1013,9 @@ mod tests {
                     buyer: key(4),
                     agent: None,
                     treasury: key(5),
-                    rent_payer: key(3)
+                    rent_payer: key(3),
+                    merchant: key(4),
+                    order_id: None,
                 },
                 10_001
             ),
@@ -863,5 +1051,44 @@ mod tests {
             trader_reward_bps: 1_000,
         };
         assert!(fees.validate().is_err());
+        let fees = FeeScheduleArgs {
+            merchant_tiers: vec![FeeTier {
+                threshold: 0,
+                bps: MAX_FEE_BPS + 1,
+            }],
+            agent_tiers: vec![FeeTier {
+                threshold: 0,
+                bps: 1_000,
+            }],
+            trader_reward_bps: 1_000,
+        };
+        assert!(fees.validate().is_err());
+        let mut authorities = Authorities {
+            admin: key(1),
+            guardian: key(1),
+            arbiter: key(1),
+            dispatcher: key(1),
+            compliance: key(1),
+            treasury: e.config,
+        };
+        assert!(e.config_set_authorities(&key(1), &authorities).is_err());
+        authorities.treasury = e.vault();
+        assert!(e.config_set_authorities(&key(1), &authorities).is_err());
+        let args = CoSignerSetArgs {
+            co_signer: Some(key(2)),
+            daily_allowance: 1,
+        };
+        assert!(e.co_signer_set(&key(2), &args, None).is_err());
+        assert!(
+            e.withdraw_cosigned(
+                &key(2),
+                &key(3),
+                &key(4),
+                &key(5),
+                Amount::from_units(1),
+                &key(2)
+            )
+            .is_err()
+        );
     }
 }

@@ -25,10 +25,11 @@ pub use compute_budget::{
     PrioritizationFee, PriorityFeePolicy, PriorityLevel, compute_unit_limit, compute_unit_price,
 };
 pub use escrow::{
-    Authorities, BuyOrderFillArgs, BuyOrderPostArgs, ConfigInitializeArgs, DealCollectionOpenArgs,
-    DealPayoutOpenArgs, EscrowProgram, FeeScheduleArgs, FeeTier, LimitsArgs, MAX_BLOCKED_REGIONS,
-    MAX_TIERS, ROLE_ACCEPTOR, ROLE_AGENT, ROLE_ALL, ROLE_MERCHANT, SettlementParties,
-    parse_currency, parse_reference,
+    AcceptorSetLimitsArgs, Authorities, BuyOrderFillArgs, BuyOrderPostArgs, CoSignerSetArgs,
+    ConfigInitializeArgs, DealCollectionOpenArgs, DealPayoutOpenArgs, EscrowProgram,
+    FeeScheduleArgs, FeeTier, LimitsArgs, MAX_BLOCKED_REGIONS, MAX_FEE_BPS, MAX_TIERS,
+    ROLE_ACCEPTOR, ROLE_AGENT, ROLE_ALL, ROLE_MERCHANT, SettlementParties, parse_currency,
+    parse_reference,
 };
 pub use keypair::{KEYPAIR_LEN, keypair_from_text};
 pub use multisig::{

@@ -267,6 +267,20 @@ impl MultisigProgram {
         expires_at: i64,
     ) -> Result<Instruction, SolanaError> {
         validate_proposal(instructions, &self.vault())?;
+        // Protected accounts (docs/rules.md, Multisig): the program refuses an
+        // instruction for another program that takes the multisig as writable.
+        if let Some(index) = instructions.iter().position(|ix| {
+            ix.program_id != MULTISIG_PROGRAM_ID
+                && ix
+                    .accounts
+                    .iter()
+                    .any(|m| m.is_writable && m.pubkey == self.multisig)
+        }) {
+            return Err(SolanaError::ProposalInstruction {
+                index,
+                reason: "another program may not take the multisig as writable",
+            });
+        }
         let accounts = vec![
             AccountMeta::new(self.multisig, false),
             AccountMeta::new(self.proposal(index), false),
@@ -468,6 +482,28 @@ mod tests {
             })
         );
         assert!(m.proposal_create(&key(1), 1, &[], 10).is_err());
+        // Protected accounts: another program never gets the multisig writable.
+        let relay = ProposalInstruction {
+            program_id: key(3),
+            accounts: vec![ProposalAccountMeta {
+                pubkey: m.multisig,
+                is_signer: false,
+                is_writable: true,
+            }],
+            data: vec![],
+        };
+        assert_eq!(
+            m.proposal_create(&key(1), 1, std::slice::from_ref(&relay), 10),
+            Err(SolanaError::ProposalInstruction {
+                index: 0,
+                reason: "another program may not take the multisig as writable"
+            })
+        );
+        let own = ProposalInstruction {
+            program_id: MULTISIG_PROGRAM_ID,
+            ..relay
+        };
+        assert!(m.proposal_create(&key(1), 1, &[own], 10).is_ok());
     }
 
     #[test]

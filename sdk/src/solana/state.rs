@@ -106,6 +106,9 @@ pub struct Config {
     pub next_deal_id: u64,
     /// Id of the next buy order.
     pub next_order_id: u64,
+    /// Sum of every account's available and locked balance; the vault holds
+    /// at least this much, anything above is surplus (`sweep_surplus`).
+    pub liabilities: u64,
 }
 
 impl AnchorAccount for Config {
@@ -143,6 +146,40 @@ pub struct EscrowAccount {
     pub pending_withdrawal_address: Option<Pubkey>,
     /// When the pending change may be applied.
     pub pending_effective_at: i64,
+    /// Second key whose signature lets outflows exceed the daily allowance.
+    pub co_signer: Option<Pubkey>,
+    /// Outflows allowed per UTC day without the co-signer.
+    pub daily_allowance: u64,
+    /// UTC day number (unix time / 86400) `outflow_today` counts.
+    pub outflow_day: i64,
+    /// Outflows counted on `outflow_day`.
+    pub outflow_today: u64,
+    /// Co-signer of a pending change (`None`: the change removes it).
+    pub pending_co_signer: Option<Pubkey>,
+    /// Daily allowance of a pending change.
+    pub pending_daily_allowance: u64,
+    /// When the pending co-signer change may be applied (0: none pending).
+    pub pending_co_signer_at: i64,
+    /// Whether the acceptor takes new assignments.
+    pub online: bool,
+    /// Largest deal the dispatcher may assign to it.
+    pub max_per_deal: u64,
+    /// Largest total its collections may keep locked.
+    pub max_locked: u64,
+}
+
+impl EscrowAccount {
+    /// What is left of today's allowance at unix time `now` (`None` without
+    /// a co-signer: unlimited).
+    pub fn allowance_left(&self, now: i64) -> Option<u64> {
+        self.co_signer?;
+        let used = if now.div_euclid(86_400) == self.outflow_day {
+            self.outflow_today
+        } else {
+            0
+        };
+        Some(self.daily_allowance.saturating_sub(used))
+    }
 }
 
 impl AnchorAccount for EscrowAccount {
@@ -174,8 +211,10 @@ pub struct BuyOrder {
     pub expiry: i64,
     /// Payment window of its deals, seconds.
     pub payment_window_secs: u32,
-    /// Whether it can be filled.
+    /// Whether it is listed (true while the account exists).
     pub open: bool,
+    /// Fills whose deals are not final yet.
+    pub open_fills: u32,
 }
 
 impl AnchorAccount for BuyOrder {
@@ -239,6 +278,16 @@ pub struct Deal {
     pub rent_payer: Pubkey,
     /// The buy order a Trade came from.
     pub order_id: Option<u64>,
+    /// Merchant fee bps fixed at open.
+    pub fee_bps: u16,
+    /// The merchant's agent if it held the agent role at open.
+    pub agent: Option<Pubkey>,
+    /// The agent's share of the fee in bps, fixed at open.
+    pub agent_share_bps: u16,
+    /// The trader's reward share of the fee in bps (Trade only).
+    pub reward_bps: u16,
+    /// Unix time of the dispute (0 until disputed).
+    pub disputed_at: i64,
 }
 
 impl AnchorAccount for Deal {
@@ -246,18 +295,18 @@ impl AnchorAccount for Deal {
 }
 
 impl Deal {
-    /// The accounts `deal_release` and `deal_resolve` need, given the merchant's
-    /// escrow account (for its agent) and the config (for the treasury). An agent
-    /// that is the seller or the buyer is credited in place and not passed.
-    pub fn settlement(&self, merchant: &EscrowAccount, config: &Config) -> SettlementParties {
+    /// The accounts `deal_release`, `deal_resolve` and `deal_cancel` need,
+    /// given the config (for the treasury). The agent recorded at open that
+    /// is the seller or the buyer is credited in place and not passed.
+    pub fn settlement(&self, config: &Config) -> SettlementParties {
         SettlementParties {
             seller: self.seller,
             buyer: self.buyer,
-            agent: merchant
-                .agent
-                .filter(|a| *a != self.seller && *a != self.buyer),
+            agent: self.agent.filter(|a| *a != self.seller && *a != self.buyer),
             treasury: config.authorities.treasury,
             rent_payer: self.rent_payer,
+            merchant: self.merchant,
+            order_id: self.order_id,
         }
     }
 }
@@ -396,6 +445,11 @@ mod tests {
             reference: [9; 32],
             rent_payer: Pubkey::new_from_array([2; 32]),
             order_id: None,
+            fee_bps: 100,
+            agent: Some(Pubkey::new_from_array([4; 32])),
+            agent_share_bps: 2_000,
+            reward_bps: 0,
+            disputed_at: 0,
         };
         let mut bytes = deal.encode();
         bytes.extend_from_slice(&[0; 9]); // reserved space is ignored

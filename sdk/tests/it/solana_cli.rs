@@ -205,13 +205,15 @@ async fn release_with_send_and_a_multisig_resolution() {
     );
     let sent = node.with(|s| s.sent.clone());
     assert_eq!(sent.len(), 1);
-    // The settlement accounts came from the deal, the merchant's agent and the config.
+    // The settlement accounts came from the deal (its agent and order) and the config.
     let parties = sol::SettlementParties {
         seller: trader.pubkey(),
         buyer: f.merchant,
         agent: Some(f.agent),
         treasury: f.config.authorities.treasury,
         rent_payer: trader.pubkey(),
+        merchant: f.merchant,
+        order_id: Some(2),
     };
     let release = f.escrow.deal_release(&trader.pubkey(), f.deal_id, &parties);
     let expected = Message::new_with_blockhash(
@@ -372,6 +374,7 @@ async fn fill_withdraw_approve_and_execute() {
             &trader.pubkey(),
             2,
             &f.merchant,
+            Some(&f.agent),
             7,
             &sol::BuyOrderFillArgs {
                 amount: 10_000_000,
@@ -540,4 +543,249 @@ async fn propose_a_fee_change() {
         )
         .unwrap();
     assert_eq!(tx_of(&v).message, expected_message(&owner, 3, create));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn co_signer_acceptor_limits_and_sweep() {
+    use stablerail_sdk::solana::sdk::AccountMeta;
+    let node = RpcNode::start().await;
+    let owner = Keypair::new();
+    let (path, _) = key_file(&owner);
+    let f = escrow_fixture(&node, owner.pubkey());
+    let config = f.escrow.config.to_string();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = ["--json", "solana", "escrow"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        args.extend(
+            [
+                "--config",
+                &config,
+                "--rpc-url",
+                &node.url,
+                "--key-file",
+                path.to_str().unwrap(),
+                "--compute-unit-price",
+                "3",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned()),
+        );
+        args
+    };
+    let cli = |extra: &[&str]| -> Output {
+        let a = args(extra);
+        run(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let co_signer = Keypair::new();
+    let (co_path, _) = key_file(&co_signer);
+    let co_file = co_path.to_str().unwrap();
+
+    // Naming a first co-signer is immediate.
+    let cs = co_signer.pubkey().to_string();
+    let v = ok_json(&cli(&[
+        "co-signer-set",
+        "--co-signer",
+        &cs,
+        "--daily-allowance",
+        "5",
+    ]));
+    assert_eq!(v["details"]["immediate"], true);
+    let set = f
+        .escrow
+        .co_signer_set(
+            &owner.pubkey(),
+            &sol::CoSignerSetArgs {
+                co_signer: Some(co_signer.pubkey()),
+                daily_allowance: 5_000_000,
+            },
+            None,
+        )
+        .unwrap();
+    assert_eq!(tx_of(&v).message, expected_message(&owner, 3, set));
+    // Pre-checks: the owner as its own co-signer, an allowance with --remove.
+    let me = owner.pubkey().to_string();
+    let err = failed(&cli(&["co-signer-set", "--co-signer", &me]));
+    assert!(err.contains("another key"), "{err}");
+    let err = failed(&cli(&[
+        "co-signer-set",
+        "--remove",
+        "--daily-allowance",
+        "1",
+    ]));
+    assert!(err.contains("no allowance"), "{err}");
+
+    // The account now has that co-signer and 5 USDT a day.
+    let mut account = sol::EscrowAccount::decode(
+        &node
+            .with(|s| s.accounts.get(&f.escrow.account(&owner.pubkey())).cloned())
+            .unwrap()
+            .1,
+    )
+    .unwrap();
+    account.co_signer = Some(co_signer.pubkey());
+    account.daily_allowance = 5_000_000;
+    account.available = 100_000_000;
+    node.put_account(
+        f.escrow.account(&owner.pubkey()),
+        sol::pda::ESCROW_PROGRAM_ID,
+        account.encode(),
+    );
+    // Over the allowance without the co-signer: refused before signing.
+    let err = failed(&cli(&["withdraw", "--amount", "6"]));
+    assert!(
+        err.contains("allowance") && err.contains("--co-signer-key-file"),
+        "{err}"
+    );
+    // With the co-signer: two signatures, the co-signer an extra signer.
+    let v = ok_json(&cli(&[
+        "withdraw",
+        "--amount",
+        "6",
+        "--co-signer-key-file",
+        co_file,
+    ]));
+    assert_eq!(v["details"]["co_signed"], true);
+    let tx = tx_of(&v);
+    assert_eq!(tx.signatures.len(), 2);
+    let destination = sol::pda::associated_token_account(
+        &owner.pubkey(),
+        &f.config.usdt_mint,
+        &f.config.token_program,
+    );
+    let withdraw = f
+        .escrow
+        .withdraw_cosigned(
+            &owner.pubkey(),
+            &destination,
+            &f.config.usdt_mint,
+            &f.config.token_program,
+            "6".parse().unwrap(),
+            &co_signer.pubkey(),
+        )
+        .unwrap();
+    assert!(
+        withdraw
+            .accounts
+            .contains(&AccountMeta::new_readonly(co_signer.pubkey(), true))
+    );
+    assert_eq!(tx.message, expected_message(&owner, 3, withdraw));
+    // Within the allowance the owner alone suffices.
+    ok_json(&cli(&["withdraw", "--amount", "5"]));
+    // A key that is not the co-signer, and a co-signer on a deposit, are refused.
+    let stranger = Keypair::new();
+    let (stranger_path, _) = key_file(&stranger);
+    let err = failed(&cli(&[
+        "withdraw",
+        "--amount",
+        "6",
+        "--co-signer-key-file",
+        stranger_path.to_str().unwrap(),
+    ]));
+    assert!(err.contains("not the account's co-signer"), "{err}");
+    let err = failed(&cli(&[
+        "deposit",
+        "--amount",
+        "1",
+        "--co-signer-key-file",
+        co_file,
+    ]));
+    assert!(err.contains("not an outflow"), "{err}");
+
+    // Raising the allowance waits the delay unless the co-signer signs too.
+    let v = ok_json(&cli(&[
+        "co-signer-set",
+        "--co-signer",
+        &cs,
+        "--daily-allowance",
+        "50",
+    ]));
+    assert_eq!(v["details"]["immediate"], false);
+    let v = ok_json(&cli(&[
+        "co-signer-set",
+        "--co-signer",
+        &cs,
+        "--daily-allowance",
+        "50",
+        "--co-signer-key-file",
+        co_file,
+    ]));
+    assert_eq!(v["details"]["immediate"], true);
+    assert_eq!(tx_of(&v).signatures.len(), 2);
+    // Nothing pending yet: apply and cancel are refused before signing.
+    let err = failed(&cli(&["co-signer-apply"]));
+    assert!(err.contains("no pending co-signer change"), "{err}");
+    let err = failed(&cli(&["co-signer-cancel"]));
+    assert!(err.contains("no pending co-signer change"), "{err}");
+    account.pending_co_signer = None;
+    account.pending_co_signer_at = 1_000;
+    node.put_account(
+        f.escrow.account(&owner.pubkey()),
+        sol::pda::ESCROW_PROGRAM_ID,
+        account.encode(),
+    );
+    let v = ok_json(&cli(&["co-signer-apply"]));
+    assert_eq!(
+        tx_of(&v).message,
+        expected_message(&owner, 3, f.escrow.co_signer_apply(&owner.pubkey()))
+    );
+    let v = ok_json(&cli(&["co-signer-cancel"]));
+    assert_eq!(
+        tx_of(&v).message,
+        expected_message(&owner, 3, f.escrow.co_signer_cancel(&owner.pubkey()))
+    );
+
+    // Acceptor limits.
+    let err = failed(&cli(&[
+        "acceptor-limits",
+        "--max-per-deal",
+        "10",
+        "--max-locked",
+        "5",
+    ]));
+    assert!(err.contains("--max-per-deal exceeds --max-locked"), "{err}");
+    let v = ok_json(&cli(&[
+        "acceptor-limits",
+        "--max-per-deal",
+        "5",
+        "--max-locked",
+        "10",
+    ]));
+    let limits = f.escrow.acceptor_set_limits(
+        &owner.pubkey(),
+        &sol::AcceptorSetLimitsArgs {
+            online: true,
+            max_per_deal: 5_000_000,
+            max_locked: 10_000_000,
+        },
+    );
+    assert_eq!(tx_of(&v).message, expected_message(&owner, 3, limits));
+    let v = ok_json(&cli(&["acceptor-limits", "--offline"]));
+    assert_eq!(v["details"]["online"], false);
+
+    // Sweep: only the admin, only with a surplus.
+    let err = failed(&cli(&["sweep-surplus"]));
+    assert!(err.contains("not the escrow's admin"), "{err}");
+    let mut cfg = f.config;
+    cfg.authorities.admin = owner.pubkey();
+    cfg.liabilities = 100;
+    node.put_account(f.escrow.config, sol::pda::ESCROW_PROGRAM_ID, cfg.encode());
+    let mut vault = vec![0u8; 165];
+    vault[64..72].copy_from_slice(&100u64.to_le_bytes());
+    node.put_account(f.escrow.vault(), sol::pda::TOKEN_PROGRAM_ID, vault.clone());
+    let err = failed(&cli(&["sweep-surplus"]));
+    assert!(err.contains("no surplus"), "{err}");
+    vault[64..72].copy_from_slice(&150u64.to_le_bytes());
+    node.put_account(f.escrow.vault(), sol::pda::TOKEN_PROGRAM_ID, vault);
+    let v = ok_json(&cli(&["sweep-surplus"]));
+    assert_eq!(
+        v["details"]["treasury"],
+        cfg.authorities.treasury.to_string()
+    );
+    let sweep = f
+        .escrow
+        .sweep_surplus(&owner.pubkey(), &cfg.authorities.treasury);
+    assert_eq!(tx_of(&v).message, expected_message(&owner, 3, sweep));
 }

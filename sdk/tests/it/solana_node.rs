@@ -224,6 +224,7 @@ pub(crate) fn escrow_fixture(node: &RpcNode, trader: Pubkey) -> Fixture {
         paused: false,
         next_deal_id: 7,
         next_order_id: 3,
+        liabilities: 0,
     };
     node.put_account(escrow.config, pda::ESCROW_PROGRAM_ID, config.encode());
     let account = |wallet: Pubkey, agent: Option<Pubkey>| sol::EscrowAccount {
@@ -241,6 +242,16 @@ pub(crate) fn escrow_fixture(node: &RpcNode, trader: Pubkey) -> Fixture {
         withdrawal_address: wallet,
         pending_withdrawal_address: None,
         pending_effective_at: 0,
+        co_signer: None,
+        daily_allowance: 0,
+        outflow_day: 0,
+        outflow_today: 0,
+        pending_co_signer: None,
+        pending_daily_allowance: 0,
+        pending_co_signer_at: 0,
+        online: false,
+        max_per_deal: 0,
+        max_locked: 0,
     };
     for (wallet, a) in [
         (merchant, Some(agent)),
@@ -269,6 +280,11 @@ pub(crate) fn escrow_fixture(node: &RpcNode, trader: Pubkey) -> Fixture {
         reference: [1; 32],
         rent_payer: trader,
         order_id: Some(2),
+        fee_bps: 100,
+        agent: Some(agent),
+        agent_share_bps: 2_000,
+        reward_bps: 0,
+        disputed_at: 0,
     };
     node.put_account(escrow.deal(deal_id), pda::ESCROW_PROGRAM_ID, deal.encode());
     let order = sol::BuyOrder {
@@ -284,6 +300,7 @@ pub(crate) fn escrow_fixture(node: &RpcNode, trader: Pubkey) -> Fixture {
         expiry: 1_900_000_000,
         payment_window_secs: 1_800,
         open: true,
+        open_fills: 1,
     };
     node.put_account(escrow.buy_order(2), pda::ESCROW_PROGRAM_ID, order.encode());
     Fixture {

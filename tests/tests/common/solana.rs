@@ -27,7 +27,9 @@ use stablerail_sdk::solana::{
     self as sol, AnchorAccount, EscrowProgram, MultisigProgram, ProposalInstruction,
     SettlementParties, TransactionBuilder, pda,
 };
-use stablerail_sdk::{Amount, DealKind, Expected, Outcome, Scenario, TREASURY};
+use stablerail_sdk::{
+    Amount, CoSign, DealKind, Expected, Outcome, Scenario, ScenarioFees, TREASURY,
+};
 
 /// Lamports every test wallet starts with.
 pub const WALLET_LAMPORTS: u64 = 10_000_000_000;
@@ -262,6 +264,8 @@ pub struct Platform {
     mint_authority: Keypair,
     /// Every wallet with an escrow account (for the conservation check).
     pub wallets: Vec<Pubkey>,
+    /// Tokens sent straight to the vault and not swept yet.
+    pub surplus: u64,
 }
 
 /// Limits the harness uses (KYC level 0: the vectors are about money).
@@ -335,6 +339,7 @@ impl Platform {
             mint,
             mint_authority,
             wallets: Vec::new(),
+            surplus: 0,
         };
         p.open_account(&vault).await?;
         Ok(p)
@@ -462,23 +467,32 @@ impl Platform {
     /// The settlement accounts of deal `id`, read from the chain as a client would.
     pub async fn settlement(&mut self, id: u64) -> anyhow::Result<SettlementParties> {
         let deal = self.deal(id).await?.context("deal missing")?;
-        let merchant = self.account(&deal.merchant).await?;
         let config = self.config().await?;
-        Ok(deal.settlement(&merchant, &config))
+        Ok(deal.settlement(&config))
     }
 
-    /// Vault tokens == sum of available + locked over every escrow account.
+    /// The agent recorded for `merchant` (its account fixes the agent's rate
+    /// when a deal opens).
+    pub async fn merchant_agent(&mut self, merchant: &Pubkey) -> anyhow::Result<Option<Pubkey>> {
+        Ok(self.account(merchant).await?.agent)
+    }
+
+    /// Vault tokens == config liabilities == sum of available + locked over
+    /// every escrow account.
     pub async fn check_conservation(&mut self) -> anyhow::Result<()> {
         let vault = self.escrow.vault();
         let held = self.bank.token_balance(&vault).await?;
+        let liabilities = self.config().await?.liabilities;
         let mut sum: u128 = 0;
         for wallet in self.wallets.clone() {
             let a = self.account(&wallet).await?;
             sum += u128::from(a.available) + u128::from(a.locked);
         }
         ensure!(
-            u128::from(held) == sum,
-            "conservation broken: vault holds {held}, accounts sum to {sum}"
+            u128::from(held) == u128::from(liabilities) + u128::from(self.surplus)
+                && u128::from(liabilities) == sum,
+            "conservation broken: vault holds {held} ({} surplus), liabilities {liabilities}, accounts sum to {sum}",
+            self.surplus
         );
         Ok(())
     }
@@ -486,13 +500,25 @@ impl Platform {
     /// The merchant posts a buy order of exactly `amount` (one fill takes it all);
     /// returns its id.
     pub async fn post_order(&mut self, merchant: &User, amount: u64) -> anyhow::Result<u64> {
+        self.post_order_with(merchant, amount, amount).await
+    }
+
+    /// The merchant posts a buy order of `amount` whose fills take at least
+    /// `min_fill`; returns its id.
+    pub async fn post_order_with(
+        &mut self,
+        merchant: &User,
+        amount: u64,
+        min_fill: u64,
+    ) -> anyhow::Result<u64> {
         let id = self.config().await?.next_order_id;
-        let expiry = self.bank.now().await? + 86_400;
+        // Expires well after the deadline of any deal it opens.
+        let expiry = self.bank.now().await? + 3 * 86_400;
         let args = sol::BuyOrderPostArgs {
             price_minor: 725,
             currency: sol::parse_currency("CNY")?,
             amount,
-            min_fill: amount,
+            min_fill,
             max_fill: amount,
             expiry,
             payment_window_secs: WINDOW,
@@ -516,10 +542,12 @@ impl Platform {
             .await?
             .context("order missing")?;
         let deal_id = self.config().await?.next_deal_id;
+        let agent = self.merchant_agent(&order.merchant).await?;
         let ix = self.escrow.buy_order_fill(
             &trader.key(),
             order_id,
             &order.merchant,
+            agent.as_ref(),
             deal_id,
             &sol::BuyOrderFillArgs { amount, reference },
         )?;
@@ -550,10 +578,8 @@ impl Platform {
         signer: &Keypair,
         id: u64,
     ) -> anyhow::Result<Result<(), BanksClientError>> {
-        let deal = self.deal(id).await?.context("deal missing")?;
-        let ix = self
-            .escrow
-            .deal_cancel(&signer.pubkey(), id, &deal.seller, &deal.rent_payer);
+        let parties = self.settlement(id).await?;
+        let ix = self.escrow.deal_cancel(&signer.pubkey(), id, &parties);
         Ok(self.bank.send(vec![ix], &[signer]).await)
     }
 
@@ -575,7 +601,7 @@ impl Platform {
     }
 }
 
-fn fees_of(s: &Scenario) -> anyhow::Result<sol::FeeScheduleArgs> {
+fn fees_of(fees: &ScenarioFees) -> anyhow::Result<sol::FeeScheduleArgs> {
     let tiers = |t: &[stablerail_sdk::Tier]| -> anyhow::Result<Vec<sol::FeeTier>> {
         t.iter()
             .map(|t| {
@@ -587,17 +613,27 @@ fn fees_of(s: &Scenario) -> anyhow::Result<sol::FeeScheduleArgs> {
             .collect()
     };
     Ok(sol::FeeScheduleArgs {
-        merchant_tiers: tiers(&s.fees.merchant_tiers)?,
-        agent_tiers: tiers(&s.fees.agent_tiers)?,
-        trader_reward_bps: u16::try_from(s.fees.trader_reward_bps)?,
+        merchant_tiers: tiers(&fees.merchant_tiers)?,
+        agent_tiers: tiers(&fees.agent_tiers)?,
+        trader_reward_bps: u16::try_from(fees.trader_reward_bps)?,
     })
 }
 
+/// The escrow's error code for an outflow beyond the allowance.
+fn allowance_exceeded() -> u32 {
+    u32::from(stablerail_escrow::errors::EscrowError::AllowanceExceeded)
+}
+
 /// Runs `s` on a fresh bank through the SDK's builders and returns the escrow's
-/// final state. Conservation is checked after every step, and every final deal
-/// must have closed its account.
+/// final state. Conservation is checked after every step (vault equals the
+/// liabilities plus any unswept surplus, liabilities equal the sum of balances), and every final deal must have
+/// closed its account. The protocol v2 fields of `tests/vectors/README.md` are
+/// honoured: treasury moved onto a party, co-signers with allowances (the run
+/// starts at the beginning of a UTC day), direct transfers and sweeps, sized
+/// buy orders and their remaining amount, fee changes after open, agent role
+/// revoked before open, withdrawals, and co-signed outflows.
 pub async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
-    let mut p = Platform::start(fees_of(s)?, default_limits()).await?;
+    let mut p = Platform::start(fees_of(&s.fees)?, default_limits()).await?;
     let mut users: BTreeMap<&str, User> = BTreeMap::new();
     for name in &s.parties {
         let user = p.user().await?;
@@ -607,6 +643,11 @@ pub async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
         users
             .get(name)
             .map(User::key)
+            .with_context(|| format!("{}: unknown party {name}", s.name))
+    };
+    let user_of = |name: &str| -> anyhow::Result<&User> {
+        users
+            .get(name)
             .with_context(|| format!("{}: unknown party {name}", s.name))
     };
 
@@ -632,6 +673,21 @@ pub async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
         );
     }
     p.admin(&admin).await?;
+    // Acceptors go online with limits that do not get in the way.
+    for (name, bits) in &roles {
+        if bits & sol::ROLE_ACCEPTOR != 0 {
+            let user = user_of(name)?;
+            let ix = p.escrow.acceptor_set_limits(
+                &user.key(),
+                &sol::AcceptorSetLimitsArgs {
+                    online: true,
+                    max_per_deal: u64::MAX,
+                    max_locked: u64::MAX,
+                },
+            );
+            p.bank.send(vec![ix], &[&user.kp]).await?;
+        }
+    }
     let mut admin = Vec::new();
     for link in &s.agents {
         admin.push(p.escrow.account_set_agent(
@@ -644,34 +700,91 @@ pub async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
         p.admin(&admin).await?;
     }
 
+    // The treasury moved onto a party: platform parts are credited in place.
+    let treasury = match &s.treasury_is {
+        Some(name) => {
+            let wallet = key_of(&users, name)?;
+            let mut authorities = p.config().await?.authorities;
+            authorities.treasury = wallet;
+            let ix = p.escrow.config_set_authorities(&vault, &authorities)?;
+            p.admin(&[ix]).await?;
+            wallet
+        }
+        None => p.treasury(),
+    };
+
+    // Co-signers: the run starts at the beginning of a UTC day.
+    let mut co_signers: BTreeMap<&str, Keypair> = BTreeMap::new();
+    if !s.co_signers.is_empty() {
+        let now = p.bank.now().await?;
+        let next_day = (now.div_euclid(86_400) + 1) * 86_400;
+        p.bank.warp(next_day - now).await?;
+    }
+    for c in &s.co_signers {
+        let user = user_of(&c.party)?;
+        let co_signer = Keypair::new();
+        let ix = p.escrow.co_signer_set(
+            &user.key(),
+            &sol::CoSignerSetArgs {
+                co_signer: Some(co_signer.pubkey()),
+                daily_allowance: c.daily_allowance,
+            },
+            None,
+        )?;
+        p.bank.send(vec![ix], &[&user.kp]).await?;
+        co_signers.insert(c.party.as_str(), co_signer);
+    }
+
     for d in &s.deposits {
-        let user = users
-            .get(d.party.as_str())
-            .with_context(|| format!("{}: unknown party {}", s.name, d.party))?;
+        let user = user_of(&d.party)?;
         p.mint_to(&user.token, d.amount).await?;
         p.deposit(user, d.amount).await?;
+        p.check_conservation().await?;
+    }
+    if s.direct_transfer > 0 {
+        let vault_token = p.escrow.vault();
+        p.mint_to(&vault_token, s.direct_transfer).await?;
+        p.surplus += s.direct_transfer;
         p.check_conservation().await?;
     }
 
     let dispatcher = p.dispatcher.insecure_clone();
     for (i, d) in s.deals.iter().enumerate() {
         let ctx = || format!("{} deal {i}", s.name);
-        let seller = users.get(d.seller.as_str()).with_context(ctx)?;
-        let buyer = users.get(d.buyer.as_str()).with_context(ctx)?;
+        let seller = user_of(&d.seller).with_context(ctx)?;
+        let buyer = user_of(&d.buyer).with_context(ctx)?;
         let reference = keccak256(format!("{}/{i}", s.name)).0;
+        if d.agent_role_revoked_before_open {
+            let merchant = key_of(&users, &d.merchant)?;
+            let agent = p
+                .merchant_agent(&merchant)
+                .await?
+                .with_context(|| format!("{}: no agent to revoke", ctx()))?;
+            let roles = p.account(&agent).await?.roles & !sol::ROLE_AGENT;
+            let ix = p.escrow.account_set_roles(&vault, &agent, roles)?;
+            p.admin(&[ix]).await.with_context(ctx)?;
+        }
+        let mut order = None;
         let id = match d.kind {
             DealKind::Trade => {
-                let order = p.post_order(buyer, d.amount).await.with_context(ctx)?;
-                p.fill(seller, order, d.amount, reference)
+                let size = d.order_amount.unwrap_or(d.amount);
+                let order_id = p
+                    .post_order_with(buyer, size, d.amount.min(size))
+                    .await
+                    .with_context(ctx)?;
+                order = Some(order_id);
+                p.fill(seller, order_id, d.amount, reference)
                     .await
                     .with_context(ctx)?
             }
             DealKind::Collection => {
                 let id = p.config().await?.next_deal_id;
+                let agent = p.merchant_agent(&buyer.key()).await?;
                 let ix = p.escrow.deal_collection_open(
                     &dispatcher.pubkey(),
                     &seller.key(),
                     &buyer.key(),
+                    agent.as_ref(),
                     id,
                     &sol::DealCollectionOpenArgs {
                         amount: d.amount,
@@ -687,8 +800,10 @@ pub async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
             }
             DealKind::Payout => {
                 let id = p.config().await?.next_deal_id;
+                let agent = p.merchant_agent(&seller.key()).await?;
                 let ix = p.escrow.deal_payout_open(
                     &seller.key(),
+                    agent.as_ref(),
                     id,
                     &sol::DealPayoutOpenArgs {
                         amount: d.amount,
@@ -716,10 +831,46 @@ pub async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
             "{}: merchant or amount differs",
             ctx()
         );
+        // Marked paid first where the outcome does that, then the fee change.
+        if matches!(d.outcome, Outcome::Release | Outcome::Resolve) {
+            p.mark_paid(&buyer.kp, id).await.with_context(ctx)?;
+        }
+        if let Some(fees) = &d.fees_after_open {
+            let ix = p.escrow.config_set_fees(&vault, &fees_of(fees)?)?;
+            p.admin(&[ix]).await.with_context(ctx)?;
+        }
         match d.outcome {
             Outcome::Release => {
-                p.mark_paid(&buyer.kp, id).await.with_context(ctx)?;
-                p.release(&seller.kp, id).await?.with_context(ctx)?;
+                if d.co_sign == CoSign::Required {
+                    let before = p.account(&seller.key()).await?;
+                    let refused = p.release(&seller.kp, id).await?;
+                    ensure!(
+                        custom_error(&refused) == Some(allowance_exceeded()),
+                        "{}: the seller alone was not refused: {refused:?}",
+                        ctx()
+                    );
+                    ensure!(
+                        p.account(&seller.key()).await? == before,
+                        "{}: a refused release changed the seller",
+                        ctx()
+                    );
+                    let co_signer = co_signers
+                        .get(d.seller.as_str())
+                        .with_context(|| format!("{}: seller has no co-signer", ctx()))?;
+                    let parties = p.settlement(id).await?;
+                    let ix = p.escrow.deal_release_cosigned(
+                        &seller.key(),
+                        id,
+                        &parties,
+                        &co_signer.pubkey(),
+                    );
+                    p.bank
+                        .send(vec![ix], &[&seller.kp, co_signer])
+                        .await
+                        .with_context(ctx)?;
+                } else {
+                    p.release(&seller.kp, id).await?.with_context(ctx)?;
+                }
             }
             Outcome::CancelByBuyer => p.cancel(&buyer.kp, id).await?.with_context(ctx)?,
             Outcome::CancelAfterDeadline => {
@@ -727,7 +878,6 @@ pub async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
                 p.cancel(&seller.kp, id).await?.with_context(ctx)?;
             }
             Outcome::Resolve => {
-                p.mark_paid(&buyer.kp, id).await.with_context(ctx)?;
                 p.dispute(&seller.kp, id).await.with_context(ctx)?;
                 p.resolve(id, u16::try_from(d.buyer_share_bps)?)
                     .await
@@ -736,6 +886,62 @@ pub async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
         }
         p.check_conservation().await.with_context(ctx)?;
         ensure!(p.deal(id).await?.is_none(), "{}: deal not closed", ctx());
+        if let (Some(want), Some(order_id)) = (d.expect_order_remaining, order) {
+            let stored: Option<sol::BuyOrder> =
+                p.bank.decoded(&p.escrow.buy_order(order_id)).await?;
+            let actual = stored.map(|o| o.remaining);
+            let expected = (want > 0).then_some(want);
+            ensure!(
+                actual == expected,
+                "{}: order remaining {actual:?}, expected {expected:?} (None: freed)",
+                ctx()
+            );
+        }
+    }
+
+    for (i, w) in s.withdrawals.iter().enumerate() {
+        let ctx = || format!("{} withdrawal {i}", s.name);
+        let user = user_of(&w.party).with_context(ctx)?;
+        let amount = Amount::from_units(w.amount);
+        let ix = p.escrow.withdraw(
+            &user.key(),
+            &user.token,
+            &p.mint,
+            &pda::TOKEN_PROGRAM_ID,
+            amount,
+        )?;
+        let result = p.bank.send(vec![ix], &[&user.kp]).await;
+        if w.co_sign == CoSign::Required {
+            ensure!(
+                custom_error(&result) == Some(allowance_exceeded()),
+                "{}: the owner alone was not refused: {result:?}",
+                ctx()
+            );
+            let co_signer = co_signers
+                .get(w.party.as_str())
+                .with_context(|| format!("{}: no co-signer", ctx()))?;
+            let ix = p.escrow.withdraw_cosigned(
+                &user.key(),
+                &user.token,
+                &p.mint,
+                &pda::TOKEN_PROGRAM_ID,
+                amount,
+                &co_signer.pubkey(),
+            )?;
+            p.bank
+                .send(vec![ix], &[&user.kp, co_signer])
+                .await
+                .with_context(ctx)?;
+        } else {
+            result.with_context(ctx)?;
+        }
+        p.check_conservation().await.with_context(ctx)?;
+    }
+    if s.sweep {
+        let ix = p.escrow.sweep_surplus(&vault, &treasury);
+        p.admin(&[ix]).await?;
+        p.surplus = 0;
+        p.check_conservation().await?;
     }
 
     // The final state, read from the chain.
@@ -743,7 +949,9 @@ pub async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
         .iter()
         .map(|(name, u)| ((*name).to_owned(), u.key()))
         .collect();
-    everyone.push((TREASURY.to_owned(), p.treasury()));
+    if s.treasury_is.is_none() {
+        everyone.push((TREASURY.to_owned(), treasury));
+    }
     let mut out = Expected::default();
     for (name, wallet) in &everyone {
         let a = p.account(wallet).await?;
@@ -759,5 +967,14 @@ pub async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
         }
     }
     p.check_conservation().await?;
+    // Liabilities equal the listed balances (every holder is listed).
+    let listed: u64 = out.balances.values().sum();
+    let config = p.config().await?;
+    ensure!(
+        config.liabilities == listed,
+        "{}: liabilities {} differ from the listed balances {listed}",
+        s.name,
+        config.liabilities
+    );
     Ok(out)
 }

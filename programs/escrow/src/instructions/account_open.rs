@@ -49,22 +49,7 @@ impl AccountOpen<'_> {
         let wallet = ctx.accounts.wallet.key();
         let config = ctx.accounts.config.key();
         let bump = ctx.bumps.escrow_account;
-        let account = EscrowAccount {
-            config,
-            wallet,
-            bump,
-            available: 0,
-            locked: 0,
-            roles: 0,
-            agent: None,
-            merchant_volume: 0,
-            agent_volume: 0,
-            kyc_level: 0,
-            region: 0,
-            withdrawal_address: wallet,
-            pending_withdrawal_address: None,
-            pending_effective_at: 0,
-        };
+        let account = EscrowAccount::new(config, wallet, bump);
         create_program_account(
             &ctx.accounts.payer.to_account_info(),
             &ctx.accounts.escrow_account.to_account_info(),

@@ -1,12 +1,15 @@
 //! A trader fills a buy order: a Trade deal opens, locking the amount from
-//! the trader's available balance (seller trader, buyer merchant).
+//! the trader's available balance (seller trader, buyer merchant), with the
+//! fee rates fixed now (docs/rules.md, fee rates fixed at open).
 
 use anchor_lang::prelude::*;
 
 use crate::errors::EscrowError;
 use crate::events::{BuyOrderFilled, DealOpened};
 use crate::state::seeds::{SEED_ACCOUNT, SEED_BUY_ORDER, SEED_CONFIG, SEED_DEAL};
-use crate::state::{BuyOrder, Config, Deal, DealKind, DealState, EscrowAccount, ROLE_MERCHANT};
+use crate::state::{
+    merchant_agent, BuyOrder, Config, Deal, DealKind, DealState, EscrowAccount, ROLE_MERCHANT,
+};
 use crate::utils::create_program_account;
 
 /// Arguments of `buy_order_fill`.
@@ -26,17 +29,15 @@ pub struct BuyOrderFill<'info> {
     pub trader: Signer<'info>,
     /// The config (its deal counter advances).
     #[account(mut, seeds = [SEED_CONFIG, config.creator.as_ref()], bump = config.bump)]
-    pub config: Account<'info, Config>,
-    /// The order; closed to the merchant when fully filled.
+    pub config: Box<Account<'info, Config>>,
+    /// The order; stays open while its fills are open (freed when a final
+    /// deal leaves nothing in it).
     #[account(
         mut,
         seeds = [SEED_BUY_ORDER, config.key().as_ref(), &buy_order.id.to_le_bytes()],
         bump = buy_order.bump
     )]
     pub buy_order: Account<'info, BuyOrder>,
-    /// CHECK: the order's merchant wallet, only receives the order's rent.
-    #[account(mut, address = buy_order.merchant @ EscrowError::NotOrderMerchant)]
-    pub merchant: UncheckedAccount<'info>,
     /// The trader's escrow account (amount locked from it).
     #[account(
         mut,
@@ -50,6 +51,9 @@ pub struct BuyOrderFill<'info> {
         bump = merchant_account.bump
     )]
     pub merchant_account: Account<'info, EscrowAccount>,
+    /// The merchant's agent's escrow account (its role and volume fix the
+    /// agent's rate); omitted without agent or when the agent is the trader.
+    pub agent_account: Option<Box<Account<'info, EscrowAccount>>>,
     /// CHECK: the new deal, `["deal", config, next_deal_id]`; created by the
     /// handler (a PDA that already holds lamports is accepted).
     #[account(
@@ -80,18 +84,16 @@ impl BuyOrderFill<'_> {
     }
 
     /// Takes the fill from the order, locks the trader's USDT, opens the
-    /// deal, closes a fully filled order and emits `BuyOrderFilled` and
-    /// `DealOpened`.
+    /// deal with its rates and emits `BuyOrderFilled` and `DealOpened`.
     #[access_control(ctx.accounts.validate(&args))]
     pub fn handler(ctx: Context<Self>, args: BuyOrderFillArgs) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
         let accounts = ctx.accounts;
         let remaining = accounts.buy_order.fill(args.amount, now)?;
-        accounts.trader_account.lock(args.amount)?;
         let deal_id = accounts.config.take_deal_id()?;
         let deadline = Config::deadline(now, accounts.buy_order.payment_window_secs)?;
         let bump = ctx.bumps.deal;
-        let deal = Deal {
+        let mut deal = Deal {
             config: accounts.config.key(),
             id: deal_id,
             bump,
@@ -105,7 +107,19 @@ impl BuyOrderFill<'_> {
             reference: args.reference,
             rent_payer: accounts.trader.key(),
             order_id: Some(accounts.buy_order.id),
+            fee_bps: 0,
+            agent: None,
+            agent_share_bps: 0,
+            reward_bps: 0,
+            disputed_at: 0,
         };
+        let agent = merchant_agent(
+            &accounts.merchant_account,
+            &[&*accounts.trader_account],
+            accounts.agent_account.as_deref().map(|a| &**a),
+        )?;
+        deal.fix_rates(&accounts.config.fees, &accounts.merchant_account, agent)?;
+        accounts.trader_account.lock(args.amount)?;
         create_program_account(
             &accounts.trader.to_account_info(),
             &accounts.deal.to_account_info(),
@@ -137,14 +151,12 @@ impl BuyOrderFill<'_> {
             deadline,
             reference: deal.reference,
             order_id: deal.order_id,
+            fee_bps: deal.fee_bps,
+            agent: deal.agent,
+            agent_share_bps: deal.agent_share_bps,
+            reward_bps: deal.reward_bps,
         });
-        if remaining == 0 {
-            accounts
-                .buy_order
-                .close(accounts.merchant.to_account_info())?;
-        } else {
-            accounts.buy_order.invariant()?;
-        }
+        accounts.buy_order.invariant()?;
         deal.invariant()?;
         accounts.trader_account.invariant()?;
         Ok(())

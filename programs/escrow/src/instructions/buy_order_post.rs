@@ -100,6 +100,7 @@ impl BuyOrderPost<'_> {
             expiry: args.expiry,
             payment_window_secs: args.payment_window_secs,
             open: true,
+            open_fills: 0,
         };
         create_program_account(
             &ctx.accounts.merchant.to_account_info(),

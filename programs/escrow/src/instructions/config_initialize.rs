@@ -1,13 +1,21 @@
-//! Creates the config and the vault token account.
+//! Creates the config and the vault token account. Both are created like
+//! every other PDA of the program (`utils::create_pda`): lamports sent to
+//! their addresses beforehand do not block the initialisation.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_2022::spl_token_2022;
+use anchor_spl::token_2022::spl_token_2022::extension::{
+    BaseStateWithExtensions, ExtensionType, StateWithExtensions,
+};
+use anchor_spl::token_interface::{self, InitializeAccount3, Mint, TokenInterface};
 
+use crate::errors::EscrowError;
 use crate::events::ConfigInitialized;
 use crate::state::seeds::{SEED_CONFIG, SEED_VAULT};
 use crate::state::{
     check_mint_extensions, Authorities, Config, FeeSchedule, FeeScheduleArgs, Limits, LimitsArgs,
 };
+use crate::utils::{create_pda, create_program_account};
 
 /// Arguments of `config_initialize`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -26,29 +34,17 @@ pub struct ConfigInitialize<'info> {
     /// Creator: pays the rent and seeds the config PDA.
     #[account(mut)]
     pub creator: Signer<'info>,
-    /// The new config, `["config", creator]`.
-    #[account(
-        init,
-        payer = creator,
-        space = 8 + Config::INIT_SPACE,
-        seeds = [SEED_CONFIG, creator.key().as_ref()],
-        bump
-    )]
-    pub config: Account<'info, Config>,
+    /// CHECK: the new config, `["config", creator]`; created by the handler
+    /// (a PDA that already holds lamports is accepted).
+    #[account(mut, seeds = [SEED_CONFIG, creator.key().as_ref()], bump)]
+    pub config: UncheckedAccount<'info>,
     /// The USDT mint, owned by `token_program`.
     #[account(mint::token_program = token_program)]
     pub usdt_mint: InterfaceAccount<'info, Mint>,
-    /// The new vault token account, `["vault", config]`, authority the config.
-    #[account(
-        init,
-        payer = creator,
-        seeds = [SEED_VAULT, config.key().as_ref()],
-        bump,
-        token::mint = usdt_mint,
-        token::authority = config,
-        token::token_program = token_program
-    )]
-    pub vault: InterfaceAccount<'info, TokenAccount>,
+    /// CHECK: the new vault token account, `["vault", config]`, authority the
+    /// config; created and initialised by the handler.
+    #[account(mut, seeds = [SEED_VAULT, config.key().as_ref()], bump)]
+    pub vault: UncheckedAccount<'info>,
     /// SPL Token or Token-2022.
     pub token_program: Interface<'info, TokenInterface>,
     /// System program.
@@ -57,8 +53,9 @@ pub struct ConfigInitialize<'info> {
 
 impl ConfigInitialize<'_> {
     fn validate(&self, args: &ConfigInitializeArgs) -> Result<()> {
-        // Every role needs a real key; fees and limits must be well formed.
+        // Every role needs a real key; the treasury is not the escrow itself.
         args.authorities.validate()?;
+        Config::check_treasury(&args.authorities, &self.config.key(), &self.vault.key())?;
         // No Token-2022 extension that could move, freeze or hide vault funds.
         check_mint_extensions(&self.usdt_mint.to_account_info())?;
         FeeSchedule::from_args(&args.fees)?;
@@ -66,33 +63,78 @@ impl ConfigInitialize<'_> {
         Ok(())
     }
 
-    /// Stores the config and emits `ConfigInitialized`.
+    /// Size of the vault token account: the base account plus the
+    /// extensions the mint's extensions require (e.g. the transfer-fee amount).
+    fn vault_space(&self) -> Result<usize> {
+        let info = self.usdt_mint.to_account_info();
+        let data = info.try_borrow_data()?;
+        let mint = StateWithExtensions::<spl_token_2022::state::Mint>::unpack(&data)?;
+        let required =
+            ExtensionType::get_required_init_account_extensions(&mint.get_extension_types()?);
+        ExtensionType::try_calculate_account_len::<spl_token_2022::state::Account>(&required)
+            .map_err(|_| error!(EscrowError::Overflow))
+    }
+
+    /// Creates the vault and the config and emits `ConfigInitialized`.
     #[access_control(ctx.accounts.validate(&args))]
     pub fn handler(ctx: Context<Self>, args: ConfigInitializeArgs) -> Result<()> {
-        let config = &mut ctx.accounts.config;
-        config.creator = ctx.accounts.creator.key();
-        config.bump = ctx.bumps.config;
-        config.vault_bump = ctx.bumps.vault;
-        config.authorities = args.authorities;
-        config.usdt_mint = ctx.accounts.usdt_mint.key();
-        config.usdt_decimals = ctx.accounts.usdt_mint.decimals;
-        config.token_program = ctx.accounts.token_program.key();
-        config.vault = ctx.accounts.vault.key();
-        config.fees = FeeSchedule::from_args(&args.fees)?;
-        config.limits = Limits::from_args(&args.limits)?;
-        config.paused = false;
-        config.next_deal_id = 0;
-        config.next_order_id = 0;
+        let accounts = ctx.accounts;
+        let creator = accounts.creator.key();
+        let config_key = accounts.config.key();
+        let (config_bump, vault_bump) = (ctx.bumps.config, ctx.bumps.vault);
+        let token_program = accounts.token_program.key();
+
+        let space = accounts.vault_space()?;
+        create_pda(
+            &accounts.creator.to_account_info(),
+            &accounts.vault.to_account_info(),
+            &accounts.system_program.to_account_info(),
+            &[SEED_VAULT, config_key.as_ref(), &[vault_bump]],
+            space,
+            &token_program,
+        )?;
+        token_interface::initialize_account3(CpiContext::new(
+            token_program,
+            InitializeAccount3 {
+                account: accounts.vault.to_account_info(),
+                mint: accounts.usdt_mint.to_account_info(),
+                authority: accounts.config.to_account_info(),
+            },
+        ))?;
+
+        let config = Config {
+            creator,
+            bump: config_bump,
+            vault_bump,
+            authorities: args.authorities,
+            usdt_mint: accounts.usdt_mint.key(),
+            usdt_decimals: accounts.usdt_mint.decimals,
+            token_program,
+            vault: accounts.vault.key(),
+            fees: FeeSchedule::from_args(&args.fees)?,
+            limits: Limits::from_args(&args.limits)?,
+            paused: false,
+            next_deal_id: 0,
+            next_order_id: 0,
+            liabilities: 0,
+        };
+        config.invariant()?;
+        create_program_account(
+            &accounts.creator.to_account_info(),
+            &accounts.config.to_account_info(),
+            &accounts.system_program.to_account_info(),
+            &[SEED_CONFIG, creator.as_ref(), &[config_bump]],
+            &config,
+        )?;
         emit!(ConfigInitialized {
-            config: config.key(),
-            creator: config.creator,
+            config: config_key,
+            creator,
             authorities: config.authorities,
             usdt_mint: config.usdt_mint,
             vault: config.vault,
             fees: config.fees,
             limits: config.limits,
         });
-        ctx.accounts.config.invariant()?;
         Ok(())
     }
 }

@@ -31,7 +31,8 @@ pub struct ConfigSetAuthorities<'info> {
 
 impl ConfigSetAuthorities<'_> {
     fn validate(&self, args: &ConfigSetAuthoritiesArgs) -> Result<()> {
-        args.authorities.validate()
+        args.authorities.validate()?;
+        Config::check_treasury(&args.authorities, &self.config.key(), &self.config.vault)
     }
 
     /// Replaces the authorities and emits `AuthoritiesUpdated`.

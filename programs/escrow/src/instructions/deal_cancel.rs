@@ -1,5 +1,6 @@
 //! Cancels a deal: the buyer any time before release, the seller only while
-//! Open and after the deadline. The whole amount returns to the seller; the
+//! Open and after the deadline. The whole amount returns to the seller; a
+//! Trade's amount returns to its buy order (docs/rules.md, buy orders); the
 //! deal closes, rent back to whoever paid it.
 
 use anchor_lang::prelude::*;
@@ -8,6 +9,7 @@ use crate::errors::EscrowError;
 use crate::events::DealCancelled;
 use crate::state::seeds::{SEED_ACCOUNT, SEED_CONFIG, SEED_DEAL};
 use crate::state::{Config, Deal, EscrowAccount};
+use crate::utils::finish_order_fill;
 
 /// Accounts of `deal_cancel`.
 #[derive(Accounts)]
@@ -35,10 +37,19 @@ pub struct DealCancel<'info> {
     /// CHECK: whoever paid the deal's rent; only receives lamports.
     #[account(mut, address = deal.rent_payer @ EscrowError::WrongRentPayer)]
     pub rent_payer: UncheckedAccount<'info>,
+    /// CHECK: the buy order of a Trade deal (`["buy_order", config, order_id]`,
+    /// checked in `finish_order_fill`; may be closed already); omitted otherwise.
+    #[account(mut)]
+    pub buy_order: Option<UncheckedAccount<'info>>,
+    /// CHECK: the deal's merchant wallet, receives the order's rent when it
+    /// closes (checked in `finish_order_fill`); with `buy_order` only.
+    #[account(mut)]
+    pub merchant: Option<UncheckedAccount<'info>>,
 }
 
 impl DealCancel<'_> {
-    /// Cancels (checks in `Deal::cancel`), refunds the seller and emits
+    /// Cancels (checks in `Deal::cancel`), refunds the seller, refills a
+    /// Trade's buy order and emits
     /// `DealCancelled`.
     pub fn handler(ctx: Context<Self>) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
@@ -47,6 +58,19 @@ impl DealCancel<'_> {
         let deal = &mut accounts.deal;
         deal.cancel(by, now)?;
         deal.refund(&mut accounts.seller_account)?;
+        finish_order_fill(
+            deal,
+            accounts
+                .buy_order
+                .as_ref()
+                .map(|info| info.to_account_info()),
+            accounts
+                .merchant
+                .as_ref()
+                .map(|info| info.to_account_info()),
+            true,
+            now,
+        )?;
         emit!(DealCancelled {
             config: deal.config,
             deal_id: deal.id,

@@ -8,7 +8,7 @@ use crate::errors::EscrowError;
 use crate::events::DealOpened;
 use crate::state::seeds::{SEED_ACCOUNT, SEED_CONFIG, SEED_DEAL};
 use crate::state::{
-    Config, Deal, DealKind, DealState, EscrowAccount, ROLE_ACCEPTOR, ROLE_MERCHANT,
+    merchant_agent, Config, Deal, DealKind, DealState, EscrowAccount, ROLE_ACCEPTOR, ROLE_MERCHANT,
 };
 use crate::utils::create_program_account;
 
@@ -36,7 +36,7 @@ pub struct DealCollectionOpen<'info> {
         bump = config.bump,
         constraint = config.authorities.dispatcher == dispatcher.key() @ EscrowError::NotDispatcher
     )]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     /// The acceptor's escrow account (seller; amount locked from it).
     #[account(
         mut,
@@ -50,6 +50,9 @@ pub struct DealCollectionOpen<'info> {
         bump = merchant_account.bump
     )]
     pub merchant_account: Account<'info, EscrowAccount>,
+    /// The merchant's agent's escrow account (its role and volume fix the
+    /// agent's rate); omitted without agent or when the agent is a party.
+    pub agent_account: Option<Box<Account<'info, EscrowAccount>>>,
     /// CHECK: the new deal, `["deal", config, next_deal_id]`; created by the
     /// handler (a PDA that already holds lamports is accepted).
     #[account(
@@ -78,6 +81,9 @@ impl DealCollectionOpen<'_> {
         config.check_party(&self.acceptor_account)?;
         config.check_party(&self.merchant_account)?;
         config.check_deal_amount(args.amount)?;
+        // The acceptor's own consent: online, within its limits (docs/rules.md, acceptor limits).
+        self.acceptor_account
+            .check_acceptor_limits(args.amount, true)?;
         config.check_payment_window(args.payment_window_secs)
     }
 
@@ -89,7 +95,7 @@ impl DealCollectionOpen<'_> {
         accounts.acceptor_account.lock(args.amount)?;
         let deal_id = accounts.config.take_deal_id()?;
         let bump = ctx.bumps.deal;
-        let deal = Deal {
+        let mut deal = Deal {
             config: accounts.config.key(),
             id: deal_id,
             bump,
@@ -103,7 +109,18 @@ impl DealCollectionOpen<'_> {
             reference: args.reference,
             rent_payer: accounts.dispatcher.key(),
             order_id: None,
+            fee_bps: 0,
+            agent: None,
+            agent_share_bps: 0,
+            reward_bps: 0,
+            disputed_at: 0,
         };
+        let agent = merchant_agent(
+            &accounts.merchant_account,
+            &[&*accounts.acceptor_account],
+            accounts.agent_account.as_deref().map(|a| &**a),
+        )?;
+        deal.fix_rates(&accounts.config.fees, &accounts.merchant_account, agent)?;
         create_program_account(
             &accounts.dispatcher.to_account_info(),
             &accounts.deal.to_account_info(),
@@ -127,6 +144,10 @@ impl DealCollectionOpen<'_> {
             deadline: deal.deadline,
             reference: deal.reference,
             order_id: None,
+            fee_bps: deal.fee_bps,
+            agent: deal.agent,
+            agent_share_bps: deal.agent_share_bps,
+            reward_bps: deal.reward_bps,
         });
         deal.invariant()?;
         accounts.acceptor_account.invariant()?;

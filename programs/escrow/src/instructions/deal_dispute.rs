@@ -26,14 +26,16 @@ pub struct DealDispute<'info> {
 impl DealDispute<'_> {
     /// Paid -> Disputed (checks in `Deal::dispute`); emits `DealStateChanged`.
     pub fn handler(ctx: Context<Self>) -> Result<()> {
+        let now = Clock::get()?.unix_timestamp;
         let by = ctx.accounts.authority.key();
         let deal = &mut ctx.accounts.deal;
-        deal.dispute(by)?;
+        deal.dispute(by, now)?;
         emit!(DealStateChanged {
             config: deal.config,
             deal_id: deal.id,
             state: deal.state,
             by,
+            disputed_at: deal.disputed_at,
             reference: deal.reference,
         });
         ctx.accounts.deal.invariant()?;

@@ -35,6 +35,7 @@ impl DealMarkPaid<'_> {
             deal_id: deal.id,
             state: deal.state,
             by,
+            disputed_at: 0,
             reference: deal.reference,
         });
         ctx.accounts.deal.invariant()?;

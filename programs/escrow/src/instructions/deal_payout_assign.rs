@@ -48,6 +48,9 @@ impl DealPayoutAssign<'_> {
         config.require_not_paused()?;
         self.acceptor_account.require_role(ROLE_ACCEPTOR)?;
         config.check_party(&self.acceptor_account)?;
+        // The acceptor's own consent: online, within its limits (docs/rules.md, acceptor limits).
+        self.acceptor_account
+            .check_acceptor_limits(self.deal.amount, false)?;
         config.check_payment_window(args.payment_window_secs)
     }
 

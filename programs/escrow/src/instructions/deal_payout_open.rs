@@ -6,7 +6,9 @@ use anchor_lang::prelude::*;
 use crate::errors::EscrowError;
 use crate::events::DealOpened;
 use crate::state::seeds::{SEED_ACCOUNT, SEED_CONFIG, SEED_DEAL};
-use crate::state::{Config, Deal, DealKind, DealState, EscrowAccount, ROLE_MERCHANT};
+use crate::state::{
+    merchant_agent, Config, Deal, DealKind, DealState, EscrowAccount, ROLE_MERCHANT,
+};
 use crate::utils::create_program_account;
 
 /// Arguments of `deal_payout_open`.
@@ -34,6 +36,9 @@ pub struct DealPayoutOpen<'info> {
         bump = merchant_account.bump
     )]
     pub merchant_account: Account<'info, EscrowAccount>,
+    /// The merchant's agent's escrow account (its role and volume fix the
+    /// agent's rate); omitted without agent or when the agent is a party.
+    pub agent_account: Option<Account<'info, EscrowAccount>>,
     /// CHECK: the new deal, `["deal", config, next_deal_id]`; created by the
     /// handler (a PDA that already holds lamports is accepted).
     #[account(
@@ -68,7 +73,7 @@ impl DealPayoutOpen<'_> {
         accounts.merchant_account.lock(args.amount)?;
         let deal_id = accounts.config.take_deal_id()?;
         let bump = ctx.bumps.deal;
-        let deal = Deal {
+        let mut deal = Deal {
             config: accounts.config.key(),
             id: deal_id,
             bump,
@@ -82,7 +87,18 @@ impl DealPayoutOpen<'_> {
             reference: args.reference,
             rent_payer: accounts.merchant.key(),
             order_id: None,
+            fee_bps: 0,
+            agent: None,
+            agent_share_bps: 0,
+            reward_bps: 0,
+            disputed_at: 0,
         };
+        let agent = merchant_agent(
+            &accounts.merchant_account,
+            &[],
+            accounts.agent_account.as_deref(),
+        )?;
+        deal.fix_rates(&accounts.config.fees, &accounts.merchant_account, agent)?;
         create_program_account(
             &accounts.merchant.to_account_info(),
             &accounts.deal.to_account_info(),
@@ -106,6 +122,10 @@ impl DealPayoutOpen<'_> {
             deadline: deal.deadline,
             reference: deal.reference,
             order_id: None,
+            fee_bps: deal.fee_bps,
+            agent: deal.agent,
+            agent_share_bps: deal.agent_share_bps,
+            reward_bps: deal.reward_bps,
         });
         deal.invariant()?;
         accounts.merchant_account.invariant()?;

@@ -1,12 +1,17 @@
 //! The seller releases an Open or Paid deal: the whole amount settles to the
-//! buyer with the fee split; the deal closes, rent back to whoever paid it.
+//! buyer with the rates fixed at open; the deal closes, rent back to whoever
+//! paid it. A release is an outflow of the seller (docs/rules.md, co-signer
+//! and daily allowance).
 
 use anchor_lang::prelude::*;
 
 use crate::errors::EscrowError;
-use crate::events::DealSettled;
+use crate::events::{DealSettled, OutflowCoSigned, OutflowCounted};
 use crate::state::seeds::{SEED_ACCOUNT, SEED_CONFIG, SEED_DEAL};
-use crate::state::{Config, Deal, EscrowAccount, BPS_DENOMINATOR};
+use crate::state::{
+    Config, Deal, EscrowAccount, SettlementAccounts, BPS_DENOMINATOR, OUTFLOW_RELEASE,
+};
+use crate::utils::finish_order_fill;
 
 /// Accounts of `deal_release`.
 #[derive(Accounts)]
@@ -15,7 +20,7 @@ pub struct DealRelease<'info> {
     pub seller: Signer<'info>,
     /// The config.
     #[account(seeds = [SEED_CONFIG, config.creator.as_ref()], bump = config.bump)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     /// The deal, closed to its rent payer.
     #[account(
         mut,
@@ -30,50 +35,92 @@ pub struct DealRelease<'info> {
         seeds = [SEED_ACCOUNT, config.key().as_ref(), deal.seller.as_ref()],
         bump = seller_account.bump
     )]
-    pub seller_account: Account<'info, EscrowAccount>,
+    pub seller_account: Box<Account<'info, EscrowAccount>>,
     /// The buyer's escrow account.
     #[account(
         mut,
         seeds = [SEED_ACCOUNT, config.key().as_ref(), deal.buyer.as_ref()],
         bump = buyer_account.bump
     )]
-    pub buyer_account: Account<'info, EscrowAccount>,
-    /// The merchant's agent's escrow account; omitted when the merchant has
-    /// no agent or the agent is the seller or the buyer.
+    pub buyer_account: Box<Account<'info, EscrowAccount>>,
+    /// The escrow account of the agent recorded at open; omitted without
+    /// agent or when the agent is the seller or the buyer.
     #[account(mut)]
-    pub agent_account: Option<Account<'info, EscrowAccount>>,
-    /// The treasury's escrow account.
-    #[account(
-        mut,
-        seeds = [SEED_ACCOUNT, config.key().as_ref(), config.authorities.treasury.as_ref()],
-        bump = treasury_account.bump
-    )]
-    pub treasury_account: Account<'info, EscrowAccount>,
+    pub agent_account: Option<Box<Account<'info, EscrowAccount>>>,
+    /// The treasury's escrow account; omitted when the treasury is the
+    /// seller, the buyer or the agent (credited in place).
+    #[account(mut)]
+    pub treasury_account: Option<Box<Account<'info, EscrowAccount>>>,
     /// CHECK: whoever paid the deal's rent; only receives lamports.
     #[account(mut, address = deal.rent_payer @ EscrowError::WrongRentPayer)]
     pub rent_payer: UncheckedAccount<'info>,
+    /// CHECK: the buy order of a Trade deal (`["buy_order", config, order_id]`,
+    /// checked in `finish_order_fill`; may be closed already); omitted otherwise.
+    #[account(mut)]
+    pub buy_order: Option<UncheckedAccount<'info>>,
+    /// CHECK: the deal's merchant wallet, receives the order's rent when it
+    /// closes (checked in `finish_order_fill`); with `buy_order` only.
+    #[account(mut)]
+    pub merchant: Option<UncheckedAccount<'info>>,
+    /// The seller's co-signer, when the release exceeds what is left of the
+    /// seller's daily allowance.
+    pub co_signer: Option<Signer<'info>>,
 }
 
 impl DealRelease<'_> {
-    /// Releases (checks in `Deal::release`), settles with the fee split and
-    /// emits `DealSettled`.
+    /// Releases (checks in `Deal::release`), counts the seller's outflow,
+    /// settles with the recorded rates, updates the buy order and emits
+    /// `DealSettled`.
     pub fn handler(ctx: Context<Self>) -> Result<()> {
+        let now = Clock::get()?.unix_timestamp;
         let accounts = ctx.accounts;
         let deal = &mut accounts.deal;
         deal.release(accounts.seller.key())?;
-        let agent = deal.agent_slot(
-            &accounts.seller_account,
-            &accounts.buyer_account,
-            accounts.agent_account.as_deref_mut(),
+        let treasury = accounts.config.authorities.treasury;
+        deal.check_settlement_accounts(
+            treasury,
+            accounts.agent_account.as_deref().map(|a| &**a),
+            accounts.treasury_account.as_deref().map(|a| &**a),
         )?;
-        let agent_wallet = agent.wallet(&accounts.seller_account, &accounts.buyer_account);
+        let co_signer = accounts.co_signer.as_ref().map(|signer| signer.key());
+        let seller = &mut accounts.seller_account;
+        if seller.count_outflow(deal.amount, now, co_signer)? {
+            emit!(OutflowCoSigned {
+                config: deal.config,
+                wallet: seller.wallet,
+                action: OUTFLOW_RELEASE,
+                subject: deal.id,
+            });
+        } else if seller.co_signer.is_some() {
+            emit!(OutflowCounted {
+                config: deal.config,
+                wallet: seller.wallet,
+                day: seller.outflow_day,
+                outflow_today: seller.outflow_today,
+            });
+        }
         let settlement = deal.settle(
-            &accounts.config.fees,
             deal.amount,
-            &mut accounts.seller_account,
-            &mut accounts.buyer_account,
-            agent,
-            &mut accounts.treasury_account,
+            treasury,
+            &mut SettlementAccounts {
+                seller: &mut accounts.seller_account,
+                buyer: &mut accounts.buyer_account,
+                agent: accounts.agent_account.as_deref_mut().map(|a| &mut **a),
+                treasury: accounts.treasury_account.as_deref_mut().map(|a| &mut **a),
+            },
+        )?;
+        finish_order_fill(
+            deal,
+            accounts
+                .buy_order
+                .as_ref()
+                .map(|info| info.to_account_info()),
+            accounts
+                .merchant
+                .as_ref()
+                .map(|info| info.to_account_info()),
+            false,
+            now,
         )?;
         let split = settlement.split;
         emit!(DealSettled {
@@ -85,8 +132,8 @@ impl DealRelease<'_> {
             seller: deal.seller,
             buyer: deal.buyer,
             merchant: deal.merchant,
-            agent: agent_wallet,
-            treasury: accounts.treasury_account.wallet,
+            agent: deal.agent,
+            treasury,
             amount: deal.amount,
             gross: split.gross,
             fee_bps: split.fee_bps,
@@ -100,7 +147,6 @@ impl DealRelease<'_> {
         });
         accounts.seller_account.invariant()?;
         accounts.buyer_account.invariant()?;
-        accounts.treasury_account.invariant()?;
         Ok(())
     }
 }

@@ -21,8 +21,8 @@ pub struct DepositArgs {
 pub struct Deposit<'info> {
     /// The account owner; signs the token transfer.
     pub owner: Signer<'info>,
-    /// The config.
-    #[account(seeds = [SEED_CONFIG, config.creator.as_ref()], bump = config.bump)]
+    /// The config; its liabilities grow.
+    #[account(mut, seeds = [SEED_CONFIG, config.creator.as_ref()], bump = config.bump)]
     pub config: Account<'info, Config>,
     /// The owner's escrow account.
     #[account(
@@ -90,6 +90,7 @@ impl Deposit<'_> {
             .checked_sub(before)
             .ok_or(EscrowError::Overflow)?;
         require!(received > 0, EscrowError::ZeroAmount);
+        accounts.config.add_liabilities(received)?;
         let account = &mut accounts.escrow_account;
         account.credit(received)?;
         emit!(Deposited {

@@ -1,5 +1,6 @@
 //! One module per instruction, named noun first.
 
+mod acceptor_set_limits;
 mod account_open;
 mod account_set_agent;
 mod account_set_compliance;
@@ -7,6 +8,9 @@ mod account_set_roles;
 mod buy_order_cancel;
 mod buy_order_fill;
 mod buy_order_post;
+mod co_signer_apply;
+mod co_signer_cancel;
+mod co_signer_set;
 mod config_initialize;
 mod config_pause;
 mod config_set_authorities;
@@ -22,11 +26,13 @@ mod deal_payout_open;
 mod deal_release;
 mod deal_resolve;
 mod deposit;
+mod sweep_surplus;
 mod withdraw;
 mod withdrawal_address_apply;
 mod withdrawal_address_cancel;
 mod withdrawal_address_request;
 
+pub use acceptor_set_limits::*;
 pub use account_open::*;
 pub use account_set_agent::*;
 pub use account_set_compliance::*;
@@ -34,6 +40,9 @@ pub use account_set_roles::*;
 pub use buy_order_cancel::*;
 pub use buy_order_fill::*;
 pub use buy_order_post::*;
+pub use co_signer_apply::*;
+pub use co_signer_cancel::*;
+pub use co_signer_set::*;
 pub use config_initialize::*;
 pub use config_pause::*;
 pub use config_set_authorities::*;
@@ -49,6 +58,7 @@ pub use deal_payout_open::*;
 pub use deal_release::*;
 pub use deal_resolve::*;
 pub use deposit::*;
+pub use sweep_surplus::*;
 pub use withdraw::*;
 pub use withdrawal_address_apply::*;
 pub use withdrawal_address_cancel::*;

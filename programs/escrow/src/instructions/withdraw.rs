@@ -1,13 +1,14 @@
 //! Sends available balance from the vault to the token account of the
-//! owner's withdrawal address.
+//! owner's withdrawal address. A withdrawal is an outflow (docs/rules.md,
+//! co-signer and daily allowance) and lowers the liabilities.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
 
 use crate::errors::EscrowError;
-use crate::events::Withdrawn;
+use crate::events::{OutflowCoSigned, OutflowCounted, Withdrawn};
 use crate::state::seeds::{SEED_ACCOUNT, SEED_CONFIG, SEED_VAULT};
-use crate::state::{Config, EscrowAccount};
+use crate::state::{Config, EscrowAccount, OUTFLOW_WITHDRAW};
 
 /// Arguments of `withdraw`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -21,8 +22,8 @@ pub struct WithdrawArgs {
 pub struct Withdraw<'info> {
     /// The account owner.
     pub owner: Signer<'info>,
-    /// The config; signs for the vault.
-    #[account(seeds = [SEED_CONFIG, config.creator.as_ref()], bump = config.bump)]
+    /// The config; signs for the vault; its liabilities go down.
+    #[account(mut, seeds = [SEED_CONFIG, config.creator.as_ref()], bump = config.bump)]
     pub config: Account<'info, Config>,
     /// The owner's escrow account.
     #[account(
@@ -52,6 +53,9 @@ pub struct Withdraw<'info> {
         token::token_program = token_program
     )]
     pub destination: InterfaceAccount<'info, TokenAccount>,
+    /// The account's co-signer, when the amount exceeds what is left of the
+    /// daily allowance.
+    pub co_signer: Option<Signer<'info>>,
 }
 
 impl Withdraw<'_> {
@@ -65,11 +69,31 @@ impl Withdraw<'_> {
         Ok(())
     }
 
-    /// Debits the balance, transfers from the vault and emits `Withdrawn`.
+    /// Counts the outflow, debits the balance and the liabilities,
+    /// transfers from the vault and emits `Withdrawn`.
     #[access_control(ctx.accounts.validate(&args))]
     pub fn handler(ctx: Context<Self>, args: WithdrawArgs) -> Result<()> {
+        let now = Clock::get()?.unix_timestamp;
         let accounts = ctx.accounts;
-        accounts.escrow_account.debit(args.amount)?;
+        let co_signer = accounts.co_signer.as_ref().map(|signer| signer.key());
+        let account = &mut accounts.escrow_account;
+        if account.count_outflow(args.amount, now, co_signer)? {
+            emit!(OutflowCoSigned {
+                config: account.config,
+                wallet: account.wallet,
+                action: OUTFLOW_WITHDRAW,
+                subject: args.amount,
+            });
+        } else if account.co_signer.is_some() {
+            emit!(OutflowCounted {
+                config: account.config,
+                wallet: account.wallet,
+                day: account.outflow_day,
+                outflow_today: account.outflow_today,
+            });
+        }
+        account.debit(args.amount)?;
+        accounts.config.sub_liabilities(args.amount)?;
         let seeds = accounts.config.signer_seeds();
         token_interface::transfer_checked(
             CpiContext::new_with_signer(

@@ -30,8 +30,11 @@ pub struct BuyOrder {
     pub expiry: i64,
     /// Payment window of the Trade deals it opens, seconds.
     pub payment_window_secs: u32,
-    /// Whether the order can be filled.
+    /// Whether the order is listed: true while the account exists (the
+    /// merchant's cancel closes it).
     pub open: bool,
+    /// Fills whose deals are not final yet (docs/rules.md, buy orders).
+    pub open_fills: u32,
 }
 
 impl BuyOrder {
@@ -41,7 +44,7 @@ impl BuyOrder {
             self.min_fill > 0 && self.min_fill <= self.max_fill,
             EscrowError::InvalidFillBounds
         );
-        require!(self.open == (self.remaining > 0), EscrowError::OrderClosed);
+        require!(self.open, EscrowError::OrderClosed);
         Self::validate_currency(&self.currency)
     }
 
@@ -54,9 +57,9 @@ impl BuyOrder {
         Ok(())
     }
 
-    /// Takes `amount` from the order at time `now`; returns the remaining
-    /// amount. A fill must lie in [min_fill, max_fill] unless it takes the
-    /// whole remainder, which may be smaller than min_fill.
+    /// Takes `amount` from the order at time `now` and counts the open fill;
+    /// returns the remaining amount. A fill must lie in [min_fill, max_fill]
+    /// unless it takes the whole remainder, which may be smaller than min_fill.
     pub fn fill(&mut self, amount: u64, now: i64) -> Result<u64> {
         require!(self.open, EscrowError::OrderClosed);
         require!(now < self.expiry, EscrowError::OrderExpired);
@@ -68,9 +71,35 @@ impl BuyOrder {
             EscrowError::FillOutOfBounds
         );
         self.remaining -= amount;
-        if self.remaining == 0 {
-            self.open = false;
-        }
+        self.open_fills = self
+            .open_fills
+            .checked_add(1)
+            .ok_or(EscrowError::Overflow)?;
         Ok(self.remaining)
+    }
+
+    /// A fill's deal became final at `now` (docs/rules.md, buy orders): the
+    /// fill no longer counts as open and, for a cancelled deal, its amount
+    /// returns to the order while the order is unexpired. Returns the
+    /// refilled amount.
+    pub fn finish_fill(&mut self, amount: u64, cancelled: bool, now: i64) -> Result<u64> {
+        self.open_fills = self
+            .open_fills
+            .checked_sub(1)
+            .ok_or(EscrowError::Overflow)?;
+        if !(cancelled && self.open && now < self.expiry) {
+            return Ok(0);
+        }
+        self.remaining = self
+            .remaining
+            .checked_add(amount)
+            .ok_or(EscrowError::Overflow)?;
+        Ok(amount)
+    }
+
+    /// Whether the order's storage is to be freed: nothing remains and no
+    /// fill is open.
+    pub fn is_spent(&self) -> bool {
+        self.remaining == 0 && self.open_fills == 0
     }
 }

@@ -185,6 +185,10 @@ pub struct Config {
     pub next_deal_id: u64,
     /// Id of the next buy order.
     pub next_order_id: u64,
+    /// Sum of every account's available and locked balance: deposits and
+    /// sweeps add, withdrawals subtract (docs/rules.md, liabilities). The
+    /// vault holds at least this much; anything above is surplus.
+    pub liabilities: u64,
 }
 
 impl Config {
@@ -229,6 +233,38 @@ impl Config {
         Ok(())
     }
 
+    /// Fails if the treasury would be the escrow itself (its config or its
+    /// vault), whose balance nobody could withdraw (docs/rules.md, treasury).
+    pub fn check_treasury(
+        authorities: &Authorities,
+        config: &Pubkey,
+        vault: &Pubkey,
+    ) -> Result<()> {
+        require!(
+            authorities.treasury != *config && authorities.treasury != *vault,
+            EscrowError::TreasuryIsEscrow
+        );
+        Ok(())
+    }
+
+    /// Adds to the liabilities (a deposit or a swept surplus).
+    pub fn add_liabilities(&mut self, amount: u64) -> Result<()> {
+        self.liabilities = self
+            .liabilities
+            .checked_add(amount)
+            .ok_or(EscrowError::Overflow)?;
+        Ok(())
+    }
+
+    /// Subtracts from the liabilities (a withdrawal).
+    pub fn sub_liabilities(&mut self, amount: u64) -> Result<()> {
+        self.liabilities = self
+            .liabilities
+            .checked_sub(amount)
+            .ok_or(EscrowError::Overflow)?;
+        Ok(())
+    }
+
     /// Returns the next deal id and advances the counter.
     pub fn take_deal_id(&mut self) -> Result<u64> {
         let id = self.next_deal_id;
@@ -243,14 +279,9 @@ impl Config {
         Ok(id)
     }
 
-    /// Checks a party of a new deal: KYC level and region, and that it is
-    /// not the treasury.
+    /// Checks a party of a new deal: KYC level and region. The treasury may
+    /// be a party: settlements credit it in place (docs/rules.md, treasury).
     pub fn check_party(&self, party: &EscrowAccount) -> Result<()> {
-        require_keys_neq!(
-            party.wallet,
-            self.authorities.treasury,
-            EscrowError::TreasuryNotAllowed
-        );
         require!(
             party.kyc_level >= self.limits.min_kyc_level,
             EscrowError::KycTooLow

@@ -2,10 +2,10 @@
 
 use anchor_lang::prelude::*;
 
-use super::{EscrowAccount, FeeSchedule, FeeSplit, BPS_DENOMINATOR};
+use super::{split_with_rates, EscrowAccount, FeeSchedule, FeeSplit, BPS_DENOMINATOR, ROLE_AGENT};
 use crate::errors::EscrowError;
 
-/// What a deal is for (DESIGN.md §4).
+/// What a deal is for (docs/rules.md, Deals).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub enum DealKind {
     /// A trader sells into a merchant's buy order (seller trader, buyer merchant).
@@ -64,30 +64,79 @@ pub struct Deal {
     pub rent_payer: Pubkey,
     /// Buy order a Trade deal was filled from.
     pub order_id: Option<u64>,
+    /// Merchant fee in bps, fixed at open (docs/rules.md, fee rates fixed at open).
+    pub fee_bps: u16,
+    /// The merchant's agent if it held the agent role at open, else `None`.
+    pub agent: Option<Pubkey>,
+    /// The agent's share of the fee in bps, fixed at open (0 without agent).
+    pub agent_share_bps: u16,
+    /// The trader's reward share of the fee in bps (Trade only, else 0).
+    pub reward_bps: u16,
+    /// Unix time the deal was disputed (0 until then): the arbitration clock.
+    pub disputed_at: i64,
 }
 
-/// Where the merchant's agent cut goes during a settlement.
+/// The escrow accounts a settlement credits, each passed once. A wallet
+/// with several roles in the settlement (the agent or the treasury being the
+/// seller or the buyer, the treasury being the agent) is credited in place
+/// (docs/rules.md, treasury).
 #[derive(Debug)]
-pub enum AgentSlot<'a> {
-    /// The merchant has no agent.
-    None,
-    /// The agent is the deal's seller.
-    Seller,
-    /// The agent is the deal's buyer.
-    Buyer,
-    /// The agent is a third wallet with this escrow account.
-    Account(&'a mut EscrowAccount),
+pub struct SettlementAccounts<'a> {
+    /// The seller's account.
+    pub seller: &'a mut EscrowAccount,
+    /// The buyer's account.
+    pub buyer: &'a mut EscrowAccount,
+    /// The recorded agent's account unless the agent is the seller or the buyer.
+    pub agent: Option<&'a mut EscrowAccount>,
+    /// The treasury's account unless the treasury is one of the above.
+    pub treasury: Option<&'a mut EscrowAccount>,
 }
 
-impl AgentSlot<'_> {
-    /// The agent's wallet, if any.
-    pub fn wallet(&self, seller: &EscrowAccount, buyer: &EscrowAccount) -> Option<Pubkey> {
-        match self {
-            AgentSlot::None => None,
-            AgentSlot::Seller => Some(seller.wallet),
-            AgentSlot::Buyer => Some(buyer.wallet),
-            AgentSlot::Account(account) => Some(account.wallet),
+impl SettlementAccounts<'_> {
+    /// The account of `wallet` among the passed ones.
+    fn find(&mut self, wallet: Pubkey) -> Result<&mut EscrowAccount> {
+        if self.seller.wallet == wallet {
+            return Ok(&mut *self.seller);
         }
+        if self.buyer.wallet == wallet {
+            return Ok(&mut *self.buyer);
+        }
+        if let Some(agent) = self.agent.as_deref_mut() {
+            if agent.wallet == wallet {
+                return Ok(agent);
+            }
+        }
+        if let Some(treasury) = self.treasury.as_deref_mut() {
+            if treasury.wallet == wallet {
+                return Ok(treasury);
+            }
+        }
+        err!(EscrowError::TreasuryAccountMismatch)
+    }
+}
+
+/// The escrow account of the merchant's agent at the open of a deal: one of
+/// the deal's other `parties` when the agent is one of them (then
+/// `agent_account` must be omitted), else `agent_account`, which must be the
+/// agent's account. `None` when the merchant has no agent.
+pub fn merchant_agent<'a>(
+    merchant: &EscrowAccount,
+    parties: &[&'a EscrowAccount],
+    agent_account: Option<&'a EscrowAccount>,
+) -> Result<Option<&'a EscrowAccount>> {
+    let Some(agent) = merchant.agent else {
+        require!(agent_account.is_none(), EscrowError::AgentAccountMismatch);
+        return Ok(None);
+    };
+    if let Some(party) = parties.iter().find(|party| party.wallet == agent) {
+        require!(agent_account.is_none(), EscrowError::AgentAccountMismatch);
+        return Ok(Some(*party));
+    }
+    match agent_account {
+        Some(account) if account.wallet == agent && account.config == merchant.config => {
+            Ok(Some(account))
+        }
+        _ => err!(EscrowError::AgentAccountMismatch),
     }
 }
 
@@ -194,14 +243,16 @@ impl Deal {
         Ok(())
     }
 
-    /// Paid -> Disputed, by the buyer or the seller.
-    pub fn dispute(&mut self, signer: Pubkey) -> Result<()> {
+    /// Paid -> Disputed, by the buyer or the seller, at `now` (the
+    /// arbitration clock, docs/rules.md).
+    pub fn dispute(&mut self, signer: Pubkey, now: i64) -> Result<()> {
         require!(
             signer == self.seller || (self.is_assigned() && signer == self.buyer),
             EscrowError::NotDealParty
         );
         require!(self.state == DealState::Paid, EscrowError::InvalidDealState);
         self.state = DealState::Disputed;
+        self.disputed_at = now;
         Ok(())
     }
 
@@ -219,98 +270,93 @@ impl Deal {
         super::apply_bps(self.amount, buyer_share_bps)
     }
 
-    /// Finds where the merchant's agent cut goes, checking the optional
-    /// agent account against the merchant's recorded agent.
-    pub fn agent_slot<'a>(
-        &self,
-        seller: &EscrowAccount,
-        buyer: &EscrowAccount,
-        agent_account: Option<&'a mut EscrowAccount>,
-    ) -> Result<AgentSlot<'a>> {
-        let merchant = if self.merchant_is_seller() {
-            seller
+    /// Fixes the fee rates at open (docs/rules.md, fee rates fixed at open):
+    /// the merchant's tier for its volume now, its agent and the agent's tier
+    /// only if that agent holds the agent role now, the trader reward for a
+    /// Trade. `agent` is the escrow account of `merchant.agent`, if any.
+    pub fn fix_rates(
+        &mut self,
+        fees: &FeeSchedule,
+        merchant: &EscrowAccount,
+        agent: Option<&EscrowAccount>,
+    ) -> Result<()> {
+        require!(
+            agent.map(|a| a.wallet) == merchant.agent,
+            EscrowError::AgentAccountMismatch
+        );
+        self.fee_bps = fees.merchant_fee_bps(merchant.merchant_volume);
+        let agent = agent.filter(|account| account.has_role(ROLE_AGENT));
+        self.agent = agent.map(|account| account.wallet);
+        self.agent_share_bps =
+            agent.map_or(0, |account| fees.agent_share_bps(account.agent_volume));
+        self.reward_bps = if self.kind == DealKind::Trade {
+            fees.trader_reward_bps
         } else {
-            buyer
+            0
         };
-        match (merchant.agent, agent_account) {
-            (None, None) => Ok(AgentSlot::None),
-            (Some(agent), None) if agent == seller.wallet => Ok(AgentSlot::Seller),
-            (Some(agent), None) if agent == buyer.wallet => Ok(AgentSlot::Buyer),
-            (Some(agent), Some(account))
-                if account.wallet == agent
-                    && account.config == self.config
-                    && agent != seller.wallet
-                    && agent != buyer.wallet =>
-            {
-                Ok(AgentSlot::Account(account))
-            }
-            _ => err!(EscrowError::AgentAccountMismatch),
-        }
+        Ok(())
     }
 
-    /// Settles `gross` of the locked amount to the buyer side with the fee
-    /// split; the rest returns to the seller.
+    /// Checks the optional agent and treasury accounts of a settlement: the
+    /// agent account is passed iff the recorded agent is neither the seller
+    /// nor the buyer; the treasury account iff the treasury is none of the
+    /// seller, the buyer and the recorded agent.
+    pub fn check_settlement_accounts(
+        &self,
+        treasury: Pubkey,
+        agent_account: Option<&EscrowAccount>,
+        treasury_account: Option<&EscrowAccount>,
+    ) -> Result<()> {
+        let parties = [self.seller, self.buyer];
+        let agent_needed = self.agent.filter(|agent| !parties.contains(agent));
+        match (agent_needed, agent_account) {
+            (None, None) => {}
+            (Some(agent), Some(account))
+                if account.wallet == agent && account.config == self.config => {}
+            _ => return err!(EscrowError::AgentAccountMismatch),
+        }
+        let in_place = parties.contains(&treasury) || self.agent == Some(treasury);
+        match (in_place, treasury_account) {
+            (true, None) => {}
+            (false, Some(account))
+                if account.wallet == treasury && account.config == self.config => {}
+            _ => return err!(EscrowError::TreasuryAccountMismatch),
+        }
+        Ok(())
+    }
+
+    /// Settles `gross` of the locked amount to the buyer side with the rates
+    /// fixed at open; the rest returns to the seller. The platform part goes
+    /// to `treasury`'s account, wherever it is among `accounts`.
     pub fn settle(
         &self,
-        fees: &FeeSchedule,
         gross: u64,
-        seller: &mut EscrowAccount,
-        buyer: &mut EscrowAccount,
-        agent: AgentSlot<'_>,
-        treasury: &mut EscrowAccount,
+        treasury: Pubkey,
+        accounts: &mut SettlementAccounts<'_>,
     ) -> Result<Settlement> {
         let refund = self
             .amount
             .checked_sub(gross)
             .ok_or(EscrowError::Overflow)?;
-        seller.unlock(self.amount)?;
-        seller.credit(refund)?;
+        accounts.seller.unlock(self.amount)?;
+        accounts.seller.credit(refund)?;
         if gross == 0 {
             return Ok(Settlement {
                 split: FeeSplit::default(),
                 refund,
             });
         }
-        let merchant_volume = if self.merchant_is_seller() {
-            seller.merchant_volume
-        } else {
-            buyer.merchant_volume
-        };
-        let agent_volume = match &agent {
-            AgentSlot::None => None,
-            AgentSlot::Seller => Some(seller.agent_volume),
-            AgentSlot::Buyer => Some(buyer.agent_volume),
-            AgentSlot::Account(account) => Some(account.agent_volume),
-        };
-        let split = fees.split(
-            gross,
-            merchant_volume,
-            agent_volume,
-            self.kind == DealKind::Trade,
-        )?;
-        buyer.credit(split.buyer_net)?;
-        seller.credit(split.reward)?;
-        treasury.credit(split.platform)?;
-        match agent {
-            AgentSlot::None => {}
-            AgentSlot::Seller => {
-                seller.credit(split.agent_cut)?;
-                seller.add_agent_volume(gross)?;
-            }
-            AgentSlot::Buyer => {
-                buyer.credit(split.agent_cut)?;
-                buyer.add_agent_volume(gross)?;
-            }
-            AgentSlot::Account(account) => {
-                account.credit(split.agent_cut)?;
-                account.add_agent_volume(gross)?;
-            }
+        let agent_share = self.agent.map(|_| self.agent_share_bps);
+        let split = split_with_rates(gross, self.fee_bps, agent_share, self.reward_bps)?;
+        accounts.buyer.credit(split.buyer_net)?;
+        accounts.seller.credit(split.reward)?;
+        accounts.find(treasury)?.credit(split.platform)?;
+        if let Some(agent) = self.agent {
+            let account = accounts.find(agent)?;
+            account.credit(split.agent_cut)?;
+            account.add_agent_volume(gross)?;
         }
-        if self.merchant_is_seller() {
-            seller.add_merchant_volume(gross)?;
-        } else {
-            buyer.add_merchant_volume(gross)?;
-        }
+        accounts.find(self.merchant)?.add_merchant_volume(gross)?;
         Ok(Settlement { split, refund })
     }
 
@@ -330,22 +376,9 @@ mod tests {
     use crate::state::{FeeScheduleArgs, FeeTier};
 
     fn account(wallet: Pubkey, available: u64) -> EscrowAccount {
-        EscrowAccount {
-            config: Pubkey::default(),
-            wallet,
-            bump: 0,
-            available,
-            locked: 0,
-            roles: 0,
-            agent: None,
-            merchant_volume: 0,
-            agent_volume: 0,
-            kyc_level: 0,
-            region: 0,
-            withdrawal_address: wallet,
-            pending_withdrawal_address: None,
-            pending_effective_at: 0,
-        }
+        let mut account = EscrowAccount::new(Pubkey::default(), wallet, 0);
+        account.available = available;
+        account
     }
 
     fn deal(kind: DealKind, seller: Pubkey, buyer: Pubkey, amount: u64) -> Deal {
@@ -368,6 +401,11 @@ mod tests {
             reference: [0; 32],
             rent_payer: seller,
             order_id: None,
+            fee_bps: 0,
+            agent: None,
+            agent_share_bps: 0,
+            reward_bps: 0,
+            disputed_at: 0,
         }
     }
 
@@ -396,7 +434,7 @@ mod tests {
             u32::from(EscrowError::NotDealBuyer)
         );
         assert_eq!(
-            code(d.dispute(buyer)),
+            code(d.dispute(buyer, 0)),
             u32::from(EscrowError::InvalidDealState)
         );
         assert_eq!(
@@ -412,7 +450,8 @@ mod tests {
             code(d.cancel(seller, 1_000)),
             u32::from(EscrowError::InvalidDealState)
         );
-        d.dispute(seller).unwrap();
+        d.dispute(seller, 7).unwrap();
+        assert_eq!(d.disputed_at, 7);
         assert_eq!(
             code(d.release(seller)),
             u32::from(EscrowError::InvalidDealState)
@@ -451,7 +490,7 @@ mod tests {
         fn settlement_conserves_the_amount(
             amount in 1u64..=1_000_000_000_000,
             bps in 0u16..=10_000,
-            fee_bps in 0u16..=10_000,
+            fee_bps in 0u16..=crate::state::MAX_FEE_BPS,
             share in 0u16..=5_000,
             reward in 0u16..=5_000,
             kind in 0usize..3,
@@ -469,8 +508,9 @@ mod tests {
             seller.locked = amount;
             let mut buyer = account(b, 0);
             let mut agent = account(a, 0);
+            agent.roles = ROLE_AGENT;
             let mut treasury = account(t, 0);
-            let d = deal(kind, s, b, amount);
+            let mut d = deal(kind, s, b, amount);
             {
                 let merchant = if kind == DealKind::Payout { &mut seller } else { &mut buyer };
                 merchant.merchant_volume = volume;
@@ -481,10 +521,25 @@ mod tests {
                     _ => Some(if kind == DealKind::Payout { b } else { s }),
                 };
             }
+            {
+                let (merchant, other) = if kind == DealKind::Payout { (&seller, &buyer) } else { (&buyer, &seller) };
+                let agent_of = match agent_at {
+                    0 => None,
+                    1 => Some(&agent),
+                    _ => Some(other),
+                };
+                let mut with_role = agent_of.map(|a| { let mut a = EscrowAccount::new(a.config, a.wallet, 0); a.roles = ROLE_AGENT; a });
+                d.fix_rates(&fees, merchant, with_role.as_mut().map(|a| &*a)).unwrap();
+            }
             let agent_account = (agent_at == 1).then_some(&mut agent);
-            let slot = d.agent_slot(&seller, &buyer, agent_account).unwrap();
             let gross = apply_bps_for_test(amount, bps);
-            let settlement = d.settle(&fees, gross, &mut seller, &mut buyer, slot, &mut treasury).unwrap();
+            let mut accounts = SettlementAccounts {
+                seller: &mut seller,
+                buyer: &mut buyer,
+                agent: agent_account,
+                treasury: Some(&mut treasury),
+            };
+            let settlement = d.settle(gross, t, &mut accounts).unwrap();
             let total = seller.available + buyer.available + agent.available + treasury.available;
             prop_assert_eq!(total, amount);
             prop_assert_eq!(seller.locked, 0);

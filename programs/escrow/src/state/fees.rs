@@ -8,6 +8,8 @@ use crate::errors::EscrowError;
 pub const MAX_TIERS: usize = 8;
 /// 100 % in basis points.
 pub const BPS_DENOMINATOR: u16 = 10_000;
+/// Highest merchant fee a tier may charge: 10 % (docs/rules.md, fee rates).
+pub const MAX_FEE_BPS: u16 = 1_000;
 
 /// One tier: applies from `threshold` (volume in USDT units) upwards.
 #[derive(
@@ -67,7 +69,7 @@ pub struct FeeSplit {
     pub buyer_net: u64,
 }
 
-fn validate_table(tiers: &[FeeTier]) -> Result<()> {
+fn validate_table(tiers: &[FeeTier], max_bps: u16) -> Result<()> {
     require!(
         !tiers.is_empty() && tiers.len() <= MAX_TIERS,
         EscrowError::TierCount
@@ -81,8 +83,41 @@ fn validate_table(tiers: &[FeeTier]) -> Result<()> {
     }
     for tier in tiers {
         require!(tier.bps <= BPS_DENOMINATOR, EscrowError::BpsTooHigh);
+        require!(tier.bps <= max_bps, EscrowError::FeeTooHigh);
     }
     Ok(())
+}
+
+/// The fee split of `gross` with rates fixed when the deal opened
+/// (docs/rules.md, fee rates fixed at open): `fee_bps` of the merchant,
+/// `agent_share_bps` of the fee for the agent (`None` without agent) and
+/// `reward_bps` of the fee for the trader (0 unless a Trade).
+pub fn split_with_rates(
+    gross: u64,
+    fee_bps: u16,
+    agent_share_bps: Option<u16>,
+    reward_bps: u16,
+) -> Result<FeeSplit> {
+    let fee = apply_bps(gross, fee_bps)?;
+    let agent_cut = match agent_share_bps {
+        Some(bps) => apply_bps(fee, bps)?,
+        None => 0,
+    };
+    let reward = apply_bps(fee, reward_bps)?;
+    let platform = fee
+        .checked_sub(agent_cut)
+        .and_then(|rest| rest.checked_sub(reward))
+        .ok_or(EscrowError::Overflow)?;
+    let buyer_net = gross.checked_sub(fee).ok_or(EscrowError::Overflow)?;
+    Ok(FeeSplit {
+        gross,
+        fee_bps,
+        fee,
+        agent_cut,
+        reward,
+        platform,
+        buyer_net,
+    })
 }
 
 /// floor(amount * bps / 10000) without overflow.
@@ -95,11 +130,11 @@ pub fn apply_bps(amount: u64, bps: u16) -> Result<u64> {
 
 impl FeeSchedule {
     /// Validates `args` (1..=8 tiers, first threshold 0, strictly increasing,
-    /// bps <= 10000, every agent share + trader reward <= 10000) and builds
-    /// the stored schedule.
+    /// merchant fees <= [`MAX_FEE_BPS`], shares <= 10000, every agent share +
+    /// trader reward <= 10000) and builds the stored schedule.
     pub fn from_args(args: &FeeScheduleArgs) -> Result<Self> {
-        validate_table(&args.merchant_tiers)?;
-        validate_table(&args.agent_tiers)?;
+        validate_table(&args.merchant_tiers, MAX_FEE_BPS)?;
+        validate_table(&args.agent_tiers, BPS_DENOMINATOR)?;
         require!(
             args.trader_reward_bps <= BPS_DENOMINATOR,
             EscrowError::BpsTooHigh
@@ -157,30 +192,9 @@ impl FeeSchedule {
         is_trade: bool,
     ) -> Result<FeeSplit> {
         let fee_bps = self.merchant_fee_bps(merchant_volume);
-        let fee = apply_bps(gross, fee_bps)?;
-        let agent_cut = match agent_volume {
-            Some(volume) => apply_bps(fee, self.agent_share_bps(volume))?,
-            None => 0,
-        };
-        let reward = if is_trade {
-            apply_bps(fee, self.trader_reward_bps)?
-        } else {
-            0
-        };
-        let platform = fee
-            .checked_sub(agent_cut)
-            .and_then(|rest| rest.checked_sub(reward))
-            .ok_or(EscrowError::Overflow)?;
-        let buyer_net = gross.checked_sub(fee).ok_or(EscrowError::Overflow)?;
-        Ok(FeeSplit {
-            gross,
-            fee_bps,
-            fee,
-            agent_cut,
-            reward,
-            platform,
-            buyer_net,
-        })
+        let agent_share = agent_volume.map(|volume| self.agent_share_bps(volume));
+        let reward_bps = if is_trade { self.trader_reward_bps } else { 0 };
+        split_with_rates(gross, fee_bps, agent_share, reward_bps)
     }
 }
 
@@ -254,18 +268,26 @@ mod tests {
             base + EscrowError::BpsTooHigh as u32
         );
         assert_eq!(
+            code(schedule(&[(0, MAX_FEE_BPS + 1)], &[(0, 1)], 0)),
+            base + EscrowError::FeeTooHigh as u32
+        );
+        assert_eq!(
+            code(schedule(&[(0, 1)], &[(0, 10_001)], 0)),
+            base + EscrowError::BpsTooHigh as u32
+        );
+        assert_eq!(
             code(schedule(&[(0, 1)], &[(0, 9_001)], 1000)),
             base + EscrowError::ShareTooHigh as u32
         );
-        assert!(schedule(&[(0, 10_000)], &[(0, 9_000)], 1000).is_ok());
+        assert!(schedule(&[(0, MAX_FEE_BPS)], &[(0, 9_000)], 1000).is_ok());
     }
 
     #[test]
     fn extreme_amounts_do_not_overflow() {
-        let s = schedule(&[(0, 10_000)], &[(0, 5_000)], 5_000).unwrap();
+        let s = schedule(&[(0, MAX_FEE_BPS)], &[(0, 5_000)], 5_000).unwrap();
         let split = s.split(u64::MAX, u64::MAX, Some(u64::MAX), true).unwrap();
-        assert_eq!(split.fee, u64::MAX);
-        assert_eq!(split.buyer_net, 0);
+        assert_eq!(split.fee, u64::MAX / 10);
+        assert_eq!(split.buyer_net, u64::MAX - u64::MAX / 10);
         assert_eq!(split.agent_cut + split.reward + split.platform, split.fee);
     }
 }

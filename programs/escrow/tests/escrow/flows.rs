@@ -698,11 +698,12 @@ async fn buy_order_rules_and_rent() {
             .map(|_| ()),
         E::FillOutOfBounds,
     );
-    assert_err(
+    // The merchant's account is derived from the order's merchant.
+    assert_anchor_err(
         env.fill(&trader, id, &trader.key(), 20 * USDT)
             .await
             .map(|_| ()),
-        E::NotOrderMerchant,
+        AE::ConstraintSeeds,
     );
     let deal_id = env.config_state().await.next_deal_id;
     let ix = env.ix_order_fill(
@@ -731,14 +732,15 @@ async fn buy_order_rules_and_rent() {
         .await
         .expect("fill 35");
     assert_eq!(env.order(id).await.remaining, 15 * USDT);
-    // The remainder (below min_fill) may be taken whole; the order then closes, rent to the merchant.
-    let before = env.lamports(&merchant.key()).await;
+    // The remainder (below min_fill) may be taken whole; the order stays
+    // while its fills are open.
     let d3 = env
         .fill(&trader, id, &merchant.key(), 15 * USDT)
         .await
         .expect("fill rest");
-    assert!(env.raw(&env.order_pda(id)).await.is_none());
-    assert_eq!(env.lamports(&merchant.key()).await, before + order_rent);
+    let order = env.order(id).await;
+    assert_eq!((order.remaining, order.open_fills), (0, 3));
+    assert_eq!(env.lamports(&env.order_pda(id)).await, order_rent);
     let trader_account = env.escrow(&trader.key()).await;
     assert_eq!(trader_account.locked, 100 * USDT);
     assert_eq!(trader_account.available, 900 * USDT);
@@ -765,6 +767,13 @@ async fn buy_order_rules_and_rent() {
     for d in [d1, d2, d3] {
         env.cancel(&merchant.kp, d).await.expect("cancel by buyer");
     }
+    // Every cancelled fill went back into the unexpired order.
+    let order = env.order(id).await;
+    assert_eq!((order.remaining, order.open_fills), (100 * USDT, 0));
+    let before = env.lamports(&merchant.key()).await;
+    let ix = env.ix_order_cancel(&merchant.key(), id);
+    env.send(vec![ix], &[&merchant.kp]).await.expect("cancel");
+    assert_eq!(env.lamports(&merchant.key()).await, before + order_rent);
     env.assert_conservation().await;
 
     // Expiry and cancel.
@@ -875,14 +884,18 @@ async fn settlement_accounts_are_checked() {
         ix.accounts[index].pubkey = key;
         ix
     };
-    // Accounts: 0 seller, 1 config, 2 deal, 3 seller acc, 4 buyer acc, 5 agent acc, 6 treasury acc, 7 rent payer.
+    // Accounts: 0 seller, 1 config, 2 deal, 3 seller acc, 4 buyer acc, 5 agent acc,
+    // 6 treasury acc, 7 rent payer, 8 buy order, 9 merchant, 10 co-signer.
     let stranger = env.user(0).await;
     let stranger_acc = env.account_pda(&stranger.key());
     let cases: Vec<(Instruction, u32)> = vec![
         (with(7, stranger.key()), u32::from(E::WrongRentPayer)),
         (with(4, stranger_acc), u32::from(AE::ConstraintSeeds)),
         (with(3, stranger_acc), u32::from(AE::ConstraintSeeds)),
-        (with(6, stranger_acc), u32::from(AE::ConstraintSeeds)),
+        (with(6, stranger_acc), u32::from(E::TreasuryAccountMismatch)),
+        (with(6, PROGRAM_ID), u32::from(E::TreasuryAccountMismatch)),
+        (with(8, PROGRAM_ID), u32::from(E::BuyOrderMismatch)),
+        (with(9, stranger.key()), u32::from(E::BuyOrderMismatch)),
         (with(5, stranger_acc), u32::from(E::AgentAccountMismatch)),
         (with(5, PROGRAM_ID), u32::from(E::AgentAccountMismatch)),
         (
@@ -891,7 +904,7 @@ async fn settlement_accounts_are_checked() {
         ),
         (
             with(2, env.order_pda(0)),
-            u32::from(AE::AccountNotInitialized),
+            u32::from(AE::AccountDiscriminatorMismatch),
         ),
     ];
     for (ix, expected) in cases {
@@ -996,17 +1009,17 @@ async fn collection_flow_and_rules() {
         env.send(vec![ix], &[&dispatcher]).await,
         E::PaymentWindowOutOfBounds,
     );
-    // The treasury is never a party.
+    // The treasury may be a party (settlements credit it in place).
     let treasury = env.treasury.key();
     let admin = env.admin.insecure_clone();
     let ix = env.ix_set_roles(&treasury, ROLE_MERCHANT);
     env.send(vec![ix], &[&admin]).await.expect("roles");
-    assert_err(
-        env.open_collection(&acceptor.key(), &treasury, USDT)
-            .await
-            .map(|_| ()),
-        E::TreasuryNotAllowed,
-    );
+    let id = env
+        .open_collection(&acceptor.key(), &treasury, USDT)
+        .await
+        .expect("the treasury as the merchant");
+    let treasury_kp = env.treasury.kp.insecure_clone();
+    env.cancel(&treasury_kp, id).await.expect("cancel");
 
     // Happy path: the dispatcher marks paid, the acceptor releases.
     let dispatcher_lamports = env.lamports(&dispatcher.pubkey()).await;

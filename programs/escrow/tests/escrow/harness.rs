@@ -19,7 +19,7 @@ use stablerail_escrow::state::seeds::{
 };
 use stablerail_escrow::state::{
     Authorities, BuyOrder, Config, Deal, DealKind, EscrowAccount, FeeScheduleArgs, FeeTier,
-    LimitsArgs,
+    LimitsArgs, ROLE_ACCEPTOR,
 };
 use stablerail_escrow::{accounts as acc, instruction as ixs};
 
@@ -160,6 +160,10 @@ pub(crate) struct Env {
     pub(crate) vault: Pubkey,
     /// Wallets with an escrow account (for the conservation check).
     pub(crate) wallets: Vec<Pubkey>,
+    /// Agent of each merchant set through [`Env::set_agent`].
+    pub(crate) agents: std::collections::HashMap<Pubkey, Pubkey>,
+    /// Tokens sent straight to the vault and not swept yet.
+    pub(crate) surplus: u64,
     nonce: u32,
 }
 
@@ -204,6 +208,8 @@ impl Env {
             config: Pubkey::default(),
             vault: Pubkey::default(),
             wallets: Vec::new(),
+            agents: std::collections::HashMap::new(),
+            surplus: 0,
             nonce: 0,
         };
         env.put_mint(&mint, 6).await;
@@ -386,8 +392,8 @@ impl Env {
     }
 
     /// Creates a wallet with SOL, a USDT token account, an escrow account
-    /// and `roles`.
-    pub(crate) async fn user(&mut self, roles: u8) -> User {
+    /// and `roles` (an acceptor stays offline).
+    pub(crate) async fn user_without_limits(&mut self, roles: u8) -> User {
         let kp = Keypair::new();
         let key = kp.pubkey();
         self.fund(&key);
@@ -399,6 +405,109 @@ impl Env {
             self.send(vec![ix], &[&admin]).await.expect("set roles");
         }
         User { kp, token }
+    }
+
+    /// Creates a wallet like [`Env::user`]; an acceptor goes online without limits.
+    pub(crate) async fn user(&mut self, roles: u8) -> User {
+        let user = self.user_without_limits(roles).await;
+        if roles & ROLE_ACCEPTOR != 0 {
+            self.acceptor_limits(&user, true, u64::MAX, u64::MAX)
+                .await
+                .expect("acceptor limits");
+        }
+        user
+    }
+
+    /// The acceptor sets its own online flag and limits.
+    pub(crate) async fn acceptor_limits(
+        &mut self,
+        user: &User,
+        online: bool,
+        max_per_deal: u64,
+        max_locked: u64,
+    ) -> Result<(), BanksClientError> {
+        let ix = self.ix(
+            acc::AcceptorSetLimits {
+                owner: user.key(),
+                config: self.config,
+                escrow_account: self.account_pda(&user.key()),
+            },
+            ixs::AcceptorSetLimits {
+                args: stablerail_escrow::instructions::AcceptorSetLimitsArgs {
+                    online,
+                    max_per_deal,
+                    max_locked,
+                },
+            },
+        );
+        self.send(vec![ix], &[&user.kp]).await
+    }
+
+    /// `co_signer_set` by the owner, optionally approved by the current co-signer.
+    pub(crate) fn ix_co_signer_set(
+        &self,
+        owner: &Pubkey,
+        co_signer: Option<Pubkey>,
+        daily_allowance: u64,
+        approver: Option<Pubkey>,
+    ) -> Instruction {
+        self.ix(
+            acc::CoSignerSet {
+                owner: *owner,
+                config: self.config,
+                escrow_account: self.account_pda(owner),
+                co_signer: approver,
+            },
+            ixs::CoSignerSet {
+                args: stablerail_escrow::instructions::CoSignerSetArgs {
+                    co_signer,
+                    daily_allowance,
+                },
+            },
+        )
+    }
+
+    /// `co_signer_apply` for `wallet`.
+    pub(crate) fn ix_co_signer_apply(&self, wallet: &Pubkey) -> Instruction {
+        self.ix(
+            acc::CoSignerApply {
+                config: self.config,
+                escrow_account: self.account_pda(wallet),
+            },
+            ixs::CoSignerApply {},
+        )
+    }
+
+    /// `co_signer_cancel` by the owner.
+    pub(crate) fn ix_co_signer_cancel(&self, owner: &Pubkey) -> Instruction {
+        self.ix(
+            acc::CoSignerCancel {
+                owner: *owner,
+                config: self.config,
+                escrow_account: self.account_pda(owner),
+            },
+            ixs::CoSignerCancel {},
+        )
+    }
+
+    /// `sweep_surplus` signed by `admin`.
+    pub(crate) fn ix_sweep_surplus(&self, admin: &Pubkey, treasury: &Pubkey) -> Instruction {
+        self.ix(
+            acc::SweepSurplus {
+                admin: *admin,
+                config: self.config,
+                vault: self.vault,
+                treasury_account: self.account_pda(treasury),
+            },
+            ixs::SweepSurplus {},
+        )
+    }
+
+    /// The admin sweeps the vault's surplus to the env's treasury.
+    pub(crate) async fn sweep_surplus(&mut self) -> Result<(), BanksClientError> {
+        let ix = self.ix_sweep_surplus(&self.admin.pubkey(), &self.treasury.key());
+        let admin = self.admin.insecure_clone();
+        self.send(vec![ix], &[&admin]).await
     }
 
     /// Opens the escrow account of `wallet` (the creator pays).
@@ -507,7 +616,8 @@ impl Env {
         .amount
     }
 
-    /// Asserts vault tokens == sum of available + locked over every account.
+    /// Asserts vault tokens == config liabilities (+ unswept surplus) == sum
+    /// of available + locked over every account.
     pub(crate) async fn assert_conservation(&mut self) {
         let vault = self.vault;
         let held = self.token_balance(&vault).await;
@@ -516,7 +626,16 @@ impl Env {
             let account = self.escrow(&wallet).await;
             sum += account.available + account.locked;
         }
-        assert_eq!(held, sum, "vault tokens must equal the sum of balances");
+        let liabilities = self.config_state().await.liabilities;
+        assert_eq!(
+            held,
+            liabilities + self.surplus,
+            "vault tokens must equal the liabilities (plus unswept surplus)"
+        );
+        assert_eq!(
+            liabilities, sum,
+            "liabilities must equal the sum of balances"
+        );
     }
 
     // ----- addresses -----
@@ -562,7 +681,11 @@ impl Env {
 
     // ----- instruction builders -----
 
-    fn ix(&self, accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    pub(crate) fn ix(
+        &self,
+        accounts: impl ToAccountMetas,
+        data: impl InstructionData,
+    ) -> Instruction {
         Instruction {
             program_id: PROGRAM_ID,
             accounts: accounts.to_account_metas(None),
@@ -837,6 +960,7 @@ impl Env {
                 vault: self.vault,
                 destination: *destination,
                 token_program: self.token_program,
+                co_signer: None,
             },
             ixs::Withdraw {
                 args: stablerail_escrow::instructions::WithdrawArgs { amount },
@@ -900,9 +1024,9 @@ impl Env {
                 trader: *trader,
                 config: self.config,
                 buy_order: self.order_pda(order_id),
-                merchant: *merchant,
                 trader_account: self.account_pda(trader),
                 merchant_account: self.account_pda(merchant),
+                agent_account: self.agent_account_of(merchant, &[*trader]),
                 deal: self.deal_pda(deal_id),
                 system_program: anchor_lang::system_program::ID,
             },
@@ -928,6 +1052,7 @@ impl Env {
                 config: self.config,
                 acceptor_account: self.account_pda(acceptor),
                 merchant_account: self.account_pda(merchant),
+                agent_account: self.agent_account_of(merchant, &[*acceptor]),
                 deal: self.deal_pda(deal_id),
                 system_program: anchor_lang::system_program::ID,
             },
@@ -953,6 +1078,7 @@ impl Env {
                 merchant: *merchant,
                 config: self.config,
                 merchant_account: self.account_pda(merchant),
+                agent_account: self.agent_account_of(merchant, &[]),
                 deal: self.deal_pda(deal_id),
                 system_program: anchor_lang::system_program::ID,
             },
@@ -1021,44 +1147,85 @@ impl Env {
                 deal: self.deal_pda(deal_id),
                 seller_account: self.account_pda(&deal.seller),
                 rent_payer: deal.rent_payer,
+                buy_order: deal.order_id.map(|id| self.order_pda(id)),
+                merchant: deal.order_id.map(|_| deal.merchant),
             },
             ixs::DealCancel {},
         )
     }
 
-    /// The settlement accounts of a deal: (seller acc, buyer acc, agent acc, treasury acc).
+    /// The optional settlement accounts of a deal: (agent acc, treasury
+    /// acc), each omitted when that wallet is credited in place.
     pub(crate) async fn settlement_accounts(
         &mut self,
         deal: &Deal,
-    ) -> (Pubkey, Pubkey, Option<Pubkey>, Pubkey) {
-        let merchant = self.escrow(&deal.merchant).await;
-        let agent = merchant
+    ) -> (Option<Pubkey>, Option<Pubkey>) {
+        let treasury = self.config_state().await.authorities.treasury;
+        let parties = [deal.seller, deal.buyer];
+        let agent = deal
             .agent
-            .filter(|a| *a != deal.seller && *a != deal.buyer)
+            .filter(|a| !parties.contains(a))
             .map(|a| self.account_pda(&a));
-        (
-            self.account_pda(&deal.seller),
-            self.account_pda(&deal.buyer),
-            agent,
-            self.account_pda(&self.treasury.key()),
-        )
+        let in_place = parties.contains(&treasury) || deal.agent == Some(treasury);
+        (agent, (!in_place).then(|| self.account_pda(&treasury)))
+    }
+
+    /// The agent account a new deal of `merchant` needs (none when the
+    /// merchant has no agent or the agent is one of `parties`).
+    pub(crate) fn agent_account_of(&self, merchant: &Pubkey, parties: &[Pubkey]) -> Option<Pubkey> {
+        self.agents
+            .get(merchant)
+            .filter(|agent| !parties.contains(agent))
+            .map(|agent| self.account_pda(agent))
     }
 
     /// `deal_release` with accounts derived from the deal.
     pub(crate) async fn ix_release(&mut self, seller: &Pubkey, deal_id: u64) -> Instruction {
+        self.ix_release_cosigned(seller, deal_id, None).await
+    }
+
+    /// `deal_release` with the seller's co-signer (if any) signing too.
+    pub(crate) async fn ix_release_cosigned(
+        &mut self,
+        seller: &Pubkey,
+        deal_id: u64,
+        co_signer: Option<Pubkey>,
+    ) -> Instruction {
         let deal = self.deal(deal_id).await;
-        let (seller_account, buyer_account, agent_account, treasury_account) =
-            self.settlement_accounts(&deal).await;
+        let (agent_account, treasury_account) = self.settlement_accounts(&deal).await;
+        self.ix_release_accounts(
+            seller,
+            deal_id,
+            &deal,
+            agent_account,
+            treasury_account,
+            co_signer,
+        )
+    }
+
+    /// `deal_release` with explicit optional accounts.
+    pub(crate) fn ix_release_accounts(
+        &self,
+        seller: &Pubkey,
+        deal_id: u64,
+        deal: &Deal,
+        agent_account: Option<Pubkey>,
+        treasury_account: Option<Pubkey>,
+        co_signer: Option<Pubkey>,
+    ) -> Instruction {
         self.ix(
             acc::DealRelease {
                 seller: *seller,
                 config: self.config,
                 deal: self.deal_pda(deal_id),
-                seller_account,
-                buyer_account,
+                seller_account: self.account_pda(&deal.seller),
+                buyer_account: self.account_pda(&deal.buyer),
                 agent_account,
                 treasury_account,
                 rent_payer: deal.rent_payer,
+                buy_order: deal.order_id.map(|id| self.order_pda(id)),
+                merchant: deal.order_id.map(|_| deal.merchant),
+                co_signer,
             },
             ixs::DealRelease {},
         )
@@ -1072,18 +1239,19 @@ impl Env {
         buyer_share_bps: u16,
     ) -> Instruction {
         let deal = self.deal(deal_id).await;
-        let (seller_account, buyer_account, agent_account, treasury_account) =
-            self.settlement_accounts(&deal).await;
+        let (agent_account, treasury_account) = self.settlement_accounts(&deal).await;
         self.ix(
             acc::DealResolve {
                 arbiter: *arbiter,
                 config: self.config,
                 deal: self.deal_pda(deal_id),
-                seller_account,
-                buyer_account,
+                seller_account: self.account_pda(&deal.seller),
+                buyer_account: self.account_pda(&deal.buyer),
                 agent_account,
                 treasury_account,
                 rent_payer: deal.rent_payer,
+                buy_order: deal.order_id.map(|id| self.order_pda(id)),
+                merchant: deal.order_id.map(|_| deal.merchant),
             },
             ixs::DealResolve {
                 args: stablerail_escrow::instructions::DealResolveArgs { buyer_share_bps },
@@ -1259,6 +1427,8 @@ impl Env {
     ) -> Result<(), BanksClientError> {
         let ix = self.ix_set_agent(&self.admin.pubkey(), merchant, agent);
         let admin = self.admin.insecure_clone();
-        self.send(vec![ix], &[&admin]).await
+        self.send(vec![ix], &[&admin]).await?;
+        self.agents.insert(*merchant, *agent);
+        Ok(())
     }
 }

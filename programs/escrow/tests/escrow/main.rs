@@ -11,3 +11,4 @@ mod conformance;
 mod flows;
 mod harness;
 mod props;
+mod v2;

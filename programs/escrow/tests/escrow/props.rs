@@ -1,6 +1,9 @@
 //! Randomised action sequences: after every step the vault holds exactly the
-//! sum of all balances, every seller's locked balance equals its open deals,
-//! and a rejected action changes no balance.
+//! liabilities plus any unswept surplus, the liabilities equal the sum of all
+//! balances, every seller's locked balance equals its open deals, and a
+//! rejected action changes no balance. Besides the deal actions the sequences
+//! send tokens straight to the vault, sweep, change fees, name co-signers and
+//! move the treasury onto a user (protocol v2).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -57,6 +60,26 @@ enum Action {
         deal: usize,
         bps: u16,
     },
+    /// v2: tokens sent straight to the vault (surplus).
+    DirectTransfer {
+        amount: u64,
+    },
+    /// v2: the admin sweeps the surplus to the treasury.
+    Sweep,
+    /// v2: the admin changes the merchant fee (open deals keep their rates).
+    FeeChange {
+        bps: u16,
+    },
+    /// v2: a user names a co-signer with a daily allowance (its outflows
+    /// beyond it are then refused).
+    CoSigner {
+        user: usize,
+        allowance: u64,
+    },
+    /// v2: the admin moves the treasury onto a user (credited in place).
+    TreasuryMove {
+        user: usize,
+    },
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -73,6 +96,11 @@ fn action() -> impl Strategy<Value = Action> {
         1 => any::<usize>().prop_map(|deal| Action::CancelAfterDeadline { deal }),
         1 => (any::<usize>(), any::<bool>()).prop_map(|(deal, by_seller)| Action::Dispute { deal, by_seller }),
         1 => (any::<usize>(), 0..=10_000u16).prop_map(|(deal, bps)| Action::Resolve { deal, bps }),
+        1 => (1..=50 * USDT).prop_map(|amount| Action::DirectTransfer { amount }),
+        1 => Just(Action::Sweep),
+        1 => (0..=1_000u16).prop_map(|bps| Action::FeeChange { bps }),
+        1 => (0..USERS, 0..=100 * USDT).prop_map(|(user, allowance)| Action::CoSigner { user, allowance }),
+        1 => (0..USERS).prop_map(|user| Action::TreasuryMove { user }),
     ]
 }
 
@@ -106,6 +134,7 @@ async fn run(actions: Vec<Action>) {
         .await
         .expect("agent");
     let arbiter = env.arbiter.insecure_clone();
+    let admin = env.admin.insecure_clone();
     let mut open: Vec<u64> = Vec::new();
     for step in actions {
         let mut before = snapshot(&mut env).await;
@@ -198,6 +227,43 @@ async fn run(actions: Vec<Action>) {
                 Some(id) => env.resolve(&arbiter, id, bps).await,
                 None => continue,
             },
+            Action::DirectTransfer { amount } => {
+                let vault = env.vault;
+                env.mint_to(&vault, amount).await;
+                env.surplus += amount;
+                Ok(())
+            }
+            Action::Sweep => {
+                let treasury = env.config_state().await.authorities.treasury;
+                let ix = env.ix_sweep_surplus(&admin.pubkey(), &treasury);
+                let result = env.send(vec![ix], &[&admin]).await;
+                if result.is_ok() {
+                    env.surplus = 0;
+                }
+                result
+            }
+            Action::FeeChange { bps } => {
+                let mut fees = default_fees();
+                fees.merchant_tiers[0].bps = bps;
+                let ix = env.ix_set_fees(&admin.pubkey(), fees);
+                env.send(vec![ix], &[&admin]).await
+            }
+            Action::CoSigner { user, allowance } => {
+                let user = &users[user];
+                let ix = env.ix_co_signer_set(
+                    &user.key(),
+                    Some(Pubkey::new_from_array([9; 32])),
+                    allowance,
+                    None,
+                );
+                env.send(vec![ix], &[&user.kp]).await
+            }
+            Action::TreasuryMove { user } => {
+                let mut authorities = env.authorities();
+                authorities.treasury = users[user].key();
+                let ix = env.ix_set_authorities(&admin.pubkey(), authorities);
+                env.send(vec![ix], &[&admin]).await
+            }
         };
         let settles = matches!(step, Action::Release { .. } | Action::Resolve { .. });
         if result.is_ok() && settles {

@@ -84,11 +84,22 @@ impl ProposalExecute<'_> {
         for stored in &ctx.accounts.proposal.instructions {
             let mut infos: Vec<AccountInfo<'info>> = Vec::with_capacity(stored.accounts.len() + 1);
             let mut metas = Vec::with_capacity(stored.accounts.len());
+            // Protected accounts (docs/rules.md, Multisig): a program
+            // other than this one never gets the multisig, a proposal or a
+            // spending limit (every account this program owns) as writable,
+            // so it cannot change the configuration with the vault's signature.
+            let foreign = stored.program_id != crate::ID;
             for meta in &stored.accounts {
                 let info = find_account(&vault_info, ctx.remaining_accounts, &meta.pubkey)?;
                 require!(
                     !meta.is_writable || info.is_writable,
                     MultisigError::ExecuteAccountNotWritable
+                );
+                require!(
+                    !(foreign
+                        && meta.is_writable
+                        && (info.owner == &crate::ID || meta.pubkey == multisig_key)),
+                    MultisigError::ProtectedAccountWritable
                 );
                 metas.push(AccountMeta {
                     pubkey: meta.pubkey,

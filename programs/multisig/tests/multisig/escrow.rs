@@ -1,4 +1,4 @@
-//! The multisig administering the escrow (DESIGN.md §4, §5): its vault is the
+//! The multisig administering the escrow (docs/rules.md): its vault is the
 //! escrow's admin, arbiter and treasury; admin actions and a dispute
 //! resolution run as proposals whose instructions the vault signs through CPI.
 
@@ -260,9 +260,9 @@ async fn multisig_administers_escrow_and_resolves_a_dispute_through_cpi() {
             trader: trader.pubkey(),
             config,
             buy_order: escrow.order(0),
-            merchant: merchant.pubkey(),
             trader_account: escrow.account(&trader.pubkey()),
             merchant_account: escrow.account(&merchant.pubkey()),
+            agent_account: None,
             deal: escrow.deal(0),
             system_program: anchor_lang::solana_program::system_program::ID,
         },
@@ -310,8 +310,10 @@ async fn multisig_administers_escrow_and_resolves_a_dispute_through_cpi() {
                 seller_account: escrow.account(&trader.pubkey()),
                 buyer_account: escrow.account(&merchant.pubkey()),
                 agent_account: None,
-                treasury_account: escrow.account(&vault),
+                treasury_account: Some(escrow.account(&vault)),
                 rent_payer: deal.rent_payer,
+                buy_order: Some(escrow.order(0)),
+                merchant: Some(merchant.pubkey()),
             },
             stablerail_escrow::instruction::DealResolve {
                 args: DealResolveArgs { buyer_share_bps },
@@ -337,7 +339,7 @@ async fn multisig_administers_escrow_and_resolves_a_dispute_through_cpi() {
     let rent_payer_before = env.lamports(deal.rent_payer).await;
     env.execute(multisig, proposal, b).await.unwrap();
 
-    // The deal is closed, its rent returned; the split follows DESIGN.md §4.
+    // The deal is closed, its rent returned; the split follows docs/rules.md.
     assert!(env.raw(escrow.deal(0)).await.is_none());
     assert_eq!(
         env.lamports(deal.rent_payer).await,
@@ -354,10 +356,12 @@ async fn multisig_administers_escrow_and_resolves_a_dispute_through_cpi() {
     assert_eq!(seller.available, deposit_amount - gross + reward);
     assert_eq!(treasury.available, platform);
     assert_eq!(seller.locked + buyer.locked + treasury.locked, 0);
-    // Conservation: the escrow's tokens equal the sum of balances.
+    // Conservation: the escrow's tokens equal its liabilities and the sum of balances.
+    let config_state: Config = env.account(config).await;
     assert_eq!(
         env.balance(escrow.vault).await,
         seller.available + buyer.available + treasury.available
     );
+    assert_eq!(config_state.liabilities, deposit_amount);
     assert_eq!(env.balance(escrow.vault).await, deposit_amount);
 }

@@ -12,4 +12,5 @@ mod config;
 mod escrow;
 mod harness;
 mod proposals;
+mod protected;
 mod spending_limits;

@@ -118,6 +118,7 @@ impl TxArgs {
             args: self,
             rpc,
             key,
+            co_signers: Vec::new(),
             policy,
         })
     }
@@ -130,6 +131,8 @@ pub(crate) struct Session<'a> {
     pub(crate) rpc: SolanaRpc,
     /// The signer (also the fee payer).
     pub(crate) key: Keypair,
+    /// Further signers of the transaction (a co-signer approving an outflow).
+    pub(crate) co_signers: Vec<Keypair>,
     policy: PriorityFeePolicy,
 }
 
@@ -186,6 +189,7 @@ async fn finish(
         args: tx_args,
         rpc,
         key,
+        co_signers,
         policy,
     } = session;
     let writable: Vec<Pubkey> = ixs
@@ -203,9 +207,15 @@ async fn finish(
         .with_compute_unit_limit(tx_args.compute_unit_limit)
         .with_compute_unit_price(price)
         .with_instructions(ixs)
-        .sign(blockhash.blockhash, &[&key])?;
+        .sign(
+            blockhash.blockhash,
+            &std::iter::once(&key as &dyn Signer)
+                .chain(co_signers.iter().map(|k| k as &dyn Signer))
+                .collect::<Vec<_>>(),
+        )?;
     let signer = key.pubkey().to_string();
     drop(key);
+    drop(co_signers);
     let signature = tx.signatures[0];
     let mut view = TxView {
         action,

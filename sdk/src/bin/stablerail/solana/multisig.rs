@@ -183,16 +183,9 @@ async fn action_instruction(
         } => {
             let escrow = EscrowProgram::new(pubkey("--escrow-config", escrow_config)?);
             let state: sol::Deal = rpc.decoded(&escrow.deal(*deal), "deal").await?;
-            let merchant: sol::EscrowAccount = rpc
-                .decoded(&escrow.account(&state.merchant), "merchant escrow account")
-                .await?;
             let cfg: sol::Config = rpc.decoded(&escrow.config, "escrow config").await?;
-            let ix = escrow.deal_resolve(
-                vault,
-                *deal,
-                &state.settlement(&merchant, &cfg),
-                *buyer_share_bps,
-            )?;
+            let ix =
+                escrow.deal_resolve(vault, *deal, &state.settlement(&cfg), *buyer_share_bps)?;
             (
                 ix,
                 json!({"deal_resolve": {"deal": deal, "buyer_share_bps": buyer_share_bps}}),
