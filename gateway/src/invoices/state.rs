@@ -202,7 +202,14 @@ pub fn events(
                 }
             }
             Status::Processing => out.push("invoice.processing"),
-            Status::Settled => out.push("invoice.settled"),
+            Status::Settled => {
+                // Seen for the first time already final: still say `processing`
+                // first, so every settled invoice has both events.
+                if old.0 == Status::New {
+                    out.push("invoice.processing");
+                }
+                out.push("invoice.settled");
+            }
             Status::Expired => out.push("invoice.expired"),
             Status::Invalid => out.push("invoice.invalid"),
         }
@@ -296,5 +303,9 @@ mod tests {
             ["invoice.payment_removed"]
         );
         assert!(events((S::Settled, A::None), (S::Settled, A::None), false).is_empty());
+        assert_eq!(
+            events((S::New, A::None), (S::Settled, A::None), false),
+            ["invoice.processing", "invoice.settled"]
+        );
     }
 }
