@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod dispatch;
 mod error;
 pub mod input;
 pub mod invoices;
