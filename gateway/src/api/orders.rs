@@ -1,0 +1,110 @@
+//! `/v1/collections` and `/v1/payouts`.
+
+use std::collections::HashMap;
+
+use axum::{
+    Extension, Json,
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::StatusCode,
+};
+use serde_json::{Value, json};
+
+use crate::{
+    api::{auth::MerchantId, only, page},
+    input::Fields,
+    orders,
+    problem::Problem,
+    state::AppState,
+};
+
+async fn create(
+    app: AppState,
+    m: String,
+    kind: &str,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let v = Fields::parse(&body)?;
+    let o = orders::create(&app, &m, kind, &v).await?;
+    Ok((StatusCode::CREATED, Json(o.view())))
+}
+
+async fn get(app: AppState, m: String, kind: &str, id: String) -> Result<Json<Value>, Problem> {
+    orders::get(&app, &m, kind, &id)
+        .await?
+        .map(|o| Json(o.view()))
+        .ok_or_else(|| Problem::not_found(kind))
+}
+
+async fn list(
+    app: AppState,
+    m: String,
+    kind: &str,
+    q: HashMap<String, String>,
+) -> Result<Json<Value>, Problem> {
+    only(&q, &["limit", "after"])?;
+    let (limit, after) = page(&q)?;
+    let rows = orders::list(&app, &m, kind, after.as_deref(), limit).await?;
+    let next = (rows.len() == limit as usize)
+        .then(|| rows.last().map(|o| o.id.clone()))
+        .flatten();
+    Ok(Json(
+        json!({ "data": rows.iter().map(orders::Order::view).collect::<Vec<_>>(), "next": next }),
+    ))
+}
+
+async fn cancel(app: AppState, m: String, kind: &str, id: String) -> Result<Json<Value>, Problem> {
+    Ok(Json(orders::cancel(&app, &m, kind, &id).await?.view()))
+}
+
+macro_rules! routes {
+    ($kind:literal, $create:ident, $get:ident, $list:ident, $cancel:ident) => {
+        /// `POST` (create).
+        pub(super) async fn $create(
+            State(app): State<AppState>,
+            Extension(MerchantId(m)): Extension<MerchantId>,
+            body: Bytes,
+        ) -> Result<(StatusCode, Json<Value>), Problem> {
+            create(app, m, $kind, body).await
+        }
+        /// `GET /{id}`.
+        pub(super) async fn $get(
+            State(app): State<AppState>,
+            Extension(MerchantId(m)): Extension<MerchantId>,
+            Path(id): Path<String>,
+        ) -> Result<Json<Value>, Problem> {
+            get(app, m, $kind, id).await
+        }
+        /// `GET` (list, newest first).
+        pub(super) async fn $list(
+            State(app): State<AppState>,
+            Extension(MerchantId(m)): Extension<MerchantId>,
+            Query(q): Query<HashMap<String, String>>,
+        ) -> Result<Json<Value>, Problem> {
+            list(app, m, $kind, q).await
+        }
+        /// `POST /{id}/cancel`.
+        pub(super) async fn $cancel(
+            State(app): State<AppState>,
+            Extension(MerchantId(m)): Extension<MerchantId>,
+            Path(id): Path<String>,
+        ) -> Result<Json<Value>, Problem> {
+            cancel(app, m, $kind, id).await
+        }
+    };
+}
+
+routes!(
+    "collection",
+    create_collection,
+    get_collection,
+    list_collections,
+    cancel_collection
+);
+routes!(
+    "payout",
+    create_payout,
+    get_payout,
+    list_payouts,
+    cancel_payout
+);
