@@ -5,6 +5,7 @@ pub mod auth;
 pub mod idempotency;
 mod invoices;
 mod merchants;
+pub mod openapi;
 mod orders;
 mod webhooks;
 
@@ -66,6 +67,10 @@ pub fn router(app: AppState) -> Router {
         .merge(admin)
         .merge(web::router())
         .route("/health", get(|| async { "ok" }))
+        .route(
+            "/openapi.json",
+            get(|| async { axum::Json(openapi::document()) }),
+        )
         .layer(DefaultBodyLimit::max(idempotency::MAX_BODY))
         .with_state(app)
 }

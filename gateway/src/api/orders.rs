@@ -58,8 +58,9 @@ async fn cancel(app: AppState, m: String, kind: &str, id: String) -> Result<Json
 }
 
 macro_rules! routes {
-    ($kind:literal, $create:ident, $get:ident, $list:ident, $cancel:ident) => {
+    ($kind:literal, $base:tt, $one:tt, $cancel_path:tt, $body:ty, $create:ident, $get:ident, $list:ident, $cancel:ident) => {
         /// `POST` (create).
+        #[utoipa::path(post, path = $base, request_body = $body, params(("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")), responses((status = 201, description = "created", body = Object), (status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
         pub(super) async fn $create(
             State(app): State<AppState>,
             Extension(MerchantId(m)): Extension<MerchantId>,
@@ -68,6 +69,7 @@ macro_rules! routes {
             create(app, m, $kind, body).await
         }
         /// `GET /{id}`.
+        #[utoipa::path(get, path = $one, params(("id" = String, Path, description = "object id")), responses((status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
         pub(super) async fn $get(
             State(app): State<AppState>,
             Extension(MerchantId(m)): Extension<MerchantId>,
@@ -76,6 +78,7 @@ macro_rules! routes {
             get(app, m, $kind, id).await
         }
         /// `GET` (list, newest first).
+        #[utoipa::path(get, path = $base, params(("limit" = Option<u32>, Query, description = "1..=100"), ("after" = Option<String>, Query, description = "the previous page's next")), responses((status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
         pub(super) async fn $list(
             State(app): State<AppState>,
             Extension(MerchantId(m)): Extension<MerchantId>,
@@ -84,6 +87,7 @@ macro_rules! routes {
             list(app, m, $kind, q).await
         }
         /// `POST /{id}/cancel`.
+        #[utoipa::path(post, path = $cancel_path, params(("id" = String, Path, description = "object id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")), responses((status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
         pub(super) async fn $cancel(
             State(app): State<AppState>,
             Extension(MerchantId(m)): Extension<MerchantId>,
@@ -96,6 +100,10 @@ macro_rules! routes {
 
 routes!(
     "collection",
+    "/v1/collections",
+    "/v1/collections/{id}",
+    "/v1/collections/{id}/cancel",
+    crate::api::openapi::CollectionCreate,
     create_collection,
     get_collection,
     list_collections,
@@ -103,6 +111,10 @@ routes!(
 );
 routes!(
     "payout",
+    "/v1/payouts",
+    "/v1/payouts/{id}",
+    "/v1/payouts/{id}/cancel",
+    crate::api::openapi::PayoutCreate,
     create_payout,
     get_payout,
     list_payouts,
