@@ -26,3 +26,6 @@ if [ -f indexer/examples/bench.rs ]; then
 else
   echo "(indexer benchmark not present)"
 fi
+
+section "Gateway: detection latency, webhook throughput, invoice create p99 (SQLite, PostgreSQL)"
+cargo run --quiet --release -p stablerail-gateway --example bench

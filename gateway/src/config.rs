@@ -57,11 +57,47 @@ pub struct Config {
     /// Webhook delivery.
     #[serde(default)]
     pub webhooks: WebhookConfig,
+    /// The dispatcher of collections and payouts.
+    #[serde(default)]
+    pub dispatcher: DispatcherConfig,
     /// Gateway facts per chain (the chain must also be in `indexer.chains`).
     #[serde(default)]
     pub chains: BTreeMap<String, GatewayChain>,
     /// The embedded indexer (its `database_url` is this file's).
     pub indexer: stablerail_indexer::Config,
+}
+
+/// The platform's dispatcher key (it can only assign deals) and order defaults.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DispatcherConfig {
+    /// Environment variable holding the dispatcher's private key (hex); collections
+    /// and payouts are refused while it is unset.
+    #[serde(default = "default_dispatcher_env")]
+    pub key_env: String,
+    /// A file holding the key (hex) instead; wins over `key_env`.
+    #[serde(default)]
+    pub key_file: Option<std::path::PathBuf>,
+    /// Default payment window of a deal, in seconds.
+    #[serde(default = "default_window")]
+    pub payment_window_secs: u64,
+}
+
+impl Default for DispatcherConfig {
+    fn default() -> Self {
+        Self {
+            key_env: default_dispatcher_env(),
+            key_file: None,
+            payment_window_secs: default_window(),
+        }
+    }
+}
+
+fn default_dispatcher_env() -> String {
+    "STABLERAIL_DISPATCHER_KEY".to_owned()
+}
+fn default_window() -> u64 {
+    1800
 }
 
 /// What the gateway needs about a chain beyond the indexer's section.

@@ -9,6 +9,7 @@ mod error;
 pub mod input;
 pub mod invoices;
 pub mod merchants;
+pub mod orders;
 pub mod problem;
 mod service;
 pub mod state;

@@ -14,6 +14,7 @@ use crate::{
     config::Config,
     error::{Error, Result},
     invoices::watcher,
+    orders,
     state::AppState,
     store::Db,
     webhooks::sender,
@@ -90,6 +91,13 @@ impl Gateway {
         let mut tasks = Vec::new();
         if options.watcher {
             tasks.push(tokio::spawn(watcher::run(app.clone(), rx.clone())));
+        }
+        if options.watcher {
+            tasks.push(tokio::spawn(orders::run(
+                app.clone(),
+                orders::acceptor::MostCollateral,
+                rx.clone(),
+            )));
         }
         if options.sender {
             tasks.push(tokio::spawn(sender::run(app.clone(), rx.clone())));

@@ -151,3 +151,28 @@ CREATE TABLE gw_attempts (
     response_excerpt  TEXT
 );
 CREATE INDEX gw_attempts_delivery ON gw_attempts (delivery_id, seq);
+
+-- Collections (fiat in) and payouts (fiat out): escrow deals the gateway dispatches
+-- with the platform's dispatcher key and follows through the indexer's `deals`.
+CREATE TABLE gw_orders (
+    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+    id               TEXT    NOT NULL UNIQUE,
+    merchant_id      TEXT    NOT NULL REFERENCES gw_merchants (id),
+    kind             TEXT    NOT NULL,
+    chain            TEXT    NOT NULL,
+    amount           BIGINT  NOT NULL,
+    payment_window   BIGINT  NOT NULL,
+    order_ref        TEXT    NOT NULL UNIQUE,
+    status           TEXT    NOT NULL,
+    deal_id          BIGINT,
+    acceptor         TEXT,
+    bank_account_id  TEXT,
+    dispatch_after   BIGINT  NOT NULL,
+    error            TEXT,
+    created_at       BIGINT  NOT NULL,
+    updated_at       BIGINT  NOT NULL
+);
+CREATE INDEX gw_orders_merchant ON gw_orders (merchant_id, seq);
+CREATE INDEX gw_orders_open ON gw_orders (status);
+-- A deal is one order (a payout deal cannot be submitted twice).
+CREATE UNIQUE INDEX gw_orders_deal ON gw_orders (chain, deal_id) WHERE deal_id IS NOT NULL;

@@ -19,6 +19,7 @@ use crate::{
 };
 
 /// `POST /v1/invoices`.
+#[utoipa::path(post, path = "/v1/invoices", request_body = crate::api::openapi::InvoiceCreate, params(("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")), responses((status = 201, description = "created", body = Object), (status = 202, description = "accepted", body = Object), (status = 204, description = "done"), (status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
 pub(super) async fn create(
     State(app): State<AppState>,
     Extension(MerchantId(m)): Extension<MerchantId>,
@@ -31,6 +32,7 @@ pub(super) async fn create(
 }
 
 /// `GET /v1/invoices/{id}`.
+#[utoipa::path(get, path = "/v1/invoices/{id}", params(("id" = String, Path, description = "object id")), responses((status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
 pub(super) async fn get(
     State(app): State<AppState>,
     Extension(MerchantId(m)): Extension<MerchantId>,
@@ -45,6 +47,7 @@ pub(super) async fn get(
 
 /// `GET /v1/invoices?status=&limit=&after=`: newest first; `next` is the `after` of
 /// the next page.
+#[utoipa::path(get, path = "/v1/invoices", params(("status" = Option<String>, Query, description = "new, processing, settled, expired or invalid"), ("limit" = Option<u32>, Query, description = "1..=100"), ("after" = Option<String>, Query, description = "the previous page's next")), responses((status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
 pub(super) async fn list(
     State(app): State<AppState>,
     Extension(MerchantId(m)): Extension<MerchantId>,
@@ -70,6 +73,7 @@ pub(super) async fn list(
 }
 
 /// `POST /v1/invoices/{id}/cancel`.
+#[utoipa::path(post, path = "/v1/invoices/{id}/cancel", params(("id" = String, Path, description = "object id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")), responses((status = 201, description = "created", body = Object), (status = 202, description = "accepted", body = Object), (status = 204, description = "done"), (status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
 pub(super) async fn cancel(
     State(app): State<AppState>,
     Extension(MerchantId(m)): Extension<MerchantId>,

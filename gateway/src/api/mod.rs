@@ -5,6 +5,8 @@ pub mod auth;
 pub mod idempotency;
 mod invoices;
 mod merchants;
+pub mod openapi;
+mod orders;
 mod webhooks;
 
 use std::collections::HashMap;
@@ -25,6 +27,21 @@ pub fn router(app: AppState) -> Router {
         .route("/v1/invoices", post(invoices::create).get(invoices::list))
         .route("/v1/invoices/{id}", get(invoices::get))
         .route("/v1/invoices/{id}/cancel", post(invoices::cancel))
+        .route(
+            "/v1/collections",
+            post(orders::create_collection).get(orders::list_collections),
+        )
+        .route("/v1/collections/{id}", get(orders::get_collection))
+        .route(
+            "/v1/collections/{id}/cancel",
+            post(orders::cancel_collection),
+        )
+        .route(
+            "/v1/payouts",
+            post(orders::create_payout).get(orders::list_payouts),
+        )
+        .route("/v1/payouts/{id}", get(orders::get_payout))
+        .route("/v1/payouts/{id}/cancel", post(orders::cancel_payout))
         .route("/v1/webhooks", post(webhooks::create).get(webhooks::list))
         .route(
             "/v1/webhooks/{id}",
@@ -50,6 +67,10 @@ pub fn router(app: AppState) -> Router {
         .merge(admin)
         .merge(web::router())
         .route("/health", get(|| async { "ok" }))
+        .route(
+            "/openapi.json",
+            get(|| async { axum::Json(openapi::document()) }),
+        )
         .layer(DefaultBodyLimit::max(idempotency::MAX_BODY))
         .with_state(app)
 }

@@ -21,6 +21,7 @@ use crate::{
 
 /// `POST /v1/webhooks` with `{url, events?}`: the answer carries the `whsec_` secret
 /// (only here).
+#[utoipa::path(post, path = "/v1/webhooks", request_body = crate::api::openapi::WebhookCreate, params(("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")), responses((status = 201, description = "created", body = Object), (status = 202, description = "accepted", body = Object), (status = 204, description = "done"), (status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
 pub(super) async fn create(
     State(app): State<AppState>,
     Extension(MerchantId(m)): Extension<MerchantId>,
@@ -34,6 +35,7 @@ pub(super) async fn create(
 }
 
 /// `GET /v1/webhooks`.
+#[utoipa::path(get, path = "/v1/webhooks", responses((status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
 pub(super) async fn list(
     State(app): State<AppState>,
     Extension(MerchantId(m)): Extension<MerchantId>,
@@ -42,6 +44,7 @@ pub(super) async fn list(
 }
 
 /// `GET /v1/webhooks/{id}`.
+#[utoipa::path(get, path = "/v1/webhooks/{id}", params(("id" = String, Path, description = "object id")), responses((status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
 pub(super) async fn get(
     State(app): State<AppState>,
     Extension(MerchantId(m)): Extension<MerchantId>,
@@ -54,6 +57,7 @@ pub(super) async fn get(
 }
 
 /// `DELETE /v1/webhooks/{id}`: disables it.
+#[utoipa::path(delete, path = "/v1/webhooks/{id}", params(("id" = String, Path, description = "object id")), responses((status = 201, description = "created", body = Object), (status = 202, description = "accepted", body = Object), (status = 204, description = "done"), (status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
 pub(super) async fn disable(
     State(app): State<AppState>,
     Extension(MerchantId(m)): Extension<MerchantId>,
@@ -67,6 +71,7 @@ pub(super) async fn disable(
 }
 
 /// `POST /v1/webhooks/{id}/rotate-secret`.
+#[utoipa::path(post, path = "/v1/webhooks/{id}/rotate-secret", params(("id" = String, Path, description = "object id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")), responses((status = 201, description = "created", body = Object), (status = 202, description = "accepted", body = Object), (status = 204, description = "done"), (status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
 pub(super) async fn rotate(
     State(app): State<AppState>,
     Extension(MerchantId(m)): Extension<MerchantId>,
@@ -77,6 +82,7 @@ pub(super) async fn rotate(
 
 /// `POST /v1/webhooks/{id}/test`: queues a `webhook.test` event to this endpoint's
 /// merchant (every endpoint that wants it).
+#[utoipa::path(post, path = "/v1/webhooks/{id}/test", params(("id" = String, Path, description = "object id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")), responses((status = 201, description = "created", body = Object), (status = 202, description = "accepted", body = Object), (status = 204, description = "done"), (status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
 pub(super) async fn test(
     State(app): State<AppState>,
     Extension(MerchantId(m)): Extension<MerchantId>,
@@ -100,6 +106,7 @@ pub(super) async fn test(
 }
 
 /// `GET /v1/webhooks/{id}/deliveries?limit=`: newest first.
+#[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", params(("id" = String, Path, description = "object id"), ("limit" = Option<u32>, Query, description = "1..=100")), responses((status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
 pub(super) async fn deliveries(
     State(app): State<AppState>,
     Extension(MerchantId(m)): Extension<MerchantId>,
@@ -117,6 +124,7 @@ pub(super) async fn deliveries(
 }
 
 /// `GET /v1/deliveries/{id}`: the delivery, its request body and every attempt.
+#[utoipa::path(get, path = "/v1/deliveries/{id}", params(("id" = String, Path, description = "object id")), responses((status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
 pub(super) async fn delivery(
     State(app): State<AppState>,
     Extension(MerchantId(m)): Extension<MerchantId>,
@@ -129,6 +137,7 @@ pub(super) async fn delivery(
 }
 
 /// `POST /v1/deliveries/{id}/redeliver`: sends it again now (same `webhook-id`).
+#[utoipa::path(post, path = "/v1/deliveries/{id}/redeliver", params(("id" = String, Path, description = "object id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")), responses((status = 201, description = "created", body = Object), (status = 202, description = "accepted", body = Object), (status = 204, description = "done"), (status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
 pub(super) async fn redeliver(
     State(app): State<AppState>,
     Extension(MerchantId(m)): Extension<MerchantId>,

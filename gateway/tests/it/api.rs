@@ -86,12 +86,45 @@ async fn api(backend: Backend) {
     );
     let (_, dl) = a.get(&format!("/v1/webhooks/{ep_a}/deliveries")).await;
     let _ = dl;
-    // No key, a wrong key: 401.
-    let anon = Client {
-        key: "sk_nope".into(),
-        ..a.clone()
-    };
-    assert_eq!(anon.get("/v1/invoices").await.0, 401);
+    // Every data route needs a key: none or a wrong one is a 401, before anything else.
+    let anon = a.clone();
+    for (method, path) in [
+        ("GET", "/v1/merchant"),
+        ("GET", "/v1/invoices"),
+        ("POST", "/v1/invoices"),
+        ("GET", "/v1/invoices/x"),
+        ("POST", "/v1/invoices/x/cancel"),
+        ("GET", "/v1/collections"),
+        ("POST", "/v1/collections"),
+        ("GET", "/v1/collections/x"),
+        ("POST", "/v1/collections/x/cancel"),
+        ("GET", "/v1/payouts"),
+        ("POST", "/v1/payouts"),
+        ("GET", "/v1/payouts/x"),
+        ("POST", "/v1/payouts/x/cancel"),
+        ("GET", "/v1/webhooks"),
+        ("POST", "/v1/webhooks"),
+        ("GET", "/v1/webhooks/x"),
+        ("DELETE", "/v1/webhooks/x"),
+        ("POST", "/v1/webhooks/x/rotate-secret"),
+        ("GET", "/v1/webhooks/x/deliveries"),
+        ("POST", "/v1/webhooks/x/test"),
+        ("GET", "/v1/deliveries/x"),
+        ("POST", "/v1/deliveries/x/redeliver"),
+        ("POST", "/admin/merchants"),
+        ("POST", "/admin/merchants/x/api-keys"),
+    ] {
+        for key in [None, Some("sk_nope")] {
+            let mut r = anon
+                .http
+                .request(method.parse().unwrap(), format!("{}{path}", a.base));
+            if let Some(k) = key {
+                r = r.bearer_auth(k);
+            }
+            let s = r.body("{}").send().await.unwrap().status().as_u16();
+            assert_eq!(s, 401, "{method} {path} with {key:?}");
+        }
+    }
 
     // Bad input: a 4xx naming the field, and nothing changed.
     let before = (

@@ -12,5 +12,6 @@ mod api;
 mod common;
 mod crash;
 mod faults;
+mod orders;
 mod reorg;
 mod shop;
