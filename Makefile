@@ -20,7 +20,7 @@ ARGS ?=
 export STABLERAIL_ANVIL := $(CURDIR)/$(ANVIL)
 export STABLERAIL_SCHEMATHESIS := $(CURDIR)/.tools-venv/bin/schemathesis
 
-.PHONY: help tools contracts artifacts demo test test-contracts test-rust bench lint fmt clean
+.PHONY: help tools contracts artifacts demo test test-contracts test-rust bench fuzz-gateway lint fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -52,6 +52,9 @@ test-rust:
 
 bench: tools contracts ## Run the benchmarks and print their figures (gas, Solana rent, TRON signing, indexer)
 	@tools/bench.sh
+
+fuzz-gateway: ## Fuzz every gateway route from its OpenAPI document (schemathesis in a venv): no 5xx, keys required
+	@tools/fuzz-gateway.sh
 
 lint: tools ## cargo fmt --check, clippy -D warnings, forge fmt --check
 	$(CARGO) fmt --all -- --check

@@ -26,3 +26,9 @@ if [ -f indexer/examples/bench.rs ]; then
 else
   echo "(indexer benchmark not present)"
 fi
+
+section "Gateway: detection latency, webhook throughput, invoice create p99 (SQLite, PostgreSQL)"
+cargo run --quiet --release -p stablerail-gateway --example bench
+
+section "Dispatcher engine: strategy simulation (200 acceptors, 10,000 orders), decision latency (1,000 eligible)"
+cargo run --quiet --release -p stablerail-gateway --example dispatch_bench

@@ -8,6 +8,7 @@ mod ledger;
 mod payment_request;
 pub mod solana;
 pub mod tron;
+pub mod webhooks;
 
 pub use amount::{Amount, BPS_DENOMINATOR, DECIMALS};
 pub use error::{

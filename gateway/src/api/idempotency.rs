@@ -1,0 +1,188 @@
+//! `Idempotency-Key` on every POST: the first answer is stored with a hash of the
+//! request and replayed byte for byte; the same key with another request is a 422;
+//! a key whose first request is still running is a 409. Keys are scoped to the
+//! merchant (or the admin). A request that failed validation (4xx) is stored too, as
+//! Stripe does; a 5xx is not, so a retry runs again.
+
+use axum::{
+    body::{Body, to_bytes},
+    extract::{Request, State},
+    http::{HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::{
+    api::auth::MerchantId,
+    problem::Problem,
+    state::AppState,
+    store::{is_unique_violation, now_ms},
+};
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 64 * 1024;
+/// How long a running first request holds its key.
+const LOCK_MS: i64 = 30_000;
+
+/// The middleware (after authentication).
+pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    let Some(key) = req
+        .headers()
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(|s| s.trim().trim_matches('"').to_owned()))
+    else {
+        return next.run(req).await;
+    };
+    let key = match key {
+        Ok(k) if !k.is_empty() && k.len() <= 255 => k,
+        _ => {
+            return Problem::field("Idempotency-Key", "1 to 255 visible ASCII characters")
+                .into_response();
+        }
+    };
+    let scope = req
+        .extensions()
+        .get::<MerchantId>()
+        .map(|m| m.0.clone())
+        .unwrap_or_default();
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
+        return Problem::field("body", format!("at most {MAX_BODY} bytes")).into_response();
+    };
+    let mut h = Sha256::new();
+    h.update(parts.method.as_str());
+    h.update(b" ");
+    h.update(parts.uri.path());
+    h.update(b"\n");
+    h.update(&bytes);
+    let hash = hex::encode(h.finalize());
+    match run(
+        &app,
+        &scope,
+        &key,
+        &hash,
+        Request::from_parts(parts, Body::from(bytes)),
+        next,
+    )
+    .await
+    {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+fn replay(status: i64, body: String) -> Response {
+    let status = u16::try_from(status)
+        .ok()
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    r
+}
+
+async fn run(
+    app: &AppState,
+    scope: &str,
+    key: &str,
+    hash: &str,
+    req: Request,
+    next: Next,
+) -> Result<Response, Response> {
+    let db = &app.db;
+    let internal = |e: sqlx::Error| Problem::from(e).into_response();
+    let now = now_ms();
+    let inserted = sqlx::query(
+        "INSERT INTO gw_idempotency (merchant_id, key, request_hash, status, body, locked_until, created_at) VALUES ($1, $2, $3, NULL, NULL, $4, $5)",
+    )
+    .bind(scope)
+    .bind(key)
+    .bind(hash)
+    .bind(now + LOCK_MS)
+    .bind(now)
+    .execute(&db.pool)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            let row = sqlx::query(
+                "SELECT request_hash, status, body, locked_until FROM gw_idempotency WHERE merchant_id = $1 AND key = $2",
+            )
+            .bind(scope)
+            .bind(key)
+            .fetch_one(&db.pool)
+            .await
+            .map_err(internal)?;
+            let stored_hash: String = row.try_get(0).map_err(internal)?;
+            if stored_hash != hash {
+                return Err(Problem::unprocessable(
+                    "Idempotency-Key",
+                    "idempotency_key_reused",
+                    "this key was used with another request",
+                )
+                .into_response());
+            }
+            if let (Some(status), Some(body)) = (
+                row.try_get::<Option<i64>, _>(1).map_err(internal)?,
+                row.try_get::<Option<String>, _>(2).map_err(internal)?,
+            ) {
+                return Ok(replay(status, body));
+            }
+            // Still running, or its process died: take it over once the lock expired.
+            let taken = sqlx::query(
+                "UPDATE gw_idempotency SET locked_until = $1 WHERE merchant_id = $2 AND key = $3 AND status IS NULL AND locked_until < $4",
+            )
+            .bind(now + LOCK_MS)
+            .bind(scope)
+            .bind(key)
+            .bind(now)
+            .execute(&db.pool)
+            .await
+            .map_err(internal)?;
+            if taken.rows_affected() != 1 {
+                return Err(Problem::conflict(
+                    "idempotency_key_in_use",
+                    "a request with this key is still running",
+                )
+                .into_response());
+            }
+        }
+        Err(e) => return Err(internal(e)),
+    }
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let (parts, body) = resp.into_parts();
+    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
+        return Err(Problem::internal().into_response());
+    };
+    if status.is_server_error() {
+        let _ = sqlx::query(
+            "DELETE FROM gw_idempotency WHERE merchant_id = $1 AND key = $2 AND status IS NULL",
+        )
+        .bind(scope)
+        .bind(key)
+        .execute(&db.pool)
+        .await;
+    } else {
+        sqlx::query(
+            "UPDATE gw_idempotency SET status = $1, body = $2 WHERE merchant_id = $3 AND key = $4",
+        )
+        .bind(i64::from(status.as_u16()))
+        .bind(String::from_utf8_lossy(&bytes).into_owned())
+        .bind(scope)
+        .bind(key)
+        .execute(&db.pool)
+        .await
+        .map_err(internal)?;
+    }
+    Ok(Response::from_parts(parts, Body::from(bytes)))
+}

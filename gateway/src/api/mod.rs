@@ -1,0 +1,97 @@
+//! The HTTP API: merchant routes under `/v1` (API key), admin routes under `/admin`
+//! (admin token), the hosted checkout under `/pay`, and `/health`.
+
+pub mod auth;
+pub mod idempotency;
+mod invoices;
+mod merchants;
+pub mod openapi;
+mod orders;
+mod webhooks;
+
+use std::collections::HashMap;
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    middleware::from_fn_with_state,
+    routing::{get, post},
+};
+
+use crate::{problem::Problem, state::AppState, web};
+
+/// Builds the router.
+pub fn router(app: AppState) -> Router {
+    let v1 = Router::new()
+        .route("/v1/merchant", get(merchants::me))
+        .route("/v1/invoices", post(invoices::create).get(invoices::list))
+        .route("/v1/invoices/{id}", get(invoices::get))
+        .route("/v1/invoices/{id}/cancel", post(invoices::cancel))
+        .route(
+            "/v1/collections",
+            post(orders::create_collection).get(orders::list_collections),
+        )
+        .route("/v1/collections/{id}", get(orders::get_collection))
+        .route(
+            "/v1/collections/{id}/cancel",
+            post(orders::cancel_collection),
+        )
+        .route(
+            "/v1/payouts",
+            post(orders::create_payout).get(orders::list_payouts),
+        )
+        .route("/v1/payouts/{id}", get(orders::get_payout))
+        .route("/v1/payouts/{id}/cancel", post(orders::cancel_payout))
+        .route("/v1/webhooks", post(webhooks::create).get(webhooks::list))
+        .route(
+            "/v1/webhooks/{id}",
+            get(webhooks::get).delete(webhooks::disable),
+        )
+        .route("/v1/webhooks/{id}/rotate-secret", post(webhooks::rotate))
+        .route("/v1/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route("/v1/webhooks/{id}/test", post(webhooks::test))
+        .route("/v1/deliveries/{id}", get(webhooks::delivery))
+        .route("/v1/deliveries/{id}/redeliver", post(webhooks::redeliver))
+        .layer(from_fn_with_state(app.clone(), idempotency::layer))
+        .layer(from_fn_with_state(app.clone(), auth::merchant_key));
+    let admin = Router::new()
+        .route("/admin/merchants", post(merchants::create))
+        .route(
+            "/admin/merchants/{id}/api-keys",
+            post(merchants::create_key),
+        )
+        .layer(from_fn_with_state(app.clone(), idempotency::layer))
+        .layer(from_fn_with_state(app.clone(), auth::admin_token));
+    Router::new()
+        .merge(v1)
+        .merge(admin)
+        .merge(web::router())
+        .route("/health", get(|| async { "ok" }))
+        .route(
+            "/openapi.json",
+            get(|| async { axum::Json(openapi::document()) }),
+        )
+        .layer(DefaultBodyLimit::max(idempotency::MAX_BODY))
+        .with_state(app)
+}
+
+/// `limit` (1..=100, default 20) and `after` of a list route.
+pub(crate) fn page(q: &HashMap<String, String>) -> Result<(u32, Option<String>), Problem> {
+    let limit = match q.get("limit") {
+        None => 20,
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=100).contains(l))
+            .ok_or_else(|| Problem::field("limit", "an integer from 1 to 100"))?,
+    };
+    Ok((limit, q.get("after").cloned()))
+}
+
+/// Refuses query parameters outside `allowed`.
+pub(crate) fn only(q: &HashMap<String, String>, allowed: &[&str]) -> Result<(), Problem> {
+    match q.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(Problem::field(k.clone(), "unknown parameter")),
+        None => Ok(()),
+    }
+}

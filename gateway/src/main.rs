@@ -1,0 +1,182 @@
+//! `stablerail-gateway`: run the gateway, migrate, register merchants.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use stablerail_gateway::{
+    Config, Gateway, GatewayOptions, auth,
+    merchants::{self, NewMerchant},
+    store::Db,
+};
+
+/// The stablerail gateway: invoices, webhooks and checkout over the embedded indexer.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// The configuration file.
+    #[arg(
+        long,
+        default_value = "gateway.toml",
+        env = "STABLERAIL_GATEWAY_CONFIG"
+    )]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs the indexer, the watcher, the webhook sender and the API until Ctrl-C/SIGTERM.
+    Run {
+        /// Do not run the embedded indexer (another process indexes this database).
+        #[arg(long)]
+        no_indexer: bool,
+    },
+    /// Creates or updates the database tables and exits.
+    Migrate,
+    /// Merchants.
+    Merchant {
+        #[command(subcommand)]
+        command: MerchantCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MerchantCommand {
+    /// Registers a merchant and prints its id and first API key (shown once).
+    Create {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// `CHAIN:RECEIVING[:ESCROW_ACCOUNT]`, once per chain.
+        #[arg(long = "chain", required = true)]
+        chains: Vec<String>,
+        /// `LABEL:HOLDER:ACCOUNT:CURRENCY[:payout]`, once per bank account; exactly
+        /// one must end in `:payout`.
+        #[arg(long = "bank")]
+        banks: Vec<String>,
+    },
+    /// Issues another API key for a merchant (shown once).
+    Key {
+        /// The merchant's id.
+        merchant: String,
+        /// A label for the key.
+        #[arg(long, default_value = "key")]
+        name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let config =
+        Config::load(&cli.config).with_context(|| format!("loading {}", cli.config.display()))?;
+    match cli.command {
+        Command::Run { no_indexer } => {
+            let gw = Gateway::start(
+                config,
+                GatewayOptions {
+                    indexer: !no_indexer,
+                    ..Default::default()
+                },
+            )
+            .await
+            .context("starting the gateway")?;
+            println!("stablerail-gateway listening on http://{}", gw.addr());
+            shutdown_signal().await;
+            gw.stop().await;
+        }
+        Command::Migrate => {
+            stablerail_indexer::Store::open(&config.database_url)
+                .await
+                .context("migrating the indexer's tables")?;
+            Db::open(&config.database_url)
+                .await
+                .context("migrating the gateway's tables")?;
+            println!("migrated");
+        }
+        Command::Merchant { command } => {
+            stablerail_indexer::Store::open(&config.database_url).await?;
+            let db = Db::open(&config.database_url).await?;
+            match command {
+                MerchantCommand::Create {
+                    name,
+                    chains,
+                    banks,
+                } => {
+                    let chains = chains
+                        .iter()
+                        .map(|c| {
+                            let p: Vec<&str> = c.split(':').collect();
+                            match p.as_slice() {
+                                [chain, receiving] => Ok(json!({"chain": chain, "receiving": receiving})),
+                                [chain, receiving, escrow] => Ok(json!({"chain": chain, "receiving": receiving, "escrow_account": escrow})),
+                                _ => bail!("--chain {c}: expected CHAIN:RECEIVING[:ESCROW_ACCOUNT]"),
+                            }
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    let banks = banks
+                        .iter()
+                        .map(|b| {
+                            let p: Vec<&str> = b.split(':').collect();
+                            match p.as_slice() {
+                                [label, holder, account, currency] => Ok(json!({"label": label, "holder": holder, "account": account, "currency": currency})),
+                                [label, holder, account, currency, "payout"] => Ok(json!({"label": label, "holder": holder, "account": account, "currency": currency, "payout": true})),
+                                _ => bail!("--bank {b}: expected LABEL:HOLDER:ACCOUNT:CURRENCY[:payout]"),
+                            }
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    let input = json!({"name": name, "chains": chains, "bank_accounts": banks});
+                    let m = NewMerchant::from_json(&config, &input).map_err(|p| {
+                        anyhow::anyhow!("{}: {}", p.field.unwrap_or_default(), p.message)
+                    })?;
+                    let merchant = merchants::create(&db, &m)
+                        .await
+                        .map_err(|p| anyhow::anyhow!("{}", p.message))?;
+                    let (_, key) = auth::create_key(&db, &merchant.id, "default").await?;
+                    println!("merchant {}", merchant.id);
+                    println!("api key  {key}   (shown once; only its hash is stored)");
+                }
+                MerchantCommand::Key { merchant, name } => {
+                    if merchants::get(&db, &merchant).await?.is_none() {
+                        bail!("no merchant {merchant}");
+                    }
+                    let (_, key) = auth::create_key(&db, &merchant, &name).await?;
+                    println!("api key  {key}   (shown once; only its hash is stored)");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

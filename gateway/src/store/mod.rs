@@ -1,0 +1,116 @@
+//! The gateway's tables, in the indexer's database, through one sqlx `Any` pool: the
+//! same SQL text runs on SQLite and PostgreSQL (`$n` parameters, BIGINT columns,
+//! amounts and times as integers). Migrations exist for both backends
+//! (`migrations/sqlite`, `migrations/postgres`) and are tracked in their own table,
+//! `_gateway_migrations`, beside the indexer's.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sqlx::{
+    AnyPool, Transaction,
+    any::{Any, AnyPoolOptions},
+};
+
+use crate::error::Result;
+
+/// A write transaction.
+pub type Tx = Transaction<'static, Any>;
+
+/// Which database is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file (one writer at a time).
+    Sqlite,
+    /// PostgreSQL (several gateway processes may share it).
+    Postgres,
+}
+
+/// The gateway's database handle.
+#[derive(Debug, Clone)]
+pub struct Db {
+    /// The pool (shared by every part of the gateway).
+    pub pool: AnyPool,
+    /// The backend.
+    pub backend: Backend,
+}
+
+/// Unix milliseconds now.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// A random identifier `<prefix>_<24 hex>`.
+pub fn new_id(prefix: &str) -> String {
+    let bytes: [u8; 12] = rand::random();
+    format!("{prefix}_{}", hex::encode(bytes))
+}
+
+impl Db {
+    /// Connects to `url` (the database must exist: the indexer creates SQLite files)
+    /// and applies the gateway's migrations.
+    pub async fn open(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let max = match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL with NORMAL sync (as the indexer opens it): a crash of
+                        // the process loses nothing committed; wait for the writer
+                        // lock instead of failing.
+                        sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA busy_timeout = 30000")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
+        let db = Self { pool, backend };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Applies pending gateway migrations.
+    pub async fn migrate(&self) -> Result<()> {
+        let mut migrator = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        // The indexer's migrations live in `_sqlx_migrations`; ours beside them.
+        migrator.dangerous_set_table_name("_gateway_migrations");
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Begins a write transaction (SQLite: `BEGIN IMMEDIATE`, so that two writers
+    /// queue on the lock instead of failing when a read upgrades to a write).
+    pub async fn begin(&self) -> Result<Tx> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
+}
+
+/// Whether an error is a unique-constraint violation.
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}

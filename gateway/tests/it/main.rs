@@ -1,0 +1,17 @@
+//! Integration tests of the gateway with real parts: anvil with the platform
+//! deployed, the embedded indexer, SQLite and PostgreSQL, and an HTTP receiver that
+//! verifies every delivery with `stablerail_sdk::webhooks::verify`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    unreachable_pub
+)]
+
+mod api;
+mod common;
+mod crash;
+mod faults;
+mod orders;
+mod reorg;
+mod shop;
