@@ -4,6 +4,8 @@
 //! (`migrations/sqlite`, `migrations/postgres`) and are tracked in their own table,
 //! `_gateway_migrations`, beside the indexer's.
 
+pub mod idempotency;
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sqlx::{
