@@ -142,6 +142,11 @@ async fn shop_day(backend: Backend) {
             .await
             .unwrap();
     assert_eq!(st["status"], "settled");
+    // The embedded indexer's API on the same base URL.
+    let h = reqwest::get(format!("http://{}/indexer/health", gw.addr()))
+        .await
+        .unwrap();
+    assert!(h.status().is_success());
     gw.stop().await;
 }
 
