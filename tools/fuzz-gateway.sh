@@ -4,11 +4,16 @@
 # requests without a valid key (the `ignored_auth` check).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VENV=.venv-fuzz
-SCHEMATHESIS_VERSION=4.32.5
-if [ ! -x "$VENV/bin/schemathesis" ]; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+# The project's pinned tools venv (tools/install.sh) when present, else a venv of its own.
+if [ -x .tools-venv/bin/schemathesis ]; then
+  VENV=.tools-venv
+else
+  VENV=.venv-fuzz
+  SCHEMATHESIS_VERSION=4.32.5
+  if [ ! -x "$VENV/bin/schemathesis" ]; then
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
 fi
 cargo build --quiet -p stablerail-gateway
 BIN=${CARGO_TARGET_DIR:-target}/debug/stablerail-gateway
