@@ -4,11 +4,16 @@
 # requests without a valid key (the `ignored_auth` check).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VENV=.venv-fuzz
-SCHEMATHESIS_VERSION=4.32.5
-if [ ! -x "$VENV/bin/schemathesis" ]; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+# The project's pinned tools venv (tools/install.sh) when present, else a venv of its own.
+if [ -x .tools-venv/bin/schemathesis ]; then
+  VENV=.tools-venv
+else
+  VENV=.venv-fuzz
+  SCHEMATHESIS_VERSION=4.32.5
+  if [ ! -x "$VENV/bin/schemathesis" ]; then
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
 fi
 cargo build --quiet -p stablerail-gateway
 BIN=${CARGO_TARGET_DIR:-target}/debug/stablerail-gateway
@@ -29,7 +34,15 @@ KEY=$("$BIN" --config "$WORK/gateway.toml" merchant create --name Fuzz \
 "$BIN" --config "$WORK/gateway.toml" run >"$WORK/gateway.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
+python3 - "$PORT" <<'PY'
+import sys, time, urllib.request
+for _ in range(300):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/health", timeout=1)
+        break
+    except Exception:
+        time.sleep(0.1)
+PY
 "$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/openapi.json" \
   --header "Authorization: Bearer $KEY" \
   --checks not_a_server_error,ignored_auth \

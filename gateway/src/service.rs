@@ -102,7 +102,24 @@ impl Gateway {
         if options.sender {
             tasks.push(tokio::spawn(sender::run(app.clone(), rx.clone())));
         }
-        let router = api::router(app.clone());
+        let mut router = api::router(app.clone());
+        if let Some(service) = &indexer {
+            // The indexer's query API on the same base URL, under /indexer (its data
+            // routes take the indexer's own API keys).
+            let state = stablerail_indexer::api::ApiState {
+                store: service.store().clone(),
+                metrics: service.metrics().clone(),
+                chains: Arc::new(
+                    app.config
+                        .indexer
+                        .chains
+                        .iter()
+                        .map(|(n, c)| (n.clone(), c.kind))
+                        .collect(),
+                ),
+            };
+            router = router.nest("/indexer", stablerail_indexer::api::router(state));
+        }
         let mut api_rx = rx;
         tasks.push(tokio::spawn(async move {
             let served = axum::serve(listener, router)

@@ -3,6 +3,11 @@
 //! a key whose first request is still running is a 409. Keys are scoped to the
 //! merchant (or the admin). A request that failed validation (4xx) is stored too, as
 //! Stripe does; a 5xx is not, so a retry runs again.
+//!
+//! Invoice creation (the hot path) records its answer in the invoice's own
+//! transaction (`store::idempotency::record`): one commit per request, and a concurrent request with
+//! the same key rolls back on the key's unique index and replays the winner's answer.
+//! Other routes hold the key with a row written before the handler runs.
 
 use axum::{
     body::{Body, to_bytes},
@@ -18,13 +23,107 @@ use crate::{
     api::auth::MerchantId,
     problem::Problem,
     state::AppState,
-    store::{is_unique_violation, now_ms},
+    store::{idempotency::Slot, is_unique_violation, now_ms},
 };
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
 /// How long a running first request holds its key.
 const LOCK_MS: i64 = 30_000;
+
+/// Set by a handler that recorded its answer with `store::idempotency::record`.
+pub const RECORDED: &str = "x-stablerail-idempotency-recorded";
+/// Set by a handler whose `store::idempotency::record` lost to a concurrent request (rolled back).
+pub const TAKEN: &str = "x-stablerail-idempotency-taken";
+
+/// Routes whose handler records the key itself.
+fn in_transaction(path: &str) -> bool {
+    path == "/v1/invoices"
+}
+
+/// The stored answer for a key: 422 for another request, the replay, or 409 while
+/// the first request still runs.
+async fn stored(
+    app: &AppState,
+    scope: &str,
+    key: &str,
+    hash: &str,
+) -> Result<Option<Response>, Response> {
+    let internal = |e: sqlx::Error| Problem::from(e).into_response();
+    let Some(row) = sqlx::query(
+        "SELECT request_hash, status, body FROM gw_idempotency WHERE merchant_id = $1 AND key = $2",
+    )
+    .bind(scope)
+    .bind(key)
+    .fetch_optional(&app.db.pool)
+    .await
+    .map_err(internal)?
+    else {
+        return Ok(None);
+    };
+    let stored_hash: String = row.try_get(0).map_err(internal)?;
+    if stored_hash != hash {
+        return Ok(Some(
+            Problem::unprocessable(
+                "Idempotency-Key",
+                "idempotency_key_reused",
+                "this key was used with another request",
+            )
+            .into_response(),
+        ));
+    }
+    match (
+        row.try_get::<Option<i64>, _>(1).map_err(internal)?,
+        row.try_get::<Option<String>, _>(2).map_err(internal)?,
+    ) {
+        (Some(status), Some(body)) => Ok(Some(replay(status, body))),
+        _ => Ok(Some(
+            Problem::conflict(
+                "idempotency_key_in_use",
+                "a request with this key is still running",
+            )
+            .into_response(),
+        )),
+    }
+}
+
+async fn run_in_transaction(app: &AppState, slot: Slot, mut req: Request, next: Next) -> Response {
+    match stored(app, slot.scope(), slot.key(), slot.hash()).await {
+        Ok(Some(r)) | Err(r) => return r,
+        Ok(None) => {}
+    }
+    req.extensions_mut().insert(slot.clone());
+    let mut resp = next.run(req).await;
+    if resp.headers_mut().remove(RECORDED).is_some() {
+        return resp;
+    }
+    if resp.headers().contains_key(TAKEN) {
+        return match stored(app, slot.scope(), slot.key(), slot.hash()).await {
+            Ok(Some(r)) | Err(r) => r,
+            Ok(None) => Problem::internal().into_response(),
+        };
+    }
+    if !resp.status().is_client_error() {
+        return resp;
+    }
+    // A refusal before any write: store it too, so a replay answers the same.
+    let (parts, body) = resp.into_parts();
+    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
+        return Problem::internal().into_response();
+    };
+    let _ = sqlx::query(
+        "INSERT INTO gw_idempotency (merchant_id, key, request_hash, status, body, locked_until, created_at) VALUES ($1, $2, $3, $4, $5, 0, $6) ON CONFLICT DO NOTHING",
+    )
+    .bind(slot.scope())
+    .bind(slot.key())
+    .bind(slot.hash())
+    .bind(i64::from(parts.status.as_u16()))
+    .bind(String::from_utf8_lossy(&bytes).into_owned())
+    .bind(now_ms())
+    .execute(&app.db.pool)
+    .await;
+    Response::from_parts(parts, Body::from(bytes))
+}
 
 /// The middleware (after authentication).
 pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Response {
@@ -61,6 +160,16 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
     h.update(b"\n");
     h.update(&bytes);
     let hash = hex::encode(h.finalize());
+    if in_transaction(parts.uri.path()) {
+        let slot = Slot::new(scope, key, hash);
+        return run_in_transaction(
+            &app,
+            slot,
+            Request::from_parts(parts, Body::from(bytes)),
+            next,
+        )
+        .await;
+    }
     match run(
         &app,
         &scope,

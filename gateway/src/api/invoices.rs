@@ -6,16 +6,22 @@ use axum::{
     Extension, Json,
     body::Bytes,
     extract::{Path, Query, State},
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
 
 use crate::{
-    api::{auth::MerchantId, only, page},
+    api::{
+        auth::MerchantId,
+        idempotency::{RECORDED, TAKEN},
+        only, page,
+    },
     input::Fields,
     invoices::{self, NewInvoice, state::Status},
     problem::Problem,
     state::AppState,
+    store::idempotency::Slot,
 };
 
 /// `POST /v1/invoices`.
@@ -23,12 +29,34 @@ use crate::{
 pub(super) async fn create(
     State(app): State<AppState>,
     Extension(MerchantId(m)): Extension<MerchantId>,
+    slot: Option<Extension<Slot>>,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<Response, Problem> {
     let v = Fields::parse(&body)?;
     let n = NewInvoice::from_json(&app, &v)?;
-    let inv = invoices::create(&app, &m, &n).await?;
-    Ok((StatusCode::CREATED, Json(inv.view(&app, &[], true))))
+    let slot = slot.map(|Extension(s)| s);
+    match invoices::create(&app, &m, &n, slot.as_ref()).await {
+        Ok((_, body)) => {
+            let mut r = (
+                StatusCode::CREATED,
+                [(header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response();
+            if slot.is_some() {
+                r.headers_mut()
+                    .insert(RECORDED, HeaderValue::from_static("true"));
+            }
+            Ok(r)
+        }
+        Err(p) if p.code == "idempotency_slot_taken" => {
+            let mut r = p.into_response();
+            r.headers_mut()
+                .insert(TAKEN, HeaderValue::from_static("true"));
+            Ok(r)
+        }
+        Err(p) => Err(p),
+    }
 }
 
 /// `GET /v1/invoices/{id}`.

@@ -1,5 +1,6 @@
 //! The HTTP API: merchant routes under `/v1` (API key), admin routes under `/admin`
-//! (admin token), the hosted checkout under `/pay`, and `/health`.
+//! (admin token), the hosted checkout under `/pay`, `/health` and `/openapi.json`
+//! (the embedded indexer's query API is nested under `/indexer` by the service).
 
 pub mod auth;
 pub mod idempotency;

@@ -16,7 +16,11 @@ use crate::{
     merchants,
     problem::Problem,
     state::AppState,
-    store::{Db, Tx, is_unique_violation, new_id, now_ms},
+    store::{
+        Db, Tx,
+        idempotency::{self, Slot},
+        is_unique_violation, new_id, now_ms,
+    },
     webhooks::outbox,
 };
 use state::{Additional, Payment, Status};
@@ -230,8 +234,16 @@ async fn cursor_block(db: &Db, chain: &str) -> Result<u64> {
 }
 
 /// Creates an invoice with an amount unique among the watched invoices of the
-/// receiving address, and its `invoice.created` event, in one transaction.
-pub async fn create(app: &AppState, merchant_id: &str, n: &NewInvoice) -> Result<Invoice, Problem> {
+/// receiving address, and its `invoice.created` event, in one transaction, which also
+/// records the answer (the returned JSON text) under `slot`'s Idempotency-Key.
+/// A slot taken meanwhile by a concurrent request is a 409 `idempotency_slot_taken`
+/// (nothing written).
+pub async fn create(
+    app: &AppState,
+    merchant_id: &str,
+    n: &NewInvoice,
+    slot: Option<&Slot>,
+) -> Result<(Invoice, String), Problem> {
     let db = &app.db;
     let address = merchants::receiving(db, merchant_id, &n.chain)
         .await?
@@ -303,9 +315,19 @@ pub async fn create(app: &AppState, merchant_id: &str, n: &NewInvoice) -> Result
             &invoice.view(app, &[], false),
         )
         .await?;
+        let body = invoice.view(app, &[], true).to_string();
+        if let Some(slot) = slot
+            && !idempotency::record(&mut tx, slot, 201, &body).await?
+        {
+            tx.rollback().await?;
+            return Err(Problem::conflict(
+                "idempotency_slot_taken",
+                "a concurrent request with this Idempotency-Key won",
+            ));
+        }
         tx.commit().await.map_err(Error::from)?;
         app.outbox.notify_one();
-        return Ok(invoice);
+        return Ok((invoice, body));
     }
     Err(Problem::conflict(
         "busy",

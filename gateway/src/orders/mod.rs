@@ -28,7 +28,7 @@ use crate::{
     merchants,
     problem::Problem,
     state::AppState,
-    store::{new_id, now_ms},
+    store::{Backend, new_id, now_ms},
     webhooks::outbox,
 };
 use acceptor::{AcceptorSelector, OrderAsk};
@@ -387,21 +387,49 @@ pub async fn cancel(
 }
 
 /// Dispatches pending orders and follows assigned ones until `shutdown`.
+///
+/// Only one process dispatches (it sends with the one dispatcher key, whose nonces
+/// must not race): on PostgreSQL the holder of a session advisory lock; the others
+/// only follow deals and take over when the holder's connection goes away.
 pub async fn run<S: AcceptorSelector>(
     app: AppState,
     selector: S,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let every = Duration::from_millis(app.config.watch_interval_ms.max(10));
+    let mut leader: Option<sqlx::AnyConnection> = None;
     loop {
-        if let Err(e) = pass(&app, &selector).await {
+        let dispatcher = match app.db.backend {
+            Backend::Sqlite => true,
+            Backend::Postgres => {
+                if leader.is_none() {
+                    leader = try_lead(&app).await;
+                }
+                leader.is_some()
+            }
+        };
+        if let Err(e) = pass(&app, &selector, dispatcher).await {
             tracing::warn!(error = %e, "order pass failed; retrying");
+            // The lock's connection may be broken: ask again next time.
+            leader = None;
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = shutdown.changed() => return,
         }
     }
+}
+
+/// A connection holding the dispatcher lock, if this process got it.
+async fn try_lead(app: &AppState) -> Option<sqlx::AnyConnection> {
+    let mut conn = app.db.pool.acquire().await.ok()?.detach();
+    let got: bool = sqlx::query_scalar(
+        "SELECT pg_try_advisory_lock(hashtext('stablerail-gateway-dispatcher'))",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .ok()?;
+    got.then_some(conn)
 }
 
 /// The deal of an order as indexed: (deal id, state).
@@ -431,7 +459,7 @@ async fn indexed_deal(app: &AppState, o: &Order) -> Result<Option<(u64, String)>
     })
 }
 
-async fn pass<S: AcceptorSelector>(app: &AppState, selector: &S) -> Result<()> {
+async fn pass<S: AcceptorSelector>(app: &AppState, selector: &S, dispatcher: bool) -> Result<()> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM gw_orders WHERE status IN ('pending', 'dispatching', 'assigned', 'paid', 'disputed') ORDER BY seq"
     )))
@@ -462,7 +490,7 @@ async fn pass<S: AcceptorSelector>(app: &AppState, selector: &S) -> Result<()> {
                     transition(app, &o, status, None, None, None, 0).await?;
                     continue;
                 }
-                if o.status == "dispatching" && now_ms() < o.dispatch_after {
+                if !dispatcher || (o.status == "dispatching" && now_ms() < o.dispatch_after) {
                     continue; // sent recently: wait for the indexer before sending again
                 }
                 dispatch(app, selector, &o).await?;

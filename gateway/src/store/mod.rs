@@ -4,17 +4,54 @@
 //! (`migrations/sqlite`, `migrations/postgres`) and are tracked in their own table,
 //! `_gateway_migrations`, beside the indexer's.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+pub mod idempotency;
+
+use std::{
+    ops::{Deref, DerefMut},
+    sync::Arc,
+    time::{SystemTime, UNIX_EPOCH},
+};
 
 use sqlx::{
-    AnyPool, Transaction,
+    AnyConnection, AnyPool, Transaction,
     any::{Any, AnyPoolOptions},
 };
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::Result;
 
-/// A write transaction.
-pub type Tx = Transaction<'static, Any>;
+/// A write transaction (derefs to the connection, like sqlx's own). On SQLite it
+/// holds this process's write turn until it ends.
+#[derive(Debug)]
+pub struct Tx {
+    inner: Transaction<'static, Any>,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.inner
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+}
+
+impl Tx {
+    /// Commits.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+
+    /// Rolls back.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+}
 
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +69,9 @@ pub struct Db {
     pub pool: AnyPool,
     /// The backend.
     pub backend: Backend,
+    /// SQLite: one write transaction of this process at a time, queued here (SQLite's
+    /// busy handler sleeps and retries, which makes long tails under contention).
+    write_turn: Arc<Mutex<()>>,
 }
 
 /// Unix milliseconds now.
@@ -82,7 +122,11 @@ impl Db {
             })
             .connect(url)
             .await?;
-        let db = Self { pool, backend };
+        let db = Self {
+            pool,
+            backend,
+            write_turn: Arc::new(Mutex::new(())),
+        };
         db.migrate().await?;
         Ok(db)
     }
@@ -102,11 +146,19 @@ impl Db {
     /// Begins a write transaction (SQLite: `BEGIN IMMEDIATE`, so that two writers
     /// queue on the lock instead of failing when a read upgrades to a write).
     pub async fn begin(&self) -> Result<Tx> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
-        Ok(tx)
+        Ok(match self.backend {
+            Backend::Sqlite => {
+                let turn = self.write_turn.clone().lock_owned().await;
+                Tx {
+                    inner: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _turn: Some(turn),
+                }
+            }
+            Backend::Postgres => Tx {
+                inner: self.pool.begin().await?,
+                _turn: None,
+            },
+        })
     }
 }
 

@@ -45,10 +45,25 @@ async fn api(backend: Backend) {
     assert_eq!(s4, 201, "{t4}");
     assert_ne!(t4, t1);
     assert_eq!(count(&gw, "gw_invoices").await, 2);
+    // Eight concurrent requests with one key: one invoice, eight identical answers.
+    let body8 = json!({ "chain": CHAIN, "amount": "77" }).to_string();
+    let answers = futures::future::join_all(
+        (0..8).map(|_| a.post_raw("/v1/invoices", &body8, Some("same-key-8"))),
+    )
+    .await;
+    assert!(answers.iter().all(|x| x == &answers[0]), "{answers:?}");
+    assert_eq!(answers[0].0, 201);
+    assert_eq!(count(&gw, "gw_invoices").await, 3);
+    // A refused request is stored too: the replay is the same 400.
+    let bad = json!({ "chain": CHAIN, "amount": "1.1234567" }).to_string();
+    let r1 = a.post_raw("/v1/invoices", &bad, Some("bad-1")).await;
+    let r2 = a.post_raw("/v1/invoices", &bad, Some("bad-1")).await;
+    assert_eq!((r1.0, &r1), (400, &r2));
 
     // Unique amounts among open invoices of one address.
     let x: serde_json::Value = serde_json::from_str(&t1).unwrap();
     let y = a.invoice("12.5", 600).await;
+    // (77 is taken by the concurrent test above; 12.5 by the first invoice.)
     let z = a.invoice("12.5", 600).await;
     assert_eq!(x["unique_amount"], "12.5");
     assert_eq!(y["unique_amount"], "12.500001");
@@ -180,9 +195,9 @@ async fn api(backend: Backend) {
     );
 
     // Keyset pagination, newest first.
-    let (_, p1) = a.get("/v1/invoices?limit=2").await;
+    let (_, p1) = a.get("/v1/invoices?limit=3").await;
     let next = p1["next"].as_str().unwrap().to_owned();
-    let (_, p2) = a.get(&format!("/v1/invoices?limit=2&after={next}")).await;
+    let (_, p2) = a.get(&format!("/v1/invoices?limit=3&after={next}")).await;
     let ids: Vec<String> = [&p1, &p2]
         .iter()
         .flat_map(|p| {
@@ -193,8 +208,8 @@ async fn api(backend: Backend) {
                 .map(|v| v["id"].as_str().unwrap().to_owned())
         })
         .collect();
-    assert_eq!(ids.len(), 3);
-    assert_eq!(ids[2], xid);
+    assert_eq!(ids.len(), 4);
+    assert_eq!(ids[3], xid);
     assert!(p2["next"].is_null());
 
     // Cancel: new → invalid (cancelled); twice → 409.

@@ -129,6 +129,53 @@ async fn orders(backend: Backend) {
     })
     .await;
 
+    // Two gateways on one database: each order dispatched once (one deal per order);
+    // on PostgreSQL both run the order loop and only the advisory-lock holder sends.
+    let gw2 = start_gateway(
+        &text,
+        GatewayOptions {
+            indexer: false,
+            // SQLite is one process per file: there the second one only serves the API.
+            watcher: backend == Backend::Postgres,
+            ..Default::default()
+        },
+    )
+    .await;
+    let c2 = Client::new(&gw2, &key);
+    let mut more = Vec::new();
+    for (i, amount) in ["10", "20", "30", "40"].iter().enumerate() {
+        let client = if i % 2 == 0 { &c } else { &c2 };
+        let (s, v) = client
+            .post(
+                "/v1/collections",
+                json!({ "chain": CHAIN, "amount": amount }),
+            )
+            .await;
+        assert_eq!(s, 201, "{v}");
+        more.push(v["id"].as_str().unwrap().to_owned());
+    }
+    for id in &more {
+        wait_for(60, "collection assigned", || async {
+            let v = get(format!("/v1/collections/{id}")).await;
+            assert_ne!(v["status"], "failed", "{v}");
+            v["status"] == "assigned"
+        })
+        .await;
+    }
+    // Indexed (the order is `assigned` once the transaction is mined) and counted.
+    let deals = || async {
+        use sqlx::Row;
+        sqlx::query("SELECT COUNT(*) FROM deals WHERE kind = 'collection'")
+            .fetch_one(&gw.app().db.pool)
+            .await
+            .unwrap()
+            .get::<i64, _>(0)
+    };
+    wait_for(30, "five collection deals", || async { deals().await == 5 }).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(deals().await, 5, "one deal per collection order");
+    gw2.stop().await;
+
     // A payout the merchant opened: assigned, paid by the acceptor, released.
     let payout_deal = platform
         .escrow(role::MERCHANT)
@@ -208,7 +255,7 @@ async fn orders(backend: Backend) {
     .await;
     assert_eq!(rx.bad(), 0);
     let (_, list) = c.get("/v1/collections").await;
-    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+    assert_eq!(list["data"].as_array().unwrap().len(), 5);
     gw.stop().await;
 }
 

@@ -22,7 +22,7 @@ async fn shop_day(backend: Backend) {
     rx.add_secret(&secret);
 
     let exact = c.invoice("10", 600).await;
-    let under = c.invoice("20", 4).await;
+    let under = c.invoice("20", 8).await;
     let over = c.invoice("30", 600).await;
     let late = c.invoice("40", 2).await;
     let never = c.invoice("50", 2).await;
@@ -142,6 +142,11 @@ async fn shop_day(backend: Backend) {
             .await
             .unwrap();
     assert_eq!(st["status"], "settled");
+    // The embedded indexer's API on the same base URL.
+    let h = reqwest::get(format!("http://{}/indexer/health", gw.addr()))
+        .await
+        .unwrap();
+    assert!(h.status().is_success());
     gw.stop().await;
 }
 
