@@ -37,7 +37,7 @@ artifacts: contracts ## Refresh contracts/artifacts (ABI + bytecode the Rust cra
 demo: tools ## Run the main job: a local chain with the contracts deployed (ARGS=--once to exit)
 	@$(CARGO) run --quiet -p stablerail-demo -- $(ARGS)
 
-test: tools test-contracts test-rust ## Run every test
+test: tools test-contracts test-rust fuzz-gateway ## Run every test
 	@echo "make test: all suites passed"
 
 test-contracts: contracts
