@@ -35,6 +35,13 @@ async fn orders(backend: Backend) {
             .await
             .unwrap();
     }
+    // Protocol v2: an acceptor is assigned only once it is online, within its own limits.
+    platform
+        .escrow(role::ACCEPTOR)
+        .unwrap()
+        .set_acceptor_limits(true, "5000".parse().unwrap(), "5000".parse().unwrap())
+        .await
+        .unwrap();
     let db = TestDb::new(backend).await;
     let dir = tempfile::tempdir().unwrap();
     let key_file = dir.path().join("dispatcher.key");
