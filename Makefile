@@ -53,7 +53,7 @@ test-rust:
 bench: tools contracts ## Run the benchmarks and print their figures (gas, Solana rent, TRON signing, indexer)
 	@tools/bench.sh
 
-fuzz-gateway: ## Fuzz every gateway route from its OpenAPI document (schemathesis in a venv): no 5xx, keys required
+fuzz-gateway: tools ## Fuzz every gateway route from its OpenAPI document (schemathesis in a venv): no 5xx, keys required
 	@tools/fuzz-gateway.sh
 
 lint: tools ## cargo fmt --check, clippy -D warnings, forge fmt --check

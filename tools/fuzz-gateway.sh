@@ -1,20 +1,12 @@
 #!/usr/bin/env bash
-# Fuzzes every route of the gateway's OpenAPI document with schemathesis (installed
-# here in a venv, pinned): no answer may be a 5xx, and every data route must refuse
+# Fuzzes every route of the gateway's OpenAPI document with schemathesis (pinned in
+# tools/python/requirements.lock): no answer may be a 5xx, and every data route must refuse
 # requests without a valid key (the `ignored_auth` check).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The project's pinned tools venv (tools/install.sh) when present, else a venv of its own.
-if [ -x .tools-venv/bin/schemathesis ]; then
-  VENV=.tools-venv
-else
-  VENV=.venv-fuzz
-  SCHEMATHESIS_VERSION=4.32.5
-  if [ ! -x "$VENV/bin/schemathesis" ]; then
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
-  fi
-fi
+# schemathesis comes from the project's pinned tools venv (`make tools`, tools/install.sh).
+VENV=.tools-venv
+[ -x "$VENV/bin/schemathesis" ] || { echo "fuzz-gateway: $VENV/bin/schemathesis missing: run \`make tools\`" >&2; exit 1; }
 cargo build --quiet -p stablerail-gateway
 BIN=${CARGO_TARGET_DIR:-target}/debug/stablerail-gateway
 WORK=$(mktemp -d)
