@@ -60,6 +60,9 @@ pub struct Config {
     /// The dispatcher of collections and payouts.
     #[serde(default)]
     pub dispatcher: DispatcherConfig,
+    /// How the dispatcher chooses acceptors (`[dispatch]`, see `orders::settings`).
+    #[serde(default)]
+    pub dispatch: crate::orders::settings::DispatchSettings,
     /// Gateway facts per chain (the chain must also be in `indexer.chains`).
     #[serde(default)]
     pub chains: BTreeMap<String, GatewayChain>,
@@ -281,6 +284,17 @@ impl Config {
         if self.webhooks.lease_secs * 1000 <= self.webhooks.timeout_ms {
             return Err(Error::Config(
                 "webhooks.lease_secs must exceed webhooks.timeout_ms".into(),
+            ));
+        }
+        if self.dispatch.heartbeat_timeout_secs == 0 || self.dispatch.window_secs == 0 {
+            return Err(Error::Config(
+                "dispatch.heartbeat_timeout_secs and dispatch.window_secs must be at least 1"
+                    .into(),
+            ));
+        }
+        if self.dispatch.max_attempts == 0 {
+            return Err(Error::Config(
+                "dispatch.max_attempts must be at least 1".into(),
             ));
         }
         if self.webhooks.concurrency == 0 {

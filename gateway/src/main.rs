@@ -8,6 +8,7 @@ use serde_json::json;
 use stablerail_gateway::{
     Config, Gateway, GatewayOptions, auth,
     merchants::{self, NewMerchant},
+    orders::acceptors::{self, NewAcceptor},
     store::Db,
 };
 
@@ -40,6 +41,53 @@ enum Command {
     Merchant {
         #[command(subcommand)]
         command: MerchantCommand,
+    },
+    /// Acceptors (liquidity providers the dispatcher gives orders to).
+    Acceptor {
+        #[command(subcommand)]
+        command: AcceptorCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AcceptorCommand {
+    /// Registers an acceptor and prints its id and first API key (shown once).
+    Create {
+        /// The chain.
+        #[arg(long)]
+        chain: String,
+        /// Its escrow address on that chain.
+        #[arg(long)]
+        address: String,
+        /// Display name.
+        #[arg(long, default_value = "acceptor")]
+        name: String,
+        /// A fiat currency it serves (ISO 4217), once per currency; none: all.
+        #[arg(long = "currency")]
+        currencies: Vec<String>,
+        /// Static priority, lower first (strategy `priority`).
+        #[arg(long)]
+        priority: Option<u32>,
+        /// Target share of volume in bps (strategy `volume_split`).
+        #[arg(long)]
+        target_share_bps: Option<u32>,
+        /// Target volume per period, decimal USDT (strategy `contract`).
+        #[arg(long)]
+        target_volume: Option<String>,
+        /// Smallest order it takes, decimal USDT.
+        #[arg(long)]
+        min_amount: Option<String>,
+        /// Largest order it takes, decimal USDT.
+        #[arg(long)]
+        max_amount: Option<String>,
+    },
+    /// Issues another API key for an acceptor (shown once).
+    Key {
+        /// The acceptor's id.
+        acceptor: String,
+        /// A label for the key.
+        #[arg(long, default_value = "key")]
+        name: String,
     },
 }
 
@@ -151,6 +199,52 @@ async fn main() -> Result<()> {
                         bail!("no merchant {merchant}");
                     }
                     let (_, key) = auth::create_key(&db, &merchant, &name).await?;
+                    println!("api key  {key}   (shown once; only its hash is stored)");
+                }
+            }
+        }
+        Command::Acceptor { command } => {
+            stablerail_indexer::Store::open(&config.database_url).await?;
+            let db = Db::open(&config.database_url).await?;
+            match command {
+                AcceptorCommand::Create {
+                    chain,
+                    address,
+                    name,
+                    currencies,
+                    priority,
+                    target_share_bps,
+                    target_volume,
+                    min_amount,
+                    max_amount,
+                } => {
+                    let mut input = json!({"chain": chain, "address": address, "name": name, "currencies": currencies});
+                    for (k, v) in [
+                        ("priority", priority.map(|p| json!(p))),
+                        ("target_share_bps", target_share_bps.map(|p| json!(p))),
+                        ("target_volume", target_volume.map(|p| json!(p))),
+                        ("min_amount", min_amount.map(|p| json!(p))),
+                        ("max_amount", max_amount.map(|p| json!(p))),
+                    ] {
+                        if let Some(v) = v {
+                            input[k] = v;
+                        }
+                    }
+                    let a = NewAcceptor::from_json(&config, &input).map_err(|p| {
+                        anyhow::anyhow!("{}: {}", p.field.unwrap_or_default(), p.message)
+                    })?;
+                    let acceptor = acceptors::create(&db, &a)
+                        .await
+                        .map_err(|p| anyhow::anyhow!("{}", p.message))?;
+                    let (_, key) = acceptors::create_key(&db, &acceptor.id, "default").await?;
+                    println!("acceptor {}", acceptor.id);
+                    println!("api key  {key}   (shown once; only its hash is stored)");
+                }
+                AcceptorCommand::Key { acceptor, name } => {
+                    if acceptors::get(&db, &acceptor).await?.is_none() {
+                        bail!("no acceptor {acceptor}");
+                    }
+                    let (_, key) = acceptors::create_key(&db, &acceptor, &name).await?;
                     println!("api key  {key}   (shown once; only its hash is stored)");
                 }
             }

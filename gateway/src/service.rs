@@ -95,7 +95,7 @@ impl Gateway {
         if options.watcher {
             tasks.push(tokio::spawn(orders::run(
                 app.clone(),
-                orders::acceptor::MostCollateral,
+                orders::selector::EngineSelector::new(app.config.dispatch.clone()),
                 rx.clone(),
             )));
         }

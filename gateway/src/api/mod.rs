@@ -2,7 +2,9 @@
 //! (admin token), the hosted checkout under `/pay`, `/health` and `/openapi.json`
 //! (the embedded indexer's query API is nested under `/indexer` by the service).
 
+pub mod acceptor;
 pub mod auth;
+mod dispatch;
 pub mod idempotency;
 mod invoices;
 mod merchants;
@@ -43,6 +45,14 @@ pub fn router(app: AppState) -> Router {
         )
         .route("/v1/payouts/{id}", get(orders::get_payout))
         .route("/v1/payouts/{id}/cancel", post(orders::cancel_payout))
+        .route(
+            "/v1/collections/{id}/decisions",
+            get(dispatch::collection_decisions),
+        )
+        .route(
+            "/v1/payouts/{id}/decisions",
+            get(dispatch::payout_decisions),
+        )
         .route("/v1/webhooks", post(webhooks::create).get(webhooks::list))
         .route(
             "/v1/webhooks/{id}",
@@ -61,11 +71,31 @@ pub fn router(app: AppState) -> Router {
             "/admin/merchants/{id}/api-keys",
             post(merchants::create_key),
         )
+        .route("/admin/acceptors", post(dispatch::create_acceptor))
+        .route(
+            "/admin/acceptors/{id}/api-keys",
+            post(dispatch::create_acceptor_key),
+        )
+        .route(
+            "/admin/orders/{id}/decisions",
+            get(dispatch::admin_decisions),
+        )
         .layer(from_fn_with_state(app.clone(), idempotency::layer))
         .layer(from_fn_with_state(app.clone(), auth::admin_token));
+    // The acceptor's own API: its own keys, never a merchant's.
+    let acceptor_routes = Router::new()
+        .route("/v1/acceptor", get(acceptor::get_me))
+        .route("/v1/acceptor/online", post(acceptor::online))
+        .route("/v1/acceptor/offline", post(acceptor::offline))
+        .route("/v1/acceptor/heartbeat", post(acceptor::heartbeat))
+        .route("/v1/acceptor/orders", get(acceptor::orders))
+        .route("/v1/acceptor/orders/{id}/accept", post(acceptor::accept))
+        .route("/v1/acceptor/orders/{id}/decline", post(acceptor::decline))
+        .layer(from_fn_with_state(app.clone(), acceptor::acceptor_key));
     Router::new()
         .merge(v1)
         .merge(admin)
+        .merge(acceptor_routes)
         .merge(web::router())
         .route("/health", get(|| async { "ok" }))
         .route(

@@ -108,6 +108,30 @@ pub struct KeyCreate {
     name: Option<String>,
 }
 
+/// `POST /admin/acceptors`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct AcceptorCreate {
+    /// A configured chain.
+    chain: String,
+    /// The acceptor's escrow address on that chain.
+    address: String,
+    /// Display name.
+    name: Option<String>,
+    /// Fiat currencies it serves (ISO 4217); empty or absent: all.
+    currencies: Option<Vec<String>>,
+    /// Smallest order it takes (decimal USDT).
+    min_amount: Option<String>,
+    /// Largest order it takes (decimal USDT; absent: no limit besides its own on chain).
+    max_amount: Option<String>,
+    /// Static priority, lower first (strategy `priority`).
+    priority: Option<u32>,
+    /// Target share of volume in bps, 0..=10000 (strategy `volume_split`).
+    target_share_bps: Option<u32>,
+    /// Target volume per period (decimal USDT; strategy `contract`).
+    target_volume: Option<String>,
+}
+
 struct Security;
 
 impl Modify for Security {
@@ -115,6 +139,10 @@ impl Modify for Security {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "api_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "acceptor_key",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
         components.add_security_scheme(
@@ -152,8 +180,20 @@ impl Modify for Security {
         super::webhooks::deliveries,
         super::webhooks::delivery,
         super::webhooks::redeliver,
+        super::dispatch::collection_decisions,
+        super::dispatch::payout_decisions,
+        super::dispatch::admin_decisions,
+        super::dispatch::create_acceptor,
+        super::dispatch::create_acceptor_key,
+        super::acceptor::get_me,
+        super::acceptor::online,
+        super::acceptor::offline,
+        super::acceptor::heartbeat,
+        super::acceptor::orders,
+        super::acceptor::accept,
+        super::acceptor::decline,
     ),
-    components(schemas(InvoiceCreate, CollectionCreate, PayoutCreate, WebhookCreate, MerchantCreate, MerchantChainCreate, BankAccountCreate, KeyCreate)),
+    components(schemas(InvoiceCreate, CollectionCreate, PayoutCreate, WebhookCreate, MerchantCreate, MerchantChainCreate, BankAccountCreate, KeyCreate, AcceptorCreate)),
     modifiers(&Security)
 )]
 struct ApiDoc;

@@ -210,6 +210,19 @@ impl Book {
         self.entries.get(id).is_some_and(|e| e.standing.is_out(now))
     }
 
+    /// Sets what the service knows of `id`'s load from its own records (a book
+    /// rebuilt for each decision, so several processes agree): collateral promised to
+    /// orders decided but not yet locked on chain, orders assigned and not finished,
+    /// and the volume assigned in the current period. Call after replaying its
+    /// history with [`Book::finish`].
+    pub fn set_load(&mut self, id: &str, promised: u64, open: u32, period_volume: u64) {
+        if let Some(e) = self.entries.get_mut(id) {
+            e.promised = promised;
+            e.open = open;
+            e.period_volume = period_volume;
+        }
+    }
+
     /// Starts a new contract period: every acceptor's period volume back to 0.
     pub fn new_period(&mut self) {
         for e in self.entries.values_mut() {

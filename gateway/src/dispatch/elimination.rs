@@ -9,6 +9,7 @@ use super::book::Outcome;
 
 /// When an acceptor is taken out, and for how long.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct EliminationPolicy {
     /// Time-outs plus expired deals within the window that take an acceptor out.
     pub max_timeouts: u32,

@@ -1,65 +1,34 @@
-//! Which acceptor gets an order. The dispatcher (a later part) implements
-//! [`AcceptorSelector`] with scoring, limits and exploration; until then
-//! [`MostCollateral`] picks an eligible acceptor from the indexer's derived accounts.
+//! Which acceptor gets an order: the [`AcceptorSelector`] the order loop asks. The
+//! gateway's selector is [`super::selector::EngineSelector`], which feeds the pure
+//! engine in `crate::dispatch`.
 
-use std::future::Future;
+use std::{collections::BTreeSet, future::Future};
 
-use sqlx::Row;
-
-use crate::{error::Result, store::Db};
-
-/// The acceptor role bit of an escrow account (the SDK's `Roles::ACCEPTOR`).
-const ROLE_ACCEPTOR: i64 = 2;
+use crate::{dispatch::Decision, error::Result, store::Db};
 
 /// What the choice is about.
 #[derive(Debug, Clone)]
 pub struct OrderAsk<'a> {
+    /// The gateway's order id.
+    pub id: &'a str,
+    /// The merchant who placed it.
+    pub merchant_id: &'a str,
     /// `collection` or `payout`.
     pub kind: &'a str,
     /// Chain name.
     pub chain: &'a str,
     /// Smallest units.
     pub amount: u64,
+    /// Fiat currency of the order (ISO 4217; the merchant's payout bank account's).
+    pub currency: &'a str,
+    /// Acceptors that already had this order and did not take it (timed out,
+    /// declined, or their assignment failed): never chosen again for it.
+    pub excluded: &'a BTreeSet<String>,
 }
 
 /// Chooses an acceptor for an order.
 pub trait AcceptorSelector: Send + Sync {
-    /// The chosen acceptor's address, or `None` if nobody is eligible now.
-    fn choose(
-        &self,
-        db: &Db,
-        ask: &OrderAsk<'_>,
-    ) -> impl Future<Output = Result<Option<String>>> + Send;
-}
-
-/// The eligible acceptor (acceptor role, KYC recorded, enough free collateral for a
-/// collection) with the most available collateral.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MostCollateral;
-
-impl AcceptorSelector for MostCollateral {
-    async fn choose(&self, db: &Db, ask: &OrderAsk<'_>) -> Result<Option<String>> {
-        let rows = sqlx::query(
-            "SELECT address, CAST(available AS TEXT), CAST(roles AS BIGINT), CAST(kyc_level AS BIGINT) FROM escrow_accounts WHERE chain = $1",
-        )
-        .bind(ask.chain)
-        .fetch_all(&db.pool)
-        .await?;
-        let mut best: Option<(u128, String)> = None;
-        for r in &rows {
-            let roles: i64 = r.try_get(2)?;
-            let kyc: i64 = r.try_get(3)?;
-            if roles & ROLE_ACCEPTOR == 0 || kyc == 0 {
-                continue;
-            }
-            let available: u128 = r.try_get::<String, _>(1)?.parse().unwrap_or(0);
-            if ask.kind == "collection" && available < u128::from(ask.amount) {
-                continue;
-            }
-            if best.as_ref().is_none_or(|(b, _)| available > *b) {
-                best = Some((available, r.try_get(0)?));
-            }
-        }
-        Ok(best.map(|(_, a)| a))
-    }
+    /// The decision: the chosen acceptor's address (`chosen`, `None` if nobody is
+    /// eligible now) with every candidate and its reasons, to be stored.
+    fn decide(&self, db: &Db, ask: &OrderAsk<'_>) -> impl Future<Output = Result<Decision>> + Send;
 }

@@ -5,36 +5,41 @@
 //! [`acceptor::AcceptorSelector`] and follows the deal through the indexer's derived
 //! `deals` table, sending `collection.*` / `payout.*` webhooks.
 //!
-//! Statuses: `pending` → `dispatching` (transaction sent) → `assigned` (deal open) →
-//! `paid` (fiat marked paid) → `settled` (released or resolved); `disputed`,
-//! `cancelled` (before dispatch, or the deal was cancelled), `failed` (no eligible
-//! acceptor, or the chain refused).
+//! Statuses: `pending` → [`offered` (waiting for the acceptor to accept) →
+//! `accepted` →] `dispatching` (transaction sent) → `assigned` (deal open) → `paid`
+//! (fiat marked paid) → `settled` (released or resolved); `disputed`, `cancelled`
+//! (before dispatch, or the deal was cancelled), `failed` (no eligible acceptor, too
+//! many attempts, or no escrow). An offer not accepted in time, a decline or a failed
+//! assignment sends the order back to `pending` and to another acceptor
+//! ([`service`]).
 
 pub mod acceptor;
+pub mod acceptors;
+pub mod decisions;
 pub mod escrow;
+pub mod offers;
+pub mod selector;
+mod service;
+pub mod settings;
 
-use std::time::Duration;
-
-use alloy::primitives::B256;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::{Row, any::AnyRow};
 use stablerail_sdk::Amount;
-use tokio::sync::watch;
 
 use crate::{
+    dispatch::Decision,
     error::{Error, Result},
     input::Fields,
     merchants,
     problem::Problem,
     state::AppState,
-    store::{Backend, new_id, now_ms},
+    store::{new_id, now_ms},
     webhooks::outbox,
 };
-use acceptor::{AcceptorSelector, OrderAsk};
-use escrow::DispatcherEscrow;
+pub use service::run;
 
-const COLUMNS: &str = "seq, id, merchant_id, kind, chain, amount, payment_window, order_ref, status, deal_id, acceptor, bank_account_id, dispatch_after, error, created_at, updated_at";
+const COLUMNS: &str = "seq, id, merchant_id, kind, chain, amount, payment_window, order_ref, status, deal_id, acceptor, bank_account_id, dispatch_after, error, created_at, updated_at, attempt, wait_block";
 
 /// A stored order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +76,11 @@ pub struct Order {
     pub created_at: i64,
     /// Unix ms (optimistic-concurrency version).
     pub updated_at: i64,
+    /// Decisions made for it so far.
+    pub attempt: u32,
+    /// After a failed assignment: the chain head the indexer must reach before the
+    /// order is decided again (0: none).
+    pub wait_block: i64,
 }
 
 impl Order {
@@ -93,6 +103,8 @@ impl Order {
             error: r.try_get(13)?,
             created_at: r.try_get(14)?,
             updated_at: r.try_get(15)?,
+            attempt: u32::try_from(r.try_get::<i64, _>(16)?).unwrap_or(u32::MAX),
+            wait_block: r.try_get(17)?,
         })
     }
 
@@ -110,6 +122,7 @@ impl Order {
             "order_ref": self.order_ref,
             "bank_account_id": self.bank_account_id,
             "error": self.error,
+            "attempts": self.attempt,
             "created_at": self.created_at / 1000,
         })
     }
@@ -316,29 +329,75 @@ pub async fn list(
         .collect::<Result<Vec<_>>>()?)
 }
 
-/// Moves an order from `from` (its `updated_at` version) to `status` with `set`
-/// columns, writing `{kind}.{status}` in the same transaction; false if another
-/// process moved it first.
-async fn transition(
-    app: &AppState,
-    o: &Order,
-    status: &str,
+/// What happens to the acceptor column in a [`Change`].
+#[derive(Debug, Clone, Copy)]
+enum Who<'a> {
+    Keep,
+    Set(&'a str),
+    Clear,
+}
+
+/// What happens to the decision log in a [`Change`].
+#[derive(Debug, Clone, Copy)]
+enum Log<'a> {
+    None,
+    /// A new decision with this outcome.
+    New(&'a Decision, &'static str),
+    /// The latest decision, if in one of these outcomes, gets this outcome.
+    Settle(&'static [&'static str], &'static str),
+}
+
+/// One change of an order, applied with its event and decision-log row in one
+/// transaction.
+#[derive(Debug, Clone, Copy)]
+struct Change<'a> {
+    status: &'a str,
     deal_id: Option<u64>,
-    acceptor: Option<&str>,
-    error: Option<&str>,
+    acceptor: Who<'a>,
+    error: Option<&'a str>,
     dispatch_after: i64,
-) -> Result<bool> {
+    attempt: Option<u32>,
+    wait_block: i64,
+    log: Log<'a>,
+}
+
+impl<'a> Change<'a> {
+    fn to(status: &'a str) -> Self {
+        Self {
+            status,
+            deal_id: None,
+            acceptor: Who::Keep,
+            error: None,
+            dispatch_after: 0,
+            attempt: None,
+            wait_block: 0,
+            log: Log::None,
+        }
+    }
+}
+
+/// Applies `c` to `o` if it is still at its `updated_at` version, writing
+/// `{kind}.{status}` when the status changes (not for the internal `dispatching`
+/// and `accepted`); false if another process moved it first.
+async fn transition(app: &AppState, o: &Order, c: Change<'_>) -> Result<bool> {
     let now = now_ms().max(o.updated_at + 1);
+    let acceptor = match c.acceptor {
+        Who::Keep => o.acceptor.clone(),
+        Who::Set(a) => Some(a.to_owned()),
+        Who::Clear => None,
+    };
     let mut tx = app.db.begin().await?;
     let done = sqlx::query(
-        "UPDATE gw_orders SET status = $1, deal_id = $2, acceptor = $3, error = $4, dispatch_after = $5, updated_at = $6 WHERE id = $7 AND updated_at = $8",
+        "UPDATE gw_orders SET status = $1, deal_id = $2, acceptor = $3, error = $4, dispatch_after = $5, updated_at = $6, attempt = $7, wait_block = $8 WHERE id = $9 AND updated_at = $10",
     )
-    .bind(status)
-    .bind(deal_id.or(o.deal_id).map(|d| d as i64))
-    .bind(acceptor.map(str::to_owned).or_else(|| o.acceptor.clone()))
-    .bind(error.map(str::to_owned))
-    .bind(dispatch_after)
+    .bind(c.status)
+    .bind(c.deal_id.or(o.deal_id).map(|d| d as i64))
+    .bind(acceptor)
+    .bind(c.error.map(str::to_owned))
+    .bind(c.dispatch_after)
     .bind(now)
+    .bind(i64::from(c.attempt.unwrap_or(o.attempt)))
+    .bind(c.wait_block)
     .bind(&o.id)
     .bind(o.updated_at)
     .execute(&mut *tx)
@@ -347,14 +406,23 @@ async fn transition(
         tx.rollback().await?;
         return Ok(false);
     }
-    if status != o.status && status != "dispatching" {
+    match c.log {
+        Log::None => {}
+        Log::New(d, out) => {
+            decisions::insert(&mut tx, &o.id, &o.merchant_id, &o.chain, d, out).await?;
+        }
+        Log::Settle(from, to) => {
+            decisions::settle_latest(&mut tx, &o.id, from, to).await?;
+        }
+    }
+    if c.status != o.status && c.status != "dispatching" && c.status != "accepted" {
         let after = fetch(&mut tx, &o.id)
             .await?
             .ok_or_else(|| Error::corrupt("gw_orders", "vanished"))?;
         outbox::enqueue(
             &mut tx,
             &o.merchant_id,
-            &format!("{}.{status}", o.kind),
+            &format!("{}.{}", o.kind, c.status),
             &o.id,
             &after.view(),
         )
@@ -375,7 +443,7 @@ pub async fn cancel(
     let o = get(app, merchant_id, kind, id)
         .await?
         .ok_or_else(|| Problem::not_found(kind))?;
-    if o.status != "pending" || !transition(app, &o, "cancelled", None, None, None, 0).await? {
+    if o.status != "pending" || !transition(app, &o, Change::to("cancelled")).await? {
         return Err(Problem::conflict(
             "not_cancellable",
             "only a pending order can be cancelled",
@@ -386,232 +454,15 @@ pub async fn cancel(
         .ok_or_else(|| Problem::not_found(kind))
 }
 
-/// Dispatches pending orders and follows assigned ones until `shutdown`.
-///
-/// Only one process dispatches (it sends with the one dispatcher key, whose nonces
-/// must not race): on PostgreSQL the holder of a session advisory lock; the others
-/// only follow deals and take over when the holder's connection goes away.
-pub async fn run<S: AcceptorSelector>(
-    app: AppState,
-    selector: S,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let every = Duration::from_millis(app.config.watch_interval_ms.max(10));
-    let mut leader: Option<sqlx::AnyConnection> = None;
-    loop {
-        let dispatcher = match app.db.backend {
-            Backend::Sqlite => true,
-            Backend::Postgres => {
-                if leader.is_none() {
-                    leader = try_lead(&app).await;
-                }
-                leader.is_some()
-            }
-        };
-        if let Err(e) = pass(&app, &selector, dispatcher).await {
-            tracing::warn!(error = %e, "order pass failed; retrying");
-            // The lock's connection may be broken: ask again next time.
-            leader = None;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = shutdown.changed() => return,
-        }
+/// The decision log of an order of `merchant_id` (`None` for another merchant's id).
+pub async fn decisions_of(
+    app: &AppState,
+    merchant_id: &str,
+    kind: &str,
+    id: &str,
+) -> Result<Option<Vec<decisions::StoredDecision>>> {
+    if get(app, merchant_id, kind, id).await?.is_none() {
+        return Ok(None);
     }
-}
-
-/// A connection holding the dispatcher lock, if this process got it.
-async fn try_lead(app: &AppState) -> Option<sqlx::AnyConnection> {
-    let mut conn = app.db.pool.acquire().await.ok()?.detach();
-    let got: bool = sqlx::query_scalar(
-        "SELECT pg_try_advisory_lock(hashtext('stablerail-gateway-dispatcher'))",
-    )
-    .fetch_one(&mut conn)
-    .await
-    .ok()?;
-    got.then_some(conn)
-}
-
-/// The deal of an order as indexed: (deal id, state).
-async fn indexed_deal(app: &AppState, o: &Order) -> Result<Option<(u64, String)>> {
-    let row = match o.deal_id {
-        Some(d) => {
-            sqlx::query("SELECT deal_id, state FROM deals WHERE chain = $1 AND deal_id = $2")
-                .bind(&o.chain)
-                .bind(d as i64)
-                .fetch_optional(&app.db.pool)
-                .await?
-        }
-        None => {
-            sqlx::query("SELECT deal_id, state FROM deals WHERE chain = $1 AND order_ref = $2")
-                .bind(&o.chain)
-                .bind(&o.order_ref)
-                .fetch_optional(&app.db.pool)
-                .await?
-        }
-    };
-    Ok(match row {
-        Some(r) => Some((
-            u64::try_from(r.try_get::<i64, _>(0)?).unwrap_or(0),
-            r.try_get(1)?,
-        )),
-        None => None,
-    })
-}
-
-async fn pass<S: AcceptorSelector>(app: &AppState, selector: &S, dispatcher: bool) -> Result<()> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM gw_orders WHERE status IN ('pending', 'dispatching', 'assigned', 'paid', 'disputed') ORDER BY seq"
-    )))
-    .fetch_all(&app.db.pool)
-    .await?;
-    for r in &rows {
-        let o = Order::from_row(r)?;
-        let deal = indexed_deal(app, &o).await?;
-        match o.status.as_str() {
-            "pending" | "dispatching" => {
-                // A collection whose deal is indexed was dispatched (maybe by a process
-                // that died before recording it): adopt the deal.
-                if o.kind == "collection"
-                    && let Some((id, _)) = &deal
-                {
-                    transition(app, &o, "assigned", Some(*id), None, None, 0).await?;
-                    continue;
-                }
-                if o.kind == "payout"
-                    && let Some((_, state)) = &deal
-                    && state != "unassigned"
-                {
-                    let status = if state == "open" {
-                        "assigned"
-                    } else {
-                        deal_status(state)
-                    };
-                    transition(app, &o, status, None, None, None, 0).await?;
-                    continue;
-                }
-                if !dispatcher || (o.status == "dispatching" && now_ms() < o.dispatch_after) {
-                    continue; // sent recently: wait for the indexer before sending again
-                }
-                dispatch(app, selector, &o).await?;
-            }
-            _ => {
-                if let Some((_, state)) = deal {
-                    let status = deal_status(&state);
-                    if status != o.status {
-                        transition(app, &o, status, None, None, None, 0).await?;
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-fn deal_status(state: &str) -> &'static str {
-    match state {
-        "open" => "assigned",
-        "paid" => "paid",
-        "disputed" => "disputed",
-        "released" | "resolved" => "settled",
-        "cancelled" => "cancelled",
-        _ => "pending",
-    }
-}
-
-async fn dispatch<S: AcceptorSelector>(app: &AppState, selector: &S, o: &Order) -> Result<()> {
-    let ask = OrderAsk {
-        kind: &o.kind,
-        chain: &o.chain,
-        amount: o.amount,
-    };
-    let Some(acceptor) = selector.choose(&app.db, &ask).await? else {
-        transition(
-            app,
-            o,
-            "failed",
-            None,
-            None,
-            Some("no eligible acceptor"),
-            0,
-        )
-        .await?;
-        return Ok(());
-    };
-    // Claim the send: only the process whose update wins sends the transaction.
-    let resend_after = now_ms() + 30_000;
-    if !transition(
-        app,
-        o,
-        "dispatching",
-        None,
-        Some(&acceptor),
-        None,
-        resend_after,
-    )
-    .await?
-    {
-        return Ok(());
-    }
-    let Some(o) = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM gw_orders WHERE id = $1"
-    )))
-    .bind(&o.id)
-    .fetch_optional(&app.db.pool)
-    .await?
-    .as_ref()
-    .map(Order::from_row)
-    .transpose()?
-    else {
-        return Ok(());
-    };
-    let escrow = match DispatcherEscrow::connect(&app.config, &o.chain) {
-        Ok(e) => e,
-        Err(e) => {
-            transition(app, &o, "failed", None, None, Some(&e.to_string()), 0).await?;
-            return Ok(());
-        }
-    };
-    let merchant_account = sqlx::query(
-        "SELECT escrow_account FROM gw_merchant_chains WHERE merchant_id = $1 AND chain = $2",
-    )
-    .bind(&o.merchant_id)
-    .bind(&o.chain)
-    .fetch_optional(&app.db.pool)
-    .await?
-    .and_then(|r| r.try_get::<Option<String>, _>(0).ok().flatten());
-    let sent = if o.kind == "collection" {
-        let reference: B256 = o
-            .order_ref
-            .parse()
-            .map_err(|_| Error::corrupt("gw_orders", "order_ref"))?;
-        match merchant_account {
-            Some(m) => escrow
-                .assign_collection(
-                    &acceptor,
-                    &m,
-                    Amount::from_units(o.amount),
-                    u32::try_from(o.payment_window).unwrap_or(u32::MAX),
-                    reference,
-                )
-                .await
-                .map(Some),
-            None => Err(escrow::EscrowCallError::NoEscrow(o.chain.clone())),
-        }
-    } else {
-        escrow
-            .assign_payout(o.deal_id.unwrap_or(0), &acceptor)
-            .await
-            .map(|()| o.deal_id)
-    };
-    match sent {
-        Ok(deal_id) => {
-            transition(app, &o, "assigned", deal_id, Some(&acceptor), None, 0).await?;
-        }
-        Err(e) => {
-            tracing::warn!(order = %o.id, error = %e, "dispatch failed");
-            transition(app, &o, "failed", None, None, Some(&e.to_string()), 0).await?;
-        }
-    }
-    Ok(())
+    decisions::of_order(&app.db, id).await.map(Some)
 }
