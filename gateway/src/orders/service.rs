@@ -226,7 +226,9 @@ async fn pass<S: AcceptorSelector>(app: &AppState, selector: &S, dispatcher: boo
             _ => {
                 if let Some(d) = deal {
                     let status = deal_status(&d.state);
-                    if status != o.status {
+                    // A payout deal still `unassigned` in the indexer after its
+                    // assignment was mined: the indexer is behind, not the deal.
+                    if status != o.status && status != "pending" {
                         transition(app, &o, Change::to(status)).await?;
                     }
                 }

@@ -128,6 +128,18 @@ async fn api(backend: Backend) {
         ("POST", "/v1/deliveries/x/redeliver"),
         ("POST", "/admin/merchants"),
         ("POST", "/admin/merchants/x/api-keys"),
+        ("GET", "/v1/collections/x/decisions"),
+        ("GET", "/v1/payouts/x/decisions"),
+        ("GET", "/admin/orders/x/decisions"),
+        ("POST", "/admin/acceptors"),
+        ("POST", "/admin/acceptors/x/api-keys"),
+        ("GET", "/v1/acceptor"),
+        ("POST", "/v1/acceptor/online"),
+        ("POST", "/v1/acceptor/offline"),
+        ("POST", "/v1/acceptor/heartbeat"),
+        ("GET", "/v1/acceptor/orders"),
+        ("POST", "/v1/acceptor/orders/x/accept"),
+        ("POST", "/v1/acceptor/orders/x/decline"),
     ] {
         for key in [None, Some("sk_nope")] {
             let mut r = anon

@@ -463,3 +463,34 @@ pub async fn event_ids(gw: &Gateway, merchant: Option<&str>) -> std::collections
         .map(|r| r.get::<String, _>(0))
         .collect()
 }
+
+/// Registers `address` as an acceptor with the gateway (lib call, like the admin
+/// route); returns (acceptor id, its API key).
+pub async fn register_acceptor(gw: &Gateway, address: Address, priority: u32) -> (String, String) {
+    use stablerail_gateway::orders::acceptors;
+    let input = json!({
+        "chain": CHAIN,
+        "address": format!("{address:#x}"),
+        "name": format!("acceptor {priority}"),
+        "priority": priority,
+    });
+    let a = acceptors::NewAcceptor::from_json(&gw.app().config, &input).unwrap();
+    let created = acceptors::create(&gw.app().db, &a).await.unwrap();
+    let (_, key) = acceptors::create_key(&gw.app().db, &created.id, "test")
+        .await
+        .unwrap();
+    (created.id, key)
+}
+
+/// Says online, then sends a heartbeat every 500 ms until aborted.
+pub async fn keep_alive(c: &Client) -> tokio::task::JoinHandle<()> {
+    let (s, v) = c.post("/v1/acceptor/online", json!({})).await;
+    assert_eq!(s, 200, "{v}");
+    let c = c.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let _ = c.post("/v1/acceptor/heartbeat", json!({})).await;
+        }
+    })
+}

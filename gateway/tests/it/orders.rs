@@ -58,6 +58,9 @@ async fn orders(backend: Backend) {
         ),
     );
     let gw = start_gateway(&text, GatewayOptions::default()).await;
+    // The acceptor is registered with the gateway, online, and sends heartbeats.
+    let (_, acceptor_key) = register_acceptor(&gw, acceptor, 0).await;
+    let alive = keep_alive(&Client::new(&gw, &acceptor_key)).await;
     let input = json!({
         "name": "Shop",
         "chains": [{ "chain": CHAIN, "receiving": format!("{merchant_addr:#x}"), "escrow_account": format!("{merchant_addr:#x}") }],
@@ -263,6 +266,7 @@ async fn orders(backend: Backend) {
     assert_eq!(rx.bad(), 0);
     let (_, list) = c.get("/v1/collections").await;
     assert_eq!(list["data"].as_array().unwrap().len(), 5);
+    alive.abort();
     gw.stop().await;
 }
 
