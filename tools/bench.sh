@@ -32,3 +32,6 @@ cargo run --quiet --release -p stablerail-gateway --example bench
 
 section "Dispatcher engine: strategy simulation (200 acceptors, 10,000 orders), decision latency (1,000 eligible)"
 cargo run --quiet --release -p stablerail-gateway --example dispatch_bench
+
+section "Dispatcher service: collections assigned per second end to end on anvil (SQLite, PostgreSQL)"
+cargo run --quiet --release -p stablerail-gateway --example dispatch_service_bench
