@@ -104,6 +104,50 @@ async fn crash(backend: Backend) {
     assert_eq!(r.status().as_u16(), 201);
     let v: serde_json::Value = r.json().await.unwrap();
     assert!(v["api_key"]["key"].as_str().unwrap().starts_with("sk_"));
+    // An acceptor through the admin route: its own key (`ak_`), which the acceptor
+    // routes take and the merchant routes refuse; a bad address names the field.
+    let acceptor_admin = |body: serde_json::Value, token: &str| {
+        http.post(format!("{base}/admin/acceptors"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let a = json!({ "chain": CHAIN, "address": format!("{:#x}", platform.address(role::ACCEPTOR)), "currencies": ["EUR"] });
+    assert_eq!(
+        acceptor_admin(a.clone(), "wrong")
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        401
+    );
+    let r = acceptor_admin(json!({ "chain": CHAIN, "address": "0x12" }), ADMIN_TOKEN)
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let bad: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(bad["error"]["field"], "address");
+    let r = acceptor_admin(a.clone(), ADMIN_TOKEN).await.unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let v: serde_json::Value = r.json().await.unwrap();
+    let acceptor_key = v["api_key"]["key"].as_str().unwrap().to_owned();
+    assert!(acceptor_key.starts_with("ak_"));
+    assert_eq!(
+        acceptor_admin(a, ADMIN_TOKEN)
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        409
+    );
+    let ac = Client {
+        base: base.clone(),
+        key: acceptor_key,
+        ..Client::new_detached()
+    };
+    let (s, me) = ac.post("/v1/acceptor/online", json!({})).await;
+    assert_eq!((s, me["online"].as_bool()), (200, Some(true)), "{me}");
+    assert_eq!(ac.get("/v1/invoices").await.0, 401);
 
     let c = Client {
         base: base.clone(),
