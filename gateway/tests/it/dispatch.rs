@@ -524,10 +524,42 @@ USD = {{ kind = "priority" }}
     })
     .await;
 
+    // Nobody may take an order above every acceptor's own maximum per deal: it fails,
+    // and the decision log says why for each candidate.
+    let (s, v) = c
+        .post(
+            "/v1/collections",
+            json!({ "chain": CHAIN, "amount": "1500" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let big = v["id"].as_str().unwrap().to_owned();
+    wait_for(30, "too big an order failed", || async {
+        get(&c, format!("/v1/collections/{big}")).await["status"] == "failed"
+    })
+    .await;
+    let (_, d) = c.get(&format!("/v1/collections/{big}/decisions")).await;
+    let d = d["data"].as_array().unwrap().clone();
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(
+        (d[0]["outcome"].as_str(), &d[0]["chosen"]),
+        (Some("no_candidate"), &json!(null))
+    );
+    for cand in d[0]["candidates"].as_array().unwrap() {
+        assert!(
+            cand["ineligible"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("above_max_per_deal")),
+            "{cand}"
+        );
+        assert_eq!(cand["score"], json!(null));
+    }
+
     // Replay from the stored rows: every decision gives itself again; a tampered one
     // does not.
     let mut all = cols.clone();
-    all.extend([pay_id.clone(), usd.clone()]);
+    all.extend([pay_id.clone(), usd.clone(), big.clone()]);
     let mut n = 0;
     for id in &all {
         for row in decisions::of_order(&gw.app().db, id).await.unwrap() {
