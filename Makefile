@@ -42,7 +42,8 @@ test: tools test-contracts test-rust fuzz-gateway ## Run every test
 
 test-contracts: contracts
 	@tools/export-artifacts.js --check
-	$(FORGE) test --no-match-contract GasBench
+	$(FORGE) test
+	@contracts/script/gas-table.sh --check README.md
 
 # The Solana runtime logs every instruction at DEBUG to stderr, past libtest's capture,
 # and its banks client warns on every call; this default keeps CI output readable.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {BaseTest} from "./utils/BaseTest.sol";
 import {IEscrow} from "../src/interfaces/IEscrow.sol";
 import {MockTokenBase} from "./mocks/MockTokenBase.sol";
@@ -30,7 +31,7 @@ contract EscrowFindingsTest is BaseTest {
         IEscrow.Tier[] memory greedy = new IEscrow.Tier[](1);
         greedy[0] = IEscrow.Tier(0, 10_000);
         vm.prank(admin);
-        vm.expectRevert(bytes4(keccak256("FeeTooHigh()")));
+        vm.expectRevert(IEscrow.FeeTooHigh.selector);
         escrow.setFeeSchedule(greedy, _agentTiers(), 1000);
     }
 
@@ -82,7 +83,7 @@ contract EscrowFindingsTest is BaseTest {
     /// @dev Finding 11a: the treasury cannot be the escrow itself.
     function test_Finding11_TreasuryCannotBeEscrow() public {
         vm.prank(admin);
-        vm.expectRevert(bytes4(keccak256("TreasuryIsEscrow()")));
+        vm.expectRevert(IEscrow.TreasuryIsEscrow.selector);
         escrow.setTreasury(address(escrow));
     }
 
@@ -268,7 +269,7 @@ contract EscrowV2RulesTest is BaseTest {
         MockTokenBase(token).mint(address(escrow), 5 * USDT);
         assertEq(escrow.liabilities(), 100 * USDT);
         vm.prank(outsider);
-        vm.expectRevert();
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, outsider));
         escrow.sweepSurplus();
         vm.expectEmit(address(escrow));
         emit IEscrow.SurplusSwept(treasury, 5 * USDT);

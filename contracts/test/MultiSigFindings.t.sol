@@ -53,7 +53,8 @@ contract MultiSigFindingsTest is Signers {
         bytes memory sigs0 = _signProposal(msig, two, address(msig), 0, raise, 0, deadline);
         bytes memory sigs1 = _signProposal(msig, two, address(usdt), 0, pay, 1, deadline);
         msig.execute(address(msig), 0, raise, 0, deadline, 0, sigs0);
-        vm.expectRevert();
+        // Under the new version the digest differs, so the first signature recovers to a non-owner.
+        vm.expectPartialRevert(IMultiSig.NotOwner.selector);
         msig.execute(address(usdt), 0, pay, 1, deadline, 0, sigs1);
         assertEq(usdt.balanceOf(payee), 0, "old approvals spent");
     }

@@ -14,7 +14,41 @@ import {MockTokenBase} from "../mocks/MockTokenBase.sol";
 ///         many times each deal reached a final state, settlements whose parts do not add up, settlements that
 ///         reverted although the rules allow them (docs/rules.md: a paused escrow, a blacklisted party or a
 ///         changed fee schedule never block one), and sweeps that did not restore balance == liabilities.
+///         It also counts, per action, the escrow calls that took effect (`done`) and those the escrow refused
+///         by its rules (`refused`), so a suite whose actions stopped happening (a `release` that always
+///         reverts, deals that never open) fails instead of holding vacuously (EscrowActionCoverageTest).
 contract EscrowHandler is Test {
+    /// @dev One per handler entry point, in the order of the selectors the invariant tests target.
+    enum Action {
+        Deposit,
+        Withdraw,
+        RequestWithdrawalAddress,
+        ChangeCoSigner,
+        SetAcceptorLimits,
+        Trade,
+        Collection,
+        Payout,
+        AssignPayout,
+        MarkPaid,
+        Dispute,
+        Release,
+        Resolve,
+        Cancel,
+        SettleAgain,
+        SetFees,
+        PauseOrUnpause,
+        SetKyc,
+        BlockRegion,
+        SetRoles,
+        SetTreasury,
+        Blacklist,
+        TransferDirectly,
+        Sweep,
+        Warp
+    }
+
+    uint256 internal constant ACTIONS = 25; // uint256(type(Action).max) + 1, checked in the constructor
+
     Escrow internal escrow;
     MockTokenBase internal token;
     address internal dispatcher;
@@ -28,6 +62,9 @@ contract EscrowHandler is Test {
     address[] internal merchants;
     address[] internal acceptors;
     address[] internal traders;
+    /// @dev The actors compliance actions (KYC, region, roles) apply to: all but the first merchant, acceptor
+    ///      and trader, so deals between those three keep opening however the others are restricted.
+    address[] internal restrictable;
 
     uint256[] public liveDeals;
     mapping(uint256 dealId => uint256) public finalized;
@@ -36,6 +73,14 @@ contract EscrowHandler is Test {
     uint256 public settlements;
     uint256 public unexpectedReverts;
     uint256 public sweepViolations;
+    /// @dev Per action: escrow (or token) calls that took effect. For SettleAgain: re-settlements refused.
+    uint256[ACTIONS] internal _done;
+    /// @dev Per action: escrow calls the escrow refused by its rules (paused, KYC, limits, blacklist, ...).
+    uint256[ACTIONS] internal _refused;
+    /// @dev Outflows above the daily allowance that went through with the co-signer's signature (not counted
+    ///      in `done` for Withdraw and Release, which count the plain calls).
+    uint256 public withdrawalsCoSigned;
+    uint256 public releasesCoSigned;
 
     struct Keys {
         address dispatcher;
@@ -55,6 +100,7 @@ contract EscrowHandler is Test {
     ) {
         escrow = escrow_;
         token = token_;
+        require(uint256(type(Action).max) + 1 == ACTIONS, "ACTIONS");
         dispatcher = keys.dispatcher;
         arbiter = keys.arbiter;
         admin = keys.admin;
@@ -75,6 +121,10 @@ contract EscrowHandler is Test {
         for (uint256 i; i < others.length; ++i) {
             actors.push(others[i]);
         }
+        for (uint256 i; i < actors.length; ++i) {
+            address a = actors[i];
+            if (a != merchants_[0] && a != acceptors_[0] && a != traders_[0]) restrictable.push(a);
+        }
     }
 
     function actorCount() external view returns (uint256) {
@@ -83,6 +133,14 @@ contract EscrowHandler is Test {
 
     function liveDealCount() external view returns (uint256) {
         return liveDeals.length;
+    }
+
+    function done(Action a) external view returns (uint256) {
+        return _done[uint256(a)];
+    }
+
+    function refused(Action a) external view returns (uint256) {
+        return _refused[uint256(a)];
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -98,7 +156,11 @@ contract EscrowHandler is Test {
             address(token).call(abi.encodeWithSignature("approve(address,uint256)", address(escrow), amount));
         require(ok, "approve");
         vm.prank(a);
-        try escrow.deposit(amount) {} catch {} // paused, or a blacklisted sender
+        try escrow.deposit(amount) {
+            _count(Action.Deposit);
+        } catch {
+            _refuse(Action.Deposit); // paused, or a blacklisted sender
+        }
     }
 
     function withdraw(uint256 who, uint256 amount) external {
@@ -108,18 +170,27 @@ contract EscrowHandler is Test {
         amount = bound(amount, 1, available);
         if (_fitsAllowance(a, amount)) {
             vm.prank(a);
-            try escrow.withdraw(amount) {} catch {} // paused, or blacklisted
+            try escrow.withdraw(amount) {
+                _count(Action.Withdraw);
+            } catch {
+                _refuse(Action.Withdraw); // paused, or blacklisted
+            }
         } else {
             uint256 deadline = block.timestamp + 1 hours;
             bytes memory sig = _coSign(a, 0, amount, deadline);
             vm.prank(a);
-            try escrow.withdrawCoSigned(amount, deadline, sig) {} catch {}
+            try escrow.withdrawCoSigned(amount, deadline, sig) {
+                ++withdrawalsCoSigned;
+            } catch {
+                _refuse(Action.Withdraw);
+            }
         }
     }
 
     function requestWithdrawalAddress(uint256 who, uint256 to) external {
         vm.prank(actors[who % actors.length]);
         escrow.requestWithdrawalAddress(actors[to % actors.length]);
+        _count(Action.RequestWithdrawalAddress);
     }
 
     /// @dev Set, raise (pending, applied later), lower or remove (co-signed) the handler's co-signer.
@@ -130,6 +201,7 @@ contract EscrowHandler is Test {
         if (how == 0) {
             vm.prank(a);
             escrow.setCoSigner(coSigner, allowance);
+            _count(Action.ChangeCoSigner);
         } else if (how == 1) {
             if (escrow.account(a).coSigner == address(0)) return;
             uint256 deadline = block.timestamp + 1 hours;
@@ -137,23 +209,30 @@ contract EscrowHandler is Test {
             bytes memory sig = _coSign(a, 2, subject, deadline);
             vm.prank(a);
             escrow.setCoSignerCoSigned(address(0), 0, deadline, sig);
+            _count(Action.ChangeCoSigner);
         } else {
             IEscrow.Account memory acc = escrow.account(a);
             if (acc.pendingCoSignerAt == 0 || block.timestamp < acc.pendingCoSignerAt) return;
             escrow.applyCoSigner(a);
+            _count(Action.ChangeCoSigner);
         }
     }
 
+    /// @dev Limits an acceptor might choose (1 to 500,000 USDT a deal), so offline and over-limit refusals
+    ///      happen without stopping every collection and payout assignment.
     function setAcceptorLimits(uint256 who, bool online, uint64 maxPerDeal, uint64 maxLocked) external {
+        maxPerDeal = uint64(bound(maxPerDeal, 1e6, 500_000e6));
+        maxLocked = uint64(bound(maxLocked, maxPerDeal, 2_000_000e6));
         vm.prank(acceptors[who % acceptors.length]);
         escrow.setAcceptorLimits(online, maxPerDeal, maxLocked);
+        _count(Action.SetAcceptorLimits);
     }
 
     /*//////////////////////////////////////////////////////////////
                               OPENING DEALS
     //////////////////////////////////////////////////////////////*/
 
-    // Opening may fail by the rules (paused, KYC, region, a removed role, acceptor limits): not counted.
+    // Opening may fail by the rules (paused, KYC, region, a removed role, acceptor limits): counted as refused.
 
     function trade(uint256 m, uint256 t, uint256 amount) external {
         address merchant = merchants[m % merchants.length];
@@ -170,8 +249,13 @@ contract EscrowHandler is Test {
             vm.prank(trader);
             try escrow.fillBuyOrder(orderId, amount, bytes32(orderId)) returns (uint256 id) {
                 liveDeals.push(id);
-            } catch {}
-        } catch {}
+                _count(Action.Trade);
+            } catch {
+                _refuse(Action.Trade);
+            }
+        } catch {
+            _refuse(Action.Trade);
+        }
     }
 
     function collection(uint256 a, uint256 m, uint256 amount) external {
@@ -184,7 +268,10 @@ contract EscrowHandler is Test {
             uint256 id
         ) {
             liveDeals.push(id);
-        } catch {}
+            _count(Action.Collection);
+        } catch {
+            _refuse(Action.Collection);
+        }
     }
 
     function payout(uint256 m, uint256 a, uint256 amount, bool assign) external {
@@ -195,18 +282,27 @@ contract EscrowHandler is Test {
         vm.prank(merchant);
         try escrow.openPayout(amount, 1 hours, "p") returns (uint256 id) {
             liveDeals.push(id);
-            if (assign) {
-                vm.prank(dispatcher);
-                try escrow.assignPayout(id, acceptors[a % acceptors.length]) {} catch {}
-            }
-        } catch {}
+            _count(Action.Payout);
+            if (assign) _assign(id, a);
+        } catch {
+            _refuse(Action.Payout);
+        }
     }
 
     function assignPayout(uint256 i, uint256 a) external {
-        (uint256 id, IEscrow.Deal memory d) = _pick(i);
+        (uint256 id, IEscrow.Deal memory d) =
+            _pickIn(i, IEscrow.DealState.Unassigned, IEscrow.DealState.Unassigned);
         if (d.state != IEscrow.DealState.Unassigned) return;
+        _assign(id, a);
+    }
+
+    function _assign(uint256 id, uint256 a) internal {
         vm.prank(dispatcher);
-        try escrow.assignPayout(id, acceptors[a % acceptors.length]) {} catch {}
+        try escrow.assignPayout(id, acceptors[a % acceptors.length]) {
+            _count(Action.AssignPayout);
+        } catch {
+            _refuse(Action.AssignPayout); // the acceptor is offline, over its limits, or not compliant
+        }
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -214,33 +310,36 @@ contract EscrowHandler is Test {
     //////////////////////////////////////////////////////////////*/
 
     function markPaid(uint256 i) external {
-        (uint256 id, IEscrow.Deal memory d) = _pick(i);
+        (uint256 id, IEscrow.Deal memory d) = _pickIn(i, IEscrow.DealState.Open, IEscrow.DealState.Open);
         if (d.state != IEscrow.DealState.Open) return;
         vm.prank(d.buyer);
-        try escrow.markPaid(id) {}
-        catch {
+        try escrow.markPaid(id) {
+            _count(Action.MarkPaid);
+        } catch {
             ++unexpectedReverts;
         }
     }
 
     function dispute(uint256 i, bool bySeller) external {
-        (uint256 id, IEscrow.Deal memory d) = _pick(i);
+        (uint256 id, IEscrow.Deal memory d) = _pickIn(i, IEscrow.DealState.Paid, IEscrow.DealState.Paid);
         if (d.state != IEscrow.DealState.Paid) return;
         vm.prank(bySeller ? d.seller : d.buyer);
-        try escrow.dispute(id) {}
-        catch {
+        try escrow.dispute(id) {
+            _count(Action.Dispute);
+        } catch {
             ++unexpectedReverts;
         }
     }
 
     function release(uint256 i) external {
-        (uint256 id, IEscrow.Deal memory d) = _pick(i);
+        (uint256 id, IEscrow.Deal memory d) = _pickIn(i, IEscrow.DealState.Open, IEscrow.DealState.Paid);
         if (d.state != IEscrow.DealState.Open && d.state != IEscrow.DealState.Paid) return;
         _settleAndCheck(id, d, 10_000, false);
     }
 
     function resolve(uint256 i, uint16 bps) external {
-        (uint256 id, IEscrow.Deal memory d) = _pick(i);
+        (uint256 id, IEscrow.Deal memory d) =
+            _pickIn(i, IEscrow.DealState.Disputed, IEscrow.DealState.Disputed);
         if (d.state != IEscrow.DealState.Disputed) return;
         bps = uint16(bound(bps, 0, 10_000));
         _settleAndCheck(id, d, bps, true);
@@ -261,6 +360,7 @@ contract EscrowHandler is Test {
         vm.prank(by);
         try escrow.cancel(id) {
             _finalize(i, id);
+            _count(Action.Cancel);
         } catch {
             ++unexpectedReverts;
         }
@@ -277,11 +377,15 @@ contract EscrowHandler is Test {
         vm.prank(asArbiter ? arbiter : d.seller);
         try escrow.release(id) {
             ++doubleSettlements;
-        } catch {}
+        } catch {
+            _count(Action.SettleAgain);
+        }
         vm.prank(arbiter);
         try escrow.resolve(id, 5000) {
             ++doubleSettlements;
-        } catch {}
+        } catch {
+            _count(Action.SettleAgain);
+        }
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -297,40 +401,52 @@ contract EscrowHandler is Test {
         g[0] = IEscrow.Tier(0, uint16(bound(shareBps, 0, 10_000 - rewardBps)));
         vm.prank(admin);
         escrow.setFeeSchedule(m, g, rewardBps);
+        _count(Action.SetFees);
     }
 
+    /// @dev A pause lasts until the next call of this action (an incident, then the admin's unpause), so the
+    ///      escrow is not left paused for most of a long run.
     function pauseOrUnpause(bool pause_) external {
+        bool paused = escrow.paused();
+        if (!paused && !pause_) return;
         vm.prank(admin);
-        if (pause_ && !escrow.paused()) escrow.pause();
-        else if (!pause_ && escrow.paused()) escrow.unpause();
+        if (paused) escrow.unpause();
+        else escrow.pause();
+        _count(Action.PauseOrUnpause);
     }
 
     function setKyc(uint256 who, uint8 level, bool otherRegion) external {
         vm.prank(compliance);
-        escrow.setKyc(actors[who % actors.length], level % 3, otherRegion ? 2 : 1);
+        escrow.setKyc(restrictable[who % restrictable.length], level % 3, otherRegion ? 2 : 1);
+        _count(Action.SetKyc);
     }
 
     function blockRegion(bool blocked) external {
         vm.prank(admin);
         escrow.setRegionBlocked(2, blocked);
+        _count(Action.BlockRegion);
     }
 
     function setRoles(uint256 who, uint8 roles) external {
         vm.prank(admin);
-        escrow.setRoles(actors[who % actors.length], roles % 8);
+        escrow.setRoles(restrictable[who % restrictable.length], roles % 8);
+        _count(Action.SetRoles);
     }
 
     function setTreasury(uint256 who) external {
         vm.prank(admin);
         escrow.setTreasury(actors[who % actors.length]);
+        _count(Action.SetTreasury);
     }
 
     function blacklist(uint256 who, bool listed) external {
         token.setBlacklisted(actors[who % actors.length], listed);
+        _count(Action.Blacklist);
     }
 
     function transferDirectly(uint256 amount) external {
         token.mint(address(escrow), bound(amount, 1, 10_000e6));
+        _count(Action.TransferDirectly);
     }
 
     function sweep() external {
@@ -338,10 +454,12 @@ contract EscrowHandler is Test {
         vm.prank(admin);
         escrow.sweepSurplus();
         if (token.balanceOf(address(escrow)) != escrow.liabilities()) ++sweepViolations;
+        _count(Action.Sweep);
     }
 
     function warp(uint256 seconds_) external {
         vm.warp(block.timestamp + bound(seconds_, 1, 2 days));
+        _count(Action.Warp);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -376,6 +494,31 @@ contract EscrowHandler is Test {
     /*//////////////////////////////////////////////////////////////
                                 INTERNAL
     //////////////////////////////////////////////////////////////*/
+
+    function _count(Action a) internal {
+        ++_done[uint256(a)];
+    }
+
+    function _refuse(Action a) internal {
+        ++_refused[uint256(a)];
+    }
+
+    /// @dev The first live deal in state `a` or `b`, searching from index `i` on (wrapping), so an action meant
+    ///      for one state acts whenever such a deal exists; otherwise state None.
+    function _pickIn(uint256 i, IEscrow.DealState a, IEscrow.DealState b)
+        internal
+        view
+        returns (uint256 id, IEscrow.Deal memory d)
+    {
+        uint256 n = liveDeals.length;
+        for (uint256 k; k < n; ++k) {
+            id = liveDeals[(i + k) % n];
+            d = escrow.deal(id);
+            if (d.state == a || d.state == b) return (id, d);
+        }
+        IEscrow.Deal memory none;
+        return (0, none);
+    }
 
     function _pick(uint256 i) internal view returns (uint256 id, IEscrow.Deal memory d) {
         if (liveDeals.length == 0) return (0, d);
@@ -415,6 +558,7 @@ contract EscrowHandler is Test {
         uint256 lockedBefore = escrow.account(d.seller).locked;
         vm.recordLogs();
         bool ok;
+        bool coSigned;
         if (byArbiter) {
             vm.prank(arbiter);
             try escrow.resolve(id, bps) {
@@ -431,6 +575,7 @@ contract EscrowHandler is Test {
             vm.prank(d.seller);
             try escrow.releaseCoSigned(id, deadline, sig) {
                 ok = true;
+                coSigned = true;
             } catch {}
         }
         if (!ok) {
@@ -455,6 +600,8 @@ contract EscrowHandler is Test {
         if (e.agentCut + e.reward + e.platform != e.fee) ++splitViolations;
         if (e.agent != d.agent) ++splitViolations;
         ++settlements;
+        if (coSigned) ++releasesCoSigned;
+        else _count(byArbiter ? Action.Resolve : Action.Release);
         _finalizeById(id);
     }
 
