@@ -60,6 +60,9 @@ pub struct Config {
     /// The dispatcher of collections and payouts.
     #[serde(default)]
     pub dispatcher: DispatcherConfig,
+    /// Dashboards: sign-in and sessions.
+    #[serde(default)]
+    pub dashboard: crate::session::config::DashboardConfig,
     /// Gateway facts per chain (the chain must also be in `indexer.chains`).
     #[serde(default)]
     pub chains: BTreeMap<String, GatewayChain>,
@@ -283,6 +286,12 @@ impl Config {
                 "webhooks.lease_secs must exceed webhooks.timeout_ms".into(),
             ));
         }
+        self.dashboard.validate(
+            &self
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", self.listen)),
+        )?;
         if self.webhooks.concurrency == 0 {
             return Err(Error::Config(
                 "webhooks.concurrency must be at least 1".into(),

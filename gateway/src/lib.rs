@@ -12,8 +12,10 @@ pub mod merchants;
 pub mod orders;
 pub mod problem;
 mod service;
+pub mod session;
 pub mod state;
 pub mod store;
+pub mod totp;
 pub mod web;
 pub mod webhooks;
 

@@ -67,6 +67,7 @@ pub fn router(app: AppState) -> Router {
         .merge(v1)
         .merge(admin)
         .merge(web::router())
+        .merge(web::dashboard::router())
         .route("/health", get(|| async { "ok" }))
         .route(
             "/openapi.json",

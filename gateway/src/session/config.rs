@@ -1,0 +1,112 @@
+//! `[dashboard]` in `gateway.toml`: sign-in and session settings.
+//!
+//! ```toml
+//! [dashboard]
+//! session_secs = 28800      # a session lasts 8 hours
+//! nonce_secs = 300          # a sign-in nonce must be used within 5 minutes
+//! secure_cookies = true     # false only when the public URL is http://localhost
+//! ```
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// Sign-in and session settings of the dashboards.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardConfig {
+    /// Lifetime of a session, in seconds.
+    #[serde(default = "default_session")]
+    pub session_secs: u64,
+    /// Lifetime of a sign-in nonce, in seconds.
+    #[serde(default = "default_nonce")]
+    pub nonce_secs: u64,
+    /// Cookies carry `Secure` (and the session cookie the `__Host-` prefix). May be
+    /// turned off only when the gateway is reached at `http://localhost` or
+    /// `http://127.0.0.1` (browsers do not send Secure cookies over plain HTTP
+    /// elsewhere).
+    #[serde(default = "default_secure")]
+    pub secure_cookies: bool,
+    /// How far a signed message's `Issued At` may be from the gateway's clock.
+    #[serde(default = "default_skew")]
+    pub clock_skew_secs: u64,
+}
+
+impl Default for DashboardConfig {
+    fn default() -> Self {
+        Self {
+            session_secs: default_session(),
+            nonce_secs: default_nonce(),
+            secure_cookies: default_secure(),
+            clock_skew_secs: default_skew(),
+        }
+    }
+}
+
+fn default_session() -> u64 {
+    8 * 3600
+}
+fn default_nonce() -> u64 {
+    300
+}
+fn default_secure() -> bool {
+    true
+}
+fn default_skew() -> u64 {
+    600
+}
+
+/// Whether `url` (a public URL, or `http://` + the listen address) is a local,
+/// plain-HTTP origin where cookies without `Secure` are acceptable.
+pub fn is_local_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => host,
+    };
+    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+impl DashboardConfig {
+    /// Checks the settings against the gateway's public URL (or, when none is set,
+    /// `http://` + its listen address).
+    pub fn validate(&self, public_url: &str) -> Result<()> {
+        if !self.secure_cookies && !is_local_http(public_url) {
+            return Err(Error::Config(
+                "dashboard.secure_cookies = false is allowed only for an http://localhost or http://127.0.0.1 gateway".into(),
+            ));
+        }
+        if self.session_secs == 0 || self.nonce_secs == 0 {
+            return Err(Error::Config(
+                "dashboard.session_secs and dashboard.nonce_secs must be positive".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insecure_cookies_only_on_localhost() {
+        let insecure = DashboardConfig {
+            secure_cookies: false,
+            ..Default::default()
+        };
+        assert!(insecure.validate("http://127.0.0.1:8000").is_ok());
+        assert!(insecure.validate("http://localhost").is_ok());
+        assert!(insecure.validate("https://pay.example.com").is_err());
+        assert!(insecure.validate("http://pay.example.com").is_err());
+        assert!(insecure.validate("http://127.0.0.1.example.com").is_err());
+        assert!(
+            DashboardConfig::default()
+                .validate("https://pay.example.com")
+                .is_ok()
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! The acceptor's page (its escrow account and limits, the deals assigned to it with
+//! their deadlines counting down and the one action each needs as the exact
+//! `stablerail` command, and the bank details of payouts assigned to it) and the
+//! agent's page (its referred merchants and their volume). Data from the indexer's
+//! derived `escrow_accounts` and `deals` (docs/rules.md "Deals").
+
+use axum::response::IntoResponse;
+use sqlx::Row;
+use stablerail_indexer::ChainKind;
+
+use super::{Ctx, PageResult, html, html::escape};
+
+fn text_units(s: &str) -> String {
+    s.parse::<u128>()
+        .map(html::usdt)
+        .unwrap_or_else(|_| s.to_owned())
+}
+
+/// What the acceptor must do next on a deal: (what, command), or `None` when it
+/// waits for the other party or the arbiter.
+fn next_action(
+    ctx: &Ctx,
+    chain: &str,
+    deal_id: i64,
+    acceptor_is_seller: bool,
+    state: &str,
+) -> Option<(&'static str, String)> {
+    let (what, verb) = match (acceptor_is_seller, state) {
+        // Collection: the customer pays the acceptor in fiat; then the acceptor
+        // releases the USDT to the merchant.
+        (true, "open" | "paid") => (
+            "When the customer's fiat has arrived, release the deal",
+            "release",
+        ),
+        // Payout: the acceptor pays the merchant's bank, then marks the deal paid.
+        (false, "open") => (
+            "Pay the bank account below, then mark the deal paid",
+            "mark-paid",
+        ),
+        _ => return None,
+    };
+    let c = ctx.app.config.indexer.chains.get(chain)?;
+    let escrow = c.escrow.clone().unwrap_or_default();
+    let node = c.rpc_urls.first().cloned().unwrap_or_default();
+    let cmd = match c.kind {
+        ChainKind::Evm => format!(
+            "stablerail evm escrow --rpc-url {node} --escrow {escrow} --key-file <your key file> {verb} --deal {deal_id}"
+        ),
+        ChainKind::Tron => format!(
+            "stablerail tron escrow --node {node} --escrow {escrow} --key-file <your key file> {verb} --deal {deal_id}"
+        ),
+    };
+    Some((what, cmd))
+}
+
+/// `GET /dashboard` as an acceptor on `chain`.
+pub(super) async fn acceptor(ctx: Ctx, chain: &str) -> PageResult {
+    let db = &ctx.app.db;
+    let addr = &ctx.session.address;
+    // `online` is BOOLEAN on PostgreSQL and INTEGER on SQLite: read as 0/1.
+    let account = sqlx::query(
+        "SELECT available, locked, CAST(CASE WHEN online THEN 1 ELSE 0 END AS BIGINT), max_per_deal, max_locked FROM escrow_accounts WHERE chain = $1 AND address = $2",
+    )
+    .bind(chain)
+    .bind(addr)
+    .fetch_optional(&db.pool)
+    .await?;
+    let account_html = match account {
+        Some(r) => format!(
+            r#"<dl class="facts"><dt>Available collateral</dt><dd>{} USDT</dd><dt>Locked in deals</dt><dd>{} USDT</dd><dt>Online</dt><dd id="online">{}</dd><dt>Largest deal</dt><dd>{} USDT</dd><dt>Most locked in total</dt><dd>{} USDT</dd></dl>"#,
+            text_units(&r.try_get::<String, _>(0)?),
+            text_units(&r.try_get::<String, _>(1)?),
+            if r.try_get::<i64, _>(2)? == 1 {
+                "yes"
+            } else {
+                "no"
+            },
+            text_units(&r.try_get::<String, _>(3)?),
+            text_units(&r.try_get::<String, _>(4)?),
+        ),
+        None => "<p>No escrow account on this chain.</p>".into(),
+    };
+    let deals = sqlx::query(
+        "SELECT deal_id, kind, seller, buyer, amount, state, deadline FROM deals WHERE chain = $1 AND (seller = $2 OR buyer = $2) AND state IN ('open', 'paid', 'disputed') ORDER BY deadline, deal_id",
+    )
+    .bind(chain)
+    .bind(addr)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut rows = String::new();
+    for d in deals {
+        let deal_id: i64 = d.try_get(0)?;
+        let kind: String = d.try_get(1)?;
+        let seller: String = d.try_get(2)?;
+        let state: String = d.try_get(5)?;
+        let deadline: i64 = d.try_get(6)?;
+        let is_seller = &seller == addr;
+        let action = match next_action(&ctx, chain, deal_id, is_seller, &state) {
+            Some((what, cmd)) => format!(
+                r#"{what}:<pre class="cmd"><code>{}</code></pre>"#,
+                escape(&cmd)
+            ),
+            None => "Waiting for the other party or the arbiter.".into(),
+        };
+        // Bank details only of a payout assigned to this acceptor.
+        let bank = if is_seller {
+            String::new()
+        } else {
+            sqlx::query(
+                "SELECT b.holder, b.account, b.currency FROM gw_orders o JOIN gw_bank_accounts b ON b.id = o.bank_account_id WHERE o.chain = $1 AND o.deal_id = $2 AND o.kind = 'payout' AND o.acceptor = $3",
+            )
+            .bind(chain)
+            .bind(deal_id)
+            .bind(addr)
+            .fetch_optional(&db.pool)
+            .await?
+            .map(|b| {
+                Ok::<_, sqlx::Error>(format!(
+                    "<p>Pay to <strong>{}</strong>, account <code>{}</code> ({})</p>",
+                    escape(&b.try_get::<String, _>(0)?),
+                    escape(&b.try_get::<String, _>(1)?),
+                    escape(&b.try_get::<String, _>(2)?)
+                ))
+            })
+            .transpose()?
+            .unwrap_or_default()
+        };
+        rows.push_str(&format!(
+            r#"<tr><td>{deal_id}</td><td>{kind}</td><td class="num">{amount}</td><td>{state}</td><td><time class="countdown" data-deadline="{deadline}">{until}</time></td><td>{action}{bank}</td></tr>"#,
+            kind = escape(&kind),
+            amount = text_units(&d.try_get::<String, _>(4)?),
+            state = escape(&state),
+            until = html::time_ms(deadline.saturating_mul(1000)),
+        ));
+    }
+    let body = format!(
+        r#"<h1>Acceptor on {chain}</h1>
+{account_html}
+<p>Go online or offline and set your limits with <code>stablerail evm escrow acceptor-limits</code>.</p>
+<h2>Assigned deals</h2>
+<div class="scroll"><table id="deals"><thead><tr><th scope="col">Deal</th><th scope="col">Kind</th><th scope="col">Amount</th><th scope="col">State</th><th scope="col">Deadline</th><th scope="col">Next action</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
+        chain = escape(chain),
+    );
+    Ok(html::layout("Acceptor", Some(&ctx), &body).into_response())
+}
+
+/// `GET /dashboard` as an agent on `chain`: its referred merchants' volume.
+pub(super) async fn agent(ctx: Ctx, chain: &str) -> PageResult {
+    let db = &ctx.app.db;
+    let addr = &ctx.session.address;
+    let own =
+        sqlx::query("SELECT agent_volume FROM escrow_accounts WHERE chain = $1 AND address = $2")
+            .bind(chain)
+            .bind(addr)
+            .fetch_optional(&db.pool)
+            .await?
+            .map(|r| r.try_get::<String, _>(0))
+            .transpose()?
+            .unwrap_or_else(|| "0".into());
+    let merchants = sqlx::query(
+        "SELECT address, merchant_volume FROM escrow_accounts WHERE chain = $1 AND agent = $2 ORDER BY address",
+    )
+    .bind(chain)
+    .bind(addr)
+    .fetch_all(&db.pool)
+    .await?;
+    let rows: String = merchants
+        .iter()
+        .map(|m| {
+            Ok::<_, sqlx::Error>(format!(
+                r#"<tr><td><code>{}</code></td><td class="num">{}</td></tr>"#,
+                escape(&m.try_get::<String, _>(0)?),
+                text_units(&m.try_get::<String, _>(1)?)
+            ))
+        })
+        .collect::<Result<_, _>>()?;
+    let body = format!(
+        r#"<h1>Agent on {chain}</h1>
+<p>Volume of your referred merchants: <strong id="agent-volume">{vol}</strong> USDT.</p>
+<div class="scroll"><table id="referred"><thead><tr><th scope="col">Merchant</th><th scope="col">Volume (USDT)</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
+        chain = escape(chain),
+        vol = text_units(&own),
+    );
+    Ok(html::layout("Agent", Some(&ctx), &body).into_response())
+}

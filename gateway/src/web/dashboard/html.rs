@@ -1,0 +1,137 @@
+//! The page frame (navigation, role switch, sign-out) and small formatting helpers
+//! shared by the dashboard pages.
+
+use axum::response::Html;
+use time::{OffsetDateTime, macros::format_description};
+
+use super::Ctx;
+use crate::session::roles::Role;
+pub use crate::web::escape;
+
+/// A whole page: `title`, the navigation of the signed-in `ctx` (if any), `body`.
+pub(super) fn layout(title: &str, ctx: Option<&Ctx>, body: &str) -> Html<String> {
+    let nav = ctx.map(nav).unwrap_or_default();
+    Html(format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · stablerail</title>
+<link rel="stylesheet" href="/assets/dashboard.css">
+<script src="/assets/dashboard.js" defer></script>
+</head>
+<body>
+{nav}<main id="main">
+{body}
+</main>
+</body>
+</html>
+"#,
+        title = escape(title),
+    ))
+}
+
+fn nav(ctx: &Ctx) -> String {
+    let csrf = ctx.csrf();
+    let mut links = vec![("/dashboard", "Overview")];
+    if matches!(ctx.role, Some(Role::Merchant { .. })) {
+        links.extend([
+            ("/dashboard/invoices", "Invoices"),
+            ("/dashboard/orders", "Orders"),
+            ("/dashboard/api-keys", "API keys"),
+            ("/dashboard/webhooks", "Webhooks"),
+            ("/dashboard/bank-accounts", "Bank accounts"),
+        ]);
+    }
+    links.push(("/dashboard/security", "Security"));
+    let links: String = links
+        .iter()
+        .map(|(href, label)| format!(r#"<li><a href="{href}">{label}</a></li>"#))
+        .collect();
+    let current = ctx.role.as_ref().map(Role::key).unwrap_or_default();
+    let switch = if ctx.roles.len() > 1 {
+        let options: String = ctx
+            .roles
+            .iter()
+            .map(|r| {
+                let key = r.key();
+                format!(
+                    r#"<option value="{k}"{sel}>{l}</option>"#,
+                    k = escape(&key),
+                    sel = if key == current { " selected" } else { "" },
+                    l = escape(&r.label())
+                )
+            })
+            .collect();
+        format!(
+            r#"<form method="post" action="/dashboard/role" class="inline"><input type="hidden" name="csrf" value="{csrf}"><label for="role">Role</label> <select id="role" name="role">{options}</select> <button type="submit">Switch</button></form>"#
+        )
+    } else {
+        ctx.role
+            .as_ref()
+            .map(|r| format!(r#"<span id="role-label">{}</span>"#, escape(&r.label())))
+            .unwrap_or_default()
+    };
+    format!(
+        r#"<header>
+<nav aria-label="Dashboard"><ul>{links}</ul></nav>
+<div class="who"><code title="{addr}">{short}</code> {switch}
+<form method="post" action="/dashboard/sign-out" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit" id="sign-out">Sign out</button></form></div>
+</header>
+"#,
+        addr = escape(&ctx.session.address),
+        short = escape(&short(&ctx.session.address)),
+    )
+}
+
+/// `0x1234…abcd` for long addresses.
+pub(super) fn short(address: &str) -> String {
+    if address.len() > 14 {
+        format!("{}…{}", &address[..8], &address[address.len() - 4..])
+    } else {
+        address.to_owned()
+    }
+}
+
+/// Smallest units (6 decimals) as a decimal string.
+pub(super) fn usdt(units: u128) -> String {
+    format!("{}.{:06}", units / 1_000_000, units % 1_000_000)
+}
+
+/// Unix ms as `YYYY-MM-DD HH:MM UTC`.
+pub(super) fn time_ms(ms: i64) -> String {
+    let fmt = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    OffsetDateTime::from_unix_timestamp(ms / 1000)
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_default()
+}
+
+/// A hidden CSRF input.
+pub(super) fn csrf_input(ctx: &Ctx) -> String {
+    format!(
+        r#"<input type="hidden" name="csrf" value="{}">"#,
+        ctx.csrf()
+    )
+}
+
+/// The TOTP code input of a sensitive action.
+pub(super) fn code_input(id: &str) -> String {
+    format!(
+        r#"<label for="{id}">Authentication code</label> <input id="{id}" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{{6}}" maxlength="6" required>"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(usdt(12_345_678), "12.345678");
+        assert_eq!(usdt(5), "0.000005");
+        assert_eq!(short("0x1234567890abcdef1234"), "0x123456…1234");
+        assert_eq!(time_ms(0), "1970-01-01 00:00 UTC");
+    }
+}
