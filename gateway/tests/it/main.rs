@@ -11,6 +11,7 @@
 mod api;
 mod common;
 mod crash;
+mod dashboard;
 mod faults;
 mod orders;
 mod reorg;
