@@ -791,7 +791,7 @@ async fn totp_postgres() {
 }
 
 /// Inserts an invoice row for `merchant` (what the API would have created).
-async fn invoice_row(
+pub async fn invoice_row(
     gw: &Gateway,
     merchant: &str,
     id: &str,

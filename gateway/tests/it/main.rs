@@ -9,6 +9,7 @@
 )]
 
 mod api;
+mod browser;
 mod common;
 mod crash;
 mod dashboard;
