@@ -28,7 +28,8 @@ CREATE TABLE gw_sessions (
 CREATE INDEX gw_sessions_wallet ON gw_sessions (kind, address);
 
 -- A wallet's second factor: the confirmed TOTP secret (base32), one being enrolled,
--- and the last accepted time step (a code is never accepted twice).
+-- the last accepted time step (a code is never accepted twice), and the wrong codes
+-- in a row with the time until which codes are refused (throttling).
 CREATE TABLE gw_totp (
     kind            TEXT    NOT NULL,
     address         TEXT    NOT NULL,
@@ -36,6 +37,8 @@ CREATE TABLE gw_totp (
     pending_secret  TEXT,
     last_step       BIGINT  NOT NULL,
     enabled_at      BIGINT,
+    failures        BIGINT  NOT NULL DEFAULT 0,
+    blocked_until   BIGINT  NOT NULL DEFAULT 0,
     PRIMARY KEY (kind, address)
 );
 

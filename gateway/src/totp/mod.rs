@@ -3,7 +3,9 @@
 //! by a first code), single-use recovery codes stored as sha256, and the check of a
 //! code. A time step is accepted once: the store keeps the last accepted step and a
 //! conditional update refuses the same or an older one (RFC 6238 §5.2), so a code
-//! cannot be replayed within its step. Secrets are never logged.
+//! cannot be replayed within its step. Wrong codes are throttled (RFC 4226 §7.3):
+//! after [`FREE_FAILURES`] in a row, codes are refused for a minute, doubling with
+//! each further wrong code up to an hour. Secrets are never logged.
 
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -19,6 +21,10 @@ use crate::{
 pub const ISSUER: &str = "stablerail";
 /// How many recovery codes an enrolment gives.
 pub const RECOVERY_CODES: usize = 10;
+/// Wrong codes in a row before codes are refused for a while.
+pub const FREE_FAILURES: i64 = 5;
+const BASE_BLOCK_MS: i64 = 60_000;
+const MAX_BLOCK_MS: i64 = 3_600_000;
 
 /// The outcome of a code check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +37,53 @@ pub enum CodeCheck {
     Replayed,
     /// The wallet has no TOTP.
     NotEnrolled,
+    /// Too many wrong codes in a row: refused without looking until the block ends.
+    Throttled,
+}
+
+/// How long codes are refused after `failures` wrong codes in a row.
+pub fn block_ms(failures: i64) -> i64 {
+    if failures < FREE_FAILURES {
+        return 0;
+    }
+    let doublings = u32::try_from(failures - FREE_FAILURES)
+        .unwrap_or(u32::MAX)
+        .min(6);
+    (BASE_BLOCK_MS << doublings).min(MAX_BLOCK_MS)
+}
+
+async fn record(db: &Db, kind: WalletKind, address: &str, ok: bool, now_ms: i64) -> Result<()> {
+    if ok {
+        sqlx::query(
+            "UPDATE gw_totp SET failures = 0, blocked_until = 0 WHERE kind = $1 AND address = $2",
+        )
+        .bind(kind.as_str())
+        .bind(address)
+        .execute(&db.pool)
+        .await?;
+        return Ok(());
+    }
+    let row = sqlx::query(
+        "UPDATE gw_totp SET failures = failures + 1 WHERE kind = $1 AND address = $2 AND secret IS NOT NULL RETURNING failures",
+    )
+    .bind(kind.as_str())
+    .bind(address)
+    .fetch_optional(&db.pool)
+    .await?;
+    if let Some(r) = row {
+        let failures: i64 = r.try_get(0)?;
+        let block = block_ms(failures);
+        if block > 0 {
+            sqlx::query("UPDATE gw_totp SET blocked_until = $1 WHERE kind = $2 AND address = $3")
+                .bind(now_ms.saturating_add(block))
+                .bind(kind.as_str())
+                .bind(address)
+                .execute(&db.pool)
+                .await?;
+            tracing::warn!(kind = kind.as_str(), %address, failures, "TOTP codes throttled");
+        }
+    }
+    Ok(())
 }
 
 fn totp(secret_b32: &str, account: &str) -> Result<Totp> {
@@ -198,7 +251,7 @@ pub async fn check(
 ) -> Result<CodeCheck> {
     let code = code.trim();
     let row = sqlx::query(
-        "SELECT secret, last_step FROM gw_totp WHERE kind = $1 AND address = $2 AND secret IS NOT NULL",
+        "SELECT secret, last_step, blocked_until FROM gw_totp WHERE kind = $1 AND address = $2 AND secret IS NOT NULL",
     )
     .bind(kind.as_str())
     .bind(address)
@@ -207,6 +260,27 @@ pub async fn check(
     let Some(row) = row else {
         return Ok(CodeCheck::NotEnrolled);
     };
+    if row.try_get::<i64, _>(2)? > now_ms {
+        return Ok(CodeCheck::Throttled);
+    }
+    let outcome = check_unthrottled(db, kind, address, code, now_ms, allow_recovery, &row).await?;
+    match outcome {
+        CodeCheck::Accepted => record(db, kind, address, true, now_ms).await?,
+        CodeCheck::Invalid => record(db, kind, address, false, now_ms).await?,
+        _ => {}
+    }
+    Ok(outcome)
+}
+
+async fn check_unthrottled(
+    db: &Db,
+    kind: WalletKind,
+    address: &str,
+    code: &str,
+    now_ms: i64,
+    allow_recovery: bool,
+    row: &sqlx::any::AnyRow,
+) -> Result<CodeCheck> {
     if allow_recovery && code.contains('-') {
         let r = sqlx::query(
             "UPDATE gw_recovery_codes SET used_at = $1 WHERE kind = $2 AND address = $3 AND code_hash = $4 AND used_at IS NULL",
@@ -267,6 +341,14 @@ pub fn code_at(secret_b32: &str, unix_secs: u64) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn throttling_doubles_up_to_an_hour() {
+        assert_eq!(block_ms(FREE_FAILURES - 1), 0);
+        assert_eq!(block_ms(FREE_FAILURES), 60_000);
+        assert_eq!(block_ms(FREE_FAILURES + 1), 120_000);
+        assert_eq!(block_ms(FREE_FAILURES + 50), 3_600_000);
+    }
 
     #[test]
     fn recovery_codes_are_64_bits_and_hash_canonically() {

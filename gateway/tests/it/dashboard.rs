@@ -1109,3 +1109,65 @@ async fn roles_switch_and_acceptor_page() {
     let p = web.get("/dashboard").await;
     assert!(p.body.contains("1234.000000"), "{}", p.body);
 }
+
+#[tokio::test]
+async fn totp_throttled_after_wrong_codes() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let gw = plain_gateway(&db, "").await;
+    let key = PrivateKeySigner::random();
+    let mut web = Web::new(&gw);
+    web.sign_in_evm(&key).await;
+    steady_totp_window().await;
+    let (secret, _) = enrol(&mut web).await;
+    let csrf = web.session_csrf().await;
+    web.post("/dashboard/sign-out", &[("csrf", &csrf)]).await;
+    web.sign_in_evm(&key).await;
+    let tcsrf = web.get("/dashboard/sign-in/totp").await.csrf();
+    for _ in 0..totp::FREE_FAILURES {
+        let p = web
+            .post(
+                "/dashboard/sign-in/totp",
+                &[("csrf", &tcsrf), ("code", "000000")],
+            )
+            .await;
+        assert_eq!(p.status, 401);
+        assert!(p.body.contains("Wrong code"), "{}", p.body);
+    }
+    // Now even the right code is refused, without being looked at.
+    let right = code(&secret, 0);
+    let p = web
+        .post(
+            "/dashboard/sign-in/totp",
+            &[("csrf", &tcsrf), ("code", &right)],
+        )
+        .await;
+    assert_eq!(p.status, 401);
+    assert!(p.body.contains("Too many"), "{}", p.body);
+    assert_eq!(web.get("/dashboard").await.status, 303);
+    let blocked = count(
+        &gw,
+        &format!(
+            "SELECT COUNT(*) FROM gw_totp WHERE failures = {} AND blocked_until > {}",
+            totp::FREE_FAILURES,
+            now_ms() + 50_000
+        ),
+    )
+    .await;
+    assert_eq!(blocked, 1);
+    // The block ends (time passes): the right code works and the count resets.
+    sqlx::query("UPDATE gw_totp SET blocked_until = 0")
+        .execute(&gw.app().db.pool)
+        .await
+        .unwrap();
+    let p = web
+        .post(
+            "/dashboard/sign-in/totp",
+            &[("csrf", &tcsrf), ("code", &right)],
+        )
+        .await;
+    assert_eq!(p.status, 303);
+    assert_eq!(
+        count(&gw, "SELECT COUNT(*) FROM gw_totp WHERE failures = 0").await,
+        1
+    );
+}

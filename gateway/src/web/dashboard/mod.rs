@@ -319,6 +319,9 @@ pub async fn fresh_code(ctx: &Ctx, form: &HashMap<String, String>) -> Result<(),
             "This code was already used. Wait for the next code of your authenticator.".into(),
         )),
         CodeCheck::Invalid => Err(PageError::Forbidden("Wrong authentication code.".into())),
+        CodeCheck::Throttled => Err(PageError::Forbidden(
+            "Too many wrong codes: wait a minute, then try again.".into(),
+        )),
     }
 }
 

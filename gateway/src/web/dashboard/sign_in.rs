@@ -243,6 +243,7 @@ pub(super) async fn totp_submit(
         }
         CodeCheck::Replayed => "This code was already used. Wait for the next one.",
         CodeCheck::Invalid | CodeCheck::NotEnrolled => "Wrong code.",
+        CodeCheck::Throttled => "Too many wrong codes: wait a minute, then try again.",
     };
     let body = format!(
         r#"<h1>Authentication code</h1><p class="error" role="alert" id="error">{msg}</p><p><a href="/dashboard/sign-in/totp">Try again</a></p>"#
