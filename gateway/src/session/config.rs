@@ -30,6 +30,9 @@ pub struct DashboardConfig {
     /// How far a signed message's `Issued At` may be from the gateway's clock.
     #[serde(default = "default_skew")]
     pub clock_skew_secs: u64,
+    /// Wallets (EVM, TRON or Solana addresses) that see the operator's page.
+    #[serde(default)]
+    pub operators: Vec<String>,
 }
 
 impl Default for DashboardConfig {
@@ -39,6 +42,7 @@ impl Default for DashboardConfig {
             nonce_secs: default_nonce(),
             secure_cookies: default_secure(),
             clock_skew_secs: default_skew(),
+            operators: Vec::new(),
         }
     }
 }
@@ -71,6 +75,21 @@ pub fn is_local_http(url: &str) -> bool {
 }
 
 impl DashboardConfig {
+    /// The stored form of an operator's address (see `session::verify::normalize`).
+    pub fn operator_address(&self, o: &str) -> Option<String> {
+        use super::{message::WalletKind, verify::normalize};
+        [WalletKind::Evm, WalletKind::Tron, WalletKind::Solana]
+            .into_iter()
+            .find_map(|k| normalize(k, o))
+    }
+
+    /// Whether the wallet at `address` (stored form) is an operator.
+    pub fn is_operator(&self, address: &str) -> bool {
+        self.operators
+            .iter()
+            .any(|o| self.operator_address(o).as_deref() == Some(address))
+    }
+
     /// Checks the settings against the gateway's public URL (or, when none is set,
     /// `http://` + its listen address).
     pub fn validate(&self, public_url: &str) -> Result<()> {
@@ -78,6 +97,13 @@ impl DashboardConfig {
             return Err(Error::Config(
                 "dashboard.secure_cookies = false is allowed only for an http://localhost or http://127.0.0.1 gateway".into(),
             ));
+        }
+        for o in &self.operators {
+            if self.operator_address(o).is_none() {
+                return Err(Error::Config(format!(
+                    "dashboard.operators: {o:?} is not an EVM, TRON or Solana address"
+                )));
+            }
         }
         if self.session_secs == 0 || self.nonce_secs == 0 {
             return Err(Error::Config(

@@ -1,11 +1,13 @@
 //! What a signed-in wallet may act as: the merchants registered in the gateway that
 //! name the address (receiving address or escrow account), and the acceptor and
 //! agent role bits of its escrow account on each chain (the indexer's derived
-//! `escrow_accounts`; bits as the SDK's `Roles`, docs/rules.md "Roles").
+//! `escrow_accounts`; bits as the SDK's `Roles`, docs/rules.md "Roles"), and the
+//! operator for the wallets the configuration names.
 
 use sqlx::Row;
 use stablerail_sdk::evm::Roles;
 
+use super::config::DashboardConfig;
 use crate::{error::Result, store::Db};
 
 /// One role of a wallet.
@@ -28,6 +30,8 @@ pub enum Role {
         /// Chain name.
         chain: String,
     },
+    /// The platform's operator (`dashboard.operators`).
+    Operator,
 }
 
 impl Role {
@@ -37,6 +41,7 @@ impl Role {
             Self::Merchant { id, .. } => format!("merchant:{id}"),
             Self::Acceptor { chain } => format!("acceptor:{chain}"),
             Self::Agent { chain } => format!("agent:{chain}"),
+            Self::Operator => "operator".into(),
         }
     }
 
@@ -46,12 +51,14 @@ impl Role {
             Self::Merchant { name, .. } => format!("Merchant: {name}"),
             Self::Acceptor { chain } => format!("Acceptor on {chain}"),
             Self::Agent { chain } => format!("Agent on {chain}"),
+            Self::Operator => "Operator".into(),
         }
     }
 }
 
-/// Every role of the wallet at `address` (stored form), merchants first.
-pub async fn of(db: &Db, address: &str) -> Result<Vec<Role>> {
+/// Every role of the wallet at `address` (stored form), merchants first, the
+/// operator last.
+pub async fn of(db: &Db, config: &DashboardConfig, address: &str) -> Result<Vec<Role>> {
     let mut roles = Vec::new();
     let merchants = sqlx::query(
         "SELECT DISTINCT m.id, m.name, m.created_at FROM gw_merchants m JOIN gw_merchant_chains c ON c.merchant_id = m.id WHERE c.receiving = $1 OR c.escrow_account = $1 ORDER BY m.created_at, m.id",
@@ -81,6 +88,9 @@ pub async fn of(db: &Db, address: &str) -> Result<Vec<Role>> {
         if bits & Roles::AGENT.0 != 0 {
             roles.push(Role::Agent { chain });
         }
+    }
+    if config.is_operator(address) {
+        roles.push(Role::Operator);
     }
     Ok(roles)
 }

@@ -1040,30 +1040,75 @@ async fn tenants_postgres() {
     tenants(Backend::Postgres).await;
 }
 
-#[tokio::test]
-async fn roles_switch_and_acceptor_page() {
-    let db = TestDb::new(Backend::Sqlite).await;
-    let gw = plain_gateway(&db, "").await;
+async fn exec(gw: &Gateway, sql: &str) {
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&gw.app().db.pool)
+        .await
+        .unwrap();
+}
+
+/// A wallet that is a merchant, an acceptor, an agent and the operator: each page
+/// with the indexer's rows it reads, and only its own deals' bank details.
+async fn roles(backend: Backend) {
+    let db = TestDb::new(backend).await;
     let key = PrivateKeySigner::random();
     let addr = format!("{:#x}", key.address());
-    // Merchant of the gateway, and acceptor + agent on chain (the indexer's row).
+    let gw = plain_gateway(&db, &format!(r#"operators = ["{}"]"#, key.address())).await;
     merchant(&gw, "Carol Shop", key.address()).await;
-    sqlx::query(
-        "INSERT INTO escrow_accounts (chain, address, available, locked, roles, agent, merchant_volume, agent_volume, kyc_level, region, deposited, withdrawn) VALUES ('anvil', $1, '250000000', '40000000', 6, NULL, '0', '1234000000', 1, 1, '290000000', '0')",
+    // Another merchant, referred by the wallet, with its payout bank account.
+    let other = PrivateKeySigner::random();
+    let (m2, _) = merchant(&gw, "Dave Shop", other.address()).await;
+    let banks: Vec<(String, String)> = sqlx::query(
+        "SELECT id, account FROM gw_bank_accounts WHERE merchant_id = $1 ORDER BY payout DESC",
     )
-    .bind(&addr)
-    .execute(&gw.app().db.pool)
+    .bind(&m2)
+    .fetch_all(&gw.app().db.pool)
     .await
-    .unwrap();
-    let deadline = now_ms() / 1000 + 3600;
-    sqlx::query(
-        "INSERT INTO deals (chain, deal_id, kind, seller, buyer, merchant, amount, state, payment_window, deadline, order_ref, order_id, opened_block, opened_time) VALUES ('anvil', 7, 'collection', $1, '0x00000000000000000000000000000000000000bb', '0x00000000000000000000000000000000000000bb', '40000000', 'open', 1800, $2, '0x00', NULL, 1, 1)",
+    .unwrap()
+    .iter()
+    .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap()))
+    .collect();
+    let e2 = format!("{:#x}", other.address());
+    let stranger = "0x00000000000000000000000000000000000000cc";
+    let now = now_ms() / 1000;
+    let today = now / 86_400;
+    exec(&gw, &format!(
+        "INSERT INTO escrow_accounts (chain, address, available, locked, roles, agent, merchant_volume, agent_volume, kyc_level, region, deposited, withdrawn) VALUES
+         ('anvil', '{addr}', '250000000', '40000000', 6, NULL, '0', '1234000000', 1, 1, '290000000', '0'),
+         ('anvil', '{e2}', '10000000', '0', 1, '{addr}', '5000000', '0', 1, 1, '10000000', '0')"
+    )).await;
+    exec(
+        &gw,
+        "INSERT INTO escrow_settings (chain, liabilities) VALUES ('anvil', '300000000')",
     )
-    .bind(&addr)
-    .bind(deadline)
-    .execute(&gw.app().db.pool)
-    .await
-    .unwrap();
+    .await;
+    exec(&gw, &format!(
+        "INSERT INTO deals (chain, deal_id, kind, seller, buyer, merchant, amount, state, payment_window, deadline, order_ref, order_id, opened_block, opened_time, disputed_at) VALUES
+         ('anvil', 7, 'collection', '{addr}', '{e2}', '{e2}', '40000000', 'open', 1800, {d7}, '0x07', NULL, 1, 1, NULL),
+         ('anvil', 8, 'payout', '{e2}', '{addr}', '{e2}', '3000000', 'open', 1800, {d7}, '0x08', NULL, 1, 1, NULL),
+         ('anvil', 9, 'payout', '{e2}', '{stranger}', '{e2}', '2000000', 'open', 1800, {d7}, '0x09', NULL, 1, 1, NULL),
+         ('anvil', 10, 'collection', '{stranger}', '{e2}', '{e2}', '1000000', 'disputed', 1800, {d7}, '0x0a', NULL, 1, 1, {dis})",
+        d7 = now + 3600,
+        dis = now - 7300,
+    )).await;
+    for (id, deal, acceptor, bank) in [
+        ("ord_8", 8, addr.as_str(), &banks[0].0),
+        ("ord_9", 9, stranger, &banks[1].0),
+    ] {
+        exec(&gw, &format!(
+            "INSERT INTO gw_orders (id, merchant_id, kind, chain, amount, payment_window, order_ref, status, deal_id, acceptor, bank_account_id, dispatch_after, error, created_at, updated_at) VALUES ('{id}', '{m2}', 'payout', 'anvil', 3000000, 1800, '{id}', 'assigned', {deal}, '{acceptor}', '{bank}', 0, NULL, 0, 0)"
+        )).await;
+    }
+    exec(&gw, &format!(
+        "INSERT INTO daily_volume (chain, address, day, amount, count, fees) VALUES ('anvil', '{e2}', {today}, '5000000', 1, '50000')"
+    )).await;
+    exec(&gw, &format!(
+        "INSERT INTO agent_commissions (chain, block_number, log_index, block_time, deal_id, agent, merchant, gross, amount) VALUES ('anvil', 1, 0, {now}, 3, '{addr}', '{e2}', '5000000', '25000')"
+    )).await;
+    let today_label = time::OffsetDateTime::from_unix_timestamp(today * 86_400)
+        .unwrap()
+        .date()
+        .to_string();
 
     let mut web = Web::new(&gw);
     web.sign_in_evm(&key).await;
@@ -1073,41 +1118,75 @@ async fn roles_switch_and_acceptor_page() {
         "Acceptor on anvil",
         "Agent on anvil",
         "Merchant: Carol Shop",
+        ">Operator<",
     ] {
         assert!(p.body.contains(role), "{role}: {}", p.body);
     }
     let csrf = p.csrf();
+    let shared = web.clone();
+    let switch = |role: &'static str| {
+        let mut web = shared.clone();
+        let csrf = csrf.clone();
+        async move {
+            let p = web
+                .post("/dashboard/role", &[("csrf", &csrf), ("role", role)])
+                .await;
+            (p.status, web.get("/dashboard").await.body)
+        }
+    };
     // A role the wallet does not hold.
-    let p = web
-        .post(
-            "/dashboard/role",
-            &[("csrf", &csrf), ("role", "merchant:mer_other")],
-        )
-        .await;
-    assert_eq!(p.status, 403);
-    let p = web
-        .post(
-            "/dashboard/role",
-            &[("csrf", &csrf), ("role", "acceptor:anvil")],
-        )
-        .await;
-    assert_eq!(p.status, 303);
-    let p = web.get("/dashboard").await;
-    assert!(p.body.contains("Acceptor on anvil"));
-    assert!(p.body.contains("250.000000"), "{}", p.body);
-    assert!(p.body.contains(&format!(r#"data-deadline="{deadline}""#)));
-    assert!(p.body.contains("release --deal 7"), "{}", p.body);
-    // Merchant pages are closed in the acceptor role.
+    assert_eq!(switch("merchant:mer_other").await.0, 403);
+
+    // Acceptor: account, limits, its deals with countdown and command, and only
+    // the bank details of the payout assigned to it.
+    let (status, body) = switch("acceptor:anvil").await;
+    assert_eq!(status, 303);
+    assert!(body.contains("250.000000"), "{body}");
+    assert!(body.contains(&format!(r#"data-deadline="{}""#, now + 3600)));
+    assert!(body.contains("release --deal 7"), "{body}");
+    assert!(body.contains("mark-paid --deal 8"), "{body}");
+    assert!(
+        body.contains(&banks[0].1),
+        "its payout's bank account: {body}"
+    );
+    assert!(
+        !body.contains(&banks[1].1),
+        "another acceptor's payout bank account"
+    );
+    assert!(!body.contains("--deal 9") && !body.contains("--deal 10"));
     assert_eq!(web.get("/dashboard/invoices").await.status, 403);
-    let p = web
-        .post(
-            "/dashboard/role",
-            &[("csrf", &csrf), ("role", "agent:anvil")],
-        )
-        .await;
-    assert_eq!(p.status, 303);
-    let p = web.get("/dashboard").await;
-    assert!(p.body.contains("1234.000000"), "{}", p.body);
+
+    // Agent: referred merchants, volume, commissions per day.
+    let (_, body) = switch("agent:anvil").await;
+    assert!(body.contains("1234.000000"), "{body}");
+    assert!(body.contains(&e2) && body.contains("5.000000"));
+    assert!(
+        body.contains(&format!("<title>{today_label}: 0.025000 USDT</title>")),
+        "{body}"
+    );
+
+    // Operator: conservation (liabilities 300 = 250 + 40 + 10 available and locked),
+    // volume and fees per day, disputes with their age.
+    let (_, body) = switch("operator").await;
+    assert!(body.contains(r#"class="ok">holds"#), "{body}");
+    assert!(
+        body.contains(&format!("<title>{today_label}: 0.050000 USDT</title>")),
+        "{body}"
+    );
+    assert!(body.contains("2 h"), "{body}");
+    exec(&gw, "UPDATE escrow_settings SET liabilities = '300000001'").await;
+    let body = web.get("/dashboard").await.body;
+    assert!(body.contains(r#"class="error">BROKEN"#), "{body}");
+}
+
+#[tokio::test]
+async fn roles_sqlite() {
+    roles(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn roles_postgres() {
+    roles(Backend::Postgres).await;
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! The acceptor's page (its escrow account and limits, the deals assigned to it with
 //! their deadlines counting down and the one action each needs as the exact
 //! `stablerail` command, and the bank details of payouts assigned to it) and the
-//! agent's page (its referred merchants and their volume). Data from the indexer's
+//! agent's page (its referred merchants and their volume, its commissions per day). Data from the indexer's
 //! derived `escrow_accounts` and `deals` (docs/rules.md "Deals").
 
 use axum::response::IntoResponse;
@@ -59,7 +59,7 @@ pub(super) async fn acceptor(ctx: Ctx, chain: &str) -> PageResult {
     let addr = &ctx.session.address;
     // `online` is BOOLEAN on PostgreSQL and INTEGER on SQLite: read as 0/1.
     let account = sqlx::query(
-        "SELECT available, locked, CAST(CASE WHEN online THEN 1 ELSE 0 END AS BIGINT), max_per_deal, max_locked FROM escrow_accounts WHERE chain = $1 AND address = $2",
+        "SELECT CAST(available AS TEXT), CAST(locked AS TEXT), CAST(CASE WHEN online THEN 1 ELSE 0 END AS BIGINT), CAST(max_per_deal AS TEXT), CAST(max_locked AS TEXT) FROM escrow_accounts WHERE chain = $1 AND address = $2",
     )
     .bind(chain)
     .bind(addr)
@@ -81,7 +81,7 @@ pub(super) async fn acceptor(ctx: Ctx, chain: &str) -> PageResult {
         None => "<p>No escrow account on this chain.</p>".into(),
     };
     let deals = sqlx::query(
-        "SELECT deal_id, kind, seller, buyer, amount, state, deadline FROM deals WHERE chain = $1 AND (seller = $2 OR buyer = $2) AND state IN ('open', 'paid', 'disputed') ORDER BY deadline, deal_id",
+        "SELECT deal_id, kind, seller, buyer, CAST(amount AS TEXT), state, deadline FROM deals WHERE chain = $1 AND (seller = $2 OR buyer = $2) AND state IN ('open', 'paid', 'disputed') ORDER BY deadline, deal_id",
     )
     .bind(chain)
     .bind(addr)
@@ -148,17 +148,18 @@ pub(super) async fn acceptor(ctx: Ctx, chain: &str) -> PageResult {
 pub(super) async fn agent(ctx: Ctx, chain: &str) -> PageResult {
     let db = &ctx.app.db;
     let addr = &ctx.session.address;
-    let own =
-        sqlx::query("SELECT agent_volume FROM escrow_accounts WHERE chain = $1 AND address = $2")
-            .bind(chain)
-            .bind(addr)
-            .fetch_optional(&db.pool)
-            .await?
-            .map(|r| r.try_get::<String, _>(0))
-            .transpose()?
-            .unwrap_or_else(|| "0".into());
+    let own = sqlx::query(
+        "SELECT CAST(agent_volume AS TEXT) FROM escrow_accounts WHERE chain = $1 AND address = $2",
+    )
+    .bind(chain)
+    .bind(addr)
+    .fetch_optional(&db.pool)
+    .await?
+    .map(|r| r.try_get::<String, _>(0))
+    .transpose()?
+    .unwrap_or_else(|| "0".into());
     let merchants = sqlx::query(
-        "SELECT address, merchant_volume FROM escrow_accounts WHERE chain = $1 AND agent = $2 ORDER BY address",
+        "SELECT address, CAST(merchant_volume AS TEXT) FROM escrow_accounts WHERE chain = $1 AND agent = $2 ORDER BY address",
     )
     .bind(chain)
     .bind(addr)
@@ -174,12 +175,36 @@ pub(super) async fn agent(ctx: Ctx, chain: &str) -> PageResult {
             ))
         })
         .collect::<Result<_, _>>()?;
+    // Commissions per day, the last 14 days (block time, UTC).
+    let days = html::last_days(14);
+    let first = days.first().map(|d| d.0).unwrap_or(0);
+    let mut per_day: Vec<(String, u128)> = days.iter().map(|d| (d.1.clone(), 0)).collect();
+    for r in sqlx::query(
+        "SELECT block_time, CAST(amount AS TEXT) FROM agent_commissions WHERE chain = $1 AND agent = $2 AND block_time >= $3",
+    )
+    .bind(chain)
+    .bind(addr)
+    .bind(first * 86_400)
+    .fetch_all(&db.pool)
+    .await?
+    {
+        let day = r.try_get::<i64, _>(0)? / 86_400;
+        if let Some(i) = days.iter().position(|d| d.0 == day) {
+            per_day[i].1 += r.try_get::<String, _>(1)?.parse::<u128>().unwrap_or(0);
+        }
+    }
     let body = format!(
         r#"<h1>Agent on {chain}</h1>
 <p>Volume of your referred merchants: <strong id="agent-volume">{vol}</strong> USDT.</p>
+{chart}
 <div class="scroll"><table id="referred"><thead><tr><th scope="col">Merchant</th><th scope="col">Volume (USDT)</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
         chain = escape(chain),
         vol = text_units(&own),
+        chart = html::bar_chart(
+            "commission-chart",
+            "Your commissions per day (USDT), last 14 days",
+            &per_day
+        ),
     );
     Ok(html::layout("Agent", Some(&ctx), &body).into_response())
 }

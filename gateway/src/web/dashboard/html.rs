@@ -99,6 +99,14 @@ pub(super) fn usdt(units: u128) -> String {
     format!("{}.{:06}", units / 1_000_000, units % 1_000_000)
 }
 
+/// The last `n` UTC days up to today as (day number, `YYYY-MM-DD`), oldest first.
+pub(super) fn last_days(n: i64) -> Vec<(i64, String)> {
+    let today = crate::store::now_ms() / 86_400_000;
+    (today - n + 1..=today)
+        .map(|d| (d, time_ms(d * 86_400_000).chars().take(10).collect()))
+        .collect()
+}
+
 /// Unix ms as `YYYY-MM-DD HH:MM UTC`.
 pub(super) fn time_ms(ms: i64) -> String {
     let fmt = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
@@ -106,6 +114,30 @@ pub(super) fn time_ms(ms: i64) -> String {
         .ok()
         .and_then(|t| t.format(&fmt).ok())
         .unwrap_or_default()
+}
+
+/// A bar chart (server-rendered SVG, no script) of `days` (label, units).
+pub(super) fn bar_chart(id: &str, title: &str, days: &[(String, u128)]) -> String {
+    let max = days.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
+    let (w, h, bar) = (28 * days.len().max(1), 120usize, 20usize);
+    let bars: String = days
+        .iter()
+        .enumerate()
+        .map(|(i, (day, v))| {
+            let bh = usize::try_from(v.saturating_mul(100) / max).unwrap_or(100);
+            format!(
+                r#"<rect x="{x}" y="{y}" width="{bar}" height="{bh}" class="bar"><title>{day}: {amt} USDT</title></rect>"#,
+                x = i * 28 + 4,
+                y = 105 - bh,
+                amt = usdt(*v),
+            )
+        })
+        .collect();
+    let first = days.first().map(|d| d.0.as_str()).unwrap_or("");
+    let last = days.last().map(|d| d.0.as_str()).unwrap_or("");
+    format!(
+        r#"<figure id="{id}"><figcaption>{title}</figcaption><svg role="img" aria-label="{title}, {first} to {last}" viewBox="0 0 {w} {h}" width="100%" height="{h}" preserveAspectRatio="none">{bars}<line x1="0" y1="105" x2="{w}" y2="105" class="axis"/></svg><p class="axis-labels"><span>{first}</span> <span>{last}</span></p></figure>"#,
+    )
 }
 
 /// A hidden CSRF input.

@@ -394,30 +394,6 @@ pub(super) async fn orders_csv(ctx: Ctx, Query(q): Query<HashMap<String, String>
     Ok(csv::response("orders.csv", doc))
 }
 
-/// A bar chart (server-rendered SVG, no script) of `days` (label, units).
-fn bar_chart(id: &str, title: &str, days: &[(String, u128)]) -> String {
-    let max = days.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
-    let (w, h, bar) = (28 * days.len().max(1), 120usize, 20usize);
-    let bars: String = days
-        .iter()
-        .enumerate()
-        .map(|(i, (day, v))| {
-            let bh = usize::try_from(v.saturating_mul(100) / max).unwrap_or(100);
-            format!(
-                r#"<rect x="{x}" y="{y}" width="{bar}" height="{bh}" class="bar"><title>{day}: {amt} USDT</title></rect>"#,
-                x = i * 28 + 4,
-                y = 105 - bh,
-                amt = html::usdt(*v),
-            )
-        })
-        .collect();
-    let first = days.first().map(|d| d.0.as_str()).unwrap_or("");
-    let last = days.last().map(|d| d.0.as_str()).unwrap_or("");
-    format!(
-        r#"<figure id="{id}"><figcaption>{title}</figcaption><svg role="img" aria-label="{title}, {first} to {last}" viewBox="0 0 {w} {h}" width="100%" height="{h}" preserveAspectRatio="none">{bars}<line x1="0" y1="105" x2="{w}" y2="105" class="axis"/></svg><p class="axis-labels"><span>{first}</span> <span>{last}</span></p></figure>"#,
-    )
-}
-
 /// `GET /dashboard` as a merchant: balances per chain and volume by day.
 pub(super) async fn overview(ctx: Ctx) -> PageResult {
     let (merchant, name) = ctx.merchant()?;
@@ -438,7 +414,7 @@ pub(super) async fn overview(ctx: Ctx) -> PageResult {
     for c in &m.chains {
         let escrow = match &c.escrow_account {
             Some(a) => sqlx::query(
-                "SELECT available, locked FROM escrow_accounts WHERE chain = $1 AND address = $2",
+                "SELECT CAST(available AS TEXT), CAST(locked AS TEXT) FROM escrow_accounts WHERE chain = $1 AND address = $2",
             )
             .bind(&c.chain)
             .bind(a)
@@ -480,14 +456,52 @@ pub(super) async fn overview(ctx: Ctx) -> PageResult {
         .into_iter()
         .map(|(d, v)| (html::time_ms(d * DAY_MS).chars().take(10).collect(), v))
         .collect();
+    // Deal volume and fees of the merchant's escrow accounts per day (the indexer's
+    // `daily_volume`), the same 14 days.
+    let mut deal_days: Vec<(String, u128, u128)> =
+        days.iter().map(|d| (d.0.clone(), 0, 0)).collect();
+    for c in &m.chains {
+        let Some(account) = &c.escrow_account else {
+            continue;
+        };
+        for r in sqlx::query(
+            "SELECT day, CAST(amount AS TEXT), CAST(fees AS TEXT) FROM daily_volume WHERE chain = $1 AND address = $2 AND day >= $3",
+        )
+        .bind(&c.chain)
+        .bind(account)
+        .bind(today - 13)
+        .fetch_all(&db.pool)
+        .await?
+        {
+            let i = r.try_get::<i64, _>(0)? - (today - 13);
+            if let Some(d) = usize::try_from(i).ok().and_then(|i| deal_days.get_mut(i)) {
+                d.1 += r.try_get::<String, _>(1)?.parse::<u128>().unwrap_or(0);
+                d.2 += r.try_get::<String, _>(2)?.parse::<u128>().unwrap_or(0);
+            }
+        }
+    }
+    let deal_volume: Vec<(String, u128)> = deal_days.iter().map(|d| (d.0.clone(), d.1)).collect();
+    let deal_fees: Vec<(String, u128)> = deal_days.iter().map(|d| (d.0.clone(), d.2)).collect();
     let body = format!(
         r#"<h1>{name}</h1>
 <h2>Balances per chain</h2>
 <div class="scroll"><table id="balances"><thead><tr><th scope="col">Chain</th><th scope="col">Receiving address</th><th scope="col">Settled invoices (USDT)</th><th scope="col">Escrow available</th><th scope="col">Escrow locked</th></tr></thead><tbody>{balance_rows}</tbody></table></div>
 <h2>Volume</h2>
-{chart}"#,
+{chart}
+{deal_chart}
+{fee_chart}"#,
         name = escape(name),
-        chart = bar_chart(
+        deal_chart = html::bar_chart(
+            "deal-volume-chart",
+            "Settled escrow deal volume per day (USDT), last 14 days",
+            &deal_volume
+        ),
+        fee_chart = html::bar_chart(
+            "fee-chart",
+            "Fees on escrow deals per day (USDT), last 14 days",
+            &deal_fees
+        ),
+        chart = html::bar_chart(
             "volume-chart",
             "Settled invoice volume per day (USDT), last 14 days",
             &days

@@ -8,6 +8,7 @@ mod acceptor;
 mod csv;
 mod html;
 mod merchant;
+mod operator;
 mod security;
 mod sign_in;
 
@@ -279,7 +280,7 @@ impl FromRequestParts<AppState> for Ctx {
         if !session.mfa_ok {
             return Err(PageError::NeedsTotp);
         }
-        let roles = session::roles::of(&app.db, &session.address).await?;
+        let roles = session::roles::of(&app.db, &app.config.dashboard, &session.address).await?;
         let role = session
             .role
             .as_deref()
@@ -331,6 +332,7 @@ async fn home(ctx: Ctx) -> PageResult {
         Some(Role::Merchant { .. }) => merchant::overview(ctx).await,
         Some(Role::Acceptor { chain }) => acceptor::acceptor(ctx, &chain).await,
         Some(Role::Agent { chain }) => acceptor::agent(ctx, &chain).await,
+        Some(Role::Operator) => operator::operator(ctx).await,
         None => {
             let body = format!(
                 r#"<h1>Welcome</h1><p id="no-role">The wallet <code>{}</code> holds no merchant, acceptor or agent role on this platform yet.</p>"#,
