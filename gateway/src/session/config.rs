@@ -5,6 +5,8 @@
 //! session_secs = 28800      # a session lasts 8 hours
 //! nonce_secs = 300          # a sign-in nonce must be used within 5 minutes
 //! secure_cookies = true     # false only when the public URL is http://localhost
+//! operators = []            # wallets that see the operator's page
+//! secret_key_file = "/etc/stablerail/totp.key"   # 64 hex digits; seals TOTP secrets
 //! ```
 
 use serde::Deserialize;
@@ -33,6 +35,12 @@ pub struct DashboardConfig {
     /// Wallets (EVM, TRON or Solana addresses) that see the operator's page.
     #[serde(default)]
     pub operators: Vec<String>,
+    /// A file holding the key (64 hex digits) that seals TOTP secrets at rest.
+    #[serde(default)]
+    pub secret_key_file: Option<std::path::PathBuf>,
+    /// Else the environment variable holding that key.
+    #[serde(default = "default_key_env")]
+    pub secret_key_env: String,
 }
 
 impl Default for DashboardConfig {
@@ -43,6 +51,8 @@ impl Default for DashboardConfig {
             secure_cookies: default_secure(),
             clock_skew_secs: default_skew(),
             operators: Vec::new(),
+            secret_key_file: None,
+            secret_key_env: default_key_env(),
         }
     }
 }
@@ -55,6 +65,9 @@ fn default_nonce() -> u64 {
 }
 fn default_secure() -> bool {
     true
+}
+fn default_key_env() -> String {
+    "STABLERAIL_GATEWAY_SECRET_KEY".to_owned()
 }
 fn default_skew() -> u64 {
     600
@@ -105,6 +118,8 @@ impl DashboardConfig {
                 )));
             }
         }
+        // A key that is configured must load (fail at start, not at sign-in).
+        crate::totp::seal::Sealer::from_config(self)?;
         if self.session_secs == 0 || self.nonce_secs == 0 {
             return Err(Error::Config(
                 "dashboard.session_secs and dashboard.nonce_secs must be positive".into(),

@@ -131,6 +131,11 @@ pub async fn sign_in(
         tx.rollback().await?;
         return Ok(Err(Refusal::Nonce));
     }
+    // Expired sessions are of no use; drop them while here.
+    sqlx::query("DELETE FROM gw_sessions WHERE expires_at < $1")
+        .bind(crate::store::now_ms())
+        .execute(&mut *tx)
+        .await?;
     let token = super::create(
         &mut tx,
         checked.kind,

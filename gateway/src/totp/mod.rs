@@ -3,9 +3,12 @@
 //! by a first code), single-use recovery codes stored as sha256, and the check of a
 //! code. A time step is accepted once: the store keeps the last accepted step and a
 //! conditional update refuses the same or an older one (RFC 6238 §5.2), so a code
-//! cannot be replayed within its step. Wrong codes are throttled (RFC 4226 §7.3):
+//! cannot be replayed within its step. Secrets are sealed at rest when the gateway
+//! has a secret key (`seal.rs`). Wrong codes are throttled (RFC 4226 §7.3):
 //! after [`FREE_FAILURES`] in a row, codes are refused for a minute, doubling with
 //! each further wrong code up to an hour. Secrets are never logged.
+
+pub mod seal;
 
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -16,6 +19,11 @@ use crate::{
     session::message::WalletKind,
     store::Db,
 };
+pub use seal::Sealer;
+
+fn aad(kind: WalletKind, address: &str) -> String {
+    format!("{}:{address}", kind.as_str())
+}
 
 /// Issuer shown by authenticator apps.
 pub const ISSUER: &str = "stablerail";
@@ -126,8 +134,7 @@ pub async fn enabled(db: &Db, kind: WalletKind, address: &str) -> Result<bool> {
     Ok(row.try_get::<i64, _>(0)? > 0)
 }
 
-/// The secret being enrolled (base32), if any.
-pub async fn pending(db: &Db, kind: WalletKind, address: &str) -> Result<Option<String>> {
+async fn pending_stored(db: &Db, kind: WalletKind, address: &str) -> Result<Option<String>> {
     let row = sqlx::query(
         "SELECT pending_secret FROM gw_totp WHERE kind = $1 AND address = $2 AND secret IS NULL",
     )
@@ -141,13 +148,37 @@ pub async fn pending(db: &Db, kind: WalletKind, address: &str) -> Result<Option<
     })
 }
 
+/// The secret being enrolled (base32), if any.
+pub async fn pending(
+    db: &Db,
+    sealer: &Sealer,
+    kind: WalletKind,
+    address: &str,
+) -> Result<Option<String>> {
+    pending_stored(db, kind, address)
+        .await?
+        .map(|s| sealer.open(&aad(kind, address), &s))
+        .transpose()
+}
+
 /// Starts (or restarts) an enrolment: a fresh 160-bit secret, pending until
 /// confirmed. `None` when the wallet already has TOTP.
-pub async fn begin(db: &Db, kind: WalletKind, address: &str) -> Result<Option<String>> {
+pub async fn begin(
+    db: &Db,
+    sealer: &Sealer,
+    kind: WalletKind,
+    address: &str,
+) -> Result<Option<String>> {
     if enabled(db, kind, address).await? {
         return Ok(None);
     }
+    if !sealer.has_key() {
+        tracing::warn!(
+            "TOTP secrets are stored unsealed: set dashboard.secret_key_file or its environment variable"
+        );
+    }
     let secret = Secret::generate().to_base32();
+    let stored = sealer.seal(&aad(kind, address), &secret)?;
     let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM gw_totp WHERE kind = $1 AND address = $2 AND secret IS NULL")
         .bind(kind.as_str())
@@ -159,7 +190,7 @@ pub async fn begin(db: &Db, kind: WalletKind, address: &str) -> Result<Option<St
     )
     .bind(kind.as_str())
     .bind(address)
-    .bind(&secret)
+    .bind(&stored)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -192,14 +223,16 @@ fn hash_recovery(code: &str) -> String {
 /// when nothing is pending or the code is wrong.
 pub async fn confirm(
     db: &Db,
+    sealer: &Sealer,
     kind: WalletKind,
     address: &str,
     code: &str,
     now_ms: i64,
 ) -> Result<Option<Vec<String>>> {
-    let Some(secret) = pending(db, kind, address).await? else {
+    let Some(stored) = pending_stored(db, kind, address).await? else {
         return Ok(None);
     };
+    let secret = sealer.open(&aad(kind, address), &stored)?;
     let Some(step) = totp(&secret, address)?.check(code.trim(), unix_secs(now_ms)) else {
         return Ok(None);
     };
@@ -212,7 +245,7 @@ pub async fn confirm(
     .bind(now_ms)
     .bind(kind.as_str())
     .bind(address)
-    .bind(&secret)
+    .bind(&stored)
     .execute(&mut *tx)
     .await?;
     if r.rows_affected() != 1 {
@@ -243,6 +276,7 @@ pub async fn confirm(
 /// recovery code (`xxxx-xxxx-xxxx-xxxx`) is accepted instead, once.
 pub async fn check(
     db: &Db,
+    sealer: &Sealer,
     kind: WalletKind,
     address: &str,
     code: &str,
@@ -263,7 +297,17 @@ pub async fn check(
     if row.try_get::<i64, _>(2)? > now_ms {
         return Ok(CodeCheck::Throttled);
     }
-    let outcome = check_unthrottled(db, kind, address, code, now_ms, allow_recovery, &row).await?;
+    let outcome = check_unthrottled(
+        db,
+        sealer,
+        kind,
+        address,
+        code,
+        now_ms,
+        allow_recovery,
+        &row,
+    )
+    .await?;
     match outcome {
         CodeCheck::Accepted => record(db, kind, address, true, now_ms).await?,
         CodeCheck::Invalid => record(db, kind, address, false, now_ms).await?,
@@ -272,8 +316,10 @@ pub async fn check(
     Ok(outcome)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn check_unthrottled(
     db: &Db,
+    sealer: &Sealer,
     kind: WalletKind,
     address: &str,
     code: &str,
@@ -297,7 +343,7 @@ async fn check_unthrottled(
         }
         return Ok(CodeCheck::Invalid);
     }
-    let secret: String = row.try_get(0)?;
+    let secret = sealer.open(&aad(kind, address), &row.try_get::<String, _>(0)?)?;
     let last_step: i64 = row.try_get(1)?;
     let Some(step) = totp(&secret, address)?.check(code, unix_secs(now_ms)) else {
         return Ok(CodeCheck::Invalid);

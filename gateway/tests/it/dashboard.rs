@@ -1250,3 +1250,57 @@ async fn totp_throttled_after_wrong_codes() {
         1
     );
 }
+
+#[tokio::test]
+async fn totp_secret_sealed_at_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("totp.key");
+    std::fs::write(&key_file, hex::encode(rand::random::<[u8; 32]>())).unwrap();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let gw = plain_gateway(
+        &db,
+        &format!(r#"secret_key_file = "{}""#, key_file.display()),
+    )
+    .await;
+    let key = PrivateKeySigner::random();
+    let mut web = Web::new(&gw);
+    web.sign_in_evm(&key).await;
+    steady_totp_window().await;
+    let (secret, _) = enrol(&mut web).await;
+    let stored: String = sqlx::query("SELECT secret FROM gw_totp")
+        .fetch_one(&gw.app().db.pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert!(stored.starts_with("enc:v1:"), "{stored}");
+    assert!(!stored.contains(&secret));
+    // The sealed secret opens: sign-in with a code works.
+    let csrf = web.session_csrf().await;
+    web.post("/dashboard/sign-out", &[("csrf", &csrf)]).await;
+    web.sign_in_evm(&key).await;
+    let tcsrf = web.get("/dashboard/sign-in/totp").await.csrf();
+    let p = web
+        .post(
+            "/dashboard/sign-in/totp",
+            &[("csrf", &tcsrf), ("code", &code(&secret, 0))],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    // A key file that is not a key stops the gateway at start.
+    std::fs::write(&key_file, "not a key").unwrap();
+    let text = format!(
+        r#"
+[dashboard]
+secret_key_file = "{}"
+[chains.anvil]
+chain_id = 1
+[indexer.chains.anvil]
+kind = "evm"
+rpc_urls = ["http://127.0.0.1:9"]
+usdt = "0xdAC17F958D2ee523a2206206994597C13D831ec7"
+"#,
+        key_file.display()
+    );
+    assert!(stablerail_gateway::Config::parse(&text).is_err());
+}

@@ -235,6 +235,13 @@ impl Ctx {
         }
     }
 
+    /// The sealer of TOTP secrets (the configured key).
+    pub fn sealer(&self) -> Result<crate::totp::Sealer, PageError> {
+        Ok(crate::totp::Sealer::from_config(
+            &self.app.config.dashboard,
+        )?)
+    }
+
     /// The merchant the session acts for (403 in another role).
     pub fn merchant(&self) -> Result<(&str, &str), PageError> {
         match &self.role {
@@ -304,6 +311,7 @@ pub async fn fresh_code(ctx: &Ctx, form: &HashMap<String, String>) -> Result<(),
     let code = form.get("code").map(String::as_str).unwrap_or("");
     match totp::check(
         &ctx.app.db,
+        &ctx.sealer()?,
         ctx.session.kind,
         &ctx.session.address,
         code,

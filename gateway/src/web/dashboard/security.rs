@@ -22,7 +22,7 @@ pub(super) async fn page(ctx: Ctx) -> PageResult {
             r#"<h1>Security</h1><p id="totp-status">Two-factor authentication is <strong>on</strong>. {left} recovery codes left.</p>
 <p>The code of your authenticator app is asked at sign-in and again to create API keys, reveal or rotate webhook secrets and designate a bank account.</p>"#
         )
-    } else if let Some(secret) = totp::pending(db, kind, addr).await? {
+    } else if let Some(secret) = totp::pending(db, &ctx.sealer()?, kind, addr).await? {
         format!(
             r#"<h1>Set up two-factor authentication</h1>
 <ol><li>Scan this QR code with an authenticator app (RFC 6238: SHA-1, 6 digits, 30 seconds).</li>
@@ -47,9 +47,14 @@ pub(super) async fn page(ctx: Ctx) -> PageResult {
 /// `POST /dashboard/security/totp/begin`: a fresh pending secret.
 pub(super) async fn begin(ctx: Ctx, Form(form): Form<HashMap<String, String>>) -> PageResult {
     ctx.check_csrf(&form)?;
-    if totp::begin(&ctx.app.db, ctx.session.kind, &ctx.session.address)
-        .await?
-        .is_none()
+    if totp::begin(
+        &ctx.app.db,
+        &ctx.sealer()?,
+        ctx.session.kind,
+        &ctx.session.address,
+    )
+    .await?
+    .is_none()
     {
         return Err(PageError::Forbidden(
             "Two-factor authentication is already on.".into(),
@@ -60,9 +65,14 @@ pub(super) async fn begin(ctx: Ctx, Form(form): Form<HashMap<String, String>>) -
 
 /// `GET /dashboard/security/totp/qr.svg`: the pending secret's QR code.
 pub(super) async fn qr(ctx: Ctx) -> PageResult {
-    let secret = totp::pending(&ctx.app.db, ctx.session.kind, &ctx.session.address)
-        .await?
-        .ok_or(PageError::NotFound)?;
+    let secret = totp::pending(
+        &ctx.app.db,
+        &ctx.sealer()?,
+        ctx.session.kind,
+        &ctx.session.address,
+    )
+    .await?
+    .ok_or(PageError::NotFound)?;
     let svg = totp::qr_svg(&secret, &ctx.session.address)?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
@@ -74,6 +84,7 @@ pub(super) async fn confirm(ctx: Ctx, Form(form): Form<HashMap<String, String>>)
     let code = form.get("code").map(String::as_str).unwrap_or("");
     let Some(codes) = totp::confirm(
         &ctx.app.db,
+        &ctx.sealer()?,
         ctx.session.kind,
         &ctx.session.address,
         code,

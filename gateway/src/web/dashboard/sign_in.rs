@@ -227,8 +227,10 @@ pub(super) async fn totp_submit(
         return Ok(Redirect::to("/dashboard").into_response());
     }
     let code = form.get("code").map(String::as_str).unwrap_or("");
+    let sealer = totp::Sealer::from_config(&app.config.dashboard)?;
     let msg = match totp::check(
         &app.db,
+        &sealer,
         s.session.kind,
         &s.session.address,
         code,
