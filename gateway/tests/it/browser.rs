@@ -3,7 +3,8 @@
 //! (tools/install.sh). The test signs the EIP-4361 message the page shows with a
 //! test wallet key and pastes the signature into the page's form, enrols TOTP from
 //! the page, signs out, signs in again with a code, creates an API key, exports the
-//! invoices as CSV, and tries another merchant's page. Screenshots of the pages go to
+//! invoices as CSV, watches an open invoice's row turn settled without a reload, and
+//! tries another merchant's page. Screenshots of the pages go to
 //! `<target>/tmp/dashboard-screenshots/` (looked at by people, not compared).
 
 use std::{path::PathBuf, process::Stdio, time::Duration};
@@ -299,6 +300,30 @@ async fn merchant_dashboard_in_chromium() {
     assert!(csv.contains("inv_browser_1") && csv.contains("inv_browser_2"));
     assert!(csv.contains("\"Tea, green\""));
     assert!(!csv.contains("inv_other_b"));
+
+    // An open invoice's row follows its state without a reload.
+    c.execute("window.notReloaded = true; return null;", vec![])
+        .await
+        .unwrap();
+    sqlx::query("UPDATE gw_invoices SET status = 'settled', paid = unique_amount, confirmed_paid = unique_amount WHERE id = 'inv_browser_2'")
+        .execute(&gw.app().db.pool)
+        .await
+        .unwrap();
+    let mut settled = false;
+    for _ in 0..50 {
+        let s = text(&c, r#"tr[data-invoice="inv_browser_2"] .status"#).await;
+        if s == "settled" {
+            settled = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(settled, "the row turned settled");
+    let same_page = c
+        .execute("return window.notReloaded === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(same_page, serde_json::Value::Bool(true), "without a reload");
 
     // Phone-sized screen.
     c.set_window_size(390, 844).await.unwrap();

@@ -90,7 +90,29 @@
     });
   }
 
+  // Invoices still open follow their state without a reload (the checkout page's
+  // public status route, same origin).
+  function followInvoices() {
+    var rows = document.querySelectorAll("#invoices tr[data-invoice]");
+    if (!rows.length) return;
+    setInterval(function () {
+      rows.forEach(function (tr) {
+        var st = tr.querySelector(".status");
+        if (!st || ["new", "processing"].indexOf(st.textContent) < 0) return;
+        fetch("/pay/" + encodeURIComponent(tr.dataset.invoice) + "/status")
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (v) {
+            if (!v || !v.status || v.status === st.textContent) return;
+            st.textContent = v.status;
+            st.className = "status s-" + v.status;
+          })
+          .catch(function () {});
+      });
+    }, 2000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    followInvoices();
     setupConnect();
     setupSign();
     if (document.querySelector("time.countdown")) { tick(); setInterval(tick, 1000); }
