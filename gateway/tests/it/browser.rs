@@ -4,7 +4,8 @@
 //! test wallet key and pastes the signature into the page's form, enrols TOTP from
 //! the page, signs out, signs in again with a code, creates an API key, exports the
 //! invoices as CSV, watches an open invoice's row turn settled without a reload, and
-//! tries another merchant's page. Screenshots of the pages go to
+//! tries another merchant's page; then switches to the wallet's acceptor, agent and
+//! operator roles from the page. Screenshots of the pages go to
 //! `<target>/tmp/dashboard-screenshots/` (looked at by people, not compared).
 
 use std::{path::PathBuf, process::Stdio, time::Duration};
@@ -13,12 +14,13 @@ use alloy::signers::local::PrivateKeySigner;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
+use sqlx::Row;
 use stablerail_gateway::webhooks;
 use tokio::process::{Child, Command};
 
 use crate::{
     common::{Backend, TestDb, merchant},
-    dashboard::{code, evm_sign, invoice_row, plain_gateway, steady_totp_window},
+    dashboard::{code, evm_sign, invoice_row, plain_gateway, seed_platform, steady_totp_window},
 };
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -104,15 +106,21 @@ async fn path_of(c: &Client) -> String {
     c.current_url().await.unwrap().path().to_owned()
 }
 
+/// The text of the element `css`, waiting for it (and retrying when a navigation
+/// replaced it between finding and reading).
 async fn text(c: &Client, css: &str) -> String {
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
+    let mut last = String::new();
+    for _ in 0..100 {
+        match c.find(Locator::Css(css)).await {
+            Ok(e) => match e.text().await {
+                Ok(t) => return t,
+                Err(err) => last = err.to_string(),
+            },
+            Err(err) => last = err.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css}: {last}");
 }
 
 /// Signs in from the page: the address typed, the page's message signed by `key`
@@ -171,11 +179,13 @@ async fn wait_path(c: &Client, ok: impl Fn(&str) -> bool) {
 #[tokio::test]
 async fn merchant_dashboard_in_chromium() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let gw = plain_gateway(&db, "").await;
-    let base = format!("http://{}", gw.addr());
     let key = PrivateKeySigner::random();
+    // The test wallet is also the operator (and, below, an acceptor and an agent).
+    let gw = plain_gateway(&db, &format!(r#"operators = ["{}"]"#, key.address())).await;
+    let base = format!("http://{}", gw.addr());
     let (ma, _) = merchant(&gw, "Alice Shop", key.address()).await;
-    let (mb, _) = merchant(&gw, "Bob Shop", PrivateKeySigner::random().address()).await;
+    let bob = PrivateKeySigner::random().address();
+    let (mb, _) = merchant(&gw, "Bob Shop", bob).await;
     invoice_row(&gw, &ma, "inv_browser_1", "settled", 12_000_000, "Blue mug").await;
     invoice_row(&gw, &ma, "inv_browser_2", "new", 3_500_000, "Tea, green").await;
     invoice_row(&gw, &mb, "inv_other_b", "settled", 1_000_000, "B").await;
@@ -339,6 +349,60 @@ async fn merchant_dashboard_in_chromium() {
     .await
     .unwrap();
     assert_eq!(text(&c, "#error").await, "Not found.");
+
+    // The other roles of the wallet, switched from the page: each main page.
+    let banks: Vec<(String, String)> = sqlx::query(
+        "SELECT id, account FROM gw_bank_accounts WHERE merchant_id = $1 ORDER BY payout DESC",
+    )
+    .bind(&mb)
+    .fetch_all(&gw.app().db.pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
+    seed_platform(
+        &gw,
+        &format!("{:#x}", key.address()),
+        &format!("{bob:#x}"),
+        &mb,
+        &banks,
+    )
+    .await;
+    for (role, shot_name, heading) in [
+        ("acceptor:anvil", "acceptor", "Acceptor on anvil"),
+        ("agent:anvil", "agent", "Agent on anvil"),
+        ("operator", "operator", "Operator"),
+    ] {
+        c.goto(&format!("{base}/dashboard")).await.unwrap();
+        c.find(Locator::Id("role"))
+            .await
+            .unwrap()
+            .select_by_value(role)
+            .await
+            .unwrap();
+        c.find(Locator::Css("form[action='/dashboard/role'] button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let mut h1 = String::new();
+        for _ in 0..50 {
+            h1 = text(&c, "main h1").await;
+            if h1 == heading {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(h1, heading);
+        if role == "acceptor:anvil" {
+            // The deadline counts down (the page's script).
+            let first = text(&c, "time.countdown").await;
+            assert!(first.ends_with("s left"), "{first}");
+        }
+        shot(&c, shot_name).await;
+    }
 
     c.close().await.unwrap();
 }

@@ -1040,11 +1040,62 @@ async fn tenants_postgres() {
     tenants(Backend::Postgres).await;
 }
 
-async fn exec(gw: &Gateway, sql: &str) {
+pub async fn exec(gw: &Gateway, sql: &str) {
     sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
         .execute(&gw.app().db.pool)
         .await
         .unwrap();
+}
+
+/// The indexer's and the gateway's rows of a small platform around the wallet `addr`
+/// (acceptor and agent on `anvil`) and the merchant `m2` (escrow account `e2`, referred
+/// by `addr`, bank accounts `banks`, payout first): deals 7 (collection, `addr`
+/// sells), 8 (payout assigned to `addr`), 9 (payout of another acceptor), 10
+/// (disputed two hours ago), conservation holding at 300 USDT, a day of volume and
+/// fees, one commission.
+pub async fn seed_platform(
+    gw: &Gateway,
+    addr: &str,
+    e2: &str,
+    m2: &str,
+    banks: &[(String, String)],
+) {
+    let stranger = "0x00000000000000000000000000000000000000cc";
+    let now = now_ms() / 1000;
+    let today = now / 86_400;
+    exec(gw, &format!(
+        "INSERT INTO escrow_accounts (chain, address, available, locked, roles, agent, merchant_volume, agent_volume, kyc_level, region, deposited, withdrawn) VALUES
+         ('anvil', '{addr}', '250000000', '40000000', 6, NULL, '0', '1234000000', 1, 1, '290000000', '0'),
+         ('anvil', '{e2}', '10000000', '0', 1, '{addr}', '5000000', '0', 1, 1, '10000000', '0')"
+    )).await;
+    exec(
+        gw,
+        "INSERT INTO escrow_settings (chain, liabilities) VALUES ('anvil', '300000000')",
+    )
+    .await;
+    exec(gw, &format!(
+        "INSERT INTO deals (chain, deal_id, kind, seller, buyer, merchant, amount, state, payment_window, deadline, order_ref, order_id, opened_block, opened_time, disputed_at) VALUES
+         ('anvil', 7, 'collection', '{addr}', '{e2}', '{e2}', '40000000', 'open', 1800, {d7}, '0x07', NULL, 1, 1, NULL),
+         ('anvil', 8, 'payout', '{e2}', '{addr}', '{e2}', '3000000', 'open', 1800, {d7}, '0x08', NULL, 1, 1, NULL),
+         ('anvil', 9, 'payout', '{e2}', '{stranger}', '{e2}', '2000000', 'open', 1800, {d7}, '0x09', NULL, 1, 1, NULL),
+         ('anvil', 10, 'collection', '{stranger}', '{e2}', '{e2}', '1000000', 'disputed', 1800, {d7}, '0x0a', NULL, 1, 1, {dis})",
+        d7 = now + 3600,
+        dis = now - 7300,
+    )).await;
+    for (id, deal, acceptor, bank) in [
+        ("ord_8", 8, addr, &banks[0].0),
+        ("ord_9", 9, stranger, &banks[1].0),
+    ] {
+        exec(gw, &format!(
+            "INSERT INTO gw_orders (id, merchant_id, kind, chain, amount, payment_window, order_ref, status, deal_id, acceptor, bank_account_id, dispatch_after, error, created_at, updated_at) VALUES ('{id}', '{m2}', 'payout', 'anvil', 3000000, 1800, '{id}', 'assigned', {deal}, '{acceptor}', '{bank}', 0, NULL, 0, 0)"
+        )).await;
+    }
+    exec(gw, &format!(
+        "INSERT INTO daily_volume (chain, address, day, amount, count, fees) VALUES ('anvil', '{e2}', {today}, '5000000', 1, '50000')"
+    )).await;
+    exec(gw, &format!(
+        "INSERT INTO agent_commissions (chain, block_number, log_index, block_time, deal_id, agent, merchant, gross, amount) VALUES ('anvil', 1, 0, {now}, 3, '{addr}', '{e2}', '5000000', '25000')"
+    )).await;
 }
 
 /// A wallet that is a merchant, an acceptor, an agent and the operator: each page
@@ -1069,42 +1120,9 @@ async fn roles(backend: Backend) {
     .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap()))
     .collect();
     let e2 = format!("{:#x}", other.address());
-    let stranger = "0x00000000000000000000000000000000000000cc";
+    seed_platform(&gw, &addr, &e2, &m2, &banks).await;
     let now = now_ms() / 1000;
     let today = now / 86_400;
-    exec(&gw, &format!(
-        "INSERT INTO escrow_accounts (chain, address, available, locked, roles, agent, merchant_volume, agent_volume, kyc_level, region, deposited, withdrawn) VALUES
-         ('anvil', '{addr}', '250000000', '40000000', 6, NULL, '0', '1234000000', 1, 1, '290000000', '0'),
-         ('anvil', '{e2}', '10000000', '0', 1, '{addr}', '5000000', '0', 1, 1, '10000000', '0')"
-    )).await;
-    exec(
-        &gw,
-        "INSERT INTO escrow_settings (chain, liabilities) VALUES ('anvil', '300000000')",
-    )
-    .await;
-    exec(&gw, &format!(
-        "INSERT INTO deals (chain, deal_id, kind, seller, buyer, merchant, amount, state, payment_window, deadline, order_ref, order_id, opened_block, opened_time, disputed_at) VALUES
-         ('anvil', 7, 'collection', '{addr}', '{e2}', '{e2}', '40000000', 'open', 1800, {d7}, '0x07', NULL, 1, 1, NULL),
-         ('anvil', 8, 'payout', '{e2}', '{addr}', '{e2}', '3000000', 'open', 1800, {d7}, '0x08', NULL, 1, 1, NULL),
-         ('anvil', 9, 'payout', '{e2}', '{stranger}', '{e2}', '2000000', 'open', 1800, {d7}, '0x09', NULL, 1, 1, NULL),
-         ('anvil', 10, 'collection', '{stranger}', '{e2}', '{e2}', '1000000', 'disputed', 1800, {d7}, '0x0a', NULL, 1, 1, {dis})",
-        d7 = now + 3600,
-        dis = now - 7300,
-    )).await;
-    for (id, deal, acceptor, bank) in [
-        ("ord_8", 8, addr.as_str(), &banks[0].0),
-        ("ord_9", 9, stranger, &banks[1].0),
-    ] {
-        exec(&gw, &format!(
-            "INSERT INTO gw_orders (id, merchant_id, kind, chain, amount, payment_window, order_ref, status, deal_id, acceptor, bank_account_id, dispatch_after, error, created_at, updated_at) VALUES ('{id}', '{m2}', 'payout', 'anvil', 3000000, 1800, '{id}', 'assigned', {deal}, '{acceptor}', '{bank}', 0, NULL, 0, 0)"
-        )).await;
-    }
-    exec(&gw, &format!(
-        "INSERT INTO daily_volume (chain, address, day, amount, count, fees) VALUES ('anvil', '{e2}', {today}, '5000000', 1, '50000')"
-    )).await;
-    exec(&gw, &format!(
-        "INSERT INTO agent_commissions (chain, block_number, log_index, block_time, deal_id, agent, merchant, gross, amount) VALUES ('anvil', 1, 0, {now}, 3, '{addr}', '{e2}', '5000000', '25000')"
-    )).await;
     let today_label = time::OffsetDateTime::from_unix_timestamp(today * 86_400)
         .unwrap()
         .date()
@@ -1145,6 +1163,12 @@ async fn roles(backend: Backend) {
     assert!(body.contains(&format!(r#"data-deadline="{}""#, now + 3600)));
     assert!(body.contains("release --deal 7"), "{body}");
     assert!(body.contains("mark-paid --deal 8"), "{body}");
+    assert!(
+        body.contains(
+            "acceptor-limits --online true --max-per-deal 0.000000 --max-locked 0.000000"
+        ),
+        "{body}"
+    );
     assert!(
         body.contains(&banks[0].1),
         "its payout's bank account: {body}"

@@ -39,18 +39,24 @@ fn next_action(
         ),
         _ => return None,
     };
+    let (_, prefix) = cli_prefix(ctx, chain)?;
+    Some((what, format!("{prefix} {verb} --deal {deal_id}")))
+}
+
+/// `stablerail <chain kind> escrow` with the chain's node and escrow.
+fn cli_prefix(ctx: &Ctx, chain: &str) -> Option<(ChainKind, String)> {
     let c = ctx.app.config.indexer.chains.get(chain)?;
     let escrow = c.escrow.clone().unwrap_or_default();
     let node = c.rpc_urls.first().cloned().unwrap_or_default();
-    let cmd = match c.kind {
+    let prefix = match c.kind {
         ChainKind::Evm => format!(
-            "stablerail evm escrow --rpc-url {node} --escrow {escrow} --key-file <your key file> {verb} --deal {deal_id}"
+            "stablerail evm escrow --rpc-url {node} --escrow {escrow} --key-file <your key file>"
         ),
         ChainKind::Tron => format!(
-            "stablerail tron escrow --node {node} --escrow {escrow} --key-file <your key file> {verb} --deal {deal_id}"
+            "stablerail tron escrow --node {node} --escrow {escrow} --key-file <your key file>"
         ),
     };
-    Some((what, cmd))
+    Some((c.kind, prefix))
 }
 
 /// `GET /dashboard` as an acceptor on `chain`.
@@ -66,18 +72,31 @@ pub(super) async fn acceptor(ctx: Ctx, chain: &str) -> PageResult {
     .fetch_optional(&db.pool)
     .await?;
     let account_html = match account {
-        Some(r) => format!(
-            r#"<dl class="facts"><dt>Available collateral</dt><dd>{} USDT</dd><dt>Locked in deals</dt><dd>{} USDT</dd><dt>Online</dt><dd id="online">{}</dd><dt>Largest deal</dt><dd>{} USDT</dd><dt>Most locked in total</dt><dd>{} USDT</dd></dl>"#,
-            text_units(&r.try_get::<String, _>(0)?),
-            text_units(&r.try_get::<String, _>(1)?),
-            if r.try_get::<i64, _>(2)? == 1 {
-                "yes"
-            } else {
-                "no"
-            },
-            text_units(&r.try_get::<String, _>(3)?),
-            text_units(&r.try_get::<String, _>(4)?),
-        ),
+        Some(r) => {
+            let online = r.try_get::<i64, _>(2)? == 1;
+            let (max_deal, max_locked) = (
+                text_units(&r.try_get::<String, _>(3)?),
+                text_units(&r.try_get::<String, _>(4)?),
+            );
+            // The online switch and the limits: the exact command (the EVM CLI has it).
+            let switch = match cli_prefix(&ctx, chain) {
+                Some((ChainKind::Evm, prefix)) => format!(
+                    r#"<p>{what}:</p><pre class="cmd"><code id="online-switch">{cmd}</code></pre>"#,
+                    what = if online { "Go offline" } else { "Go online" },
+                    cmd = escape(&format!(
+                        "{prefix} acceptor-limits --online {} --max-per-deal {max_deal} --max-locked {max_locked}",
+                        !online
+                    )),
+                ),
+                _ => String::new(),
+            };
+            format!(
+                r#"<dl class="facts"><dt>Available collateral</dt><dd>{} USDT</dd><dt>Locked in deals</dt><dd>{} USDT</dd><dt>Online</dt><dd id="online">{}</dd><dt>Largest deal</dt><dd>{max_deal} USDT</dd><dt>Most locked in total</dt><dd>{max_locked} USDT</dd></dl>{switch}"#,
+                text_units(&r.try_get::<String, _>(0)?),
+                text_units(&r.try_get::<String, _>(1)?),
+                if online { "yes" } else { "no" },
+            )
+        }
         None => "<p>No escrow account on this chain.</p>".into(),
     };
     let deals = sqlx::query(
@@ -136,7 +155,6 @@ pub(super) async fn acceptor(ctx: Ctx, chain: &str) -> PageResult {
     let body = format!(
         r#"<h1>Acceptor on {chain}</h1>
 {account_html}
-<p>Go online or offline and set your limits with <code>stablerail evm escrow acceptor-limits</code>.</p>
 <h2>Assigned deals</h2>
 <div class="scroll"><table id="deals"><thead><tr><th scope="col">Deal</th><th scope="col">Kind</th><th scope="col">Amount</th><th scope="col">State</th><th scope="col">Deadline</th><th scope="col">Next action</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
         chain = escape(chain),
