@@ -50,3 +50,10 @@ CREATE TABLE gw_recovery_codes (
     used_at     BIGINT,
     PRIMARY KEY (kind, address, code_hash)
 );
+
+-- The dashboard's invoice filters and totals: by status, newest first; settled
+-- amounts per chain and by the time they settled (the overview's volume per day),
+-- both covering so that the totals read no table rows.
+CREATE INDEX gw_invoices_merchant_status ON gw_invoices (merchant_id, status, seq);
+CREATE INDEX gw_invoices_merchant_status_chain ON gw_invoices (merchant_id, status, chain, paid);
+CREATE INDEX gw_invoices_merchant_status_updated ON gw_invoices (merchant_id, status, updated_at, paid);

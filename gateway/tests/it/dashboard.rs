@@ -1328,3 +1328,60 @@ usdt = "0xdAC17F958D2ee523a2206206994597C13D831ec7"
     );
     assert!(stablerail_gateway::Config::parse(&text).is_err());
 }
+
+/// Server time per page with 100k invoices of one merchant (SQLite, this debug
+/// build): printed for the README; the bound asserted is loose (a full scan per row
+/// would miss it), the goal is p99 ≤ 50 ms in a release build.
+#[tokio::test]
+async fn pages_with_100k_invoices() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let gw = plain_gateway(&db, "").await;
+    let key = PrivateKeySigner::random();
+    let (m, _) = merchant(&gw, "Big Shop", key.address()).await;
+    let now = now_ms();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+         INSERT INTO gw_invoices (id, merchant_id, chain, address, amount, unique_amount, status, additional, paid, confirmed_paid, cancelled, active, created_block, created_at, expires_at, monitoring_until, updated_at, description, metadata, redirect_url)
+         SELECT 'inv_bulk_' || i, $1, 'anvil', '0x00000000000000000000000000000000000000aa', 1000000 + i, 1000000 + i,
+                CASE i % 4 WHEN 0 THEN 'settled' WHEN 1 THEN 'new' WHEN 2 THEN 'expired' ELSE 'processing' END,
+                'none', CASE i % 4 WHEN 0 THEN 1000000 + i ELSE 0 END, 0, 0, 0, 0,
+                $2 - i * 6000, $2 - i * 6000, $2 - i * 6000, $2 - i * 6000, 'bulk', '{}', NULL
+         FROM n",
+    )
+    .bind(&m)
+    .bind(now)
+    .execute(&gw.app().db.pool)
+    .await
+    .unwrap();
+    let mut web = Web::new(&gw);
+    web.sign_in_evm(&key).await;
+    for path in [
+        "/dashboard",
+        "/dashboard/invoices",
+        "/dashboard/invoices?status=settled",
+        "/dashboard/invoices?status=new&from=2000-01-01",
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..20 {
+            let t = std::time::Instant::now();
+            let p = web.get(path).await;
+            times.push(t.elapsed());
+            assert_eq!(p.status, 200, "{path}");
+        }
+        times.sort();
+        let p99 = times[times.len() - 1];
+        println!("{path}: p50 {:?}, max {p99:?}", times[times.len() / 2]);
+        assert!(
+            p99 < std::time::Duration::from_millis(1000),
+            "{path}: {p99:?}"
+        );
+    }
+    let t = std::time::Instant::now();
+    let csv = web.get("/dashboard/invoices.csv").await;
+    println!(
+        "invoices.csv (100k rows): {:?}, {} bytes",
+        t.elapsed(),
+        csv.body.len()
+    );
+    assert_eq!(csv.body.lines().count(), 100_001);
+}

@@ -439,15 +439,16 @@ pub(super) async fn overview(ctx: Ctx) -> PageResult {
     let since = (today - 13) * DAY_MS;
     let mut by_day: BTreeMap<i64, u128> = (today - 13..=today).map(|d| (d, 0)).collect();
     for r in sqlx::query(
-        "SELECT updated_at, paid FROM gw_invoices WHERE merchant_id = $1 AND status = 'settled' AND updated_at >= $2",
+        "SELECT CAST(updated_at / $3 AS BIGINT), CAST(SUM(paid) AS BIGINT) FROM gw_invoices WHERE merchant_id = $1 AND status = 'settled' AND updated_at >= $2 GROUP BY CAST(updated_at / $3 AS BIGINT)",
     )
     .bind(merchant)
     .bind(since)
+    .bind(DAY_MS)
     .fetch_all(&db.pool)
     .await?
     {
-        let day = r.try_get::<i64, _>(0)? / DAY_MS;
-        let paid = u128::try_from(r.try_get::<i64, _>(1)?).unwrap_or(0);
+        let day = r.try_get::<i64, _>(0)?;
+        let paid = u128::try_from(r.try_get::<Option<i64>, _>(1)?.unwrap_or(0)).unwrap_or(0);
         if let Some(v) = by_day.get_mut(&day) {
             *v += paid;
         }
