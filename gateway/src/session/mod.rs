@@ -9,6 +9,7 @@ pub mod config;
 pub mod message;
 pub mod nonce;
 pub mod roles;
+pub mod sign;
 pub mod signin;
 pub mod verify;
 

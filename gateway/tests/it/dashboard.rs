@@ -1385,3 +1385,44 @@ async fn pages_with_100k_invoices() {
     );
     assert_eq!(csv.body.lines().count(), 100_001);
 }
+
+/// `stablerail-gateway sign-message`: the sign-in path of a wallet without a browser
+/// extension: the page's message on stdin, the key in a variable, the signature out.
+#[tokio::test]
+async fn sign_in_with_the_gateway_cli_signature() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let gw = plain_gateway(&db, "").await;
+    let key_hex = hex::encode(rand::random::<[u8; 32]>());
+    for kind in ["evm", "tron", "solana"] {
+        let (address, _) = stablerail_gateway::session::sign::sign(
+            stablerail_gateway::session::message::WalletKind::parse(kind).unwrap(),
+            &key_hex,
+            "",
+        )
+        .unwrap();
+        let mut web = Web::new(&gw);
+        let (csrf, msg) = web.challenge(kind, &address).await;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stablerail-gateway"))
+            .args([
+                "sign-message",
+                "--kind",
+                kind,
+                "--key-env",
+                "SR_TEST_WALLET_KEY",
+            ])
+            .env("SR_TEST_WALLET_KEY", &key_hex)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        // As saved from the page: with a final line end.
+        writeln!(child.stdin.take().unwrap(), "{msg}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{kind}");
+        let sig = String::from_utf8(out.stdout).unwrap();
+        let p = web.submit(&csrf, &msg, sig.trim()).await;
+        assert_eq!(p.status, 303, "{kind}: {}", p.body);
+        assert_eq!(web.get("/dashboard").await.status, 200, "{kind}");
+    }
+}
