@@ -162,7 +162,11 @@ async fn sign_in(c: &Client, base: &str, key: &PrivateKeySigner) {
         .click()
         .await
         .unwrap();
-    wait_path(c, |p| p != "/dashboard/sign-in").await;
+    // The form's answer: a redirect away from the sign-in pages.
+    wait_path(c, |p| {
+        p != "/dashboard/sign-in" && p != "/dashboard/sign-in/challenge"
+    })
+    .await;
 }
 
 /// Waits until the page's path satisfies `ok` (a form's answer has loaded).

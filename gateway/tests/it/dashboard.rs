@@ -225,10 +225,10 @@ pub fn evm_sign(key: &PrivateKeySigner, msg: &str) -> String {
 }
 
 /// Waits, if needed, so that three consecutive TOTP steps around now stay valid for
-/// a few seconds (codes of the previous, current and next step are accepted).
+/// at least ten seconds (codes of the previous, current and next step are accepted).
 pub async fn steady_totp_window() {
     let secs = now_ms() / 1000 % 30;
-    if secs >= 24 {
+    if secs >= 20 {
         tokio::time::sleep(std::time::Duration::from_secs(31 - secs as u64)).await;
     }
 }
@@ -1059,7 +1059,7 @@ pub async fn seed_platform(
     e2: &str,
     m2: &str,
     banks: &[(String, String)],
-) {
+) -> i64 {
     let stranger = "0x00000000000000000000000000000000000000cc";
     let now = now_ms() / 1000;
     let today = now / 86_400;
@@ -1090,12 +1090,25 @@ pub async fn seed_platform(
             "INSERT INTO gw_orders (id, merchant_id, kind, chain, amount, payment_window, order_ref, status, deal_id, acceptor, bank_account_id, dispatch_after, error, created_at, updated_at) VALUES ('{id}', '{m2}', 'payout', 'anvil', 3000000, 1800, '{id}', 'assigned', {deal}, '{acceptor}', '{bank}', 0, NULL, 0, 0)"
         )).await;
     }
+    // A settled deal of `m2`'s escrow account, with its fee parts.
+    exec(
+        gw,
+        &format!(
+            "UPDATE gw_merchant_chains SET escrow_account = '{e2}' WHERE merchant_id = '{m2}'"
+        ),
+    )
+    .await;
+    exec(gw, &format!(
+        "INSERT INTO deals (chain, deal_id, kind, seller, buyer, merchant, amount, state, payment_window, deadline, order_ref, order_id, opened_block, opened_time, closed_block, closed_time, settled_amount, fee, agent_cut, reward, platform) VALUES
+         ('anvil', 11, 'collection', '{stranger}', '{e2}', '{e2}', '4000000', 'released', 1800, {now}, '0x0b', NULL, 1, 1, 2, {now}, '4000000', '40000', '4000', '0', '36000')"
+    )).await;
     exec(gw, &format!(
         "INSERT INTO daily_volume (chain, address, day, amount, count, fees) VALUES ('anvil', '{e2}', {today}, '5000000', 1, '50000')"
     )).await;
     exec(gw, &format!(
         "INSERT INTO agent_commissions (chain, block_number, log_index, block_time, deal_id, agent, merchant, gross, amount) VALUES ('anvil', 1, 0, {now}, 3, '{addr}', '{e2}', '5000000', '25000')"
     )).await;
+    now
 }
 
 /// A wallet that is a merchant, an acceptor, an agent and the operator: each page
@@ -1120,8 +1133,7 @@ async fn roles(backend: Backend) {
     .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap()))
     .collect();
     let e2 = format!("{:#x}", other.address());
-    seed_platform(&gw, &addr, &e2, &m2, &banks).await;
-    let now = now_ms() / 1000;
+    let now = seed_platform(&gw, &addr, &e2, &m2, &banks).await;
     let today = now / 86_400;
     let today_label = time::OffsetDateTime::from_unix_timestamp(today * 86_400)
         .unwrap()
@@ -1191,6 +1203,14 @@ async fn roles(backend: Backend) {
 
     // Operator: conservation (liabilities 300 = 250 + 40 + 10 available and locked),
     // volume and fees per day, disputes with their age.
+    // The referred merchant's own session: its settlements with the fee parts.
+    let mut dave = Web::new(&gw);
+    dave.sign_in_evm(&other).await;
+    let p = dave.get("/dashboard/settlements").await;
+    assert_eq!(p.status, 200);
+    for part in ["4.000000", "0.040000", "0.004000", "0.036000"] {
+        assert!(p.body.contains(part), "{part}: {}", p.body);
+    }
     let (_, body) = switch("operator").await;
     assert!(body.contains(r#"class="ok">holds"#), "{body}");
     assert!(

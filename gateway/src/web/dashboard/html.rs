@@ -39,6 +39,7 @@ fn nav(ctx: &Ctx) -> String {
         links.extend([
             ("/dashboard/invoices", "Invoices"),
             ("/dashboard/orders", "Orders"),
+            ("/dashboard/settlements", "Settlements"),
             ("/dashboard/api-keys", "API keys"),
             ("/dashboard/webhooks", "Webhooks"),
             ("/dashboard/bank-accounts", "Bank accounts"),

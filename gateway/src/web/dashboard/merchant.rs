@@ -1,5 +1,5 @@
 //! The merchant's pages: overview (balances per chain, volume by day), invoices and
-//! orders with filters and CSV export, API keys, webhook endpoints with their
+//! orders with filters and CSV export, settlements with their fee parts, API keys, webhook endpoints with their
 //! delivery log, bank accounts. Every query is scoped to the session's merchant:
 //! another merchant's id answers 404, exactly as an unknown one.
 
@@ -853,4 +853,59 @@ pub(super) async fn designate_bank(
     tx.commit().await?;
     tracing::info!(merchant, account = %account, by = %ctx.session.address, "payout bank account designated");
     Ok(Redirect::to("/dashboard/bank-accounts").into_response())
+}
+
+/// `GET /dashboard/settlements`: the merchant's settled escrow deals with their fee
+/// parts (the indexer's `deals` of its escrow accounts; amounts are NUMERIC on
+/// PostgreSQL, read as text).
+pub(super) async fn settlements(ctx: Ctx) -> PageResult {
+    let (merchant, _) = ctx.merchant()?;
+    let db = &ctx.app.db;
+    let m = merchants::get(db, merchant)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let opt = |v: Option<String>| v.map(|x| text_units(&x)).unwrap_or_else(|| "–".into());
+    let mut rows = String::new();
+    for c in &m.chains {
+        let Some(account) = &c.escrow_account else {
+            continue;
+        };
+        for r in sqlx::query(
+            "SELECT deal_id, kind, state, CAST(settled_amount AS TEXT), CAST(fee AS TEXT), CAST(agent_cut AS TEXT), CAST(reward AS TEXT), CAST(platform AS TEXT), closed_time FROM deals WHERE chain = $1 AND merchant = $2 AND state IN ('released', 'resolved') ORDER BY closed_time DESC, deal_id DESC LIMIT $3",
+        )
+        .bind(&c.chain)
+        .bind(account)
+        .bind(PAGE_ROWS)
+        .fetch_all(&db.pool)
+        .await?
+        {
+            rows.push_str(&format!(
+                r#"<tr><td>{chain}</td><td>{deal}</td><td>{kind}</td><td>{state}</td><td class="num">{settled}</td><td class="num">{fee}</td><td class="num">{agent}</td><td class="num">{reward}</td><td class="num">{platform}</td><td>{closed}</td></tr>"#,
+                chain = escape(&c.chain),
+                deal = r.try_get::<i64, _>(0)?,
+                kind = escape(&r.try_get::<String, _>(1)?),
+                state = escape(&r.try_get::<String, _>(2)?),
+                settled = opt(r.try_get(3)?),
+                fee = opt(r.try_get(4)?),
+                agent = opt(r.try_get(5)?),
+                reward = opt(r.try_get(6)?),
+                platform = opt(r.try_get(7)?),
+                closed = r
+                    .try_get::<Option<i64>, _>(8)?
+                    .map(|t| html::time_ms(t.saturating_mul(1000)))
+                    .unwrap_or_default(),
+            ));
+        }
+    }
+    let body = format!(
+        r#"<h1>Settlements</h1>
+<p>Escrow deals of your escrow accounts that settled, newest first, with the fee and its parts (agent's cut, trader's reward, platform).</p>
+<div class="scroll"><table id="settlements"><thead><tr><th scope="col">Chain</th><th scope="col">Deal</th><th scope="col">Kind</th><th scope="col">State</th><th scope="col">Settled</th><th scope="col">Fee</th><th scope="col">Agent</th><th scope="col">Reward</th><th scope="col">Platform</th><th scope="col">Closed</th></tr></thead><tbody>{rows}</tbody></table></div>{empty}"#,
+        empty = if rows.is_empty() {
+            r#"<p id="none">No settled deals yet.</p>"#
+        } else {
+            ""
+        },
+    );
+    Ok(html::layout("Settlements", Some(&ctx), &body).into_response())
 }

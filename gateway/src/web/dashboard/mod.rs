@@ -60,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/invoices.csv", get(merchant::invoices_csv))
         .route("/dashboard/orders", get(merchant::orders))
         .route("/dashboard/orders.csv", get(merchant::orders_csv))
+        .route("/dashboard/settlements", get(merchant::settlements))
         .route(
             "/dashboard/api-keys",
             get(merchant::api_keys).post(merchant::create_api_key),
