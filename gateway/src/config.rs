@@ -57,12 +57,12 @@ pub struct Config {
     /// Webhook delivery.
     #[serde(default)]
     pub webhooks: WebhookConfig,
-    /// The dispatcher of collections and payouts.
-    #[serde(default)]
-    pub dispatcher: DispatcherConfig,
     /// Dashboards: sign-in and sessions.
     #[serde(default)]
     pub dashboard: crate::session::config::DashboardConfig,
+    /// The dispatcher of collections and payouts.
+    #[serde(default)]
+    pub dispatcher: DispatcherConfig,
     /// Gateway facts per chain (the chain must also be in `indexer.chains`).
     #[serde(default)]
     pub chains: BTreeMap<String, GatewayChain>,
@@ -265,6 +265,12 @@ impl Config {
     /// Checks what parsing cannot.
     pub fn validate(&self) -> Result<()> {
         self.indexer.validate()?;
+        self.dashboard.validate(
+            &self
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", self.listen)),
+        )?;
         for (name, chain) in &self.indexer.chains {
             if chain.kind == ChainKind::Evm
                 && self.chains.get(name).and_then(|c| c.chain_id).is_none()
@@ -286,12 +292,6 @@ impl Config {
                 "webhooks.lease_secs must exceed webhooks.timeout_ms".into(),
             ));
         }
-        self.dashboard.validate(
-            &self
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}", self.listen)),
-        )?;
         if self.webhooks.concurrency == 0 {
             return Err(Error::Config(
                 "webhooks.concurrency must be at least 1".into(),

@@ -37,11 +37,6 @@ enum Command {
     },
     /// Creates or updates the database tables and exits.
     Migrate,
-    /// Merchants.
-    Merchant {
-        #[command(subcommand)]
-        command: MerchantCommand,
-    },
     /// Signs a dashboard sign-in message read from stdin with a wallet key read from
     /// an environment variable (never an argument); prints the signature to paste
     /// into the sign-in page. Needs no configuration.
@@ -52,6 +47,11 @@ enum Command {
         /// The variable holding the key (32 bytes hex).
         #[arg(long)]
         key_env: String,
+    },
+    /// Merchants.
+    Merchant {
+        #[command(subcommand)]
+        command: MerchantCommand,
     },
 }
 
