@@ -265,6 +265,7 @@ impl Config {
     /// Checks what parsing cannot.
     pub fn validate(&self) -> Result<()> {
         self.indexer.validate()?;
+        crate::cosigner::CoSigner::from_config(self).map_err(|e| Error::Config(e.to_string()))?;
         self.dashboard.validate(
             &self
                 .public_url

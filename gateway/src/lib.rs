@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod cosigner;
 pub mod dispatch;
 mod error;
 pub mod input;

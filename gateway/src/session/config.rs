@@ -41,6 +41,10 @@ pub struct DashboardConfig {
     /// Else the environment variable holding that key.
     #[serde(default = "default_key_env")]
     pub secret_key_env: String,
+    /// A file holding the gateway's co-signer key (secp256k1, hex): owners may name
+    /// its address as their account's co-signer (`cosigner`). None: no co-signing.
+    #[serde(default)]
+    pub co_signer_key_file: Option<std::path::PathBuf>,
 }
 
 impl Default for DashboardConfig {
@@ -53,6 +57,7 @@ impl Default for DashboardConfig {
             operators: Vec::new(),
             secret_key_file: None,
             secret_key_env: default_key_env(),
+            co_signer_key_file: None,
         }
     }
 }

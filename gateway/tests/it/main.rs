@@ -11,6 +11,7 @@
 mod api;
 mod browser;
 mod common;
+mod cosigner;
 mod crash;
 mod dashboard;
 mod faults;

@@ -45,6 +45,11 @@ fn nav(ctx: &Ctx) -> String {
             ("/dashboard/bank-accounts", "Bank accounts"),
         ]);
     }
+    if ctx.session.kind == crate::session::message::WalletKind::Evm
+        && ctx.app.config.dashboard.co_signer_key_file.is_some()
+    {
+        links.push(("/dashboard/co-signer", "Co-signer"));
+    }
     links.push(("/dashboard/security", "Security"));
     let links: String = links
         .iter()

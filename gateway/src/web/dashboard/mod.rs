@@ -5,6 +5,7 @@
 //! token (`session::csrf_token`).
 
 mod acceptor;
+mod cosigner;
 mod csv;
 mod html;
 mod merchant;
@@ -53,6 +54,10 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/role", post(sign_in::switch_role))
         .route("/dashboard", get(home))
         .route("/dashboard/security", get(security::page))
+        .route(
+            "/dashboard/co-signer",
+            get(cosigner::page).post(cosigner::approve),
+        )
         .route("/dashboard/security/totp/begin", post(security::begin))
         .route("/dashboard/security/totp/qr.svg", get(security::qr))
         .route("/dashboard/security/totp/confirm", post(security::confirm))
