@@ -68,5 +68,5 @@ if [ "${CI:-}" = "true" ] || [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chrom
     $sudo apt-get install -y --no-install-recommends chromium chromium-driver
   fi
 fi
-/usr/bin/chromium --version
+/usr/bin/chromium --version 2>/dev/null
 /usr/bin/chromedriver --version | head -n 1
