@@ -93,8 +93,11 @@ fn nav(ctx: &Ctx) -> String {
 
 /// `0x1234…abcd` for long addresses.
 pub(super) fn short(address: &str) -> String {
-    if address.len() > 14 {
-        format!("{}…{}", &address[..8], &address[address.len() - 4..])
+    let chars: Vec<char> = address.chars().collect();
+    if chars.len() > 14 {
+        let head: String = chars[..8].iter().collect();
+        let tail: String = chars[chars.len() - 4..].iter().collect();
+        format!("{head}…{tail}")
     } else {
         address.to_owned()
     }
@@ -170,6 +173,7 @@ mod tests {
         assert_eq!(usdt(12_345_678), "12.345678");
         assert_eq!(usdt(5), "0.000005");
         assert_eq!(short("0x1234567890abcdef1234"), "0x123456…1234");
+        assert_eq!(short("ééééééééééééééé"), "éééééééé…éééé");
         assert_eq!(time_ms(0), "1970-01-01 00:00 UTC");
     }
 }
