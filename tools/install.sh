@@ -2,7 +2,8 @@
 # Installs the pinned toolchain: the EVM tools (solc-js, forge, anvil, OpenZeppelin,
 # forge-std) into ./node_modules exactly as package-lock.json pins them, and the Python
 # test tools (schemathesis) into ./.tools-venv exactly as tools/python/requirements.lock
-# pins them. Idempotent: when both match their lock files, it changes nothing.
+# pins them, and the headless browser of the dashboard tests (Debian packages chromium and
+# chromium-driver). Idempotent: when everything matches, it changes nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,3 +51,22 @@ else
   echo "$pywant" > "$pystamp"
 fi
 "$venv/bin/schemathesis" --version
+
+# Headless browser for the dashboard tests (gateway/tests/it/browser.rs): Debian's
+# chromium and chromium-driver, installed with apt-get when either is missing or on
+# CI (CI=true), with sudo only when not root.
+if [ "${CI:-}" = "true" ] || [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  need apt-get "a Debian-based system (apt-get) to install chromium and chromium-driver"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    need sudo "root or sudo to install chromium and chromium-driver"
+    sudo="sudo"
+  fi
+  echo "tools: installing chromium and chromium-driver (apt-get)"
+  if ! $sudo apt-get install -y --no-install-recommends chromium chromium-driver; then
+    $sudo apt-get update
+    $sudo apt-get install -y --no-install-recommends chromium chromium-driver
+  fi
+fi
+/usr/bin/chromium --version 2>/dev/null
+/usr/bin/chromedriver --version | head -n 1

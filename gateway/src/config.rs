@@ -57,6 +57,9 @@ pub struct Config {
     /// Webhook delivery.
     #[serde(default)]
     pub webhooks: WebhookConfig,
+    /// Dashboards: sign-in and sessions.
+    #[serde(default)]
+    pub dashboard: crate::session::config::DashboardConfig,
     /// The dispatcher of collections and payouts.
     #[serde(default)]
     pub dispatcher: DispatcherConfig,
@@ -265,6 +268,13 @@ impl Config {
     /// Checks what parsing cannot.
     pub fn validate(&self) -> Result<()> {
         self.indexer.validate()?;
+        crate::cosigner::CoSigner::from_config(self).map_err(|e| Error::Config(e.to_string()))?;
+        self.dashboard.validate(
+            &self
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", self.listen)),
+        )?;
         for (name, chain) in &self.indexer.chains {
             if chain.kind == ChainKind::Evm
                 && self.chains.get(name).and_then(|c| c.chain_id).is_none()

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod cosigner;
 pub mod dispatch;
 mod error;
 pub mod input;
@@ -12,8 +13,10 @@ pub mod merchants;
 pub mod orders;
 pub mod problem;
 mod service;
+pub mod session;
 pub mod state;
 pub mod store;
+pub mod totp;
 pub mod web;
 pub mod webhooks;
 

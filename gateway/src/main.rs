@@ -1,4 +1,5 @@
-//! `stablerail-gateway`: run the gateway, migrate, register merchants.
+//! `stablerail-gateway`: run the gateway, migrate, register merchants, sign a
+//! dashboard sign-in message with a wallet key.
 
 use std::path::PathBuf;
 
@@ -37,6 +38,17 @@ enum Command {
     },
     /// Creates or updates the database tables and exits.
     Migrate,
+    /// Signs a dashboard sign-in message read from stdin with a wallet key read from
+    /// an environment variable (never an argument); prints the signature to paste
+    /// into the sign-in page. Needs no configuration.
+    SignMessage {
+        /// evm (EIP-191), tron (signMessageV2) or solana (ed25519).
+        #[arg(long)]
+        kind: String,
+        /// The variable holding the key (32 bytes hex).
+        #[arg(long)]
+        key_env: String,
+    },
     /// Merchants.
     Merchant {
         #[command(subcommand)]
@@ -126,6 +138,19 @@ async fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Command::SignMessage { kind, key_env } = &cli.command {
+        let kind = stablerail_gateway::session::message::WalletKind::parse(kind)
+            .with_context(|| format!("--kind {kind}: expected evm, tron or solana"))?;
+        let key = std::env::var(key_env).with_context(|| format!("{key_env} is not set"))?;
+        let mut message = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut message)?;
+        // Wallets sign the message exactly; a file's last line end is not part of it.
+        let message = message.replace("\r\n", "\n");
+        let message = message.strip_suffix('\n').unwrap_or(&message);
+        let (_, signature) = stablerail_gateway::session::sign::sign(kind, &key, message)?;
+        println!("{signature}");
+        return Ok(());
+    }
     let config =
         Config::load(&cli.config).with_context(|| format!("loading {}", cli.config.display()))?;
     match cli.command {
@@ -152,6 +177,8 @@ async fn main() -> Result<()> {
                 .context("migrating the gateway's tables")?;
             println!("migrated");
         }
+        // Signed above, before any configuration is read.
+        Command::SignMessage { .. } => {}
         Command::Merchant { command } => {
             stablerail_indexer::Store::open(&config.database_url).await?;
             let db = Db::open(&config.database_url).await?;

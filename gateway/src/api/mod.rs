@@ -97,6 +97,7 @@ pub fn router(app: AppState) -> Router {
         .merge(admin)
         .merge(acceptor_routes)
         .merge(web::router())
+        .merge(web::dashboard::router())
         .route("/health", get(|| async { "ok" }))
         .route(
             "/openapi.json",

@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 
 use crate::{invoices, problem::Problem, state::AppState};
 
+pub mod dashboard;
+
 const SCRIPT: &str = include_str!("assets/checkout.js");
 const STYLE: &str = include_str!("assets/checkout.css");
 

@@ -9,8 +9,11 @@
 )]
 
 mod api;
+mod browser;
 mod common;
+mod cosigner;
 mod crash;
+mod dashboard;
 mod dispatch;
 mod faults;
 mod orders;

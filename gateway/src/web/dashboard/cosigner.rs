@@ -1,0 +1,190 @@
+//! `/dashboard/co-signer`: the gateway as the co-signer of the signed-in wallet's
+//! escrow account (`cosigner`): its address and the exact command that names it,
+//! and the approval of an outflow beyond the day's allowance after a fresh TOTP code,
+//! given back as the exact command to send (docs/rules.md "Co-signer and daily
+//! allowance").
+
+use std::collections::HashMap;
+
+use alloy::primitives::Address;
+use axum::{Form, response::IntoResponse};
+use sqlx::Row;
+use stablerail_indexer::ChainKind;
+use stablerail_sdk::Amount;
+
+use super::{Ctx, PageError, PageResult, fresh_code, html, html::escape};
+use crate::{
+    cosigner::{CoSignError, CoSigner, Outflow},
+    session::message::WalletKind,
+};
+
+/// How long an approval stays valid (chain time).
+const VALID_SECS: u64 = 3_600;
+
+fn evm_chains(ctx: &Ctx) -> Vec<String> {
+    ctx.app
+        .config
+        .indexer
+        .chains
+        .iter()
+        .filter(|(_, c)| c.kind == ChainKind::Evm && c.escrow.is_some())
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+fn prefix(ctx: &Ctx, chain: &str) -> String {
+    let c = ctx.app.config.indexer.chains.get(chain);
+    format!(
+        "stablerail evm escrow --rpc-url {} --escrow {} --key-file <your key file>",
+        c.and_then(|c| c.rpc_urls.first().cloned())
+            .unwrap_or_default(),
+        c.and_then(|c| c.escrow.clone()).unwrap_or_default()
+    )
+}
+
+fn co_signer(ctx: &Ctx) -> Result<CoSigner, PageError> {
+    CoSigner::from_config(&ctx.app.config)
+        .map_err(|e| {
+            tracing::error!(error = %e, "co-signer key");
+            PageError::Internal
+        })?
+        .ok_or_else(|| PageError::Forbidden("This gateway offers no co-signing.".into()))
+}
+
+fn evm_owner(ctx: &Ctx) -> Result<Address, PageError> {
+    if ctx.session.kind != WalletKind::Evm {
+        return Err(PageError::Forbidden(
+            "The co-signer serves EVM escrow accounts: sign in with an EVM wallet.".into(),
+        ));
+    }
+    ctx.session.address.parse().map_err(|_| PageError::Internal)
+}
+
+/// `GET /dashboard/co-signer`.
+pub(super) async fn page(ctx: Ctx) -> PageResult {
+    let cs = co_signer(&ctx)?;
+    evm_owner(&ctx)?;
+    let gw = format!("{:#x}", cs.address());
+    let mut rows = String::new();
+    for r in sqlx::query(
+        "SELECT chain, co_signer, CAST(daily_allowance AS TEXT) FROM escrow_accounts WHERE address = $1 ORDER BY chain",
+    )
+    .bind(&ctx.session.address)
+    .fetch_all(&ctx.app.db.pool)
+    .await?
+    {
+        let chain: String = r.try_get(0)?;
+        let current: Option<String> = r.try_get(1)?;
+        let allowance: String = r.try_get(2)?;
+        let ours = current.as_deref().map(str::to_ascii_lowercase) == Some(gw.clone());
+        rows.push_str(&format!(
+            r#"<tr><td>{chain}</td><td><code>{cur}</code>{ours}</td><td class="num">{allow}</td></tr>"#,
+            chain = escape(&chain),
+            cur = escape(current.as_deref().unwrap_or("none")),
+            ours = if ours { " (this gateway)" } else { "" },
+            allow = escape(&allowance.parse::<u128>().map(html::usdt).unwrap_or(allowance)),
+        ));
+    }
+    let chains = evm_chains(&ctx);
+    let first = chains.first().cloned().unwrap_or_default();
+    let options: String = chains
+        .iter()
+        .map(|c| format!(r#"<option value="{c}">{c}</option>"#, c = escape(c)))
+        .collect();
+    let body = format!(
+        r#"<h1>Co-signer</h1>
+<p>This gateway can be your escrow account's co-signer (second factor on chain): outflows beyond your daily allowance then need its approval, which it gives only to you, signed in here, with a fresh authentication code.</p>
+<p>The gateway's co-signer address: <code id="co-signer-address">{gw}</code></p>
+<p>Name it, with the daily allowance you choose:</p>
+<pre class="cmd"><code>{name_cmd}</code></pre>
+<div class="scroll"><table id="accounts"><thead><tr><th scope="col">Chain</th><th scope="col">Co-signer</th><th scope="col">Daily allowance (USDT)</th></tr></thead><tbody>{rows}</tbody></table></div>
+<h2>Approve an outflow</h2>
+<form method="post" action="/dashboard/co-signer" id="co-sign">{csrf}
+<label for="cs-chain">Chain</label> <select id="cs-chain" name="chain">{options}</select>
+<fieldset><legend>Outflow</legend>
+<label><input type="radio" name="action" value="withdraw" checked> Withdraw an amount</label>
+<label><input type="radio" name="action" value="release"> Release a deal (as seller)</label>
+</fieldset>
+<label for="cs-amount">Amount (USDT)</label> <input id="cs-amount" name="amount" inputmode="decimal">
+<label for="cs-deal">Deal</label> <input id="cs-deal" name="deal" inputmode="numeric">
+{code}
+<button type="submit" id="co-sign-submit">Approve</button></form>"#,
+        name_cmd = escape(&format!(
+            "{} co-signer set --co-signer {gw} --allowance <USDT per day>",
+            prefix(&ctx, &first)
+        )),
+        csrf = html::csrf_input(&ctx),
+        code = html::code_input("cs-code"),
+    );
+    Ok(html::layout("Co-signer", Some(&ctx), &body).into_response())
+}
+
+/// `POST /dashboard/co-signer`: approves one outflow (fresh TOTP code).
+pub(super) async fn approve(ctx: Ctx, Form(form): Form<HashMap<String, String>>) -> PageResult {
+    ctx.check_csrf(&form)?;
+    let cs = co_signer(&ctx)?;
+    let owner = evm_owner(&ctx)?;
+    let chain = form.get("chain").cloned().unwrap_or_default();
+    if !evm_chains(&ctx).contains(&chain) {
+        return Err(PageError::BadRequest(
+            "Choose an EVM chain with an escrow.".into(),
+        ));
+    }
+    let field = |k: &str| form.get(k).map(|s| s.trim()).unwrap_or("");
+    let (outflow, verb) = match field("action") {
+        "withdraw" => {
+            let amount = Amount::parse(field("amount"))
+                .ok()
+                .filter(|a| !a.is_zero())
+                .ok_or_else(|| {
+                    PageError::BadRequest(
+                        "The amount must be a positive USDT amount with at most 6 decimals.".into(),
+                    )
+                })?;
+            (
+                Outflow::Withdraw(amount),
+                format!("withdraw --amount {amount}"),
+            )
+        }
+        "release" => {
+            let deal: u64 = field("deal")
+                .parse()
+                .map_err(|_| PageError::BadRequest("The deal must be a deal id.".into()))?;
+            (Outflow::Release(deal), format!("release --deal {deal}"))
+        }
+        _ => return Err(PageError::BadRequest("Choose withdraw or release.".into())),
+    };
+    fresh_code(&ctx, &form).await?;
+    let approval = match cs
+        .approve(&ctx.app.config, &chain, owner, outflow, VALID_SECS)
+        .await
+    {
+        Ok(a) => a,
+        Err(CoSignError::Escrow(m)) => {
+            return Err(PageError::Forbidden(format!(
+                "The gateway did not co-sign: {m}"
+            )));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "co-signing");
+            return Err(PageError::Internal);
+        }
+    };
+    let cmd = format!(
+        "{} {verb} --co-signature {} --co-deadline {}",
+        prefix(&ctx, &chain),
+        approval.signature,
+        approval.deadline
+    );
+    let body = format!(
+        r#"<h1>Approved</h1>
+<p>Send the outflow before the deadline (Unix time <span id="co-deadline">{deadline}</span>, chain time), with this approval:</p>
+<p>Signature: <code id="co-signature">{sig}</code></p>
+<pre class="cmd"><code id="co-command">{cmd}</code></pre>
+<p><a href="/dashboard/co-signer">Back</a></p>"#,
+        deadline = approval.deadline,
+        sig = escape(&approval.signature),
+        cmd = escape(&cmd),
+    );
+    Ok(html::layout("Co-signer approval", Some(&ctx), &body).into_response())
+}

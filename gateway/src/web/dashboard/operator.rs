@@ -1,0 +1,147 @@
+//! The operator's page (wallets listed in `dashboard.operators`): per chain the
+//! escrow's conservation (liabilities against the sum of every account's available
+//! and locked balances, docs/rules.md "Liabilities") and pause state, platform volume
+//! and fees per day (the indexer's `daily_volume`), invoices and orders by status,
+//! disputed deals with how long they wait for the arbiter, failed webhook deliveries.
+
+use std::collections::BTreeMap;
+
+use axum::response::IntoResponse;
+use sqlx::Row;
+
+use super::{Ctx, PageResult, html, html::escape};
+use crate::store::now_ms;
+
+// Amounts are TEXT on SQLite and NUMERIC(78,0) on PostgreSQL: read as text.
+
+fn units(s: &str) -> u128 {
+    s.parse().unwrap_or(0)
+}
+
+/// `GET /dashboard` as the operator.
+pub(super) async fn operator(ctx: Ctx) -> PageResult {
+    let db = &ctx.app.db;
+    // Conservation per chain.
+    let mut sums: BTreeMap<String, (u128, u128, i64)> = BTreeMap::new();
+    for r in sqlx::query(
+        "SELECT chain, CAST(available AS TEXT), CAST(locked AS TEXT) FROM escrow_accounts",
+    )
+    .fetch_all(&db.pool)
+    .await?
+    {
+        let e = sums.entry(r.try_get(0)?).or_default();
+        e.0 += units(&r.try_get::<String, _>(1)?);
+        e.1 += units(&r.try_get::<String, _>(2)?);
+        e.2 += 1;
+    }
+    let mut escrow_rows = String::new();
+    for r in sqlx::query(
+        "SELECT chain, CAST(liabilities AS TEXT), CAST(CASE WHEN paused THEN 1 ELSE 0 END AS BIGINT) FROM escrow_settings ORDER BY chain",
+    )
+    .fetch_all(&db.pool)
+    .await?
+    {
+        let chain: String = r.try_get(0)?;
+        let liabilities = units(&r.try_get::<String, _>(1)?);
+        let (avail, locked, accounts) = sums.get(&chain).copied().unwrap_or_default();
+        let holds = liabilities == avail + locked;
+        escrow_rows.push_str(&format!(
+            r#"<tr><th scope="row">{chain}</th><td class="num">{accounts}</td><td class="num">{a}</td><td class="num">{l}</td><td class="num">{li}</td><td class="{cls}">{state}</td><td>{paused}</td></tr>"#,
+            chain = escape(&chain),
+            a = html::usdt(avail),
+            l = html::usdt(locked),
+            li = html::usdt(liabilities),
+            cls = if holds { "ok" } else { "error" },
+            state = if holds { "holds" } else { "BROKEN" },
+            paused = if r.try_get::<i64, _>(2)? == 1 { "paused" } else { "running" },
+        ));
+    }
+    // Platform volume and fees per day, the last 14 days.
+    let days = html::last_days(14);
+    let first = days.first().map(|d| d.0).unwrap_or(0);
+    let mut volume: BTreeMap<i64, (u128, u128)> = days.iter().map(|d| (d.0, (0, 0))).collect();
+    for r in sqlx::query(
+        "SELECT day, CAST(amount AS TEXT), CAST(fees AS TEXT) FROM daily_volume WHERE day >= $1",
+    )
+    .bind(first)
+    .fetch_all(&db.pool)
+    .await?
+    {
+        if let Some(v) = volume.get_mut(&r.try_get::<i64, _>(0)?) {
+            v.0 += units(&r.try_get::<String, _>(1)?);
+            v.1 += units(&r.try_get::<String, _>(2)?);
+        }
+    }
+    let label = |d: i64| {
+        days.iter()
+            .find(|x| x.0 == d)
+            .map(|x| x.1.clone())
+            .unwrap_or_default()
+    };
+    let vol: Vec<(String, u128)> = volume.iter().map(|(d, v)| (label(*d), v.0)).collect();
+    let fees: Vec<(String, u128)> = volume.iter().map(|(d, v)| (label(*d), v.1)).collect();
+    // Invoices and orders by status.
+    let mut counts = String::new();
+    for (what, sql) in [
+        (
+            "invoices",
+            "SELECT status, COUNT(*) FROM gw_invoices GROUP BY status ORDER BY status",
+        ),
+        (
+            "orders",
+            "SELECT status, COUNT(*) FROM gw_orders GROUP BY status ORDER BY status",
+        ),
+        (
+            "webhook deliveries",
+            "SELECT status, COUNT(*) FROM gw_deliveries GROUP BY status ORDER BY status",
+        ),
+    ] {
+        for r in sqlx::query(sql).fetch_all(&db.pool).await? {
+            counts.push_str(&format!(
+                r#"<tr><td>{what}</td><td>{}</td><td class="num">{}</td></tr>"#,
+                escape(&r.try_get::<String, _>(0)?),
+                r.try_get::<i64, _>(1)?
+            ));
+        }
+    }
+    // Disputed deals waiting for the arbiter.
+    let now = now_ms() / 1000;
+    let mut disputes = String::new();
+    for r in sqlx::query(
+        "SELECT chain, deal_id, kind, CAST(amount AS TEXT), disputed_at FROM deals WHERE state = 'disputed' ORDER BY disputed_at, chain, deal_id",
+    )
+    .fetch_all(&db.pool)
+    .await?
+    {
+        let since: Option<i64> = r.try_get(4)?;
+        disputes.push_str(&format!(
+            r#"<tr><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td>{}</td></tr>"#,
+            escape(&r.try_get::<String, _>(0)?),
+            r.try_get::<i64, _>(1)?,
+            escape(&r.try_get::<String, _>(2)?),
+            html::usdt(units(&r.try_get::<String, _>(3)?)),
+            since
+                .map(|t| format!("{} h", (now - t).max(0) / 3600))
+                .unwrap_or_else(|| "–".into()),
+        ));
+    }
+    let body = format!(
+        r#"<h1>Operator</h1>
+<h2>Escrow per chain</h2>
+<div class="scroll"><table id="conservation"><thead><tr><th scope="col">Chain</th><th scope="col">Accounts</th><th scope="col">Σ available</th><th scope="col">Σ locked</th><th scope="col">Liabilities</th><th scope="col">Conservation</th><th scope="col">State</th></tr></thead><tbody>{escrow_rows}</tbody></table></div>
+<h2>Platform volume</h2>
+{vol_chart}
+{fee_chart}
+<h2>Invoices, orders, deliveries</h2>
+<div class="scroll"><table id="counts"><thead><tr><th scope="col">What</th><th scope="col">Status</th><th scope="col">Count</th></tr></thead><tbody>{counts}</tbody></table></div>
+<h2>Disputes waiting for the arbiter</h2>
+<div class="scroll"><table id="disputes"><thead><tr><th scope="col">Chain</th><th scope="col">Deal</th><th scope="col">Kind</th><th scope="col">Amount</th><th scope="col">Waiting</th></tr></thead><tbody>{disputes}</tbody></table></div>"#,
+        vol_chart = html::bar_chart(
+            "platform-volume",
+            "Settled deal volume per day (USDT), last 14 days",
+            &vol
+        ),
+        fee_chart = html::bar_chart("platform-fees", "Fees per day (USDT), last 14 days", &fees),
+    );
+    Ok(html::layout("Operator", Some(&ctx), &body).into_response())
+}

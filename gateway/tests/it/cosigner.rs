@@ -1,0 +1,168 @@
+//! The gateway as an account's co-signer, on anvil with the platform deployed and
+//! the embedded indexer: the owner names the gateway's co-signer address, signs in,
+//! enrols TOTP, and gets an approval for a withdrawal beyond its daily allowance only
+//! with a fresh code; the approval works on chain. An account that names another
+//! co-signer gets nothing.
+
+use alloy::signers::local::PrivateKeySigner;
+use stablerail_demo::{LocalPlatform, role};
+use stablerail_gateway::GatewayOptions;
+use stablerail_sdk::Amount;
+
+use crate::{
+    common::{Backend, FAST_WEBHOOKS, TestDb, config_text, start_gateway, wait_for},
+    dashboard::{Web, between, code, enrol, steady_totp_window, unescape},
+};
+
+#[tokio::test]
+async fn gateway_co_signs_after_a_fresh_code() {
+    let platform = LocalPlatform::start().await.unwrap();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let gateway_key = PrivateKeySigner::random();
+    let key_file = dir.path().join("co-signer.key");
+    std::fs::write(&key_file, hex::encode(gateway_key.to_bytes())).unwrap();
+    let text = format!(
+        "{}\n[dashboard]\nco_signer_key_file = \"{}\"\n",
+        config_text(&platform, &db, 1, FAST_WEBHOOKS),
+        key_file.display()
+    );
+    let gw = start_gateway(&text, GatewayOptions::default()).await;
+
+    // The owner deposits and names the gateway as co-signer, 1 USDT a day.
+    let who = role::MERCHANT;
+    let owner = platform.signer(who);
+    let escrow = platform.escrow(who).unwrap();
+    platform
+        .mint(owner.address(), Amount::parse("100").unwrap())
+        .await
+        .unwrap();
+    escrow
+        .deposit(owner.address(), Amount::parse("50").unwrap())
+        .await
+        .unwrap();
+    escrow
+        .set_co_signer(gateway_key.address(), Amount::parse("1").unwrap())
+        .await
+        .unwrap();
+    let addr = format!("{:#x}", owner.address());
+    wait_for(30, "the indexer to see the co-signer", || {
+        let (gw, addr) = (&gw, addr.clone());
+        async move {
+            sqlx::query_scalar::<_, Option<String>>(
+                "SELECT co_signer FROM escrow_accounts WHERE address = $1",
+            )
+            .bind(addr)
+            .fetch_optional(&gw.app().db.pool)
+            .await
+            .unwrap()
+            .flatten()
+            .is_some()
+        }
+    })
+    .await;
+
+    let mut web = Web::new(&gw);
+    web.sign_in_evm(&owner).await;
+    let p = web.get("/dashboard/co-signer").await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains(&format!("{:#x}", gateway_key.address())));
+    assert!(p.body.contains("(this gateway)"), "{}", p.body);
+    steady_totp_window().await;
+    let (secret, _) = enrol(&mut web).await;
+    let csrf = web.session_csrf().await;
+    let form = |code: &str| {
+        vec![
+            ("csrf".to_owned(), csrf.clone()),
+            ("chain".to_owned(), "anvil".to_owned()),
+            ("action".to_owned(), "withdraw".to_owned()),
+            ("amount".to_owned(), "5".to_owned()),
+            ("code".to_owned(), code.to_owned()),
+        ]
+    };
+    let post = |web: &mut Web, f: Vec<(String, String)>| {
+        let mut web = web.clone();
+        async move {
+            let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            web.post("/dashboard/co-signer", &f).await
+        }
+    };
+    // No code, a wrong code, no CSRF: no approval.
+    assert_eq!(post(&mut web, form("")).await.status, 403);
+    assert_eq!(post(&mut web, form("000000")).await.status, 403);
+    let mut no_csrf = form(&code(&secret, 0));
+    no_csrf.remove(0);
+    assert_eq!(post(&mut web, no_csrf).await.status, 403);
+    // A bad amount is refused before the code is used.
+    let mut bad = form(&code(&secret, 0));
+    bad[3].1 = "5.0000001".into();
+    assert_eq!(post(&mut web, bad).await.status, 400);
+
+    let p = post(&mut web, form(&code(&secret, 0))).await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    let sig = between(&p.body, r#"<code id="co-signature">"#, "</code>")
+        .unwrap()
+        .to_owned();
+    let deadline: u64 = between(&p.body, r#"<span id="co-deadline">"#, "</span>")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let cmd = unescape(between(&p.body, r#"<code id="co-command">"#, "</code>").unwrap());
+    assert!(
+        cmd.contains(&format!(
+            "withdraw --amount 5 --co-signature {sig} --co-deadline {deadline}"
+        )),
+        "{cmd}"
+    );
+    // The same code again: no second approval.
+    assert_eq!(post(&mut web, form(&code(&secret, 0))).await.status, 403);
+
+    // The approval works on chain: 5 USDT beyond the 1 USDT allowance.
+    let before = platform.token_balance(owner.address()).await.unwrap();
+    let signature: alloy::primitives::Signature = sig.parse().unwrap();
+    escrow
+        .withdraw_co_signed(Amount::parse("5").unwrap(), deadline, &signature)
+        .await
+        .unwrap();
+    let after = platform.token_balance(owner.address()).await.unwrap();
+    assert_eq!(after - before, alloy::primitives::U256::from(5_000_000u64));
+
+    // An account that names another co-signer gets no approval.
+    let other = platform.signer(role::TRADER);
+    let other_escrow = platform.escrow(role::TRADER).unwrap();
+    platform
+        .mint(other.address(), Amount::parse("10").unwrap())
+        .await
+        .unwrap();
+    other_escrow
+        .deposit(other.address(), Amount::parse("10").unwrap())
+        .await
+        .unwrap();
+    other_escrow
+        .set_co_signer(
+            PrivateKeySigner::random().address(),
+            Amount::parse("1").unwrap(),
+        )
+        .await
+        .unwrap();
+    let mut web2 = Web::new(&gw);
+    web2.sign_in_evm(&other).await;
+    steady_totp_window().await;
+    let (secret2, _) = enrol(&mut web2).await;
+    let csrf2 = web2.session_csrf().await;
+    let c2 = code(&secret2, 0);
+    let p = web2
+        .post(
+            "/dashboard/co-signer",
+            &[
+                ("csrf", csrf2.as_str()),
+                ("chain", "anvil"),
+                ("action", "withdraw"),
+                ("amount", "5"),
+                ("code", c2.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 403, "{}", p.body);
+    assert!(p.body.contains("did not co-sign"), "{}", p.body);
+}
