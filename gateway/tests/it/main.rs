@@ -16,3 +16,4 @@ mod faults;
 mod orders;
 mod reorg;
 mod shop;
+mod unique;
