@@ -158,6 +158,14 @@ async fn main() -> anyhow::Result<()> {
     );
     shop.pay_late().await?;
     shop.run_orders(&gw, &platform).await?;
+    if let Some(a) = &shop.acceptor {
+        println!(
+            "      acceptor {}  {:#x}, registered with the gateway, online with heartbeats, API key in {}",
+            a.id,
+            a.address,
+            a.key_file.display()
+        );
+    }
     shop.settle(&platform).await?;
 
     println!("[6/6] the shop's report (read from the gateway's API)");

@@ -588,7 +588,88 @@ pub struct Shop {
     pub invoices: Vec<ShopInvoice>,
     /// The collection and the payout.
     pub orders: Vec<ShopOrder>,
+    /// The acceptor as registered with the gateway (after [`Shop::run_orders`]).
+    pub acceptor: Option<ShopAcceptor>,
     customers: [Customer; 2],
+}
+
+/// The acceptor of the local chain, registered with the gateway's dispatcher: online
+/// and sending heartbeats (every 5 s; the dispatcher's default time-out is 60 s) for
+/// as long as it lives.
+#[derive(Debug)]
+pub struct ShopAcceptor {
+    /// Gateway id.
+    pub id: String,
+    /// Its address.
+    pub address: Address,
+    /// Where its API key is stored (never printed).
+    pub key_file: PathBuf,
+    heartbeat: tokio::task::JoinHandle<()>,
+}
+
+impl ShopAcceptor {
+    /// Registers the wallet `address` as an acceptor (as the admin route does), writes
+    /// its key to `dir/acceptor.key`, says it is online and keeps it so.
+    pub async fn register(gw: &ShopGateway, address: Address) -> Result<Self> {
+        use stablerail_gateway::orders::acceptors;
+        let app = gw.gateway.app();
+        let input = json!({
+            "chain": DEMO_CHAIN,
+            "address": format!("{address:#x}"),
+            "name": "Demo acceptor",
+            "priority": 0,
+        });
+        let new = acceptors::NewAcceptor::from_json(&app.config, &input)
+            .map_err(|p| Error::Shop(format!("acceptor: {}", p.message)))?;
+        let a = acceptors::create(&app.db, &new)
+            .await
+            .map_err(|p| Error::Shop(format!("acceptor: {}", p.message)))?;
+        let (_, key) = acceptors::create_key(&app.db, &a.id, "demo").await?;
+        let key_file = gw.dir.join("acceptor.key");
+        write_private(&key_file, &key)?;
+        let http = reqwest::Client::new();
+        let call = |path: &'static str| {
+            http.post(format!("{}{path}", gw.base))
+                .bearer_auth(&key)
+                .json(&json!({}))
+                .send()
+        };
+        let resp = call("/v1/acceptor/online").await?;
+        if resp.status().as_u16() != 200 {
+            return Err(Error::Api {
+                call: "POST /v1/acceptor/online".into(),
+                status: resp.status().as_u16(),
+                body: resp.text().await.unwrap_or_default(),
+            });
+        }
+        let url = format!("{}/v1/acceptor/heartbeat", gw.base);
+        let heartbeat = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                if let Err(e) = http
+                    .post(&url)
+                    .bearer_auth(&key)
+                    .json(&json!({}))
+                    .send()
+                    .await
+                {
+                    tracing::warn!(error = %e, "acceptor heartbeat");
+                }
+            }
+        });
+        Ok(Self {
+            id: a.id,
+            address,
+            key_file,
+            heartbeat,
+        })
+    }
+}
+
+impl Drop for ShopAcceptor {
+    fn drop(&mut self) {
+        self.heartbeat.abort();
+    }
 }
 
 impl Shop {
@@ -622,6 +703,7 @@ impl Shop {
             receiver,
             invoices: Vec::new(),
             orders: Vec::new(),
+            acceptor: None,
             customers,
         })
     }
@@ -731,8 +813,10 @@ impl Shop {
     /// acceptor releases the USDT from its collateral) and a 100 USDT payout for the
     /// night market (opened on chain by the merchant, assigned by the gateway; the
     /// acceptor pays the merchant's bank and marks it paid; the merchant releases).
-    /// The gateway picks the acceptor with its configured selector.
+    /// The acceptor is registered with the gateway first (online, heartbeats); the
+    /// gateway picks the acceptor with its configured selector.
     pub async fn run_orders(&mut self, gw: &ShopGateway, platform: &LocalPlatform) -> Result<()> {
+        self.acceptor = Some(ShopAcceptor::register(gw, platform.address(ACCEPTOR)).await?);
         let corner = &self.corner;
         let v = corner
             .post(
