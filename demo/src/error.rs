@@ -73,4 +73,23 @@ pub enum Error {
     /// An SDK call failed.
     #[error(transparent)]
     Sdk(#[from] stablerail_sdk::EvmError),
+    /// The gateway failed to start or to act.
+    #[error("gateway: {0}")]
+    Gateway(#[from] stablerail_gateway::Error),
+    /// An HTTP request to the gateway failed.
+    #[error("HTTP: {0}")]
+    Http(#[from] reqwest::Error),
+    /// The gateway answered an unexpected status.
+    #[error("{call} answered {status}: {body}")]
+    Api {
+        /// Method and path.
+        call: String,
+        /// HTTP status.
+        status: u16,
+        /// The answer.
+        body: String,
+    },
+    /// The shop did not end as it must (a state not reached, a bad signature).
+    #[error("shop: {0}")]
+    Shop(String),
 }

@@ -94,7 +94,7 @@ multisig = "{multisig}"
 }
 
 /// Removes a SQLite database and its WAL side files.
-fn remove_database(path: &Path) -> Result<()> {
+pub(crate) fn remove_database(path: &Path) -> Result<()> {
     for suffix in ["", "-wal", "-shm"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
@@ -110,6 +110,6 @@ fn remove_database(path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn io(what: &'static str) -> impl FnOnce(std::io::Error) -> Error {
+pub(crate) fn io(what: &'static str) -> impl FnOnce(std::io::Error) -> Error {
     move |source| Error::Io { what, source }
 }

@@ -9,6 +9,7 @@ mod error;
 mod indexing;
 mod local;
 mod platform;
+mod shop;
 
 pub use day::{DAY_STEPS, DayReport, lowered_fees, play_day};
 pub use deploy::{Deployment, MockUSDTEthereum, OperatorKeys, PlatformConfig, deploy_platform};
@@ -17,3 +18,7 @@ pub use error::{Error, Result};
 pub use indexing::{DEMO_CHAIN, DemoIndexer};
 pub use local::{LocalPlatform, role};
 pub use platform::MultisigAdmin;
+pub use shop::{
+    Customer, Delivery, Shop, ShopAcceptor, ShopGateway, ShopInvoice, ShopMerchant, ShopOrder,
+    WebhookReceiver,
+};

@@ -1,25 +1,38 @@
 //! `stablerail-demo`: the main job of `make demo`. Starts a local chain, deploys
-//! stablerail, runs the indexer and its query API on a SQLite file, plays a
-//! platform day through the SDK and reports.
+//! stablerail, runs the gateway (with the indexer inside) on a SQLite file, opens a
+//! shop on it (two merchants, invoices paid from customer wallets, a collection and
+//! a payout through an acceptor, webhooks to a local receiver that verifies every
+//! signature), plays a platform day through the SDK and reports.
 
 use std::{path::PathBuf, time::Duration};
 
 use clap::Parser;
+use serde_json::Value;
 use stablerail_demo::{
-    DEMO_CHAIN, DemoIndexer, LocalPlatform, play_day,
+    DEMO_CHAIN, LocalPlatform, Shop, ShopGateway, play_day,
     role::{AGENT, MERCHANT},
 };
 
-/// Starts a local chain with stablerail deployed and indexed, and plays a platform day on it.
+/// Starts a local chain with stablerail deployed, the gateway with its indexer, a
+/// shop on it, and plays a platform day.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
-    /// Exit after the report instead of serving the chain and the API until Ctrl-C.
+    /// Exit after the report instead of serving the chain and the gateway until Ctrl-C.
     #[arg(long)]
     once: bool,
-    /// The indexer's SQLite file (replaced on every run).
-    #[arg(long, default_value = ".stablerail-demo/indexer.sqlite")]
-    database: PathBuf,
+    /// Folder of the gateway's SQLite file (replaced on every run) and of the local
+    /// key files (merchant API keys, the indexer API key, the devnet dispatcher key).
+    #[arg(long, default_value = ".stablerail-demo")]
+    dir: PathBuf,
+}
+
+fn row(v: &Value, field: &str) -> String {
+    match &v[field] {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".to_owned(),
+        other => other.to_string(),
+    }
 }
 
 #[tokio::main]
@@ -30,7 +43,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
 
-    println!("[1/4] starting anvil and deploying token, 2-of-3 MultiSig and Escrow");
+    println!("[1/6] starting anvil and deploying token, 2-of-3 MultiSig and Escrow");
     let platform = LocalPlatform::start().await?;
     let d = platform.deployment;
     println!("      chain    {}", platform.devnet.rpc_url());
@@ -41,14 +54,53 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("      Escrow   {}", d.escrow);
 
-    println!("[2/4] starting the indexer on {}", cli.database.display());
-    let indexer = DemoIndexer::start(&platform, &cli.database).await?;
-    println!("      query API http://{}", indexer.api_addr);
+    let gw = ShopGateway::start(&platform, &cli.dir).await?;
+    println!(
+        "[2/6] gateway with the indexer inside on {}",
+        gw.database.display()
+    );
+    println!(
+        "      gateway  {}  (merchant API /v1, checkout /pay/{{invoice}}, indexer API /indexer)",
+        gw.base
+    );
+    let mut shop = Shop::open(&gw, &platform).await?;
+    for m in [&shop.corner, &shop.market] {
+        println!(
+            "      merchant {:<12} {}  receiving {:#x}, API key in {}",
+            m.label,
+            m.id,
+            m.address,
+            m.key_file.display()
+        );
+    }
+    println!(
+        "      webhooks http://{}/hooks/{{merchant}}: a local receiver that checks every \
+         signature with stablerail_sdk::webhooks::verify",
+        shop.receiver.addr
+    );
 
-    println!("[3/4] playing the day");
+    println!("[3/6] the shop: invoices created, customers pay from their own wallets");
+    shop.create_invoices().await?;
+    for inv in &shop.invoices {
+        println!(
+            "      - {:<12} {:<5} {:>6} USDT  unique amount {:>6}  {}  {}",
+            inv.merchant,
+            inv.case,
+            inv.amount,
+            inv.unique_amount,
+            inv.id,
+            match (&inv.pays, inv.case) {
+                (None, _) => "never paid".to_owned(),
+                (Some(p), "late") => format!("the customer pays {p} after it expired"),
+                (Some(p), _) => format!("the customer pays {p} now"),
+            }
+        );
+    }
+    shop.pay_in_time().await?;
+
+    println!("[4/6] the platform's day");
     let report = play_day(&platform, |step| println!("      - {step}")).await?;
-
-    println!("[4/4] report (read from the chain)");
+    println!("      report (read from the chain):");
     println!(
         "      deals: {} opened, {} released, {} resolved by the multisig, {} cancelled, {} open",
         report.opened,
@@ -77,19 +129,12 @@ async fn main() -> anyhow::Result<()> {
     } else {
         anyhow::bail!("conservation mismatch: {}", mismatches.join("; "));
     }
-
-    indexer
-        .wait_for(report.last_block, Duration::from_secs(30))
-        .await?;
-    let url = format!("http://{}", indexer.api_addr);
-    println!("      indexer  caught up to block {}", report.last_block);
-    println!("      API      {url}  (OpenAPI at {url}/openapi.json)");
-    println!("      API key  {}", indexer.api_key);
+    gw.wait_for_block(report.last_block).await?;
     // The indexer's derived escrow tables must tell the same story as the chain.
-    let deals = indexer.store.all_deals(DEMO_CHAIN).await?;
-    let treasury = indexer
-        .store
-        .escrow_account(DEMO_CHAIN, &format!("{:#x}", platform.deployment.multisig))
+    let deals = gw.indexer.all_deals(DEMO_CHAIN).await?;
+    let treasury = gw
+        .indexer
+        .escrow_account(DEMO_CHAIN, &format!("{:#x}", d.multisig))
         .await?
         .map(|a| a.available)
         .unwrap_or_default();
@@ -100,17 +145,101 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!(
-        "      indexed  {} deals, treasury {} USDT (derived from escrow events, equal to the chain)",
+        "      indexed  {} deals up to block {}, treasury {} USDT (derived from escrow events, \
+         equal to the chain)",
         deals.len(),
+        report.last_block,
         report.treasury_balance
+    );
+
+    println!(
+        "[5/6] the shop after the day: the late payment, a collection and a payout through the \
+         gateway's orders API"
+    );
+    shop.pay_late().await?;
+    shop.run_orders(&gw, &platform).await?;
+    if let Some(a) = &shop.acceptor {
+        println!(
+            "      acceptor {}  {:#x}, registered with the gateway, online with heartbeats, API key in {}",
+            a.id,
+            a.address,
+            a.key_file.display()
+        );
+    }
+    shop.settle(&platform).await?;
+
+    println!("[6/6] the shop's report (read from the gateway's API)");
+    println!("      invoices:");
+    for inv in &shop.invoices {
+        let v = &inv.last;
+        println!(
+            "      {:<12} {:<5} {}  {:>6} USDT  paid {:>9}  {:<10} {:<12} ({} payment{})",
+            inv.merchant,
+            inv.case,
+            inv.id,
+            inv.amount,
+            row(v, "paid"),
+            row(v, "status"),
+            row(v, "additional_status"),
+            v["payments"].as_array().map_or(0, Vec::len),
+            if v["payments"].as_array().map_or(0, Vec::len) == 1 {
+                ""
+            } else {
+                "s"
+            },
+        );
+    }
+    println!("      orders:");
+    for o in &shop.orders {
+        let v = &o.last;
+        println!(
+            "      {:<12} {:<10} {}  {:>6} USDT  deal {}  acceptor {}  {}",
+            o.merchant,
+            o.kind,
+            row(v, "id"),
+            row(v, "amount"),
+            row(v, "deal_id"),
+            row(v, "acceptor"),
+            row(v, "status"),
+        );
+    }
+    let log = shop.receiver.log();
+    println!(
+        "      webhook log of the receiver ({} deliveries, every signature verified):",
+        log.len()
+    );
+    for e in &log {
+        println!(
+            "      {:>7.3}s  {:<12} {}  {:<22} {}  {}  {}",
+            e.at.as_secs_f64(),
+            e.merchant,
+            e.webhook_id,
+            e.kind,
+            e.subject,
+            e.status,
+            if e.verified { "verified" } else { "REJECTED" },
+        );
+    }
+
+    // A fresh invoice to pay by hand from any wallet connected to the local chain.
+    let open = shop.open_invoice("25").await?;
+    let indexer_key_file = gw.indexer_api_key().await?;
+    println!(
+        "      checkout {}  (an open 25 USDT invoice of {}: pay {} USDT to {:#x})",
+        shop.checkout_url(&gw, &open),
+        shop.corner.label,
+        open.unique_amount,
+        shop.corner.address
+    );
+    let key = |p: &std::path::Path| format!("$(cat {})", p.display());
+    println!(
+        "      try      curl -H \"Authorization: Bearer {}\" {}/v1/invoices",
+        key(&shop.corner.key_file),
+        gw.base
     );
     for route in [
         format!(
             "/v1/transfers?chain={DEMO_CHAIN}&address={}",
-            platform.address(MERCHANT)
-        ),
-        format!(
-            "/v1/deals?chain={DEMO_CHAIN}&party={}",
             platform.address(MERCHANT)
         ),
         format!(
@@ -119,21 +248,23 @@ async fn main() -> anyhow::Result<()> {
         ),
     ] {
         println!(
-            "      try      curl -H 'x-api-key: {}' '{url}{route}'",
-            indexer.api_key
+            "      try      curl -H \"x-api-key: {}\" '{}/indexer{route}'",
+            key(&indexer_key_file),
+            gw.base
         );
     }
 
     if cli.once {
-        indexer.stop().await;
+        gw.stop().await;
         return Ok(());
     }
     println!(
-        "serving the chain at {} and the API at {url} until Ctrl-C",
-        platform.devnet.rpc_url()
+        "serving the chain at {} and the gateway at {} until Ctrl-C",
+        platform.devnet.rpc_url(),
+        gw.base
     );
     tokio::signal::ctrl_c().await?;
     println!("stopping");
-    indexer.stop().await;
+    tokio::time::timeout(Duration::from_secs(10), gw.stop()).await?;
     Ok(())
 }

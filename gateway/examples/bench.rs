@@ -350,17 +350,26 @@ async fn creates(platform: &LocalPlatform, db: Db, backend: &str) {
     drop_db(db).await;
 }
 
+/// `bench [create|throughput|detection]...`: the figures named (all without arguments).
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
+    let only: Vec<String> = std::env::args().skip(1).collect();
+    let run = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
     let platform = LocalPlatform::start().await.unwrap();
-    creates(&platform, sqlite().await, "SQLite").await;
-    match postgres().await {
-        Some(db) => creates(&platform, db, "PostgreSQL").await,
-        None => println!("invoice create (PostgreSQL): skipped, no server on 127.0.0.1:5432"),
+    if run("create") {
+        creates(&platform, sqlite().await, "SQLite").await;
+        match postgres().await {
+            Some(db) => creates(&platform, db, "PostgreSQL").await,
+            None => println!("invoice create (PostgreSQL): skipped, no server on 127.0.0.1:5432"),
+        }
     }
-    throughput(&platform, sqlite().await, "SQLite").await;
-    if let Some(db) = postgres().await {
-        throughput(&platform, db, "PostgreSQL").await;
+    if run("throughput") {
+        throughput(&platform, sqlite().await, "SQLite").await;
+        if let Some(db) = postgres().await {
+            throughput(&platform, db, "PostgreSQL").await;
+        }
     }
-    detection(&platform).await;
+    if run("detection") {
+        detection(&platform).await;
+    }
 }

@@ -28,6 +28,9 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A grouped write (`invoices::batch`) failed for the request it carried.
+    #[error("grouped write: {0}")]
+    Batch(String),
     /// The HTTP listener could not be bound or failed.
     #[error("serving HTTP: {0}")]
     Serve(#[source] std::io::Error),

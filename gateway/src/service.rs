@@ -86,6 +86,7 @@ impl Gateway {
             config: Arc::new(config),
             outbox: Arc::new(Notify::new()),
             public_url,
+            creates: Arc::default(),
         };
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = Vec::new();

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use crate::{config::Config, store::Db};
+use crate::{config::Config, invoices::batch::CreateQueue, store::Db};
 
 /// Shared by the API, the watcher and the sender.
 #[derive(Debug, Clone)]
@@ -17,4 +17,6 @@ pub struct AppState {
     pub outbox: Arc<Notify>,
     /// Base of checkout links (no trailing slash).
     pub public_url: String,
+    /// Invoice creates waiting to be committed together (`invoices::batch`).
+    pub creates: Arc<CreateQueue>,
 }

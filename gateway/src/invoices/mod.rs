@@ -1,6 +1,7 @@
 //! Invoices: a crypto checkout for one amount on one chain, paid by a plain USDT
 //! transfer to the merchant's receiving address and recognised by its unique amount.
 
+pub mod batch;
 pub mod matching;
 pub mod state;
 pub mod uri;
@@ -13,14 +14,9 @@ use stablerail_sdk::Amount;
 use crate::{
     error::{Error, Result},
     input::Fields,
-    merchants,
     problem::Problem,
     state::AppState,
-    store::{
-        Db, Tx,
-        idempotency::{self, Slot},
-        is_unique_violation, new_id, now_ms,
-    },
+    store::{Db, Tx, idempotency::Slot, new_id, now_ms},
     webhooks::outbox,
 };
 use state::{Additional, Payment, Status};
@@ -221,113 +217,127 @@ impl NewInvoice {
     }
 }
 
-/// The indexer's cursor on `chain` (0 before the first batch).
-async fn cursor_block(db: &Db, chain: &str) -> Result<u64> {
-    let row = sqlx::query("SELECT block_number FROM cursors WHERE chain = $1")
-        .bind(chain)
-        .fetch_optional(&db.pool)
-        .await?;
-    Ok(match row {
-        Some(r) => u(r.try_get(0)?, "cursor")?,
-        None => 0,
-    })
-}
+/// One read for a create: the receiving address and the indexer's cursor (kind 0),
+/// then the unique amounts already reserved on that address in `$3..=$4` (kind 1,
+/// through the partial unique index `gw_invoices_reserved`).
+const CREATE_READ: &str = "SELECT 0, mc.receiving, COALESCE((SELECT c.block_number FROM cursors c WHERE c.chain = $2), 0) FROM gw_merchant_chains mc WHERE mc.merchant_id = $1 AND mc.chain = $2 \
+UNION ALL SELECT 1, NULL, i.unique_amount FROM gw_invoices i WHERE i.chain = $2 AND i.address = (SELECT receiving FROM gw_merchant_chains WHERE merchant_id = $1 AND chain = $2) AND i.active = 1 AND i.unique_amount >= $3 AND i.unique_amount <= $4";
 
 /// Creates an invoice with an amount unique among the watched invoices of the
 /// receiving address, and its `invoice.created` event, in one transaction, which also
 /// records the answer (the returned JSON text) under `slot`'s Idempotency-Key.
 /// A slot taken meanwhile by a concurrent request is a 409 `idempotency_slot_taken`
 /// (nothing written).
+///
+/// Whatever does not need the write transaction happens before it: one read
+/// (address, cursor, reserved amounts) and the answer with its payment URI and QR
+/// code. The write itself is grouped with concurrent creates ([`batch`]); the unique
+/// index on reserved amounts decides between creates of several processes, and a
+/// create whose amount was taken meanwhile tries the next free one.
 pub async fn create(
     app: &AppState,
     merchant_id: &str,
     n: &NewInvoice,
     slot: Option<&Slot>,
 ) -> Result<(Invoice, String), Problem> {
-    let db = &app.db;
-    let address = merchants::receiving(db, merchant_id, &n.chain)
-        .await?
-        .ok_or_else(|| {
-            Problem::field(
-                "chain",
-                "the merchant has no receiving address on this chain",
-            )
-        })?;
-    let created_block = cursor_block(db, &n.chain).await?;
     let base = n.amount.units();
     let max = app.config.invoices.max_unique_offset;
-    for _ in 0..8 {
-        let taken: Vec<i64> = sqlx::query(
-            "SELECT unique_amount FROM gw_invoices WHERE chain = $1 AND address = $2 AND active = 1 AND unique_amount >= $3 AND unique_amount <= $4",
-        )
-        .bind(&n.chain)
-        .bind(&address)
-        .bind(base as i64)
-        .bind((base + max) as i64)
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| r.try_get(0))
-        .collect::<Result<_, _>>()?;
-        let Some(unique) = (base..=base + max).find(|a| !taken.contains(&(*a as i64))) else {
+    let mut address = None;
+    let mut created_block = 0;
+    let mut tried = std::collections::BTreeSet::new();
+    let mut hint = None;
+    for _ in 0..16 {
+        // What is reserved now (again after a collision: others committed meanwhile).
+        let rows = sqlx::query(CREATE_READ)
+            .bind(merchant_id)
+            .bind(&n.chain)
+            .bind(base as i64)
+            .bind((base + max) as i64)
+            .fetch_all(&app.db.pool)
+            .await?;
+        let mut taken = tried.clone();
+        for r in &rows {
+            let kind: i64 = r.try_get(0)?;
+            let value: i64 = r.try_get(2)?;
+            if kind == 0 {
+                address = Some(r.try_get::<String, _>(1)?);
+                created_block = u(value, "cursor")?;
+            } else {
+                taken.insert(u(value, "unique_amount")?);
+            }
+        }
+        let Some(address) = address.clone() else {
+            return Err(Problem::field(
+                "chain",
+                "the merchant has no receiving address on this chain",
+            ));
+        };
+        let free = |a: &u64| (base..=base + max).contains(a) && !taken.contains(a);
+        let Some(unique) = hint
+            .filter(|a| free(a))
+            .or_else(|| (base..=base + max).find(|a| free(a)))
+        else {
             return Err(Problem::conflict(
                 "amounts_exhausted",
                 "every unique amount near this one is taken by an open invoice; try again later or change the amount slightly",
             ));
         };
+        tried.insert(unique);
         let now = now_ms();
         let expires_at = now + (n.expiry_secs as i64) * 1000;
-        let monitoring_until = expires_at + (app.config.invoices.monitoring_secs as i64) * 1000;
-        let id = new_id("inv");
-        let mut tx = db.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO gw_invoices (id, merchant_id, chain, address, amount, unique_amount, status, additional, paid, confirmed_paid, cancelled, active, created_block, created_at, expires_at, monitoring_until, updated_at, description, metadata, redirect_url) VALUES ($1, $2, $3, $4, $5, $6, 'new', 'none', 0, 0, 0, 1, $7, $8, $9, $10, $8, $11, $12, $13)",
-        )
-        .bind(&id)
-        .bind(merchant_id)
-        .bind(&n.chain)
-        .bind(&address)
-        .bind(base as i64)
-        .bind(unique as i64)
-        .bind(created_block as i64)
-        .bind(now)
-        .bind(expires_at)
-        .bind(monitoring_until)
-        .bind(n.description.clone())
-        .bind(n.metadata.to_string())
-        .bind(n.redirect_url.clone())
-        .execute(&mut *tx)
-        .await;
-        match inserted {
-            Err(e) if is_unique_violation(&e) => continue,
-            r => {
-                r?;
+        let mut invoice = Invoice {
+            seq: 0,
+            id: new_id("inv"),
+            merchant_id: merchant_id.to_owned(),
+            chain: n.chain.clone(),
+            address: address.clone(),
+            amount: base,
+            unique_amount: unique,
+            status: Status::New,
+            additional: Additional::None,
+            paid: 0,
+            confirmed_paid: 0,
+            cancelled: false,
+            active: true,
+            created_block,
+            created_at: now,
+            expires_at,
+            monitoring_until: expires_at + (app.config.invoices.monitoring_secs as i64) * 1000,
+            updated_at: now,
+            description: n.description.clone(),
+            metadata: n.metadata.clone(),
+            redirect_url: n.redirect_url.clone(),
+        };
+        // The event carries the invoice; the answer adds its QR code.
+        let data = invoice.view(app, &[], false);
+        let mut answer = data.clone();
+        answer["qr_svg"] = json!(data["payment_uri"].as_str().and_then(uri::qr_svg));
+        let body = answer.to_string();
+        let job = batch::Prepared {
+            invoice: invoice.clone(),
+            data,
+            body,
+            slot: slot.cloned(),
+        };
+        let body = job.body.clone();
+        match batch::commit(app, job).await? {
+            batch::Outcome::Created(seq) => {
+                invoice.seq = seq;
+                app.outbox.notify_one();
+                return Ok((invoice, body));
+            }
+            batch::Outcome::AmountTaken(next) => hint = next,
+            batch::Outcome::Again => {
+                tried.remove(&unique);
+                hint = Some(unique);
+            }
+            batch::Outcome::SlotTaken => {
+                return Err(Problem::conflict(
+                    "idempotency_slot_taken",
+                    "a concurrent request with this Idempotency-Key won",
+                ));
             }
         }
-        let invoice = fetch_in(&mut tx, &id)
-            .await?
-            .ok_or_else(|| Error::corrupt("gw_invoices", "inserted row vanished"))?;
-        outbox::enqueue(
-            &mut tx,
-            merchant_id,
-            "invoice.created",
-            &id,
-            &invoice.view(app, &[], false),
-        )
-        .await?;
-        let body = invoice.view(app, &[], true).to_string();
-        if let Some(slot) = slot
-            && !idempotency::record(&mut tx, slot, 201, &body).await?
-        {
-            tx.rollback().await?;
-            return Err(Problem::conflict(
-                "idempotency_slot_taken",
-                "a concurrent request with this Idempotency-Key won",
-            ));
-        }
-        tx.commit().await.map_err(Error::from)?;
-        app.outbox.notify_one();
-        return Ok((invoice, body));
     }
     Err(Problem::conflict(
         "busy",

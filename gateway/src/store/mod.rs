@@ -8,7 +8,6 @@ pub mod idempotency;
 
 use std::{
     ops::{Deref, DerefMut},
-    sync::Arc,
     time::{SystemTime, UNIX_EPOCH},
 };
 
@@ -16,16 +15,14 @@ use sqlx::{
     AnyConnection, AnyPool, Transaction,
     any::{Any, AnyPoolOptions},
 };
-use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::Result;
 
 /// A write transaction (derefs to the connection, like sqlx's own). On SQLite it
-/// holds this process's write turn until it ends.
+/// holds this process's one write connection until it ends.
 #[derive(Debug)]
 pub struct Tx {
     inner: Transaction<'static, Any>,
-    _turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl Deref for Tx {
@@ -69,9 +66,11 @@ pub struct Db {
     pub pool: AnyPool,
     /// The backend.
     pub backend: Backend,
-    /// SQLite: one write transaction of this process at a time, queued here (SQLite's
-    /// busy handler sleeps and retries, which makes long tails under contention).
-    write_turn: Arc<Mutex<()>>,
+    /// Where write transactions run. SQLite: a pool of one connection, so this
+    /// process's writers queue for it in order (SQLite's busy handler sleeps and
+    /// retries, which makes long tails under contention) and a writer never waits
+    /// for a connection held by readers. PostgreSQL: `pool` itself.
+    writer: AnyPool,
 }
 
 /// Unix milliseconds now.
@@ -98,13 +97,8 @@ impl Db {
         } else {
             Backend::Postgres
         };
-        let max = match backend {
-            Backend::Sqlite => 8,
-            Backend::Postgres => 16,
-        };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max)
-            .after_connect(move |conn, _| {
+        let options = || {
+            AnyPoolOptions::new().after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         // WAL with NORMAL sync (as the indexer opens it): a crash of
@@ -120,12 +114,22 @@ impl Db {
                     Ok(())
                 })
             })
-            .connect(url)
-            .await?;
+        };
+        let (pool, writer) = match backend {
+            Backend::Sqlite => {
+                let pool = options().max_connections(8).connect(url).await?;
+                let writer = options().max_connections(1).connect(url).await?;
+                (pool, writer)
+            }
+            Backend::Postgres => {
+                let pool = options().max_connections(16).connect(url).await?;
+                (pool.clone(), pool)
+            }
+        };
         let db = Self {
             pool,
             backend,
-            write_turn: Arc::new(Mutex::new(())),
+            writer,
         };
         db.migrate().await?;
         Ok(db)
@@ -147,16 +151,11 @@ impl Db {
     /// queue on the lock instead of failing when a read upgrades to a write).
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self.backend {
-            Backend::Sqlite => {
-                let turn = self.write_turn.clone().lock_owned().await;
-                Tx {
-                    inner: self.pool.begin_with("BEGIN IMMEDIATE").await?,
-                    _turn: Some(turn),
-                }
-            }
+            Backend::Sqlite => Tx {
+                inner: self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            },
             Backend::Postgres => Tx {
-                inner: self.pool.begin().await?,
-                _turn: None,
+                inner: self.writer.begin().await?,
             },
         })
     }

@@ -47,14 +47,7 @@ pub async fn enqueue(
     subject: &str,
     data: &Value,
 ) -> Result<String> {
-    let id = new_id("evt");
-    let now = now_ms();
-    let payload = json!({
-        "id": id,
-        "type": kind,
-        "timestamp": now / 1000,
-        "data": data,
-    });
+    let (id, payload, now) = event(kind, data);
     sqlx::query(
         "INSERT INTO gw_events (id, merchant_id, type, subject, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -62,20 +55,11 @@ pub async fn enqueue(
     .bind(merchant_id)
     .bind(kind)
     .bind(subject)
-    .bind(payload.to_string())
+    .bind(payload)
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    let endpoints = sqlx::query(
-        "SELECT id, events FROM gw_webhook_endpoints WHERE merchant_id = $1 AND enabled = 1",
-    )
-    .bind(merchant_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    for e in endpoints {
-        let endpoint: String = e.try_get(0)?;
-        let filter: Vec<String> =
-            serde_json::from_str(&e.try_get::<String, _>(1)?).unwrap_or_default();
+    for (endpoint, _, filter) in endpoints(tx, &[merchant_id]).await? {
         if !wants(&filter, kind) {
             continue;
         }
@@ -91,6 +75,48 @@ pub async fn enqueue(
         .await?;
     }
     Ok(id)
+}
+
+/// A new event of type `kind` about `data`: its id, its payload (the JSON every
+/// delivery sends) and its time (Unix ms).
+pub(crate) fn event(kind: &str, data: &Value) -> (String, String, i64) {
+    let id = new_id("evt");
+    let now = now_ms();
+    let payload = json!({
+        "id": id,
+        "type": kind,
+        "timestamp": now / 1000,
+        "data": data,
+    });
+    (id, payload.to_string(), now)
+}
+
+/// The enabled endpoints of `merchants`: id, merchant and event filter.
+pub(crate) async fn endpoints(
+    tx: &mut Tx,
+    merchants: &[&str],
+) -> Result<Vec<(String, String, Vec<String>)>> {
+    if merchants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = String::from(
+        "SELECT id, merchant_id, events FROM gw_webhook_endpoints WHERE enabled = 1 AND merchant_id IN (",
+    );
+    for i in 0..merchants.len() {
+        q.push_str(&format!("{}${}", if i == 0 { "" } else { ", " }, i + 1));
+    }
+    q.push(')');
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(q));
+    for m in merchants {
+        query = query.bind(*m);
+    }
+    let mut out = Vec::new();
+    for e in query.fetch_all(&mut **tx).await? {
+        let filter: Vec<String> =
+            serde_json::from_str(&e.try_get::<String, _>(2)?).unwrap_or_default();
+        out.push((e.try_get(0)?, e.try_get(1)?, filter));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -19,3 +19,4 @@ mod faults;
 mod orders;
 mod reorg;
 mod shop;
+mod unique;

@@ -1,0 +1,82 @@
+//! `make demo ARGS=--once` as a test, so the main job cannot rot: the binary runs the
+//! whole demo (chain, gateway with its indexer, shop, platform day) and must exit 0
+//! after printing every invoice's final state, both orders settled and a webhook log
+//! in which every delivery was verified.
+
+#![allow(clippy::expect_used)]
+
+use std::process::Command;
+
+#[test]
+fn demo_once_runs_the_shop_and_exits() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let out = Command::new(env!("CARGO_BIN_EXE_stablerail-demo"))
+        .arg("--once")
+        .arg("--dir")
+        .arg(dir.path())
+        .output()
+        .expect("the demo binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "demo failed: {}\n{stdout}\n{stderr}",
+        out.status
+    );
+    for line in [
+        "corner-shop  exact",
+        "corner-shop  under",
+        "corner-shop  over",
+        "corner-shop  late",
+        "corner-shop  never",
+        "night-market exact",
+    ] {
+        assert!(stdout.contains(line), "no {line:?} in\n{stdout}");
+    }
+    let final_states = [
+        ("corner-shop  exact", "settled    none"),
+        ("corner-shop  under", "expired    paid_partial"),
+        ("corner-shop  over", "settled    paid_over"),
+        ("corner-shop  late", "expired    paid_late"),
+        ("corner-shop  never", "expired    none"),
+        ("night-market exact", "settled    none"),
+    ];
+    let report = stdout
+        .split("[6/6]")
+        .nth(1)
+        .expect("the shop's report is printed");
+    for (who, state) in final_states {
+        assert!(
+            report.lines().any(|l| l.contains(who) && l.contains(state)),
+            "{who} is not {state} in\n{report}"
+        );
+    }
+    for order in ["collection", "payout"] {
+        assert!(
+            report
+                .lines()
+                .any(|l| l.contains(order) && l.trim_end().ends_with("settled")),
+            "no settled {order} in\n{report}"
+        );
+    }
+    assert!(report.contains("every signature verified"), "{report}");
+    assert!(!report.contains("REJECTED"), "{report}");
+    for kind in [
+        "invoice.created",
+        "invoice.processing",
+        "invoice.settled",
+        "invoice.underpaid",
+        "invoice.overpaid",
+        "invoice.expired",
+        "invoice.payment_late",
+        "collection.settled",
+        "payout.settled",
+    ] {
+        assert!(report.contains(kind), "no {kind} webhook in\n{report}");
+    }
+    assert!(report.contains("/pay/inv_"), "no checkout URL in\n{report}");
+    assert!(stdout.contains("conservation: no mismatch"), "{stdout}");
+    // No secret is printed: keys are only named by their files.
+    assert!(!stdout.contains("sk_"), "an API key was printed");
+    assert!(!stdout.contains("whsec_"), "a webhook secret was printed");
+}
