@@ -19,6 +19,6 @@ pub use indexing::{DEMO_CHAIN, DemoIndexer};
 pub use local::{LocalPlatform, role};
 pub use platform::MultisigAdmin;
 pub use shop::{
-    Customer, Delivery, Shop, ShopAcceptor, ShopGateway, ShopInvoice, ShopMerchant, ShopOrder,
-    WebhookReceiver,
+    COLLECTIONS, Customer, Delivery, Shop, ShopAcceptor, ShopGateway, ShopInvoice, ShopMerchant,
+    ShopOrder, WebhookReceiver,
 };

@@ -22,7 +22,7 @@ use crate::{
 /// Which of anvil's funded dev accounts plays which role ([`ACCOUNTS`] are funded).
 pub mod role {
     /// How many dev accounts the local chain funds.
-    pub const ACCOUNTS: usize = 14;
+    pub const ACCOUNTS: usize = 16;
     /// Pays for the deployment; also a cold wallet in tests.
     pub const DEPLOYER: usize = 0;
     /// The three multisig owners (threshold 2).
@@ -47,6 +47,10 @@ pub mod role {
     pub const ACCEPTOR: usize = 12;
     /// A second trader.
     pub const TRADER_2: usize = 13;
+    /// A second acceptor (joins in the shop, so the dispatcher has a choice).
+    pub const ACCEPTOR_2: usize = 14;
+    /// A third acceptor.
+    pub const ACCEPTOR_3: usize = 15;
 }
 use role::*;
 

@@ -153,19 +153,24 @@ async fn main() -> anyhow::Result<()> {
     );
 
     println!(
-        "[5/6] the shop after the day: the late payment, a collection and a payout through the \
+        "[5/6] the shop after the day: the late payment, six collections over three acceptors and a payout through the \
          gateway's orders API"
     );
     shop.pay_late().await?;
     shop.run_orders(&gw, &platform).await?;
-    if let Some(a) = &shop.acceptor {
+    for a in &shop.acceptors {
         println!(
-            "      acceptor {}  {:#x}, registered with the gateway, online with heartbeats, API key in {}",
+            "      {} {}  {:#x}  target share {:>2} %, online with heartbeats, API key in {}",
+            a.name,
             a.id,
             a.address,
+            a.target_share_bps / 100,
             a.key_file.display()
         );
     }
+    println!(
+        "      conservation after the shop's orders: no mismatch (every account, the new acceptors included)"
+    );
     shop.settle(&platform).await?;
 
     println!("[6/6] the shop's report (read from the gateway's API)");
@@ -193,16 +198,64 @@ async fn main() -> anyhow::Result<()> {
     for o in &shop.orders {
         let v = &o.last;
         println!(
-            "      {:<12} {:<10} {}  {:>6} USDT  deal {}  acceptor {}  {}",
+            "      {:<12} {:<10} {}  {:>6} USDT  deal {}  {}  {}",
             o.merchant,
             o.kind,
             row(v, "id"),
             row(v, "amount"),
             row(v, "deal_id"),
-            row(v, "acceptor"),
+            shop.acceptor_of(v).map_or("?", |a| a.name.as_str()),
             row(v, "status"),
         );
     }
+    println!(
+        "      dispatcher decisions (strategy volume_split; score = USDT the acceptor is short of \
+         its target share after this order, highest wins):"
+    );
+    for o in &shop.orders {
+        for d in o.decisions["data"].as_array().into_iter().flatten() {
+            let scores: Vec<String> = d["candidates"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| {
+                    let name = c["id"]
+                        .as_str()
+                        .and_then(|id| shop.acceptor_named(id))
+                        .map_or("?", |a| a.name.as_str());
+                    match c["score"].as_i64() {
+                        Some(s) => format!("{name} {}", signed_usdt(s)),
+                        None => format!("{name} ineligible"),
+                    }
+                })
+                .collect();
+            println!(
+                "      {}  {:<10} -> {}   [{}]{}",
+                row(d, "id"),
+                o.kind,
+                d["chosen"]
+                    .as_str()
+                    .and_then(|id| shop.acceptor_named(id))
+                    .map_or("nobody", |a| a.name.as_str()),
+                scores.join(", "),
+                if d["replays"] == true {
+                    "  replays"
+                } else {
+                    "  DOES NOT REPLAY"
+                },
+            );
+        }
+    }
+    let spread: Vec<String> = shop
+        .spread("collection")
+        .iter()
+        .map(|(a, n)| format!("{} {n} (target {} %)", a.name, a.target_share_bps / 100))
+        .collect();
+    println!(
+        "      {} collections spread: {}",
+        stablerail_demo::COLLECTIONS,
+        spread.join(", ")
+    );
     let log = shop.receiver.log();
     println!(
         "      webhook log of the receiver ({} deliveries, every signature verified):",
@@ -267,4 +320,13 @@ async fn main() -> anyhow::Result<()> {
     println!("stopping");
     tokio::time::timeout(Duration::from_secs(10), gw.stop()).await?;
     Ok(())
+}
+
+/// A signed amount of smallest units as USDT (`-5`, `+25`, `+12.5`): exact, no floats.
+fn signed_usdt(units: i64) -> String {
+    let sign = if units < 0 { '-' } else { '+' };
+    format!(
+        "{sign}{}",
+        stablerail_sdk::Amount::from_units(units.unsigned_abs())
+    )
 }

@@ -38,8 +38,14 @@ use crate::{
     error::{Error, Result},
     indexing::{io, remove_database},
     local::rpc,
-    role::{ACCEPTOR, DEPLOYER, DISPATCHER, MERCHANT, MERCHANT_2},
+    role::{
+        ACCEPTOR, ACCEPTOR_2, ACCEPTOR_3, AGENT, AGENT_2, DEPLOYER, DISPATCHER, MERCHANT,
+        MERCHANT_2, TRADER, TRADER_2,
+    },
 };
+
+/// How many collections the corner shop takes (spread over the three acceptors).
+pub const COLLECTIONS: usize = 6;
 
 /// How long the shop waits for any one state (a block to be indexed, a webhook).
 const PATIENCE: Duration = Duration::from_secs(90);
@@ -96,6 +102,9 @@ poll_ms = 100
 
 [dispatcher]
 key_file = "{key_file}"
+
+[dispatch]
+strategy = {{ kind = "volume_split" }}
 
 [chains.{DEMO_CHAIN}]
 chain_id = {chain_id}
@@ -573,6 +582,8 @@ pub struct ShopOrder {
     pub merchant: String,
     /// The final answer of `GET /v1/{kind}s/{id}`.
     pub last: Value,
+    /// Its dispatch decisions (`GET /v1/{kind}s/{id}/decisions`): candidates, scores.
+    pub decisions: Value,
 }
 
 /// The shop: two merchants, their customers, invoices and orders.
@@ -586,10 +597,10 @@ pub struct Shop {
     pub receiver: WebhookReceiver,
     /// The invoices, in creation order.
     pub invoices: Vec<ShopInvoice>,
-    /// The collection and the payout.
+    /// The collections and the payout.
     pub orders: Vec<ShopOrder>,
-    /// The acceptor as registered with the gateway (after [`Shop::run_orders`]).
-    pub acceptor: Option<ShopAcceptor>,
+    /// The acceptors as registered with the gateway (after [`Shop::run_orders`]).
+    pub acceptors: Vec<ShopAcceptor>,
     customers: [Customer; 2],
 }
 
@@ -600,24 +611,39 @@ pub struct Shop {
 pub struct ShopAcceptor {
     /// Gateway id.
     pub id: String,
+    /// Its name in the gateway.
+    pub name: String,
     /// Its address.
     pub address: Address,
+    /// Which dev account of the local chain it is (signs its releases and payments).
+    pub role: usize,
+    /// Its target share of the volume under the `volume_split` strategy, in bps.
+    pub target_share_bps: u32,
     /// Where its API key is stored (never printed).
     pub key_file: PathBuf,
     heartbeat: tokio::task::JoinHandle<()>,
 }
 
 impl ShopAcceptor {
-    /// Registers the wallet `address` as an acceptor (as the admin route does), writes
-    /// its key to `dir/acceptor.key`, says it is online and keeps it so.
-    pub async fn register(gw: &ShopGateway, address: Address) -> Result<Self> {
+    /// Registers dev account `role` as the acceptor `name` with a target share of
+    /// the volume (as the admin route does), writes its key to `dir/<name>.key`, says
+    /// it is online and keeps it so.
+    pub async fn register(
+        gw: &ShopGateway,
+        platform: &LocalPlatform,
+        role: usize,
+        name: &str,
+        target_share_bps: u32,
+    ) -> Result<Self> {
         use stablerail_gateway::orders::acceptors;
         let app = gw.gateway.app();
+        let address = platform.address(role);
         let input = json!({
             "chain": DEMO_CHAIN,
             "address": format!("{address:#x}"),
-            "name": "Demo acceptor",
+            "name": name,
             "priority": 0,
+            "target_share_bps": target_share_bps,
         });
         let new = acceptors::NewAcceptor::from_json(&app.config, &input)
             .map_err(|p| Error::Shop(format!("acceptor: {}", p.message)))?;
@@ -625,7 +651,7 @@ impl ShopAcceptor {
             .await
             .map_err(|p| Error::Shop(format!("acceptor: {}", p.message)))?;
         let (_, key) = acceptors::create_key(&app.db, &a.id, "demo").await?;
-        let key_file = gw.dir.join("acceptor.key");
+        let key_file = gw.dir.join(format!("{name}.key"));
         write_private(&key_file, &key)?;
         let http = reqwest::Client::new();
         let call = |path: &'static str| {
@@ -659,7 +685,10 @@ impl ShopAcceptor {
         });
         Ok(Self {
             id: a.id,
+            name: name.to_owned(),
             address,
+            role,
+            target_share_bps,
             key_file,
             heartbeat,
         })
@@ -703,7 +732,7 @@ impl Shop {
             receiver,
             invoices: Vec::new(),
             orders: Vec::new(),
-            acceptor: None,
+            acceptors: Vec::new(),
             customers,
         })
     }
@@ -808,36 +837,65 @@ impl Shop {
         Ok(last)
     }
 
-    /// A 150 USDT collection for the corner shop (a customer pays fiat to the
-    /// acceptor the gateway chose; the platform's dispatcher marks it paid and the
-    /// acceptor releases the USDT from its collateral) and a 100 USDT payout for the
-    /// night market (opened on chain by the merchant, assigned by the gateway; the
-    /// acceptor pays the merchant's bank and marks it paid; the merchant releases).
-    /// The acceptor is registered with the gateway first (online, heartbeats); the
-    /// gateway picks the acceptor with its configured selector.
+    /// Six 50 USDT collections for the corner shop, spread by the gateway's dispatcher
+    /// (strategy `volume_split`) over three acceptors with target shares of 50, 30
+    /// and 20 % (for each, a customer pays fiat to the acceptor the gateway chose;
+    /// the platform's dispatcher marks it paid and that acceptor releases the USDT
+    /// from its collateral), then a 100 USDT payout for the night market (opened on
+    /// chain by the merchant, assigned by the gateway; the acceptor pays the
+    /// merchant's bank and marks it paid; the merchant releases). The second and
+    /// third acceptors join first: roles and KYC on chain, online with their own
+    /// limits, collateral deposited; all three register with the gateway (online,
+    /// heartbeats).
     pub async fn run_orders(&mut self, gw: &ShopGateway, platform: &LocalPlatform) -> Result<()> {
-        self.acceptor = Some(ShopAcceptor::register(gw, platform.address(ACCEPTOR)).await?);
-        let corner = &self.corner;
-        let v = corner
-            .post(
-                "/v1/collections",
-                json!({ "chain": DEMO_CHAIN, "amount": "150", "payment_window_secs": 900 }),
-                Some("collection-1"),
-                201,
-            )
-            .await?;
-        let path = format!("/v1/collections/{}", text(&v, "id")?);
-        let v = corner.wait_status(&path, "assigned").await?;
-        let deal = deal_id(&v)?;
-        platform.escrow(DISPATCHER)?.mark_paid(deal).await?;
-        corner.wait_status(&path, "paid").await?;
-        platform.escrow(ACCEPTOR)?.release(deal).await?;
-        let collection = corner.wait_status(&path, "settled").await?;
-        self.orders.push(ShopOrder {
-            kind: "collection",
-            merchant: corner.label.clone(),
-            last: collection,
-        });
+        let newcomers = [ACCEPTOR_2, ACCEPTOR_3].map(|r| platform.address(r));
+        for who in newcomers {
+            platform
+                .set_roles(who, stablerail_sdk::evm::Roles::ACCEPTOR)
+                .await?;
+        }
+        platform.kyc(&newcomers).await?;
+        for (role, who) in [ACCEPTOR_2, ACCEPTOR_3].into_iter().zip(newcomers) {
+            platform.go_online(role).await?;
+            platform.mint(who, usdt("1000")?).await?;
+            platform.escrow(role)?.deposit(who, usdt("1000")?).await?;
+        }
+        gw.wait_for_block(platform.block_number().await?).await?;
+        for (role, name, share) in [
+            (ACCEPTOR, "acceptor-1", 5_000),
+            (ACCEPTOR_2, "acceptor-2", 3_000),
+            (ACCEPTOR_3, "acceptor-3", 2_000),
+        ] {
+            self.acceptors
+                .push(ShopAcceptor::register(gw, platform, role, name, share).await?);
+        }
+        for n in 1..=COLLECTIONS {
+            let corner = &self.corner;
+            let v = corner
+                .post(
+                    "/v1/collections",
+                    json!({ "chain": DEMO_CHAIN, "amount": "50", "payment_window_secs": 900 }),
+                    Some(&format!("collection-{n}")),
+                    201,
+                )
+                .await?;
+            let id = text(&v, "id")?;
+            let path = format!("/v1/collections/{id}");
+            let v = corner.wait_status(&path, "assigned").await?;
+            let deal = deal_id(&v)?;
+            let seller = self.acceptor_of(&v)?.role;
+            platform.escrow(DISPATCHER)?.mark_paid(deal).await?;
+            corner.wait_status(&path, "paid").await?;
+            platform.escrow(seller)?.release(deal).await?;
+            let collection = corner.wait_status(&path, "settled").await?;
+            let decisions = corner.get(&format!("{path}/decisions")).await?;
+            self.orders.push(ShopOrder {
+                kind: "collection",
+                merchant: corner.label.clone(),
+                last: collection,
+                decisions,
+            });
+        }
 
         let market = &self.market;
         let as_market = platform.escrow(MERCHANT_2)?;
@@ -855,17 +913,60 @@ impl Shop {
             )
             .await?;
         let path = format!("/v1/payouts/{}", text(&v, "id")?);
-        market.wait_status(&path, "assigned").await?;
-        platform.escrow(ACCEPTOR)?.mark_paid(deal).await?;
+        let v = market.wait_status(&path, "assigned").await?;
+        let buyer = self.acceptor_of(&v)?.role;
+        platform.escrow(buyer)?.mark_paid(deal).await?;
         market.wait_status(&path, "paid").await?;
         as_market.release(deal).await?;
         let payout = market.wait_status(&path, "settled").await?;
+        let decisions = market.get(&format!("{path}/decisions")).await?;
         self.orders.push(ShopOrder {
             kind: "payout",
             merchant: market.label.clone(),
             last: payout,
+            decisions,
         });
+        // Conservation (docs/rules.md, "Liabilities") over every account with funds,
+        // the newcomers included.
+        let everyone = [
+            MERCHANT, MERCHANT_2, TRADER, TRADER_2, AGENT, AGENT_2, ACCEPTOR, ACCEPTOR_2,
+            ACCEPTOR_3,
+        ]
+        .map(|r| platform.address(r));
+        let mut everyone = everyone.to_vec();
+        everyone.push(platform.deployment.multisig);
+        platform.check_conservation(&everyone).await?;
         Ok(())
+    }
+
+    /// The registered acceptor an order names (by gateway id or address).
+    pub fn acceptor_of(&self, order: &Value) -> Result<&ShopAcceptor> {
+        self.acceptor_named(order["acceptor"].as_str().unwrap_or_default())
+            .ok_or_else(|| Error::Shop(format!("order names an unknown acceptor: {order}")))
+    }
+
+    /// The registered acceptor with gateway id or address `named` (the dispatcher's
+    /// decisions name acceptors by address).
+    pub fn acceptor_named(&self, named: &str) -> Option<&ShopAcceptor> {
+        self.acceptors
+            .iter()
+            .find(|a| a.id == named || format!("{:#x}", a.address).eq_ignore_ascii_case(named))
+    }
+
+    /// How many orders of `kind` each registered acceptor got, in registration order.
+    pub fn spread(&self, kind: &str) -> Vec<(&ShopAcceptor, usize)> {
+        self.acceptors
+            .iter()
+            .map(|a| {
+                let n = self
+                    .orders
+                    .iter()
+                    .filter(|o| o.kind == kind)
+                    .filter(|o| self.acceptor_of(&o.last).is_ok_and(|b| b.id == a.id))
+                    .count();
+                (a, n)
+            })
+            .collect()
     }
 
     /// Mines `blocks` so the last payments become final, waits until every invoice

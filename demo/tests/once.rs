@@ -59,6 +59,25 @@ fn demo_once_runs_the_shop_and_exits() {
             "no settled {order} in\n{report}"
         );
     }
+    // Three acceptors share the collections by the volume_split strategy: the spread
+    // follows their 50/30/20 % targets, and every decision replays from its log.
+    assert!(
+        report.contains(
+            "6 collections spread: acceptor-1 3 (target 50 %), acceptor-2 2 (target 30 %), \
+             acceptor-3 1 (target 20 %)"
+        ),
+        "{report}"
+    );
+    let decisions = report
+        .lines()
+        .filter(|l| l.contains("dec_") && l.contains(" -> acceptor-"))
+        .count();
+    assert_eq!(decisions, 7, "one decision per order in\n{report}");
+    assert!(!report.contains("DOES NOT REPLAY"), "{report}");
+    assert!(
+        stdout.contains("conservation after the shop's orders: no mismatch"),
+        "{stdout}"
+    );
     assert!(report.contains("every signature verified"), "{report}");
     assert!(!report.contains("REJECTED"), "{report}");
     for kind in [
