@@ -6,7 +6,7 @@ mod common;
 
 use alloy::primitives::B256;
 use common::*;
-use stablerail_sdk::{Amount, DealKind, evm::Roles};
+use stablerail_sdk::{Amount, DealKind, EscrowError, EvmError, evm::Roles};
 
 #[tokio::test]
 async fn complete_trade_settles_with_the_reference_fee_split() -> anyhow::Result<()> {
@@ -89,8 +89,14 @@ async fn complete_trade_settles_with_the_reference_fee_split() -> anyhow::Result
     p.check_conservation(&everyone).await?;
 
     // The deal's storage is freed, and it cannot be released twice.
-    let again = as_trader.release(deal).await;
-    assert!(again.is_err(), "a settled deal released twice");
+    let again = as_trader.release(deal).await.unwrap_err();
+    assert!(
+        matches!(
+            &again,
+            EvmError::Escrow(EscrowError::DealNotFound { deal_id }) if *deal_id == deal
+        ),
+        "a settled deal released twice, or failed otherwise: {again}"
+    );
 
     // The merchant withdraws its USDT to its own wallet.
     as_merchant.withdraw(split.buyer_net).await?;
