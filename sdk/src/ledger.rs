@@ -594,20 +594,14 @@ impl Ledger {
         credit(self.account_mut(&deal.buyer)?, &deal.buyer, split.buyer_net)?;
         credit(self.account_mut(&deal.seller)?, &deal.seller, split.reward)?;
         credit(self.account_mut(&treasury)?, &treasury, split.platform)?;
+        // Volumes are statistics that select tiers: they saturate and never block a
+        // settlement (docs/rules.md, "Fee rates").
         let m = self.account_mut(&deal.merchant)?;
-        m.merchant_volume = m
-            .merchant_volume
-            .checked_add(gross.units())
-            .ok_or_else(|| LedgerError::Overflow {
-                party: deal.merchant.clone(),
-            })?;
+        m.merchant_volume = m.merchant_volume.saturating_add(gross.units());
         if let Some(a) = &deal.agent {
             let acc = self.account_mut(a)?;
             credit(acc, a, split.agent_cut)?;
-            acc.agent_volume = acc
-                .agent_volume
-                .checked_add(gross.units())
-                .ok_or_else(|| LedgerError::Overflow { party: a.clone() })?;
+            acc.agent_volume = acc.agent_volume.saturating_add(gross.units());
         }
         debug_assert!(matches!(deal.kind, DealKind::Trade) || split.reward.is_zero());
         Ok(split)

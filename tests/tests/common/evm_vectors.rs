@@ -38,8 +38,9 @@ pub async fn run_on_evm(s: &Scenario) -> anyhow::Result<Expected> {
             merchant_tiers: tiers(&f.merchant_tiers)?,
             agent_tiers: tiers(&f.agent_tiers)?,
             trader_reward_bps: u16::try_from(f.trader_reward_bps)?,
-            // The vectors are about money, not KYC.
+            // The vectors are about money, not KYC or deal-size caps.
             min_kyc_level: 0,
+            max_deal_amount: u64::MAX,
             ..PlatformConfig::default()
         })
     };

@@ -354,9 +354,9 @@ impl Deal {
         if let Some(agent) = self.agent {
             let account = accounts.find(agent)?;
             account.credit(split.agent_cut)?;
-            account.add_agent_volume(gross)?;
+            account.add_agent_volume(gross);
         }
-        accounts.find(self.merchant)?.add_merchant_volume(gross)?;
+        accounts.find(self.merchant)?.add_merchant_volume(gross);
         Ok(Settlement { split, refund })
     }
 

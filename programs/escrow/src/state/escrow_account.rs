@@ -318,22 +318,16 @@ impl EscrowAccount {
         Ok(())
     }
 
-    /// Adds settled gross volume as the deal's merchant.
-    pub fn add_merchant_volume(&mut self, gross: u64) -> Result<()> {
-        self.merchant_volume = self
-            .merchant_volume
-            .checked_add(gross)
-            .ok_or(EscrowError::Overflow)?;
-        Ok(())
+    /// Adds settled gross volume as the deal's merchant. Volumes are statistics that
+    /// select tiers: they saturate and never block a settlement (docs/rules.md,
+    /// "Fee rates"), as the Solidity escrow's `_addVolume`.
+    pub fn add_merchant_volume(&mut self, gross: u64) {
+        self.merchant_volume = self.merchant_volume.saturating_add(gross);
     }
 
-    /// Adds settled gross volume as the merchant's agent.
-    pub fn add_agent_volume(&mut self, gross: u64) -> Result<()> {
-        self.agent_volume = self
-            .agent_volume
-            .checked_add(gross)
-            .ok_or(EscrowError::Overflow)?;
-        Ok(())
+    /// Adds settled gross volume as the merchant's agent (saturating, as above).
+    pub fn add_agent_volume(&mut self, gross: u64) {
+        self.agent_volume = self.agent_volume.saturating_add(gross);
     }
 
     /// Sets the referring agent once.

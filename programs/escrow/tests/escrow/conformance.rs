@@ -4,12 +4,12 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use stablerail_escrow::state::{
-    DealKind, FeeScheduleArgs, FeeTier, ROLE_ACCEPTOR, ROLE_AGENT, ROLE_MERCHANT,
+    DealKind, FeeScheduleArgs, FeeTier, LimitsArgs, ROLE_ACCEPTOR, ROLE_AGENT, ROLE_MERCHANT,
 };
 
 use solana_sdk::signature::{Keypair, Signer};
 
-use crate::harness::{Env, User, WINDOW};
+use crate::harness::{default_limits, Env, User, WINDOW};
 
 const VECTORS: &str = include_str!("../../../../tests/vectors/settlement.json");
 
@@ -75,6 +75,13 @@ async fn run_scenario(scenario: &Value) {
     let name = str_of(&scenario["name"]);
     let mut env = Env::new(fees_of(&scenario["fees"])).await;
     let admin = env.admin.insecure_clone();
+    // The vectors are about money: no deal-size cap, as the Solidity conformance run.
+    let limits = LimitsArgs {
+        max_deal_amount: u64::MAX,
+        ..default_limits()
+    };
+    let ix = env.ix_set_limits(&admin.pubkey(), limits);
+    env.send(vec![ix], &[&admin]).await.expect("limits set");
     let mut users: BTreeMap<String, User> = BTreeMap::new();
     for (party, role) in roles(scenario) {
         let user = env.user(role).await;
