@@ -1140,6 +1140,49 @@ async fn roles(backend: Backend) {
         .date()
         .to_string();
 
+    // The wallet is registered with the dispatcher (present, heartbeat now), and the
+    // real selector decided the payout `ord_8` while its on-chain flag is off.
+    exec(&gw, &format!(
+        "INSERT INTO gw_acceptors (id, chain, address, name, currencies, min_amount, max_amount, priority, target_share_bps, target_volume, online, last_heartbeat, created_at) VALUES ('acc_carol', 'anvil', '{addr}', 'Carol Liquidity', '', 0, 0, 0, 0, 0, 1, {ms}, 0)",
+        ms = now_ms()
+    )).await;
+    {
+        use stablerail_gateway::orders::{
+            acceptor::{AcceptorSelector, OrderAsk},
+            decisions,
+            selector::EngineSelector,
+            settings::DispatchSettings,
+        };
+        let excluded = std::collections::BTreeSet::new();
+        let ask = OrderAsk {
+            id: "ord_8",
+            merchant_id: &m2,
+            kind: "payout",
+            chain: "anvil",
+            amount: 3_000_000,
+            currency: "EUR",
+            excluded: &excluded,
+        };
+        let db = &gw.app().db;
+        let d = EngineSelector::new(DispatchSettings::default())
+            .decide(db, &ask)
+            .await
+            .unwrap();
+        assert_eq!(d.chosen, None, "the wallet's on-chain online flag is off");
+        let mut tx = db.begin().await.unwrap();
+        decisions::insert(
+            &mut tx,
+            "ord_8",
+            &m2,
+            "anvil",
+            &d,
+            decisions::outcome::NO_CANDIDATE,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+
     let mut web = Web::new(&gw);
     web.sign_in_evm(&key).await;
     let p = web.get("/dashboard").await;
@@ -1190,6 +1233,12 @@ async fn roles(backend: Backend) {
         "another acceptor's payout bank account"
     );
     assert!(!body.contains("--deal 9") && !body.contains("--deal 10"));
+    // Its standing with the dispatcher: not eligible while its own flag is off;
+    // no completed or failed deal in the window yet.
+    let standing = between(&body, r#"<table id="standing">"#, "</table>").expect("standing");
+    assert!(standing.contains("Carol Liquidity"), "{standing}");
+    assert!(standing.contains(r#"class="error">offline"#), "{standing}");
+    assert!(standing.contains("<td class=\"num\">–</td>"), "{standing}");
     assert_eq!(web.get("/dashboard/invoices").await.status, 403);
 
     // Agent: referred merchants, volume, commissions per day.
@@ -1218,6 +1267,13 @@ async fn roles(backend: Backend) {
         "{body}"
     );
     assert!(body.contains("2 h"), "{body}");
+    // The dispatcher: every registered acceptor's standing, and the decision log.
+    let acceptors = between(&body, r#"<table id="acceptors">"#, "</table>").expect("acceptors");
+    assert!(acceptors.contains("Carol Liquidity") && acceptors.contains("offline"));
+    let log = between(&body, r#"<table id="decisions">"#, "</table>").expect("decisions");
+    for cell in ["ord_8", "no_candidate", "nobody", "success_rate"] {
+        assert!(log.contains(cell), "{cell}: {log}");
+    }
     exec(&gw, "UPDATE escrow_settings SET liabilities = '300000001'").await;
     let body = web.get("/dashboard").await.body;
     assert!(body.contains(r#"class="error">BROKEN"#), "{body}");

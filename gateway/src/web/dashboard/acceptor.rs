@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use sqlx::Row;
 use stablerail_indexer::ChainKind;
 
-use super::{Ctx, PageResult, html, html::escape};
+use super::{Ctx, PageResult, dispatch_view, html, html::escape};
 
 fn text_units(s: &str) -> String {
     s.parse::<u128>()
@@ -152,9 +152,25 @@ pub(super) async fn acceptor(ctx: Ctx, chain: &str) -> PageResult {
             until = html::time_ms(deadline.saturating_mul(1000)),
         ));
     }
+    // Its standing with the dispatcher, as the order loop would see it now.
+    let names = dispatch_view::names(&ctx.app).await?;
+    let standing = match names.contains_key(&(chain.to_owned(), addr.clone())) {
+        true => {
+            let probe = dispatch_view::probe(&ctx.app, chain).await?;
+            dispatch_view::standing_table(
+                "standing",
+                &dispatch_view::standing_rows(chain, &probe, &names, Some(addr)),
+            )
+        }
+        false => {
+            "<p>Not registered with this gateway's dispatcher: it assigns you no orders.</p>".into()
+        }
+    };
     let body = format!(
         r#"<h1>Acceptor on {chain}</h1>
 {account_html}
+<h2>Standing with the dispatcher</h2>
+{standing}
 <h2>Assigned deals</h2>
 <div class="scroll"><table id="deals"><thead><tr><th scope="col">Deal</th><th scope="col">Kind</th><th scope="col">Amount</th><th scope="col">State</th><th scope="col">Deadline</th><th scope="col">Next action</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
         chain = escape(chain),

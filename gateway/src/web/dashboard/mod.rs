@@ -7,6 +7,7 @@
 mod acceptor;
 mod cosigner;
 mod csv;
+mod dispatch_view;
 mod html;
 mod merchant;
 mod operator;

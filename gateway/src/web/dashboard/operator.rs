@@ -2,14 +2,15 @@
 //! escrow's conservation (liabilities against the sum of every account's available
 //! and locked balances, docs/rules.md "Liabilities") and pause state, platform volume
 //! and fees per day (the indexer's `daily_volume`), invoices and orders by status,
-//! disputed deals with how long they wait for the arbiter, failed webhook deliveries.
+//! disputed deals with how long they wait for the arbiter, failed webhook deliveries,
+//! every acceptor's standing with the dispatcher and its latest decisions.
 
 use std::collections::BTreeMap;
 
 use axum::response::IntoResponse;
 use sqlx::Row;
 
-use super::{Ctx, PageResult, html, html::escape};
+use super::{Ctx, PageResult, dispatch_view, html, html::escape};
 use crate::store::now_ms;
 
 // Amounts are TEXT on SQLite and NUMERIC(78,0) on PostgreSQL: read as text.
@@ -125,6 +126,15 @@ pub(super) async fn operator(ctx: Ctx) -> PageResult {
                 .unwrap_or_else(|| "–".into()),
         ));
     }
+    // The dispatcher: every registered acceptor's standing per chain, and the log.
+    let names = dispatch_view::names(&ctx.app).await?;
+    let mut standing = String::new();
+    for chain in ctx.app.config.indexer.chains.keys() {
+        let probe = dispatch_view::probe(&ctx.app, chain).await?;
+        standing.push_str(&dispatch_view::standing_rows(chain, &probe, &names, None));
+    }
+    let standing = dispatch_view::standing_table("acceptors", &standing);
+    let decisions = dispatch_view::recent_decisions(&ctx.app, &names, 20).await?;
     let body = format!(
         r#"<h1>Operator</h1>
 <h2>Escrow per chain</h2>
@@ -135,7 +145,12 @@ pub(super) async fn operator(ctx: Ctx) -> PageResult {
 <h2>Invoices, orders, deliveries</h2>
 <div class="scroll"><table id="counts"><thead><tr><th scope="col">What</th><th scope="col">Status</th><th scope="col">Count</th></tr></thead><tbody>{counts}</tbody></table></div>
 <h2>Disputes waiting for the arbiter</h2>
-<div class="scroll"><table id="disputes"><thead><tr><th scope="col">Chain</th><th scope="col">Deal</th><th scope="col">Kind</th><th scope="col">Amount</th><th scope="col">Waiting</th></tr></thead><tbody>{disputes}</tbody></table></div>"#,
+<div class="scroll"><table id="disputes"><thead><tr><th scope="col">Chain</th><th scope="col">Deal</th><th scope="col">Kind</th><th scope="col">Amount</th><th scope="col">Waiting</th></tr></thead><tbody>{disputes}</tbody></table></div>
+<h2>Acceptors as the dispatcher sees them now</h2>
+<p>Standing for a 1 USDT collection; completed and failed deals over the dispatcher's sliding window.</p>
+{standing}
+<h2>Latest dispatcher decisions</h2>
+{decisions}"#,
         vol_chart = html::bar_chart(
             "platform-volume",
             "Settled deal volume per day (USDT), last 14 days",
