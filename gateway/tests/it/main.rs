@@ -18,5 +18,6 @@ mod dispatch;
 mod faults;
 mod orders;
 mod reorg;
+mod risk;
 mod shop;
 mod unique;
