@@ -19,5 +19,6 @@ mod faults;
 mod orders;
 mod reorg;
 mod risk;
+mod risk_anvil;
 mod shop;
 mod unique;
