@@ -220,6 +220,8 @@ impl Modify for Security {
         super::risk::create_webhook,
         super::risk::list_webhooks,
         super::risk::webhook_deliveries,
+        super::risk::merchant_report,
+        super::risk::platform_report,
     ),
     components(schemas(InvoiceCreate, CollectionCreate, PayoutCreate, WebhookCreate, MerchantCreate, MerchantChainCreate, BankAccountCreate, KeyCreate, AcceptorCreate, AlertAcknowledge, AlertClose)),
     modifiers(&Security)

@@ -23,6 +23,7 @@ use crate::{
     risk::{
         OPERATOR, Severity,
         alerts::{self, Filter, Move, STATES},
+        reports::{self, Report},
     },
     state::AppState,
     webhooks::endpoints,
@@ -216,4 +217,57 @@ pub(super) async fn webhook_deliveries(
     Ok(Json(
         json!({ "data": endpoints::deliveries(&app.db, OPERATOR, &id, limit).await? }),
     ))
+}
+
+/// A report as `format=json` (default) or `format=csv`.
+fn render(report: &Report, q: &HashMap<String, String>) -> Result<Response, Problem> {
+    let (body, kind) = match q.get("format").map(String::as_str) {
+        None | Some("json") => (report.json(), "application/json"),
+        Some("csv") => (report.csv(), "text/csv; charset=utf-8"),
+        Some(_) => return Err(Problem::field("format", "json or csv")),
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, kind)], body).into_response())
+}
+
+fn seconds(q: &HashMap<String, String>, k: &str) -> Result<i64, Problem> {
+    q.get(k)
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|v| (0..=253_402_300_799).contains(v))
+        .ok_or_else(|| Problem::field(k, "Unix seconds (required)"))
+}
+
+/// `GET /admin/reports/merchants/{id}?from=&to=&format=json|csv`: volume, fees,
+/// settlements, counterparties and alerts of one merchant for chain times
+/// `[from, to)` (Unix seconds), with a checksum. The same period gives the same bytes.
+#[utoipa::path(get, path = "/admin/reports/merchants/{id}", params(("id" = String, Path, description = "merchant id"), ("from" = i64, Query, description = "Unix seconds, inclusive"), ("to" = i64, Query, description = "Unix seconds, exclusive"), ("format" = Option<String>, Query, description = "json (default) or csv")), responses((status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no admin token", body = Object), (status = 403, description = "a merchant key", body = Object), (status = 404, description = "not found", body = Object)), security(("admin_token" = [])))]
+pub(super) async fn merchant_report(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, Problem> {
+    only(&q, &["from", "to", "format"])?;
+    let (from, to) = (seconds(&q, "from")?, seconds(&q, "to")?);
+    if to <= from {
+        return Err(Problem::field("to", "must be after from"));
+    }
+    let report = reports::merchant(&app.db, &id, from, to)
+        .await?
+        .ok_or_else(|| Problem::not_found("merchant"))?;
+    render(&report, &q)
+}
+
+/// `GET /admin/reports/platform?day=YYYY-MM-DD&format=json|csv`: the platform's day
+/// (UTC) per chain: transfers, settled deals, fees, invoices, alerts.
+#[utoipa::path(get, path = "/admin/reports/platform", params(("day" = String, Query, description = "YYYY-MM-DD (UTC)"), ("format" = Option<String>, Query, description = "json (default) or csv")), responses((status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no admin token", body = Object), (status = 403, description = "a merchant key", body = Object)), security(("admin_token" = [])))]
+pub(super) async fn platform_report(
+    State(app): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, Problem> {
+    only(&q, &["day", "format"])?;
+    let day = q
+        .get("day")
+        .and_then(|d| reports::parse_day(d))
+        .ok_or_else(|| Problem::field("day", "a date YYYY-MM-DD"))?;
+    let report = reports::platform_day(&app.db, day).await?;
+    render(&report, &q)
 }

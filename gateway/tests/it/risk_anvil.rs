@@ -10,6 +10,7 @@ use alloy::{
     providers::Provider,
 };
 use serde_json::{Value, json};
+use sha2::Digest;
 use sqlx::Row;
 use stablerail_demo::{LocalPlatform, play_day, role};
 use stablerail_gateway::GatewayOptions;
@@ -37,6 +38,18 @@ async fn set_token_balance(platform: &LocalPlatform, who: Address, units: U256) 
         )
         .await
         .unwrap();
+}
+
+async fn report_text(admin: &Client, path: &str) -> String {
+    let resp = admin
+        .http
+        .get(format!("{}{path}", admin.base))
+        .bearer_auth(&admin.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{path}");
+    resp.text().await.unwrap()
 }
 
 async fn monitor_block(gw: &stablerail_gateway::Gateway) -> i64 {
@@ -89,6 +102,75 @@ async fn risk_platform_day_quiet_then_breaker_pauses() {
     assert_eq!(quiet["data"], json!([]), "alerts on a normal day");
     let escrow = platform.escrow(role::DEPLOYER).unwrap();
     assert!(!escrow.contract().paused().call().await.unwrap());
+
+    // Reports: an invoice paid and settled, then the merchant's period and the
+    // platform's day, twice each: the same bytes, checksums that hold.
+    let (merchant_id, key) = merchant(&gw, "Shop", platform.address(role::MERCHANT)).await;
+    let shop = Client::new(&gw, &key);
+    // The day warped chain time ahead of the wall clock: a long expiry.
+    let invoice = shop.invoice("25", 86_400).await;
+    let invoice_id = invoice["id"].as_str().unwrap().to_owned();
+    pay(
+        &platform,
+        role::TRADER_2,
+        invoice["address"].as_str().unwrap(),
+        invoice["unique_amount"].as_str().unwrap(),
+    )
+    .await;
+    mine(&platform, 3).await;
+    wait_for(30, "invoice settled", || async {
+        status(&shop, &invoice_id).await.0 == "settled"
+    })
+    .await;
+    let path = format!("/admin/reports/merchants/{merchant_id}?from=0&to=4102444800&format=csv");
+    let csv = report_text(&admin, &path).await;
+    assert_eq!(csv, report_text(&admin, &path).await);
+    let (body, last) = csv.trim_end().rsplit_once('\n').unwrap();
+    let digest = sha2::Sha256::digest(format!("{body}\n").as_bytes());
+    assert_eq!(last, format!("# sha256:{}", hex::encode(digest)));
+    let payer = format!("{:#x}", platform.address(role::TRADER_2));
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("settlement,") && l.contains(&invoice_id) && l.contains(&payer)),
+        "{csv}"
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with(&format!("counterparty,{CHAIN},,,")))
+    );
+    let now = platform.now().await.unwrap() as i64;
+    let day = time::OffsetDateTime::from_unix_timestamp(now)
+        .unwrap()
+        .date();
+    let path = format!("/admin/reports/platform?day={day}");
+    let json_text = report_text(&admin, &path).await;
+    assert_eq!(json_text, report_text(&admin, &path).await);
+    let mut doc: Value = serde_json::from_str(&json_text).unwrap();
+    let checksum = doc.as_object_mut().unwrap().remove("checksum").unwrap();
+    let digest = sha2::Sha256::digest(doc.to_string().as_bytes());
+    assert_eq!(checksum, format!("sha256:{}", hex::encode(digest)));
+    let chain = doc["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["chain"] == CHAIN)
+        .unwrap();
+    assert!(
+        chain["deals_settled"]
+            .as_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 3,
+        "{doc}"
+    );
+    assert_eq!(chain["invoices_settled"], "1");
+    let (s, _) = shop
+        .get(&format!(
+            "/admin/reports/merchants/{merchant_id}?from=0&to=1"
+        ))
+        .await;
+    assert_eq!(s, 403);
 
     // The escrow loses 1,000 USDT it owes.
     let held = platform
