@@ -624,3 +624,101 @@ async fn merchant_on(
         .unwrap();
     (created.id, key)
 }
+
+/// The operator's dashboard lists alerts with their state; acknowledge and close
+/// need the operator role, the CSRF token and a fresh TOTP code (close also a note).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn risk_operator_page_acknowledge_and_close() {
+    use crate::dashboard::{Web, code, enrol, plain_gateway, steady_totp_window};
+    use alloy::signers::local::PrivateKeySigner;
+    use stablerail_gateway::risk::{Evidence, Finding, Severity, SubjectKind};
+
+    let db = TestDb::new(Backend::Sqlite).await;
+    let key = PrivateKeySigner::random();
+    let gw = plain_gateway(&db, &format!(r#"operators = ["{}"]"#, key.address())).await;
+    let finding = Finding {
+        rule: "large_transfer",
+        severity: Severity::High,
+        chain: "anvil".into(),
+        subject_kind: SubjectKind::Address,
+        subject: addr(5, 1),
+        summary: "25000 USDT sent to <b>x</b>".into(),
+        details: json!({}),
+        evidence: vec![Evidence::Metric {
+            block_number: Some(3),
+            block_hash: None,
+            data: json!({}),
+        }],
+    };
+    let mut tx = gw.app().db.begin().await.unwrap();
+    let id = alerts::record(&mut tx, &finding).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+
+    steady_totp_window().await;
+    let mut web = Web::new(&gw);
+    web.sign_in_evm(&key).await;
+    let (secret, _) = enrol(&mut web).await;
+    let page = web.get("/dashboard").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains(&format!(r#"id="alert-{id}""#)),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("&lt;b&gt;x&lt;/b&gt;"),
+        "summary escaped"
+    );
+    let csrf = web.session_csrf().await;
+    let ack = format!("/dashboard/alerts/{id}/acknowledge");
+    // No code, a wrong code, no CSRF: refused, nothing changes.
+    for form in [
+        vec![("csrf", csrf.as_str())],
+        vec![("csrf", csrf.as_str()), ("code", "000000")],
+        vec![("code", "123456")],
+    ] {
+        let p = web.post(&ack, &form).await;
+        assert_eq!(p.status, 403, "{}", p.body);
+    }
+    let state = |gw: &stablerail_gateway::Gateway, id: String| {
+        let db = gw.app().db.clone();
+        async move { alerts::get(&db, &id).await.unwrap().unwrap() }
+    };
+    assert_eq!(state(&gw, id.clone()).await["state"], "open");
+    let c = code(&secret, 0);
+    let p = web.post(&ack, &[("csrf", &csrf), ("code", &c)]).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let a = state(&gw, id.clone()).await;
+    assert_eq!(a["state"], "acknowledged");
+    assert_eq!(
+        a["acknowledged_by"].as_str().unwrap().to_lowercase(),
+        format!("{:#x}", key.address())
+    );
+    let close = format!("/dashboard/alerts/{id}/close");
+    let c = code(&secret, 1);
+    let p = web.post(&close, &[("csrf", &csrf), ("code", &c)]).await;
+    assert_eq!(p.status, 400, "a note is required");
+    let p = web
+        .post(
+            &close,
+            &[("csrf", &csrf), ("code", &c), ("note", "checked: exchange")],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let a = state(&gw, id.clone()).await;
+    assert_eq!(a["state"], "closed");
+    assert_eq!(a["close_note"], "checked: exchange");
+    let page = web.get("/dashboard").await;
+    assert!(page.body.contains("checked: exchange"));
+
+    // A wallet without the operator role cannot act.
+    let other = PrivateKeySigner::random();
+    let mut web2 = Web::new(&gw);
+    web2.sign_in_evm(&other).await;
+    let csrf2 = web2.session_csrf().await;
+    let p = web2
+        .post(&ack, &[("csrf", &csrf2), ("code", "123456")])
+        .await;
+    assert_eq!(p.status, 403);
+    gw.stop().await;
+}
