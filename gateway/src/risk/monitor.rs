@@ -379,8 +379,9 @@ impl Monitor {
                     .transpose()?
                     .unwrap_or_default()
             };
-            findings.extend(self.escrow_findings(chain, from, target).await?);
         }
+        // Deadlines pass with chain time: the escrow rules also run without new blocks.
+        findings.extend(self.escrow_findings(chain, from, target).await?);
         if target == indexed.block
             && let Some(f) = self.conservation(chain, &indexed).await
         {

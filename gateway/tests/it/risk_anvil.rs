@@ -103,6 +103,29 @@ async fn risk_platform_day_quiet_then_breaker_pauses() {
     let escrow = platform.escrow(role::DEPLOYER).unwrap();
     assert!(!escrow.contract().paused().call().await.unwrap());
 
+    // Escrow behaviour: a collection marked paid and not released 200 s before its
+    // deadline (chain time) raises `paid_not_released` about that deal.
+    let dispatcher = platform.escrow(role::DISPATCHER).unwrap();
+    let deal = dispatcher
+        .assign_collection(
+            platform.address(role::ACCEPTOR),
+            platform.address(role::MERCHANT),
+            "100".parse().unwrap(),
+            600,
+            B256::repeat_byte(9),
+        )
+        .await
+        .unwrap();
+    dispatcher.mark_paid(deal).await.unwrap();
+    platform.warp(400).await.unwrap();
+    wait_for(30, "paid_not_released alert", || async {
+        let (_, v) = admin.get("/admin/risk/alerts?rule=paid_not_released").await;
+        v["data"][0]["subject"] == deal.to_string().as_str()
+    })
+    .await;
+    let (_, v) = admin.get("/admin/risk/alerts?state=open").await;
+    assert_eq!(v["data"].as_array().unwrap().len(), 1, "{v}");
+
     // Reports: an invoice paid and settled, then the merchant's period and the
     // platform's day, twice each: the same bytes, checksums that hold.
     let (merchant_id, key) = merchant(&gw, "Shop", platform.address(role::MERCHANT)).await;
@@ -182,10 +205,13 @@ async fn risk_platform_day_quiet_then_breaker_pauses() {
     set_token_balance(&platform, platform.deployment.escrow, held - burnt).await;
     mine(&platform, 1).await;
     let broken_at = platform.block_number().await.unwrap();
-    wait_for(30, "escrow paused", || async {
-        escrow.contract().paused().call().await.unwrap()
+    // The pause is sent before the alert commits (the alert records its outcome).
+    wait_for(30, "conservation alert", || async {
+        let (_, v) = admin.get("/admin/risk/alerts?rule=conservation").await;
+        !v["data"].as_array().unwrap().is_empty()
     })
     .await;
+    assert!(escrow.contract().paused().call().await.unwrap());
     // Paused in the block right after the one whose indexing showed the breach.
     let (_, list) = admin.get("/admin/risk/alerts?rule=conservation").await;
     let alert = &list["data"][0];
