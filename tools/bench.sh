@@ -30,6 +30,9 @@ fi
 section "Gateway: detection latency, webhook throughput, invoice create p99 (SQLite, PostgreSQL)"
 cargo run --quiet --release -p stablerail-gateway --example bench
 
+section "Risk monitor: rule evaluation throughput vs the indexer's write path; planted pattern indexed -> alert webhook p50/p99"
+cargo run --quiet --release -p stablerail-gateway --example risk_bench
+
 section "Dispatcher engine: strategy simulation (200 acceptors, 10,000 orders), decision latency (1,000 eligible)"
 cargo run --quiet --release -p stablerail-gateway --example dispatch_bench
 

@@ -256,6 +256,28 @@ async fn main() -> anyhow::Result<()> {
         stablerail_demo::COLLECTIONS,
         spread.join(", ")
     );
+    let alert = gw.plant_pass_through(&platform).await?;
+    println!(
+        "      risk monitor: a mule wallet received 5,000 USDT and forwarded 4,900 a block later; the operator's alert:"
+    );
+    println!(
+        "      {} {} {} on {}: {}",
+        row(&alert, "id"),
+        row(&alert, "severity"),
+        row(&alert, "rule"),
+        row(&alert, "subject"),
+        row(&alert, "summary"),
+    );
+    for e in alert["evidence"].as_array().into_iter().flatten() {
+        println!(
+            "        evidence: block {} tx {} {} -> {} {} units",
+            e["block_number"],
+            row(&e["data"], "tx_hash"),
+            row(&e["data"], "from"),
+            row(&e["data"], "to"),
+            row(&e["data"], "amount"),
+        );
+    }
     let log = shop.receiver.log();
     println!(
         "      webhook log of the receiver ({} deliveries, every signature verified):",

@@ -155,6 +155,41 @@ multisig = "{multisig:#x}"
         .await
     }
 
+    /// The risk monitor's showcase: a fresh "mule" wallet receives 5,000 USDT from a
+    /// customer whose funds rested beyond the pass-through window, and forwards
+    /// 4,900 USDT a block later. Waits for the monitor's `pass_through` alert about
+    /// the mule and returns it with its evidence (the operator's view, as
+    /// `GET /admin/risk/alerts/{id}` shows it).
+    pub async fn plant_pass_through(&self, platform: &LocalPlatform) -> Result<Value> {
+        let source = Customer::new(platform, usdt("5000")?).await?;
+        // The source's own funds arrived more than the 10-minute window ago.
+        platform.warp(660).await?;
+        let mule = Customer::new(platform, usdt("1")?).await?;
+        source.pay(mule.address, usdt("5000")?).await?;
+        let block = mule.pay(Address::repeat_byte(0x77), usdt("4900")?).await?;
+        self.wait_for_block(block).await?;
+        let filter = stablerail_gateway::risk::alerts::Filter {
+            rule: Some("pass_through".into()),
+            subject: Some(format!("{:#x}", mule.address)),
+            ..Default::default()
+        };
+        let db = &self.gateway.app().db;
+        let id = until("the pass-through alert", || {
+            let filter = filter.clone();
+            async move {
+                let found = stablerail_gateway::risk::alerts::list(db, &filter, 1, None).await?;
+                Ok(found
+                    .first()
+                    .and_then(|a| a["id"].as_str())
+                    .map(str::to_owned))
+            }
+        })
+        .await?;
+        stablerail_gateway::risk::alerts::get(db, &id)
+            .await?
+            .ok_or_else(|| Error::Shop(format!("alert {id} vanished")))
+    }
+
     /// Creates an API key of the embedded indexer's query API (`/indexer/v1/...`) and
     /// writes it to `dir/indexer-api.key` (owner only); returns that path.
     pub async fn indexer_api_key(&self) -> Result<PathBuf> {

@@ -94,6 +94,17 @@ fn demo_once_runs_the_shop_and_exits() {
         assert!(report.contains(kind), "no {kind} webhook in\n{report}");
     }
     assert!(report.contains("/pay/inv_"), "no checkout URL in\n{report}");
+    // The planted pass-through raised its alert, with the in and out transfers.
+    assert!(
+        report
+            .lines()
+            .any(|l| l.contains(" medium pass_through on 0x") && l.contains("sent 4900 USDT")),
+        "no pass-through alert in\n{report}"
+    );
+    assert!(
+        report.matches("        evidence: block").count() >= 2,
+        "{report}"
+    );
     assert!(stdout.contains("conservation: no mismatch"), "{stdout}");
     // No secret is printed: keys are only named by their files.
     assert!(!stdout.contains("sk_"), "an API key was printed");

@@ -66,6 +66,9 @@ pub struct Config {
     /// How the dispatcher chooses acceptors (`[dispatch]`, see `orders::settings`).
     #[serde(default)]
     pub dispatch: crate::orders::settings::DispatchSettings,
+    /// The risk and AML monitor (`[risk]`, see `risk::config`).
+    #[serde(default)]
+    pub risk: crate::risk::RiskConfig,
     /// Gateway facts per chain (the chain must also be in `indexer.chains`).
     #[serde(default)]
     pub chains: BTreeMap<String, GatewayChain>,
@@ -268,6 +271,7 @@ impl Config {
     /// Checks what parsing cannot.
     pub fn validate(&self) -> Result<()> {
         self.indexer.validate()?;
+        self.risk.validate().map_err(Error::Config)?;
         crate::cosigner::CoSigner::from_config(self).map_err(|e| Error::Config(e.to_string()))?;
         self.dashboard.validate(
             &self

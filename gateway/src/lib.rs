@@ -12,6 +12,7 @@ pub mod invoices;
 pub mod merchants;
 pub mod orders;
 pub mod problem;
+pub mod risk;
 mod service;
 pub mod session;
 pub mod state;

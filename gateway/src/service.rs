@@ -14,7 +14,7 @@ use crate::{
     config::Config,
     error::{Error, Result},
     invoices::watcher,
-    orders,
+    orders, risk,
     state::AppState,
     store::Db,
     webhooks::sender,
@@ -81,8 +81,10 @@ impl Gateway {
             .unwrap_or_else(|| format!("http://{addr}"))
             .trim_end_matches('/')
             .to_owned();
+        let risk = Arc::new(risk::monitor::Shared::new(&config));
         let app = AppState {
             db,
+            risk,
             config: Arc::new(config),
             outbox: Arc::new(Notify::new()),
             public_url,
@@ -99,6 +101,9 @@ impl Gateway {
                 orders::selector::EngineSelector::new(app.config.dispatch.clone()),
                 rx.clone(),
             )));
+        }
+        if options.watcher && app.config.risk.enabled {
+            tasks.push(tokio::spawn(risk::monitor::run(app.clone(), rx.clone())));
         }
         if options.sender {
             tasks.push(tokio::spawn(sender::run(app.clone(), rx.clone())));

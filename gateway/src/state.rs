@@ -19,4 +19,6 @@ pub struct AppState {
     pub public_url: String,
     /// Invoice creates waiting to be committed together (`invoices::batch`).
     pub creates: Arc<CreateQueue>,
+    /// The risk monitor's shared state (the screening list).
+    pub risk: Arc<crate::risk::monitor::Shared>,
 }

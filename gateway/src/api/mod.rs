@@ -10,6 +10,7 @@ mod invoices;
 mod merchants;
 pub mod openapi;
 mod orders;
+mod risk;
 mod webhooks;
 
 use std::collections::HashMap;
@@ -82,6 +83,28 @@ pub fn router(app: AppState) -> Router {
         )
         .layer(from_fn_with_state(app.clone(), idempotency::layer))
         .layer(from_fn_with_state(app.clone(), auth::admin_token));
+    // The operator's risk routes and webhook endpoints (admin token; 403 to a
+    // merchant key).
+    let operator = Router::new()
+        .route("/admin/risk/alerts", get(risk::list))
+        .route("/admin/risk/alerts/{id}", get(risk::get))
+        .route(
+            "/admin/risk/alerts/{id}/acknowledge",
+            post(risk::acknowledge),
+        )
+        .route("/admin/risk/alerts/{id}/close", post(risk::close))
+        .route("/admin/risk/screening/reload", post(risk::reload_screening))
+        .route("/admin/reports/merchants/{id}", get(risk::merchant_report))
+        .route("/admin/reports/platform", get(risk::platform_report))
+        .route(
+            "/admin/webhooks",
+            post(risk::create_webhook).get(risk::list_webhooks),
+        )
+        .route(
+            "/admin/webhooks/{id}/deliveries",
+            get(risk::webhook_deliveries),
+        )
+        .layer(from_fn_with_state(app.clone(), risk::operator_only));
     // The acceptor's own API: its own keys, never a merchant's.
     let acceptor_routes = Router::new()
         .route("/v1/acceptor", get(acceptor::get_me))
@@ -95,6 +118,7 @@ pub fn router(app: AppState) -> Router {
     Router::new()
         .merge(v1)
         .merge(admin)
+        .merge(operator)
         .merge(acceptor_routes)
         .merge(web::router())
         .merge(web::dashboard::router())

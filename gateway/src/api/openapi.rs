@@ -132,6 +132,26 @@ pub struct AcceptorCreate {
     target_volume: Option<String>,
 }
 
+/// `POST /admin/risk/alerts/{id}/acknowledge`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct AlertAcknowledge {
+    /// Who acknowledges (an operator's name or wallet).
+    by: String,
+    /// Optional remark (at most 2000 characters).
+    note: Option<String>,
+}
+
+/// `POST /admin/risk/alerts/{id}/close`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct AlertClose {
+    /// Who closes it.
+    by: String,
+    /// Why (required, at most 2000 characters).
+    note: String,
+}
+
 struct Security;
 
 impl Modify for Security {
@@ -192,8 +212,18 @@ impl Modify for Security {
         super::acceptor::orders,
         super::acceptor::accept,
         super::acceptor::decline,
+        super::risk::list,
+        super::risk::get,
+        super::risk::acknowledge,
+        super::risk::close,
+        super::risk::reload_screening,
+        super::risk::create_webhook,
+        super::risk::list_webhooks,
+        super::risk::webhook_deliveries,
+        super::risk::merchant_report,
+        super::risk::platform_report,
     ),
-    components(schemas(InvoiceCreate, CollectionCreate, PayoutCreate, WebhookCreate, MerchantCreate, MerchantChainCreate, BankAccountCreate, KeyCreate, AcceptorCreate)),
+    components(schemas(InvoiceCreate, CollectionCreate, PayoutCreate, WebhookCreate, MerchantCreate, MerchantChainCreate, BankAccountCreate, KeyCreate, AcceptorCreate, AlertAcknowledge, AlertClose)),
     modifiers(&Security)
 )]
 struct ApiDoc;

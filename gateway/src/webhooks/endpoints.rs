@@ -10,7 +10,10 @@ use crate::{
     problem::Problem,
     state::AppState,
     store::{Db, new_id, now_ms},
-    webhooks::{outbox::EVENT_TYPES, target},
+    webhooks::{
+        outbox::{EVENT_TYPES, RISK_EVENT_TYPES},
+        target,
+    },
 };
 
 const ENDPOINT_COLUMNS: &str =
@@ -48,7 +51,9 @@ pub async fn create(app: &AppState, merchant_id: &str, v: &Value) -> Result<Valu
             || s.strip_suffix(".*")
                 .is_some_and(|p| matches!(p, "invoice" | "collection" | "payout" | "webhook"))
             || s.starts_with("collection.")
-            || s.starts_with("payout.");
+            || s.starts_with("payout.")
+            || (merchant_id == crate::risk::OPERATOR
+                && (RISK_EVENT_TYPES.contains(&s) || s == "risk.*" || s == "risk.alert.*"));
         if !known {
             return Err(Problem::field(name, format!("unknown event type {s:?}")));
         }

@@ -25,6 +25,15 @@ pub const EVENT_TYPES: [&str; 10] = [
     "webhook.test",
 ];
 
+/// The operator's event types (endpoints of the operator scope only): an alert
+/// opened, acknowledged, closed, or withdrawn after a reorg.
+pub const RISK_EVENT_TYPES: [&str; 4] = [
+    "risk.alert.opened",
+    "risk.alert.acknowledged",
+    "risk.alert.closed",
+    "risk.alert.withdrawn",
+];
+
 /// Whether an endpoint filter (a list of types, `*` or `prefix.*`) wants `event`;
 /// an empty filter wants everything.
 pub fn wants(filter: &[String], event: &str) -> bool {
@@ -37,7 +46,8 @@ pub fn wants(filter: &[String], event: &str) -> bool {
         })
 }
 
-/// Writes event `kind` about `subject` (an object id) for `merchant_id` with `data`
+/// Writes event `kind` about `subject` (an object id) for `merchant_id` (or the
+/// operator scope, `risk::OPERATOR`) with `data`
 /// and a pending delivery for each of the merchant's enabled endpoints that wants it.
 /// Returns the event id (the `webhook-id` of every delivery and retry).
 pub async fn enqueue(

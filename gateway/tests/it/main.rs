@@ -18,5 +18,7 @@ mod dispatch;
 mod faults;
 mod orders;
 mod reorg;
+mod risk;
+mod risk_anvil;
 mod shop;
 mod unique;

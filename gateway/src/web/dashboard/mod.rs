@@ -56,6 +56,11 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard", get(home))
         .route("/dashboard/security", get(security::page))
         .route(
+            "/dashboard/alerts/{id}/acknowledge",
+            post(operator::acknowledge_alert),
+        )
+        .route("/dashboard/alerts/{id}/close", post(operator::close_alert))
+        .route(
             "/dashboard/co-signer",
             get(cosigner::page).post(cosigner::approve),
         )
@@ -247,6 +252,16 @@ impl Ctx {
         Ok(crate::totp::Sealer::from_config(
             &self.app.config.dashboard,
         )?)
+    }
+
+    /// Requires the operator role.
+    pub fn operator(&self) -> Result<(), PageError> {
+        match &self.role {
+            Some(Role::Operator) => Ok(()),
+            _ => Err(PageError::Forbidden(
+                "This action is for the operator. Switch to the operator role first.".into(),
+            )),
+        }
     }
 
     /// The merchant the session acts for (403 in another role).

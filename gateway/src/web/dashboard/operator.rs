@@ -3,15 +3,24 @@
 //! and locked balances, docs/rules.md "Liabilities") and pause state, platform volume
 //! and fees per day (the indexer's `daily_volume`), invoices and orders by status,
 //! disputed deals with how long they wait for the arbiter, failed webhook deliveries,
-//! every acceptor's standing with the dispatcher and its latest decisions.
+//! every acceptor's standing with the dispatcher and its latest decisions,
+//! and the risk alerts with their state: open ones can be acknowledged or closed
+//! with a note (CSRF and a fresh TOTP code, like every sensitive action here).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use axum::response::IntoResponse;
+use axum::{
+    Form,
+    extract::Path,
+    response::{IntoResponse, Redirect},
+};
 use sqlx::Row;
 
-use super::{Ctx, PageResult, dispatch_view, html, html::escape};
-use crate::store::now_ms;
+use super::{Ctx, PageError, PageResult, dispatch_view, fresh_code, html, html::escape};
+use crate::{
+    risk::alerts::{self, Filter, Move},
+    store::now_ms,
+};
 
 // Amounts are TEXT on SQLite and NUMERIC(78,0) on PostgreSQL: read as text.
 
@@ -135,8 +144,11 @@ pub(super) async fn operator(ctx: Ctx) -> PageResult {
     }
     let standing = dispatch_view::standing_table("acceptors", &standing);
     let decisions = dispatch_view::recent_decisions(&ctx.app, &names, 20).await?;
+    let alert_rows = alert_rows(&ctx).await?;
     let body = format!(
         r#"<h1>Operator</h1>
+<h2>Risk alerts</h2>
+<div class="scroll"><table id="alerts"><thead><tr><th scope="col">Raised</th><th scope="col">Severity</th><th scope="col">Rule</th><th scope="col">Chain</th><th scope="col">Subject</th><th scope="col">Summary</th><th scope="col">State</th><th scope="col">Action</th></tr></thead><tbody>{alert_rows}</tbody></table></div>
 <h2>Escrow per chain</h2>
 <div class="scroll"><table id="conservation"><thead><tr><th scope="col">Chain</th><th scope="col">Accounts</th><th scope="col">Σ available</th><th scope="col">Σ locked</th><th scope="col">Liabilities</th><th scope="col">Conservation</th><th scope="col">State</th></tr></thead><tbody>{escrow_rows}</tbody></table></div>
 <h2>Platform volume</h2>
@@ -159,4 +171,90 @@ pub(super) async fn operator(ctx: Ctx) -> PageResult {
         fee_chart = html::bar_chart("platform-fees", "Fees per day (USDT), last 14 days", &fees),
     );
     Ok(html::layout("Operator", Some(&ctx), &body).into_response())
+}
+
+/// The newest 50 alerts, with acknowledge / close forms on the live ones.
+async fn alert_rows(ctx: &Ctx) -> Result<String, PageError> {
+    let rows = alerts::list(&ctx.app.db, &Filter::default(), 50, None).await?;
+    let csrf = html::csrf_input(ctx);
+    let mut out = String::new();
+    for a in rows {
+        let s = |k: &str| a[k].as_str().unwrap_or_default().to_owned();
+        let id = escape(&s("id"));
+        let state = s("state");
+        let who = match state.as_str() {
+            "acknowledged" => format!(" by {}", escape(&s("acknowledged_by"))),
+            "closed" => format!(
+                " by {}: {}",
+                escape(&s("closed_by")),
+                escape(&s("close_note"))
+            ),
+            "withdrawn" => format!(": {}", escape(&s("withdrawn_reason"))),
+            _ => String::new(),
+        };
+        let code_a = html::code_input(&format!("ack-code-{id}"));
+        let code_c = html::code_input(&format!("close-code-{id}"));
+        let actions = match state.as_str() {
+            "open" | "acknowledged" => format!(
+                r#"{ack}<form method="post" action="/dashboard/alerts/{id}/close" class="inline">{csrf}<input name="note" required maxlength="2000" placeholder="note" aria-label="closing note">{code_c}<button type="submit">Close</button></form>"#,
+                ack = if state == "open" {
+                    format!(
+                        r#"<form method="post" action="/dashboard/alerts/{id}/acknowledge" class="inline">{csrf}{code_a}<button type="submit">Acknowledge</button></form>"#
+                    )
+                } else {
+                    String::new()
+                },
+            ),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            r#"<tr id="alert-{id}"><td>{raised}</td><td>{sev}</td><td>{rule}</td><td>{chain}</td><td><code>{subject}</code></td><td>{summary}</td><td><span class="status">{st}</span>{who}</td><td>{actions}</td></tr>"#,
+            raised = html::time_ms(a["created_at"].as_i64().unwrap_or(0)),
+            sev = escape(&s("severity")),
+            rule = escape(&s("rule")),
+            chain = escape(&s("chain")),
+            subject = escape(&s("subject")),
+            summary = escape(&s("summary")),
+            st = escape(&state),
+        ));
+    }
+    Ok(out)
+}
+
+async fn alert_move(ctx: Ctx, id: String, form: HashMap<String, String>, m: Move) -> PageResult {
+    ctx.check_csrf(&form)?;
+    ctx.operator()?;
+    let note = form.get("note").map(|n| n.trim()).filter(|n| !n.is_empty());
+    if m == Move::Close && note.is_none_or(|n| n.chars().count() > 2000) {
+        return Err(PageError::BadRequest(
+            "Closing an alert needs a note (at most 2000 characters).".into(),
+        ));
+    }
+    fresh_code(&ctx, &form).await?;
+    match alerts::transition(&ctx.app.db, &id, m, &ctx.session.address, note).await {
+        Ok(_) => {
+            ctx.app.outbox.notify_one();
+            Ok(Redirect::to("/dashboard#alerts").into_response())
+        }
+        Err(p) if p.status == axum::http::StatusCode::NOT_FOUND => Err(PageError::NotFound),
+        Err(p) => Err(PageError::BadRequest(p.message)),
+    }
+}
+
+/// `POST /dashboard/alerts/{id}/acknowledge` (operator, CSRF, fresh TOTP code).
+pub(super) async fn acknowledge_alert(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    alert_move(ctx, id, form, Move::Acknowledge).await
+}
+
+/// `POST /dashboard/alerts/{id}/close` with a note (operator, CSRF, fresh TOTP code).
+pub(super) async fn close_alert(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    alert_move(ctx, id, form, Move::Close).await
 }

@@ -1,0 +1,254 @@
+//! The risk monitor on anvil with the platform deployed and the embedded indexer:
+//! a normal platform day (the demo's) raises nothing; then the escrow's token balance
+//! drops below its liabilities (as a token that burns from the escrow would do —
+//! USDT's `destroyBlackFunds` — simulated by writing the token's balance slot) and
+//! the guardian pauses the escrow in the very next block, with the alert, its
+//! evidence and its webhook.
+
+use alloy::{
+    primitives::{Address, B256, U256, keccak256},
+    providers::Provider,
+};
+use serde_json::{Value, json};
+use sha2::Digest;
+use sqlx::Row;
+use stablerail_demo::{LocalPlatform, play_day, role};
+use stablerail_gateway::GatewayOptions;
+
+use crate::common::*;
+
+/// `balanceOf` is the fourth slot of the token mocks (`MockTokenBase`: name, symbol,
+/// totalSupply, balanceOf).
+const BALANCE_SLOT: u64 = 3;
+
+async fn set_token_balance(platform: &LocalPlatform, who: Address, units: U256) {
+    let mut key = [0u8; 64];
+    key[12..32].copy_from_slice(who.as_slice());
+    key[32..].copy_from_slice(&U256::from(BALANCE_SLOT).to_be_bytes::<32>());
+    let slot = keccak256(key);
+    let p = platform.provider(role::DEPLOYER).unwrap();
+    let _: Value = p
+        .raw_request(
+            "anvil_setStorageAt".into(),
+            json!([
+                format!("{:#x}", platform.deployment.token),
+                format!("{slot:#x}"),
+                format!("{:#x}", B256::from(units))
+            ]),
+        )
+        .await
+        .unwrap();
+}
+
+async fn report_text(admin: &Client, path: &str) -> String {
+    let resp = admin
+        .http
+        .get(format!("{}{path}", admin.base))
+        .bearer_auth(&admin.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{path}");
+    resp.text().await.unwrap()
+}
+
+async fn monitor_block(gw: &stablerail_gateway::Gateway) -> i64 {
+    sqlx::query("SELECT block_number FROM gw_risk_cursors WHERE chain = $1")
+        .bind(CHAIN)
+        .fetch_optional(&gw.app().db.pool)
+        .await
+        .unwrap()
+        .map_or(0, |r| r.get(0))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn risk_platform_day_quiet_then_breaker_pauses() {
+    let platform = LocalPlatform::start().await.unwrap();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("guardian.key");
+    std::fs::write(
+        &key_file,
+        hex::encode(platform.signer(role::GUARDIAN).to_bytes()),
+    )
+    .unwrap();
+    let text = format!(
+        "admin_token_env = \"CARGO_MANIFEST_DIR\"\n{}\n[risk]\ninterval_ms = 20\n\n[risk.breaker]\nguardian_key_file = \"{}\"\n",
+        config_text(&platform, &db, 2, FAST_WEBHOOKS),
+        key_file.display()
+    );
+    let gw = start_gateway(&text, GatewayOptions::default()).await;
+    let admin = Client {
+        base: format!("http://{}", gw.addr()),
+        key: std::env::var("CARGO_MANIFEST_DIR").unwrap(),
+        http: reqwest::Client::new(),
+    };
+    let rx = Receiver::start(Mode::Ok).await;
+    let (s, v) = admin
+        .post("/admin/webhooks", json!({ "url": rx.url() }))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    rx.add_secret(v["secret"].as_str().unwrap());
+
+    // A normal platform day: trades, collections, a payout, a dispute resolved, a
+    // cancellation, withdrawals. Nothing fires.
+    play_day(&platform, |_| {}).await.unwrap();
+    let head = platform.block_number().await.unwrap() as i64;
+    wait_for(60, "monitor caught up with the day", || async {
+        monitor_block(&gw).await >= head
+    })
+    .await;
+    let (_, quiet) = admin.get("/admin/risk/alerts").await;
+    assert_eq!(quiet["data"], json!([]), "alerts on a normal day");
+    let escrow = platform.escrow(role::DEPLOYER).unwrap();
+    assert!(!escrow.contract().paused().call().await.unwrap());
+
+    // Escrow behaviour: a collection marked paid and not released 200 s before its
+    // deadline (chain time) raises `paid_not_released` about that deal.
+    let dispatcher = platform.escrow(role::DISPATCHER).unwrap();
+    let deal = dispatcher
+        .assign_collection(
+            platform.address(role::ACCEPTOR),
+            platform.address(role::MERCHANT),
+            "100".parse().unwrap(),
+            600,
+            B256::repeat_byte(9),
+        )
+        .await
+        .unwrap();
+    dispatcher.mark_paid(deal).await.unwrap();
+    platform.warp(400).await.unwrap();
+    wait_for(30, "paid_not_released alert", || async {
+        let (_, v) = admin.get("/admin/risk/alerts?rule=paid_not_released").await;
+        v["data"][0]["subject"] == deal.to_string().as_str()
+    })
+    .await;
+    let (_, v) = admin.get("/admin/risk/alerts?state=open").await;
+    assert_eq!(v["data"].as_array().unwrap().len(), 1, "{v}");
+
+    // Reports: an invoice paid and settled, then the merchant's period and the
+    // platform's day, twice each: the same bytes, checksums that hold.
+    let (merchant_id, key) = merchant(&gw, "Shop", platform.address(role::MERCHANT)).await;
+    let shop = Client::new(&gw, &key);
+    // The day warped chain time ahead of the wall clock: a long expiry.
+    let invoice = shop.invoice("25", 86_400).await;
+    let invoice_id = invoice["id"].as_str().unwrap().to_owned();
+    pay(
+        &platform,
+        role::TRADER_2,
+        invoice["address"].as_str().unwrap(),
+        invoice["unique_amount"].as_str().unwrap(),
+    )
+    .await;
+    mine(&platform, 3).await;
+    wait_for(30, "invoice settled", || async {
+        status(&shop, &invoice_id).await.0 == "settled"
+    })
+    .await;
+    let path = format!("/admin/reports/merchants/{merchant_id}?from=0&to=4102444800&format=csv");
+    let csv = report_text(&admin, &path).await;
+    assert_eq!(csv, report_text(&admin, &path).await);
+    let (body, last) = csv.trim_end().rsplit_once('\n').unwrap();
+    let digest = sha2::Sha256::digest(format!("{body}\n").as_bytes());
+    assert_eq!(last, format!("# sha256:{}", hex::encode(digest)));
+    let payer = format!("{:#x}", platform.address(role::TRADER_2));
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("settlement,") && l.contains(&invoice_id) && l.contains(&payer)),
+        "{csv}"
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with(&format!("counterparty,{CHAIN},,,")))
+    );
+    let now = platform.now().await.unwrap() as i64;
+    let day = time::OffsetDateTime::from_unix_timestamp(now)
+        .unwrap()
+        .date();
+    let path = format!("/admin/reports/platform?day={day}");
+    let json_text = report_text(&admin, &path).await;
+    assert_eq!(json_text, report_text(&admin, &path).await);
+    let mut doc: Value = serde_json::from_str(&json_text).unwrap();
+    let checksum = doc.as_object_mut().unwrap().remove("checksum").unwrap();
+    let digest = sha2::Sha256::digest(doc.to_string().as_bytes());
+    assert_eq!(checksum, format!("sha256:{}", hex::encode(digest)));
+    let chain = doc["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["chain"] == CHAIN)
+        .unwrap();
+    assert!(
+        chain["deals_settled"]
+            .as_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 3,
+        "{doc}"
+    );
+    assert_eq!(chain["invoices_settled"], "1");
+    let (s, _) = shop
+        .get(&format!(
+            "/admin/reports/merchants/{merchant_id}?from=0&to=1"
+        ))
+        .await;
+    assert_eq!(s, 403);
+
+    // The escrow loses 1,000 USDT it owes.
+    let held = platform
+        .token_balance(platform.deployment.escrow)
+        .await
+        .unwrap();
+    let burnt = U256::from(1_000_000_000u64);
+    assert!(held > burnt);
+    set_token_balance(&platform, platform.deployment.escrow, held - burnt).await;
+    mine(&platform, 1).await;
+    let broken_at = platform.block_number().await.unwrap();
+    // The pause is sent before the alert commits (the alert records its outcome).
+    wait_for(30, "conservation alert", || async {
+        let (_, v) = admin.get("/admin/risk/alerts?rule=conservation").await;
+        !v["data"].as_array().unwrap().is_empty()
+    })
+    .await;
+    assert!(escrow.contract().paused().call().await.unwrap());
+    // Paused in the block right after the one whose indexing showed the breach.
+    let (_, list) = admin.get("/admin/risk/alerts?rule=conservation").await;
+    let alert = &list["data"][0];
+    assert_eq!(alert["severity"], "critical", "{list}");
+    assert_eq!(alert["details"]["missing"], "1000000000");
+    assert_eq!(alert["block_number"], broken_at);
+    let breaker = &alert["details"]["breaker"];
+    assert_eq!(breaker["paused"], true, "{alert}");
+    assert_eq!(breaker["block_number"], broken_at + 1);
+    let id = alert["id"].as_str().unwrap();
+    let (_, full) = admin.get(&format!("/admin/risk/alerts/{id}")).await;
+    let evidence = &full["evidence"][0];
+    assert_eq!(evidence["kind"], "metric");
+    assert_eq!(evidence["block_number"], broken_at);
+    assert_eq!(
+        evidence["data"]["balance"],
+        (held - burnt).to_string().as_str()
+    );
+    // Why it paused is recorded with the transaction.
+    let action = sqlx::query("SELECT alert_id, tx_hash, reason FROM gw_risk_actions")
+        .fetch_one(&gw.app().db.pool)
+        .await
+        .unwrap();
+    assert_eq!(action.get::<String, _>(0), id);
+    assert_eq!(
+        Some(action.get::<String, _>(1)),
+        breaker["tx_hash"].as_str().map(str::to_owned)
+    );
+    assert!(action.get::<String, _>(2).contains("owes"));
+    // The operator heard about it.
+    wait_for(15, "conservation alert webhook", || async {
+        rx.kinds(id) == vec!["risk.alert.opened".to_owned()]
+    })
+    .await;
+    assert_eq!(rx.bad(), 0);
+    // The guardian cannot unpause: that stays the multisig's.
+    let guardian = platform.escrow(role::GUARDIAN).unwrap();
+    assert!(guardian.contract().unpause().call().await.is_err());
+    gw.stop().await;
+}
