@@ -144,9 +144,10 @@ async fn sink(store: &Store, batches: &[Fetched], head: u64) -> Result<()> {
                 chain: CHAIN.into(),
                 expected_cursor: cursor,
                 blocks: f.blocks.clone(),
-                transfers: f.transfers.clone(),
-                escrow_events: f.escrow_events.clone(),
-                multisig_events: f.multisig_events.clone(),
+                transfers: f.rows.transfers.clone(),
+                escrow_events: f.rows.escrow_events.clone(),
+                multisig_events: f.rows.multisig_events.clone(),
+                blacklist: f.rows.blacklist.clone(),
                 last,
                 head,
                 finalized: head.saturating_sub(64),
@@ -201,6 +202,7 @@ async fn fill_api_table(store: &Store, rows: u64) -> Result<()> {
                 transfers,
                 escrow_events: Vec::new(),
                 multisig_events: Vec::new(),
+                blacklist: Vec::new(),
                 last: blocks[0].clone(),
                 head: last_block,
                 finalized: last_block,
@@ -370,7 +372,7 @@ async fn main() -> Result<()> {
     let t = Instant::now();
     let batches = fetch_all(&source, head).await?;
     let fetch_rate = rate(total, t.elapsed());
-    let fetched: u64 = batches.iter().map(|b| b.transfers.len() as u64).sum();
+    let fetched: u64 = batches.iter().map(|b| b.rows.transfers.len() as u64).sum();
     anyhow::ensure!(fetched == total, "fetched {fetched} of {total}");
     println!(
         "(a) fetch-only: {fetch_rate:.0} events/s ({} batches)",

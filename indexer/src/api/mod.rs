@@ -1,8 +1,10 @@
 //! Query API (axum): transfers with keyset pagination, address summaries, daily volume,
-//! escrow deals, accounts, settlements, agent commissions and settled volume,
+//! escrow deals, accounts, settlements, agent commissions and settled volume, the
+//! token's own blacklist,
 //! `/health`, `/metrics`, `/openapi.json`. Data routes (`/v1/...`) need an API key in
 //! `x-api-key` (or `Authorization: Bearer <key>`); only its sha256 is stored.
 
+mod blacklist_routes;
 mod escrow_routes;
 mod list;
 mod params;
@@ -23,6 +25,7 @@ use utoipa::OpenApi;
 
 use crate::{config::ChainKind, error::Error, metrics::Metrics, store::Store};
 
+pub use blacklist_routes::{BlacklistPage, BlacklistStatus};
 pub use escrow_routes::{CommissionPage, DealDetail, DealPage};
 pub use routes::{ErrorBody, HealthBody, HealthChain, TransferPage};
 
@@ -62,6 +65,8 @@ pub fn generate_api_key() -> String {
         escrow_routes::account,
         escrow_routes::volume,
         escrow_routes::merchant_volume,
+        blacklist_routes::blacklist,
+        blacklist_routes::blacklist_status,
         routes::health,
         routes::metrics
     ),
@@ -82,6 +87,9 @@ pub fn generate_api_key() -> String {
         crate::store::MerchantDay,
         crate::store::VolumeBucket,
         crate::store::EscrowEventRecord,
+        blacklist_routes::BlacklistPage,
+        blacklist_routes::BlacklistStatus,
+        crate::store::BlacklistRecord,
         params::Format,
         params::Bucket,
         params::DealStateParam
@@ -196,6 +204,11 @@ pub fn router(state: ApiState) -> Router {
             get(escrow_routes::commissions),
         )
         .route("/v1/escrow/accounts/{address}", get(escrow_routes::account))
+        .route("/v1/blacklist", get(blacklist_routes::blacklist))
+        .route(
+            "/v1/blacklist/{address}",
+            get(blacklist_routes::blacklist_status),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), require_key));
     Router::new()
         .merge(data)

@@ -141,6 +141,7 @@ pub(super) async fn commit_batch(p: &PgPool, b: &Batch) -> Result<()> {
     )
     .await?;
     super::escrow::postgres::apply(&mut tx, &b.chain, &b.escrow_events).await?;
+    super::blacklist::postgres::insert(&mut tx, &b.chain, &b.blacklist, finalized).await?;
     confirm_and_prune(&mut tx, &b.chain, finalized, b.last.number).await?;
     sqlx::query(
         "INSERT INTO cursors (chain, block_number, block_hash, head_number, finalized_number, updated_at)
@@ -175,6 +176,7 @@ async fn confirm_and_prune(
     .execute(&mut **tx)
     .await?;
     super::escrow::postgres::confirm(tx, chain, finalized).await?;
+    super::blacklist::postgres::confirm(tx, chain, finalized).await?;
     let keep_from = finalized.min(to_i64(cursor, "cursors")?);
     sqlx::query("DELETE FROM blocks WHERE chain = $1 AND number < $2")
         .bind(chain)
@@ -223,6 +225,7 @@ pub(super) async fn rollback(p: &PgPool, chain: &str, ancestor: &BlockRow) -> Re
         .await?;
     // Events above the ancestor go; the derived tables are replayed from the rest.
     super::escrow::postgres::rollback(&mut tx, chain, n).await?;
+    super::blacklist::postgres::rollback(&mut tx, chain, n).await?;
     sqlx::query("DELETE FROM blocks WHERE chain = $1 AND number > $2")
         .bind(chain)
         .bind(n)

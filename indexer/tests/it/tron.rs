@@ -1,11 +1,12 @@
 //! TRON source against a local HTTP server that serves the full node's documented JSON
 //! shapes (`getnowblock`, `getblockbynum`, `gettransactioninfobyblocknum`, `getnodeinfo`)
-//! from an in-memory chain the test mutates: a failed transaction, foreign logs, a
-//! reorg above the solid block, and the solid block moving (confirmation).
+//! from an in-memory chain the test mutates: a reverted transaction (served as java-tron
+//! does: `FAILED`, no logs), foreign logs, Tether's blacklist events, a reorg above the
+//! solid block, and the solid block moving (confirmation).
 
 use std::sync::{Arc, Mutex};
 
-use alloy::primitives::{Address, U256};
+use alloy::primitives::{Address, U256, keccak256};
 use axum::{Json, Router, extract::State, routing::post};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -108,12 +109,36 @@ impl Node {
                             transfer_log(party(99), party(1), party(2), U256::from(5u8)),
                         );
                     }
-                    // A non-Transfer event of the token (ignored).
-                    2 => logs.push(Log {
-                        address: token,
-                        topics: vec![[7u8; 32]],
-                        data: vec![],
-                    }),
+                    // A non-Transfer event of the token (ignored), and Tether's
+                    // blacklist events: every block lists someone, some clear or burn.
+                    2 => {
+                        logs.push(Log {
+                            address: token,
+                            topics: vec![[7u8; 32]],
+                            data: vec![],
+                        });
+                        logs.push(blacklist_log(
+                            token,
+                            "AddedBlackList(address)",
+                            party(s % 7),
+                            None,
+                        ));
+                        match s % 3 {
+                            0 => logs.push(blacklist_log(
+                                token,
+                                "RemovedBlackList(address)",
+                                party(s % 5),
+                                None,
+                            )),
+                            1 => logs.push(blacklist_log(
+                                token,
+                                "DestroyedBlackFunds(address,uint256)",
+                                party(s % 7),
+                                Some(U256::from(s * 77)),
+                            )),
+                            _ => {}
+                        }
+                    }
                     _ => {}
                 }
                 txs.push(Tx {
@@ -122,12 +147,13 @@ impl Node {
                     logs,
                 });
             }
-            // A failed transaction whose Transfer log must be ignored.
+            // A reverted transaction (a transfer that failed): java-tron keeps it in the
+            // block and its info, with no logs.
             let fid = hex::encode(h256(&[&digest, b"failed"]));
             txs.push(Tx {
                 id: fid,
                 failed: true,
-                logs: vec![transfer_log(token, party(1), party(2), U256::from(777u64))],
+                logs: vec![],
             });
         }
         self.blocks.push(Block {
@@ -173,15 +199,20 @@ impl Node {
                         "blockTimeStamp": b.time_ms,
                         "contractResult": [""],
                         "receipt": { "energy_usage_total": 64285, "result": if t.failed { "REVERT" } else { "SUCCESS" } },
-                        "log": t.logs.iter().map(|l| json!({
+                    });
+                    // Like java-tron: `log` only when there are logs (never on a revert).
+                    if !t.logs.is_empty() {
+                        v["log"] = json!(t.logs.iter().map(|l| json!({
                             "address": hex::encode(l.address),
                             "topics": l.topics.iter().map(hex::encode).collect::<Vec<_>>(),
                             "data": hex::encode(&l.data),
-                        })).collect::<Vec<_>>()
-                    });
+                        })).collect::<Vec<_>>());
+                    }
                     if t.failed {
+                        // An `Error(string)` revert reason, as the node returns it.
                         v["result"] = json!("FAILED");
                         v["resMessage"] = json!(hex::encode("REVERT opcode executed"));
+                        v["contractResult"] = json!(["08c379a0000000000000000000000000000000000000000000000000000000000000002000000000000000000000000000000000000000000000000000000000000000154e6f7420656e6f7567682062616c616e636500000000000000000000000000"]);
                     }
                     v
                 })
@@ -217,6 +248,97 @@ impl Node {
         }
         out
     }
+
+    /// The blacklist events the indexer must store, decoded here by hand from the
+    /// served logs: (block, log index, tx, address, event, blacklisted, amount, confirmed).
+    fn expected_blacklist(&self, upto: u64) -> Vec<BlacklistRow> {
+        let token = parse_tron_address(USDT).unwrap();
+        let mut out = Vec::new();
+        for b in self.blocks.iter().filter(|b| b.number <= upto) {
+            let mut idx = 0u64;
+            for t in b.txs.iter().filter(|t| !t.failed) {
+                for l in &t.logs {
+                    let i = idx;
+                    idx += 1;
+                    let event = [
+                        ("AddedBlackList(address)", "added"),
+                        ("RemovedBlackList(address)", "removed"),
+                        ("DestroyedBlackFunds(address,uint256)", "funds_destroyed"),
+                    ]
+                    .into_iter()
+                    .find(|(sig, _)| keccak256(sig).0 == l.topics[0]);
+                    let (Some((_, event)), true) = (event, l.address == token) else {
+                        continue;
+                    };
+                    let who = Address::from_slice(&l.data[12..32]);
+                    let amount = (l.data.len() == 64)
+                        .then(|| U256::from_be_slice(&l.data[32..]).to_string());
+                    out.push((
+                        b.number,
+                        i,
+                        t.id.clone(),
+                        tron_base58(&who),
+                        event.to_owned(),
+                        event != "removed",
+                        amount,
+                        b.number <= self.solid,
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// The ids of the reverted transactions up to `upto`.
+    fn failed_txs(&self, upto: u64) -> Vec<String> {
+        self.blocks
+            .iter()
+            .filter(|b| b.number <= upto)
+            .flat_map(|b| b.txs.iter().filter(|t| t.failed).map(|t| t.id.clone()))
+            .collect()
+    }
+}
+
+/// A Tether blacklist event: every parameter in the data, none indexed.
+fn blacklist_log(token: Address, signature: &str, who: Address, amount: Option<U256>) -> Log {
+    let mut data = who.into_word().to_vec();
+    if let Some(a) = amount {
+        data.extend_from_slice(&a.to_be_bytes::<32>());
+    }
+    Log {
+        address: token,
+        topics: vec![keccak256(signature).0],
+        data,
+    }
+}
+
+/// (block, log index, tx, address, event, blacklisted, amount, confirmed).
+type BlacklistRow = (u64, u64, String, String, String, bool, Option<String>, bool);
+
+async fn stored_blacklist(store: &stablerail_indexer::Store) -> Vec<BlacklistRow> {
+    let q = stablerail_indexer::store::BlacklistQuery {
+        chain: CHAIN.into(),
+        limit: 1000,
+        ..Default::default()
+    };
+    store
+        .blacklist(&q)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                r.block_number,
+                r.log_index,
+                r.tx_hash,
+                r.address,
+                r.event,
+                r.blacklisted,
+                r.amount,
+                r.confirmed,
+            )
+        })
+        .collect()
 }
 
 type Shared = Arc<Mutex<Node>>;
@@ -341,11 +463,12 @@ async fn tron_follow_reorg_and_confirm(backend: Backend) {
                 let node = node.clone();
                 let store = store.clone();
                 async move {
-                    let expected = {
+                    let (expected, blacklist) = {
                         let n = node.lock().unwrap();
-                        n.expected(n.blocks.len() as u64 - 1)
+                        let head = n.blocks.len() as u64 - 1;
+                        (n.expected(head), n.expected_blacklist(head))
                     };
-                    stored(&store).await == expected
+                    stored(&store).await == expected && stored_blacklist(&store).await == blacklist
                 }
             })
             .await;
@@ -367,6 +490,18 @@ async fn tron_follow_reorg_and_confirm(backend: Backend) {
         rows.iter().any(|r| r.6.len() == 78),
         "amounts near 2^256 kept exactly"
     );
+    let failed = node.lock().unwrap().failed_txs(12);
+    assert_eq!(failed.len(), 12, "a reverted transaction in every block");
+    assert!(
+        rows.iter().all(|r| !failed.contains(&r.3)),
+        "nothing indexed from a reverted transaction"
+    );
+    let blacklist = stored_blacklist(&store).await;
+    let count = |e: &str| blacklist.iter().filter(|r| r.4 == e).count();
+    assert_eq!(count("added"), 12, "one listing per block");
+    assert!(count("removed") > 0 && count("funds_destroyed") > 0);
+    assert!(blacklist.iter().all(|r| r.3.starts_with('T')), "base58");
+    let before_reorg = blacklist;
 
     // Reorg of the 4 blocks above the solid line's neighbourhood (9..=12), plus a new block.
     {
@@ -378,6 +513,11 @@ async fn tron_follow_reorg_and_confirm(backend: Backend) {
     }
     in_sync("sync after reorg").await;
     assert!(metrics.reorgs(CHAIN) >= 1, "the reorg was detected");
+    assert_ne!(
+        stored_blacklist(&store).await[..],
+        before_reorg[..],
+        "the replaced blocks' blacklist events are gone, the new ones stored"
+    );
 
     // The solid block moves up: rows behind it become confirmed.
     node.lock().unwrap().solid = 11;

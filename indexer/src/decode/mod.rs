@@ -4,7 +4,15 @@
 //! hashes as lowercase `0x` hex, TRON addresses as base58check (`T...`) and TRON hashes as
 //! 64 lowercase hex digits (the node's own form). Amounts are exact decimal strings.
 //!
-//! Escrow and multisig events are decoded in [`crate::events`].
+//! Escrow and multisig events are decoded in [`crate::events`]; [`LogDecoder`] routes
+//! every log a source finds to the right decoder ([`rows`]); Tether's blacklist events
+//! are in [`blacklist`].
+
+pub mod blacklist;
+pub mod rows;
+
+pub use blacklist::{BlacklistChange, BlacklistEvent, BlacklistEventRow};
+pub use rows::{LogDecoder, LogPosition, Rows};
 
 use alloy::primitives::{Address, B256, Log as PrimLog, U256, b256};
 use sha2::{Digest, Sha256};
