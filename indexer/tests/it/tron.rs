@@ -6,12 +6,12 @@
 
 use std::sync::{Arc, Mutex};
 
-use alloy::primitives::{Address, U256, keccak256};
+use alloy::primitives::{Address, U256, U512, keccak256};
 use axum::{Json, Router, extract::State, routing::post};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use stablerail_indexer::{
-    ChainIndexer, Config,
+    ChainIndexer, Config, Error, Step,
     decode::{TRANSFER_TOPIC, parse_tron_address, tron_base58},
     metrics::Metrics,
 };
@@ -49,7 +49,12 @@ struct Block {
 struct Node {
     blocks: Vec<Block>,
     solid: u64,
+    /// Milliseconds between blocks (0: TRON's 3 s).
+    block_ms: i64,
 }
+
+/// The first block's time, ms (2023-11-14 22:13:20 UTC).
+const GENESIS_MS: i64 = 1_700_000_000_000;
 
 fn h256(parts: &[&[u8]]) -> [u8; 32] {
     let mut h = Sha256::new();
@@ -72,6 +77,16 @@ fn transfer_log(token: Address, from: Address, to: Address, amount: U256) -> Log
 }
 
 impl Node {
+    /// The time of block `number`, ms.
+    fn time_ms(&self, number: u64) -> i64 {
+        let step = if self.block_ms == 0 {
+            3000
+        } else {
+            self.block_ms
+        };
+        GENESIS_MS + number as i64 * step
+    }
+
     /// Appends a block with a few transactions derived from `salt`.
     fn push(&mut self, salt: u64) {
         let token = parse_tron_address(USDT).unwrap();
@@ -160,7 +175,7 @@ impl Node {
             number,
             id: hex::encode(id),
             parent,
-            time_ms: 1_700_000_000_000 + number as i64 * 3000,
+            time_ms: self.time_ms(number),
             txs,
         });
     }
@@ -556,7 +571,7 @@ impl Node {
             number,
             id: hex::encode(id),
             parent,
-            time_ms: 1_700_000_000_000 + number as i64 * 3000,
+            time_ms: self.time_ms(number),
             txs: vec![Tx {
                 id: hex::encode(h256(&[&digest, b"tx"])),
                 failed: false,
@@ -749,4 +764,205 @@ async fn tron_escrow_events_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tron_escrow_events_postgres() {
     tron_escrow(BACKENDS[1]).await;
+}
+
+fn tron_config(url: &str, db: &TestDb) -> Config {
+    Config::parse(&format!(
+        r#"
+        database_url = "{}"
+        [chains.{CHAIN}]
+        kind = "tron"
+        rpc_urls = ["{url}"]
+        usdt = "{USDT}"
+        head_lag = 0
+        poll_interval_ms = 20
+        initial_range = 4
+        "#,
+        db.url
+    ))
+    .unwrap()
+}
+
+/// A node behind the cursor (lagging: same blocks, fewer of them) is waited for and
+/// never taken for a reorg; a reorg deeper than the stored window (from below the
+/// solid block) stops the chain with `ReorgTooDeep` and leaves the store untouched.
+async fn tron_lagging_and_too_deep(backend: Backend) {
+    let node: Shared = Arc::default();
+    {
+        let mut n = node.lock().unwrap();
+        for i in 0..=12 {
+            n.push(i);
+        }
+        n.solid = 6;
+    }
+    let url = serve(node.clone()).await;
+    let db = TestDb::new(backend).await;
+    let config = tron_config(&url, &db);
+    let store = db.store().await;
+    let metrics = Arc::new(Metrics::default());
+    let indexer = ChainIndexer::new(
+        CHAIN,
+        config.chain(CHAIN).unwrap(),
+        store.clone(),
+        metrics.clone(),
+    )
+    .unwrap();
+    indexer.backfill(1, 12, |_| {}).await.unwrap();
+    let rows = stored(&store).await;
+    assert_eq!(rows, node.lock().unwrap().expected(12));
+    let cursor = store.cursor(CHAIN).await.unwrap().unwrap();
+    assert_eq!(cursor.block_number, 12);
+
+    // Lagging: the node loses its top 4 blocks; what it still has is unchanged.
+    let lost = node.lock().unwrap().blocks.split_off(9);
+    for _ in 0..3 {
+        assert_eq!(indexer.step(1, None).await.unwrap(), Step::Idle);
+    }
+    assert_eq!(metrics.reorgs(CHAIN), 0, "a lagging node is not a reorg");
+    assert_eq!(stored(&store).await, rows, "nothing rolled back");
+    assert_eq!(
+        store.cursor(CHAIN).await.unwrap().unwrap().block_hash,
+        cursor.block_hash
+    );
+    // The node catches up (the same blocks) and grows: indexing simply continues.
+    {
+        let mut n = node.lock().unwrap();
+        n.blocks.extend(lost);
+        n.push(13);
+    }
+    indexer.backfill(1, 13, |_| {}).await.unwrap();
+    assert_eq!(metrics.reorgs(CHAIN), 0, "never taken for a reorg");
+    assert_eq!(stored(&store).await, node.lock().unwrap().expected(13));
+
+    // Too deep: every block from 5 up replaced, below the solid block 6 the window
+    // starts at.
+    let lowest_kept = store.window(CHAIN).await.unwrap().last().unwrap().number;
+    assert_eq!(lowest_kept, 6, "the window keeps the solid block and above");
+    {
+        let mut n = node.lock().unwrap();
+        n.blocks.truncate(5);
+        for i in 0..10 {
+            n.push(500 + i);
+        }
+    }
+    let before = (stored(&store).await, store.cursor(CHAIN).await.unwrap());
+    let err = indexer.backfill(1, 14, |_| {}).await.unwrap_err();
+    assert!(
+        matches!(err, Error::ReorgTooDeep { lowest: 6, .. }),
+        "backfill stops with ReorgTooDeep: {err}"
+    );
+    let err = indexer.step(1, None).await.unwrap_err();
+    assert!(
+        matches!(err, Error::ReorgTooDeep { .. }),
+        "and so does every later step: {err}"
+    );
+    assert_eq!(
+        (stored(&store).await, store.cursor(CHAIN).await.unwrap()),
+        before,
+        "the store is left as it was for an operator"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tron_lagging_and_too_deep_sqlite() {
+    tron_lagging_and_too_deep(BACKENDS[0]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tron_lagging_and_too_deep_postgres() {
+    tron_lagging_and_too_deep(BACKENDS[1]).await;
+}
+
+/// `block_time` is the block header's time (ms → s), and the daily volume buckets are
+/// UTC days: 7-hour blocks over four days, checked against sums made here, for the
+/// whole chain, one address and a time window.
+async fn tron_block_time_and_daily_buckets(backend: Backend) {
+    let node: Shared = Arc::default();
+    {
+        let mut n = node.lock().unwrap();
+        n.block_ms = 7 * 3_600_000;
+        for i in 0..=12 {
+            n.push(i);
+        }
+        n.solid = 12;
+    }
+    let url = serve(node.clone()).await;
+    let db = TestDb::new(backend).await;
+    let config = tron_config(&url, &db);
+    let store = db.store().await;
+    let indexer = ChainIndexer::new(
+        CHAIN,
+        config.chain(CHAIN).unwrap(),
+        store.clone(),
+        Arc::new(Metrics::default()),
+    )
+    .unwrap();
+    indexer.backfill(1, 12, |_| {}).await.unwrap();
+    let times: Vec<(u64, i64)> = {
+        let n = node.lock().unwrap();
+        n.blocks.iter().map(|b| (b.number, b.time_ms)).collect()
+    };
+    let transfers = store.all_transfers(CHAIN).await.unwrap();
+    assert_eq!(transfers.len(), 12 * 4);
+    for t in &transfers {
+        assert_eq!(
+            t.block_time * 1000,
+            times[t.block_number as usize].1,
+            "block_time of block {}",
+            t.block_number
+        );
+    }
+    // Sums per UTC day, made here from the rows (days start at multiples of 86400 s).
+    let by_day = |keep: &dyn Fn(&stablerail_indexer::store::TransferRecord) -> bool| {
+        let mut days: std::collections::BTreeMap<i64, (u64, U512)> = Default::default();
+        for t in transfers.iter().filter(|t| keep(t)) {
+            let e = days
+                .entry(t.block_time - t.block_time.rem_euclid(86_400))
+                .or_default();
+            e.0 += 1;
+            e.1 += U512::from_str_radix(&t.amount, 10).unwrap();
+        }
+        days.into_iter()
+            .map(|(d, (c, a))| (d, c, a.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let got = |v: Vec<stablerail_indexer::store::DailyVolume>| {
+        v.into_iter()
+            .map(|d| (d.day, d.count, d.amount))
+            .collect::<Vec<_>>()
+    };
+    let all = got(store.daily_volume(CHAIN, None, None, None).await.unwrap());
+    assert_eq!(all, by_day(&|_| true));
+    assert!(all.len() >= 4, "the blocks span four UTC days: {all:?}");
+    assert!(
+        all.iter().all(|(d, _, _)| d % 86_400 == 0),
+        "buckets start at midnight UTC"
+    );
+    let who = tron_base58(&party(3));
+    assert_eq!(
+        got(store
+            .daily_volume(CHAIN, Some(&who), None, None)
+            .await
+            .unwrap()),
+        by_day(&|t| t.from == who || t.to == who)
+    );
+    let (from, to) = (times[3].1 / 1000, times[8].1 / 1000);
+    assert_eq!(
+        got(store
+            .daily_volume(CHAIN, None, Some(from), Some(to))
+            .await
+            .unwrap()),
+        by_day(&|t| t.block_time >= from && t.block_time <= to),
+        "a time window is inclusive at both ends"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tron_block_time_and_daily_buckets_sqlite() {
+    tron_block_time_and_daily_buckets(BACKENDS[0]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tron_block_time_and_daily_buckets_postgres() {
+    tron_block_time_and_daily_buckets(BACKENDS[1]).await;
 }
