@@ -17,10 +17,7 @@ use super::{
     },
     routes::ErrorBody,
 };
-use crate::{
-    decode::normalize_address,
-    store::{BlacklistQuery, BlacklistRecord},
-};
+use crate::store::{BlacklistQuery, BlacklistRecord};
 
 /// A page of blacklist events.
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,7 +74,7 @@ pub(super) async fn blacklist(
         chain,
         address: params
             .get("address")
-            .map(|a| normalize_address(kind, a))
+            .map(|a| kind.normalize_address(a))
             .transpose()?,
         after: log_after_param(&params)?,
         limit,
@@ -109,7 +106,7 @@ pub(super) async fn blacklist_status(
 ) -> Result<Json<BlacklistStatus>, ApiError> {
     check_known(&params, &["chain"])?;
     let (chain, kind) = chain_param(&state, &params)?;
-    let address = normalize_address(kind, &address)?;
+    let address = kind.normalize_address(&address)?;
     let last_event = state.store.blacklist_latest(&chain, &address).await?;
     Ok(Json(BlacklistStatus {
         blacklisted: last_event.as_ref().is_some_and(|e| e.blacklisted),

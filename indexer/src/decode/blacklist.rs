@@ -11,8 +11,7 @@ use alloy::{
 };
 
 use crate::{
-    config::ChainKind,
-    decode::format_address,
+    chain::ChainKind,
     error::{Error, Result},
     events::EventRow,
 };
@@ -112,7 +111,7 @@ pub fn decode_blacklist(
         _ => return Ok(None),
     };
     Ok(Some(BlacklistEvent {
-        address: format_address(kind, &address),
+        address: kind.format_address(&address),
         change,
         amount,
     }))

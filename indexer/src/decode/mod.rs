@@ -1,8 +1,6 @@
-//! Decode: raw logs into rows, and the address/hash text forms the store keeps.
-//!
-//! Rows are chain-agnostic strings by the time they reach the store: EVM addresses and
-//! hashes as lowercase `0x` hex, TRON addresses as base58check (`T...`) and TRON hashes as
-//! 64 lowercase hex digits (the node's own form). Amounts are exact decimal strings.
+//! Decode: raw logs into rows. Rows are chain-agnostic strings by the time they reach
+//! the store, in the text forms [`crate::chain::ChainKind`] defines; amounts are exact
+//! decimal strings.
 //!
 //! Escrow and multisig events are decoded in [`crate::events`]; [`LogDecoder`] routes
 //! every log a source finds to the right decoder ([`rows`]); Tether's blacklist events
@@ -15,12 +13,8 @@ pub use blacklist::{BlacklistChange, BlacklistEvent, BlacklistEventRow};
 pub use rows::{LogDecoder, LogPosition, Rows};
 
 use alloy::primitives::{Address, B256, Log as PrimLog, U256, b256};
-use sha2::{Digest, Sha256};
 
-use crate::{
-    config::ChainKind,
-    error::{Error, Result},
-};
+use crate::error::{Error, Result};
 
 /// `keccak256("Transfer(address,address,uint256)")`.
 pub const TRANSFER_TOPIC: B256 =
@@ -98,121 +92,10 @@ pub fn decode_log(log: &PrimLog, block: u64, log_index: u64) -> Result<Option<Ev
     }))
 }
 
-/// Text form of an address on a chain.
-pub fn format_address(kind: ChainKind, addr: &Address) -> String {
-    match kind {
-        ChainKind::Evm => format!("{addr:#x}"),
-        ChainKind::Tron => tron_base58(addr),
-    }
-}
-
-/// Text form of a block or transaction hash on a chain.
-pub fn format_hash(kind: ChainKind, hash: &B256) -> String {
-    match kind {
-        ChainKind::Evm => format!("{hash:#x}"),
-        ChainKind::Tron => hex::encode(hash),
-    }
-}
-
-/// Parses a query address into the form the store keeps for `kind`.
-pub fn normalize_address(kind: ChainKind, input: &str) -> Result<String> {
-    match kind {
-        ChainKind::Evm => parse_evm_address(input).map(|a| format_address(kind, &a)),
-        ChainKind::Tron => parse_tron_address(input).map(|a| format_address(kind, &a)),
-    }
-}
-
-/// Parses `0x` + 40 hex digits (any case; the checksum is not required).
-pub fn parse_evm_address(input: &str) -> Result<Address> {
-    let bad = |reason| Error::InvalidAddress {
-        kind: "evm",
-        input: input.to_owned(),
-        reason,
-    };
-    let hex_part = input
-        .strip_prefix("0x")
-        .or_else(|| input.strip_prefix("0X"))
-        .ok_or_else(|| bad("must start with 0x"))?;
-    if hex_part.len() != 40 {
-        return Err(bad("must be 40 hex digits"));
-    }
-    let bytes = hex::decode(hex_part).map_err(|_| bad("not hex"))?;
-    Ok(Address::from_slice(&bytes))
-}
-
-/// Parses a TRON address: base58check `T...` or hex `41` + 40 digits. Returns the 20 bytes.
-pub fn parse_tron_address(input: &str) -> Result<Address> {
-    let bad = |reason| Error::InvalidAddress {
-        kind: "tron",
-        input: input.to_owned(),
-        reason,
-    };
-    if input.len() == 42 && input.starts_with("41") {
-        let bytes = hex::decode(input).map_err(|_| bad("not hex"))?;
-        return Ok(Address::from_slice(&bytes[1..]));
-    }
-    let raw = bs58::decode(input)
-        .into_vec()
-        .map_err(|_| bad("not base58"))?;
-    if raw.len() != 25 {
-        return Err(bad("must decode to 25 bytes"));
-    }
-    if raw[0] != 0x41 {
-        return Err(bad("prefix byte is not 0x41"));
-    }
-    let check = double_sha256(&raw[..21]);
-    if raw[21..] != check[..4] {
-        return Err(bad("bad checksum"));
-    }
-    Ok(Address::from_slice(&raw[1..21]))
-}
-
-/// Base58check of `0x41 ‖ addr`.
-pub fn tron_base58(addr: &Address) -> String {
-    let mut raw = Vec::with_capacity(25);
-    raw.push(0x41);
-    raw.extend_from_slice(addr.as_slice());
-    let check = double_sha256(&raw);
-    raw.extend_from_slice(&check[..4]);
-    bs58::encode(raw).into_string()
-}
-
-fn double_sha256(data: &[u8]) -> [u8; 32] {
-    let once = Sha256::digest(data);
-    Sha256::digest(once).into()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use alloy::primitives::{LogData, address};
-
-    #[test]
-    fn tron_vectors() {
-        let a = parse_tron_address("417e5f4552091a69125d5dfcb7b8c2659029395bdf").unwrap();
-        assert_eq!(tron_base58(&a), "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC");
-        let b = parse_tron_address("TPX6HK2NRN4XKRX1JAhbC827bm7gMmy5w1").unwrap();
-        assert_eq!(b, address!("94a15629b2b2bbd3a5453e6d6696b2875278633b"));
-        assert_eq!(
-            tron_base58(&Address::ZERO),
-            "T9yD14Nj9j7xAB4dbGeiX9h8unkKHxuWwb"
-        );
-        assert!(parse_tron_address("TYPG8VeuoVAh2hP7Vfw6ww7vK98nvXXXUG").is_ok());
-        assert!(parse_tron_address("TYPG8VeuoVAh2hP7Vfw6ww7vK98nvXXXUs").is_err());
-        assert!(parse_tron_address("0x7e5f4552091a69125d5dfcb7b8c2659029395bdf").is_err());
-    }
-
-    #[test]
-    fn evm_address_forms() {
-        let a = parse_evm_address("0xdAC17F958D2ee523a2206206994597C13D831ec7").unwrap();
-        assert_eq!(
-            format_address(ChainKind::Evm, &a),
-            "0xdac17f958d2ee523a2206206994597c13d831ec7"
-        );
-        assert!(parse_evm_address("dAC17F958D2ee523a2206206994597C13D831ec7").is_err());
-        assert!(parse_evm_address("0xdAC17F958D2ee523a2206206994597C13D831ec").is_err());
-        assert!(parse_evm_address("0xgAC17F958D2ee523a2206206994597C13D831ec7").is_err());
-    }
 
     #[test]
     fn decode_transfer_exact_and_malformed() {

@@ -10,10 +10,11 @@ use alloy::primitives::{Address, B256, Log as PrimLog};
 use super::{
     Event, TRANSFER_TOPIC, Transfer,
     blacklist::{BlacklistEventRow, blacklist_topics, decode_blacklist},
-    decode_log, format_address,
+    decode_log,
 };
 use crate::{
-    config::{ChainConfig, ChainKind},
+    chain::ChainKind,
+    config::ChainConfig,
     error::Result,
     events::{
         Contracts, Decoded, EscrowEventRow, EventRow, MultisigEventRow, escrow_topics,
@@ -77,7 +78,7 @@ impl LogDecoder {
         Ok(Self {
             kind: cfg.kind,
             token,
-            token_text: format_address(cfg.kind, &token),
+            token_text: cfg.kind.format_address(&token),
             contracts: cfg.contracts()?,
             watched: cfg.watched_addresses()?.into_iter().collect(),
         })
@@ -118,7 +119,7 @@ impl LogDecoder {
             event: (),
         };
         if log.address != self.token {
-            let contract = format_address(self.kind, &log.address);
+            let contract = self.kind.format_address(&log.address);
             match self.contracts.decode(self.kind, log, block, index)? {
                 Some(Decoded::Escrow(e)) => rows.escrow_events.push(row(contract).with(e)),
                 Some(Decoded::Multisig(e)) => rows.multisig_events.push(row(contract).with(e)),
@@ -144,8 +145,8 @@ impl LogDecoder {
             block_time: at.block_time,
             tx_hash: at.tx_hash,
             token: self.token_text.clone(),
-            from: format_address(self.kind, &from),
-            to: format_address(self.kind, &to),
+            from: self.kind.format_address(&from),
+            to: self.kind.format_address(&to),
             amount: value.to_string(),
         });
         Ok(())

@@ -26,8 +26,9 @@ use super::{
     retry::{Backoff, TIMEOUT_MARK, retry, wants_smaller_range},
 };
 use crate::{
-    config::{ChainConfig, ChainKind},
-    decode::{LogDecoder, LogPosition, Rows, format_hash},
+    chain::ChainKind,
+    config::ChainConfig,
+    decode::{LogDecoder, LogPosition, Rows},
     error::{Error, Result},
     store::BlockRow,
 };
@@ -138,8 +139,8 @@ impl EvmSource {
             .await?;
         Ok(block.map(|b| BlockRow {
             number: b.header.number,
-            hash: format_hash(ChainKind::Evm, &b.header.hash),
-            parent_hash: format_hash(ChainKind::Evm, &b.header.parent_hash),
+            hash: ChainKind::Evm.format_hash(&b.header.hash),
+            parent_hash: ChainKind::Evm.format_hash(&b.header.parent_hash),
             time: i64::try_from(b.header.timestamp).unwrap_or(i64::MAX),
         }))
     }
@@ -296,7 +297,7 @@ impl EvmSource {
                     block: n,
                     reason: "missing header".into(),
                 })?;
-            let bh = format_hash(ChainKind::Evm, &bh);
+            let bh = ChainKind::Evm.format_hash(&bh);
             if header.hash != bh {
                 return Err(Error::Inconsistent {
                     block: n,
@@ -308,7 +309,7 @@ impl EvmSource {
                 log_index: li,
                 block_hash: bh,
                 block_time: header.time,
-                tx_hash: format_hash(ChainKind::Evm, &tx),
+                tx_hash: ChainKind::Evm.format_hash(&tx),
             };
             self.decoder.decode(&l.inner, at, &mut rows)?;
         }

@@ -12,12 +12,7 @@ pub mod range;
 pub mod retry;
 pub mod tron;
 
-use crate::{
-    config::{ChainConfig, ChainKind},
-    decode::Rows,
-    error::Result,
-    store::BlockRow,
-};
+use crate::{chain::ChainKind, config::ChainConfig, decode::Rows, error::Result, store::BlockRow};
 
 /// Where the chain is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use stablerail_indexer::{
     ChainIndexer, Config, Error, Step,
-    decode::{TRANSFER_TOPIC, parse_tron_address, tron_base58},
+    chain::{parse_tron_address, tron_base58},
+    decode::TRANSFER_TOPIC,
     metrics::Metrics,
 };
 use tokio::sync::watch;
