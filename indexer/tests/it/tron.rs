@@ -967,3 +967,169 @@ async fn tron_block_time_and_daily_buckets_sqlite() {
 async fn tron_block_time_and_daily_buckets_postgres() {
     tron_block_time_and_daily_buckets(BACKENDS[1]).await;
 }
+
+/// The escrow's settled volume per hour and per UTC day, bucketed by the block time of
+/// each release: three deals released 25-minute blocks apart across an hour and a day
+/// boundary, against buckets computed here.
+async fn tron_settled_volume_buckets(backend: Backend) {
+    use alloy::{primitives::B256, sol_types::SolEvent};
+    use stablerail_indexer::events::{Escrow, IEscrow};
+
+    let escrow = party(200);
+    let treasury = party(201);
+    let (acceptor, merchant) = (party(1), party(2));
+    let ev = |data: alloy::primitives::LogData| log_of(escrow, data);
+    let opened = |id: u8, amount: u64| {
+        ev(Escrow::DealOpened {
+            dealId: U256::from(id),
+            kind: 1,
+            seller: acceptor,
+            buyer: merchant,
+            merchant,
+            amount: U256::from(amount),
+            paymentWindow: 600,
+            deadline: 1_800_000_000,
+            orderRef: B256::repeat_byte(id),
+            rates: IEscrow::Rates {
+                feeBps: 200,
+                agent: Address::ZERO,
+                agentShareBps: 0,
+                rewardBps: 0,
+            },
+        }
+        .encode_log_data())
+    };
+    // 2 % fee, no agent, no reward: the platform keeps the whole fee.
+    let released = |id: u8, amount: u64| {
+        let fee = amount / 50;
+        ev(Escrow::DealReleased {
+            dealId: U256::from(id),
+            seller: acceptor,
+            buyer: merchant,
+            settlement: IEscrow::Settlement {
+                kind: 1,
+                merchant,
+                agent: Address::ZERO,
+                amount: U256::from(amount),
+                buyerNet: U256::from(amount - fee),
+                fee: U256::from(fee),
+                agentCut: U256::ZERO,
+                reward: U256::ZERO,
+                platform: U256::from(fee),
+            },
+        }
+        .encode_log_data())
+    };
+    let deals = [(1u8, 400u64, 3u64), (2, 100, 6), (3, 50, 9)]; // (id, amount, release block)
+    let node: Shared = Arc::default();
+    {
+        let mut n = node.lock().unwrap();
+        n.block_ms = 25 * 60_000;
+        n.push(0);
+        n.push_logs(vec![
+            ev(Escrow::TreasurySet {
+                previous: Address::ZERO,
+                current: treasury,
+            }
+            .encode_log_data()),
+            ev(Escrow::Deposited {
+                account: acceptor,
+                amount: U256::from(1_000u64),
+            }
+            .encode_log_data()),
+        ]);
+        for (id, amount, at) in deals {
+            while (n.blocks.len() as u64) < at - 1 {
+                n.push_logs(vec![]);
+            }
+            n.push_logs(vec![opened(id, amount)]);
+            n.push_logs(vec![released(id, amount)]);
+        }
+        n.solid = n.blocks.len() as u64 - 1;
+    }
+    let head = node.lock().unwrap().blocks.len() as u64 - 1;
+    let url = serve(node.clone()).await;
+    let db = TestDb::new(backend).await;
+    let config = Config::parse(&format!(
+        r#"
+        database_url = "{}"
+        [chains.{CHAIN}]
+        kind = "tron"
+        rpc_urls = ["{url}"]
+        usdt = "{USDT}"
+        escrow = "{}"
+        head_lag = 0
+        initial_range = 3
+        "#,
+        db.url,
+        tron_base58(&escrow),
+    ))
+    .unwrap();
+    let store = db.store().await;
+    let indexer = ChainIndexer::new(
+        CHAIN,
+        config.chain(CHAIN).unwrap(),
+        store.clone(),
+        Arc::new(Metrics::default()),
+    )
+    .unwrap();
+    indexer.backfill(0, head, |_| {}).await.unwrap();
+
+    let release_times: Vec<(i64, u64)> = {
+        let n = node.lock().unwrap();
+        deals
+            .iter()
+            .map(|(_, amount, at)| (n.time_ms(*at) / 1000, *amount))
+            .collect()
+    };
+    let buckets = |width: i64| {
+        let mut out: std::collections::BTreeMap<i64, (u64, u64, u64)> = Default::default();
+        for (t, amount) in &release_times {
+            let e = out.entry(t - t.rem_euclid(width)).or_default();
+            e.0 += 1;
+            e.1 += amount;
+            e.2 += amount / 50;
+        }
+        out.into_iter()
+            .map(|(s, (c, a, f))| (s, c, a.to_string(), f.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let got = |v: Vec<stablerail_indexer::store::VolumeBucket>| {
+        v.into_iter()
+            .map(|b| (b.start, b.count, b.amount, b.fees))
+            .collect::<Vec<_>>()
+    };
+    let hourly = got(store.settled_volume(CHAIN, 3600, None, None).await.unwrap());
+    let daily = got(store
+        .settled_volume(CHAIN, 86_400, None, None)
+        .await
+        .unwrap());
+    assert_eq!(hourly, buckets(3600));
+    assert_eq!(daily, buckets(86_400));
+    assert_eq!(hourly.len(), 3, "three releases in three hours: {hourly:?}");
+    assert_eq!(daily.len(), 2, "across one UTC midnight: {daily:?}");
+    let deal = store.deal(CHAIN, 2).await.unwrap().unwrap();
+    assert_eq!(
+        deal.closed_time,
+        Some(release_times[1].0),
+        "closed at the release block's time"
+    );
+    // A time window keeps the releases inside it, ends included.
+    let (from, to) = (release_times[1].0, release_times[2].0);
+    let windowed = got(store
+        .settled_volume(CHAIN, 86_400, Some(from), Some(to))
+        .await
+        .unwrap());
+    assert_eq!(windowed.len(), 1);
+    assert_eq!(windowed[0].1, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tron_settled_volume_buckets_sqlite() {
+    tron_settled_volume_buckets(BACKENDS[0]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tron_settled_volume_buckets_postgres() {
+    tron_settled_volume_buckets(BACKENDS[1]).await;
+}
