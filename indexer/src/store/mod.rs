@@ -9,6 +9,7 @@
 pub mod blacklist;
 pub mod derived;
 pub mod escrow;
+mod pg_copy;
 mod postgres;
 mod sqlite;
 

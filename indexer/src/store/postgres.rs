@@ -1,7 +1,9 @@
-//! PostgreSQL backend: UNNEST array inserts (one statement per batch), exact NUMERIC sums.
+//! PostgreSQL backend: transfers by binary COPY, the other rows by UNNEST array inserts
+//! (one statement per table and batch), exact NUMERIC sums.
 
 use sqlx::{PgPool, Postgres, QueryBuilder, Row, postgres::PgRow};
 
+use super::pg_copy::CopyBinary;
 use super::{
     AddressSummary, ApiKeyRow, Batch, BlockRow, Cursor, DailyVolume, TransferQuery, TransferRecord,
     now_unix, to_i64, to_u64,
@@ -100,37 +102,31 @@ pub(super) async fn commit_batch(p: &PgPool, b: &Batch) -> Result<()> {
         .await?;
     }
     if !b.transfers.is_empty() {
-        let n = b.transfers.len();
-        let (mut nums, mut idx) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        // The bulk of a batch: binary COPY (no per-row SQL, no text-to-numeric parsing).
+        let mut copy = CopyBinary::with_capacity(b.transfers.len(), 360);
         for t in &b.transfers {
-            nums.push(to_i64(t.block_number, "transfers")?);
-            idx.push(to_i64(t.log_index, "transfers")?);
+            let n = to_i64(t.block_number, "transfers")?;
+            copy.row(11);
+            copy.text(&b.chain)?;
+            copy.int8(n)?;
+            copy.int8(to_i64(t.log_index, "transfers")?)?;
+            copy.text(&t.block_hash)?;
+            copy.int8(t.block_time)?;
+            copy.text(&t.tx_hash)?;
+            copy.text(&t.token)?;
+            copy.text(&t.from)?;
+            copy.text(&t.to)?;
+            copy.numeric(&t.amount, "transfers")?;
+            copy.boolean(n <= finalized)?;
         }
-        let col = |f: fn(&crate::decode::Transfer) -> &str| -> Vec<&str> {
-            b.transfers.iter().map(f).collect()
-        };
-        let times: Vec<i64> = b.transfers.iter().map(|t| t.block_time).collect();
-        sqlx::query(
-            "INSERT INTO transfers (chain, block_number, log_index, block_hash, block_time, tx_hash,
-               token, from_addr, to_addr, amount, confirmed)
-             SELECT $1, u.n, u.i, u.bh, u.bt, u.tx, u.tk, u.fa, u.ta, u.am::numeric, u.n <= $11
-             FROM UNNEST($2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[],
-                         $7::text[], $8::text[], $9::text[], $10::text[])
-                  AS u(n, i, bh, bt, tx, tk, fa, ta, am)",
-        )
-        .bind(&b.chain)
-        .bind(&nums)
-        .bind(&idx)
-        .bind(col(|t| &t.block_hash))
-        .bind(&times)
-        .bind(col(|t| &t.tx_hash))
-        .bind(col(|t| &t.token))
-        .bind(col(|t| &t.from))
-        .bind(col(|t| &t.to))
-        .bind(col(|t| &t.amount))
-        .bind(finalized)
-        .execute(&mut *tx)
-        .await?;
+        let mut sink = tx
+            .copy_in_raw(
+                "COPY transfers (chain, block_number, log_index, block_hash, block_time, tx_hash,
+                   token, from_addr, to_addr, amount, confirmed) FROM STDIN (FORMAT binary)",
+            )
+            .await?;
+        sink.send(copy.finish()).await?;
+        sink.finish().await?;
     }
     super::escrow::postgres::insert_events(
         &mut tx,
