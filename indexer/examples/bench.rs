@@ -1,16 +1,22 @@
 //! Indexer benchmark (`cargo run --release -p stablerail-indexer --example bench`).
 //!
-//! Generates a chain on the pinned anvil with at least 200,000 USDT `Transfer` events
-//! (the test emitter: 1,000 events per transaction) and prints:
+//! Generates two chains on the pinned anvil from the test emitter: a dense one (at least
+//! 200,000 USDT `Transfer` events, 1,000 per block) and a mainnet-like one (25 per block,
+//! the density of a busy USDT block on Ethereum). For each it prints:
 //! (a) fetch-only events/s (eth_getLogs + headers + decode, no store);
-//! (b) sink-only events/s (pre-decoded rows committed batch by batch) per store;
+//! (b) sink-only events/s (decoded batches, built before the clock starts, committed
+//!     one transaction per block range with the cursor) per store;
 //! (c) full backfill events/s into SQLite and PostgreSQL; (d) c / min(a, b);
-//! then the API's p50/p99 latency for an address-history query on a 1,000,000-row table
-//! under concurrent load from a second process (this binary in `load` mode).
+//! then the API's latency for an address-history query on a 1,000,000-row table under
+//! concurrent load from a second process (this binary in `load` mode): a cold run
+//! (every address queried for the first time, at a random point deep in its history)
+//! and a warm run (random addresses, first page), each with its failed and timed-out
+//! requests counted beside p50/p99. Each figure is printed with one line saying what
+//! it means.
 //!
 //! Environment: `STABLERAIL_ANVIL` (else node_modules), `BENCH_EVENTS` (default 200000),
-//! `BENCH_API_ROWS` (default 1000000), `BENCH_PG` (admin URL, default
-//! postgres://postgres@127.0.0.1:5432/postgres).
+//! `BENCH_SPARSE_EVENTS` (default 50000), `BENCH_API_ROWS` (default 1000000),
+//! `BENCH_PG` (admin URL, default postgres://postgres@127.0.0.1:5432/postgres).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::{
@@ -43,8 +49,15 @@ sol! {
 }
 
 const CHAIN: &str = "bench";
-const PER_TX: u64 = 1000;
+/// Transfers per block of the dense chain.
+const DENSE_PER_BLOCK: u64 = 1000;
+/// Transfers per block of the mainnet-like chain.
+const SPARSE_PER_BLOCK: u64 = 25;
 const API_ADDRESSES: u64 = 1000;
+/// Blocks of the API table (100 rows per block).
+const API_ROWS_PER_BLOCK: u64 = 100;
+/// A request slower than this counts as timed out.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 
 fn anvil_path() -> PathBuf {
     std::env::var_os("STABLERAIL_ANVIL").map_or_else(
@@ -123,9 +136,9 @@ fn config(rpc_url: &str, emitter: Address, db: &str) -> Result<Config> {
     ))?)
 }
 
-async fn fetch_all(source: &Source, head: u64) -> Result<Vec<Fetched>> {
+async fn fetch_all(source: &Source, from: u64, head: u64) -> Result<Vec<Fetched>> {
     let mut out = Vec::new();
-    let mut next = 1;
+    let mut next = from;
     let finalized = head.saturating_sub(64);
     while next <= head {
         let f = source.fetch(next, head, finalized).await?;
@@ -135,24 +148,32 @@ async fn fetch_all(source: &Source, head: u64) -> Result<Vec<Fetched>> {
     Ok(out)
 }
 
-async fn sink(store: &Store, batches: &[Fetched], head: u64) -> Result<()> {
+/// The batches the pipeline would commit for `fetched`, built before any clock starts.
+fn batches(fetched: &[Fetched], head: u64) -> Result<Vec<Batch>> {
     let mut cursor = None;
-    for f in batches {
+    let mut out = Vec::with_capacity(fetched.len());
+    for f in fetched {
         let last = f.blocks.last().cloned().context("batch without headers")?;
-        store
-            .commit_batch(&Batch {
-                chain: CHAIN.into(),
-                expected_cursor: cursor,
-                blocks: f.blocks.clone(),
-                transfers: f.transfers.clone(),
-                escrow_events: f.escrow_events.clone(),
-                multisig_events: f.multisig_events.clone(),
-                last,
-                head,
-                finalized: head.saturating_sub(64),
-            })
-            .await?;
+        out.push(Batch {
+            chain: CHAIN.into(),
+            expected_cursor: cursor,
+            blocks: f.blocks.clone(),
+            transfers: f.rows.transfers.clone(),
+            escrow_events: f.rows.escrow_events.clone(),
+            multisig_events: f.rows.multisig_events.clone(),
+            blacklist: f.rows.blacklist.clone(),
+            last,
+            head,
+            finalized: head.saturating_sub(64),
+        });
         cursor = Some(f.to);
+    }
+    Ok(out)
+}
+
+async fn sink(store: &Store, batches: &[Batch]) -> Result<()> {
+    for b in batches {
+        store.commit_batch(b).await?;
     }
     Ok(())
 }
@@ -172,10 +193,10 @@ async fn fill_api_table(store: &Store, rows: u64) -> Result<()> {
         let mut blocks = Vec::new();
         for k in 0..per_batch.min(rows - n) {
             let i = n + k;
-            let block = i / 100;
+            let block = i / API_ROWS_PER_BLOCK;
             transfers.push(Transfer {
                 block_number: block,
-                log_index: i % 100,
+                log_index: i % API_ROWS_PER_BLOCK,
                 block_hash: format!("0x{:064x}", block),
                 block_time: 1_700_000_000 + block as i64 * 12,
                 tx_hash: format!("0x{:064x}", i / 10),
@@ -186,7 +207,7 @@ async fn fill_api_table(store: &Store, rows: u64) -> Result<()> {
             });
         }
         n += transfers.len() as u64;
-        let last_block = (n - 1) / 100;
+        let last_block = (n - 1) / API_ROWS_PER_BLOCK;
         blocks.push(BlockRow {
             number: last_block,
             hash: format!("0x{:064x}", last_block),
@@ -201,6 +222,7 @@ async fn fill_api_table(store: &Store, rows: u64) -> Result<()> {
                 transfers,
                 escrow_events: Vec::new(),
                 multisig_events: Vec::new(),
+                blacklist: Vec::new(),
                 last: blocks[0].clone(),
                 head: last_block,
                 finalized: last_block,
@@ -211,7 +233,7 @@ async fn fill_api_table(store: &Store, rows: u64) -> Result<()> {
     Ok(())
 }
 
-async fn api_latency(store: Store, label: &str) -> Result<()> {
+async fn api_latency(store: Store, label: &str, rows: u64) -> Result<()> {
     let key = generate_api_key();
     store.create_api_key("bench", &hash_api_key(&key)).await?;
     let state = ApiState {
@@ -223,71 +245,118 @@ async fn api_latency(store: Store, label: &str) -> Result<()> {
     let url = format!("http://{}", listener.local_addr()?);
     let server = tokio::spawn(async move { axum::serve(listener, router(state)).await });
     let exe = std::env::current_exe()?;
-    let out = tokio::process::Command::new(exe)
-        .args(["load", &url, &key, "10", "4"])
-        .output()
-        .await?;
+    let blocks = (rows / API_ROWS_PER_BLOCK).max(1).to_string();
+    // Cold first: no address has been queried yet.
+    for mode in ["cold", "warm"] {
+        let out = tokio::process::Command::new(&exe)
+            .args(["load", &url, &key, "10", "4", mode, &blocks])
+            .output()
+            .await?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        println!("API {label} {mode}: {}", text.trim());
+    }
     server.abort();
-    let text = String::from_utf8_lossy(&out.stdout);
-    println!("API {label}: {}", text.trim());
     Ok(())
 }
 
-/// `bench load URL KEY SECONDS CONCURRENCY`: the load generator (second process).
-async fn load(url: String, key: String, secs: u64, conc: usize) -> Result<()> {
-    let client = reqwest::Client::new();
-    let until = Instant::now() + Duration::from_secs(secs);
+/// One request's outcome.
+enum Outcome {
+    Ok(Duration),
+    Failed,
+    TimedOut,
+}
+
+/// `bench load URL KEY SECONDS CONCURRENCY MODE BLOCKS`: the load generator (second
+/// process). `warm`: random addresses of the pool, first page of 50. `cold`: each
+/// address of the pool once (never queried before), a page of 50 after a random block
+/// of the table's `BLOCKS` (deep in its history); stops when every address was asked.
+async fn load(
+    url: String,
+    key: String,
+    secs: u64,
+    conc: usize,
+    cold: bool,
+    blocks: u64,
+) -> Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .build()?;
+    let started = Instant::now();
+    let until = started + Duration::from_secs(secs);
     let mut tasks = Vec::new();
     for w in 0..conc {
         let client = client.clone();
         let url = url.clone();
         let key = key.clone();
         tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
+            let mut out = Vec::new();
             let mut i = w as u64;
+            let mut next_cold = w as u64;
             while Instant::now() < until {
                 i = i
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
+                let (index, after) = if cold {
+                    if next_cold >= API_ADDRESSES {
+                        break;
+                    }
+                    let a = next_cold;
+                    next_cold += conc as u64;
+                    (a, format!("&after={}:0", (i >> 33) % blocks))
+                } else {
+                    ((i >> 33) % API_ADDRESSES, String::new())
+                };
                 let a = format!(
                     "{:#x}",
-                    Address::from_word(U256::from(0x9000 + (i >> 33) % API_ADDRESSES).into())
+                    Address::from_word(U256::from(0x9000 + index).into())
                 );
                 let t = Instant::now();
                 let r = client
                     .get(format!(
-                        "{url}/v1/transfers?chain={CHAIN}&address={a}&limit=50"
+                        "{url}/v1/transfers?chain={CHAIN}&address={a}&limit=50{after}"
                     ))
                     .header("x-api-key", &key)
                     .send()
                     .await;
-                let ok = match r {
-                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                    Err(_) => false,
+                let outcome = match r {
+                    Ok(r) if r.status().is_success() => match r.bytes().await {
+                        Ok(_) => Outcome::Ok(t.elapsed()),
+                        Err(e) if e.is_timeout() => Outcome::TimedOut,
+                        Err(_) => Outcome::Failed,
+                    },
+                    Ok(_) => Outcome::Failed,
+                    Err(e) if e.is_timeout() => Outcome::TimedOut,
+                    Err(_) => Outcome::Failed,
                 };
-                if ok {
-                    lat.push(t.elapsed());
-                }
+                out.push(outcome);
             }
-            lat
+            out
         }));
     }
-    let mut all = Vec::new();
+    let (mut lat, mut failed, mut timed_out) = (Vec::new(), 0usize, 0usize);
     for t in tasks {
-        all.extend(t.await?);
+        for o in t.await? {
+            match o {
+                Outcome::Ok(d) => lat.push(d),
+                Outcome::Failed => failed += 1,
+                Outcome::TimedOut => timed_out += 1,
+            }
+        }
     }
-    all.sort();
+    lat.sort();
     let pct = |p: f64| {
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
             .copied()
             .unwrap_or_default()
     };
+    let took = started.elapsed().as_secs_f64();
     println!(
-        "{} requests in {secs}s ({:.0}/s, {conc} concurrent) p50 {:.2} ms p99 {:.2} ms",
-        all.len(),
-        all.len() as f64 / secs as f64,
+        "{} ok in {took:.1}s ({:.0}/s, {conc} concurrent) p50 {:.2} ms p99 {:.2} ms, {failed} failed, {timed_out} timed out (> {}s)",
+        lat.len(),
+        lat.len() as f64 / took,
         pct(0.50).as_secs_f64() * 1e3,
-        pct(0.99).as_secs_f64() * 1e3
+        pct(0.99).as_secs_f64() * 1e3,
+        REQUEST_TIMEOUT.as_secs()
     );
     Ok(())
 }
@@ -301,10 +370,13 @@ async fn main() -> Result<()> {
             args[3].clone(),
             args[4].parse()?,
             args[5].parse()?,
+            args[6] == "cold",
+            args[7].parse()?,
         )
         .await;
     }
     let events = env_u64("BENCH_EVENTS", 200_000);
+    let sparse_events = env_u64("BENCH_SPARSE_EVENTS", 50_000);
     let api_rows = env_u64("BENCH_API_ROWS", 1_000_000);
     let pg_admin = std::env::var("BENCH_PG")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
@@ -329,97 +401,69 @@ async fn main() -> Result<()> {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let emitter = emitter.context("emitter not deployed")?;
-    let started = Instant::now();
-    let txs = events.div_ceil(PER_TX);
-    let mut last_tx = Value::Null;
-    for s in 0..txs {
-        let data = emitManyCall {
-            n: U256::from(PER_TX),
-            seed: U256::from(s),
-            parties: U256::from(500u64),
-        }
-        .abi_encode();
-        last_tx = rpc(
-            &provider,
-            "eth_sendTransaction",
-            json!([{ "from": dev, "to": emitter, "data": format!("0x{}", hex::encode(data)), "gas": "0x1c9c380" }]),
+    println!("What each figure means:");
+    println!(
+        "  (a) fetch-only: events/s the EVM source alone delivers (eth_getLogs, headers, decoding), nothing stored"
+    );
+    println!(
+        "  (b) sink-only: events/s the store alone commits from decoded batches (one transaction per block range, with the cursor)"
+    );
+    println!(
+        "  (c) full backfill: events/s of the whole pipeline (fetch overlapping with the store), what an operator sees"
+    );
+    println!(
+        "  (d) ratio: (c) / min((a), (b)); 1.0 means the pipeline runs as fast as its slower stage"
+    );
+    println!(
+        "  API cold: address-history page of 50 for addresses never queried before, from a random point deep in their history"
+    );
+    println!(
+        "  API warm: address-history first page of 50 for random addresses of a 1,000-address pool queried over and over"
+    );
+    println!(
+        "  failed / timed out: requests without a 2xx answer / without an answer within the timeout; p50/p99 count only answered ones"
+    );
+
+    let dense = generate(&provider, dev, emitter, 1, events, DENSE_PER_BLOCK).await?;
+    let sparse = generate(
+        &provider,
+        dev,
+        emitter,
+        dense.1 + 1,
+        sparse_events,
+        SPARSE_PER_BLOCK,
+    )
+    .await?;
+    let runs = [
+        ("dense", 1, dense.1, dense.0),
+        ("mainnet-like", dense.1 + 1, sparse.1, sparse.0),
+    ];
+    for (label, from, head, total) in runs {
+        println!(
+            "chain {label}: {total} Transfer events in blocks {from}..={head} ({:.0} per block)",
+            total as f64 / (head - from + 1) as f64
+        );
+        measure(
+            &anvil.endpoint(),
+            emitter,
+            &pg_admin,
+            label,
+            from,
+            head,
+            total,
         )
         .await?;
     }
-    // anvil's automine can leave a transaction that arrived mid-block pending.
-    while rpc(&provider, "eth_getTransactionReceipt", json!([last_tx]))
-        .await?
-        .is_null()
-    {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let pending = rpc(&provider, "txpool_status", json!([])).await?;
-        if pending["pending"] != "0x0" {
-            rpc(&provider, "evm_mine", json!([])).await?;
-        }
-    }
-    let head = provider.get_block_number().await?;
-    let total = txs * PER_TX;
-    println!(
-        "chain: {total} Transfer events in {head} blocks, generated in {:.1}s",
-        started.elapsed().as_secs_f64()
-    );
 
-    // (a) fetch-only.
-    let cfg = config(&anvil.endpoint(), emitter, "sqlite::memory:")?;
-    let source = Source::new(cfg.chain(CHAIN)?)?;
-    let t = Instant::now();
-    let batches = fetch_all(&source, head).await?;
-    let fetch_rate = rate(total, t.elapsed());
-    let fetched: u64 = batches.iter().map(|b| b.transfers.len() as u64).sum();
-    anyhow::ensure!(fetched == total, "fetched {fetched} of {total}");
-    println!(
-        "(a) fetch-only: {fetch_rate:.0} events/s ({} batches)",
-        batches.len()
-    );
-
-    let mut results = Vec::new();
     for backend in ["sqlite", "postgres"] {
-        let dir = tempfile::tempdir()?;
-        let mut pg = Vec::new();
-        let url = |tag: &str| -> String {
-            format!("sqlite:{}", dir.path().join(format!("{tag}.db")).display())
-        };
-        let (sink_url, full_url) = if backend == "sqlite" {
-            (url("sink"), url("full"))
-        } else {
-            let (a, ua) = PgDb::create(&pg_admin, "sink").await?;
-            let (b, ub) = PgDb::create(&pg_admin, "full").await?;
-            pg.push(a);
-            pg.push(b);
-            (ua, ub)
-        };
-        // (b) sink-only.
-        let store = Store::open(&sink_url).await?;
-        let t = Instant::now();
-        sink(&store, &batches, head).await?;
-        let sink_rate = rate(total, t.elapsed());
-        // (c) full backfill.
-        let store_full = Store::open(&full_url).await?;
-        let cfg = config(&anvil.endpoint(), emitter, &full_url)?;
-        let indexer =
-            ChainIndexer::new(CHAIN, cfg.chain(CHAIN)?, store_full.clone(), Arc::default())?;
-        let t = Instant::now();
-        indexer.backfill(1, head, |_| {}).await?;
-        let full_rate = rate(total, t.elapsed());
-        let n = store_full.all_transfers(CHAIN).await?.len() as u64;
-        anyhow::ensure!(n == total, "{backend}: stored {n} of {total}");
-        let ratio = full_rate / fetch_rate.min(sink_rate);
-        println!("(b) sink-only {backend}: {sink_rate:.0} events/s");
-        println!("(c) full backfill {backend}: {full_rate:.0} events/s");
-        println!("(d) ratio {backend}: {ratio:.2} (c / min(a, b))");
-        results.push((backend, sink_rate, full_rate, ratio));
-
         // API latency on a 1,000,000-row table.
+        let dir = tempfile::tempdir()?;
+        let mut pg = None;
         let api_url = if backend == "sqlite" {
-            url("api")
+            format!("sqlite:{}", dir.path().join("api.db").display())
         } else {
             let (c, uc) = PgDb::create(&pg_admin, "api").await?;
-            pg.push(c);
+            pg = Some(c);
             uc
         };
         let api_store = Store::open(&api_url).await?;
@@ -429,7 +473,119 @@ async fn main() -> Result<()> {
             "API table {backend}: {api_rows} rows written in {:.1}s",
             t.elapsed().as_secs_f64()
         );
-        api_latency(api_store, backend).await?;
+        api_latency(api_store, backend, api_rows).await?;
+        if let Some(db) = pg {
+            db.drop_db().await;
+        }
+    }
+    Ok(())
+}
+
+/// Sends `emitMany` transactions of `per_block` transfers from block `from` on until
+/// `events` are emitted (automine: one transaction per block). Returns (events, head).
+async fn generate(
+    provider: &RootProvider,
+    dev: Address,
+    emitter: Address,
+    from: u64,
+    events: u64,
+    per_block: u64,
+) -> Result<(u64, u64)> {
+    let started = Instant::now();
+    let txs = events.div_ceil(per_block);
+    let mut last_tx = Value::Null;
+    for s in 0..txs {
+        let data = emitManyCall {
+            n: U256::from(per_block),
+            seed: U256::from(from + s),
+            parties: U256::from(500u64),
+        }
+        .abi_encode();
+        last_tx = rpc(
+            provider,
+            "eth_sendTransaction",
+            json!([{ "from": dev, "to": emitter, "data": format!("0x{}", hex::encode(data)), "gas": "0x1c9c380" }]),
+        )
+        .await?;
+    }
+    // anvil's automine can leave a transaction that arrived mid-block pending.
+    while rpc(provider, "eth_getTransactionReceipt", json!([last_tx]))
+        .await?
+        .is_null()
+    {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let pending = rpc(provider, "txpool_status", json!([])).await?;
+        if pending["pending"] != "0x0" {
+            rpc(provider, "evm_mine", json!([])).await?;
+        }
+    }
+    let head = provider.get_block_number().await?;
+    println!(
+        "generated {} events in {:.1}s",
+        txs * per_block,
+        started.elapsed().as_secs_f64()
+    );
+    Ok((txs * per_block, head))
+}
+
+/// Prints (a)..(d) for blocks `from..=head` holding `total` transfers.
+async fn measure(
+    endpoint: &str,
+    emitter: Address,
+    pg_admin: &str,
+    label: &str,
+    from: u64,
+    head: u64,
+    total: u64,
+) -> Result<()> {
+    // (a) fetch-only.
+    let cfg = config(endpoint, emitter, "sqlite::memory:")?;
+    let source = Source::new(cfg.chain(CHAIN)?)?;
+    let t = Instant::now();
+    let fetched = fetch_all(&source, from, head).await?;
+    let fetch_rate = rate(total, t.elapsed());
+    let n: u64 = fetched.iter().map(|b| b.rows.transfers.len() as u64).sum();
+    anyhow::ensure!(n == total, "fetched {n} of {total}");
+    println!(
+        "{label} (a) fetch-only: {fetch_rate:.0} events/s ({} batches)",
+        fetched.len()
+    );
+    let prepared = batches(&fetched, head)?;
+    drop(fetched);
+    for backend in ["sqlite", "postgres"] {
+        let dir = tempfile::tempdir()?;
+        let mut pg = Vec::new();
+        let url = |tag: &str| -> String {
+            format!("sqlite:{}", dir.path().join(format!("{tag}.db")).display())
+        };
+        let (sink_url, full_url) = if backend == "sqlite" {
+            (url("sink"), url("full"))
+        } else {
+            let (a, ua) = PgDb::create(pg_admin, "sink").await?;
+            let (b, ub) = PgDb::create(pg_admin, "full").await?;
+            pg.push(a);
+            pg.push(b);
+            (ua, ub)
+        };
+        // (b) sink-only: the batches exist already; only the commits are timed.
+        let store = Store::open(&sink_url).await?;
+        let t = Instant::now();
+        sink(&store, &prepared).await?;
+        let sink_rate = rate(total, t.elapsed());
+        // (c) full backfill.
+        let store_full = Store::open(&full_url).await?;
+        let cfg = config(endpoint, emitter, &full_url)?;
+        let indexer =
+            ChainIndexer::new(CHAIN, cfg.chain(CHAIN)?, store_full.clone(), Arc::default())?;
+        let t = Instant::now();
+        indexer.backfill(from, head, |_| {}).await?;
+        let full_rate = rate(total, t.elapsed());
+        let n = store_full.all_transfers(CHAIN).await?.len() as u64;
+        anyhow::ensure!(n == total, "{backend}: stored {n} of {total}");
+        let ratio = full_rate / fetch_rate.min(sink_rate);
+        println!("{label} (b) sink-only {backend}: {sink_rate:.0} events/s");
+        println!("{label} (c) full backfill {backend}: {full_rate:.0} events/s");
+        println!("{label} (d) ratio {backend}: {ratio:.2} (c / min(a, b))");
         for db in pg {
             db.drop_db().await;
         }

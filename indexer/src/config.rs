@@ -25,7 +25,7 @@ use alloy::primitives::Address;
 use serde::Deserialize;
 
 use crate::{
-    decode::{parse_evm_address, parse_tron_address},
+    chain::ChainKind,
     error::{Error, Result},
 };
 
@@ -54,16 +54,6 @@ fn default_database_url() -> String {
 }
 fn default_api_listen() -> String {
     DEFAULT_API_LISTEN.to_owned()
-}
-
-/// Which kind of node a chain section talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChainKind {
-    /// Ethereum-compatible JSON-RPC (`eth_getLogs`, `eth_getBlockByNumber`).
-    Evm,
-    /// TRON full-node HTTP API (`/wallet/...`).
-    Tron,
 }
 
 /// One `[chains.NAME]` section.
@@ -228,11 +218,10 @@ impl ChainConfig {
             return Err(bad("request_timeout_ms", "must be positive".into()));
         }
         let check = |field: &'static str, addr: &str| -> Result<()> {
-            match self.kind {
-                ChainKind::Evm => parse_evm_address(addr).map(|_| ()),
-                ChainKind::Tron => parse_tron_address(addr).map(|_| ()),
-            }
-            .map_err(|e| bad(field, e.to_string()))
+            self.kind
+                .parse_address(addr)
+                .map(|_| ())
+                .map_err(|e| bad(field, e.to_string()))
         };
         check("usdt", &self.usdt)?;
         if let Some(a) = &self.escrow {
@@ -249,22 +238,13 @@ impl ChainConfig {
 
     /// The token contract as 20 bytes (TRON: without the 0x41 prefix).
     pub fn usdt_address(&self) -> Result<Address> {
-        match self.kind {
-            ChainKind::Evm => parse_evm_address(&self.usdt),
-            ChainKind::Tron => parse_tron_address(&self.usdt),
-        }
+        self.kind.parse_address(&self.usdt)
     }
 
     /// The escrow and multisig contracts whose events are decoded.
     pub fn contracts(&self) -> Result<crate::events::Contracts> {
-        let parse = |a: &Option<String>| {
-            a.as_deref()
-                .map(|a| match self.kind {
-                    ChainKind::Evm => parse_evm_address(a),
-                    ChainKind::Tron => parse_tron_address(a),
-                })
-                .transpose()
-        };
+        let parse =
+            |a: &Option<String>| a.as_deref().map(|a| self.kind.parse_address(a)).transpose();
         Ok(crate::events::Contracts {
             escrow: parse(&self.escrow)?,
             multisig: parse(&self.multisig)?,
@@ -275,10 +255,7 @@ impl ChainConfig {
     pub fn watched_addresses(&self) -> Result<Vec<Address>> {
         self.watched
             .iter()
-            .map(|a| match self.kind {
-                ChainKind::Evm => parse_evm_address(a),
-                ChainKind::Tron => parse_tron_address(a),
-            })
+            .map(|a| self.kind.parse_address(a))
             .collect()
     }
 }

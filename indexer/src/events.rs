@@ -19,8 +19,7 @@ use alloy::{
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    config::ChainKind,
-    decode::format_address,
+    chain::ChainKind,
     error::{Error, Result},
 };
 
@@ -520,7 +519,7 @@ struct Ctx {
 
 impl Ctx {
     fn addr(&self, a: &Address) -> String {
-        format_address(self.kind, a)
+        self.kind.format_address(a)
     }
     fn opt_addr(&self, a: &Address) -> Option<String> {
         (*a != Address::ZERO).then(|| self.addr(a))
@@ -819,7 +818,7 @@ pub fn decode_multisig(
         return Ok(None);
     }
     let decoded = E::decode_log(log).map_err(|e| malformed(block, log_index, "multisig", e))?;
-    let a = |x: &Address| format_address(kind, x);
+    let a = |x: &Address| kind.format_address(x);
     let hex = |b: &[u8]| format!("0x{}", hex::encode(b));
     Ok(Some(match decoded.data {
         E::Setup(e) => MultisigEvent::Setup {

@@ -2,6 +2,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod api;
+pub mod chain;
 pub mod config;
 pub mod decode;
 mod error;
@@ -12,7 +13,8 @@ mod service;
 pub mod source;
 pub mod store;
 
-pub use config::{ChainConfig, ChainKind, Config};
+pub use chain::ChainKind;
+pub use config::{ChainConfig, Config};
 pub use error::{Error, Result};
 pub use pipeline::{ChainIndexer, Step};
 pub use service::{Service, ServiceOptions, create_api_key};

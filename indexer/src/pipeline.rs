@@ -1,4 +1,4 @@
-//! The pipeline of one chain: fetch (source) → decode (in the source, via `decode`) →
+//! The pipeline of one chain: fetch (source) → decode (`decode::LogDecoder`, called by the source) →
 //! store (one transaction per block range, with the cursor), plus reorg handling.
 //!
 //! Each [`ChainIndexer::step`] reads the cursor from the store, so the store is the only
@@ -147,18 +147,20 @@ impl ChainIndexer {
                     reason: "fetch returned no header for the last block".into(),
                 })?
                 .clone();
-            let (from, to, n) = (fetched.from, fetched.to, fetched.transfers.len());
+            let rows = fetched.rows;
+            let (from, to, n) = (fetched.from, fetched.to, rows.transfers.len());
             let (escrow_n, multisig_n) = (
-                fetched.escrow_events.len() as u64,
-                fetched.multisig_events.len() as u64,
+                rows.escrow_events.len() as u64,
+                rows.multisig_events.len() as u64,
             );
             let batch = Batch {
                 chain: self.name.clone(),
                 expected_cursor: prev.as_ref().map(|p| p.0),
                 blocks: fetched.blocks,
-                transfers: fetched.transfers,
-                escrow_events: fetched.escrow_events,
-                multisig_events: fetched.multisig_events,
+                transfers: rows.transfers,
+                escrow_events: rows.escrow_events,
+                multisig_events: rows.multisig_events,
+                blacklist: rows.blacklist,
                 last,
                 head,
                 finalized,

@@ -2,11 +2,13 @@
 pragma solidity ^0.8.24;
 
 import {MockTokenBase} from "./MockTokenBase.sol";
+import {MockTetherBlackList} from "./MockTetherBlackList.sol";
 
 /// @title MockUSDTEthereum
 /// @notice Behaves like Ethereum's Tether: `transfer`, `transferFrom` and `approve` return nothing, `approve`
-///         from a non-zero allowance to a non-zero value reverts, and blacklisted addresses cannot move funds.
-contract MockUSDTEthereum is MockTokenBase {
+///         from a non-zero allowance to a non-zero value reverts, blacklisted addresses cannot move funds, and the
+///         blacklist is administered with Tether's own calls and events ({MockTetherBlackList}).
+contract MockUSDTEthereum is MockTetherBlackList {
     error ApproveFromNonZero();
 
     constructor() MockTokenBase("Tether USD", "USDT") {}

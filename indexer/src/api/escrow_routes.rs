@@ -20,7 +20,6 @@ use super::{
     routes::ErrorBody,
 };
 use crate::{
-    decode::normalize_address,
     error::Error,
     store::{
         AgentCommission, Deal, DealQuery, EscrowAccount, EscrowEventRecord, MerchantDay,
@@ -122,7 +121,7 @@ pub(super) async fn deals(
         chain,
         party: params
             .get("party")
-            .map(|a| normalize_address(kind, a))
+            .map(|a| kind.normalize_address(a))
             .transpose()?,
         state: deal_state,
         after: index_param(&params, "after")?,
@@ -191,7 +190,7 @@ pub(super) async fn settlements(
         list_request(&state, &params, &["chain", "limit", "after", "format"])?;
     let q = DealQuery {
         chain,
-        merchant: Some(normalize_address(kind, &address)?),
+        merchant: Some(kind.normalize_address(&address)?),
         settled: true,
         after: index_param(&params, "after")?,
         limit: limit_param(&params)?,
@@ -221,7 +220,7 @@ pub(super) async fn commissions(
 ) -> Result<Response, ApiError> {
     let ListRequest { csv, chain, kind } =
         list_request(&state, &params, &["chain", "limit", "after", "format"])?;
-    let agent = normalize_address(kind, &address)?;
+    let agent = kind.normalize_address(&address)?;
     let limit = limit_param(&params)?;
     let after = log_after_param(&params)?;
     let items = state
@@ -263,7 +262,7 @@ pub(super) async fn account(
 ) -> Result<Json<EscrowAccount>, ApiError> {
     check_known(&params, &["chain"])?;
     let (chain, kind) = chain_param(&state, &params)?;
-    let address = normalize_address(kind, &address)?;
+    let address = kind.normalize_address(&address)?;
     let account = state
         .store
         .escrow_account(&chain, &address)
@@ -342,7 +341,7 @@ pub(super) async fn merchant_volume(
         &params,
         &["chain", "from_time", "to_time", "format"],
     )?;
-    let merchant = normalize_address(kind, &address)?;
+    let merchant = kind.normalize_address(&address)?;
     let (from, to) = time_range(&params)?;
     let days = state
         .store

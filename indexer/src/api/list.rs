@@ -8,7 +8,9 @@ use axum::{
 };
 use serde::Serialize;
 
-use crate::store::{AgentCommission, DailyVolume, Deal, MerchantDay, TransferRecord, VolumeBucket};
+use crate::store::{
+    AgentCommission, BlacklistRecord, DailyVolume, Deal, MerchantDay, TransferRecord, VolumeBucket,
+};
 
 /// A record as one CSV row.
 pub(super) trait CsvRow {
@@ -183,6 +185,26 @@ impl CsvRow for MerchantDay {
             self.count.to_string(),
             self.amount.clone(),
             self.fees.clone(),
+        ]
+    }
+}
+
+impl CsvRow for BlacklistRecord {
+    const HEADER: &'static str = "chain,block_number,log_index,block_hash,block_time,tx_hash,token,address,event,blacklisted,amount,confirmed";
+    fn csv_row(&self) -> Vec<String> {
+        vec![
+            self.chain.clone(),
+            self.block_number.to_string(),
+            self.log_index.to_string(),
+            self.block_hash.clone(),
+            self.block_time.to_string(),
+            self.tx_hash.clone(),
+            self.token.clone(),
+            self.address.clone(),
+            self.event.clone(),
+            self.blacklisted.to_string(),
+            opt(&self.amount),
+            self.confirmed.to_string(),
         ]
     }
 }

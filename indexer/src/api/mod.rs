@@ -1,8 +1,10 @@
 //! Query API (axum): transfers with keyset pagination, address summaries, daily volume,
-//! escrow deals, accounts, settlements, agent commissions and settled volume,
+//! escrow deals, accounts, settlements, agent commissions and settled volume, the
+//! token's own blacklist,
 //! `/health`, `/metrics`, `/openapi.json`. Data routes (`/v1/...`) need an API key in
 //! `x-api-key` (or `Authorization: Bearer <key>`); only its sha256 is stored.
 
+mod blacklist_routes;
 mod escrow_routes;
 mod list;
 mod params;
@@ -21,8 +23,9 @@ use axum::{
 use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
 
-use crate::{config::ChainKind, error::Error, metrics::Metrics, store::Store};
+use crate::{chain::ChainKind, error::Error, metrics::Metrics, store::Store};
 
+pub use blacklist_routes::{BlacklistPage, BlacklistStatus};
 pub use escrow_routes::{CommissionPage, DealDetail, DealPage};
 pub use routes::{ErrorBody, HealthBody, HealthChain, TransferPage};
 
@@ -62,6 +65,8 @@ pub fn generate_api_key() -> String {
         escrow_routes::account,
         escrow_routes::volume,
         escrow_routes::merchant_volume,
+        blacklist_routes::blacklist,
+        blacklist_routes::blacklist_status,
         routes::health,
         routes::metrics
     ),
@@ -82,6 +87,9 @@ pub fn generate_api_key() -> String {
         crate::store::MerchantDay,
         crate::store::VolumeBucket,
         crate::store::EscrowEventRecord,
+        blacklist_routes::BlacklistPage,
+        blacklist_routes::BlacklistStatus,
+        crate::store::BlacklistRecord,
         params::Format,
         params::Bucket,
         params::DealStateParam
@@ -115,16 +123,17 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn openapi_for(chains: &BTreeMap<String, ChainKind>) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::{ObjectBuilder, RefOr, Type, path::ParameterIn};
     let mut doc = openapi();
-    let has = |k: ChainKind| chains.values().any(|c| *c == k);
-    let alternatives = |evm: &str, tron: &str| {
-        let parts: Vec<&str> = [(has(ChainKind::Evm), evm), (has(ChainKind::Tron), tron)]
+    // Every form the configured chains accept, and nothing else.
+    let alternatives = |pattern: fn(ChainKind) -> &'static str| {
+        let parts: Vec<&str> = ChainKind::ALL
             .into_iter()
-            .filter_map(|(on, p)| on.then_some(p))
+            .filter(|k| chains.values().any(|c| c == k))
+            .map(pattern)
             .collect();
         format!("^({})$", parts.join("|"))
     };
-    let address = alternatives(EVM_ADDRESS, TRON_ADDRESS);
-    let hash = alternatives(EVM_HASH, TRON_HASH);
+    let address = alternatives(ChainKind::address_pattern);
+    let hash = alternatives(ChainKind::hash_pattern);
     let string = |pattern: Option<&str>, values: Option<Vec<String>>| {
         RefOr::T(
             ObjectBuilder::new()
@@ -162,15 +171,6 @@ pub fn openapi_for(chains: &BTreeMap<String, ChainKind>) -> utoipa::openapi::Ope
     doc
 }
 
-/// `0x` + 40 hex digits.
-const EVM_ADDRESS: &str = "0x[0-9a-fA-F]{40}";
-/// Base58 `T...` (34 characters) or hex `41` + 40 digits.
-const TRON_ADDRESS: &str = "T[1-9A-HJ-NP-Za-km-z]{33}|41[0-9a-fA-F]{40}";
-/// `0x` + 64 hex digits.
-const EVM_HASH: &str = "0x[0-9a-fA-F]{64}";
-/// 64 hex digits, `0x` optional.
-const TRON_HASH: &str = "(0x)?[0-9a-fA-F]{64}";
-
 /// Builds the router.
 pub fn router(state: ApiState) -> Router {
     let data = Router::new()
@@ -196,6 +196,11 @@ pub fn router(state: ApiState) -> Router {
             get(escrow_routes::commissions),
         )
         .route("/v1/escrow/accounts/{address}", get(escrow_routes::account))
+        .route("/v1/blacklist", get(blacklist_routes::blacklist))
+        .route(
+            "/v1/blacklist/{address}",
+            get(blacklist_routes::blacklist_status),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), require_key));
     Router::new()
         .merge(data)

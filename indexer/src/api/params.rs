@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::ApiState;
-use crate::{config::ChainKind, error::Error};
+use crate::{chain::ChainKind, error::Error};
 
 /// Default page size.
 const DEFAULT_LIMIT: u32 = 100;

@@ -17,12 +17,7 @@ use super::{
         log_after_param, time_param,
     },
 };
-use crate::{
-    config::ChainKind,
-    decode::normalize_address,
-    error::Error,
-    store::{AddressSummary, DailyVolume, TransferQuery, TransferRecord},
-};
+use crate::store::{AddressSummary, DailyVolume, TransferQuery, TransferRecord};
 
 /// A page of transfers.
 #[derive(Debug, Serialize, ToSchema)]
@@ -64,27 +59,6 @@ pub struct HealthChain {
     pub lag_blocks: Option<u64>,
     /// Seconds since the cursor row was last written.
     pub seconds_since_update: Option<i64>,
-}
-
-fn hash_param(kind: ChainKind, v: &str) -> Result<String, Error> {
-    let digits = match kind {
-        ChainKind::Evm => v.strip_prefix("0x").ok_or_else(|| Error::BadParam {
-            param: "tx",
-            reason: "EVM hashes start with 0x".into(),
-        })?,
-        ChainKind::Tron => v.strip_prefix("0x").unwrap_or(v),
-    };
-    if digits.len() != 64 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(Error::BadParam {
-            param: "tx",
-            reason: "must be 64 hex digits".into(),
-        });
-    }
-    let digits = digits.to_ascii_lowercase();
-    Ok(match kind {
-        ChainKind::Evm => format!("0x{digits}"),
-        ChainKind::Tron => digits,
-    })
 }
 
 /// Transfers of a chain, filtered, in (block, log index) order, keyset-paginated.
@@ -136,9 +110,12 @@ pub(super) async fn transfers(
         chain,
         address: params
             .get("address")
-            .map(|a| normalize_address(kind, a))
+            .map(|a| kind.normalize_address(a))
             .transpose()?,
-        tx_hash: params.get("tx").map(|t| hash_param(kind, t)).transpose()?,
+        tx_hash: params
+            .get("tx")
+            .map(|t| kind.normalize_hash(t, "tx"))
+            .transpose()?,
         from_block: index_param(&params, "from_block")?,
         to_block: index_param(&params, "to_block")?,
         from_time: time_param(&params, "from_time")?,
@@ -174,7 +151,7 @@ pub(super) async fn address_summary(
 ) -> Result<Json<AddressSummary>, ApiError> {
     check_known(&params, &["chain"])?;
     let (chain, kind) = chain_param(&state, &params)?;
-    let address = normalize_address(kind, &address)?;
+    let address = kind.normalize_address(&address)?;
     Ok(Json(state.store.address_summary(&chain, &address).await?))
 }
 
@@ -203,7 +180,7 @@ pub(super) async fn daily_volume(
     )?;
     let address = params
         .get("address")
-        .map(|a| normalize_address(kind, a))
+        .map(|a| kind.normalize_address(a))
         .transpose()?;
     let from_time = time_param(&params, "from_time")?;
     let to_time = time_param(&params, "to_time")?;

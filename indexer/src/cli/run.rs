@@ -27,6 +27,11 @@ pub(super) async fn run(config: Config, args: Args) -> anyhow::Result<()> {
     let service = Service::start(&config, options)
         .await
         .context("starting the indexer")?;
+    // One line on stdout with the bound address: with `api_listen` at port 0 the
+    // caller learns the port the system picked.
+    if let Some(addr) = service.api_addr() {
+        println!("api: http://{addr}");
+    }
     shutdown_signal().await;
     tracing::info!("shutting down");
     service.stop().await;

@@ -26,10 +26,10 @@ use super::{
     retry::{Backoff, TIMEOUT_MARK, retry, wants_smaller_range},
 };
 use crate::{
-    config::{ChainConfig, ChainKind},
-    decode::{Event, TRANSFER_TOPIC, Transfer, decode_log, format_address, format_hash},
+    chain::ChainKind,
+    config::ChainConfig,
+    decode::{LogDecoder, LogPosition, Rows},
     error::{Error, Result},
-    events::{Contracts, Decoded, EventRow, escrow_topics, multisig_topics},
     store::BlockRow,
 };
 
@@ -37,11 +37,11 @@ use crate::{
 #[derive(Debug)]
 pub struct EvmSource {
     providers: Vec<RootProvider>,
-    token: Address,
-    contracts: Contracts,
-    /// Topic-0 values asked for: Transfer plus every escrow and multisig event.
+    decoder: LogDecoder,
+    /// The contracts asked for: the token, the escrow and the multisig.
+    addresses: Vec<Address>,
+    /// Topic-0 values asked for (see [`LogDecoder::topics`]).
     topics: Vec<alloy::primitives::B256>,
-    watched: HashSet<Address>,
     finality_depth: u64,
     timeout: Duration,
     backoff: Backoff,
@@ -63,20 +63,12 @@ impl EvmSource {
             })?;
             providers.push(RootProvider::new_http(parsed));
         }
-        let contracts = cfg.contracts()?;
-        let mut topics = vec![TRANSFER_TOPIC];
-        if contracts.escrow.is_some() {
-            topics.extend(escrow_topics());
-        }
-        if contracts.multisig.is_some() {
-            topics.extend(multisig_topics());
-        }
+        let decoder = LogDecoder::new(cfg)?;
         Ok(Self {
             providers,
-            token: cfg.usdt_address()?,
-            contracts,
-            topics,
-            watched: cfg.watched_addresses()?.into_iter().collect(),
+            addresses: decoder.addresses(),
+            topics: decoder.topics(),
+            decoder,
             finality_depth: cfg.finality_depth,
             timeout: Duration::from_millis(cfg.request_timeout_ms),
             backoff: Backoff {
@@ -147,8 +139,8 @@ impl EvmSource {
             .await?;
         Ok(block.map(|b| BlockRow {
             number: b.header.number,
-            hash: format_hash(ChainKind::Evm, &b.header.hash),
-            parent_hash: format_hash(ChainKind::Evm, &b.header.parent_hash),
+            hash: ChainKind::Evm.format_hash(&b.header.hash),
+            parent_hash: ChainKind::Evm.format_hash(&b.header.parent_hash),
             time: i64::try_from(b.header.timestamp).unwrap_or(i64::MAX),
         }))
     }
@@ -171,10 +163,8 @@ impl EvmSource {
 
     async fn logs(&self, from: u64, to: u64) -> Result<Vec<Log>> {
         // One request for the token and both contracts: their logs share the range.
-        let mut addresses = vec![self.token];
-        addresses.extend(self.contracts.addresses());
         let filter = Filter::new()
-            .address(addresses)
+            .address(self.addresses.clone())
             .event_signature(self.topics.clone())
             .from_block(from)
             .to_block(to);
@@ -274,8 +264,7 @@ impl EvmSource {
             .await?;
         check_links(&blocks)?;
         logs.sort_by_key(|l| (l.block_number, l.log_index));
-        let mut transfers = Vec::with_capacity(logs.len());
-        let (mut escrow_events, mut multisig_events) = (Vec::new(), Vec::new());
+        let mut rows = Rows::default();
         let mut seen = HashSet::new();
         for l in &logs {
             let (Some(n), Some(bh), Some(tx), Some(li)) = (
@@ -308,61 +297,27 @@ impl EvmSource {
                     block: n,
                     reason: "missing header".into(),
                 })?;
-            let bh = format_hash(ChainKind::Evm, &bh);
+            let bh = ChainKind::Evm.format_hash(&bh);
             if header.hash != bh {
                 return Err(Error::Inconsistent {
                     block: n,
                     reason: format!("log block hash {bh} is not the header's {}", header.hash),
                 });
             }
-            if l.inner.address != self.token {
-                let at = EventRow {
-                    block_number: n,
-                    log_index: li,
-                    block_hash: bh.clone(),
-                    block_time: header.time,
-                    tx_hash: format_hash(ChainKind::Evm, &tx),
-                    contract: format_address(ChainKind::Evm, &l.inner.address),
-                    event: (),
-                };
-                match self.contracts.decode(ChainKind::Evm, &l.inner, n, li)? {
-                    Some(Decoded::Escrow(e)) => escrow_events.push(at.with(e)),
-                    Some(Decoded::Multisig(e)) => multisig_events.push(at.with(e)),
-                    None => {}
-                }
-                continue;
-            }
-            let Some(Event::Transfer {
-                from: f,
-                to: t,
-                value,
-            }) = decode_log(&l.inner, n, li)?
-            else {
-                continue;
-            };
-            if !self.watched.is_empty() && !self.watched.contains(&f) && !self.watched.contains(&t)
-            {
-                continue;
-            }
-            transfers.push(Transfer {
+            let at = LogPosition {
                 block_number: n,
                 log_index: li,
                 block_hash: bh,
                 block_time: header.time,
-                tx_hash: format_hash(ChainKind::Evm, &tx),
-                token: format_address(ChainKind::Evm, &self.token),
-                from: format_address(ChainKind::Evm, &f),
-                to: format_address(ChainKind::Evm, &t),
-                amount: value.to_string(),
-            });
+                tx_hash: ChainKind::Evm.format_hash(&tx),
+            };
+            self.decoder.decode(&l.inner, at, &mut rows)?;
         }
         Ok(Fetched {
             from,
             to,
             blocks,
-            transfers,
-            escrow_events,
-            multisig_events,
+            rows,
         })
     }
 }

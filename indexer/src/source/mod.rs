@@ -3,21 +3,16 @@
 //! A source answers three questions: where the head and the finality line are
 //! ([`Source::heads`]), what the canonical header at a height is ([`Source::header`], used
 //! to find the common ancestor after a reorg), and what a block range holds
-//! ([`Source::fetch`]: transfers, escrow and multisig events, plus the headers the pipeline needs to check the parent
-//! chain). Sources retry transient failures themselves and bound their own concurrency.
+//! ([`Source::fetch`]: the range's logs decoded into rows by [`crate::decode::LogDecoder`],
+//! plus the headers the pipeline needs to check the parent chain). Sources retry
+//! transient failures themselves and bound their own concurrency.
 
 pub mod evm;
 pub mod range;
 pub mod retry;
 pub mod tron;
 
-use crate::{
-    config::{ChainConfig, ChainKind},
-    decode::Transfer,
-    error::Result,
-    events::{EscrowEventRow, MultisigEventRow},
-    store::BlockRow,
-};
+use crate::{chain::ChainKind, config::ChainConfig, decode::Rows, error::Result, store::BlockRow};
 
 /// Where the chain is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,12 +33,8 @@ pub struct Fetched {
     /// Headers, ascending: always `from` and `to`, every block with a row, and every
     /// block above the finality line. Consecutive ones are checked to link up.
     pub blocks: Vec<BlockRow>,
-    /// Decoded transfers of the range in (block, log index) order.
-    pub transfers: Vec<Transfer>,
-    /// Decoded escrow events of the range in (block, log index) order.
-    pub escrow_events: Vec<EscrowEventRow>,
-    /// Decoded multisig events of the range in (block, log index) order.
-    pub multisig_events: Vec<MultisigEventRow>,
+    /// The range's rows: transfers, blacklist, escrow and multisig events.
+    pub rows: Rows,
 }
 
 impl Fetched {

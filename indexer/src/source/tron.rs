@@ -19,10 +19,9 @@ use super::{
     retry::{Backoff, TIMEOUT_MARK, retry},
 };
 use crate::{
-    config::{ChainConfig, ChainKind},
-    decode::{Event, Transfer, decode_log, format_address},
+    config::ChainConfig,
+    decode::{LogDecoder, LogPosition, Rows},
     error::{Error, Result},
-    events::{Contracts, Decoded, EscrowEventRow, EventRow, MultisigEventRow},
     store::BlockRow,
 };
 
@@ -31,9 +30,7 @@ use crate::{
 pub struct TronSource {
     client: reqwest::Client,
     urls: Vec<String>,
-    token: Address,
-    contracts: Contracts,
-    watched: HashSet<Address>,
+    decoder: LogDecoder,
     backoff: Backoff,
     concurrency: usize,
     blocks_per_fetch: u64,
@@ -137,9 +134,7 @@ impl TronSource {
                 .iter()
                 .map(|u| u.trim_end_matches('/').to_owned())
                 .collect(),
-            token: cfg.usdt_address()?,
-            contracts: cfg.contracts()?,
-            watched: cfg.watched_addresses()?.into_iter().collect(),
+            decoder: LogDecoder::new(cfg)?,
             backoff: Backoff {
                 attempts: cfg.max_attempts,
                 ..Backoff::default()
@@ -267,7 +262,7 @@ impl TronSource {
         Ok(self.block(number).await?.map(|(row, _)| row))
     }
 
-    async fn block_transfers(&self, number: u64) -> Result<(BlockRow, BlockLogs)> {
+    async fn block_rows(&self, number: u64) -> Result<(BlockRow, Rows)> {
         let (row, tx_ids) = self
             .block(number)
             .await?
@@ -289,7 +284,7 @@ impl TronSource {
                     .into(),
             });
         }
-        let mut out = BlockLogs::default();
+        let mut out = Rows::default();
         let mut log_index = 0u64;
         for info in &infos {
             if info.block_number.is_some_and(|n| n != number) {
@@ -298,6 +293,8 @@ impl TronSource {
                     reason: format!("info {} is for another block", info.id),
                 });
             }
+            // java-tron drops a reverted transaction's logs; should a node send some
+            // anyway, they did not happen and take no log index.
             if info.failed() {
                 continue;
             }
@@ -309,45 +306,14 @@ impl TronSource {
                     log_index: li,
                     reason,
                 })?;
-                if prim.address != self.token {
-                    // TRON log addresses are the 20 bytes without 0x41; rows keep base58.
-                    let at = EventRow {
-                        block_number: number,
-                        log_index: li,
-                        block_hash: row.hash.clone(),
-                        block_time: row.time,
-                        tx_hash: info.id.to_ascii_lowercase(),
-                        contract: format_address(ChainKind::Tron, &prim.address),
-                        event: (),
-                    };
-                    match self.contracts.decode(ChainKind::Tron, &prim, number, li)? {
-                        Some(Decoded::Escrow(e)) => out.escrow.push(at.with(e)),
-                        Some(Decoded::Multisig(e)) => out.multisig.push(at.with(e)),
-                        None => {}
-                    }
-                    continue;
-                }
-                let Some(Event::Transfer { from, to, value }) = decode_log(&prim, number, li)?
-                else {
-                    continue;
-                };
-                if !self.watched.is_empty()
-                    && !self.watched.contains(&from)
-                    && !self.watched.contains(&to)
-                {
-                    continue;
-                }
-                out.transfers.push(Transfer {
+                let at = LogPosition {
                     block_number: number,
                     log_index: li,
                     block_hash: row.hash.clone(),
                     block_time: row.time,
                     tx_hash: info.id.to_ascii_lowercase(),
-                    token: format_address(ChainKind::Tron, &self.token),
-                    from: format_address(ChainKind::Tron, &from),
-                    to: format_address(ChainKind::Tron, &to),
-                    amount: value.to_string(),
-                });
+                };
+                self.decoder.decode(&prim, at, &mut out)?;
             }
         }
         Ok((row, out))
@@ -356,37 +322,25 @@ impl TronSource {
     /// Fetches up to `initial_range` blocks from `from`, every header and every log.
     pub async fn fetch(&self, from: u64, target: u64, _finalized: u64) -> Result<Fetched> {
         let to = target.min(from.saturating_add(self.blocks_per_fetch - 1));
-        let per_block: Vec<(BlockRow, BlockLogs)> = stream::iter(from..=to)
-            .map(|n| self.block_transfers(n))
+        let per_block: Vec<(BlockRow, Rows)> = stream::iter(from..=to)
+            .map(|n| self.block_rows(n))
             .buffered(self.concurrency)
             .try_collect()
             .await?;
         let mut blocks = Vec::with_capacity(per_block.len());
-        let mut all = BlockLogs::default();
-        for (b, logs) in per_block {
+        let mut rows = Rows::default();
+        for (b, block_rows) in per_block {
             blocks.push(b);
-            all.transfers.extend(logs.transfers);
-            all.escrow.extend(logs.escrow);
-            all.multisig.extend(logs.multisig);
+            rows.extend(block_rows);
         }
         check_links(&blocks)?;
         Ok(Fetched {
             from,
             to,
             blocks,
-            transfers: all.transfers,
-            escrow_events: all.escrow,
-            multisig_events: all.multisig,
+            rows,
         })
     }
-}
-
-/// The rows of one block's logs.
-#[derive(Debug, Default)]
-struct BlockLogs {
-    transfers: Vec<Transfer>,
-    escrow: Vec<EscrowEventRow>,
-    multisig: Vec<MultisigEventRow>,
 }
 
 /// `"Num:123,ID:0000..."` → 123.

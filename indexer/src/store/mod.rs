@@ -6,8 +6,10 @@
 //! tables from the remaining events, rewind the cursor). A crash
 //! at any instant therefore leaves either the state before or after the batch.
 
+pub mod blacklist;
 pub mod derived;
 pub mod escrow;
+mod pg_copy;
 mod postgres;
 mod sqlite;
 
@@ -19,11 +21,12 @@ use sqlx::{
 };
 
 use crate::{
-    decode::Transfer,
+    decode::{BlacklistEventRow, Transfer},
     error::{Error, Result},
     events::{EscrowEventRow, MultisigEventRow},
 };
 
+pub use blacklist::{BlacklistQuery, BlacklistRecord};
 pub use derived::{AgentCommission, BuyOrder, Deal, EscrowAccount, EscrowSettings, MerchantDay};
 pub use escrow::{DealQuery, EscrowEventRecord, VolumeBucket};
 
@@ -74,6 +77,8 @@ pub struct Batch {
     pub escrow_events: Vec<EscrowEventRow>,
     /// Multisig events of the range, in (block, log index) order.
     pub multisig_events: Vec<MultisigEventRow>,
+    /// The token's blacklist events of the range, in (block, log index) order.
+    pub blacklist: Vec<BlacklistEventRow>,
     /// The last block of the range: the new cursor.
     pub last: BlockRow,
     /// The node's head.
@@ -357,6 +362,26 @@ impl Store {
             out.extend(page);
         }
         Ok(out)
+    }
+
+    /// Lists the token's blacklist events (keyset pagination).
+    pub async fn blacklist(&self, q: &BlacklistQuery) -> Result<Vec<BlacklistRecord>> {
+        match self {
+            Self::Sqlite(p) => blacklist::sqlite::list(p, q).await,
+            Self::Postgres(p) => blacklist::postgres::list(p, q).await,
+        }
+    }
+
+    /// The last blacklist event of an address (`None`: never listed).
+    pub async fn blacklist_latest(
+        &self,
+        chain: &str,
+        address: &str,
+    ) -> Result<Option<BlacklistRecord>> {
+        match self {
+            Self::Sqlite(p) => blacklist::sqlite::latest(p, chain, address).await,
+            Self::Postgres(p) => blacklist::postgres::latest(p, chain, address).await,
+        }
     }
 
     /// Totals of one address.

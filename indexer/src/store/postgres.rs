@@ -1,7 +1,9 @@
-//! PostgreSQL backend: UNNEST array inserts (one statement per batch), exact NUMERIC sums.
+//! PostgreSQL backend: transfers by binary COPY, the other rows by UNNEST array inserts
+//! (one statement per table and batch), exact NUMERIC sums.
 
 use sqlx::{PgPool, Postgres, QueryBuilder, Row, postgres::PgRow};
 
+use super::pg_copy::CopyBinary;
 use super::{
     AddressSummary, ApiKeyRow, Batch, BlockRow, Cursor, DailyVolume, TransferQuery, TransferRecord,
     now_unix, to_i64, to_u64,
@@ -100,37 +102,31 @@ pub(super) async fn commit_batch(p: &PgPool, b: &Batch) -> Result<()> {
         .await?;
     }
     if !b.transfers.is_empty() {
-        let n = b.transfers.len();
-        let (mut nums, mut idx) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        // The bulk of a batch: binary COPY (no per-row SQL, no text-to-numeric parsing).
+        let mut copy = CopyBinary::with_capacity(b.transfers.len(), 360);
         for t in &b.transfers {
-            nums.push(to_i64(t.block_number, "transfers")?);
-            idx.push(to_i64(t.log_index, "transfers")?);
+            let n = to_i64(t.block_number, "transfers")?;
+            copy.row(11);
+            copy.text(&b.chain)?;
+            copy.int8(n)?;
+            copy.int8(to_i64(t.log_index, "transfers")?)?;
+            copy.text(&t.block_hash)?;
+            copy.int8(t.block_time)?;
+            copy.text(&t.tx_hash)?;
+            copy.text(&t.token)?;
+            copy.text(&t.from)?;
+            copy.text(&t.to)?;
+            copy.numeric(&t.amount, "transfers")?;
+            copy.boolean(n <= finalized)?;
         }
-        let col = |f: fn(&crate::decode::Transfer) -> &str| -> Vec<&str> {
-            b.transfers.iter().map(f).collect()
-        };
-        let times: Vec<i64> = b.transfers.iter().map(|t| t.block_time).collect();
-        sqlx::query(
-            "INSERT INTO transfers (chain, block_number, log_index, block_hash, block_time, tx_hash,
-               token, from_addr, to_addr, amount, confirmed)
-             SELECT $1, u.n, u.i, u.bh, u.bt, u.tx, u.tk, u.fa, u.ta, u.am::numeric, u.n <= $11
-             FROM UNNEST($2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[],
-                         $7::text[], $8::text[], $9::text[], $10::text[])
-                  AS u(n, i, bh, bt, tx, tk, fa, ta, am)",
-        )
-        .bind(&b.chain)
-        .bind(&nums)
-        .bind(&idx)
-        .bind(col(|t| &t.block_hash))
-        .bind(&times)
-        .bind(col(|t| &t.tx_hash))
-        .bind(col(|t| &t.token))
-        .bind(col(|t| &t.from))
-        .bind(col(|t| &t.to))
-        .bind(col(|t| &t.amount))
-        .bind(finalized)
-        .execute(&mut *tx)
-        .await?;
+        let mut sink = tx
+            .copy_in_raw(
+                "COPY transfers (chain, block_number, log_index, block_hash, block_time, tx_hash,
+                   token, from_addr, to_addr, amount, confirmed) FROM STDIN (FORMAT binary)",
+            )
+            .await?;
+        sink.send(copy.finish()).await?;
+        sink.finish().await?;
     }
     super::escrow::postgres::insert_events(
         &mut tx,
@@ -141,6 +137,7 @@ pub(super) async fn commit_batch(p: &PgPool, b: &Batch) -> Result<()> {
     )
     .await?;
     super::escrow::postgres::apply(&mut tx, &b.chain, &b.escrow_events).await?;
+    super::blacklist::postgres::insert(&mut tx, &b.chain, &b.blacklist, finalized).await?;
     confirm_and_prune(&mut tx, &b.chain, finalized, b.last.number).await?;
     sqlx::query(
         "INSERT INTO cursors (chain, block_number, block_hash, head_number, finalized_number, updated_at)
@@ -175,6 +172,7 @@ async fn confirm_and_prune(
     .execute(&mut **tx)
     .await?;
     super::escrow::postgres::confirm(tx, chain, finalized).await?;
+    super::blacklist::postgres::confirm(tx, chain, finalized).await?;
     let keep_from = finalized.min(to_i64(cursor, "cursors")?);
     sqlx::query("DELETE FROM blocks WHERE chain = $1 AND number < $2")
         .bind(chain)
@@ -223,6 +221,7 @@ pub(super) async fn rollback(p: &PgPool, chain: &str, ancestor: &BlockRow) -> Re
         .await?;
     // Events above the ancestor go; the derived tables are replayed from the rest.
     super::escrow::postgres::rollback(&mut tx, chain, n).await?;
+    super::blacklist::postgres::rollback(&mut tx, chain, n).await?;
     sqlx::query("DELETE FROM blocks WHERE chain = $1 AND number > $2")
         .bind(chain)
         .bind(n)

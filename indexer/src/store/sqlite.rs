@@ -141,6 +141,7 @@ pub(super) async fn commit_batch(p: &SqlitePool, b: &Batch) -> Result<()> {
     )
     .await?;
     super::escrow::sqlite::apply(&mut tx, &b.chain, &b.escrow_events).await?;
+    super::blacklist::sqlite::insert(&mut tx, &b.chain, &b.blacklist, finalized).await?;
     confirm_and_prune(&mut tx, &b.chain, finalized, b.last.number).await?;
     sqlx::query(
         "INSERT INTO cursors (chain, block_number, block_hash, head_number, finalized_number, updated_at)
@@ -174,6 +175,7 @@ async fn confirm_and_prune(
         .await?;
     // Keep the finalized block itself (a possible common ancestor) and the cursor block.
     super::escrow::sqlite::confirm(tx, chain, finalized).await?;
+    super::blacklist::sqlite::confirm(tx, chain, finalized).await?;
     let keep_from = finalized.min(to_i64(cursor, "cursors")?);
     sqlx::query("DELETE FROM blocks WHERE chain = ? AND number < ?")
         .bind(chain)
@@ -222,6 +224,7 @@ pub(super) async fn rollback(p: &SqlitePool, chain: &str, ancestor: &BlockRow) -
         .await?;
     // Events above the ancestor go; the derived tables are replayed from the rest.
     super::escrow::sqlite::rollback(&mut tx, chain, n).await?;
+    super::blacklist::sqlite::rollback(&mut tx, chain, n).await?;
     sqlx::query("DELETE FROM blocks WHERE chain = ? AND number > ?")
         .bind(chain)
         .bind(n)

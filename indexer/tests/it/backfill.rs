@@ -20,6 +20,9 @@ use crate::common::{BACKENDS, Backend, CHAIN, Chain, TestDb, evm_config, stored}
 
 /// Largest eth_getLogs range the proxy lets through.
 const RANGE_LIMIT: u64 = 6;
+/// The client's per-request timeout: room for an honest answer from anvil behind the
+/// proxy on a loaded 2-core machine, so only the injected timeouts time out.
+const REQUEST_TIMEOUT_MS: u64 = 3000;
 
 #[derive(Default)]
 struct Faults {
@@ -122,7 +125,8 @@ async fn handle(proxy: Arc<Proxy>, mut sock: TcpStream) {
         }
         9..=10 => {
             proxy.count("timeout");
-            tokio::time::sleep(Duration::from_millis(1500)).await;
+            // Longer than the client's timeout, so the client gives up first.
+            tokio::time::sleep(Duration::from_millis(REQUEST_TIMEOUT_MS + 2000)).await;
             drop(sock);
         }
         11..=13 => {
@@ -198,7 +202,9 @@ async fn backfill_through_faults(backend: Backend) {
     let mut config = evm_config(
         &chain,
         &db,
-        "finality_depth = 10\nhead_lag = 0\npoll_interval_ms = 20\ninitial_range = 40\nmax_range = 200\nconcurrency = 3\nrequest_timeout_ms = 400\nmax_attempts = 3",
+        &format!(
+            "finality_depth = 10\nhead_lag = 0\npoll_interval_ms = 20\ninitial_range = 40\nmax_range = 200\nconcurrency = 3\nrequest_timeout_ms = {REQUEST_TIMEOUT_MS}\nmax_attempts = 3"
+        ),
     );
     config.chains.get_mut(CHAIN).unwrap().rpc_urls = vec![proxy_url];
     let store = db.store().await;

@@ -2,6 +2,7 @@
 //! and clear errors for a bad config or a bad range, leaving the database untouched.
 
 use std::process::Output;
+use tokio::io::AsyncBufReadExt;
 
 use stablerail_indexer::{Store, api::hash_api_key};
 
@@ -203,16 +204,11 @@ async fn run_serves_and_stops(backend: Backend) {
     let head = chain.head().await;
     let db = TestDb::new(backend).await;
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let config = dir.path().join("indexer.toml");
     std::fs::write(
         &config,
         format!(
-            "database_url = \"{}\"\napi_listen = \"127.0.0.1:{port}\"\n[chains.anvil]\nkind = \"evm\"\nrpc_urls = [\"{}\"]\nusdt = \"{:#x}\"\nhead_lag = 0\npoll_interval_ms = 50\n",
+            "database_url = \"{}\"\napi_listen = \"127.0.0.1:0\"\n[chains.anvil]\nkind = \"evm\"\nrpc_urls = [\"{}\"]\nusdt = \"{:#x}\"\nhead_lag = 0\npoll_interval_ms = 50\n",
             db.url, chain.url, chain.emitter
         ),
     )
@@ -227,11 +223,24 @@ async fn run_serves_and_stops(backend: Backend) {
         .arg(&config)
         .arg("run")
         .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
+    // The child binds port 0 itself and says which port it got: no window in which
+    // another process could take a port chosen here.
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(url) = line.strip_prefix("api: ") {
+                return url.to_owned();
+            }
+        }
+        panic!("`run` exited without printing its API address");
+    })
+    .await
+    .expect("`run` prints its API address once it listens");
     let client = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{port}");
     crate::common::wait_for(30, "run indexes to the head", || {
         let client = client.clone();
         let base = base.clone();

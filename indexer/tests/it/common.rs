@@ -314,8 +314,9 @@ pub const DERIVED_TABLES: [&str; 6] = [
 ];
 
 /// Every table indexing writes for a chain: the event tables and every derived table.
-pub const TABLES: [&str; 9] = [
+pub const TABLES: [&str; 10] = [
     "transfers",
+    "token_blacklist",
     "escrow_events",
     "multisig_events",
     DERIVED_TABLES[0],

@@ -9,6 +9,7 @@
 
 mod api;
 mod backfill;
+mod blacklist;
 mod cli;
 mod common;
 mod crash;
