@@ -902,6 +902,36 @@ pub enum EscrowError {
         /// `offline`, `above max per deal` or `above max locked`.
         reason: &'static str,
     },
+    /// The signer is not the account's co-signer.
+    #[error("{signer} is not the co-signer of {account} (its co-signer: {})", co_signer.as_deref().unwrap_or("none"))]
+    NotCoSigner {
+        /// The account.
+        account: String,
+        /// Its co-signer, if any.
+        co_signer: Option<String>,
+        /// Who tried to co-sign.
+        signer: String,
+    },
+    /// The account lacks the role the action needs (the contract's `MissingRole`).
+    #[error("{action}: {account} does not hold the {role} role")]
+    MissingRole {
+        /// The contract function.
+        action: &'static str,
+        /// The account.
+        account: String,
+        /// `merchant`, `acceptor` or `agent`.
+        role: &'static str,
+    },
+    /// Only the dispatcher may take the action (the contract's `NotDispatcher`).
+    #[error("{action}: {caller} is not the dispatcher ({dispatcher})")]
+    NotDispatcher {
+        /// The contract function.
+        action: &'static str,
+        /// Who tried.
+        caller: String,
+        /// The dispatcher.
+        dispatcher: String,
+    },
     /// The escrow holds nothing beyond its liabilities.
     #[error(
         "nothing to sweep: the escrow holds {balance} units against {liabilities} of liabilities"

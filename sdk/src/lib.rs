@@ -6,6 +6,7 @@ pub mod evm;
 mod fees;
 mod ledger;
 mod payment_request;
+mod prechecks;
 pub mod solana;
 pub mod tron;
 pub mod webhooks;

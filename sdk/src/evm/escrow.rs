@@ -7,23 +7,24 @@ use std::time::Duration;
 use alloy::{
     contract::{CallBuilder, CallDecoder},
     network::Ethereum,
-    primitives::{Address, B256, Bytes, FixedBytes, U256, keccak256},
+    primitives::{Address, B256, Bytes, FixedBytes, U256},
     providers::Provider,
     rpc::types::TransactionReceipt,
     signers::{Signature, Signer},
-    sol,
-    sol_types::{SolEvent, SolStruct, SolValue},
+    sol_types::SolEvent,
 };
 
 use super::bindings::{
     Escrow::{self, EscrowInstance},
     IERC20,
 };
+use super::co_sign::{CoSignAction, co_sign_hash};
 use super::fees::Eip1559Fees;
 use super::rules::{AccountView, BuyOrderView, DealAction, DealView};
 use crate::{
     Amount,
-    error::{EscrowError, EvmError},
+    error::EvmError,
+    prechecks::{self, EscrowReads},
 };
 
 /// Deal kinds, numbered as in the contract's `DealKind`.
@@ -35,35 +36,6 @@ pub enum DealKind {
     Collection = 1,
     /// A merchant's USDT goes to an acceptor who pays fiat to the merchant's bank.
     Payout = 2,
-}
-
-/// What a co-signer approves (docs/rules.md, "Co-signer and daily allowance"),
-/// numbered as the contract's `COSIGN_*` constants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CoSignAction {
-    /// A withdrawal; the subject is the amount.
-    Withdraw = 0,
-    /// A release as seller; the subject is the deal id.
-    Release = 1,
-    /// A co-signer change; the subject is `keccak256(abi.encode(coSigner, allowance))`.
-    Change = 2,
-}
-
-sol! {
-    /// The EIP-712 struct a co-signer signs; identical to `Escrow.COSIGN_TYPEHASH`.
-    #[derive(Debug, PartialEq, Eq)]
-    struct CoSign {
-        address account;
-        uint8 action;
-        uint256 subject;
-        uint256 nonce;
-        uint256 deadline;
-    }
-}
-
-/// The subject a co-signer signs for a change to `co_signer` and `allowance`.
-pub fn co_signer_change_subject(co_signer: Address, allowance: Amount) -> U256 {
-    U256::from_be_bytes(keccak256((co_signer, U256::from(allowance.units())).abi_encode()).0)
 }
 
 /// Role bits, as the contract's `ROLE_*` constants.
@@ -81,6 +53,16 @@ impl Roles {
     /// Both sets of roles.
     pub const fn union(self, other: Self) -> Self {
         Self(self.0 | other.0)
+    }
+
+    /// The name of a single role (`merchant`, `acceptor`, `agent`), else `roles`.
+    pub const fn name(self) -> &'static str {
+        match self.0 {
+            1 => "merchant",
+            2 => "acceptor",
+            4 => "agent",
+            _ => "roles",
+        }
     }
 }
 
@@ -220,19 +202,8 @@ impl<P: Provider + Clone> EscrowClient<P> {
         owner: Address,
         amount: Amount,
     ) -> Result<TransactionReceipt, EvmError> {
-        if amount.is_zero() {
-            return Err(EscrowError::ZeroAmount { action: "deposit" }.into());
-        }
+        prechecks::deposit(self, owner, amount).await?;
         let token = IERC20::new(self.token().await?, self.contract.provider().clone());
-        let balance = read("balanceOf", token.balanceOf(owner)).await?;
-        if balance < units(amount) {
-            return Err(EscrowError::InsufficientTokenBalance {
-                account: owner.to_string(),
-                balance,
-                needed: units(amount),
-            }
-            .into());
-        }
         let allowance = read("allowance", token.allowance(owner, self.address())).await?;
         if allowance < units(amount) {
             if !allowance.is_zero() {
@@ -256,8 +227,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
 
     /// Sends `amount` of the caller's available balance to its withdrawal address.
     pub async fn withdraw(&self, amount: Amount) -> Result<TransactionReceipt, EvmError> {
-        self.check_available("withdraw", amount).await?;
-        self.check_allowance("withdraw", amount).await?;
+        prechecks::withdraw(self, amount, false).await?;
         self.send("withdraw", self.contract.withdraw(units(amount)))
             .await
     }
@@ -270,8 +240,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deadline: u64,
         signature: &Signature,
     ) -> Result<TransactionReceipt, EvmError> {
-        self.check_available("withdraw", amount).await?;
-        self.check_has_co_signer().await?;
+        prechecks::withdraw(self, amount, true).await?;
         self.send(
             "withdrawCoSigned",
             self.contract.withdrawCoSigned(
@@ -309,14 +278,10 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deadline: u64,
     ) -> Result<B256, EvmError> {
         let nonce = self.account(owner).await?.co_sign_nonce;
-        let typed = CoSign {
-            account: owner,
-            action: action as u8,
-            subject,
-            nonce: U256::from(nonce),
-            deadline: U256::from(deadline),
-        };
-        Ok(typed.eip712_signing_hash(&self.domain().await?))
+        let domain = self.domain().await?;
+        Ok(co_sign_hash(
+            &domain, owner, action, subject, nonce, deadline,
+        ))
     }
 
     /// The co-signer's approval: signs [`Self::co_sign_digest`] with `co_signer`
@@ -329,13 +294,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
         subject: U256,
         deadline: u64,
     ) -> Result<Signature, EvmError> {
-        let account = self.account(owner).await?;
-        if account.co_signer != co_signer.address() {
-            return Err(EscrowError::NoCoSigner {
-                account: format!("{owner} (co-signer {})", account.co_signer),
-            }
-            .into());
-        }
+        prechecks::co_sign(self, owner, co_signer.address()).await?;
         let digest = self
             .co_sign_digest(owner, action, subject, deadline)
             .await?;
@@ -370,7 +329,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deadline: u64,
         signature: &Signature,
     ) -> Result<TransactionReceipt, EvmError> {
-        self.check_has_co_signer().await?;
+        prechecks::set_co_signer_co_signed(self).await?;
         self.send(
             "setCoSignerCoSigned",
             self.contract.setCoSignerCoSigned(
@@ -390,35 +349,14 @@ impl<P: Provider + Clone> EscrowClient<P> {
         owner: Address,
         now: u64,
     ) -> Result<TransactionReceipt, EvmError> {
-        let account = self.account(owner).await?;
-        let Some((_, _, at)) = account.pending_co_signer else {
-            return Err(EscrowError::NoPendingCoSignerChange {
-                account: owner.to_string(),
-            }
-            .into());
-        };
-        if now < at {
-            return Err(EscrowError::CoSignerChangeNotDue {
-                account: owner.to_string(),
-                effective_at: at,
-                now,
-            }
-            .into());
-        }
+        prechecks::apply_co_signer(self, owner, now).await?;
         self.send("applyCoSigner", self.contract.applyCoSigner(owner))
             .await
     }
 
     /// Cancels the caller's pending co-signer change.
     pub async fn cancel_co_signer_change(&self) -> Result<TransactionReceipt, EvmError> {
-        if let Some(caller) = self.caller
-            && self.account(caller).await?.pending_co_signer.is_none()
-        {
-            return Err(EscrowError::NoPendingCoSignerChange {
-                account: caller.to_string(),
-            }
-            .into());
-        }
+        prechecks::cancel_co_signer_change(self).await?;
         self.send("cancelCoSignerChange", self.contract.cancelCoSignerChange())
             .await
     }
@@ -442,15 +380,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
     /// Admin: credits the tokens held beyond the liabilities (sent to the escrow
     /// directly) to the treasury's balance.
     pub async fn sweep_surplus(&self) -> Result<TransactionReceipt, EvmError> {
-        let balance = self.token_balance(self.address()).await?;
-        let liabilities = self.liabilities().await?;
-        if balance <= liabilities {
-            return Err(EscrowError::NoSurplus {
-                balance,
-                liabilities,
-            }
-            .into());
-        }
+        prechecks::sweep_surplus(self).await?;
         self.send("sweepSurplus", self.contract.sweepSurplus())
             .await
     }
@@ -526,12 +456,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
             expiry,
             payment_window,
         );
-        if amount.is_zero() {
-            return Err(EscrowError::ZeroAmount {
-                action: "postBuyOrder",
-            }
-            .into());
-        }
+        prechecks::post_buy_order(self, amount).await?;
         let receipt = self.send("postBuyOrder", call).await?;
         let id = event::<Escrow::BuyOrderPosted>(&receipt, self.address())?.orderId;
         Ok((id, receipt))
@@ -539,17 +464,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
 
     /// Cancels one of the caller's buy orders.
     pub async fn cancel_buy_order(&self, order_id: U256) -> Result<TransactionReceipt, EvmError> {
-        let order = self.buy_order(order_id).await?;
-        if let Some(caller) = self.caller
-            && caller != order.merchant
-        {
-            return Err(EscrowError::NotOrderMerchant {
-                order_id,
-                merchant: order.merchant.to_string(),
-                caller: caller.to_string(),
-            }
-            .into());
-        }
+        prechecks::cancel_buy_order(self, order_id).await?;
         self.send("cancelBuyOrder", self.contract.cancelBuyOrder(order_id))
             .await
     }
@@ -574,8 +489,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
         amount: Amount,
         order_ref: B256,
     ) -> Result<(U256, TransactionReceipt), EvmError> {
-        self.buy_order(order_id).await?;
-        self.check_available("fillBuyOrder", amount).await?;
+        prechecks::fill_buy_order(self, order_id, amount).await?;
         let receipt = self
             .send(
                 "fillBuyOrder",
@@ -612,13 +526,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
         payment_window: u32,
         order_ref: B256,
     ) -> Result<(U256, TransactionReceipt), EvmError> {
-        if amount.is_zero() {
-            return Err(EscrowError::ZeroAmount {
-                action: "assignCollection",
-            }
-            .into());
-        }
-        self.check_acceptor(acceptor, amount, true).await?;
+        prechecks::assign_collection(self, acceptor, merchant, amount).await?;
         let call = self.contract.assignCollection(
             acceptor,
             merchant,
@@ -650,7 +558,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
         payment_window: u32,
         order_ref: B256,
     ) -> Result<(U256, TransactionReceipt), EvmError> {
-        self.check_available("openPayout", amount).await?;
+        prechecks::open_payout(self, amount).await?;
         let receipt = self
             .send(
                 "openPayout",
@@ -668,16 +576,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deal_id: U256,
         acceptor: Address,
     ) -> Result<TransactionReceipt, EvmError> {
-        let deal = self.deal(deal_id).await?;
-        if deal.state != super::DealState::Unassigned {
-            return Err(EscrowError::WrongDealState {
-                action: "assignPayout",
-                deal_id,
-                state: deal.state.as_str(),
-            }
-            .into());
-        }
-        self.check_acceptor(acceptor, deal.amount, false).await?;
+        prechecks::assign_payout(self, deal_id, acceptor).await?;
         self.send(
             "assignPayout",
             self.contract.assignPayout(deal_id, acceptor),
@@ -689,14 +588,13 @@ impl<P: Provider + Clone> EscrowClient<P> {
 
     /// Buyer (or the dispatcher, for a Collection): the fiat was sent.
     pub async fn mark_paid(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
-        self.check_deal(DealAction::MarkPaid, deal_id).await?;
+        prechecks::deal_action(self, DealAction::MarkPaid, deal_id, false).await?;
         self.send("markPaid", self.contract.markPaid(deal_id)).await
     }
 
     /// Seller: the fiat arrived; settle the deal with the fee split.
     pub async fn release(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
-        let deal = self.check_deal(DealAction::Release, deal_id).await?;
-        self.check_allowance("release", deal.amount).await?;
+        prechecks::deal_action(self, DealAction::Release, deal_id, false).await?;
         self.send("release", self.contract.release(deal_id)).await
     }
 
@@ -708,8 +606,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deadline: u64,
         signature: &Signature,
     ) -> Result<TransactionReceipt, EvmError> {
-        self.check_deal(DealAction::Release, deal_id).await?;
-        self.check_has_co_signer().await?;
+        prechecks::deal_action(self, DealAction::Release, deal_id, true).await?;
         self.send(
             "releaseCoSigned",
             self.contract.releaseCoSigned(
@@ -723,13 +620,13 @@ impl<P: Provider + Clone> EscrowClient<P> {
 
     /// Buyer at any time before release, or seller after the payment deadline of an unpaid deal.
     pub async fn cancel(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
-        self.check_deal(DealAction::Cancel, deal_id).await?;
+        prechecks::deal_action(self, DealAction::Cancel, deal_id, false).await?;
         self.send("cancel", self.contract.cancel(deal_id)).await
     }
 
     /// Buyer or seller of a paid deal: ask the arbiter to decide.
     pub async fn dispute(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
-        self.check_deal(DealAction::Dispute, deal_id).await?;
+        prechecks::deal_action(self, DealAction::Dispute, deal_id, false).await?;
         self.send("dispute", self.contract.dispute(deal_id)).await
     }
 
@@ -739,117 +636,9 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deal_id: U256,
         buyer_share_bps: u16,
     ) -> Result<TransactionReceipt, EvmError> {
-        if buyer_share_bps > 10_000 {
-            return Err(EscrowError::ShareTooHigh {
-                bps: buyer_share_bps.into(),
-            }
-            .into());
-        }
-        self.deal(deal_id).await?;
+        prechecks::resolve(self, deal_id, buyer_share_bps).await?;
         self.send("resolve", self.contract.resolve(deal_id, buyer_share_bps))
             .await
-    }
-
-    // ----- pre-checks -----
-
-    /// The caller's available balance covers `amount` (and `amount` is not zero).
-    async fn check_available(&self, action: &'static str, amount: Amount) -> Result<(), EvmError> {
-        if amount.is_zero() {
-            return Err(EscrowError::ZeroAmount { action }.into());
-        }
-        let Some(caller) = self.caller else {
-            return Ok(());
-        };
-        let account = self.account(caller).await?;
-        if account.available < amount {
-            return Err(EscrowError::InsufficientAvailable {
-                action,
-                account: caller.to_string(),
-                available: account.available.units(),
-                needed: amount.units(),
-            }
-            .into());
-        }
-        Ok(())
-    }
-
-    /// The deal exists and the caller may take `action` on it now.
-    async fn check_deal(&self, action: DealAction, deal_id: U256) -> Result<DealView, EvmError> {
-        let deal = self.deal(deal_id).await?;
-        if let Some(caller) = self.caller {
-            let dispatcher = read("dispatcher", self.contract.dispatcher()).await?;
-            action.check(&deal, caller, dispatcher, |a| a.to_string())?;
-        }
-        Ok(deal)
-    }
-
-    /// An outflow of `amount` without co-signature fits what is left of the
-    /// caller's allowance today (no limit without a co-signer).
-    async fn check_allowance(&self, action: &'static str, amount: Amount) -> Result<(), EvmError> {
-        let Some(caller) = self.caller else {
-            return Ok(());
-        };
-        let account = self.account(caller).await?;
-        if account.co_signer.is_zero() {
-            return Ok(());
-        }
-        let now = self.chain_time().await?;
-        if let Some(left) = account.allowance_left(now)
-            && amount > left
-        {
-            return Err(EscrowError::AllowanceExceeded {
-                action,
-                account: caller.to_string(),
-                amount: amount.units(),
-                left: left.units(),
-            }
-            .into());
-        }
-        Ok(())
-    }
-
-    /// The caller has a co-signer (a co-signed call needs one).
-    async fn check_has_co_signer(&self) -> Result<(), EvmError> {
-        if let Some(caller) = self.caller
-            && self.account(caller).await?.co_signer.is_zero()
-        {
-            return Err(EscrowError::NoCoSigner {
-                account: caller.to_string(),
-            }
-            .into());
-        }
-        Ok(())
-    }
-
-    /// The dispatcher may assign `acceptor` a deal of `amount` (online, within its
-    /// maximum per deal and, for a collection, its maximum locked).
-    async fn check_acceptor(
-        &self,
-        acceptor: Address,
-        amount: Amount,
-        collection: bool,
-    ) -> Result<(), EvmError> {
-        let a = self.account(acceptor).await?;
-        let reason = if !a.online {
-            Some("offline")
-        } else if amount > a.max_per_deal {
-            Some("above max per deal")
-        } else if collection
-            && a.locked.units().saturating_add(amount.units()) > a.max_locked.units()
-        {
-            Some("above max locked")
-        } else {
-            None
-        };
-        match reason {
-            Some(reason) => Err(EscrowError::AcceptorUnavailable {
-                acceptor: acceptor.to_string(),
-                amount: amount.units(),
-                reason,
-            }
-            .into()),
-            None => Ok(()),
-        }
     }
 
     /// The latest block's timestamp.
@@ -920,6 +709,50 @@ impl<P: Provider + Clone> EscrowClient<P> {
                 .map_err(|_| EvmError::AmountOutOfRange)
         };
         Ok((to_amount(account.available)?, to_amount(account.locked)?))
+    }
+}
+
+/// The EVM client's reads behind the shared pre-checks.
+impl<P: Provider + Clone> EscrowReads for EscrowClient<P> {
+    type Error = EvmError;
+
+    fn caller(&self) -> Option<Address> {
+        self.caller
+    }
+
+    fn show(&self, address: Address) -> String {
+        address.to_string()
+    }
+
+    async fn read_account(&self, owner: Address) -> Result<AccountView, EvmError> {
+        self.account(owner).await
+    }
+
+    async fn read_deal(&self, deal_id: U256) -> Result<DealView, EvmError> {
+        self.deal(deal_id).await
+    }
+
+    async fn read_buy_order(&self, order_id: U256) -> Result<BuyOrderView, EvmError> {
+        self.buy_order(order_id).await
+    }
+
+    async fn read_dispatcher(&self) -> Result<Address, EvmError> {
+        read("dispatcher", self.contract.dispatcher()).await
+    }
+
+    async fn read_token_balance(&self, owner: Address) -> Result<U256, EvmError> {
+        self.token_balance(owner).await
+    }
+
+    async fn read_holdings(&self) -> Result<(U256, U256), EvmError> {
+        Ok((
+            self.token_balance(self.address()).await?,
+            self.liabilities().await?,
+        ))
+    }
+
+    async fn read_chain_time(&self) -> Result<u64, EvmError> {
+        self.chain_time().await
     }
 }
 

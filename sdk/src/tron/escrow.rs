@@ -1,15 +1,24 @@
 //! The `Escrow` contract on TRON: the same Solidity as on Ethereum, so the calldata
 //! comes from the same `sol!` bindings. Every action returns the
 //! `TriggerSmartContract` to build, sign and broadcast locally; reads go through
-//! `triggerconstantcontract`. The deal rules and balances are checked first, with
-//! the same errors as the EVM client, so a bad action is never signed.
+//! `triggerconstantcontract`. The pre-checks are the EVM client's own
+//! ([`crate::prechecks`], over this client's reads), so a bad action is refused
+//! with the same error on both chains and is never signed.
 
-use alloy::primitives::{B256, U256};
+use alloy::{
+    primitives::{B256, Bytes, U256},
+    signers::{Signature, Signer},
+    sol_types::Eip712Domain,
+};
 
 use crate::{
     Amount, Error,
-    error::EscrowError,
-    evm::{AccountView, BuyOrderView, DealAction, DealView, Escrow, IERC20, escrow::currency_code},
+    error::EvmError,
+    evm::{
+        AccountView, BuyOrderView, CoSignAction, DealAction, DealView, Escrow, IERC20,
+        co_sign_hash, domain_from_fields, escrow::currency_code,
+    },
+    prechecks::{self, EscrowReads},
     tron::{Address, TriggerSmartContract, TronClient, trc20::evm_address},
 };
 
@@ -68,6 +77,11 @@ impl TronEscrow {
         TriggerSmartContract::call(self.caller, self.escrow, call)
     }
 
+    /// A read of the escrow as the caller.
+    async fn read<C: alloy::sol_types::SolCall>(&self, call: &C) -> Result<C::Return, Error> {
+        Ok(self.client.read(self.caller, self.escrow, call).await?)
+    }
+
     fn render(a: alloy::primitives::Address) -> String {
         Address::from_evm_bytes(a.into_array()).to_base58()
     }
@@ -76,10 +90,7 @@ impl TronEscrow {
 
     /// The USDT token the escrow holds.
     pub async fn token(&self) -> Result<Address, Error> {
-        let t = self
-            .client
-            .read(self.caller, self.escrow, &Escrow::tokenCall {})
-            .await?;
+        let t = self.read(&Escrow::tokenCall {}).await?;
         Ok(Address::from_evm_bytes(t.into_array()))
     }
 
@@ -113,79 +124,56 @@ impl TronEscrow {
     /// `owner`'s escrow account.
     pub async fn account(&self, owner: Address) -> Result<AccountView, Error> {
         let a = self
-            .client
-            .read(
-                self.caller,
-                self.escrow,
-                &Escrow::accountCall {
-                    owner: evm_address(&owner),
-                },
-            )
+            .read(&Escrow::accountCall {
+                owner: evm_address(&owner),
+            })
             .await?;
         Ok(AccountView::from(&a))
     }
 
-    /// Live deal `deal_id`; [`EscrowError::DealNotFound`] when it never existed or is final.
-    pub async fn deal(&self, deal_id: U256) -> Result<DealView, Error> {
-        let d = self
-            .client
-            .read(
-                self.caller,
-                self.escrow,
-                &Escrow::dealCall { dealId: deal_id },
-            )
+    /// Where `owner`'s withdrawals go now (a pending change counts once its time has come).
+    pub async fn withdrawal_address(&self, owner: Address) -> Result<Address, Error> {
+        let a = self
+            .read(&Escrow::withdrawalAddressOfCall {
+                owner: evm_address(&owner),
+            })
             .await?;
+        Ok(Address::from_evm_bytes(a.into_array()))
+    }
+
+    /// Live deal `deal_id`; [`crate::EscrowError::DealNotFound`] when it never existed or is final.
+    pub async fn deal(&self, deal_id: U256) -> Result<DealView, Error> {
+        let d = self.read(&Escrow::dealCall { dealId: deal_id }).await?;
         Ok(DealView::from_contract(deal_id, &d)?)
     }
 
-    /// Open buy order `order_id`; [`EscrowError::OrderNotFound`] otherwise.
+    /// Open buy order `order_id`; [`crate::EscrowError::OrderNotFound`] otherwise.
     pub async fn buy_order(&self, order_id: U256) -> Result<BuyOrderView, Error> {
         let o = self
-            .client
-            .read(
-                self.caller,
-                self.escrow,
-                &Escrow::buyOrderCall { orderId: order_id },
-            )
+            .read(&Escrow::buyOrderCall { orderId: order_id })
             .await?;
         Ok(BuyOrderView::from_contract(order_id, &o)?)
     }
 
-    // ----- actions -----
-
-    async fn check_available(&self, action: &'static str, amount: Amount) -> Result<(), Error> {
-        if amount.is_zero() {
-            return Err(EscrowError::ZeroAmount { action }.into());
-        }
-        let account = self.account(self.caller).await?;
-        if account.available < amount {
-            return Err(EscrowError::InsufficientAvailable {
-                action,
-                account: self.caller.to_base58(),
-                available: account.available.units(),
-                needed: amount.units(),
-            }
-            .into());
-        }
-        Ok(())
+    /// The sum of every account's available and locked balance.
+    pub async fn liabilities(&self) -> Result<U256, Error> {
+        self.read(&Escrow::liabilitiesCall {}).await
     }
+
+    /// The head block's time, unix seconds: the chain's "now" for deadlines.
+    pub async fn chain_time(&self) -> Result<u64, Error> {
+        let ms = self.client.now_block().await?.timestamp;
+        Ok(u64::try_from(ms / 1000).unwrap_or(0))
+    }
+
+    // ----- funds -----
 
     /// The calls that deposit `amount`: an `approve` of the token when the
     /// allowance does not cover it (reset to zero first, as USDT requires), then
     /// `deposit`. Refuses an amount above the wallet's token balance.
     pub async fn deposit(&self, amount: Amount) -> Result<Vec<TriggerSmartContract>, Error> {
-        if amount.is_zero() {
-            return Err(EscrowError::ZeroAmount { action: "deposit" }.into());
-        }
-        let (balance, allowance) = self.token_balance_and_allowance(self.caller).await?;
-        if balance < units(amount) {
-            return Err(EscrowError::InsufficientTokenBalance {
-                account: self.caller.to_base58(),
-                balance,
-                needed: units(amount),
-            }
-            .into());
-        }
+        prechecks::deposit(self, evm_address(&self.caller), amount).await?;
+        let (_, allowance) = self.token_balance_and_allowance(self.caller).await?;
         let mut calls = Vec::new();
         if allowance < units(amount) {
             let token = self.token().await?;
@@ -215,75 +203,27 @@ impl TronEscrow {
         Ok(calls)
     }
 
-    /// `withdraw(amount)` of the caller's available balance.
+    /// `withdraw(amount)` of the caller's available balance, within today's allowance.
     pub async fn withdraw(&self, amount: Amount) -> Result<TriggerSmartContract, Error> {
-        self.check_available("withdraw", amount).await?;
+        prechecks::withdraw(self, amount, false).await?;
         Ok(self.call(&Escrow::withdrawCall {
             amount: units(amount),
         }))
     }
 
-    /// `postBuyOrder(...)`.
-    pub fn post_buy_order(&self, p: &BuyOrderParams) -> Result<TriggerSmartContract, Error> {
-        if p.amount.is_zero() {
-            return Err(EscrowError::ZeroAmount {
-                action: "postBuyOrder",
-            }
-            .into());
-        }
-        Ok(self.call(&Escrow::postBuyOrderCall {
-            price: p.price,
-            currency: currency_code(&p.currency)?,
-            amount: units(p.amount),
-            minFill: units(p.min_fill),
-            maxFill: units(p.max_fill),
-            expiry: p.expiry,
-            paymentWindow: p.payment_window,
-        }))
-    }
-
-    /// `fillBuyOrder(order_id, amount, order_ref)` from the caller's available balance.
-    pub async fn fill_buy_order(
-        &self,
-        order_id: U256,
-        amount: Amount,
-        order_ref: B256,
-    ) -> Result<TriggerSmartContract, Error> {
-        self.buy_order(order_id).await?;
-        self.check_available("fillBuyOrder", amount).await?;
-        Ok(self.call(&Escrow::fillBuyOrderCall {
-            orderId: order_id,
-            amount: units(amount),
-            orderRef: order_ref,
-        }))
-    }
-
-    /// `cancelBuyOrder(order_id)`; the caller must be the order's merchant.
-    pub async fn cancel_buy_order(&self, order_id: U256) -> Result<TriggerSmartContract, Error> {
-        let order = self.buy_order(order_id).await?;
-        if order.merchant != evm_address(&self.caller) {
-            return Err(EscrowError::NotOrderMerchant {
-                order_id,
-                merchant: Self::render(order.merchant),
-                caller: self.caller.to_base58(),
-            }
-            .into());
-        }
-        Ok(self.call(&Escrow::cancelBuyOrderCall { orderId: order_id }))
-    }
-
-    /// `openPayout(amount, window, order_ref)` from the caller's available balance.
-    pub async fn open_payout(
+    /// `withdrawCoSigned(amount, deadline, signature)`: the co-signer approved it
+    /// (action withdraw), so the daily allowance does not apply.
+    pub async fn withdraw_co_signed(
         &self,
         amount: Amount,
-        payment_window: u32,
-        order_ref: B256,
+        deadline: u64,
+        signature: &Signature,
     ) -> Result<TriggerSmartContract, Error> {
-        self.check_available("openPayout", amount).await?;
-        Ok(self.call(&Escrow::openPayoutCall {
+        prechecks::withdraw(self, amount, true).await?;
+        Ok(self.call(&Escrow::withdrawCoSignedCall {
             amount: units(amount),
-            paymentWindow: payment_window,
-            orderRef: order_ref,
+            deadline: U256::from(deadline),
+            signature: signature_bytes(signature),
         }))
     }
 
@@ -299,24 +239,313 @@ impl TronEscrow {
         self.call(&Escrow::cancelWithdrawalAddressChangeCall {})
     }
 
+    // ----- co-signer (docs/rules.md, "Co-signer and daily allowance") -----
+
+    /// The escrow's EIP-712 domain, read with EIP-5267 `eip712Domain()` (its chain
+    /// id is TRON's).
+    pub async fn domain(&self) -> Result<Eip712Domain, Error> {
+        let d = self.read(&Escrow::eip712DomainCall {}).await?;
+        Ok(domain_from_fields(
+            d.fields,
+            d.name,
+            d.version,
+            d.chainId,
+            d.verifyingContract,
+            d.salt,
+        ))
+    }
+
+    /// The digest `owner`'s co-signer signs to approve `action` on `subject`, at
+    /// the account's current co-sign nonce, valid until `deadline`: the same
+    /// [`co_sign_hash`] the EVM client uses, under this escrow's domain.
+    pub async fn co_sign_digest(
+        &self,
+        owner: Address,
+        action: CoSignAction,
+        subject: U256,
+        deadline: u64,
+    ) -> Result<B256, Error> {
+        let nonce = self.account(owner).await?.co_sign_nonce;
+        let domain = self.domain().await?;
+        Ok(co_sign_hash(
+            &domain,
+            evm_address(&owner),
+            action,
+            subject,
+            nonce,
+            deadline,
+        ))
+    }
+
+    /// The co-signer's approval: signs [`Self::co_sign_digest`] with `co_signer`
+    /// (a TRON key is a secp256k1 key: any alloy signer over it), after checking it
+    /// is `owner`'s co-signer.
+    pub async fn co_sign<S: Signer + Sync>(
+        &self,
+        co_signer: &S,
+        owner: Address,
+        action: CoSignAction,
+        subject: U256,
+        deadline: u64,
+    ) -> Result<Signature, Error> {
+        prechecks::co_sign(self, evm_address(&owner), co_signer.address()).await?;
+        let digest = self
+            .co_sign_digest(owner, action, subject, deadline)
+            .await?;
+        co_signer.sign_hash(&digest).await.map_err(|e| {
+            EvmError::Signing {
+                message: e.to_string(),
+            }
+            .into()
+        })
+    }
+
+    /// `setCoSigner(co_signer, allowance)`: immediate when none is set or when only
+    /// lowering the allowance, otherwise pending for the withdrawal delay.
+    pub fn set_co_signer(&self, co_signer: Address, allowance: Amount) -> TriggerSmartContract {
+        self.call(&Escrow::setCoSignerCall {
+            newCoSigner: evm_address(&co_signer),
+            newDailyAllowance: allowance.units(),
+        })
+    }
+
+    /// `setCoSignerCoSigned(...)`: at once, with the current co-signer's approval
+    /// (action change, subject [`crate::evm::co_signer_change_subject`]).
+    pub async fn set_co_signer_co_signed(
+        &self,
+        co_signer: Address,
+        allowance: Amount,
+        deadline: u64,
+        signature: &Signature,
+    ) -> Result<TriggerSmartContract, Error> {
+        prechecks::set_co_signer_co_signed(self).await?;
+        Ok(self.call(&Escrow::setCoSignerCoSignedCall {
+            newCoSigner: evm_address(&co_signer),
+            newDailyAllowance: allowance.units(),
+            deadline: U256::from(deadline),
+            signature: signature_bytes(signature),
+        }))
+    }
+
+    /// `applyCoSigner(owner)`: makes `owner`'s pending change effective once its
+    /// time (on the head block's clock) has come. Anyone may call.
+    pub async fn apply_co_signer(&self, owner: Address) -> Result<TriggerSmartContract, Error> {
+        let now = self.chain_time().await?;
+        prechecks::apply_co_signer(self, evm_address(&owner), now).await?;
+        Ok(self.call(&Escrow::applyCoSignerCall {
+            owner: evm_address(&owner),
+        }))
+    }
+
+    /// `cancelCoSignerChange()` of the caller's pending change.
+    pub async fn cancel_co_signer_change(&self) -> Result<TriggerSmartContract, Error> {
+        prechecks::cancel_co_signer_change(self).await?;
+        Ok(self.call(&Escrow::cancelCoSignerChangeCall {}))
+    }
+
+    /// Acceptor: `setAcceptorLimits(online, max_per_deal, max_locked)`
+    /// (docs/rules.md, "Acceptor limits").
+    pub fn set_acceptor_limits(
+        &self,
+        online: bool,
+        max_per_deal: Amount,
+        max_locked: Amount,
+    ) -> TriggerSmartContract {
+        self.call(&Escrow::setAcceptorLimitsCall {
+            online,
+            maxPerDeal: max_per_deal.units(),
+            maxLocked: max_locked.units(),
+        })
+    }
+
+    /// Admin: `sweepSurplus()`, when the escrow holds more than its liabilities.
+    pub async fn sweep_surplus(&self) -> Result<TriggerSmartContract, Error> {
+        prechecks::sweep_surplus(self).await?;
+        Ok(self.call(&Escrow::sweepSurplusCall {}))
+    }
+
+    // ----- buy orders and trades -----
+
+    /// `postBuyOrder(...)` by a merchant.
+    pub async fn post_buy_order(&self, p: &BuyOrderParams) -> Result<TriggerSmartContract, Error> {
+        let currency = currency_code(&p.currency)?;
+        prechecks::post_buy_order(self, p.amount).await?;
+        Ok(self.call(&Escrow::postBuyOrderCall {
+            price: p.price,
+            currency,
+            amount: units(p.amount),
+            minFill: units(p.min_fill),
+            maxFill: units(p.max_fill),
+            expiry: p.expiry,
+            paymentWindow: p.payment_window,
+        }))
+    }
+
+    /// `fillBuyOrder(order_id, amount, order_ref)` from the caller's available balance.
+    pub async fn fill_buy_order(
+        &self,
+        order_id: U256,
+        amount: Amount,
+        order_ref: B256,
+    ) -> Result<TriggerSmartContract, Error> {
+        prechecks::fill_buy_order(self, order_id, amount).await?;
+        Ok(self.call(&Escrow::fillBuyOrderCall {
+            orderId: order_id,
+            amount: units(amount),
+            orderRef: order_ref,
+        }))
+    }
+
+    /// `cancelBuyOrder(order_id)`; the caller must be the order's merchant.
+    pub async fn cancel_buy_order(&self, order_id: U256) -> Result<TriggerSmartContract, Error> {
+        prechecks::cancel_buy_order(self, order_id).await?;
+        Ok(self.call(&Escrow::cancelBuyOrderCall { orderId: order_id }))
+    }
+
+    // ----- collections and payouts -----
+
+    /// Merchant: `openPayout(amount, window, order_ref)` from its available balance.
+    pub async fn open_payout(
+        &self,
+        amount: Amount,
+        payment_window: u32,
+        order_ref: B256,
+    ) -> Result<TriggerSmartContract, Error> {
+        prechecks::open_payout(self, amount).await?;
+        Ok(self.call(&Escrow::openPayoutCall {
+            amount: units(amount),
+            paymentWindow: payment_window,
+            orderRef: order_ref,
+        }))
+    }
+
+    /// Dispatcher: `assignPayout(deal_id, acceptor)` to an unassigned payout.
+    pub async fn assign_payout(
+        &self,
+        deal_id: U256,
+        acceptor: Address,
+    ) -> Result<TriggerSmartContract, Error> {
+        prechecks::assign_payout(self, deal_id, evm_address(&acceptor)).await?;
+        Ok(self.call(&Escrow::assignPayoutCall {
+            dealId: deal_id,
+            acceptor: evm_address(&acceptor),
+        }))
+    }
+
+    /// Dispatcher: `assignCollection(...)` locking `amount` of `acceptor`'s
+    /// collateral for `merchant`.
+    pub async fn assign_collection(
+        &self,
+        acceptor: Address,
+        merchant: Address,
+        amount: Amount,
+        payment_window: u32,
+        order_ref: B256,
+    ) -> Result<TriggerSmartContract, Error> {
+        let (acceptor, merchant) = (evm_address(&acceptor), evm_address(&merchant));
+        prechecks::assign_collection(self, acceptor, merchant, amount).await?;
+        Ok(self.call(&Escrow::assignCollectionCall {
+            acceptor,
+            merchant,
+            amount: units(amount),
+            paymentWindow: payment_window,
+            orderRef: order_ref,
+        }))
+    }
+
+    // ----- deal lifecycle -----
+
     /// A deal action (mark paid, release, cancel, dispute) after checking the deal
-    /// exists and the caller may take it.
+    /// exists, the caller may take it and, for a release, that it fits today's allowance.
     pub async fn deal_action(
         &self,
         action: DealAction,
         deal_id: U256,
     ) -> Result<TriggerSmartContract, Error> {
-        let deal = self.deal(deal_id).await?;
-        let dispatcher = self
-            .client
-            .read(self.caller, self.escrow, &Escrow::dispatcherCall {})
-            .await?;
-        action.check(&deal, evm_address(&self.caller), dispatcher, Self::render)?;
+        prechecks::deal_action(self, action, deal_id, false).await?;
         Ok(match action {
             DealAction::MarkPaid => self.call(&Escrow::markPaidCall { dealId: deal_id }),
             DealAction::Release => self.call(&Escrow::releaseCall { dealId: deal_id }),
             DealAction::Cancel => self.call(&Escrow::cancelCall { dealId: deal_id }),
             DealAction::Dispute => self.call(&Escrow::disputeCall { dealId: deal_id }),
         })
+    }
+
+    /// Seller: `releaseCoSigned(deal_id, deadline, signature)`: the co-signer approved
+    /// it (action release, subject the deal id), so the daily allowance does not apply.
+    pub async fn release_co_signed(
+        &self,
+        deal_id: U256,
+        deadline: u64,
+        signature: &Signature,
+    ) -> Result<TriggerSmartContract, Error> {
+        prechecks::deal_action(self, DealAction::Release, deal_id, true).await?;
+        Ok(self.call(&Escrow::releaseCoSignedCall {
+            dealId: deal_id,
+            deadline: U256::from(deadline),
+            signature: signature_bytes(signature),
+        }))
+    }
+
+    /// Arbiter: `resolve(deal_id, buyer_share_bps)` of a disputed deal.
+    pub async fn resolve(
+        &self,
+        deal_id: U256,
+        buyer_share_bps: u16,
+    ) -> Result<TriggerSmartContract, Error> {
+        prechecks::resolve(self, deal_id, buyer_share_bps).await?;
+        Ok(self.call(&Escrow::resolveCall {
+            dealId: deal_id,
+            buyerShareBps: buyer_share_bps,
+        }))
+    }
+}
+
+/// A signature as the contract takes it (r ‖ s ‖ v, 65 bytes).
+fn signature_bytes(signature: &Signature) -> Bytes {
+    Bytes::from(signature.as_bytes().to_vec())
+}
+
+/// The TRON client's reads behind the shared pre-checks.
+impl EscrowReads for TronEscrow {
+    type Error = Error;
+
+    fn caller(&self) -> Option<alloy::primitives::Address> {
+        Some(evm_address(&self.caller))
+    }
+
+    fn show(&self, address: alloy::primitives::Address) -> String {
+        Self::render(address)
+    }
+
+    async fn read_account(&self, owner: alloy::primitives::Address) -> Result<AccountView, Error> {
+        self.account(Address::from_evm_bytes(owner.into_array()))
+            .await
+    }
+
+    async fn read_deal(&self, deal_id: U256) -> Result<DealView, Error> {
+        self.deal(deal_id).await
+    }
+
+    async fn read_buy_order(&self, order_id: U256) -> Result<BuyOrderView, Error> {
+        self.buy_order(order_id).await
+    }
+
+    async fn read_dispatcher(&self) -> Result<alloy::primitives::Address, Error> {
+        self.read(&Escrow::dispatcherCall {}).await
+    }
+
+    async fn read_token_balance(&self, owner: alloy::primitives::Address) -> Result<U256, Error> {
+        let owner = Address::from_evm_bytes(owner.into_array());
+        Ok(self.token_balance_and_allowance(owner).await?.0)
+    }
+
+    async fn read_holdings(&self) -> Result<(U256, U256), Error> {
+        let (balance, _) = self.token_balance_and_allowance(self.escrow).await?;
+        Ok((balance, self.liabilities().await?))
+    }
+
+    async fn read_chain_time(&self) -> Result<u64, Error> {
+        self.chain_time().await
     }
 }
