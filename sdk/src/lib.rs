@@ -2,11 +2,11 @@
 
 mod amount;
 mod error;
+mod escrow_actions;
 pub mod evm;
 mod fees;
 mod ledger;
 mod payment_request;
-mod prechecks;
 pub mod solana;
 pub mod tron;
 pub mod webhooks;

@@ -10,6 +10,7 @@ use alloy::{
     sol_types::{Eip712Domain, SolStruct, SolValue},
 };
 
+use super::bindings::Escrow;
 use crate::Amount;
 
 /// What a co-signer approves, numbered as the contract's `COSIGN_*` constants.
@@ -69,4 +70,17 @@ pub fn co_sign_hash(
         deadline: U256::from(deadline),
     }
     .eip712_signing_hash(domain)
+}
+
+/// The escrow's EIP-712 domain from what its `eip712Domain()` (EIP-5267) returned,
+/// on either chain.
+pub fn escrow_domain(d: Escrow::eip712DomainReturn) -> Eip712Domain {
+    super::multisig::domain_from_fields(
+        d.fields,
+        d.name,
+        d.version,
+        d.chainId,
+        d.verifyingContract,
+        d.salt,
+    )
 }

@@ -7,24 +7,24 @@ use std::time::Duration;
 use alloy::{
     contract::{CallBuilder, CallDecoder},
     network::Ethereum,
-    primitives::{Address, B256, Bytes, FixedBytes, U256},
+    primitives::{Address, B256, FixedBytes, U256},
     providers::Provider,
     rpc::types::TransactionReceipt,
     signers::{Signature, Signer},
-    sol_types::SolEvent,
+    sol_types::{SolCall, SolEvent},
 };
 
 use super::bindings::{
     Escrow::{self, EscrowInstance},
     IERC20,
 };
-use super::co_sign::{CoSignAction, co_sign_hash};
+use super::co_sign::CoSignAction;
 use super::fees::Eip1559Fees;
-use super::rules::{AccountView, BuyOrderView, DealAction, DealView};
+use super::rules::{AccountView, BuyOrderView, DealView};
 use crate::{
     Amount,
     error::EvmError,
-    prechecks::{self, EscrowReads},
+    escrow_actions::{self, BuyOrderParams, EscrowReads},
 };
 
 /// Deal kinds, numbered as in the contract's `DealKind`.
@@ -134,10 +134,6 @@ fn event<E: SolEvent>(receipt: &TransactionReceipt, emitter: Address) -> Result<
         })
 }
 
-fn units(amount: Amount) -> U256 {
-    U256::from(amount.units())
-}
-
 /// An `Escrow` contract, connected through a provider whose wallet signs as the caller.
 ///
 /// With [`EscrowClient::with_caller`] the client knows who signs and checks the
@@ -172,12 +168,24 @@ impl<P: Provider + Clone> EscrowClient<P> {
         self
     }
 
-    async fn send<D: CallDecoder>(
+    /// Simulates, sends and confirms `call` (named `name` in errors) on the escrow.
+    async fn send_call<C: SolCall>(
         &self,
         name: &'static str,
-        call: CallBuilder<&P, D, Ethereum>,
+        call: &C,
     ) -> Result<TransactionReceipt, EvmError> {
-        send(name, call, self.fees).await
+        send(name, self.contract.call_builder(call), self.fees).await
+    }
+
+    /// [`Self::send_call`] for a call that opens a deal: also the new deal's id.
+    async fn send_opening<C: SolCall>(
+        &self,
+        name: &'static str,
+        call: &C,
+    ) -> Result<(U256, TransactionReceipt), EvmError> {
+        let receipt = self.send_call(name, call).await?;
+        let id = event::<Escrow::DealOpened>(&receipt, self.address())?.dealId;
+        Ok((id, receipt))
     }
 
     /// The bound contract, for reads and for calls this client does not wrap.
@@ -202,10 +210,10 @@ impl<P: Provider + Clone> EscrowClient<P> {
         owner: Address,
         amount: Amount,
     ) -> Result<TransactionReceipt, EvmError> {
-        prechecks::deposit(self, owner, amount).await?;
+        let call = escrow_actions::deposit(self, owner, amount).await?;
         let token = IERC20::new(self.token().await?, self.contract.provider().clone());
         let allowance = read("allowance", token.allowance(owner, self.address())).await?;
-        if allowance < units(amount) {
+        if allowance < call.amount {
             if !allowance.is_zero() {
                 send(
                     "approve",
@@ -216,20 +224,18 @@ impl<P: Provider + Clone> EscrowClient<P> {
             }
             send(
                 "approve",
-                token.approve(self.address(), units(amount)),
+                token.approve(self.address(), call.amount),
                 self.fees,
             )
             .await?;
         }
-        self.send("deposit", self.contract.deposit(units(amount)))
-            .await
+        self.send_call("deposit", &call).await
     }
 
     /// Sends `amount` of the caller's available balance to its withdrawal address.
     pub async fn withdraw(&self, amount: Amount) -> Result<TransactionReceipt, EvmError> {
-        prechecks::withdraw(self, amount, false).await?;
-        self.send("withdraw", self.contract.withdraw(units(amount)))
-            .await
+        let call = escrow_actions::withdraw(self, amount).await?;
+        self.send_call("withdraw", &call).await
     }
 
     /// Sends `amount` with the co-signer's `signature` (action withdraw, valid until
@@ -240,16 +246,23 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deadline: u64,
         signature: &Signature,
     ) -> Result<TransactionReceipt, EvmError> {
-        prechecks::withdraw(self, amount, true).await?;
-        self.send(
-            "withdrawCoSigned",
-            self.contract.withdrawCoSigned(
-                units(amount),
-                U256::from(deadline),
-                Bytes::from(signature.as_bytes().to_vec()),
-            ),
-        )
-        .await
+        let call = escrow_actions::withdraw_co_signed(self, amount, deadline, signature).await?;
+        self.send_call("withdrawCoSigned", &call).await
+    }
+
+    /// Cancels the caller's pending withdrawal address change.
+    pub async fn cancel_withdrawal_address_change(&self) -> Result<TransactionReceipt, EvmError> {
+        let call = Escrow::cancelWithdrawalAddressChangeCall {};
+        self.send_call("cancelWithdrawalAddressChange", &call).await
+    }
+
+    /// Asks to change the withdrawal address; it takes effect after the configured delay.
+    pub async fn request_withdrawal_address(
+        &self,
+        new_address: Address,
+    ) -> Result<TransactionReceipt, EvmError> {
+        let call = escrow_actions::request_withdrawal_address(new_address);
+        self.send_call("requestWithdrawalAddress", &call).await
     }
 
     // ----- co-signer (docs/rules.md, "Co-signer and daily allowance") -----
@@ -258,14 +271,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
     /// hard-coded chain id: TRON's differs).
     pub async fn domain(&self) -> Result<alloy::sol_types::Eip712Domain, EvmError> {
         let d = read("eip712Domain", self.contract.eip712Domain()).await?;
-        Ok(super::multisig::domain_from_fields(
-            d.fields,
-            d.name,
-            d.version,
-            d.chainId,
-            d.verifyingContract,
-            d.salt,
-        ))
+        Ok(super::co_sign::escrow_domain(d))
     }
 
     /// The digest `owner`'s co-signer signs to approve `action` on `subject`, at
@@ -277,15 +283,12 @@ impl<P: Provider + Clone> EscrowClient<P> {
         subject: U256,
         deadline: u64,
     ) -> Result<B256, EvmError> {
-        let nonce = self.account(owner).await?.co_sign_nonce;
-        let domain = self.domain().await?;
-        Ok(co_sign_hash(
-            &domain, owner, action, subject, nonce, deadline,
-        ))
+        escrow_actions::co_sign_digest(self, owner, action, subject, deadline).await
     }
 
     /// The co-signer's approval: signs [`Self::co_sign_digest`] with `co_signer`
-    /// (any alloy signer: a local key, a hardware wallet, a 2FA service's KMS key).
+    /// (any alloy signer: a local key, a hardware wallet, a 2FA service's KMS key)
+    /// after checking it is `owner`'s co-signer.
     pub async fn co_sign<S: Signer + Sync>(
         &self,
         co_signer: &S,
@@ -294,16 +297,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
         subject: U256,
         deadline: u64,
     ) -> Result<Signature, EvmError> {
-        prechecks::co_sign(self, owner, co_signer.address()).await?;
-        let digest = self
-            .co_sign_digest(owner, action, subject, deadline)
-            .await?;
-        co_signer
-            .sign_hash(&digest)
-            .await
-            .map_err(|e| EvmError::Signing {
-                message: e.to_string(),
-            })
+        escrow_actions::co_sign(self, co_signer, owner, action, subject, deadline).await
     }
 
     /// Sets the caller's co-signer and daily allowance: immediate when none is set or
@@ -313,15 +307,12 @@ impl<P: Provider + Clone> EscrowClient<P> {
         co_signer: Address,
         allowance: Amount,
     ) -> Result<TransactionReceipt, EvmError> {
-        self.send(
-            "setCoSigner",
-            self.contract.setCoSigner(co_signer, allowance.units()),
-        )
-        .await
+        let call = escrow_actions::set_co_signer(co_signer, allowance);
+        self.send_call("setCoSigner", &call).await
     }
 
     /// Sets the caller's co-signer and allowance at once with the current co-signer's
-    /// `signature` (action change, subject [`co_signer_change_subject`]).
+    /// `signature` (action change, subject [`super::co_signer_change_subject`]).
     pub async fn set_co_signer_co_signed(
         &self,
         co_signer: Address,
@@ -329,17 +320,11 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deadline: u64,
         signature: &Signature,
     ) -> Result<TransactionReceipt, EvmError> {
-        prechecks::set_co_signer_co_signed(self).await?;
-        self.send(
-            "setCoSignerCoSigned",
-            self.contract.setCoSignerCoSigned(
-                co_signer,
-                allowance.units(),
-                U256::from(deadline),
-                Bytes::from(signature.as_bytes().to_vec()),
-            ),
+        let call = escrow_actions::set_co_signer_co_signed(
+            self, co_signer, allowance, deadline, signature,
         )
-        .await
+        .await?;
+        self.send_call("setCoSignerCoSigned", &call).await
     }
 
     /// Makes `owner`'s pending co-signer change effective once its time has come
@@ -349,16 +334,14 @@ impl<P: Provider + Clone> EscrowClient<P> {
         owner: Address,
         now: u64,
     ) -> Result<TransactionReceipt, EvmError> {
-        prechecks::apply_co_signer(self, owner, now).await?;
-        self.send("applyCoSigner", self.contract.applyCoSigner(owner))
-            .await
+        let call = escrow_actions::apply_co_signer(self, owner, now).await?;
+        self.send_call("applyCoSigner", &call).await
     }
 
     /// Cancels the caller's pending co-signer change.
     pub async fn cancel_co_signer_change(&self) -> Result<TransactionReceipt, EvmError> {
-        prechecks::cancel_co_signer_change(self).await?;
-        self.send("cancelCoSignerChange", self.contract.cancelCoSignerChange())
-            .await
+        let call = escrow_actions::cancel_co_signer_change(self).await?;
+        self.send_call("cancelCoSignerChange", &call).await
     }
 
     /// Acceptor: whether the dispatcher may assign it deals, the largest deal, and
@@ -369,41 +352,15 @@ impl<P: Provider + Clone> EscrowClient<P> {
         max_per_deal: Amount,
         max_locked: Amount,
     ) -> Result<TransactionReceipt, EvmError> {
-        self.send(
-            "setAcceptorLimits",
-            self.contract
-                .setAcceptorLimits(online, max_per_deal.units(), max_locked.units()),
-        )
-        .await
+        let call = escrow_actions::set_acceptor_limits(online, max_per_deal, max_locked);
+        self.send_call("setAcceptorLimits", &call).await
     }
 
     /// Admin: credits the tokens held beyond the liabilities (sent to the escrow
     /// directly) to the treasury's balance.
     pub async fn sweep_surplus(&self) -> Result<TransactionReceipt, EvmError> {
-        prechecks::sweep_surplus(self).await?;
-        self.send("sweepSurplus", self.contract.sweepSurplus())
-            .await
-    }
-
-    /// Cancels the caller's pending withdrawal address change.
-    pub async fn cancel_withdrawal_address_change(&self) -> Result<TransactionReceipt, EvmError> {
-        self.send(
-            "cancelWithdrawalAddressChange",
-            self.contract.cancelWithdrawalAddressChange(),
-        )
-        .await
-    }
-
-    /// Asks to change the withdrawal address; it takes effect after the configured delay.
-    pub async fn request_withdrawal_address(
-        &self,
-        new_address: Address,
-    ) -> Result<TransactionReceipt, EvmError> {
-        self.send(
-            "requestWithdrawalAddress",
-            self.contract.requestWithdrawalAddress(new_address),
-        )
-        .await
+        let call = escrow_actions::sweep_surplus(self).await?;
+        self.send_call("sweepSurplus", &call).await
     }
 
     // ----- buy orders and trades -----
@@ -446,27 +403,25 @@ impl<P: Provider + Clone> EscrowClient<P> {
         expiry: u64,
         payment_window: u32,
     ) -> Result<(U256, TransactionReceipt), EvmError> {
-        let code = currency_code(currency)?;
-        let call = self.contract.postBuyOrder(
+        let params = BuyOrderParams {
             price,
-            code,
-            units(amount),
-            units(min_fill),
-            units(max_fill),
+            currency: currency.to_owned(),
+            amount,
+            min_fill,
+            max_fill,
             expiry,
             payment_window,
-        );
-        prechecks::post_buy_order(self, amount).await?;
-        let receipt = self.send("postBuyOrder", call).await?;
+        };
+        let call = escrow_actions::post_buy_order(self, &params).await?;
+        let receipt = self.send_call("postBuyOrder", &call).await?;
         let id = event::<Escrow::BuyOrderPosted>(&receipt, self.address())?.orderId;
         Ok((id, receipt))
     }
 
     /// Cancels one of the caller's buy orders.
     pub async fn cancel_buy_order(&self, order_id: U256) -> Result<TransactionReceipt, EvmError> {
-        prechecks::cancel_buy_order(self, order_id).await?;
-        self.send("cancelBuyOrder", self.contract.cancelBuyOrder(order_id))
-            .await
+        let call = escrow_actions::cancel_buy_order(self, order_id).await?;
+        self.send_call("cancelBuyOrder", &call).await
     }
 
     /// Sells `amount` into buy order `order_id` from the caller's available balance;
@@ -489,16 +444,8 @@ impl<P: Provider + Clone> EscrowClient<P> {
         amount: Amount,
         order_ref: B256,
     ) -> Result<(U256, TransactionReceipt), EvmError> {
-        prechecks::fill_buy_order(self, order_id, amount).await?;
-        let receipt = self
-            .send(
-                "fillBuyOrder",
-                self.contract
-                    .fillBuyOrder(order_id, units(amount), order_ref),
-            )
-            .await?;
-        let id = event::<Escrow::DealOpened>(&receipt, self.address())?.dealId;
-        Ok((id, receipt))
+        let call = escrow_actions::fill_buy_order(self, order_id, amount, order_ref).await?;
+        self.send_opening("fillBuyOrder", &call).await
     }
 
     // ----- collections and payouts -----
@@ -526,17 +473,16 @@ impl<P: Provider + Clone> EscrowClient<P> {
         payment_window: u32,
         order_ref: B256,
     ) -> Result<(U256, TransactionReceipt), EvmError> {
-        prechecks::assign_collection(self, acceptor, merchant, amount).await?;
-        let call = self.contract.assignCollection(
+        let call = escrow_actions::assign_collection(
+            self,
             acceptor,
             merchant,
-            units(amount),
+            amount,
             payment_window,
             order_ref,
-        );
-        let receipt = self.send("assignCollection", call).await?;
-        let id = event::<Escrow::DealOpened>(&receipt, self.address())?.dealId;
-        Ok((id, receipt))
+        )
+        .await?;
+        self.send_opening("assignCollection", &call).await
     }
 
     /// Merchant: opens a Payout locking `amount` of its own balance; returns the deal id.
@@ -558,16 +504,8 @@ impl<P: Provider + Clone> EscrowClient<P> {
         payment_window: u32,
         order_ref: B256,
     ) -> Result<(U256, TransactionReceipt), EvmError> {
-        prechecks::open_payout(self, amount).await?;
-        let receipt = self
-            .send(
-                "openPayout",
-                self.contract
-                    .openPayout(units(amount), payment_window, order_ref),
-            )
-            .await?;
-        let id = event::<Escrow::DealOpened>(&receipt, self.address())?.dealId;
-        Ok((id, receipt))
+        let call = escrow_actions::open_payout(self, amount, payment_window, order_ref).await?;
+        self.send_opening("openPayout", &call).await
     }
 
     /// Dispatcher: assigns `acceptor` to an unassigned Payout.
@@ -576,26 +514,22 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deal_id: U256,
         acceptor: Address,
     ) -> Result<TransactionReceipt, EvmError> {
-        prechecks::assign_payout(self, deal_id, acceptor).await?;
-        self.send(
-            "assignPayout",
-            self.contract.assignPayout(deal_id, acceptor),
-        )
-        .await
+        let call = escrow_actions::assign_payout(self, deal_id, acceptor).await?;
+        self.send_call("assignPayout", &call).await
     }
 
     // ----- deal lifecycle -----
 
     /// Buyer (or the dispatcher, for a Collection): the fiat was sent.
     pub async fn mark_paid(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
-        prechecks::deal_action(self, DealAction::MarkPaid, deal_id, false).await?;
-        self.send("markPaid", self.contract.markPaid(deal_id)).await
+        let call = escrow_actions::mark_paid(self, deal_id).await?;
+        self.send_call("markPaid", &call).await
     }
 
     /// Seller: the fiat arrived; settle the deal with the fee split.
     pub async fn release(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
-        prechecks::deal_action(self, DealAction::Release, deal_id, false).await?;
-        self.send("release", self.contract.release(deal_id)).await
+        let call = escrow_actions::release(self, deal_id).await?;
+        self.send_call("release", &call).await
     }
 
     /// Seller: release with the co-signer's `signature` (action release, subject the
@@ -606,28 +540,20 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deadline: u64,
         signature: &Signature,
     ) -> Result<TransactionReceipt, EvmError> {
-        prechecks::deal_action(self, DealAction::Release, deal_id, true).await?;
-        self.send(
-            "releaseCoSigned",
-            self.contract.releaseCoSigned(
-                deal_id,
-                U256::from(deadline),
-                Bytes::from(signature.as_bytes().to_vec()),
-            ),
-        )
-        .await
+        let call = escrow_actions::release_co_signed(self, deal_id, deadline, signature).await?;
+        self.send_call("releaseCoSigned", &call).await
     }
 
     /// Buyer at any time before release, or seller after the payment deadline of an unpaid deal.
     pub async fn cancel(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
-        prechecks::deal_action(self, DealAction::Cancel, deal_id, false).await?;
-        self.send("cancel", self.contract.cancel(deal_id)).await
+        let call = escrow_actions::cancel(self, deal_id).await?;
+        self.send_call("cancel", &call).await
     }
 
     /// Buyer or seller of a paid deal: ask the arbiter to decide.
     pub async fn dispute(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
-        prechecks::deal_action(self, DealAction::Dispute, deal_id, false).await?;
-        self.send("dispute", self.contract.dispute(deal_id)).await
+        let call = escrow_actions::dispute(self, deal_id).await?;
+        self.send_call("dispute", &call).await
     }
 
     /// Arbiter: settle `buyer_share_bps` of a disputed deal to the buyer, the rest back to the seller.
@@ -636,9 +562,8 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deal_id: U256,
         buyer_share_bps: u16,
     ) -> Result<TransactionReceipt, EvmError> {
-        prechecks::resolve(self, deal_id, buyer_share_bps).await?;
-        self.send("resolve", self.contract.resolve(deal_id, buyer_share_bps))
-            .await
+        let call = escrow_actions::resolve(self, deal_id, buyer_share_bps).await?;
+        self.send_call("resolve", &call).await
     }
 
     /// The latest block's timestamp.
@@ -753,6 +678,10 @@ impl<P: Provider + Clone> EscrowReads for EscrowClient<P> {
 
     async fn read_chain_time(&self) -> Result<u64, EvmError> {
         self.chain_time().await
+    }
+
+    async fn read_domain(&self) -> Result<alloy::sol_types::Eip712Domain, EvmError> {
+        self.domain().await
     }
 }
 

@@ -1,49 +1,26 @@
 //! The `Escrow` contract on TRON: the same Solidity as on Ethereum, so the calldata
 //! comes from the same `sol!` bindings. Every action returns the
 //! `TriggerSmartContract` to build, sign and broadcast locally; reads go through
-//! `triggerconstantcontract`. The pre-checks are the EVM client's own
-//! ([`crate::prechecks`], over this client's reads), so a bad action is refused
-//! with the same error on both chains and is never signed.
+//! `triggerconstantcontract`. The actions (pre-checks, then the call) are the EVM
+//! client's own (`escrow_actions.rs`, over this client's reads), so a bad action
+//! is refused with the same error on both chains and is never signed.
 
 use alloy::{
-    primitives::{B256, Bytes, U256},
+    primitives::{B256, U256},
     signers::{Signature, Signer},
     sol_types::Eip712Domain,
 };
 
+pub use crate::escrow_actions::BuyOrderParams;
 use crate::{
     Amount, Error,
-    error::EvmError,
+    escrow_actions::{self, EscrowReads},
     evm::{
         AccountView, BuyOrderView, CoSignAction, DealAction, DealView, Escrow, IERC20,
-        co_sign_hash, domain_from_fields, escrow::currency_code,
+        escrow_domain,
     },
-    prechecks::{self, EscrowReads},
     tron::{Address, TriggerSmartContract, TronClient, trc20::evm_address},
 };
-
-fn units(amount: Amount) -> U256 {
-    U256::from(amount.units())
-}
-
-/// The parameters of a buy order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BuyOrderParams {
-    /// Fiat minor units per USDT.
-    pub price: u64,
-    /// ISO 4217 code, e.g. `CNY`.
-    pub currency: String,
-    /// USDT wanted in total.
-    pub amount: Amount,
-    /// Smallest fill.
-    pub min_fill: Amount,
-    /// Largest fill.
-    pub max_fill: Amount,
-    /// Unix time after which it cannot be filled.
-    pub expiry: u64,
-    /// Seconds the merchant has to pay each fill.
-    pub payment_window: u32,
-}
 
 /// The escrow at `escrow` on the node behind `client`, acting as `caller`.
 #[derive(Debug, Clone)]
@@ -172,43 +149,31 @@ impl TronEscrow {
     /// allowance does not cover it (reset to zero first, as USDT requires), then
     /// `deposit`. Refuses an amount above the wallet's token balance.
     pub async fn deposit(&self, amount: Amount) -> Result<Vec<TriggerSmartContract>, Error> {
-        prechecks::deposit(self, evm_address(&self.caller), amount).await?;
+        let deposit = escrow_actions::deposit(self, evm_address(&self.caller), amount).await?;
         let (_, allowance) = self.token_balance_and_allowance(self.caller).await?;
         let mut calls = Vec::new();
-        if allowance < units(amount) {
+        if allowance < deposit.amount {
             let token = self.token().await?;
             let spender = evm_address(&self.escrow);
-            if !allowance.is_zero() {
-                calls.push(TriggerSmartContract::call(
+            let approve = |amount| {
+                TriggerSmartContract::call(
                     self.caller,
                     token,
-                    &IERC20::approveCall {
-                        spender,
-                        amount: U256::ZERO,
-                    },
-                ));
+                    &IERC20::approveCall { spender, amount },
+                )
+            };
+            if !allowance.is_zero() {
+                calls.push(approve(U256::ZERO));
             }
-            calls.push(TriggerSmartContract::call(
-                self.caller,
-                token,
-                &IERC20::approveCall {
-                    spender,
-                    amount: units(amount),
-                },
-            ));
+            calls.push(approve(deposit.amount));
         }
-        calls.push(self.call(&Escrow::depositCall {
-            amount: units(amount),
-        }));
+        calls.push(self.call(&deposit));
         Ok(calls)
     }
 
     /// `withdraw(amount)` of the caller's available balance, within today's allowance.
     pub async fn withdraw(&self, amount: Amount) -> Result<TriggerSmartContract, Error> {
-        prechecks::withdraw(self, amount, false).await?;
-        Ok(self.call(&Escrow::withdrawCall {
-            amount: units(amount),
-        }))
+        Ok(self.call(&escrow_actions::withdraw(self, amount).await?))
     }
 
     /// `withdrawCoSigned(amount, deadline, signature)`: the co-signer approved it
@@ -219,19 +184,15 @@ impl TronEscrow {
         deadline: u64,
         signature: &Signature,
     ) -> Result<TriggerSmartContract, Error> {
-        prechecks::withdraw(self, amount, true).await?;
-        Ok(self.call(&Escrow::withdrawCoSignedCall {
-            amount: units(amount),
-            deadline: U256::from(deadline),
-            signature: signature_bytes(signature),
-        }))
+        let call = escrow_actions::withdraw_co_signed(self, amount, deadline, signature).await?;
+        Ok(self.call(&call))
     }
 
     /// `requestWithdrawalAddress(new_address)`: effective after the escrow's delay.
     pub fn request_withdrawal_address(&self, new_address: Address) -> TriggerSmartContract {
-        self.call(&Escrow::requestWithdrawalAddressCall {
-            newAddress: evm_address(&new_address),
-        })
+        self.call(&escrow_actions::request_withdrawal_address(evm_address(
+            &new_address,
+        )))
     }
 
     /// `cancelWithdrawalAddressChange()`.
@@ -244,20 +205,14 @@ impl TronEscrow {
     /// The escrow's EIP-712 domain, read with EIP-5267 `eip712Domain()` (its chain
     /// id is TRON's).
     pub async fn domain(&self) -> Result<Eip712Domain, Error> {
-        let d = self.read(&Escrow::eip712DomainCall {}).await?;
-        Ok(domain_from_fields(
-            d.fields,
-            d.name,
-            d.version,
-            d.chainId,
-            d.verifyingContract,
-            d.salt,
+        Ok(escrow_domain(
+            self.read(&Escrow::eip712DomainCall {}).await?,
         ))
     }
 
     /// The digest `owner`'s co-signer signs to approve `action` on `subject`, at
     /// the account's current co-sign nonce, valid until `deadline`: the same
-    /// [`co_sign_hash`] the EVM client uses, under this escrow's domain.
+    /// [`crate::evm::co_sign_hash`] the EVM client uses, under this escrow's domain.
     pub async fn co_sign_digest(
         &self,
         owner: Address,
@@ -265,16 +220,8 @@ impl TronEscrow {
         subject: U256,
         deadline: u64,
     ) -> Result<B256, Error> {
-        let nonce = self.account(owner).await?.co_sign_nonce;
-        let domain = self.domain().await?;
-        Ok(co_sign_hash(
-            &domain,
-            evm_address(&owner),
-            action,
-            subject,
-            nonce,
-            deadline,
-        ))
+        let owner = evm_address(&owner);
+        escrow_actions::co_sign_digest(self, owner, action, subject, deadline).await
     }
 
     /// The co-signer's approval: signs [`Self::co_sign_digest`] with `co_signer`
@@ -288,25 +235,17 @@ impl TronEscrow {
         subject: U256,
         deadline: u64,
     ) -> Result<Signature, Error> {
-        prechecks::co_sign(self, evm_address(&owner), co_signer.address()).await?;
-        let digest = self
-            .co_sign_digest(owner, action, subject, deadline)
-            .await?;
-        co_signer.sign_hash(&digest).await.map_err(|e| {
-            EvmError::Signing {
-                message: e.to_string(),
-            }
-            .into()
-        })
+        let owner = evm_address(&owner);
+        escrow_actions::co_sign(self, co_signer, owner, action, subject, deadline).await
     }
 
     /// `setCoSigner(co_signer, allowance)`: immediate when none is set or when only
     /// lowering the allowance, otherwise pending for the withdrawal delay.
     pub fn set_co_signer(&self, co_signer: Address, allowance: Amount) -> TriggerSmartContract {
-        self.call(&Escrow::setCoSignerCall {
-            newCoSigner: evm_address(&co_signer),
-            newDailyAllowance: allowance.units(),
-        })
+        self.call(&escrow_actions::set_co_signer(
+            evm_address(&co_signer),
+            allowance,
+        ))
     }
 
     /// `setCoSignerCoSigned(...)`: at once, with the current co-signer's approval
@@ -318,29 +257,25 @@ impl TronEscrow {
         deadline: u64,
         signature: &Signature,
     ) -> Result<TriggerSmartContract, Error> {
-        prechecks::set_co_signer_co_signed(self).await?;
-        Ok(self.call(&Escrow::setCoSignerCoSignedCall {
-            newCoSigner: evm_address(&co_signer),
-            newDailyAllowance: allowance.units(),
-            deadline: U256::from(deadline),
-            signature: signature_bytes(signature),
-        }))
+        let co_signer = evm_address(&co_signer);
+        let call = escrow_actions::set_co_signer_co_signed(
+            self, co_signer, allowance, deadline, signature,
+        )
+        .await?;
+        Ok(self.call(&call))
     }
 
     /// `applyCoSigner(owner)`: makes `owner`'s pending change effective once its
     /// time (on the head block's clock) has come. Anyone may call.
     pub async fn apply_co_signer(&self, owner: Address) -> Result<TriggerSmartContract, Error> {
         let now = self.chain_time().await?;
-        prechecks::apply_co_signer(self, evm_address(&owner), now).await?;
-        Ok(self.call(&Escrow::applyCoSignerCall {
-            owner: evm_address(&owner),
-        }))
+        let call = escrow_actions::apply_co_signer(self, evm_address(&owner), now).await?;
+        Ok(self.call(&call))
     }
 
     /// `cancelCoSignerChange()` of the caller's pending change.
     pub async fn cancel_co_signer_change(&self) -> Result<TriggerSmartContract, Error> {
-        prechecks::cancel_co_signer_change(self).await?;
-        Ok(self.call(&Escrow::cancelCoSignerChangeCall {}))
+        Ok(self.call(&escrow_actions::cancel_co_signer_change(self).await?))
     }
 
     /// Acceptor: `setAcceptorLimits(online, max_per_deal, max_locked)`
@@ -351,34 +286,23 @@ impl TronEscrow {
         max_per_deal: Amount,
         max_locked: Amount,
     ) -> TriggerSmartContract {
-        self.call(&Escrow::setAcceptorLimitsCall {
+        self.call(&escrow_actions::set_acceptor_limits(
             online,
-            maxPerDeal: max_per_deal.units(),
-            maxLocked: max_locked.units(),
-        })
+            max_per_deal,
+            max_locked,
+        ))
     }
 
     /// Admin: `sweepSurplus()`, when the escrow holds more than its liabilities.
     pub async fn sweep_surplus(&self) -> Result<TriggerSmartContract, Error> {
-        prechecks::sweep_surplus(self).await?;
-        Ok(self.call(&Escrow::sweepSurplusCall {}))
+        Ok(self.call(&escrow_actions::sweep_surplus(self).await?))
     }
 
     // ----- buy orders and trades -----
 
     /// `postBuyOrder(...)` by a merchant.
     pub async fn post_buy_order(&self, p: &BuyOrderParams) -> Result<TriggerSmartContract, Error> {
-        let currency = currency_code(&p.currency)?;
-        prechecks::post_buy_order(self, p.amount).await?;
-        Ok(self.call(&Escrow::postBuyOrderCall {
-            price: p.price,
-            currency,
-            amount: units(p.amount),
-            minFill: units(p.min_fill),
-            maxFill: units(p.max_fill),
-            expiry: p.expiry,
-            paymentWindow: p.payment_window,
-        }))
+        Ok(self.call(&escrow_actions::post_buy_order(self, p).await?))
     }
 
     /// `fillBuyOrder(order_id, amount, order_ref)` from the caller's available balance.
@@ -388,18 +312,13 @@ impl TronEscrow {
         amount: Amount,
         order_ref: B256,
     ) -> Result<TriggerSmartContract, Error> {
-        prechecks::fill_buy_order(self, order_id, amount).await?;
-        Ok(self.call(&Escrow::fillBuyOrderCall {
-            orderId: order_id,
-            amount: units(amount),
-            orderRef: order_ref,
-        }))
+        let call = escrow_actions::fill_buy_order(self, order_id, amount, order_ref).await?;
+        Ok(self.call(&call))
     }
 
     /// `cancelBuyOrder(order_id)`; the caller must be the order's merchant.
     pub async fn cancel_buy_order(&self, order_id: U256) -> Result<TriggerSmartContract, Error> {
-        prechecks::cancel_buy_order(self, order_id).await?;
-        Ok(self.call(&Escrow::cancelBuyOrderCall { orderId: order_id }))
+        Ok(self.call(&escrow_actions::cancel_buy_order(self, order_id).await?))
     }
 
     // ----- collections and payouts -----
@@ -411,12 +330,8 @@ impl TronEscrow {
         payment_window: u32,
         order_ref: B256,
     ) -> Result<TriggerSmartContract, Error> {
-        prechecks::open_payout(self, amount).await?;
-        Ok(self.call(&Escrow::openPayoutCall {
-            amount: units(amount),
-            paymentWindow: payment_window,
-            orderRef: order_ref,
-        }))
+        let call = escrow_actions::open_payout(self, amount, payment_window, order_ref).await?;
+        Ok(self.call(&call))
     }
 
     /// Dispatcher: `assignPayout(deal_id, acceptor)` to an unassigned payout.
@@ -425,11 +340,8 @@ impl TronEscrow {
         deal_id: U256,
         acceptor: Address,
     ) -> Result<TriggerSmartContract, Error> {
-        prechecks::assign_payout(self, deal_id, evm_address(&acceptor)).await?;
-        Ok(self.call(&Escrow::assignPayoutCall {
-            dealId: deal_id,
-            acceptor: evm_address(&acceptor),
-        }))
+        let call = escrow_actions::assign_payout(self, deal_id, evm_address(&acceptor)).await?;
+        Ok(self.call(&call))
     }
 
     /// Dispatcher: `assignCollection(...)` locking `amount` of `acceptor`'s
@@ -443,14 +355,16 @@ impl TronEscrow {
         order_ref: B256,
     ) -> Result<TriggerSmartContract, Error> {
         let (acceptor, merchant) = (evm_address(&acceptor), evm_address(&merchant));
-        prechecks::assign_collection(self, acceptor, merchant, amount).await?;
-        Ok(self.call(&Escrow::assignCollectionCall {
+        let call = escrow_actions::assign_collection(
+            self,
             acceptor,
             merchant,
-            amount: units(amount),
-            paymentWindow: payment_window,
-            orderRef: order_ref,
-        }))
+            amount,
+            payment_window,
+            order_ref,
+        )
+        .await?;
+        Ok(self.call(&call))
     }
 
     // ----- deal lifecycle -----
@@ -462,12 +376,11 @@ impl TronEscrow {
         action: DealAction,
         deal_id: U256,
     ) -> Result<TriggerSmartContract, Error> {
-        prechecks::deal_action(self, action, deal_id, false).await?;
         Ok(match action {
-            DealAction::MarkPaid => self.call(&Escrow::markPaidCall { dealId: deal_id }),
-            DealAction::Release => self.call(&Escrow::releaseCall { dealId: deal_id }),
-            DealAction::Cancel => self.call(&Escrow::cancelCall { dealId: deal_id }),
-            DealAction::Dispute => self.call(&Escrow::disputeCall { dealId: deal_id }),
+            DealAction::MarkPaid => self.call(&escrow_actions::mark_paid(self, deal_id).await?),
+            DealAction::Release => self.call(&escrow_actions::release(self, deal_id).await?),
+            DealAction::Cancel => self.call(&escrow_actions::cancel(self, deal_id).await?),
+            DealAction::Dispute => self.call(&escrow_actions::dispute(self, deal_id).await?),
         })
     }
 
@@ -479,12 +392,8 @@ impl TronEscrow {
         deadline: u64,
         signature: &Signature,
     ) -> Result<TriggerSmartContract, Error> {
-        prechecks::deal_action(self, DealAction::Release, deal_id, true).await?;
-        Ok(self.call(&Escrow::releaseCoSignedCall {
-            dealId: deal_id,
-            deadline: U256::from(deadline),
-            signature: signature_bytes(signature),
-        }))
+        let call = escrow_actions::release_co_signed(self, deal_id, deadline, signature).await?;
+        Ok(self.call(&call))
     }
 
     /// Arbiter: `resolve(deal_id, buyer_share_bps)` of a disputed deal.
@@ -493,17 +402,8 @@ impl TronEscrow {
         deal_id: U256,
         buyer_share_bps: u16,
     ) -> Result<TriggerSmartContract, Error> {
-        prechecks::resolve(self, deal_id, buyer_share_bps).await?;
-        Ok(self.call(&Escrow::resolveCall {
-            dealId: deal_id,
-            buyerShareBps: buyer_share_bps,
-        }))
+        Ok(self.call(&escrow_actions::resolve(self, deal_id, buyer_share_bps).await?))
     }
-}
-
-/// A signature as the contract takes it (r ‖ s ‖ v, 65 bytes).
-fn signature_bytes(signature: &Signature) -> Bytes {
-    Bytes::from(signature.as_bytes().to_vec())
 }
 
 /// The TRON client's reads behind the shared pre-checks.
@@ -547,5 +447,9 @@ impl EscrowReads for TronEscrow {
 
     async fn read_chain_time(&self) -> Result<u64, Error> {
         self.chain_time().await
+    }
+
+    async fn read_domain(&self) -> Result<Eip712Domain, Error> {
+        self.domain().await
     }
 }

@@ -70,6 +70,38 @@ pub(crate) fn deal(seller: &str, buyer: &str, state: u8) -> IEscrow::Deal {
     }
 }
 
+/// The account every owner has in `escrow_node` (a merchant with 500 available),
+/// changed by `f`.
+pub(crate) fn account(f: impl FnOnce(&mut IEscrow::Account)) -> IEscrow::Account {
+    let zero = EvmAddress::ZERO;
+    let mut a = IEscrow::Account {
+        available: Uint::<96, 2>::from(500_000_000u64),
+        locked: Uint::<96, 2>::ZERO,
+        agentVolume: 0,
+        agent: zero,
+        roles: 1,
+        kycLevel: 2,
+        region: 1,
+        merchantVolume: 0,
+        withdrawalAddress: zero,
+        pendingWithdrawalAt: 0,
+        pendingWithdrawalAddress: zero,
+        pendingCoSignerAt: 0,
+        coSigner: zero,
+        dailyAllowance: 0,
+        coSignNonce: 0,
+        online: false,
+        maxPerDeal: 0,
+        maxLocked: 0,
+        outflowToday: 0,
+        outflowDay: 0,
+        pendingCoSigner: zero,
+        pendingDailyAllowance: 0,
+    };
+    f(&mut a);
+    a
+}
+
 /// A node that knows the escrow: token, balances, an account (a merchant's, with
 /// 500 available) for every owner, deals 7 (the key sells, paid),
 /// 8 (the key buys, open), 9 (someone else's) and 10 (gone), order 3.
@@ -92,30 +124,7 @@ pub(crate) async fn escrow_node() -> Node {
             hex::encode(IERC20::allowanceCall::abi_encode_returns(&usdt(5))),
         );
         let zero = EvmAddress::ZERO;
-        let account = IEscrow::Account {
-            available: Uint::<96, 2>::from(500_000_000u64),
-            locked: Uint::<96, 2>::ZERO,
-            agentVolume: 0,
-            agent: zero,
-            roles: 1,
-            kycLevel: 2,
-            region: 1,
-            merchantVolume: 0,
-            withdrawalAddress: zero,
-            pendingWithdrawalAt: 0,
-            pendingWithdrawalAddress: zero,
-            pendingCoSignerAt: 0,
-            coSigner: zero,
-            dailyAllowance: 0,
-            coSignNonce: 0,
-            online: false,
-            maxPerDeal: 0,
-            maxLocked: 0,
-            outflowToday: 0,
-            outflowDay: 0,
-            pendingCoSigner: zero,
-            pendingDailyAllowance: 0,
-        };
+        let account = account(|_| {});
         c.insert(
             selector::<Escrow::accountCall>(),
             hex::encode(Escrow::accountCall::abi_encode_returns(&account)),

@@ -14,7 +14,8 @@ use stablerail_sdk::evm::{
 use stablerail_sdk::tron::PrivateKey;
 
 use crate::cli_tron_escrow::{
-    ESCROW, KEY, KEY_ADDR, OTHER, check_tx, deal, escrow_cli, escrow_node, evm, selector, usdt,
+    ESCROW, KEY, KEY_ADDR, OTHER, account, check_tx, deal, escrow_cli, escrow_node, evm, selector,
+    usdt,
 };
 use crate::node::{HEAD_TS, Node};
 use crate::support::{failed, ok_json};
@@ -28,37 +29,6 @@ const NOW: u64 = (HEAD_TS / 1000) as u64;
 
 fn co_signer() -> stablerail_sdk::tron::Address {
     PrivateKey::from_hex(CO_KEY).unwrap().address()
-}
-
-/// The account every owner has in `escrow_node`, changed by `f`.
-fn account(f: impl FnOnce(&mut IEscrow::Account)) -> IEscrow::Account {
-    let zero = EvmAddress::ZERO;
-    let mut a = IEscrow::Account {
-        available: Uint::<96, 2>::from(500_000_000u64),
-        locked: Uint::<96, 2>::ZERO,
-        agentVolume: 0,
-        agent: zero,
-        roles: 1,
-        kycLevel: 2,
-        region: 1,
-        merchantVolume: 0,
-        withdrawalAddress: zero,
-        pendingWithdrawalAt: 0,
-        pendingWithdrawalAddress: zero,
-        pendingCoSignerAt: 0,
-        coSigner: zero,
-        dailyAllowance: 0,
-        coSignNonce: 0,
-        online: false,
-        maxPerDeal: 0,
-        maxLocked: 0,
-        outflowToday: 0,
-        outflowDay: 0,
-        pendingCoSigner: zero,
-        pendingDailyAllowance: 0,
-    };
-    f(&mut a);
-    a
 }
 
 /// Answers `account(owner)` with `a`.

@@ -14,7 +14,7 @@ use stablerail_sdk::Amount;
 use stablerail_sdk::evm::{CoSignAction, DealAction, co_signer_change_subject};
 
 use crate::inputs;
-use args::{FillArgs, PayoutArgs, Post, PostArgs};
+use args::{DealTermsArgs, FillArgs, PayoutArgs, Post, PostArgs};
 
 /// An address as one chain writes it (checksummed hex, TRON base58), parsed from a flag.
 pub(crate) trait ChainAddress: Sized + Copy {
@@ -155,12 +155,8 @@ pub(crate) enum CollectionCmd {
         /// USDT, decimal.
         #[arg(long)]
         amount: String,
-        /// Seconds the customer has to pay.
-        #[arg(long, default_value_t = 3600)]
-        payment_window: u32,
-        /// Off-chain reference: 0x + 64 hex digits, or text (hashed with keccak256).
-        #[arg(long = "ref")]
-        order_ref: Option<String>,
+        #[command(flatten)]
+        terms: DealTermsArgs,
     },
 }
 
@@ -284,21 +280,36 @@ pub(crate) struct CoSignArgs {
 pub(crate) type CoSignature = Option<(Signature, u64)>;
 
 /// An escrow command with every input parsed, addresses in the chain's form `A`.
+pub(crate) enum Parsed<A> {
+    /// A read: no key needed (but for the default owner).
+    Read(Read<A>),
+    /// The co-signer's approval: signed, nothing sent.
+    CoSign(CoSign<A>),
+    /// A transaction.
+    Tx(Step<A>),
+}
+
+/// An escrow read; `None` owner: the key's address.
+pub(crate) enum Read<A> {
+    Account(Option<A>),
+    Deal(U256),
+    Order(U256),
+    WithdrawalAddress(Option<A>),
+}
+
+/// What a co-signer approves (docs/rules.md, "Co-signer and daily allowance").
+pub(crate) struct CoSign<A> {
+    pub(crate) owner: A,
+    pub(crate) action: CoSignAction,
+    pub(crate) subject: U256,
+    /// Seconds of chain time the approval stays valid.
+    pub(crate) valid_for: u64,
+}
+
+/// An escrow transaction.
 pub(crate) enum Step<A> {
-    // Reads (no key needed unless the owner defaults to the key's address).
-    ShowAccount(Option<A>),
-    ShowDeal(U256),
-    ShowOrder(U256),
-    ShowWithdrawalAddress(Option<A>),
-    // Transactions.
     Deposit(Amount),
     Withdraw(Amount, CoSignature),
-    CoSign {
-        owner: A,
-        action: CoSignAction,
-        subject: U256,
-        valid_for: u64,
-    },
     SetCoSigner(A, Amount, CoSignature),
     ApplyCoSigner(Option<A>),
     CancelCoSigner,
@@ -322,14 +333,9 @@ pub(crate) enum Step<A> {
 }
 
 impl<A> Step<A> {
-    /// The contract function a transaction step calls (`None` for reads and co-signing).
-    pub(crate) fn function(&self) -> Option<&'static str> {
-        Some(match self {
-            Self::ShowAccount(_)
-            | Self::ShowDeal(_)
-            | Self::ShowOrder(_)
-            | Self::ShowWithdrawalAddress(_)
-            | Self::CoSign { .. } => return None,
+    /// The contract function the transaction calls.
+    pub(crate) fn function(&self) -> &'static str {
+        match self {
             Self::Deposit(_) => "deposit",
             Self::Withdraw(_, None) => "withdraw",
             Self::Withdraw(_, Some(_)) => "withdrawCoSigned",
@@ -349,13 +355,13 @@ impl<A> Step<A> {
             Self::AssignCollection { .. } => "assignCollection",
             Self::WithdrawalRequest(_) => "requestWithdrawalAddress",
             Self::WithdrawalCancel => "cancelWithdrawalAddressChange",
-        })
+        }
     }
 }
 
 impl EscrowCommand {
     /// Parses every input before any key is read or node is asked; a bad one names its flag.
-    pub(crate) fn parse<A: ChainAddress>(&self) -> anyhow::Result<Step<A>> {
+    pub(crate) fn parse<A: ChainAddress>(&self) -> anyhow::Result<Parsed<A>> {
         let owner = |o: &OwnerArg| {
             o.owner
                 .as_deref()
@@ -363,14 +369,26 @@ impl EscrowCommand {
                 .transpose()
         };
         let deal = |d: &DealArg| inputs::id("--deal", &d.deal);
-        Ok(match self {
+        let read = |r| Ok(Parsed::Read(r));
+        match self {
+            Self::Account(AccountCmd::Show(o)) => return read(Read::Account(owner(o)?)),
+            Self::BuyOrder(BuyOrderCmd::Show(o)) => {
+                return read(Read::Order(inputs::id("--order", &o.order)?));
+            }
+            Self::Deal(DealCmd::Show(d)) => return read(Read::Deal(deal(d)?)),
+            Self::WithdrawalAddress(WithdrawalAddressCmd::Show(o)) => {
+                return read(Read::WithdrawalAddress(owner(o)?));
+            }
+            Self::CoSigner(CoSignerCmd::Approve(c)) => return Ok(Parsed::CoSign(c.parse()?)),
+            _ => {}
+        }
+        Ok(Parsed::Tx(match self {
             Self::Account(AccountCmd::Deposit { amount }) => {
                 Step::Deposit(inputs::amount("--amount", amount)?)
             }
             Self::Account(AccountCmd::Withdraw { amount, co }) => {
                 Step::Withdraw(inputs::amount("--amount", amount)?, co.parse()?)
             }
-            Self::Account(AccountCmd::Show(o)) => Step::ShowAccount(owner(o)?),
             Self::BuyOrder(BuyOrderCmd::Post(post)) => Step::Post(post.parse()?),
             Self::BuyOrder(BuyOrderCmd::Fill(fill)) => {
                 let (order, amount, order_ref) = fill.parse()?;
@@ -379,16 +397,12 @@ impl EscrowCommand {
             Self::BuyOrder(BuyOrderCmd::Cancel(o)) => {
                 Step::CancelOrder(inputs::id("--order", &o.order)?)
             }
-            Self::BuyOrder(BuyOrderCmd::Show(o)) => {
-                Step::ShowOrder(inputs::id("--order", &o.order)?)
-            }
             Self::Deal(DealCmd::MarkPaid(d)) => Step::Deal(DealAction::MarkPaid, deal(d)?, None),
             Self::Deal(DealCmd::Release { deal: d, co }) => {
                 Step::Deal(DealAction::Release, deal(d)?, co.parse()?)
             }
             Self::Deal(DealCmd::Cancel(d)) => Step::Deal(DealAction::Cancel, deal(d)?, None),
             Self::Deal(DealCmd::Dispute(d)) => Step::Deal(DealAction::Dispute, deal(d)?, None),
-            Self::Deal(DealCmd::Show(d)) => Step::ShowDeal(deal(d)?),
             Self::Payout(PayoutCmd::Open(payout)) => {
                 let (amount, payment_window, order_ref) = payout.parse()?;
                 Step::PayoutOpen(amount, payment_window, order_ref)
@@ -401,16 +415,17 @@ impl EscrowCommand {
                 acceptor,
                 merchant,
                 amount,
-                payment_window,
-                order_ref,
-            }) => Step::AssignCollection {
-                acceptor: A::parse("--acceptor", acceptor)?,
-                merchant: A::parse("--merchant", merchant)?,
-                amount: inputs::amount("--amount", amount)?,
-                payment_window: *payment_window,
-                order_ref: inputs::order_ref(order_ref.as_deref())?,
-            },
-            Self::CoSigner(CoSignerCmd::Approve(c)) => c.parse()?,
+                terms,
+            }) => {
+                let (payment_window, order_ref) = terms.parse()?;
+                Step::AssignCollection {
+                    acceptor: A::parse("--acceptor", acceptor)?,
+                    merchant: A::parse("--merchant", merchant)?,
+                    amount: inputs::amount("--amount", amount)?,
+                    payment_window,
+                    order_ref,
+                }
+            }
             Self::CoSigner(CoSignerCmd::Set {
                 co_signer,
                 allowance,
@@ -436,10 +451,14 @@ impl EscrowCommand {
                 Step::WithdrawalRequest(A::parse("--to", to)?)
             }
             Self::WithdrawalAddress(WithdrawalAddressCmd::Cancel) => Step::WithdrawalCancel,
-            Self::WithdrawalAddress(WithdrawalAddressCmd::Show(o)) => {
-                Step::ShowWithdrawalAddress(owner(o)?)
+            Self::Account(AccountCmd::Show(_))
+            | Self::BuyOrder(BuyOrderCmd::Show(_))
+            | Self::Deal(DealCmd::Show(_))
+            | Self::WithdrawalAddress(WithdrawalAddressCmd::Show(_))
+            | Self::CoSigner(CoSignerCmd::Approve(_)) => {
+                anyhow::bail!("reads and approvals are parsed above")
             }
-        })
+        }))
     }
 }
 
@@ -459,7 +478,7 @@ impl CoSignatureArgs {
 
 impl CoSignArgs {
     /// The action and its subject (docs/rules.md, "Co-signer and daily allowance").
-    fn parse<A: ChainAddress>(&self) -> anyhow::Result<Step<A>> {
+    fn parse<A: ChainAddress>(&self) -> anyhow::Result<CoSign<A>> {
         let owner = A::parse("--owner", &self.owner)?;
         let need = |v: &Option<String>, flag: &str| {
             v.clone()
@@ -483,7 +502,7 @@ impl CoSignArgs {
             ),
             other => anyhow::bail!("--action {other}: expected withdraw, release or change"),
         };
-        Ok(Step::CoSign {
+        Ok(CoSign {
             owner,
             action,
             subject,

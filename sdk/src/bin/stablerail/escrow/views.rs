@@ -103,6 +103,20 @@ pub(crate) fn co_sign_json(
     })
 }
 
+/// JSON of where an account's withdrawals go now, and any pending change.
+pub(crate) fn withdrawal_json(
+    owner: String,
+    goes_to: String,
+    a: &AccountView,
+    render: impl Fn(Address) -> String,
+) -> Value {
+    json!({
+        "owner": owner,
+        "withdrawals_go_to": goes_to,
+        "pending": a.pending_withdrawal.map(|(to, at)| json!({"to": render(to), "effective_at": at})),
+    })
+}
+
 /// Prints a JSON value; as text, one `key  value` line per field.
 pub(crate) fn emit_value(out: &Output, v: &Value) -> anyhow::Result<()> {
     out.emit(v, |v| match v.as_object() {

@@ -11,12 +11,13 @@ use alloy::{
 use anyhow::Context as _;
 use clap::Args;
 use serde::Serialize;
-use serde_json::json;
 use stablerail_sdk::evm::{DealAction, EscrowClient};
 
 use super::{chain_time, fees, provider, show};
-use crate::escrow::views::{account_json, co_sign_json, deal_json, emit_value, order_json};
-use crate::escrow::{EscrowCommand, Step};
+use crate::escrow::views::{
+    account_json, co_sign_json, deal_json, emit_value, order_json, withdrawal_json,
+};
+use crate::escrow::{CoSign, EscrowCommand, Parsed, Read, Step};
 use crate::{inputs, keys, output::Output};
 
 /// Arguments of `stablerail evm escrow`.
@@ -92,82 +93,27 @@ pub(crate) async fn run(out: &Output, args: EscrowArgs) -> anyhow::Result<()> {
     let escrow_text = args.escrow.as_deref().context("--escrow is required")?;
     let escrow = inputs::evm_address("--escrow", escrow_text)?;
     let level = inputs::priority(&args.priority)?;
-    let step: Step<Address> = args.command.parse()?;
-    let key_address = || -> anyhow::Result<Address> {
-        Ok(keys::load_signer(args.key_file.as_deref(), keys::EVM_KEY_ENV)?.address())
+    let step = match args.command.parse::<Address>()? {
+        Parsed::Read(read) => return show_read(out, &args, rpc_url, escrow, read).await,
+        Parsed::CoSign(c) => return co_sign(out, &args, rpc_url, escrow, c).await,
+        Parsed::Tx(step) => step,
     };
-
-    // Reads need no key (but for the default owner).
-    match &step {
-        Step::ShowDeal(id) => {
-            let client = EscrowClient::new(escrow, provider(rpc_url, None)?);
-            let deal = client.deal(*id).await?;
-            return emit_value(out, &deal_json(&deal, show));
-        }
-        Step::ShowOrder(id) => {
-            let client = EscrowClient::new(escrow, provider(rpc_url, None)?);
-            let order = client.buy_order(*id).await?;
-            return emit_value(out, &order_json(&order, show));
-        }
-        Step::ShowAccount(owner) => {
-            let owner = owner.map_or_else(key_address, Ok)?;
-            let client = EscrowClient::new(escrow, provider(rpc_url, None)?);
-            let account = client.account(owner).await?;
-            let balance = client.token_balance(owner).await?;
-            return emit_value(out, &account_json(show(owner), &account, balance, show));
-        }
-        Step::ShowWithdrawalAddress(owner) => {
-            let owner = owner.map_or_else(key_address, Ok)?;
-            let client = EscrowClient::new(escrow, provider(rpc_url, None)?);
-            let account = client.account(owner).await?;
-            let effective = client.withdrawal_address(owner).await?;
-            return emit_value(
-                out,
-                &json!({
-                    "owner": show(owner),
-                    "withdrawals_go_to": show(effective),
-                    "pending": account.pending_withdrawal.map(|(to, at)| json!({"to": show(to), "effective_at": at})),
-                }),
-            );
-        }
-        _ => {}
-    }
 
     // 2. The key, then the pre-checks and simulation inside the SDK, then send.
     let signer = keys::load_signer(args.key_file.as_deref(), keys::EVM_KEY_ENV)?;
     let from = signer.address();
-    let p = provider(rpc_url, Some(signer.clone()))?;
+    let p = provider(rpc_url, Some(signer))?;
     let fees = fees(&p, level).await?;
     let client = EscrowClient::new(escrow, p.clone())
         .with_fees(fees)
         .with_caller(from);
-    let function = step.function().unwrap_or("co-sign");
+    let function = step.function();
     let progress = out.progress(format!(
         "{function}: checking, simulating, waiting for the receipt"
     ));
     let mut deal_id = None;
     let mut order_id = None;
     let receipt = match step {
-        Step::ShowAccount(_)
-        | Step::ShowDeal(_)
-        | Step::ShowOrder(_)
-        | Step::ShowWithdrawalAddress(_) => anyhow::bail!("reads are handled above"),
-        Step::CoSign {
-            owner,
-            action,
-            subject,
-            valid_for,
-        } => {
-            let deadline = chain_time(&p).await?.saturating_add(valid_for);
-            let sig = client
-                .co_sign(&signer, owner, action, subject, deadline)
-                .await?;
-            drop(progress);
-            return emit_value(
-                out,
-                &co_sign_json(show(owner), show(from), action, subject, deadline, &sig),
-            );
-        }
         Step::Deposit(amount) => client.deposit(from, amount).await?,
         Step::Withdraw(amount, None) => client.withdraw(amount).await?,
         Step::Withdraw(amount, Some((sig, deadline))) => {
@@ -261,4 +207,62 @@ pub(crate) async fn run(out: &Output, args: EscrowArgs) -> anyhow::Result<()> {
     view.deal_id = deal_id.map(|d: U256| d.to_string());
     view.order_id = order_id.map(|o: U256| o.to_string());
     emit_tx(out, &view)
+}
+
+/// An escrow read; no key needed but for the default owner.
+async fn show_read(
+    out: &Output,
+    args: &EscrowArgs,
+    rpc_url: &str,
+    escrow: Address,
+    read: Read<Address>,
+) -> anyhow::Result<()> {
+    let owner_or_key = |owner: Option<Address>| match owner {
+        Some(o) => Ok(o),
+        None => keys::load_signer(args.key_file.as_deref(), keys::EVM_KEY_ENV).map(|k| k.address()),
+    };
+    let client = EscrowClient::new(escrow, provider(rpc_url, None)?);
+    let v = match read {
+        Read::Deal(id) => deal_json(&client.deal(id).await?, show),
+        Read::Order(id) => order_json(&client.buy_order(id).await?, show),
+        Read::Account(owner) => {
+            let owner = owner_or_key(owner)?;
+            let account = client.account(owner).await?;
+            let balance = client.token_balance(owner).await?;
+            account_json(show(owner), &account, balance, show)
+        }
+        Read::WithdrawalAddress(owner) => {
+            let owner = owner_or_key(owner)?;
+            let account = client.account(owner).await?;
+            let goes_to = show(client.withdrawal_address(owner).await?);
+            withdrawal_json(show(owner), goes_to, &account, show)
+        }
+    };
+    emit_value(out, &v)
+}
+
+/// The co-signer's approval, signed with the key (the co-signer's).
+async fn co_sign(
+    out: &Output,
+    args: &EscrowArgs,
+    rpc_url: &str,
+    escrow: Address,
+    c: CoSign<Address>,
+) -> anyhow::Result<()> {
+    let signer = keys::load_signer(args.key_file.as_deref(), keys::EVM_KEY_ENV)?;
+    let p = provider(rpc_url, None)?;
+    let client = EscrowClient::new(escrow, p.clone());
+    let deadline = chain_time(&p).await?.saturating_add(c.valid_for);
+    let sig = client
+        .co_sign(&signer, c.owner, c.action, c.subject, deadline)
+        .await?;
+    let v = co_sign_json(
+        show(c.owner),
+        show(signer.address()),
+        c.action,
+        c.subject,
+        deadline,
+        &sig,
+    );
+    emit_value(out, &v)
 }

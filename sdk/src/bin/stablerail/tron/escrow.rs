@@ -9,13 +9,14 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Args;
-use serde_json::json;
 use stablerail_sdk::evm::DealAction;
 use stablerail_sdk::tron::{Address, BuyOrderParams, TronClient, TronEscrow};
 
 use super::send::{self, TronSendArgs};
-use crate::escrow::views::{account_json, co_sign_json, deal_json, emit_value, order_json};
-use crate::escrow::{EscrowCommand, Step};
+use crate::escrow::views::{
+    account_json, co_sign_json, deal_json, emit_value, order_json, withdrawal_json,
+};
+use crate::escrow::{CoSign, EscrowCommand, Parsed, Read, Step};
 use crate::{inputs, keys, output::Output};
 
 /// Arguments of `stablerail tron escrow`.
@@ -46,87 +47,22 @@ pub(crate) async fn run(out: &Output, args: TronEscrowArgs) -> anyhow::Result<()
     let node = args.node.as_deref().context("--node is required")?;
     let escrow_text = args.escrow.as_deref().context("--escrow is required")?;
     let escrow = inputs::tron_address("--escrow", escrow_text)?;
-    let step: Step<Address> = args.command.parse()?;
+    let parsed = args.command.parse::<Address>()?;
     let plan = args.send.plan()?;
     let client = TronClient::new(node)?;
-    let key_address =
-        || -> anyhow::Result<Address> { Ok(keys::load(args.key_file.as_deref())?.address()) };
-
-    // Reads need no key (but for the default owner).
-    match &step {
-        Step::ShowDeal(id) => {
-            let reader = TronEscrow::new(client, escrow, escrow);
-            return emit_value(out, &deal_json(&reader.deal(*id).await?, render));
-        }
-        Step::ShowOrder(id) => {
-            let reader = TronEscrow::new(client, escrow, escrow);
-            return emit_value(out, &order_json(&reader.buy_order(*id).await?, render));
-        }
-        Step::ShowAccount(owner) => {
-            let owner = owner.map_or_else(key_address, Ok)?;
-            let reader = TronEscrow::new(client, escrow, owner);
-            let account = reader.account(owner).await?;
-            let (balance, _) = reader.token_balance_and_allowance(owner).await?;
-            return emit_value(
-                out,
-                &account_json(owner.to_base58(), &account, balance, render),
-            );
-        }
-        Step::ShowWithdrawalAddress(owner) => {
-            let owner = owner.map_or_else(key_address, Ok)?;
-            let reader = TronEscrow::new(client, escrow, owner);
-            let account = reader.account(owner).await?;
-            let effective = reader.withdrawal_address(owner).await?;
-            return emit_value(
-                out,
-                &json!({
-                    "owner": owner.to_base58(),
-                    "withdrawals_go_to": effective.to_base58(),
-                    "pending": account.pending_withdrawal.map(|(to, at)| json!({"to": render(to), "effective_at": at})),
-                }),
-            );
-        }
-        _ => {}
-    }
+    let step = match parsed {
+        Parsed::Read(read) => return show_read(out, &args, client, escrow, read).await,
+        Parsed::CoSign(c) => return co_sign(out, &args, client, escrow, c).await,
+        Parsed::Tx(step) => step,
+    };
 
     // 2. The key; the pre-checks read the chain as its address; then build and sign.
     let key = keys::load(args.key_file.as_deref())?;
     let from = key.address();
     let escrow = TronEscrow::new(client.clone(), escrow, from);
-    let function = step.function().unwrap_or("co-sign");
+    let function = step.function();
     let progress = out.progress(format!("{function}: checking against the node"));
     let calls = match step {
-        Step::ShowAccount(_)
-        | Step::ShowDeal(_)
-        | Step::ShowOrder(_)
-        | Step::ShowWithdrawalAddress(_) => anyhow::bail!("reads are handled above"),
-        Step::CoSign {
-            owner,
-            action,
-            subject,
-            valid_for,
-        } => {
-            // The co-signer's key is a secp256k1 key like any TRON key: sign the
-            // EIP-712 digest with it as an alloy signer.
-            drop(key);
-            let signer = keys::load_signer(args.key_file.as_deref(), keys::KEY_ENV)?;
-            let deadline = escrow.chain_time().await?.saturating_add(valid_for);
-            let sig = escrow
-                .co_sign(&signer, owner, action, subject, deadline)
-                .await?;
-            drop(progress);
-            return emit_value(
-                out,
-                &co_sign_json(
-                    owner.to_base58(),
-                    from.to_base58(),
-                    action,
-                    subject,
-                    deadline,
-                    &sig,
-                ),
-            );
-        }
         Step::Deposit(amount) => escrow.deposit(amount).await?,
         Step::Withdraw(amount, None) => vec![escrow.withdraw(amount).await?],
         Step::Withdraw(amount, Some((sig, deadline))) => {
@@ -189,4 +125,63 @@ pub(crate) async fn run(out: &Output, args: TronEscrowArgs) -> anyhow::Result<()
     drop(progress);
     drop(key);
     out.emit(&views, |v| send::render(v))
+}
+
+/// An escrow read; no key needed but for the default owner.
+async fn show_read(
+    out: &Output,
+    args: &TronEscrowArgs,
+    client: TronClient,
+    escrow: Address,
+    read: Read<Address>,
+) -> anyhow::Result<()> {
+    let owner_or_key = |owner: Option<Address>| match owner {
+        Some(o) => Ok(o),
+        None => keys::load(args.key_file.as_deref()).map(|k| k.address()),
+    };
+    let reader = TronEscrow::new(client, escrow, escrow);
+    let v = match read {
+        Read::Deal(id) => deal_json(&reader.deal(id).await?, render),
+        Read::Order(id) => order_json(&reader.buy_order(id).await?, render),
+        Read::Account(owner) => {
+            let owner = owner_or_key(owner)?;
+            let account = reader.account(owner).await?;
+            let (balance, _) = reader.token_balance_and_allowance(owner).await?;
+            account_json(owner.to_base58(), &account, balance, render)
+        }
+        Read::WithdrawalAddress(owner) => {
+            let owner = owner_or_key(owner)?;
+            let account = reader.account(owner).await?;
+            let goes_to = reader.withdrawal_address(owner).await?.to_base58();
+            withdrawal_json(owner.to_base58(), goes_to, &account, render)
+        }
+    };
+    emit_value(out, &v)
+}
+
+/// The co-signer's approval. The co-signer's key is a secp256k1 key like any TRON
+/// key: it signs the EIP-712 digest as an alloy signer.
+async fn co_sign(
+    out: &Output,
+    args: &TronEscrowArgs,
+    client: TronClient,
+    escrow: Address,
+    c: CoSign<Address>,
+) -> anyhow::Result<()> {
+    let signer = keys::load_signer(args.key_file.as_deref(), keys::KEY_ENV)?;
+    let co_signer = Address::from_evm_bytes(signer.address().into_array());
+    let escrow = TronEscrow::new(client, escrow, co_signer);
+    let deadline = escrow.chain_time().await?.saturating_add(c.valid_for);
+    let sig = escrow
+        .co_sign(&signer, c.owner, c.action, c.subject, deadline)
+        .await?;
+    let v = co_sign_json(
+        c.owner.to_base58(),
+        co_signer.to_base58(),
+        c.action,
+        c.subject,
+        deadline,
+        &sig,
+    );
+    emit_value(out, &v)
 }
