@@ -401,24 +401,18 @@ async fn tron_acceptor_dispatcher_and_sweep_end_to_end() {
         d
     });
     // Acceptor without the role, offline, or with too small a maximum: refused.
-    set_account(&node, acceptor, &account(|a| a.roles = 0));
-    refused(
-        &node,
-        &["payout", "assign", "--deal", "11", "--acceptor", acceptor],
-        "does not hold the acceptor role",
-    );
-    set_account(&node, acceptor, &account(|a| a.roles = 2));
-    refused(
-        &node,
-        &["payout", "assign", "--deal", "11", "--acceptor", acceptor],
-        "offline",
-    );
-    set_account(&node, acceptor, &online(50, 2000, 0));
-    refused(
-        &node,
-        &["payout", "assign", "--deal", "11", "--acceptor", acceptor],
-        "above max per deal",
-    );
+    for (state, expected) in [
+        (account(|a| a.roles = 0), "does not hold the acceptor role"),
+        (account(|a| a.roles = 2), "offline"),
+        (online(50, 2000, 0), "above max per deal"),
+    ] {
+        set_account(&node, acceptor, &state);
+        refused(
+            &node,
+            &["payout", "assign", "--deal", "11", "--acceptor", acceptor],
+            expected,
+        );
+    }
     refused(
         &node,
         &["payout", "assign", "--deal", "7", "--acceptor", acceptor],
@@ -561,20 +555,9 @@ async fn tron_v2_bad_input_changes_nothing() {
     set_account(&node, KEY_ADDR, &account(|a| a.roles = 0));
     refused(
         &node,
-        &[
-            "buy-order",
-            "post",
-            "--price",
-            "725",
-            "--currency",
-            "CNY",
-            "--amount",
-            "10",
-            "--min-fill",
-            "1",
-            "--max-fill",
-            "10",
-        ],
+        &"buy-order post --price 725 --currency CNY --amount 10 --min-fill 1 --max-fill 10"
+            .split(' ')
+            .collect::<Vec<_>>(),
         "postBuyOrder: TPX6HK2NRN4XKRX1JAhbC827bm7gMmy5w1 does not hold the merchant role",
     );
     refused(

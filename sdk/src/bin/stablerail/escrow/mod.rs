@@ -306,6 +306,15 @@ pub(crate) struct CoSign<A> {
     pub(crate) valid_for: u64,
 }
 
+/// A collection the dispatcher assigns.
+pub(crate) struct Collection<A> {
+    pub(crate) acceptor: A,
+    pub(crate) merchant: A,
+    pub(crate) amount: Amount,
+    pub(crate) payment_window: u32,
+    pub(crate) order_ref: B256,
+}
+
 /// An escrow transaction.
 pub(crate) enum Step<A> {
     Deposit(Amount),
@@ -321,13 +330,7 @@ pub(crate) enum Step<A> {
     Deal(DealAction, U256, CoSignature),
     PayoutOpen(Amount, u32, B256),
     AssignPayout(U256, A),
-    AssignCollection {
-        acceptor: A,
-        merchant: A,
-        amount: Amount,
-        payment_window: u32,
-        order_ref: B256,
-    },
+    AssignCollection(Collection<A>),
     WithdrawalRequest(A),
     WithdrawalCancel,
 }
@@ -352,7 +355,7 @@ impl<A> Step<A> {
             Self::Deal(action, _, _) => action.name(),
             Self::PayoutOpen(..) => "openPayout",
             Self::AssignPayout(..) => "assignPayout",
-            Self::AssignCollection { .. } => "assignCollection",
+            Self::AssignCollection(_) => "assignCollection",
             Self::WithdrawalRequest(_) => "requestWithdrawalAddress",
             Self::WithdrawalCancel => "cancelWithdrawalAddressChange",
         }
@@ -418,13 +421,13 @@ impl EscrowCommand {
                 terms,
             }) => {
                 let (payment_window, order_ref) = terms.parse()?;
-                Step::AssignCollection {
+                Step::AssignCollection(Collection {
                     acceptor: A::parse("--acceptor", acceptor)?,
                     merchant: A::parse("--merchant", merchant)?,
                     amount: inputs::amount("--amount", amount)?,
                     payment_window,
                     order_ref,
-                }
+                })
             }
             Self::CoSigner(CoSignerCmd::Set {
                 co_signer,

@@ -186,15 +186,15 @@ pub(crate) async fn run(out: &Output, args: EscrowArgs) -> anyhow::Result<()> {
             deal_id = Some(deal);
             client.assign_payout(deal, acceptor).await?
         }
-        Step::AssignCollection {
-            acceptor,
-            merchant,
-            amount,
-            payment_window,
-            order_ref,
-        } => {
+        Step::AssignCollection(c) => {
             let (id, receipt) = client
-                .assign_collection_sent(acceptor, merchant, amount, payment_window, order_ref)
+                .assign_collection_sent(
+                    c.acceptor,
+                    c.merchant,
+                    c.amount,
+                    c.payment_window,
+                    c.order_ref,
+                )
                 .await?;
             deal_id = Some(id);
             receipt

@@ -106,15 +106,15 @@ pub(crate) async fn run(out: &Output, args: TronEscrowArgs) -> anyhow::Result<()
             vec![escrow.open_payout(amount, window, order_ref).await?]
         }
         Step::AssignPayout(deal, acceptor) => vec![escrow.assign_payout(deal, acceptor).await?],
-        Step::AssignCollection {
-            acceptor,
-            merchant,
-            amount,
-            payment_window,
-            order_ref,
-        } => vec![
+        Step::AssignCollection(c) => vec![
             escrow
-                .assign_collection(acceptor, merchant, amount, payment_window, order_ref)
+                .assign_collection(
+                    c.acceptor,
+                    c.merchant,
+                    c.amount,
+                    c.payment_window,
+                    c.order_ref,
+                )
                 .await?,
         ],
         Step::WithdrawalRequest(to) => vec![escrow.request_withdrawal_address(to)],
