@@ -14,10 +14,9 @@ use alloy::{
 
 use crate::{
     Amount,
-    error::{EscrowError, EvmError},
     evm::{
-        AccountView, BuyOrderView, CoSignAction, DealAction, DealState, DealView, Escrow, Roles,
-        co_sign_hash, currency_code,
+        AccountView, BuyOrderView, CoSignAction, DealAction, DealState, DealView, Escrow,
+        EscrowError, EvmError, Roles, co_sign_hash, currency_code,
     },
 };
 

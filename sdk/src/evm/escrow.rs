@@ -19,11 +19,11 @@ use super::bindings::{
     IERC20,
 };
 use super::co_sign::CoSignAction;
+use super::error::EvmError;
 use super::fees::Eip1559Fees;
 use super::rules::{AccountView, BuyOrderView, DealView};
 use crate::{
     Amount,
-    error::EvmError,
     escrow_actions::{self, BuyOrderParams, EscrowReads},
 };
 

@@ -8,6 +8,7 @@
 
 mod bindings;
 mod co_sign;
+mod error;
 pub(crate) mod escrow;
 mod fees;
 mod multisig;
@@ -16,6 +17,7 @@ mod rules;
 
 pub use bindings::{Escrow, EscrowConfig, IERC20, IEscrow, MultiSig};
 pub use co_sign::{CoSignAction, co_sign_hash, co_signer_change_subject, escrow_domain};
+pub use error::{EscrowError, EvmError, ProposalError};
 pub use escrow::{DealKind, EscrowClient, Roles, currency_code};
 pub use fees::{Eip1559Fees, FeeLevel, estimate_fees, fees_from_history};
 pub use multisig::{MultiSigClient, MultiSigState, OwnerSignatures, Proposal, domain_from_fields};

@@ -10,7 +10,7 @@ use alloy::primitives::{Address, Bytes, U256};
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
-use stablerail_sdk::ProposalError;
+use stablerail_sdk::evm::ProposalError;
 use stablerail_sdk::evm::{
     Chain, MultiSigClient, MultiSigState, Proposal, ProposalFile, Submission,
 };

@@ -15,7 +15,7 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use stablerail_sdk::Amount;
-use stablerail_sdk::SolanaError;
+use stablerail_sdk::solana::SolanaError;
 use stablerail_sdk::solana::sdk::{Instruction, Keypair, Pubkey, Signer};
 use stablerail_sdk::solana::{
     DEFAULT_CAP_MICRO_LAMPORTS, DEFAULT_COMPUTE_UNIT_LIMIT, DEFAULT_FLOOR_MICRO_LAMPORTS,
