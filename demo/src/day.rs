@@ -358,7 +358,7 @@ async fn read_outcomes(p: &LocalPlatform, from: u64, to: u64) -> Result<Outcomes
 }
 
 fn decode(e: alloy::sol_types::Error) -> Error {
-    Error::Sdk(stablerail_sdk::EvmError::Rpc {
+    Error::Sdk(stablerail_sdk::evm::EvmError::Rpc {
         call: "decode escrow event",
         message: e.to_string(),
     })

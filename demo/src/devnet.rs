@@ -67,7 +67,7 @@ pub(crate) async fn chain_time<P: alloy::providers::Provider>(provider: &P) -> R
         .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
         .await
         .map_err(|e| {
-            Error::Sdk(stablerail_sdk::EvmError::Rpc {
+            Error::Sdk(stablerail_sdk::evm::EvmError::Rpc {
                 call: "eth_getBlockByNumber",
                 message: e.to_string(),
             })

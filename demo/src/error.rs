@@ -72,7 +72,7 @@ pub enum Error {
     },
     /// An SDK call failed.
     #[error(transparent)]
-    Sdk(#[from] stablerail_sdk::EvmError),
+    Sdk(#[from] stablerail_sdk::evm::EvmError),
     /// The gateway failed to start or to act.
     #[error("gateway: {0}")]
     Gateway(#[from] stablerail_gateway::Error),

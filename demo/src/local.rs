@@ -9,8 +9,8 @@ use alloy::{
     sol_types::SolCall,
 };
 use stablerail_sdk::{
-    Amount, EvmError, FeeSchedule,
-    evm::{Escrow, EscrowClient, Roles},
+    Amount, FeeSchedule,
+    evm::{Escrow, EscrowClient, EvmError, Roles},
 };
 
 use crate::{

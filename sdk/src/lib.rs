@@ -2,6 +2,7 @@
 
 mod amount;
 mod error;
+mod escrow_actions;
 pub mod evm;
 mod fees;
 mod ledger;
@@ -12,11 +13,8 @@ pub mod webhooks;
 
 pub use amount::{Amount, BPS_DENOMINATOR, DECIMALS};
 pub use error::{
-    AddressError, AmountError, BroadcastCode, BuildError, ClientError, DecodeError, Error,
-    EvmError, FeeScheduleError, KeyError, LedgerError, PaymentRequestError, Result, SignatureError,
-    SolanaError, SolanaRpcError, TierTable,
+    AmountError, Error, FeeScheduleError, LedgerError, PaymentRequestError, Result, TierTable,
 };
-pub use error::{EscrowError, ProposalError};
 pub use fees::{DealKind, DealRates, FeeSchedule, MAX_FEE_BPS, MAX_TIERS, Split, Tier};
 pub use ledger::{
     AgentLink, CoSign, CoSignerSetup, DealEnd, Deposit, Expected, Ledger, OpenDeal, Outcome,

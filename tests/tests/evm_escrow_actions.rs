@@ -9,8 +9,9 @@ use alloy::{
     sol_types::SolCall,
 };
 use common::*;
+use stablerail_sdk::evm::EvmError;
 use stablerail_sdk::{
-    Amount, DealKind, EvmError,
+    Amount, DealKind,
     evm::{Escrow, IERC20, MultiSigClient, OwnerSignatures, Roles},
 };
 

@@ -17,8 +17,9 @@ mod solana;
 use solana::{Platform, User, custom_error, default_limits};
 use solana_sdk::signature::Signer;
 use stablerail_escrow::errors::EscrowError;
+use stablerail_sdk::solana::SolanaError;
 use stablerail_sdk::solana::{self as sol, pda};
-use stablerail_sdk::{Amount, DealKind, FeeSchedule, Ledger, Outcome, SolanaError, Tier};
+use stablerail_sdk::{Amount, DealKind, FeeSchedule, Ledger, Outcome, Tier};
 
 fn fees() -> sol::FeeScheduleArgs {
     sol::FeeScheduleArgs {

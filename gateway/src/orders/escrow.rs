@@ -26,7 +26,7 @@ pub enum EscrowCallError {
     Address(String),
     /// The SDK refused or the node failed.
     #[error(transparent)]
-    Sdk(#[from] stablerail_sdk::EvmError),
+    Sdk(#[from] stablerail_sdk::evm::EvmError),
 }
 
 /// The escrow of one chain as the dispatcher.
@@ -120,7 +120,7 @@ impl DispatcherEscrow {
             .get_block_number()
             .await
             .map_err(|e| {
-                EscrowCallError::Sdk(stablerail_sdk::EvmError::Rpc {
+                EscrowCallError::Sdk(stablerail_sdk::evm::EvmError::Rpc {
                     call: "eth_blockNumber",
                     message: e.to_string(),
                 })

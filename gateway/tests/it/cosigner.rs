@@ -110,7 +110,7 @@ async fn gateway_co_signs_after_a_fresh_code() {
     let cmd = unescape(between(&p.body, r#"<code id="co-command">"#, "</code>").unwrap());
     assert!(
         cmd.contains(&format!(
-            "withdraw --amount 5 --co-signature {sig} --co-deadline {deadline}"
+            "account withdraw --amount 5 --co-signature {sig} --co-deadline {deadline}"
         )),
         "{cmd}"
     );

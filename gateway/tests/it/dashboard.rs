@@ -1216,11 +1216,11 @@ async fn roles(backend: Backend) {
     assert_eq!(status, 303);
     assert!(body.contains("250.000000"), "{body}");
     assert!(body.contains(&format!(r#"data-deadline="{}""#, now + 3600)));
-    assert!(body.contains("release --deal 7"), "{body}");
-    assert!(body.contains("mark-paid --deal 8"), "{body}");
+    assert!(body.contains("deal release --deal 7"), "{body}");
+    assert!(body.contains("deal mark-paid --deal 8"), "{body}");
     assert!(
         body.contains(
-            "acceptor-limits --online true --max-per-deal 0.000000 --max-locked 0.000000"
+            "acceptor set-limits --online true --max-per-deal 0.000000 --max-locked 0.000000"
         ),
         "{body}"
     );

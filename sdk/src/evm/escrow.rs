@@ -7,23 +7,24 @@ use std::time::Duration;
 use alloy::{
     contract::{CallBuilder, CallDecoder},
     network::Ethereum,
-    primitives::{Address, B256, Bytes, FixedBytes, U256, keccak256},
+    primitives::{Address, B256, FixedBytes, U256},
     providers::Provider,
     rpc::types::TransactionReceipt,
     signers::{Signature, Signer},
-    sol,
-    sol_types::{SolEvent, SolStruct, SolValue},
+    sol_types::{SolCall, SolEvent},
 };
 
 use super::bindings::{
     Escrow::{self, EscrowInstance},
     IERC20,
 };
+use super::co_sign::CoSignAction;
+use super::error::EvmError;
 use super::fees::Eip1559Fees;
-use super::rules::{AccountView, BuyOrderView, DealAction, DealView};
+use super::rules::{AccountView, BuyOrderView, DealView};
 use crate::{
     Amount,
-    error::{EscrowError, EvmError},
+    escrow_actions::{self, BuyOrderParams, EscrowReads},
 };
 
 /// Deal kinds, numbered as in the contract's `DealKind`.
@@ -35,35 +36,6 @@ pub enum DealKind {
     Collection = 1,
     /// A merchant's USDT goes to an acceptor who pays fiat to the merchant's bank.
     Payout = 2,
-}
-
-/// What a co-signer approves (docs/rules.md, "Co-signer and daily allowance"),
-/// numbered as the contract's `COSIGN_*` constants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CoSignAction {
-    /// A withdrawal; the subject is the amount.
-    Withdraw = 0,
-    /// A release as seller; the subject is the deal id.
-    Release = 1,
-    /// A co-signer change; the subject is `keccak256(abi.encode(coSigner, allowance))`.
-    Change = 2,
-}
-
-sol! {
-    /// The EIP-712 struct a co-signer signs; identical to `Escrow.COSIGN_TYPEHASH`.
-    #[derive(Debug, PartialEq, Eq)]
-    struct CoSign {
-        address account;
-        uint8 action;
-        uint256 subject;
-        uint256 nonce;
-        uint256 deadline;
-    }
-}
-
-/// The subject a co-signer signs for a change to `co_signer` and `allowance`.
-pub fn co_signer_change_subject(co_signer: Address, allowance: Amount) -> U256 {
-    U256::from_be_bytes(keccak256((co_signer, U256::from(allowance.units())).abi_encode()).0)
 }
 
 /// Role bits, as the contract's `ROLE_*` constants.
@@ -81,6 +53,16 @@ impl Roles {
     /// Both sets of roles.
     pub const fn union(self, other: Self) -> Self {
         Self(self.0 | other.0)
+    }
+
+    /// The name of a single role (`merchant`, `acceptor`, `agent`), else `roles`.
+    pub const fn name(self) -> &'static str {
+        match self.0 {
+            1 => "merchant",
+            2 => "acceptor",
+            4 => "agent",
+            _ => "roles",
+        }
     }
 }
 
@@ -152,10 +134,6 @@ fn event<E: SolEvent>(receipt: &TransactionReceipt, emitter: Address) -> Result<
         })
 }
 
-fn units(amount: Amount) -> U256 {
-    U256::from(amount.units())
-}
-
 /// An `Escrow` contract, connected through a provider whose wallet signs as the caller.
 ///
 /// With [`EscrowClient::with_caller`] the client knows who signs and checks the
@@ -190,12 +168,24 @@ impl<P: Provider + Clone> EscrowClient<P> {
         self
     }
 
-    async fn send<D: CallDecoder>(
+    /// Simulates, sends and confirms `call` (named `name` in errors) on the escrow.
+    async fn send_call<C: SolCall>(
         &self,
         name: &'static str,
-        call: CallBuilder<&P, D, Ethereum>,
+        call: &C,
     ) -> Result<TransactionReceipt, EvmError> {
-        send(name, call, self.fees).await
+        send(name, self.contract.call_builder(call), self.fees).await
+    }
+
+    /// [`Self::send_call`] for a call that opens a deal: also the new deal's id.
+    async fn send_opening<C: SolCall>(
+        &self,
+        name: &'static str,
+        call: &C,
+    ) -> Result<(U256, TransactionReceipt), EvmError> {
+        let receipt = self.send_call(name, call).await?;
+        let id = event::<Escrow::DealOpened>(&receipt, self.address())?.dealId;
+        Ok((id, receipt))
     }
 
     /// The bound contract, for reads and for calls this client does not wrap.
@@ -220,21 +210,10 @@ impl<P: Provider + Clone> EscrowClient<P> {
         owner: Address,
         amount: Amount,
     ) -> Result<TransactionReceipt, EvmError> {
-        if amount.is_zero() {
-            return Err(EscrowError::ZeroAmount { action: "deposit" }.into());
-        }
+        let call = escrow_actions::deposit(self, owner, amount).await?;
         let token = IERC20::new(self.token().await?, self.contract.provider().clone());
-        let balance = read("balanceOf", token.balanceOf(owner)).await?;
-        if balance < units(amount) {
-            return Err(EscrowError::InsufficientTokenBalance {
-                account: owner.to_string(),
-                balance,
-                needed: units(amount),
-            }
-            .into());
-        }
         let allowance = read("allowance", token.allowance(owner, self.address())).await?;
-        if allowance < units(amount) {
+        if allowance < call.amount {
             if !allowance.is_zero() {
                 send(
                     "approve",
@@ -245,21 +224,18 @@ impl<P: Provider + Clone> EscrowClient<P> {
             }
             send(
                 "approve",
-                token.approve(self.address(), units(amount)),
+                token.approve(self.address(), call.amount),
                 self.fees,
             )
             .await?;
         }
-        self.send("deposit", self.contract.deposit(units(amount)))
-            .await
+        self.send_call("deposit", &call).await
     }
 
     /// Sends `amount` of the caller's available balance to its withdrawal address.
     pub async fn withdraw(&self, amount: Amount) -> Result<TransactionReceipt, EvmError> {
-        self.check_available("withdraw", amount).await?;
-        self.check_allowance("withdraw", amount).await?;
-        self.send("withdraw", self.contract.withdraw(units(amount)))
-            .await
+        let call = escrow_actions::withdraw(self, amount).await?;
+        self.send_call("withdraw", &call).await
     }
 
     /// Sends `amount` with the co-signer's `signature` (action withdraw, valid until
@@ -270,17 +246,23 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deadline: u64,
         signature: &Signature,
     ) -> Result<TransactionReceipt, EvmError> {
-        self.check_available("withdraw", amount).await?;
-        self.check_has_co_signer().await?;
-        self.send(
-            "withdrawCoSigned",
-            self.contract.withdrawCoSigned(
-                units(amount),
-                U256::from(deadline),
-                Bytes::from(signature.as_bytes().to_vec()),
-            ),
-        )
-        .await
+        let call = escrow_actions::withdraw_co_signed(self, amount, deadline, signature).await?;
+        self.send_call("withdrawCoSigned", &call).await
+    }
+
+    /// Cancels the caller's pending withdrawal address change.
+    pub async fn cancel_withdrawal_address_change(&self) -> Result<TransactionReceipt, EvmError> {
+        let call = Escrow::cancelWithdrawalAddressChangeCall {};
+        self.send_call("cancelWithdrawalAddressChange", &call).await
+    }
+
+    /// Asks to change the withdrawal address; it takes effect after the configured delay.
+    pub async fn request_withdrawal_address(
+        &self,
+        new_address: Address,
+    ) -> Result<TransactionReceipt, EvmError> {
+        let call = escrow_actions::request_withdrawal_address(new_address);
+        self.send_call("requestWithdrawalAddress", &call).await
     }
 
     // ----- co-signer (docs/rules.md, "Co-signer and daily allowance") -----
@@ -289,14 +271,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
     /// hard-coded chain id: TRON's differs).
     pub async fn domain(&self) -> Result<alloy::sol_types::Eip712Domain, EvmError> {
         let d = read("eip712Domain", self.contract.eip712Domain()).await?;
-        Ok(super::multisig::domain_from_fields(
-            d.fields,
-            d.name,
-            d.version,
-            d.chainId,
-            d.verifyingContract,
-            d.salt,
-        ))
+        Ok(super::co_sign::escrow_domain(d))
     }
 
     /// The digest `owner`'s co-signer signs to approve `action` on `subject`, at
@@ -308,19 +283,12 @@ impl<P: Provider + Clone> EscrowClient<P> {
         subject: U256,
         deadline: u64,
     ) -> Result<B256, EvmError> {
-        let nonce = self.account(owner).await?.co_sign_nonce;
-        let typed = CoSign {
-            account: owner,
-            action: action as u8,
-            subject,
-            nonce: U256::from(nonce),
-            deadline: U256::from(deadline),
-        };
-        Ok(typed.eip712_signing_hash(&self.domain().await?))
+        escrow_actions::co_sign_digest(self, owner, action, subject, deadline).await
     }
 
     /// The co-signer's approval: signs [`Self::co_sign_digest`] with `co_signer`
-    /// (any alloy signer: a local key, a hardware wallet, a 2FA service's KMS key).
+    /// (any alloy signer: a local key, a hardware wallet, a 2FA service's KMS key)
+    /// after checking it is `owner`'s co-signer.
     pub async fn co_sign<S: Signer + Sync>(
         &self,
         co_signer: &S,
@@ -329,22 +297,7 @@ impl<P: Provider + Clone> EscrowClient<P> {
         subject: U256,
         deadline: u64,
     ) -> Result<Signature, EvmError> {
-        let account = self.account(owner).await?;
-        if account.co_signer != co_signer.address() {
-            return Err(EscrowError::NoCoSigner {
-                account: format!("{owner} (co-signer {})", account.co_signer),
-            }
-            .into());
-        }
-        let digest = self
-            .co_sign_digest(owner, action, subject, deadline)
-            .await?;
-        co_signer
-            .sign_hash(&digest)
-            .await
-            .map_err(|e| EvmError::Signing {
-                message: e.to_string(),
-            })
+        escrow_actions::co_sign(self, co_signer, owner, action, subject, deadline).await
     }
 
     /// Sets the caller's co-signer and daily allowance: immediate when none is set or
@@ -354,15 +307,12 @@ impl<P: Provider + Clone> EscrowClient<P> {
         co_signer: Address,
         allowance: Amount,
     ) -> Result<TransactionReceipt, EvmError> {
-        self.send(
-            "setCoSigner",
-            self.contract.setCoSigner(co_signer, allowance.units()),
-        )
-        .await
+        let call = escrow_actions::set_co_signer(co_signer, allowance);
+        self.send_call("setCoSigner", &call).await
     }
 
     /// Sets the caller's co-signer and allowance at once with the current co-signer's
-    /// `signature` (action change, subject [`co_signer_change_subject`]).
+    /// `signature` (action change, subject [`super::co_signer_change_subject`]).
     pub async fn set_co_signer_co_signed(
         &self,
         co_signer: Address,
@@ -370,17 +320,11 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deadline: u64,
         signature: &Signature,
     ) -> Result<TransactionReceipt, EvmError> {
-        self.check_has_co_signer().await?;
-        self.send(
-            "setCoSignerCoSigned",
-            self.contract.setCoSignerCoSigned(
-                co_signer,
-                allowance.units(),
-                U256::from(deadline),
-                Bytes::from(signature.as_bytes().to_vec()),
-            ),
+        let call = escrow_actions::set_co_signer_co_signed(
+            self, co_signer, allowance, deadline, signature,
         )
-        .await
+        .await?;
+        self.send_call("setCoSignerCoSigned", &call).await
     }
 
     /// Makes `owner`'s pending co-signer change effective once its time has come
@@ -390,37 +334,14 @@ impl<P: Provider + Clone> EscrowClient<P> {
         owner: Address,
         now: u64,
     ) -> Result<TransactionReceipt, EvmError> {
-        let account = self.account(owner).await?;
-        let Some((_, _, at)) = account.pending_co_signer else {
-            return Err(EscrowError::NoPendingCoSignerChange {
-                account: owner.to_string(),
-            }
-            .into());
-        };
-        if now < at {
-            return Err(EscrowError::CoSignerChangeNotDue {
-                account: owner.to_string(),
-                effective_at: at,
-                now,
-            }
-            .into());
-        }
-        self.send("applyCoSigner", self.contract.applyCoSigner(owner))
-            .await
+        let call = escrow_actions::apply_co_signer(self, owner, now).await?;
+        self.send_call("applyCoSigner", &call).await
     }
 
     /// Cancels the caller's pending co-signer change.
     pub async fn cancel_co_signer_change(&self) -> Result<TransactionReceipt, EvmError> {
-        if let Some(caller) = self.caller
-            && self.account(caller).await?.pending_co_signer.is_none()
-        {
-            return Err(EscrowError::NoPendingCoSignerChange {
-                account: caller.to_string(),
-            }
-            .into());
-        }
-        self.send("cancelCoSignerChange", self.contract.cancelCoSignerChange())
-            .await
+        let call = escrow_actions::cancel_co_signer_change(self).await?;
+        self.send_call("cancelCoSignerChange", &call).await
     }
 
     /// Acceptor: whether the dispatcher may assign it deals, the largest deal, and
@@ -431,49 +352,15 @@ impl<P: Provider + Clone> EscrowClient<P> {
         max_per_deal: Amount,
         max_locked: Amount,
     ) -> Result<TransactionReceipt, EvmError> {
-        self.send(
-            "setAcceptorLimits",
-            self.contract
-                .setAcceptorLimits(online, max_per_deal.units(), max_locked.units()),
-        )
-        .await
+        let call = escrow_actions::set_acceptor_limits(online, max_per_deal, max_locked);
+        self.send_call("setAcceptorLimits", &call).await
     }
 
     /// Admin: credits the tokens held beyond the liabilities (sent to the escrow
     /// directly) to the treasury's balance.
     pub async fn sweep_surplus(&self) -> Result<TransactionReceipt, EvmError> {
-        let balance = self.token_balance(self.address()).await?;
-        let liabilities = self.liabilities().await?;
-        if balance <= liabilities {
-            return Err(EscrowError::NoSurplus {
-                balance,
-                liabilities,
-            }
-            .into());
-        }
-        self.send("sweepSurplus", self.contract.sweepSurplus())
-            .await
-    }
-
-    /// Cancels the caller's pending withdrawal address change.
-    pub async fn cancel_withdrawal_address_change(&self) -> Result<TransactionReceipt, EvmError> {
-        self.send(
-            "cancelWithdrawalAddressChange",
-            self.contract.cancelWithdrawalAddressChange(),
-        )
-        .await
-    }
-
-    /// Asks to change the withdrawal address; it takes effect after the configured delay.
-    pub async fn request_withdrawal_address(
-        &self,
-        new_address: Address,
-    ) -> Result<TransactionReceipt, EvmError> {
-        self.send(
-            "requestWithdrawalAddress",
-            self.contract.requestWithdrawalAddress(new_address),
-        )
-        .await
+        let call = escrow_actions::sweep_surplus(self).await?;
+        self.send_call("sweepSurplus", &call).await
     }
 
     // ----- buy orders and trades -----
@@ -516,42 +403,25 @@ impl<P: Provider + Clone> EscrowClient<P> {
         expiry: u64,
         payment_window: u32,
     ) -> Result<(U256, TransactionReceipt), EvmError> {
-        let code = currency_code(currency)?;
-        let call = self.contract.postBuyOrder(
+        let params = BuyOrderParams {
             price,
-            code,
-            units(amount),
-            units(min_fill),
-            units(max_fill),
+            currency: currency.to_owned(),
+            amount,
+            min_fill,
+            max_fill,
             expiry,
             payment_window,
-        );
-        if amount.is_zero() {
-            return Err(EscrowError::ZeroAmount {
-                action: "postBuyOrder",
-            }
-            .into());
-        }
-        let receipt = self.send("postBuyOrder", call).await?;
+        };
+        let call = escrow_actions::post_buy_order(self, &params).await?;
+        let receipt = self.send_call("postBuyOrder", &call).await?;
         let id = event::<Escrow::BuyOrderPosted>(&receipt, self.address())?.orderId;
         Ok((id, receipt))
     }
 
     /// Cancels one of the caller's buy orders.
     pub async fn cancel_buy_order(&self, order_id: U256) -> Result<TransactionReceipt, EvmError> {
-        let order = self.buy_order(order_id).await?;
-        if let Some(caller) = self.caller
-            && caller != order.merchant
-        {
-            return Err(EscrowError::NotOrderMerchant {
-                order_id,
-                merchant: order.merchant.to_string(),
-                caller: caller.to_string(),
-            }
-            .into());
-        }
-        self.send("cancelBuyOrder", self.contract.cancelBuyOrder(order_id))
-            .await
+        let call = escrow_actions::cancel_buy_order(self, order_id).await?;
+        self.send_call("cancelBuyOrder", &call).await
     }
 
     /// Sells `amount` into buy order `order_id` from the caller's available balance;
@@ -574,17 +444,8 @@ impl<P: Provider + Clone> EscrowClient<P> {
         amount: Amount,
         order_ref: B256,
     ) -> Result<(U256, TransactionReceipt), EvmError> {
-        self.buy_order(order_id).await?;
-        self.check_available("fillBuyOrder", amount).await?;
-        let receipt = self
-            .send(
-                "fillBuyOrder",
-                self.contract
-                    .fillBuyOrder(order_id, units(amount), order_ref),
-            )
-            .await?;
-        let id = event::<Escrow::DealOpened>(&receipt, self.address())?.dealId;
-        Ok((id, receipt))
+        let call = escrow_actions::fill_buy_order(self, order_id, amount, order_ref).await?;
+        self.send_opening("fillBuyOrder", &call).await
     }
 
     // ----- collections and payouts -----
@@ -612,23 +473,16 @@ impl<P: Provider + Clone> EscrowClient<P> {
         payment_window: u32,
         order_ref: B256,
     ) -> Result<(U256, TransactionReceipt), EvmError> {
-        if amount.is_zero() {
-            return Err(EscrowError::ZeroAmount {
-                action: "assignCollection",
-            }
-            .into());
-        }
-        self.check_acceptor(acceptor, amount, true).await?;
-        let call = self.contract.assignCollection(
+        let call = escrow_actions::assign_collection(
+            self,
             acceptor,
             merchant,
-            units(amount),
+            amount,
             payment_window,
             order_ref,
-        );
-        let receipt = self.send("assignCollection", call).await?;
-        let id = event::<Escrow::DealOpened>(&receipt, self.address())?.dealId;
-        Ok((id, receipt))
+        )
+        .await?;
+        self.send_opening("assignCollection", &call).await
     }
 
     /// Merchant: opens a Payout locking `amount` of its own balance; returns the deal id.
@@ -650,16 +504,8 @@ impl<P: Provider + Clone> EscrowClient<P> {
         payment_window: u32,
         order_ref: B256,
     ) -> Result<(U256, TransactionReceipt), EvmError> {
-        self.check_available("openPayout", amount).await?;
-        let receipt = self
-            .send(
-                "openPayout",
-                self.contract
-                    .openPayout(units(amount), payment_window, order_ref),
-            )
-            .await?;
-        let id = event::<Escrow::DealOpened>(&receipt, self.address())?.dealId;
-        Ok((id, receipt))
+        let call = escrow_actions::open_payout(self, amount, payment_window, order_ref).await?;
+        self.send_opening("openPayout", &call).await
     }
 
     /// Dispatcher: assigns `acceptor` to an unassigned Payout.
@@ -668,36 +514,22 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deal_id: U256,
         acceptor: Address,
     ) -> Result<TransactionReceipt, EvmError> {
-        let deal = self.deal(deal_id).await?;
-        if deal.state != super::DealState::Unassigned {
-            return Err(EscrowError::WrongDealState {
-                action: "assignPayout",
-                deal_id,
-                state: deal.state.as_str(),
-            }
-            .into());
-        }
-        self.check_acceptor(acceptor, deal.amount, false).await?;
-        self.send(
-            "assignPayout",
-            self.contract.assignPayout(deal_id, acceptor),
-        )
-        .await
+        let call = escrow_actions::assign_payout(self, deal_id, acceptor).await?;
+        self.send_call("assignPayout", &call).await
     }
 
     // ----- deal lifecycle -----
 
     /// Buyer (or the dispatcher, for a Collection): the fiat was sent.
     pub async fn mark_paid(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
-        self.check_deal(DealAction::MarkPaid, deal_id).await?;
-        self.send("markPaid", self.contract.markPaid(deal_id)).await
+        let call = escrow_actions::mark_paid(self, deal_id).await?;
+        self.send_call("markPaid", &call).await
     }
 
     /// Seller: the fiat arrived; settle the deal with the fee split.
     pub async fn release(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
-        let deal = self.check_deal(DealAction::Release, deal_id).await?;
-        self.check_allowance("release", deal.amount).await?;
-        self.send("release", self.contract.release(deal_id)).await
+        let call = escrow_actions::release(self, deal_id).await?;
+        self.send_call("release", &call).await
     }
 
     /// Seller: release with the co-signer's `signature` (action release, subject the
@@ -708,29 +540,20 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deadline: u64,
         signature: &Signature,
     ) -> Result<TransactionReceipt, EvmError> {
-        self.check_deal(DealAction::Release, deal_id).await?;
-        self.check_has_co_signer().await?;
-        self.send(
-            "releaseCoSigned",
-            self.contract.releaseCoSigned(
-                deal_id,
-                U256::from(deadline),
-                Bytes::from(signature.as_bytes().to_vec()),
-            ),
-        )
-        .await
+        let call = escrow_actions::release_co_signed(self, deal_id, deadline, signature).await?;
+        self.send_call("releaseCoSigned", &call).await
     }
 
     /// Buyer at any time before release, or seller after the payment deadline of an unpaid deal.
     pub async fn cancel(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
-        self.check_deal(DealAction::Cancel, deal_id).await?;
-        self.send("cancel", self.contract.cancel(deal_id)).await
+        let call = escrow_actions::cancel(self, deal_id).await?;
+        self.send_call("cancel", &call).await
     }
 
     /// Buyer or seller of a paid deal: ask the arbiter to decide.
     pub async fn dispute(&self, deal_id: U256) -> Result<TransactionReceipt, EvmError> {
-        self.check_deal(DealAction::Dispute, deal_id).await?;
-        self.send("dispute", self.contract.dispute(deal_id)).await
+        let call = escrow_actions::dispute(self, deal_id).await?;
+        self.send_call("dispute", &call).await
     }
 
     /// Arbiter: settle `buyer_share_bps` of a disputed deal to the buyer, the rest back to the seller.
@@ -739,117 +562,8 @@ impl<P: Provider + Clone> EscrowClient<P> {
         deal_id: U256,
         buyer_share_bps: u16,
     ) -> Result<TransactionReceipt, EvmError> {
-        if buyer_share_bps > 10_000 {
-            return Err(EscrowError::ShareTooHigh {
-                bps: buyer_share_bps.into(),
-            }
-            .into());
-        }
-        self.deal(deal_id).await?;
-        self.send("resolve", self.contract.resolve(deal_id, buyer_share_bps))
-            .await
-    }
-
-    // ----- pre-checks -----
-
-    /// The caller's available balance covers `amount` (and `amount` is not zero).
-    async fn check_available(&self, action: &'static str, amount: Amount) -> Result<(), EvmError> {
-        if amount.is_zero() {
-            return Err(EscrowError::ZeroAmount { action }.into());
-        }
-        let Some(caller) = self.caller else {
-            return Ok(());
-        };
-        let account = self.account(caller).await?;
-        if account.available < amount {
-            return Err(EscrowError::InsufficientAvailable {
-                action,
-                account: caller.to_string(),
-                available: account.available.units(),
-                needed: amount.units(),
-            }
-            .into());
-        }
-        Ok(())
-    }
-
-    /// The deal exists and the caller may take `action` on it now.
-    async fn check_deal(&self, action: DealAction, deal_id: U256) -> Result<DealView, EvmError> {
-        let deal = self.deal(deal_id).await?;
-        if let Some(caller) = self.caller {
-            let dispatcher = read("dispatcher", self.contract.dispatcher()).await?;
-            action.check(&deal, caller, dispatcher, |a| a.to_string())?;
-        }
-        Ok(deal)
-    }
-
-    /// An outflow of `amount` without co-signature fits what is left of the
-    /// caller's allowance today (no limit without a co-signer).
-    async fn check_allowance(&self, action: &'static str, amount: Amount) -> Result<(), EvmError> {
-        let Some(caller) = self.caller else {
-            return Ok(());
-        };
-        let account = self.account(caller).await?;
-        if account.co_signer.is_zero() {
-            return Ok(());
-        }
-        let now = self.chain_time().await?;
-        if let Some(left) = account.allowance_left(now)
-            && amount > left
-        {
-            return Err(EscrowError::AllowanceExceeded {
-                action,
-                account: caller.to_string(),
-                amount: amount.units(),
-                left: left.units(),
-            }
-            .into());
-        }
-        Ok(())
-    }
-
-    /// The caller has a co-signer (a co-signed call needs one).
-    async fn check_has_co_signer(&self) -> Result<(), EvmError> {
-        if let Some(caller) = self.caller
-            && self.account(caller).await?.co_signer.is_zero()
-        {
-            return Err(EscrowError::NoCoSigner {
-                account: caller.to_string(),
-            }
-            .into());
-        }
-        Ok(())
-    }
-
-    /// The dispatcher may assign `acceptor` a deal of `amount` (online, within its
-    /// maximum per deal and, for a collection, its maximum locked).
-    async fn check_acceptor(
-        &self,
-        acceptor: Address,
-        amount: Amount,
-        collection: bool,
-    ) -> Result<(), EvmError> {
-        let a = self.account(acceptor).await?;
-        let reason = if !a.online {
-            Some("offline")
-        } else if amount > a.max_per_deal {
-            Some("above max per deal")
-        } else if collection
-            && a.locked.units().saturating_add(amount.units()) > a.max_locked.units()
-        {
-            Some("above max locked")
-        } else {
-            None
-        };
-        match reason {
-            Some(reason) => Err(EscrowError::AcceptorUnavailable {
-                acceptor: acceptor.to_string(),
-                amount: amount.units(),
-                reason,
-            }
-            .into()),
-            None => Ok(()),
-        }
+        let call = escrow_actions::resolve(self, deal_id, buyer_share_bps).await?;
+        self.send_call("resolve", &call).await
     }
 
     /// The latest block's timestamp.
@@ -920,6 +634,54 @@ impl<P: Provider + Clone> EscrowClient<P> {
                 .map_err(|_| EvmError::AmountOutOfRange)
         };
         Ok((to_amount(account.available)?, to_amount(account.locked)?))
+    }
+}
+
+/// The EVM client's reads behind the shared pre-checks.
+impl<P: Provider + Clone> EscrowReads for EscrowClient<P> {
+    type Error = EvmError;
+
+    fn caller(&self) -> Option<Address> {
+        self.caller
+    }
+
+    fn show(&self, address: Address) -> String {
+        address.to_string()
+    }
+
+    async fn read_account(&self, owner: Address) -> Result<AccountView, EvmError> {
+        self.account(owner).await
+    }
+
+    async fn read_deal(&self, deal_id: U256) -> Result<DealView, EvmError> {
+        self.deal(deal_id).await
+    }
+
+    async fn read_buy_order(&self, order_id: U256) -> Result<BuyOrderView, EvmError> {
+        self.buy_order(order_id).await
+    }
+
+    async fn read_dispatcher(&self) -> Result<Address, EvmError> {
+        read("dispatcher", self.contract.dispatcher()).await
+    }
+
+    async fn read_token_balance(&self, owner: Address) -> Result<U256, EvmError> {
+        self.token_balance(owner).await
+    }
+
+    async fn read_holdings(&self) -> Result<(U256, U256), EvmError> {
+        Ok((
+            self.token_balance(self.address()).await?,
+            self.liabilities().await?,
+        ))
+    }
+
+    async fn read_chain_time(&self) -> Result<u64, EvmError> {
+        self.chain_time().await
+    }
+
+    async fn read_domain(&self) -> Result<alloy::sol_types::Eip712Domain, EvmError> {
+        self.domain().await
     }
 }
 

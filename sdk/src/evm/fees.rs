@@ -7,7 +7,7 @@
 
 use alloy::{eips::BlockNumberOrTag, providers::Provider, rpc::types::FeeHistory};
 
-use crate::error::EvmError;
+use super::error::EvmError;
 
 /// Blocks of history the estimate looks at.
 const HISTORY_BLOCKS: u64 = 20;

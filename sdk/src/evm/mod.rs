@@ -7,6 +7,8 @@
 //! suite checks against a fresh build.
 
 mod bindings;
+mod co_sign;
+mod error;
 pub(crate) mod escrow;
 mod fees;
 mod multisig;
@@ -14,9 +16,9 @@ mod proposal_file;
 mod rules;
 
 pub use bindings::{Escrow, EscrowConfig, IERC20, IEscrow, MultiSig};
-pub use escrow::{
-    CoSignAction, DealKind, EscrowClient, Roles, co_signer_change_subject, currency_code,
-};
+pub use co_sign::{CoSignAction, co_sign_hash, co_signer_change_subject, escrow_domain};
+pub use error::{EscrowError, EvmError, ProposalError};
+pub use escrow::{DealKind, EscrowClient, Roles, currency_code};
 pub use fees::{Eip1559Fees, FeeLevel, estimate_fees, fees_from_history};
 pub use multisig::{MultiSigClient, MultiSigState, OwnerSignatures, Proposal, domain_from_fields};
 pub use proposal_file::{

@@ -15,9 +15,9 @@ use alloy::{
 };
 
 use super::bindings::MultiSig::{self, MultiSigInstance};
+use super::error::EvmError;
 use super::escrow::read;
 use super::proposal_file::{DomainFields, ProposalFile};
-use crate::error::EvmError;
 
 /// A multisig's configuration and nonce as read from the contract.
 #[derive(Debug, Clone, PartialEq, Eq)]

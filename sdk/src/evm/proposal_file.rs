@@ -18,8 +18,8 @@ use alloy::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::error::ProposalError;
 use super::multisig::{Proposal, domain_from_fields};
-use crate::error::ProposalError;
 
 /// The file format version this SDK writes and reads.
 pub const PROPOSAL_FILE_VERSION: u32 = 2;

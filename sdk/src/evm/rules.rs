@@ -6,7 +6,8 @@
 use alloy::primitives::{Address, B256, U256};
 
 use super::bindings::IEscrow;
-use crate::{Amount, error::EscrowError};
+use super::error::EscrowError;
+use crate::Amount;
 
 /// A deal's live state, as the contract's `DealState` (final states are not stored).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

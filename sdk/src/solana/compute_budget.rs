@@ -9,7 +9,7 @@
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_instruction::Instruction;
 
-use crate::error::SolanaError;
+use super::error::SolanaError;
 
 /// One sample of `getRecentPrioritizationFees`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,8 +10,8 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use solana_instruction::{AccountMeta, Instruction};
 use solana_pubkey::Pubkey;
 
+use super::error::SolanaError;
 use crate::amount::{Amount, BPS_DENOMINATOR};
-use crate::error::SolanaError;
 use crate::solana::codec::instruction_data;
 use crate::solana::pda::{self, ESCROW_PROGRAM_ID, SYSTEM_PROGRAM_ID};
 

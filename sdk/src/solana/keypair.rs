@@ -5,7 +5,7 @@
 use solana_keypair::Keypair;
 use zeroize::Zeroizing;
 
-use crate::error::SolanaError;
+use super::error::SolanaError;
 
 /// Bytes of a keypair: 32 secret, then 32 public.
 pub const KEYPAIR_LEN: usize = 64;

@@ -9,6 +9,7 @@
 
 mod codec;
 mod compute_budget;
+mod error;
 mod escrow;
 mod keypair;
 mod multisig;
@@ -24,6 +25,7 @@ pub use compute_budget::{
     DEFAULT_CAP_MICRO_LAMPORTS, DEFAULT_COMPUTE_UNIT_LIMIT, DEFAULT_FLOOR_MICRO_LAMPORTS,
     PrioritizationFee, PriorityFeePolicy, PriorityLevel, compute_unit_limit, compute_unit_price,
 };
+pub use error::{SolanaError, SolanaRpcError};
 pub use escrow::{
     AcceptorSetLimitsArgs, Authorities, BuyOrderFillArgs, BuyOrderPostArgs, CoSignerSetArgs,
     ConfigInitializeArgs, DealCollectionOpenArgs, DealPayoutOpenArgs, EscrowProgram,

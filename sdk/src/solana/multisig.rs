@@ -7,8 +7,8 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use solana_instruction::{AccountMeta, Instruction};
 use solana_pubkey::Pubkey;
 
+use super::error::SolanaError;
 use crate::amount::Amount;
-use crate::error::SolanaError;
 use crate::solana::codec::instruction_data;
 use crate::solana::pda::{self, MULTISIG_PROGRAM_ID, SYSTEM_PROGRAM_ID};
 

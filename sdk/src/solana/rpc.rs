@@ -12,7 +12,7 @@ use solana_signature::Signature;
 use solana_transaction::Transaction;
 use tracing::debug;
 
-use crate::error::{SolanaError, SolanaRpcError};
+use super::error::{SolanaError, SolanaRpcError};
 use crate::solana::compute_budget::{PrioritizationFee, PriorityFeePolicy};
 use crate::solana::state::AnchorAccount;
 use crate::solana::transaction::encode_base64;

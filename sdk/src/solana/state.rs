@@ -6,7 +6,7 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 use solana_pubkey::Pubkey;
 
-use crate::error::SolanaError;
+use super::error::SolanaError;
 use crate::solana::codec::{DISCRIMINATOR_LEN, account_discriminator};
 use crate::solana::escrow::{
     Authorities, FeeTier, MAX_BLOCKED_REGIONS, MAX_TIERS, SettlementParties,

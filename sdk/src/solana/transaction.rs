@@ -10,7 +10,7 @@ use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 
-use crate::error::SolanaError;
+use super::error::SolanaError;
 use crate::solana::compute_budget::{compute_unit_limit, compute_unit_price};
 
 /// Largest serialized transaction that fits one packet (1280 - 48 bytes of headers).

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use sha3::Keccak256;
 
-use crate::error::AddressError;
+use super::error::TronAddressError;
 
 /// The first byte of every TRON address.
 pub const ADDRESS_PREFIX: u8 = 0x41;
@@ -25,20 +25,20 @@ pub const ADDRESS_LEN: usize = 21;
 /// use stablerail_sdk::tron::Address;
 /// let a: Address = "417e5f4552091a69125d5dfcb7b8c2659029395bdf".parse()?;
 /// assert_eq!(a.to_string(), "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC");
-/// # Ok::<(), stablerail_sdk::AddressError>(())
+/// # Ok::<(), stablerail_sdk::tron::TronAddressError>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Address([u8; ADDRESS_LEN]);
 
 impl Address {
     /// From the 21 raw bytes; the first must be `0x41`.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, AddressError> {
-        let arr: [u8; ADDRESS_LEN] = bytes.try_into().map_err(|_| AddressError::Length {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, TronAddressError> {
+        let arr: [u8; ADDRESS_LEN] = bytes.try_into().map_err(|_| TronAddressError::Length {
             expected: ADDRESS_LEN,
             actual: bytes.len(),
         })?;
         if arr[0] != ADDRESS_PREFIX {
-            return Err(AddressError::Prefix { found: arr[0] });
+            return Err(TronAddressError::Prefix { found: arr[0] });
         }
         Ok(Self(arr))
     }
@@ -62,21 +62,21 @@ impl Address {
     }
 
     /// Parses the base58check form (34 characters starting with `T`).
-    pub fn from_base58(input: &str) -> Result<Self, AddressError> {
+    pub fn from_base58(input: &str) -> Result<Self, TronAddressError> {
         let raw = bs58::decode(input)
             .into_vec()
-            .map_err(|_| AddressError::Base58 {
+            .map_err(|_| TronAddressError::Base58 {
                 input: input.to_owned(),
             })?;
         if raw.len() != ADDRESS_LEN + 4 {
-            return Err(AddressError::Length {
+            return Err(TronAddressError::Length {
                 expected: ADDRESS_LEN,
                 actual: raw.len().saturating_sub(4),
             });
         }
         let (body, checksum) = raw.split_at(ADDRESS_LEN);
         if checksum != &double_sha256(body)[..4] {
-            return Err(AddressError::Checksum {
+            return Err(TronAddressError::Checksum {
                 input: input.to_owned(),
             });
         }
@@ -84,12 +84,12 @@ impl Address {
     }
 
     /// Parses the hex form: 42 hex characters starting with `41` (an optional `0x` is allowed).
-    pub fn from_hex(input: &str) -> Result<Self, AddressError> {
+    pub fn from_hex(input: &str) -> Result<Self, TronAddressError> {
         let digits = input
             .strip_prefix("0x")
             .or_else(|| input.strip_prefix("0X"))
             .unwrap_or(input);
-        let raw = hex::decode(digits).map_err(|_| AddressError::Hex {
+        let raw = hex::decode(digits).map_err(|_| TronAddressError::Hex {
             input: input.to_owned(),
         })?;
         Self::from_bytes(&raw)
@@ -126,7 +126,7 @@ fn double_sha256(data: &[u8]) -> [u8; 32] {
 }
 
 impl FromStr for Address {
-    type Err = AddressError;
+    type Err = TronAddressError;
 
     /// Accepts base58check, or hex when the input is 42 characters (44 with `0x`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -199,30 +199,30 @@ mod tests {
     fn rejects_malformed() {
         assert!(matches!(
             Address::from_base58("TYPG8VeuoVAh2hP7Vfw6ww7vK98nvXXXUs"),
-            Err(AddressError::Checksum { .. })
+            Err(TronAddressError::Checksum { .. })
         ));
         assert!(matches!(
             Address::from_base58("TYPG8VeuoVAh2hP7Vfw6ww7vK98nvXXX0G"),
-            Err(AddressError::Base58 { .. })
+            Err(TronAddressError::Base58 { .. })
         ));
         assert!(matches!(
             Address::from_base58("TYPG8VeuoVAh2hP7Vfw6ww7vK98nvXXX"),
-            Err(AddressError::Length { .. })
+            Err(TronAddressError::Length { .. })
         ));
         assert!(matches!(
             Address::from_hex("427e5f4552091a69125d5dfcb7b8c2659029395bdf"),
-            Err(AddressError::Prefix { found: 0x42 })
+            Err(TronAddressError::Prefix { found: 0x42 })
         ));
         assert!(matches!(
             Address::from_hex("417e5f4552091a69125d5dfcb7b8c2659029395b"),
-            Err(AddressError::Length {
+            Err(TronAddressError::Length {
                 expected: 21,
                 actual: 20
             })
         ));
         assert!(matches!(
             Address::from_hex("41zz"),
-            Err(AddressError::Hex { .. })
+            Err(TronAddressError::Hex { .. })
         ));
         assert!("".parse::<Address>().is_err());
         // A valid base58check string of a 21-byte payload with a non-0x41 prefix.
@@ -231,7 +231,7 @@ mod tests {
         let s = bs58::encode(raw).into_string();
         assert!(matches!(
             Address::from_base58(&s),
-            Err(AddressError::Prefix { found: 0x42 })
+            Err(TronAddressError::Prefix { found: 0x42 })
         ));
     }
 

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tracing::{debug, warn};
 
-use crate::error::{BroadcastCode, ClientError};
+use super::error::{TronBroadcastCode, TronClientError};
 use crate::tron::address::Address;
 use crate::tron::transaction::{
     MAX_FEE_LIMIT_SUN, RefBlock, Transaction, TransactionBuilder, TriggerSmartContract,
@@ -98,9 +98,9 @@ impl Default for FeeLimitPolicy {
 
 impl FeeLimitPolicy {
     /// A margin (10000 = none, 12000 = +20 %) and a cap in sun (at most 15,000 TRX).
-    pub fn new(margin_bps: u32, max_sun: i64) -> Result<Self, ClientError> {
+    pub fn new(margin_bps: u32, max_sun: i64) -> Result<Self, TronClientError> {
         if !(1..=MAX_FEE_LIMIT_SUN).contains(&max_sun) {
-            return Err(ClientError::FeeLimitCap { max_sun });
+            return Err(TronClientError::FeeLimitCap { max_sun });
         }
         Ok(Self {
             margin_bps,
@@ -136,11 +136,11 @@ pub struct TronClient {
 
 impl TronClient {
     /// A client of the node at `url` (`http://` or `https://`), with a 30 s request timeout.
-    pub fn new(url: &str) -> Result<Self, ClientError> {
+    pub fn new(url: &str) -> Result<Self, TronClientError> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
-            .map_err(|source| ClientError::Transport {
+            .map_err(|source| TronClientError::Transport {
                 endpoint: String::new(),
                 source,
             })?;
@@ -148,12 +148,12 @@ impl TronClient {
     }
 
     /// A client using a preconfigured `reqwest` client (headers such as an API key, proxies).
-    pub fn with_http_client(url: &str, http: reqwest::Client) -> Result<Self, ClientError> {
-        let parsed = reqwest::Url::parse(url).map_err(|_| ClientError::Url {
+    pub fn with_http_client(url: &str, http: reqwest::Client) -> Result<Self, TronClientError> {
+        let parsed = reqwest::Url::parse(url).map_err(|_| TronClientError::Url {
             url: url.to_owned(),
         })?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-            return Err(ClientError::Url {
+            return Err(TronClientError::Url {
                 url: url.to_owned(),
             });
         }
@@ -165,9 +165,9 @@ impl TronClient {
 
     /// POSTs `body` to `path` and returns the JSON answer; `{"Error": ...}`, a non-success
     /// status and a non-JSON body are errors.
-    async fn post(&self, path: &str, body: &Value) -> Result<Value, ClientError> {
+    async fn post(&self, path: &str, body: &Value) -> Result<Value, TronClientError> {
         debug!(path, "tron node request");
-        let transport = |source| ClientError::Transport {
+        let transport = |source| TronClientError::Transport {
             endpoint: path.to_owned(),
             source,
         };
@@ -181,18 +181,18 @@ impl TronClient {
         let status = resp.status();
         let text = resp.text().await.map_err(transport)?;
         if !status.is_success() {
-            return Err(ClientError::Status {
+            return Err(TronClientError::Status {
                 endpoint: path.to_owned(),
                 status: status.as_u16(),
                 body: snippet(&text),
             });
         }
-        let value: Value = serde_json::from_str(&text).map_err(|_| ClientError::NotJson {
+        let value: Value = serde_json::from_str(&text).map_err(|_| TronClientError::NotJson {
             endpoint: path.to_owned(),
             body: snippet(&text),
         })?;
         if let Some(err) = value.get("Error") {
-            return Err(ClientError::Node {
+            return Err(TronClientError::Node {
                 endpoint: path.to_owned(),
                 message: err
                     .as_str()
@@ -203,27 +203,27 @@ impl TronClient {
     }
 
     /// The head block (`/wallet/getnowblock`).
-    pub async fn now_block(&self) -> Result<Block, ClientError> {
+    pub async fn now_block(&self) -> Result<Block, TronClientError> {
         let v = self.post("/wallet/getnowblock", &json!({})).await?;
         parse_block("/wallet/getnowblock", &v)
     }
 
     /// The latest solid block (`/walletsolidity/getnowblock`; the node must serve the
     /// solidity API on this URL).
-    pub async fn solid_now_block(&self) -> Result<Block, ClientError> {
+    pub async fn solid_now_block(&self) -> Result<Block, TronClientError> {
         let v = self.post("/walletsolidity/getnowblock", &json!({})).await?;
         parse_block("/walletsolidity/getnowblock", &v)
     }
 
     /// Head and solid block ids (`/wallet/getnodeinfo`).
-    pub async fn node_info(&self) -> Result<NodeInfo, ClientError> {
+    pub async fn node_info(&self) -> Result<NodeInfo, TronClientError> {
         const EP: &str = "/wallet/getnodeinfo";
         let v = self.post(EP, &json!({})).await?;
         let field = |name: &'static str| {
             v.get(name)
                 .and_then(Value::as_str)
                 .and_then(parse_num_id)
-                .ok_or(ClientError::Shape {
+                .ok_or(TronClientError::Shape {
                     endpoint: EP.to_owned(),
                     field: name,
                 })
@@ -236,7 +236,7 @@ impl TronClient {
 
     /// A builder referencing the solid block (as nodes do), timestamped at the head
     /// block's time, expiring 60 s later.
-    pub async fn builder(&self) -> Result<TransactionBuilder, ClientError> {
+    pub async fn builder(&self) -> Result<TransactionBuilder, TronClientError> {
         let info = self.node_info().await?;
         let head = self.now_block().await?;
         Ok(TransactionBuilder::new(
@@ -246,7 +246,7 @@ impl TronClient {
     }
 
     /// The energy price in sun (`getchainparameters` → `getEnergyFee`).
-    pub async fn energy_price(&self) -> Result<u64, ClientError> {
+    pub async fn energy_price(&self) -> Result<u64, TronClientError> {
         let v = self.post("/wallet/getchainparameters", &json!({})).await?;
         v.get("chainParameter")
             .and_then(Value::as_array)
@@ -256,12 +256,15 @@ impl TronClient {
                     .find(|p| p.get("key").and_then(Value::as_str) == Some("getEnergyFee"))
             })
             .and_then(|p| p.get("value").and_then(Value::as_u64))
-            .ok_or(ClientError::NoEnergyPrice)
+            .ok_or(TronClientError::NoEnergyPrice)
     }
 
     /// Energy a call needs: `/wallet/estimateenergy` where the node enables it, else
     /// `energy_used` of `/wallet/triggerconstantcontract`.
-    pub async fn estimate_energy(&self, call: &TriggerSmartContract) -> Result<u64, ClientError> {
+    pub async fn estimate_energy(
+        &self,
+        call: &TriggerSmartContract,
+    ) -> Result<u64, TronClientError> {
         let body = json!({
             "owner_address": call.owner.to_hex(),
             "contract_address": call.contract.to_hex(),
@@ -288,15 +291,18 @@ impl TronClient {
         }
         v.get("energy_used")
             .and_then(Value::as_u64)
-            .ok_or(ClientError::Shape {
+            .ok_or(TronClientError::Shape {
                 endpoint: TRIGGER.to_owned(),
                 field: "energy_used",
             })
     }
 
     /// Runs `call` as a constant (read-only) call (`/wallet/triggerconstantcontract`)
-    /// and returns its result bytes; a revert is [`ClientError::Simulation`].
-    pub async fn constant_call(&self, call: &TriggerSmartContract) -> Result<Vec<u8>, ClientError> {
+    /// and returns its result bytes; a revert is [`TronClientError::Simulation`].
+    pub async fn constant_call(
+        &self,
+        call: &TriggerSmartContract,
+    ) -> Result<Vec<u8>, TronClientError> {
         const EP: &str = "/wallet/triggerconstantcontract";
         let body = json!({
             "owner_address": call.owner.to_hex(),
@@ -311,7 +317,7 @@ impl TronClient {
         v.pointer("/constant_result/0")
             .and_then(Value::as_str)
             .and_then(|h| hex::decode(h).ok())
-            .ok_or(ClientError::Shape {
+            .ok_or(TronClientError::Shape {
                 endpoint: EP.to_owned(),
                 field: "constant_result",
             })
@@ -323,11 +329,11 @@ impl TronClient {
         caller: Address,
         contract: Address,
         call: &C,
-    ) -> Result<C::Return, ClientError> {
+    ) -> Result<C::Return, TronClientError> {
         let bytes = self
             .constant_call(&TriggerSmartContract::call(caller, contract, call))
             .await?;
-        C::abi_decode_returns(&bytes).map_err(|e| ClientError::Abi {
+        C::abi_decode_returns(&bytes).map_err(|e| TronClientError::Abi {
             call: C::SIGNATURE,
             message: e.to_string(),
         })
@@ -360,7 +366,7 @@ impl TronClient {
         &self,
         call: &TriggerSmartContract,
         policy: &FeeLimitPolicy,
-    ) -> Result<i64, ClientError> {
+    ) -> Result<i64, TronClientError> {
         let energy = self.estimate_energy(call).await?;
         let price = self.energy_price().await?;
         let fee_limit = policy.fee_limit(energy, price);
@@ -372,7 +378,7 @@ impl TronClient {
     ///
     /// Acceptance only means the node took it into its pool; confirm with
     /// [`TronClient::wait_for_receipt`].
-    pub async fn broadcast(&self, tx: &Transaction) -> Result<String, ClientError> {
+    pub async fn broadcast(&self, tx: &Transaction) -> Result<String, TronClientError> {
         const EP: &str = "/wallet/broadcasthex";
         let v = self
             .post(EP, &json!({ "transaction": tx.to_hex() }))
@@ -382,7 +388,7 @@ impl TronClient {
             if let Some(theirs) = v.get("txid").and_then(Value::as_str)
                 && theirs != ours
             {
-                return Err(ClientError::Shape {
+                return Err(TronClientError::Shape {
                     endpoint: EP.to_owned(),
                     field: "txid",
                 });
@@ -392,24 +398,24 @@ impl TronClient {
         let code = v
             .get("code")
             .and_then(Value::as_str)
-            .ok_or(ClientError::Shape {
+            .ok_or(TronClientError::Shape {
                 endpoint: EP.to_owned(),
                 field: "code",
             })?;
-        Err(ClientError::Broadcast {
-            code: BroadcastCode::from_code(code),
+        Err(TronClientError::Broadcast {
+            code: TronBroadcastCode::from_code(code),
             message: decode_message(v.get("message")),
         })
     }
 
     /// The receipt of `txid`, or `None` while it is not in a block.
-    pub async fn transaction_info(&self, txid: &str) -> Result<Option<Receipt>, ClientError> {
+    pub async fn transaction_info(&self, txid: &str) -> Result<Option<Receipt>, TronClientError> {
         const EP: &str = "/wallet/gettransactioninfobyid";
         let v = self.post(EP, &json!({ "value": txid })).await?;
         if v.as_object().is_some_and(|o| o.is_empty()) {
             return Ok(None);
         }
-        let shape = |field| ClientError::Shape {
+        let shape = |field| TronClientError::Shape {
             endpoint: EP.to_owned(),
             field,
         };
@@ -444,14 +450,14 @@ impl TronClient {
         txid: &str,
         timeout: Duration,
         interval: Duration,
-    ) -> Result<Receipt, ClientError> {
+    ) -> Result<Receipt, TronClientError> {
         let start = Instant::now();
         loop {
             if let Some(r) = self.transaction_info(txid).await? {
                 return Ok(r);
             }
             if start.elapsed() + interval > timeout {
-                return Err(ClientError::ReceiptTimeout {
+                return Err(TronClientError::ReceiptTimeout {
                     txid: txid.to_owned(),
                     waited_ms: start.elapsed().as_millis(),
                 });
@@ -461,8 +467,8 @@ impl TronClient {
     }
 }
 
-fn parse_block(endpoint: &str, v: &Value) -> Result<Block, ClientError> {
-    let shape = |field| ClientError::Shape {
+fn parse_block(endpoint: &str, v: &Value) -> Result<Block, TronClientError> {
+    let shape = |field| TronClientError::Shape {
         endpoint: endpoint.to_owned(),
         field,
     };
@@ -504,7 +510,7 @@ fn parse_num_id(s: &str) -> Option<BlockId> {
 }
 
 /// The failure a simulation answer (`estimateenergy`, `triggerconstantcontract`) reports.
-fn simulation_failure(v: &Value) -> Option<ClientError> {
+fn simulation_failure(v: &Value) -> Option<TronClientError> {
     let result = v.get("result");
     let ok = result
         .and_then(|r| r.get("result"))
@@ -514,7 +520,7 @@ fn simulation_failure(v: &Value) -> Option<ClientError> {
     if ok && !reverted {
         return None;
     }
-    Some(ClientError::Simulation {
+    Some(TronClientError::Simulation {
         code: result
             .and_then(|r| r.get("code"))
             .and_then(Value::as_str)

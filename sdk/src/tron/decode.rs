@@ -4,8 +4,8 @@
 use prost::Message;
 use serde::Serialize;
 
+use super::error::{TronDecodeError, TronSignatureError};
 use crate::amount::Amount;
-use crate::error::{DecodeError, SignatureError};
 use crate::tron::address::Address;
 use crate::tron::proto;
 use crate::tron::signer::Signature;
@@ -17,16 +17,16 @@ use crate::tron::trc20;
 impl Transaction {
     /// Decodes hex (an optional `0x` and surrounding whitespace are ignored) of a
     /// `Transaction` protobuf, or of a bare `raw_data`.
-    pub fn from_hex(text: &str) -> Result<Self, DecodeError> {
+    pub fn from_hex(text: &str) -> Result<Self, TronDecodeError> {
         let t = text.trim();
         let digits = t.strip_prefix("0x").unwrap_or(t);
-        let bytes = hex::decode(digits).map_err(|_| DecodeError::Hex)?;
+        let bytes = hex::decode(digits).map_err(|_| TronDecodeError::Hex)?;
         Self::decode(&bytes)
     }
 
     /// Decodes a `Transaction` protobuf (raw_data and signatures), or, failing that, a
     /// bare `raw_data`. The txID hashes the raw_data bytes exactly as given.
-    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+    pub fn decode(bytes: &[u8]) -> Result<Self, TronDecodeError> {
         let first = match decode_signed(bytes) {
             Ok(tx) => return Ok(tx),
             Err(e) => e,
@@ -41,13 +41,13 @@ impl Transaction {
     }
 
     /// Decodes a bare `raw_data` (an unsigned transaction as some wallets pass it).
-    pub fn decode_raw_data(bytes: &[u8]) -> Result<Self, DecodeError> {
+    pub fn decode_raw_data(bytes: &[u8]) -> Result<Self, TronDecodeError> {
         let raw = raw_from_bytes(bytes)?;
         Ok(Self::from_parts(raw, bytes.to_vec(), Vec::new()))
     }
 
     /// The address each signature recovers to, in signature order.
-    pub fn signers(&self) -> Vec<Result<Address, SignatureError>> {
+    pub fn signers(&self) -> Vec<Result<Address, TronSignatureError>> {
         let id = self.txid();
         self.signatures().iter().map(|s| s.recover(&id)).collect()
     }
@@ -132,14 +132,14 @@ pub struct SignerView {
     pub error: Option<String>,
 }
 
-fn is_structural(e: &DecodeError) -> bool {
+fn is_structural(e: &TronDecodeError) -> bool {
     matches!(
         e,
-        DecodeError::Protobuf { .. } | DecodeError::Framing { .. }
+        TronDecodeError::Protobuf { .. } | TronDecodeError::Framing { .. }
     )
 }
 
-fn decode_signed(bytes: &[u8]) -> Result<Transaction, DecodeError> {
+fn decode_signed(bytes: &[u8]) -> Result<Transaction, TronDecodeError> {
     let mut raw: Option<&[u8]> = None;
     let mut sigs = Vec::new();
     let mut pos = 0;
@@ -147,14 +147,14 @@ fn decode_signed(bytes: &[u8]) -> Result<Transaction, DecodeError> {
         let field = read_field(bytes, pos)?;
         match (field.number, field.payload) {
             (1, Some(p)) if raw.is_none() => raw = Some(p),
-            (1, _) => return Err(DecodeError::Framing { offset: pos }),
+            (1, _) => return Err(TronDecodeError::Framing { offset: pos }),
             (2, Some(p)) => sigs.push(p),
-            (2, None) => return Err(DecodeError::Framing { offset: pos }),
+            (2, None) => return Err(TronDecodeError::Framing { offset: pos }),
             _ => {}
         }
         pos = field.end;
     }
-    let raw_bytes = raw.ok_or(DecodeError::Protobuf {
+    let raw_bytes = raw.ok_or(TronDecodeError::Protobuf {
         reason: "no raw_data".to_owned(),
     })?;
     let fields = raw_from_bytes(raw_bytes)?;
@@ -162,7 +162,7 @@ fn decode_signed(bytes: &[u8]) -> Result<Transaction, DecodeError> {
         .into_iter()
         .enumerate()
         .map(|(index, s)| {
-            Signature::from_slice(s).map_err(|source| DecodeError::Signature { index, source })
+            Signature::from_slice(s).map_err(|source| TronDecodeError::Signature { index, source })
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Transaction::from_parts(
@@ -180,8 +180,8 @@ struct Field<'a> {
 }
 
 /// Reads one protobuf field starting at `pos`.
-fn read_field(bytes: &[u8], pos: usize) -> Result<Field<'_>, DecodeError> {
-    let framing = DecodeError::Framing { offset: pos };
+fn read_field(bytes: &[u8], pos: usize) -> Result<Field<'_>, TronDecodeError> {
+    let framing = TronDecodeError::Framing { offset: pos };
     let mut cur = &bytes[pos..];
     let key = prost::encoding::decode_varint(&mut cur).map_err(|_| framing.clone())?;
     let number = key >> 3;
@@ -217,15 +217,15 @@ fn read_field(bytes: &[u8], pos: usize) -> Result<Field<'_>, DecodeError> {
     })
 }
 
-fn raw_from_bytes(bytes: &[u8]) -> Result<RawData, DecodeError> {
-    let raw = proto::TransactionRaw::decode(bytes).map_err(|e| DecodeError::Protobuf {
+fn raw_from_bytes(bytes: &[u8]) -> Result<RawData, TronDecodeError> {
+    let raw = proto::TransactionRaw::decode(bytes).map_err(|e| TronDecodeError::Protobuf {
         reason: e.to_string(),
     })?;
     let ref_bytes: [u8; 2] =
         raw.ref_block_bytes
             .as_slice()
             .try_into()
-            .map_err(|_| DecodeError::FieldLength {
+            .map_err(|_| TronDecodeError::FieldLength {
                 field: "ref_block_bytes",
                 expected: 2,
                 actual: raw.ref_block_bytes.len(),
@@ -234,33 +234,33 @@ fn raw_from_bytes(bytes: &[u8]) -> Result<RawData, DecodeError> {
         raw.ref_block_hash
             .as_slice()
             .try_into()
-            .map_err(|_| DecodeError::FieldLength {
+            .map_err(|_| TronDecodeError::FieldLength {
                 field: "ref_block_hash",
                 expected: 8,
                 actual: raw.ref_block_hash.len(),
             })?;
     let c = match raw.contract.as_slice() {
-        [] => return Err(DecodeError::NoContract),
+        [] => return Err(TronDecodeError::NoContract),
         [c] => c,
-        many => return Err(DecodeError::ContractCount { count: many.len() }),
+        many => return Err(TronDecodeError::ContractCount { count: many.len() }),
     };
     let any = c.parameter.clone().unwrap_or_default();
     let expect_url = match c.r#type {
         proto::TRANSFER_CONTRACT => proto::TRANSFER_TYPE_URL,
         proto::TRIGGER_SMART_CONTRACT => proto::TRIGGER_TYPE_URL,
         other => {
-            return Err(DecodeError::UnsupportedContract {
+            return Err(TronDecodeError::UnsupportedContract {
                 contract_type: other,
             });
         }
     };
     if any.type_url != expect_url {
-        return Err(DecodeError::TypeMismatch {
+        return Err(TronDecodeError::TypeMismatch {
             contract_type: c.r#type,
             type_url: any.type_url,
         });
     }
-    let protobuf = |e: prost::DecodeError| DecodeError::Protobuf {
+    let protobuf = |e: prost::DecodeError| TronDecodeError::Protobuf {
         reason: e.to_string(),
     };
     let contract = if c.r#type == proto::TRANSFER_CONTRACT {
@@ -425,7 +425,10 @@ mod tests {
 
     #[test]
     fn malformed_inputs_fail() {
-        assert_eq!(Transaction::from_hex("zz").unwrap_err(), DecodeError::Hex);
+        assert_eq!(
+            Transaction::from_hex("zz").unwrap_err(),
+            TronDecodeError::Hex
+        );
         assert!(Transaction::from_hex("").is_err());
         assert!(Transaction::from_hex("0a8901").is_err());
         // Truncated: drop the last byte of the signature.
@@ -436,13 +439,13 @@ mod tests {
         let bad_sig = format!("0a8901{VECTOR_A_RAW}1240{}", &VECTOR_A_SIG[..128]);
         assert!(matches!(
             Transaction::from_hex(&bad_sig),
-            Err(DecodeError::Signature { index: 0, .. })
+            Err(TronDecodeError::Signature { index: 0, .. })
         ));
         // Contract type 2 with the transfer type URL.
         let wrong_type = VECTOR_A_RAW.replacen("5a66080112", "5a66080212", 1);
         assert!(matches!(
             Transaction::from_hex(&wrong_type),
-            Err(DecodeError::UnsupportedContract { contract_type: 2 })
+            Err(TronDecodeError::UnsupportedContract { contract_type: 2 })
         ));
     }
 }

@@ -4,6 +4,7 @@
 mod address;
 mod client;
 mod decode;
+mod error;
 mod escrow;
 mod multisig;
 mod proto;
@@ -14,6 +15,10 @@ mod trc20;
 pub use address::{ADDRESS_LEN, ADDRESS_PREFIX, Address};
 pub use client::{Block, BlockId, FeeLimitPolicy, NodeInfo, Receipt, TronClient};
 pub use decode::{SignerView, TransactionView, Trc20TransferView};
+pub use error::{
+    TronAddressError, TronBroadcastCode, TronBuildError, TronClientError, TronDecodeError,
+    TronKeyError, TronSignatureError,
+};
 pub use escrow::{BuyOrderParams, TronEscrow};
 pub use multisig::TronMultiSig;
 pub use signer::{PrivateKey, Signature};

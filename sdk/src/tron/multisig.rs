@@ -140,9 +140,9 @@ impl TronMultiSig {
         let eta = self
             .scheduled_eta(file.digest())
             .await?
-            .ok_or(crate::ProposalError::NotScheduled)?;
+            .ok_or(crate::evm::ProposalError::NotScheduled)?;
         if eta > now {
-            return Err(crate::ProposalError::TimeLockPending { eta, now }.into());
+            return Err(crate::evm::ProposalError::TimeLockPending { eta, now }.into());
         }
         let p = &file.proposal;
         let call = MultiSig::executeScheduledCall {

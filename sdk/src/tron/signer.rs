@@ -5,7 +5,7 @@ use core::fmt;
 use k256::ecdsa::{RecoveryId, Signature as EcdsaSignature, SigningKey, VerifyingKey};
 use zeroize::Zeroizing;
 
-use crate::error::{KeyError, SignatureError};
+use super::error::{TronKeyError, TronSignatureError};
 use crate::tron::address::Address;
 
 /// A secp256k1 private key.
@@ -21,31 +21,31 @@ pub struct PrivateKey {
 impl PrivateKey {
     /// From 64 hex digits (surrounding whitespace and a `0x` prefix are ignored), as a
     /// key file holds it. The decoded bytes are zeroized after use.
-    pub fn from_hex(text: &str) -> Result<Self, KeyError> {
+    pub fn from_hex(text: &str) -> Result<Self, TronKeyError> {
         let t = text.trim();
         let digits = t
             .strip_prefix("0x")
             .or_else(|| t.strip_prefix("0X"))
             .unwrap_or(t);
         if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(KeyError::NotHex);
+            return Err(TronKeyError::NotHex);
         }
         if digits.len() != 64 {
-            return Err(KeyError::HexLength {
+            return Err(TronKeyError::HexLength {
                 chars: digits.len(),
             });
         }
         let mut bytes = Zeroizing::new([0u8; 32]);
-        hex::decode_to_slice(digits, bytes.as_mut_slice()).map_err(|_| KeyError::NotHex)?;
+        hex::decode_to_slice(digits, bytes.as_mut_slice()).map_err(|_| TronKeyError::NotHex)?;
         Self::from_bytes(bytes.as_slice())
     }
 
     /// From the 32 secret bytes.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, TronKeyError> {
         if bytes.len() != 32 {
-            return Err(KeyError::Length { bytes: bytes.len() });
+            return Err(TronKeyError::Length { bytes: bytes.len() });
         }
-        let key = SigningKey::from_slice(bytes).map_err(|_| KeyError::OutOfRange)?;
+        let key = SigningKey::from_slice(bytes).map_err(|_| TronKeyError::OutOfRange)?;
         let address = Address::from_public_key(key.verifying_key());
         Ok(Self { key, address })
     }
@@ -57,11 +57,11 @@ impl PrivateKey {
 
     /// Signs a 32-byte digest (a txID) with RFC 6979 nonces; the result has a low s
     /// and `v` = recovery id (0 or 1).
-    pub fn sign_digest(&self, digest: &[u8; 32]) -> Result<Signature, KeyError> {
+    pub fn sign_digest(&self, digest: &[u8; 32]) -> Result<Signature, TronKeyError> {
         let (sig, recid) = self
             .key
             .sign_prehash_recoverable(digest)
-            .map_err(|_| KeyError::Signing)?;
+            .map_err(|_| TronKeyError::Signing)?;
         let mut out = [0u8; 65];
         out[..64].copy_from_slice(&sig.to_bytes());
         out[64] = recid.to_byte();
@@ -83,16 +83,16 @@ pub struct Signature([u8; 65]);
 
 impl Signature {
     /// From 65 bytes; `v` may be 0/1 or 27/28 and is checked when recovering.
-    pub fn from_slice(bytes: &[u8]) -> Result<Self, SignatureError> {
-        let arr: [u8; 65] = bytes.try_into().map_err(|_| SignatureError::Length {
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, TronSignatureError> {
+        let arr: [u8; 65] = bytes.try_into().map_err(|_| TronSignatureError::Length {
             actual: bytes.len(),
         })?;
         Ok(Self(arr))
     }
 
     /// From 130 hex digits.
-    pub fn from_hex(text: &str) -> Result<Self, SignatureError> {
-        let bytes = hex::decode(text.trim()).map_err(|_| SignatureError::Invalid)?;
+    pub fn from_hex(text: &str) -> Result<Self, TronSignatureError> {
+        let bytes = hex::decode(text.trim()).map_err(|_| TronSignatureError::Invalid)?;
         Self::from_slice(&bytes)
     }
 
@@ -107,17 +107,18 @@ impl Signature {
     }
 
     /// Recovers the address that signed `digest`.
-    pub fn recover(&self, digest: &[u8; 32]) -> Result<Address, SignatureError> {
+    pub fn recover(&self, digest: &[u8; 32]) -> Result<Address, TronSignatureError> {
         let v = self.0[64];
         let id = match v {
             0 | 1 => v,
             27 | 28 => v - 27,
-            _ => return Err(SignatureError::RecoveryId { v }),
+            _ => return Err(TronSignatureError::RecoveryId { v }),
         };
-        let recid = RecoveryId::from_byte(id).ok_or(SignatureError::RecoveryId { v })?;
-        let sig = EcdsaSignature::from_slice(&self.0[..64]).map_err(|_| SignatureError::Invalid)?;
+        let recid = RecoveryId::from_byte(id).ok_or(TronSignatureError::RecoveryId { v })?;
+        let sig =
+            EcdsaSignature::from_slice(&self.0[..64]).map_err(|_| TronSignatureError::Invalid)?;
         let key = VerifyingKey::recover_from_prehash(digest, &sig, recid)
-            .map_err(|_| SignatureError::Invalid)?;
+            .map_err(|_| TronSignatureError::Invalid)?;
         Ok(Address::from_public_key(&key))
     }
 }
@@ -182,7 +183,7 @@ mod tests {
         b[64] = 2;
         assert_eq!(
             Signature::from_slice(&b).unwrap().recover(&d),
-            Err(SignatureError::RecoveryId { v: 2 })
+            Err(TronSignatureError::RecoveryId { v: 2 })
         );
     }
 
@@ -204,32 +205,35 @@ mod tests {
 
     #[test]
     fn rejects_bad_keys() {
-        assert_eq!(PrivateKey::from_hex("zz").unwrap_err(), KeyError::NotHex);
+        assert_eq!(
+            PrivateKey::from_hex("zz").unwrap_err(),
+            TronKeyError::NotHex
+        );
         assert_eq!(
             PrivateKey::from_hex("abcd").unwrap_err(),
-            KeyError::HexLength { chars: 4 }
+            TronKeyError::HexLength { chars: 4 }
         );
         assert_eq!(
             PrivateKey::from_hex(&"0".repeat(64)).unwrap_err(),
-            KeyError::OutOfRange
+            TronKeyError::OutOfRange
         );
         assert_eq!(
             PrivateKey::from_hex(&"f".repeat(64)).unwrap_err(),
-            KeyError::OutOfRange
+            TronKeyError::OutOfRange
         );
         assert_eq!(
             PrivateKey::from_bytes(&[1u8; 31]).unwrap_err(),
-            KeyError::Length { bytes: 31 }
+            TronKeyError::Length { bytes: 31 }
         );
         assert_eq!(
             Signature::from_slice(&[0u8; 64]),
-            Err(SignatureError::Length { actual: 64 })
+            Err(TronSignatureError::Length { actual: 64 })
         );
         assert_eq!(
             Signature::from_slice(&[0u8; 65])
                 .unwrap()
                 .recover(&[1u8; 32]),
-            Err(SignatureError::Invalid)
+            Err(TronSignatureError::Invalid)
         );
     }
 }

@@ -5,7 +5,7 @@ use prost::Message;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::error::{BuildError, KeyError};
+use super::error::{TronBuildError, TronKeyError};
 use crate::tron::address::Address;
 use crate::tron::proto;
 use crate::tron::signer::{PrivateKey, Signature};
@@ -238,21 +238,21 @@ impl TransactionBuilder {
     }
 
     /// Validates the settings and serializes an unsigned transaction.
-    pub fn build(&self, contract: Contract) -> Result<Transaction, BuildError> {
+    pub fn build(&self, contract: Contract) -> Result<Transaction, TronBuildError> {
         let lifetime = self.expiration.checked_sub(self.timestamp);
         if self.timestamp < 0 || lifetime.is_none_or(|d| d <= 0 || d > MAX_EXPIRATION_MS) {
-            return Err(BuildError::Expiration {
+            return Err(TronBuildError::Expiration {
                 expiration: self.expiration,
                 timestamp: self.timestamp,
             });
         }
         if !(0..=MAX_FEE_LIMIT_SUN).contains(&self.fee_limit) {
-            return Err(BuildError::FeeLimit {
+            return Err(TronBuildError::FeeLimit {
                 fee_limit: self.fee_limit,
             });
         }
         if self.memo.len() > MAX_MEMO_BYTES {
-            return Err(BuildError::MemoTooLong {
+            return Err(TronBuildError::MemoTooLong {
                 len: self.memo.len(),
                 max: MAX_MEMO_BYTES,
             });
@@ -319,7 +319,7 @@ impl Transaction {
     }
 
     /// Signs the txID with `key` and appends the signature.
-    pub fn sign(&mut self, key: &PrivateKey) -> Result<(), KeyError> {
+    pub fn sign(&mut self, key: &PrivateKey) -> Result<(), TronKeyError> {
         let sig = key.sign_digest(&self.txid)?;
         self.signatures.push(sig);
         Ok(())
@@ -444,13 +444,13 @@ mod tests {
             b.clone()
                 .with_expiration(1751466432131)
                 .build(vector_b_contract()),
-            Err(BuildError::Expiration { .. })
+            Err(TronBuildError::Expiration { .. })
         ));
         assert!(matches!(
             b.clone()
                 .with_expiration(1751466432131 + MAX_EXPIRATION_MS + 1)
                 .build(vector_b_contract()),
-            Err(BuildError::Expiration { .. })
+            Err(TronBuildError::Expiration { .. })
         ));
         for (ts, exp) in [(i64::MIN, i64::MAX), (-5, 10), (i64::MAX, i64::MIN)] {
             assert!(
@@ -458,7 +458,7 @@ mod tests {
                     TransactionBuilder::new(RefBlock::default(), ts)
                         .with_expiration(exp)
                         .build(vector_b_contract()),
-                    Err(BuildError::Expiration { .. })
+                    Err(TronBuildError::Expiration { .. })
                 ),
                 "{ts} {exp}"
             );
@@ -467,16 +467,16 @@ mod tests {
             b.clone()
                 .with_fee_limit(MAX_FEE_LIMIT_SUN + 1)
                 .build(vector_b_contract()),
-            Err(BuildError::FeeLimit { .. })
+            Err(TronBuildError::FeeLimit { .. })
         ));
         assert!(matches!(
             b.clone().with_fee_limit(-1).build(vector_b_contract()),
-            Err(BuildError::FeeLimit { .. })
+            Err(TronBuildError::FeeLimit { .. })
         ));
         assert!(matches!(
             b.with_memo(vec![0u8; MAX_MEMO_BYTES + 1])
                 .build(vector_b_contract()),
-            Err(BuildError::MemoTooLong { .. })
+            Err(TronBuildError::MemoTooLong { .. })
         ));
     }
 }

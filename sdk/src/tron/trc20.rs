@@ -4,8 +4,8 @@ use alloy::primitives::{Address as EvmAddress, U256};
 use alloy::sol;
 use alloy::sol_types::SolCall;
 
+use super::error::TronBuildError;
 use crate::amount::Amount;
-use crate::error::BuildError;
 use crate::tron::address::Address;
 use crate::tron::transaction::{Contract, Transfer, TriggerSmartContract};
 
@@ -86,12 +86,12 @@ impl TriggerSmartContract {
         token: Address,
         to: Address,
         amount: Amount,
-    ) -> Result<Self, BuildError> {
+    ) -> Result<Self, TronBuildError> {
         if amount.is_zero() {
-            return Err(BuildError::ZeroAmount);
+            return Err(TronBuildError::ZeroAmount);
         }
         if owner == to {
-            return Err(BuildError::SelfTransfer);
+            return Err(TronBuildError::SelfTransfer);
         }
         Ok(Self::new(owner, token, transfer_calldata(&to, amount)))
     }
@@ -100,16 +100,17 @@ impl TriggerSmartContract {
 impl Transfer {
     /// A TRX transfer of `amount` (6 decimals, so units are sun). Rejects zero, a
     /// transfer to oneself and amounts above i64.
-    pub fn trx(owner: Address, to: Address, amount: Amount) -> Result<Self, BuildError> {
+    pub fn trx(owner: Address, to: Address, amount: Amount) -> Result<Self, TronBuildError> {
         if amount.is_zero() {
-            return Err(BuildError::ZeroAmount);
+            return Err(TronBuildError::ZeroAmount);
         }
         if owner == to {
-            return Err(BuildError::SelfTransfer);
+            return Err(TronBuildError::SelfTransfer);
         }
-        let amount_sun = i64::try_from(amount.units()).map_err(|_| BuildError::AmountRange {
-            units: amount.units(),
-        })?;
+        let amount_sun =
+            i64::try_from(amount.units()).map_err(|_| TronBuildError::AmountRange {
+                units: amount.units(),
+            })?;
         Ok(Self {
             owner,
             to,
@@ -207,19 +208,19 @@ mod tests {
         let t = addr(USDT_MAINNET);
         assert_eq!(
             TriggerSmartContract::trc20_transfer(a, t, b, Amount::ZERO),
-            Err(BuildError::ZeroAmount)
+            Err(TronBuildError::ZeroAmount)
         );
         assert_eq!(
             TriggerSmartContract::trc20_transfer(a, t, a, Amount::from_units(1)),
-            Err(BuildError::SelfTransfer)
+            Err(TronBuildError::SelfTransfer)
         );
         assert_eq!(
             Transfer::trx(a, a, Amount::from_units(1)),
-            Err(BuildError::SelfTransfer)
+            Err(TronBuildError::SelfTransfer)
         );
         assert!(matches!(
             Transfer::trx(a, b, Amount::MAX),
-            Err(BuildError::AmountRange { .. })
+            Err(TronBuildError::AmountRange { .. })
         ));
     }
 }

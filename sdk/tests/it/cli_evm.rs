@@ -175,11 +175,11 @@ async fn trade_and_disputed_payout_through_the_cli() {
     let schedule = e.p.schedule().unwrap();
 
     // Deposit (with approve) by the trader and the merchant.
-    let v = ok_json(&e.escrow(TRADER, &["deposit", "--amount", "500"]));
+    let v = ok_json(&e.escrow(TRADER, &["account", "deposit", "--amount", "500"]));
     assert_eq!(v["action"], "deposit");
     assert_eq!(e.available(trader).await, usdt(500));
     e.conserved().await;
-    ok_json(&e.escrow(MERCHANT, &["deposit", "--amount", "200.5"]));
+    ok_json(&e.escrow(MERCHANT, &["account", "deposit", "--amount", "200.5"]));
     assert_eq!(e.available(merchant).await, Amount::from_units(200_500_000));
     e.conserved().await;
 
@@ -220,25 +220,25 @@ async fn trade_and_disputed_payout_through_the_cli() {
         ],
     ));
     let trade = field(&v, "deal_id");
-    let v = ok_json(&e.escrow(TRADER, &["deal", "--deal", &trade]));
+    let v = ok_json(&e.escrow(TRADER, &["deal", "show", "--deal", &trade]));
     assert_eq!(v["state"], "open");
     assert_eq!(v["amount"], "120");
     assert_eq!(v["kind"], "trade");
     e.conserved().await;
-    ok_json(&e.escrow(MERCHANT, &["mark-paid", "--deal", &trade]));
+    ok_json(&e.escrow(MERCHANT, &["deal", "mark-paid", "--deal", &trade]));
     assert_eq!(
-        ok_json(&e.escrow(TRADER, &["deal", "--deal", &trade]))["state"],
+        ok_json(&e.escrow(TRADER, &["deal", "show", "--deal", &trade]))["state"],
         "paid"
     );
     e.conserved().await;
 
     // Wrong role: the merchant (buyer) may not release; nothing changes.
     let before = e.snapshot().await;
-    let err = failed(&e.escrow(MERCHANT, &["release", "--deal", &trade]));
+    let err = failed(&e.escrow(MERCHANT, &["deal", "release", "--deal", &trade]));
     assert!(err.contains("is not its seller"), "{err}");
     assert_eq!(e.snapshot().await, before);
 
-    ok_json(&e.escrow(TRADER, &["release", "--deal", &trade]));
+    ok_json(&e.escrow(TRADER, &["deal", "release", "--deal", &trade]));
     let split = schedule.settle(DealKind::Trade, usdt(120), Amount::ZERO, None);
     assert_eq!(
         e.available(merchant).await,
@@ -250,7 +250,7 @@ async fn trade_and_disputed_payout_through_the_cli() {
     );
     e.conserved().await;
     // A released deal is gone: a typed not-found error.
-    let err = failed(&e.escrow(TRADER, &["deal", "--deal", &trade]));
+    let err = failed(&e.escrow(TRADER, &["deal", "show", "--deal", &trade]));
     assert!(err.contains(&format!("deal {trade} not found")), "{err}");
 
     ok_json(&e.escrow(MERCHANT, &["buy-order", "cancel", "--order", &order]));
@@ -262,14 +262,21 @@ async fn trade_and_disputed_payout_through_the_cli() {
     let wallet_before = e.p.token_balance(trader).await.unwrap();
     ok_json(&e.escrow(
         TRADER,
-        &["withdraw", "--amount", "80", "--priority", "high"],
+        &[
+            "account",
+            "withdraw",
+            "--amount",
+            "80",
+            "--priority",
+            "high",
+        ],
     ));
     assert_eq!(
         e.p.token_balance(trader).await.unwrap(),
         wallet_before + U256::from(80_000_000u64)
     );
     e.conserved().await;
-    let v = ok_json(&e.escrow(TRADER, &["account"]));
+    let v = ok_json(&e.escrow(TRADER, &["account", "show"]));
     assert_eq!(
         v["available"],
         Amount::from_units(300_000_000 + split.reward.units()).to_string()
@@ -280,11 +287,11 @@ async fn trade_and_disputed_payout_through_the_cli() {
     // it paid; the merchant disputes.
     let v = ok_json(&e.escrow(
         MERCHANT,
-        &["payout-open", "--amount", "100", "--ref", "payout-7"],
+        &["payout", "open", "--amount", "100", "--ref", "payout-7"],
     ));
     let payout = field(&v, "deal_id");
     assert_eq!(
-        ok_json(&e.escrow(MERCHANT, &["deal", "--deal", &payout]))["state"],
+        ok_json(&e.escrow(MERCHANT, &["deal", "show", "--deal", &payout]))["state"],
         "unassigned"
     );
     e.conserved().await;
@@ -292,7 +299,8 @@ async fn trade_and_disputed_payout_through_the_cli() {
     ok_json(&e.escrow(
         DISPATCHER,
         &[
-            "assign-payout",
+            "payout",
+            "assign",
             "--deal",
             &payout,
             "--acceptor",
@@ -300,15 +308,15 @@ async fn trade_and_disputed_payout_through_the_cli() {
         ],
     ));
     assert_eq!(
-        ok_json(&e.escrow(MERCHANT, &["deal", "--deal", &payout]))["state"],
+        ok_json(&e.escrow(MERCHANT, &["deal", "show", "--deal", &payout]))["state"],
         "open"
     );
     e.conserved().await;
-    ok_json(&e.escrow(ACCEPTOR, &["mark-paid", "--deal", &payout]));
+    ok_json(&e.escrow(ACCEPTOR, &["deal", "mark-paid", "--deal", &payout]));
     e.conserved().await;
-    ok_json(&e.escrow(MERCHANT, &["dispute", "--deal", &payout]));
+    ok_json(&e.escrow(MERCHANT, &["deal", "dispute", "--deal", &payout]));
     assert_eq!(
-        ok_json(&e.escrow(MERCHANT, &["deal", "--deal", &payout]))["state"],
+        ok_json(&e.escrow(MERCHANT, &["deal", "show", "--deal", &payout]))["state"],
         "disputed"
     );
     e.conserved().await;
@@ -353,7 +361,7 @@ async fn trade_and_disputed_payout_through_the_cli() {
     // is the 120 traded); the other half back to the merchant.
     let half = schedule.settle(DealKind::Payout, usdt(50), usdt(120), None);
     assert_eq!(e.available(acceptor).await, half.buyer_net);
-    let err = failed(&e.escrow(MERCHANT, &["deal", "--deal", &payout]));
+    let err = failed(&e.escrow(MERCHANT, &["deal", "show", "--deal", &payout]));
     assert!(err.contains("not found"), "{err}");
     e.conserved().await;
     let v = ok_json(&e.multisig(DEPLOYER, &["show", "--file", file_s]));
@@ -370,13 +378,14 @@ async fn trade_and_disputed_payout_through_the_cli() {
 
     // A collection: the acceptor's collateral for a customer payment to the
     // merchant; the dispatcher marks it paid, the acceptor releases.
-    ok_json(&e.escrow(ACCEPTOR, &["deposit", "--amount", "300"]));
+    ok_json(&e.escrow(ACCEPTOR, &["account", "deposit", "--amount", "300"]));
     e.conserved().await;
     let merchant_s = merchant.to_checksum(None);
     let v = ok_json(&e.escrow(
         DISPATCHER,
         &[
-            "assign-collection",
+            "collection",
+            "assign",
             "--acceptor",
             &acceptor_s,
             "--merchant",
@@ -389,14 +398,14 @@ async fn trade_and_disputed_payout_through_the_cli() {
     ));
     let collection = field(&v, "deal_id");
     assert_eq!(
-        ok_json(&e.escrow(MERCHANT, &["deal", "--deal", &collection]))["kind"],
+        ok_json(&e.escrow(MERCHANT, &["deal", "show", "--deal", &collection]))["kind"],
         "collection"
     );
     e.conserved().await;
     let merchant_before = e.available(merchant).await;
-    ok_json(&e.escrow(DISPATCHER, &["mark-paid", "--deal", &collection]));
+    ok_json(&e.escrow(DISPATCHER, &["deal", "mark-paid", "--deal", &collection]));
     e.conserved().await;
-    ok_json(&e.escrow(ACCEPTOR, &["release", "--deal", &collection]));
+    ok_json(&e.escrow(ACCEPTOR, &["deal", "release", "--deal", &collection]));
     assert!(e.available(merchant).await > merchant_before);
     e.conserved().await;
 
@@ -415,12 +424,12 @@ async fn trade_and_disputed_payout_through_the_cli() {
 async fn bad_input_fails_clearly_and_changes_nothing() {
     let e = Env::start().await;
     e.onboard().await;
-    ok_json(&e.escrow(TRADER, &["deposit", "--amount", "50"]));
+    ok_json(&e.escrow(TRADER, &["account", "deposit", "--amount", "50"]));
     let before = e.snapshot().await;
 
     // Malformed escrow address, and a checksum typo.
     let mut args = vec!["evm", "escrow", "--rpc-url", &e.rpc, "--escrow", "0x1234"];
-    args.extend(["deposit", "--amount", "1"]);
+    args.extend(["account", "deposit", "--amount", "1"]);
     let err = failed(&e.cli(&args));
     assert!(
         err.contains("--escrow") && err.contains("not an EVM address"),
@@ -443,6 +452,7 @@ async fn bad_input_fails_clearly_and_changes_nothing() {
         &e.rpc,
         "--escrow",
         &typo,
+        "account",
         "deposit",
         "--amount",
         "1",
@@ -452,21 +462,21 @@ async fn bad_input_fails_clearly_and_changes_nothing() {
     assert!(err.contains("--to"), "{err}");
 
     // Seven decimals, zero, negative.
-    let err = failed(&e.escrow(TRADER, &["deposit", "--amount", "1.1234567"]));
+    let err = failed(&e.escrow(TRADER, &["account", "deposit", "--amount", "1.1234567"]));
     assert!(err.contains("at most 6"), "{err}");
-    let err = failed(&e.escrow(TRADER, &["withdraw", "--amount", "0"]));
+    let err = failed(&e.escrow(TRADER, &["account", "withdraw", "--amount", "0"]));
     assert!(err.contains("above zero"), "{err}");
     // More than the wallet holds / than is available.
-    let err = failed(&e.escrow(TRADER, &["deposit", "--amount", "5000"]));
+    let err = failed(&e.escrow(TRADER, &["account", "deposit", "--amount", "5000"]));
     assert!(
         err.contains("holds") && err.contains("in its wallet"),
         "{err}"
     );
-    let err = failed(&e.escrow(TRADER, &["withdraw", "--amount", "50.000001"]));
+    let err = failed(&e.escrow(TRADER, &["account", "withdraw", "--amount", "50.000001"]));
     assert!(err.contains("available in the escrow"), "{err}");
     // Unknown deal and order ids.
-    for action in ["mark-paid", "release", "cancel", "dispute"] {
-        let err = failed(&e.escrow(TRADER, &[action, "--deal", "999"]));
+    for action in ["show", "mark-paid", "release", "cancel", "dispute"] {
+        let err = failed(&e.escrow(TRADER, &["deal", action, "--deal", "999"]));
         assert!(err.contains("deal 999 not found"), "{action}: {err}");
     }
     let err = failed(&e.escrow(
@@ -474,10 +484,10 @@ async fn bad_input_fails_clearly_and_changes_nothing() {
         &["buy-order", "fill", "--order", "77", "--amount", "1"],
     ));
     assert!(err.contains("buy order 77 not found"), "{err}");
-    let err = failed(&e.escrow(TRADER, &["mark-paid", "--deal", "12x"]));
+    let err = failed(&e.escrow(TRADER, &["deal", "mark-paid", "--deal", "12x"]));
     assert!(err.contains("not a decimal id"), "{err}");
-    // Wrong role for the contract: the trader has no merchant role (caught by the
-    // contract's simulation, decoded, before signing).
+    // Wrong role: the trader has no merchant role (the shared pre-check, before
+    // the contract's simulation and before signing).
     let err = failed(&e.escrow(
         TRADER,
         &[
@@ -495,7 +505,10 @@ async fn bad_input_fails_clearly_and_changes_nothing() {
             "10",
         ],
     ));
-    assert!(err.contains("MissingRole"), "{err}");
+    assert!(
+        err.contains("postBuyOrder") && err.contains("does not hold the merchant role"),
+        "{err}"
+    );
     let err = failed(&e.escrow(
         MERCHANT,
         &[
@@ -517,7 +530,14 @@ async fn bad_input_fails_clearly_and_changes_nothing() {
     // Bad priority and a missing key.
     let err = failed(&e.escrow(
         TRADER,
-        &["withdraw", "--amount", "1", "--priority", "urgent"],
+        &[
+            "account",
+            "withdraw",
+            "--amount",
+            "1",
+            "--priority",
+            "urgent",
+        ],
     ));
     assert!(err.contains("--priority"), "{err}");
     let err = failed(&e.cli(&[
@@ -527,6 +547,7 @@ async fn bad_input_fails_clearly_and_changes_nothing() {
         &e.rpc,
         "--escrow",
         &e.escrow,
+        "account",
         "withdraw",
         "--amount",
         "1",
@@ -544,6 +565,7 @@ async fn bad_input_fails_clearly_and_changes_nothing() {
         &e.escrow,
         "--key-file",
         bad_key.to_str().unwrap(),
+        "account",
         "withdraw",
         "--amount",
         "1",
@@ -645,7 +667,7 @@ fn key_files_are_hex() {
             "--escrow",
         ])
         .arg(Address::repeat_byte(1).to_checksum(None))
-        .args(["--key-file", path.to_str().unwrap(), "account"])
+        .args(["--key-file", path.to_str().unwrap(), "account", "show"])
         .output()
         .unwrap();
     // The key parses; the unreachable node is what fails.
@@ -666,7 +688,7 @@ async fn co_signer_acceptor_limits_and_sweep_through_the_cli() {
     let co_signer = e.p.address(AGENT_2);
     let co_signer_text = co_signer.to_checksum(None);
     let trader_text = trader.to_checksum(None);
-    ok_json(&e.escrow(TRADER, &["deposit", "--amount", "500"]));
+    ok_json(&e.escrow(TRADER, &["account", "deposit", "--amount", "500"]));
 
     // A first co-signer is immediate.
     ok_json(&e.escrow(
@@ -680,15 +702,15 @@ async fn co_signer_acceptor_limits_and_sweep_through_the_cli() {
             "100",
         ],
     ));
-    let v = ok_json(&e.escrow(TRADER, &["account"]));
+    let v = ok_json(&e.escrow(TRADER, &["account", "show"]));
     assert_eq!(v["co_signer"], co_signer_text.as_str());
     assert_eq!(v["daily_allowance"], "100");
 
     // Within the allowance: the owner alone.
-    ok_json(&e.escrow(TRADER, &["withdraw", "--amount", "60"]));
+    ok_json(&e.escrow(TRADER, &["account", "withdraw", "--amount", "60"]));
     // Beyond it: refused by the SDK's pre-check; nothing changes.
     let before = e.snapshot().await;
-    let err = failed(&e.escrow(TRADER, &["withdraw", "--amount", "50"]));
+    let err = failed(&e.escrow(TRADER, &["account", "withdraw", "--amount", "50"]));
     assert!(err.contains("allowance"), "{err}");
     assert_eq!(e.snapshot().await, before);
 
@@ -696,7 +718,8 @@ async fn co_signer_acceptor_limits_and_sweep_through_the_cli() {
     let v = ok_json(&e.escrow(
         AGENT_2,
         &[
-            "co-sign",
+            "co-signer",
+            "approve",
             "--owner",
             &trader_text,
             "--action",
@@ -711,7 +734,8 @@ async fn co_signer_acceptor_limits_and_sweep_through_the_cli() {
     let err = failed(&e.escrow(
         MERCHANT,
         &[
-            "co-sign",
+            "co-signer",
+            "approve",
             "--owner",
             &trader_text,
             "--action",
@@ -724,6 +748,7 @@ async fn co_signer_acceptor_limits_and_sweep_through_the_cli() {
     let v = ok_json(&e.escrow(
         TRADER,
         &[
+            "account",
             "withdraw",
             "--amount",
             "50",
@@ -749,7 +774,7 @@ async fn co_signer_acceptor_limits_and_sweep_through_the_cli() {
             "1000",
         ],
     ));
-    let v = ok_json(&e.escrow(TRADER, &["account"]));
+    let v = ok_json(&e.escrow(TRADER, &["account", "show"]));
     assert_eq!(v["daily_allowance"], "100");
     assert_eq!(v["pending_co_signer"]["daily_allowance"], "1000");
     let err = failed(&e.escrow(MERCHANT, &["co-signer", "apply", "--owner", &trader_text]));
@@ -759,11 +784,12 @@ async fn co_signer_acceptor_limits_and_sweep_through_the_cli() {
     assert!(err.contains("no pending co-signer change"), "{err}");
 
     // Acceptor limits bind the dispatcher.
-    ok_json(&e.escrow(ACCEPTOR, &["deposit", "--amount", "300"]));
+    ok_json(&e.escrow(ACCEPTOR, &["account", "deposit", "--amount", "300"]));
     ok_json(&e.escrow(
         ACCEPTOR,
         &[
-            "acceptor-limits",
+            "acceptor",
+            "set-limits",
             "--online",
             "true",
             "--max-per-deal",
@@ -776,7 +802,8 @@ async fn co_signer_acceptor_limits_and_sweep_through_the_cli() {
     let acceptor_text = acceptor.to_checksum(None);
     let collect = |amount: &'static str| {
         vec![
-            "assign-collection".to_owned(),
+            "collection".to_owned(),
+            "assign".to_owned(),
             "--acceptor".to_owned(),
             acceptor_text.clone(),
             "--merchant".to_owned(),
@@ -797,7 +824,8 @@ async fn co_signer_acceptor_limits_and_sweep_through_the_cli() {
     ok_json(&e.escrow(
         ACCEPTOR,
         &[
-            "acceptor-limits",
+            "acceptor",
+            "set-limits",
             "--online",
             "false",
             "--max-per-deal",
@@ -813,6 +841,6 @@ async fn co_signer_acceptor_limits_and_sweep_through_the_cli() {
     e.conserved().await;
 
     // Nothing sent to the escrow directly: nothing to sweep.
-    let err = failed(&e.escrow(DEPLOYER, &["sweep"]));
+    let err = failed(&e.escrow(DEPLOYER, &["surplus", "sweep"]));
     assert!(err.contains("nothing to sweep"), "{err}");
 }

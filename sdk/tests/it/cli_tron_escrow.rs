@@ -17,28 +17,28 @@ use stablerail_sdk::tron::{Address, Contract, Transaction, USDT_MAINNET};
 use crate::node::{HEAD_TS, Node};
 use crate::support::{failed, ok_json, scratch_dir, stablerail};
 
-const KEY: &str = "279ff36d9bf9f305af3280034bb4187c6dd299bac6b26a3c20b999c7c0d50e6e";
-const KEY_ADDR: &str = "TPX6HK2NRN4XKRX1JAhbC827bm7gMmy5w1";
-const ESCROW: &str = "TYPG8VeuoVAh2hP7Vfw6ww7vK98nvXXXUG";
-const OTHER: &str = "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC";
+pub(crate) const KEY: &str = "279ff36d9bf9f305af3280034bb4187c6dd299bac6b26a3c20b999c7c0d50e6e";
+pub(crate) const KEY_ADDR: &str = "TPX6HK2NRN4XKRX1JAhbC827bm7gMmy5w1";
+pub(crate) const ESCROW: &str = "TYPG8VeuoVAh2hP7Vfw6ww7vK98nvXXXUG";
+pub(crate) const OTHER: &str = "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC";
 /// The zero address (a deleted deal's parties).
-const ZERO_ADDR: &str = "T9yD14Nj9j7xAB4dbGeiX9h8unkKHxuWwb";
+pub(crate) const ZERO_ADDR: &str = "T9yD14Nj9j7xAB4dbGeiX9h8unkKHxuWwb";
 /// TRON mainnet's chain id, as its contracts' `eip712Domain()` reports it.
 const TRON_CHAIN_ID: u64 = 0x2b66_53dc;
 
-fn tron(a: &str) -> Address {
+pub(crate) fn tron(a: &str) -> Address {
     a.parse().unwrap()
 }
 
-fn evm(a: &str) -> EvmAddress {
+pub(crate) fn evm(a: &str) -> EvmAddress {
     EvmAddress::from(tron(a).evm_bytes())
 }
 
-fn usdt(whole: u64) -> U256 {
+pub(crate) fn usdt(whole: u64) -> U256 {
     U256::from(whole * 1_000_000)
 }
 
-fn selector<C: SolCall>() -> String {
+pub(crate) fn selector<C: SolCall>() -> String {
     hex::encode(C::SELECTOR)
 }
 
@@ -52,7 +52,7 @@ fn key_file(name: &str, hex_key: &str) -> PathBuf {
     path
 }
 
-fn deal(seller: &str, buyer: &str, state: u8) -> IEscrow::Deal {
+pub(crate) fn deal(seller: &str, buyer: &str, state: u8) -> IEscrow::Deal {
     IEscrow::Deal {
         seller: evm(seller),
         deadline: 1_760_003_600,
@@ -70,9 +70,42 @@ fn deal(seller: &str, buyer: &str, state: u8) -> IEscrow::Deal {
     }
 }
 
-/// A node that knows the escrow: token, balances, deals 7 (the key sells, paid),
+/// The account every owner has in `escrow_node` (a merchant with 500 available),
+/// changed by `f`.
+pub(crate) fn account(f: impl FnOnce(&mut IEscrow::Account)) -> IEscrow::Account {
+    let zero = EvmAddress::ZERO;
+    let mut a = IEscrow::Account {
+        available: Uint::<96, 2>::from(500_000_000u64),
+        locked: Uint::<96, 2>::ZERO,
+        agentVolume: 0,
+        agent: zero,
+        roles: 1,
+        kycLevel: 2,
+        region: 1,
+        merchantVolume: 0,
+        withdrawalAddress: zero,
+        pendingWithdrawalAt: 0,
+        pendingWithdrawalAddress: zero,
+        pendingCoSignerAt: 0,
+        coSigner: zero,
+        dailyAllowance: 0,
+        coSignNonce: 0,
+        online: false,
+        maxPerDeal: 0,
+        maxLocked: 0,
+        outflowToday: 0,
+        outflowDay: 0,
+        pendingCoSigner: zero,
+        pendingDailyAllowance: 0,
+    };
+    f(&mut a);
+    a
+}
+
+/// A node that knows the escrow: token, balances, an account (a merchant's, with
+/// 500 available) for every owner, deals 7 (the key sells, paid),
 /// 8 (the key buys, open), 9 (someone else's) and 10 (gone), order 3.
-async fn escrow_node() -> Node {
+pub(crate) async fn escrow_node() -> Node {
     let node = Node::start().await;
     let me = KEY_ADDR;
     let token = evm(USDT_MAINNET);
@@ -91,30 +124,7 @@ async fn escrow_node() -> Node {
             hex::encode(IERC20::allowanceCall::abi_encode_returns(&usdt(5))),
         );
         let zero = EvmAddress::ZERO;
-        let account = IEscrow::Account {
-            available: Uint::<96, 2>::from(500_000_000u64),
-            locked: Uint::<96, 2>::ZERO,
-            agentVolume: 0,
-            agent: zero,
-            roles: 0,
-            kycLevel: 2,
-            region: 1,
-            merchantVolume: 0,
-            withdrawalAddress: zero,
-            pendingWithdrawalAt: 0,
-            pendingWithdrawalAddress: zero,
-            pendingCoSignerAt: 0,
-            coSigner: zero,
-            dailyAllowance: 0,
-            coSignNonce: 0,
-            online: false,
-            maxPerDeal: 0,
-            maxLocked: 0,
-            outflowToday: 0,
-            outflowDay: 0,
-            pendingCoSigner: zero,
-            pendingDailyAllowance: 0,
-        };
+        let account = account(|_| {});
         c.insert(
             selector::<Escrow::accountCall>(),
             hex::encode(Escrow::accountCall::abi_encode_returns(&account)),
@@ -197,7 +207,7 @@ async fn escrow_node() -> Node {
     node
 }
 
-fn cli(args: &[&str], env_key: Option<&str>) -> Output {
+pub(crate) fn cli(args: &[&str], env_key: Option<&str>) -> Output {
     let mut c = stablerail();
     if let Some(k) = env_key {
         c.env("STABLERAIL_TRON_KEY", k);
@@ -205,7 +215,7 @@ fn cli(args: &[&str], env_key: Option<&str>) -> Output {
     c.arg("--json").args(args).output().unwrap()
 }
 
-fn escrow_cli(node: &Node, action: &[&str]) -> Output {
+pub(crate) fn escrow_cli(node: &Node, action: &[&str]) -> Output {
     let mut args = vec!["tron", "escrow", "--node", &node.url, "--escrow", ESCROW];
     args.extend_from_slice(action);
     cli(&args, Some(KEY))
@@ -219,7 +229,7 @@ fn escrow_action(node: &Node, action: &[&str], call: impl SolCall) {
 }
 
 /// Decodes a built transaction and checks it calls `contract` with `data`, signed by `signer`.
-fn check_tx(view: &Value, contract: &str, data: &[u8], signer: &str) -> Transaction {
+pub(crate) fn check_tx(view: &Value, contract: &str, data: &[u8], signer: &str) -> Transaction {
     let tx = Transaction::from_hex(view["signed_hex"].as_str().unwrap()).unwrap();
     let Contract::TriggerSmartContract(call) = &tx.raw_data().contract else {
         panic!("not a TriggerSmartContract");
@@ -243,7 +253,10 @@ async fn escrow_actions_build_the_right_calls() {
     // Deposit: allowance 5 < 250, so reset to 0, approve 250, deposit 250. The
     // first call's fee limit is the estimate (64,285 energy × 100 sun × 1.2); the
     // later ones cannot be simulated before the approve is mined: the cap.
-    let v = ok_json(&escrow_cli(&node, &["deposit", "--amount", "250"]));
+    let v = ok_json(&escrow_cli(
+        &node,
+        &["account", "deposit", "--amount", "250"],
+    ));
     let txs = v.as_array().unwrap();
     assert_eq!(txs.len(), 3);
     let spender = evm(ESCROW);
@@ -270,7 +283,7 @@ async fn escrow_actions_build_the_right_calls() {
     // Withdraw and the deal actions each party may take.
     escrow_action(
         &node,
-        &["withdraw", "--amount", "12.5"],
+        &["account", "withdraw", "--amount", "12.5"],
         Escrow::withdrawCall {
             amount: U256::from(12_500_000),
         },
@@ -278,22 +291,22 @@ async fn escrow_actions_build_the_right_calls() {
     let id = |n: u64| U256::from(n);
     escrow_action(
         &node,
-        &["release", "--deal", "7"],
+        &["deal", "release", "--deal", "7"],
         Escrow::releaseCall { dealId: id(7) },
     );
     escrow_action(
         &node,
-        &["dispute", "--deal", "7"],
+        &["deal", "dispute", "--deal", "7"],
         Escrow::disputeCall { dealId: id(7) },
     );
     escrow_action(
         &node,
-        &["mark-paid", "--deal", "8"],
+        &["deal", "mark-paid", "--deal", "8"],
         Escrow::markPaidCall { dealId: id(8) },
     );
     escrow_action(
         &node,
-        &["cancel", "--deal", "8"],
+        &["deal", "cancel", "--deal", "8"],
         Escrow::cancelCall { dealId: id(8) },
     );
 
@@ -353,7 +366,14 @@ async fn escrow_actions_build_the_right_calls() {
     };
     escrow_action(
         &node,
-        &["payout-open", "--amount", "40", "--payment-window", "1800"],
+        &[
+            "payout",
+            "open",
+            "--amount",
+            "40",
+            "--payment-window",
+            "1800",
+        ],
         payout,
     );
 
@@ -377,18 +397,18 @@ async fn escrow_actions_build_the_right_calls() {
     );
 
     // Reads.
-    let v = ok_json(&escrow_cli(&node, &["deal", "--deal", "7"]));
+    let v = ok_json(&escrow_cli(&node, &["deal", "show", "--deal", "7"]));
     assert_eq!(v["seller"], KEY_ADDR);
     assert_eq!(v["buyer"], OTHER);
     assert_eq!(v["state"], "paid");
-    let v = ok_json(&escrow_cli(&node, &["account"]));
+    let v = ok_json(&escrow_cli(&node, &["account", "show"]));
     assert_eq!(v["available"], "500");
     assert_eq!(v["owner"], KEY_ADDR);
 
     // Broadcast: the node checks signature, reference block and expiry.
     let v = ok_json(&escrow_cli(
         &node,
-        &["release", "--deal", "7", "--broadcast"],
+        &["deal", "release", "--deal", "7", "--broadcast"],
     ));
     assert_eq!(v[0]["broadcast"], true);
     let sent = node.with(|s| {
@@ -417,7 +437,7 @@ async fn escrow_errors_come_before_signing() {
     // Bad input: nothing reaches the node at all.
     let err = failed(&escrow_cli(
         &node,
-        &["deposit", "--amount", "1.1234567", "--broadcast"],
+        &["account", "deposit", "--amount", "1.1234567", "--broadcast"],
     ));
     assert!(err.contains("at most 6"), "{err}");
     let err = failed(&cli(
@@ -428,6 +448,7 @@ async fn escrow_errors_come_before_signing() {
             &node.url,
             "--escrow",
             "TYPG8VeuoVAh2hP7Vfw6ww7vK98nvXXXUs",
+            "deal",
             "release",
             "--deal",
             "7",
@@ -435,7 +456,7 @@ async fn escrow_errors_come_before_signing() {
         Some(KEY),
     ));
     assert!(err.contains("checksum"), "{err}");
-    let err = failed(&escrow_cli(&node, &["release", "--deal", "-1"]));
+    let err = failed(&escrow_cli(&node, &["deal", "release", "--deal", "-1"]));
     assert!(!err.is_empty());
     assert!(node.paths().is_empty(), "{:?}", node.paths());
 
@@ -443,19 +464,25 @@ async fn escrow_errors_come_before_signing() {
     // order, more than the wallet or the account holds.
     let belongs = format!("belongs to {OTHER}");
     let refused: [(&[&str], &str); 9] = [
-        (&["release", "--deal", "8"], "is not its seller"),
-        (&["release", "--deal", "9"], "is not its seller"),
-        (&["mark-paid", "--deal", "7"], "is not its buyer"),
-        (&["dispute", "--deal", "8"], "while the deal is open"),
-        (&["cancel", "--deal", "10"], "deal 10 not found"),
+        (&["deal", "release", "--deal", "8"], "is not its seller"),
+        (&["deal", "release", "--deal", "9"], "is not its seller"),
+        (&["deal", "mark-paid", "--deal", "7"], "is not its buyer"),
+        (
+            &["deal", "dispute", "--deal", "8"],
+            "while the deal is open",
+        ),
+        (&["deal", "cancel", "--deal", "10"], "deal 10 not found"),
         (
             &["buy-order", "fill", "--order", "4", "--amount", "1"],
             "buy order 4 not found",
         ),
         (&["buy-order", "cancel", "--order", "3"], &belongs),
-        (&["deposit", "--amount", "1000.000001"], "in its wallet"),
         (
-            &["withdraw", "--amount", "500.000001"],
+            &["account", "deposit", "--amount", "1000.000001"],
+            "in its wallet",
+        ),
+        (
+            &["account", "withdraw", "--amount", "500.000001"],
             "available in the escrow",
         ),
     ];
@@ -470,7 +497,7 @@ async fn escrow_errors_come_before_signing() {
     node.with(|s| s.revert = true);
     let err = failed(&escrow_cli(
         &node,
-        &["deposit", "--amount", "1", "--broadcast"],
+        &["account", "deposit", "--amount", "1", "--broadcast"],
     ));
     assert!(
         err.contains("REVERT") || err.contains("simulation"),

@@ -7,6 +7,7 @@
 mod cli;
 mod cli_evm;
 mod cli_tron_escrow;
+mod cli_tron_v2;
 mod conformance;
 mod node;
 mod solana_cli;

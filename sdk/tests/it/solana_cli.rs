@@ -61,6 +61,7 @@ async fn bad_inputs_fail_before_signing_or_any_request() {
         let mut args = vec![
             "solana",
             "escrow",
+            "account",
             "deposit",
             "--rpc-url",
             &node.url,
@@ -96,7 +97,8 @@ async fn bad_inputs_fail_before_signing_or_any_request() {
     let err = failed(&run(&[
         "solana",
         "escrow",
-        "buy-order-post",
+        "buy-order",
+        "post",
         "--rpc-url",
         &node.url,
         "--key-file",
@@ -129,6 +131,7 @@ async fn deposit_prints_the_signed_transaction() {
         "--json",
         "solana",
         "escrow",
+        "account",
         "deposit",
         "--rpc-url",
         &node.url,
@@ -185,6 +188,7 @@ async fn release_with_send_and_a_multisig_resolution() {
         "--json",
         "solana",
         "escrow",
+        "deal",
         "release",
         "--rpc-url",
         &node.url,
@@ -357,7 +361,8 @@ async fn fill_withdraw_approve_and_execute() {
     let reference = "ab".repeat(32);
     let v = cli(&[
         "escrow",
-        "buy-order-fill",
+        "buy-order",
+        "fill",
         "--config",
         &config,
         "--order",
@@ -385,7 +390,9 @@ async fn fill_withdraw_approve_and_execute() {
     assert_eq!(tx_of(&v).message, expected_message(&trader, 3, fill));
 
     // Withdraw to the associated account of the withdrawal address by default.
-    let v = cli(&["escrow", "withdraw", "--config", &config, "--amount", "0.5"]);
+    let v = cli(&[
+        "escrow", "account", "withdraw", "--config", &config, "--amount", "0.5",
+    ]);
     let destination = sol::pda::associated_token_account(
         &trader.pubkey(),
         &f.config.usdt_mint,
@@ -586,7 +593,8 @@ async fn co_signer_acceptor_limits_and_sweep() {
     // Naming a first co-signer is immediate.
     let cs = co_signer.pubkey().to_string();
     let v = ok_json(&cli(&[
-        "co-signer-set",
+        "co-signer",
+        "set",
         "--co-signer",
         &cs,
         "--daily-allowance",
@@ -607,10 +615,11 @@ async fn co_signer_acceptor_limits_and_sweep() {
     assert_eq!(tx_of(&v).message, expected_message(&owner, 3, set));
     // Pre-checks: the owner as its own co-signer, an allowance with --remove.
     let me = owner.pubkey().to_string();
-    let err = failed(&cli(&["co-signer-set", "--co-signer", &me]));
+    let err = failed(&cli(&["co-signer", "set", "--co-signer", &me]));
     assert!(err.contains("another key"), "{err}");
     let err = failed(&cli(&[
-        "co-signer-set",
+        "co-signer",
+        "set",
         "--remove",
         "--daily-allowance",
         "1",
@@ -634,13 +643,14 @@ async fn co_signer_acceptor_limits_and_sweep() {
         account.encode(),
     );
     // Over the allowance without the co-signer: refused before signing.
-    let err = failed(&cli(&["withdraw", "--amount", "6"]));
+    let err = failed(&cli(&["account", "withdraw", "--amount", "6"]));
     assert!(
         err.contains("allowance") && err.contains("--co-signer-key-file"),
         "{err}"
     );
     // With the co-signer: two signatures, the co-signer an extra signer.
     let v = ok_json(&cli(&[
+        "account",
         "withdraw",
         "--amount",
         "6",
@@ -673,11 +683,12 @@ async fn co_signer_acceptor_limits_and_sweep() {
     );
     assert_eq!(tx.message, expected_message(&owner, 3, withdraw));
     // Within the allowance the owner alone suffices.
-    ok_json(&cli(&["withdraw", "--amount", "5"]));
+    ok_json(&cli(&["account", "withdraw", "--amount", "5"]));
     // A key that is not the co-signer, and a co-signer on a deposit, are refused.
     let stranger = Keypair::new();
     let (stranger_path, _) = key_file(&stranger);
     let err = failed(&cli(&[
+        "account",
         "withdraw",
         "--amount",
         "6",
@@ -686,6 +697,7 @@ async fn co_signer_acceptor_limits_and_sweep() {
     ]));
     assert!(err.contains("not the account's co-signer"), "{err}");
     let err = failed(&cli(&[
+        "account",
         "deposit",
         "--amount",
         "1",
@@ -696,7 +708,8 @@ async fn co_signer_acceptor_limits_and_sweep() {
 
     // Raising the allowance waits the delay unless the co-signer signs too.
     let v = ok_json(&cli(&[
-        "co-signer-set",
+        "co-signer",
+        "set",
         "--co-signer",
         &cs,
         "--daily-allowance",
@@ -704,7 +717,8 @@ async fn co_signer_acceptor_limits_and_sweep() {
     ]));
     assert_eq!(v["details"]["immediate"], false);
     let v = ok_json(&cli(&[
-        "co-signer-set",
+        "co-signer",
+        "set",
         "--co-signer",
         &cs,
         "--daily-allowance",
@@ -715,9 +729,9 @@ async fn co_signer_acceptor_limits_and_sweep() {
     assert_eq!(v["details"]["immediate"], true);
     assert_eq!(tx_of(&v).signatures.len(), 2);
     // Nothing pending yet: apply and cancel are refused before signing.
-    let err = failed(&cli(&["co-signer-apply"]));
+    let err = failed(&cli(&["co-signer", "apply"]));
     assert!(err.contains("no pending co-signer change"), "{err}");
-    let err = failed(&cli(&["co-signer-cancel"]));
+    let err = failed(&cli(&["co-signer", "cancel"]));
     assert!(err.contains("no pending co-signer change"), "{err}");
     account.pending_co_signer = None;
     account.pending_co_signer_at = 1_000;
@@ -726,12 +740,12 @@ async fn co_signer_acceptor_limits_and_sweep() {
         sol::pda::ESCROW_PROGRAM_ID,
         account.encode(),
     );
-    let v = ok_json(&cli(&["co-signer-apply"]));
+    let v = ok_json(&cli(&["co-signer", "apply"]));
     assert_eq!(
         tx_of(&v).message,
         expected_message(&owner, 3, f.escrow.co_signer_apply(&owner.pubkey()))
     );
-    let v = ok_json(&cli(&["co-signer-cancel"]));
+    let v = ok_json(&cli(&["co-signer", "cancel"]));
     assert_eq!(
         tx_of(&v).message,
         expected_message(&owner, 3, f.escrow.co_signer_cancel(&owner.pubkey()))
@@ -739,7 +753,8 @@ async fn co_signer_acceptor_limits_and_sweep() {
 
     // Acceptor limits.
     let err = failed(&cli(&[
-        "acceptor-limits",
+        "acceptor",
+        "set-limits",
         "--max-per-deal",
         "10",
         "--max-locked",
@@ -747,7 +762,8 @@ async fn co_signer_acceptor_limits_and_sweep() {
     ]));
     assert!(err.contains("--max-per-deal exceeds --max-locked"), "{err}");
     let v = ok_json(&cli(&[
-        "acceptor-limits",
+        "acceptor",
+        "set-limits",
         "--max-per-deal",
         "5",
         "--max-locked",
@@ -762,11 +778,11 @@ async fn co_signer_acceptor_limits_and_sweep() {
         },
     );
     assert_eq!(tx_of(&v).message, expected_message(&owner, 3, limits));
-    let v = ok_json(&cli(&["acceptor-limits", "--offline"]));
+    let v = ok_json(&cli(&["acceptor", "set-limits", "--offline"]));
     assert_eq!(v["details"]["online"], false);
 
     // Sweep: only the admin, only with a surplus.
-    let err = failed(&cli(&["sweep-surplus"]));
+    let err = failed(&cli(&["surplus", "sweep"]));
     assert!(err.contains("not the escrow's admin"), "{err}");
     let mut cfg = f.config;
     cfg.authorities.admin = owner.pubkey();
@@ -775,11 +791,11 @@ async fn co_signer_acceptor_limits_and_sweep() {
     let mut vault = vec![0u8; 165];
     vault[64..72].copy_from_slice(&100u64.to_le_bytes());
     node.put_account(f.escrow.vault(), sol::pda::TOKEN_PROGRAM_ID, vault.clone());
-    let err = failed(&cli(&["sweep-surplus"]));
+    let err = failed(&cli(&["surplus", "sweep"]));
     assert!(err.contains("no surplus"), "{err}");
     vault[64..72].copy_from_slice(&150u64.to_le_bytes());
     node.put_account(f.escrow.vault(), sol::pda::TOKEN_PROGRAM_ID, vault);
-    let v = ok_json(&cli(&["sweep-surplus"]));
+    let v = ok_json(&cli(&["surplus", "sweep"]));
     assert_eq!(
         v["details"]["treasury"],
         cfg.authorities.treasury.to_string()

@@ -2,11 +2,12 @@
 
 use std::time::Duration;
 
+use stablerail_sdk::Error;
 use stablerail_sdk::solana::sdk::{Hash, Keypair, Pubkey, Signer};
 use stablerail_sdk::solana::{
     self as sol, PriorityFeePolicy, PriorityLevel, SolanaRpc, TransactionBuilder,
 };
-use stablerail_sdk::{Error, SolanaError, SolanaRpcError};
+use stablerail_sdk::solana::{SolanaError, SolanaRpcError};
 
 use crate::solana_node::{LAST_VALID_HEIGHT, RpcNode, blockhash, escrow_fixture};
 

@@ -2,11 +2,12 @@
 
 use std::time::Duration;
 
+use stablerail_sdk::Amount;
 use stablerail_sdk::tron::{
     Address, FeeLimitPolicy, PrivateKey, RefBlock, Transaction, TransactionBuilder,
     TriggerSmartContract, TronClient, USDT_MAINNET,
 };
-use stablerail_sdk::{Amount, BroadcastCode, ClientError};
+use stablerail_sdk::tron::{TronBroadcastCode, TronClientError};
 
 use crate::node::{HEAD_NUM, HEAD_TS, Node, SOLID_NUM, block_id};
 
@@ -100,7 +101,7 @@ async fn energy_estimate_and_fee_limit() {
     node.with(|s| s.revert = true);
     let err = c.estimate_energy(&call).await.unwrap_err();
     assert!(
-        matches!(err, ClientError::Simulation { ref code, .. } if code == "REVERT"),
+        matches!(err, TronClientError::Simulation { ref code, .. } if code == "REVERT"),
         "{err}"
     );
 
@@ -112,7 +113,7 @@ async fn energy_estimate_and_fee_limit() {
     );
     assert!(matches!(
         c.energy_price().await,
-        Err(ClientError::NoEnergyPrice)
+        Err(TronClientError::NoEnergyPrice)
     ));
 }
 
@@ -139,7 +140,7 @@ async fn broadcast_and_receipt() {
     // The same transaction again.
     let err = c.broadcast(&tx).await.unwrap_err();
     assert!(
-        matches!(err, ClientError::Broadcast { code: BroadcastCode::DupTransactionError, ref message } if message == "Dup transaction"),
+        matches!(err, TronClientError::Broadcast { code: TronBroadcastCode::DupTransactionError, ref message } if message == "Dup transaction"),
         "{err}"
     );
 
@@ -158,8 +159,8 @@ async fn broadcast_and_receipt() {
     assert!(
         matches!(
             err,
-            ClientError::Broadcast {
-                code: BroadcastCode::SigError,
+            TronClientError::Broadcast {
+                code: TronBroadcastCode::SigError,
                 ..
             }
         ),
@@ -176,8 +177,8 @@ async fn broadcast_and_receipt() {
     assert!(
         matches!(
             err,
-            ClientError::Broadcast {
-                code: BroadcastCode::TaposError,
+            TronClientError::Broadcast {
+                code: TronBroadcastCode::TaposError,
                 ..
             }
         ),
@@ -195,8 +196,8 @@ async fn broadcast_and_receipt() {
     assert!(
         matches!(
             err,
-            ClientError::Broadcast {
-                code: BroadcastCode::TransactionExpirationError,
+            TronClientError::Broadcast {
+                code: TronBroadcastCode::TransactionExpirationError,
                 ..
             }
         ),
@@ -227,7 +228,10 @@ async fn broadcast_and_receipt() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, ClientError::ReceiptTimeout { .. }), "{err}");
+    assert!(
+        matches!(err, TronClientError::ReceiptTimeout { .. }),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -236,22 +240,25 @@ async fn every_broadcast_error_code_is_typed() {
     let c = TronClient::new(&node.url).unwrap();
     let tx = signed_transfer(&c, &key(), 1_000_000).await;
     let cases = [
-        ("SIGERROR", BroadcastCode::SigError),
-        ("TAPOS_ERROR", BroadcastCode::TaposError),
-        ("DUP_TRANSACTION_ERROR", BroadcastCode::DupTransactionError),
+        ("SIGERROR", TronBroadcastCode::SigError),
+        ("TAPOS_ERROR", TronBroadcastCode::TaposError),
+        (
+            "DUP_TRANSACTION_ERROR",
+            TronBroadcastCode::DupTransactionError,
+        ),
         (
             "CONTRACT_VALIDATE_ERROR",
-            BroadcastCode::ContractValidateError,
+            TronBroadcastCode::ContractValidateError,
         ),
-        ("BANDWITH_ERROR", BroadcastCode::BandwidthError),
+        ("BANDWITH_ERROR", TronBroadcastCode::BandwidthError),
         (
             "TRANSACTION_EXPIRATION_ERROR",
-            BroadcastCode::TransactionExpirationError,
+            TronBroadcastCode::TransactionExpirationError,
         ),
-        ("SERVER_BUSY", BroadcastCode::ServerBusy),
+        ("SERVER_BUSY", TronBroadcastCode::ServerBusy),
         (
             "NOT_ENOUGH_EFFECTIVE_CONNECTION",
-            BroadcastCode::Unknown {
+            TronBroadcastCode::Unknown {
                 code: "NOT_ENOUGH_EFFECTIVE_CONNECTION".into(),
             },
         ),
@@ -262,7 +269,7 @@ async fn every_broadcast_error_code_is_typed() {
         let body = serde_json::json!({"result": false, "code": code, "message": hex::encode(&message), "txid": tx.txid_hex()});
         node.force("/wallet/broadcasthex", 200, &body.to_string());
         match c.broadcast(&tx).await {
-            Err(ClientError::Broadcast {
+            Err(TronClientError::Broadcast {
                 code: got,
                 message: m,
             }) => {
@@ -281,7 +288,7 @@ async fn every_broadcast_error_code_is_typed() {
     );
     assert!(matches!(
         c.broadcast(&tx).await,
-        Err(ClientError::Shape { field: "txid", .. })
+        Err(TronClientError::Shape { field: "txid", .. })
     ));
     // {"Error": ...} in an HTTP 200.
     node.force(
@@ -290,7 +297,7 @@ async fn every_broadcast_error_code_is_typed() {
         r#"{"Error":"class org.tron.core.exception.BadItemException : invalid transaction"}"#,
     );
     match c.broadcast(&tx).await {
-        Err(ClientError::Node { endpoint, message }) => {
+        Err(TronClientError::Node { endpoint, message }) => {
             assert_eq!(endpoint, "/wallet/broadcasthex");
             assert!(message.contains("BadItemException"));
         }
@@ -304,19 +311,19 @@ async fn every_broadcast_error_code_is_typed() {
     );
     assert!(matches!(
         c.transaction_info(&tx.txid_hex()).await,
-        Err(ClientError::NotJson { ref body, .. }) if body.contains("lite fullnode")
+        Err(TronClientError::NotJson { ref body, .. }) if body.contains("lite fullnode")
     ));
     // HTTP errors keep the status and body.
     node.force("/wallet/getnowblock", 503, "rate limited");
     assert!(matches!(
         c.now_block().await,
-        Err(ClientError::Status { status: 503, .. })
+        Err(TronClientError::Status { status: 503, .. })
     ));
     // A block answer without the fields.
     node.force("/wallet/getnowblock", 200, "{}");
     assert!(matches!(
         c.now_block().await,
-        Err(ClientError::Shape {
+        Err(TronClientError::Shape {
             field: "blockID",
             ..
         })
@@ -324,12 +331,12 @@ async fn every_broadcast_error_code_is_typed() {
     node.force("/wallet/getnodeinfo", 200, r#"{"block":"Num:1,ID:zz"}"#);
     assert!(matches!(
         c.node_info().await,
-        Err(ClientError::Shape { field: "block", .. })
+        Err(TronClientError::Shape { field: "block", .. })
     ));
     // Nothing listening.
     let dead = TronClient::new("http://127.0.0.1:9").unwrap();
     assert!(matches!(
         dead.now_block().await,
-        Err(ClientError::Transport { .. })
+        Err(TronClientError::Transport { .. })
     ));
 }

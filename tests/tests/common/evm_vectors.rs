@@ -10,10 +10,9 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
 use anyhow::{Context, bail, ensure};
 use stablerail_demo::{PlatformConfig, role::*};
-use stablerail_sdk::evm::{CoSignAction, Escrow, Roles};
+use stablerail_sdk::evm::{CoSignAction, Escrow, EscrowError, EvmError, Roles};
 use stablerail_sdk::{
-    Amount, CoSign, DealKind, EscrowError, EvmError, Expected, Outcome, Scenario, ScenarioFees,
-    TREASURY,
+    Amount, CoSign, DealKind, Expected, Outcome, Scenario, ScenarioFees, TREASURY,
 };
 
 use super::Platform;

@@ -39,12 +39,12 @@ fn next_action(
         ),
         _ => return None,
     };
-    let (_, prefix) = cli_prefix(ctx, chain)?;
-    Some((what, format!("{prefix} {verb} --deal {deal_id}")))
+    let prefix = cli_prefix(ctx, chain)?;
+    Some((what, format!("{prefix} deal {verb} --deal {deal_id}")))
 }
 
 /// `stablerail <chain kind> escrow` with the chain's node and escrow.
-fn cli_prefix(ctx: &Ctx, chain: &str) -> Option<(ChainKind, String)> {
+fn cli_prefix(ctx: &Ctx, chain: &str) -> Option<String> {
     let c = ctx.app.config.indexer.chains.get(chain)?;
     let escrow = c.escrow.clone().unwrap_or_default();
     let node = c.rpc_urls.first().cloned().unwrap_or_default();
@@ -56,7 +56,7 @@ fn cli_prefix(ctx: &Ctx, chain: &str) -> Option<(ChainKind, String)> {
             "stablerail tron escrow --node {node} --escrow {escrow} --key-file <your key file>"
         ),
     };
-    Some((c.kind, prefix))
+    Some(prefix)
 }
 
 /// `GET /dashboard` as an acceptor on `chain`.
@@ -78,17 +78,17 @@ pub(super) async fn acceptor(ctx: Ctx, chain: &str) -> PageResult {
                 text_units(&r.try_get::<String, _>(3)?),
                 text_units(&r.try_get::<String, _>(4)?),
             );
-            // The online switch and the limits: the exact command (the EVM CLI has it).
+            // The online switch and the limits: the exact command (EVM and TRON alike).
             let switch = match cli_prefix(&ctx, chain) {
-                Some((ChainKind::Evm, prefix)) => format!(
+                Some(prefix) => format!(
                     r#"<p>{what}:</p><pre class="cmd"><code id="online-switch">{cmd}</code></pre>"#,
                     what = if online { "Go offline" } else { "Go online" },
                     cmd = escape(&format!(
-                        "{prefix} acceptor-limits --online {} --max-per-deal {max_deal} --max-locked {max_locked}",
+                        "{prefix} acceptor set-limits --online {} --max-per-deal {max_deal} --max-locked {max_locked}",
                         !online
                     )),
                 ),
-                _ => String::new(),
+                None => String::new(),
             };
             format!(
                 r#"<dl class="facts"><dt>Available collateral</dt><dd>{} USDT</dd><dt>Locked in deals</dt><dd>{} USDT</dd><dt>Online</dt><dd id="online">{}</dd><dt>Largest deal</dt><dd>{max_deal} USDT</dd><dt>Most locked in total</dt><dd>{max_locked} USDT</dd></dl>{switch}"#,

@@ -143,14 +143,17 @@ pub(super) async fn approve(ctx: Ctx, Form(form): Form<HashMap<String, String>>)
                 })?;
             (
                 Outflow::Withdraw(amount),
-                format!("withdraw --amount {amount}"),
+                format!("account withdraw --amount {amount}"),
             )
         }
         "release" => {
             let deal: u64 = field("deal")
                 .parse()
                 .map_err(|_| PageError::BadRequest("The deal must be a deal id.".into()))?;
-            (Outflow::Release(deal), format!("release --deal {deal}"))
+            (
+                Outflow::Release(deal),
+                format!("deal release --deal {deal}"),
+            )
         }
         _ => return Err(PageError::BadRequest("Choose withdraw or release.".into())),
     };

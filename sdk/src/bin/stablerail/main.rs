@@ -1,8 +1,7 @@
 //! `stablerail`: the command line over the stablerail SDK.
 
 mod amount;
-mod escrow_args;
-mod escrow_views;
+mod escrow;
 mod evm;
 mod fees;
 mod inputs;
@@ -13,8 +12,6 @@ mod pay_uri;
 mod proposal_call;
 mod solana;
 mod tron;
-mod tron_escrow;
-mod tron_send;
 
 use std::process::ExitCode;
 

@@ -10,14 +10,14 @@ use alloy::primitives::{Address, Bytes, U256};
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
-use stablerail_sdk::ProposalError;
+use stablerail_sdk::evm::ProposalError;
 use stablerail_sdk::evm::{
     Chain, MultiSigClient, MultiSigState, Proposal, ProposalFile, Submission,
 };
 use stablerail_sdk::tron::{TronClient, TronMultiSig};
 
-use crate::escrow_views::emit_value;
-use crate::tron_send::{self, TronSendArgs};
+use crate::escrow::views::emit_value;
+use crate::tron::send::{self as tron_send, TronSendArgs};
 use crate::{evm, inputs, keys, output::Output};
 
 /// Arguments of `stablerail <chain> multisig`.
@@ -313,6 +313,7 @@ async fn execute(
         Chain::Evm => {
             let signer = keys::load_signer(args.key_file.as_deref(), keys::EVM_KEY_ENV)?;
             let from = signer.address();
+            let progress = out.progress("multisig: submitting, waiting for the receipt");
             let conn = Conn::open(args, chain, multisig, Some(signer), None).await?;
             let now = conn.now().await?;
             let Conn::Evm(client, _) = &conn else {
@@ -349,6 +350,7 @@ async fn execute(
                 eta,
             });
             file.save(path)?;
+            drop(progress);
             let mut v = file_json(&file, Some(path), None);
             v["submitted_by"] = json!(evm::show(from));
             v["tx_hash"] = json!(receipt.transaction_hash.to_string());
@@ -358,6 +360,7 @@ async fn execute(
         }
         Chain::Tron => {
             let key = keys::load(args.key_file.as_deref())?;
+            let progress = out.progress("multisig: building, signing, sending");
             let conn = Conn::open(args, chain, multisig, None, Some(key.address())).await?;
             let now = conn.now().await?;
             let Conn::Tron(m, client) = &conn else {
@@ -378,6 +381,7 @@ async fn execute(
             };
             let views = tron_send::send_all(client, &key, vec![call], &plan).await?;
             drop(key);
+            drop(progress);
             if let Some(v) = views.first()
                 && v.broadcast
             {

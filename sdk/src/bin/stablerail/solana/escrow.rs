@@ -14,17 +14,48 @@ use super::{TxArgs, amount, finish, pubkey};
 use crate::keys;
 use crate::output::Output;
 
-/// `stablerail solana escrow` subcommands.
+/// `stablerail solana escrow` subcommands: noun, then verb, as the program names
+/// its instructions (and as `evm escrow` and `tron escrow` do).
 #[derive(Debug, Subcommand)]
 pub(crate) enum EscrowCommand {
+    /// The signer's escrow account: deposit, withdraw.
+    #[command(subcommand)]
+    Account(AccountCmd),
+    /// Merchant buy orders: post, fill (trader).
+    #[command(subcommand)]
+    BuyOrder(BuyOrderCmd),
+    /// Deals: mark-paid, release, cancel, dispute.
+    #[command(subcommand)]
+    Deal(DealCmd),
+    /// The co-signer and daily outflow allowance: set, apply, cancel.
+    #[command(subcommand)]
+    CoSigner(CoSignerCmd),
+    /// Acceptor: its online flag and own limits.
+    #[command(subcommand)]
+    Acceptor(AcceptorCmd),
+    /// Admin: the vault's surplus over the liabilities.
+    #[command(subcommand)]
+    Surplus(SurplusCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AccountCmd {
     /// Deposit USDT from the signer's token account into its escrow balance.
     Deposit(AmountArgs),
     /// Withdraw available USDT to a token account of the withdrawal address.
     Withdraw(AmountArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BuyOrderCmd {
     /// Merchant: post a buy order.
-    BuyOrderPost(BuyOrderPostArgs),
+    Post(BuyOrderPostArgs),
     /// Trader: sell into a buy order (opens a Trade deal).
-    BuyOrderFill(BuyOrderFillArgs),
+    Fill(BuyOrderFillArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DealCmd {
     /// Buyer: mark the fiat of a deal paid.
     MarkPaid(DealArgs),
     /// Seller: release a deal (settles with the fee split).
@@ -33,16 +64,28 @@ pub(crate) enum EscrowCommand {
     Cancel(DealArgs),
     /// Buyer or seller: dispute a paid deal.
     Dispute(DealArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CoSignerCmd {
     /// Owner: name a co-signer and a daily outflow allowance (or remove it).
-    CoSignerSet(CoSignerSetArgs),
+    Set(CoSignerSetArgs),
     /// Anyone: apply a pending co-signer change after the withdrawal delay.
-    CoSignerApply(CoSignerApplyArgs),
+    Apply(CoSignerApplyArgs),
     /// Owner: cancel a pending co-signer change.
-    CoSignerCancel(EscrowArgs),
-    /// Acceptor: set its online flag and own limits.
-    AcceptorLimits(AcceptorLimitsArgs),
-    /// Admin: credit the vault's surplus over the liabilities to the treasury.
-    SweepSurplus(EscrowArgs),
+    Cancel(EscrowArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AcceptorCmd {
+    /// Set the online flag and the limits the dispatcher must respect.
+    SetLimits(AcceptorLimitsArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SurplusCmd {
+    /// Credit the vault's surplus over the liabilities to the treasury.
+    Sweep(EscrowArgs),
 }
 
 /// The co-signer approving an outflow or a co-signer change.
@@ -81,7 +124,7 @@ impl CoSignArgs {
     }
 }
 
-/// Arguments of `co-signer-set`.
+/// Arguments of `co-signer set`.
 #[derive(Debug, Args)]
 pub(crate) struct CoSignerSetArgs {
     #[command(flatten)]
@@ -99,7 +142,7 @@ pub(crate) struct CoSignerSetArgs {
     approval: CoSignArgs,
 }
 
-/// Arguments of `co-signer-apply`.
+/// Arguments of `co-signer apply`.
 #[derive(Debug, Args)]
 pub(crate) struct CoSignerApplyArgs {
     #[command(flatten)]
@@ -109,7 +152,7 @@ pub(crate) struct CoSignerApplyArgs {
     wallet: Option<String>,
 }
 
-/// Arguments of `acceptor-limits`.
+/// Arguments of `acceptor set-limits`.
 #[derive(Debug, Args)]
 pub(crate) struct AcceptorLimitsArgs {
     #[command(flatten)]
@@ -135,7 +178,7 @@ pub(crate) struct EscrowArgs {
     tx: TxArgs,
 }
 
-/// Arguments of `deposit` and `withdraw`.
+/// Arguments of `account deposit` and `account withdraw`.
 #[derive(Debug, Args)]
 pub(crate) struct AmountArgs {
     #[command(flatten)]
@@ -151,7 +194,7 @@ pub(crate) struct AmountArgs {
     co_sign: CoSignArgs,
 }
 
-/// Arguments of `buy-order-post`.
+/// Arguments of `buy-order post`.
 #[derive(Debug, Args)]
 pub(crate) struct BuyOrderPostArgs {
     #[command(flatten)]
@@ -179,7 +222,7 @@ pub(crate) struct BuyOrderPostArgs {
     window_secs: u32,
 }
 
-/// Arguments of `buy-order-fill`.
+/// Arguments of `buy-order fill`.
 #[derive(Debug, Args)]
 pub(crate) struct BuyOrderFillArgs {
     #[command(flatten)]
@@ -209,20 +252,21 @@ pub(crate) struct DealArgs {
 
 /// Runs a `stablerail solana escrow` subcommand.
 pub(crate) async fn run(out: &Output, cmd: EscrowCommand) -> anyhow::Result<()> {
+    use EscrowCommand as C;
     match cmd {
-        EscrowCommand::Deposit(a) => funds(out, &a, true).await,
-        EscrowCommand::Withdraw(a) => funds(out, &a, false).await,
-        EscrowCommand::BuyOrderPost(a) => buy_order_post(out, &a).await,
-        EscrowCommand::BuyOrderFill(a) => buy_order_fill(out, &a).await,
-        EscrowCommand::MarkPaid(a) => deal_action(out, &a, "mark-paid").await,
-        EscrowCommand::Release(a) => deal_action(out, &a, "release").await,
-        EscrowCommand::Cancel(a) => deal_action(out, &a, "cancel").await,
-        EscrowCommand::Dispute(a) => deal_action(out, &a, "dispute").await,
-        EscrowCommand::CoSignerSet(a) => co_signer_set(out, &a).await,
-        EscrowCommand::CoSignerApply(a) => co_signer_apply(out, &a).await,
-        EscrowCommand::CoSignerCancel(a) => co_signer_cancel(out, &a).await,
-        EscrowCommand::AcceptorLimits(a) => acceptor_limits(out, &a).await,
-        EscrowCommand::SweepSurplus(a) => sweep_surplus(out, &a).await,
+        C::Account(AccountCmd::Deposit(a)) => funds(out, &a, true).await,
+        C::Account(AccountCmd::Withdraw(a)) => funds(out, &a, false).await,
+        C::BuyOrder(BuyOrderCmd::Post(a)) => buy_order_post(out, &a).await,
+        C::BuyOrder(BuyOrderCmd::Fill(a)) => buy_order_fill(out, &a).await,
+        C::Deal(DealCmd::MarkPaid(a)) => deal_action(out, &a, "mark-paid").await,
+        C::Deal(DealCmd::Release(a)) => deal_action(out, &a, "release").await,
+        C::Deal(DealCmd::Cancel(a)) => deal_action(out, &a, "cancel").await,
+        C::Deal(DealCmd::Dispute(a)) => deal_action(out, &a, "dispute").await,
+        C::CoSigner(CoSignerCmd::Set(a)) => co_signer_set(out, &a).await,
+        C::CoSigner(CoSignerCmd::Apply(a)) => co_signer_apply(out, &a).await,
+        C::CoSigner(CoSignerCmd::Cancel(a)) => co_signer_cancel(out, &a).await,
+        C::Acceptor(AcceptorCmd::SetLimits(a)) => acceptor_limits(out, &a).await,
+        C::Surplus(SurplusCmd::Sweep(a)) => sweep_surplus(out, &a).await,
     }
 }
 

@@ -15,7 +15,7 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use stablerail_sdk::Amount;
-use stablerail_sdk::SolanaError;
+use stablerail_sdk::solana::SolanaError;
 use stablerail_sdk::solana::sdk::{Instruction, Keypair, Pubkey, Signer};
 use stablerail_sdk::solana::{
     DEFAULT_CAP_MICRO_LAMPORTS, DEFAULT_COMPUTE_UNIT_LIMIT, DEFAULT_FLOOR_MICRO_LAMPORTS,
@@ -198,6 +198,7 @@ async fn finish(
         .filter(|m| m.is_writable)
         .map(|m| m.pubkey)
         .collect();
+    let progress = out.progress(format!("{action}: fees, blockhash"));
     let price = rpc
         .compute_unit_price(&policy, &writable)
         .await
@@ -230,6 +231,7 @@ async fn finish(
         details,
     };
     if tx_args.send {
+        progress.say(format!("{action}: sending, waiting for confirmation"));
         let sent = rpc.send_transaction(&tx).await.context("sendTransaction")?;
         tracing::info!(%sent, "transaction accepted");
         let status = rpc
@@ -243,6 +245,7 @@ async fn finish(
         view.confirmation_status = status.confirmation_status.clone();
         view.slot = Some(status.slot);
     }
+    drop(progress);
     out.emit(&view, |v| {
         let mut s = format!(
             "action     {}\nsigner     {}\nsignature  {}\nCU         limit {} price {} micro-lamports\n",

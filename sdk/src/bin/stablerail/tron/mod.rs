@@ -1,4 +1,8 @@
-//! `stablerail tron`: addresses, decoding and transfers on TRON.
+//! `stablerail tron`: addresses, decoding and transfers on TRON, and the escrow and
+//! multisig commands.
+
+pub(crate) mod escrow;
+pub(crate) mod send;
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -26,7 +30,7 @@ pub(crate) enum TronCommand {
     /// Build and sign a TRX or TRC20 transfer; print it or broadcast it.
     Transfer(Box<TransferArgs>),
     /// Escrow actions, built and signed locally; printed or broadcast.
-    Escrow(Box<crate::tron_escrow::TronEscrowArgs>),
+    Escrow(Box<escrow::TronEscrowArgs>),
     /// Multisig proposals: propose, sign (one owner per invocation), execute, show.
     Multisig(Box<crate::multisig::MultisigArgs>),
 }
@@ -142,7 +146,7 @@ pub(crate) fn run(out: &Output, cmd: TronCommand) -> anyhow::Result<()> {
         TronCommand::Escrow(args) => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?
-            .block_on(crate::tron_escrow::run(out, *args)),
+            .block_on(escrow::run(out, *args)),
         TronCommand::Multisig(args) => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?
@@ -314,6 +318,7 @@ async fn transfer(out: &Output, args: &TransferArgs) -> anyhow::Result<()> {
     let mut receipt = None;
     if args.broadcast {
         let c = client.as_ref().context("--broadcast needs --node")?;
+        let _progress = out.progress("transfer: broadcasting, waiting for the receipt");
         let txid = c.broadcast(&tx).await?;
         tracing::info!(%txid, "broadcast accepted");
         if let Some(secs) = args.wait_secs {

@@ -87,13 +87,12 @@ impl FillArgs {
     }
 }
 
-/// `payout-open`: a merchant locks USDT for a payout to its bank.
+/// The terms of a deal the caller opens (payout, collection): how long the buyer
+/// has to pay, and the off-chain reference.
 #[derive(Debug, Args)]
-pub(crate) struct PayoutArgs {
-    /// USDT, decimal.
-    #[arg(long)]
-    amount: String,
-    /// Seconds the acceptor has to pay once assigned.
+pub(crate) struct DealTermsArgs {
+    /// Seconds the buyer (the acceptor of a payout, the customer of a collection)
+    /// has to pay the fiat once the deal is open.
     #[arg(long, default_value_t = 3600)]
     payment_window: u32,
     /// Off-chain reference: 0x + 64 hex digits, or text (hashed with keccak256).
@@ -101,13 +100,34 @@ pub(crate) struct PayoutArgs {
     order_ref: Option<String>,
 }
 
+impl DealTermsArgs {
+    /// The payment window and the reference.
+    pub(crate) fn parse(&self) -> anyhow::Result<(u32, B256)> {
+        Ok((
+            self.payment_window,
+            inputs::order_ref(self.order_ref.as_deref())?,
+        ))
+    }
+}
+
+/// `payout open`: a merchant locks USDT for a payout to its bank.
+#[derive(Debug, Args)]
+pub(crate) struct PayoutArgs {
+    /// USDT, decimal.
+    #[arg(long)]
+    amount: String,
+    #[command(flatten)]
+    terms: DealTermsArgs,
+}
+
 impl PayoutArgs {
     /// The amount, the payment window and the reference.
     pub(crate) fn parse(&self) -> anyhow::Result<(Amount, u32, B256)> {
+        let (payment_window, order_ref) = self.terms.parse()?;
         Ok((
             inputs::amount("--amount", &self.amount)?,
-            self.payment_window,
-            inputs::order_ref(self.order_ref.as_deref())?,
+            payment_window,
+            order_ref,
         ))
     }
 }

@@ -1,5 +1,6 @@
 //! Building, signing and (optionally) broadcasting TRON contract calls: shared by
-//! `tron escrow` and `tron multisig execute`.
+//! `tron escrow` and `tron multisig execute`. The options are global, so they may
+//! follow the subcommand (`tron escrow deal release --deal 7 --broadcast`).
 
 use std::time::Duration;
 
@@ -15,23 +16,23 @@ use stablerail_sdk::tron::{
 #[derive(Debug, Clone, Args)]
 pub(crate) struct TronSendArgs {
     /// Fee limit in TRX; by default the node's energy estimate × price × margin.
-    #[arg(long)]
+    #[arg(long, global = true)]
     fee_limit: Option<String>,
     /// Cap on an estimated fee limit, in TRX (at most 15000).
-    #[arg(long, default_value = "100")]
+    #[arg(long, global = true, default_value = "100")]
     max_fee_limit: String,
     /// Margin on the energy estimate, in bps (12000 = +20 %).
-    #[arg(long, default_value_t = 12_000)]
+    #[arg(long, global = true, default_value_t = 12_000)]
     fee_margin_bps: u32,
     /// Seconds until the transaction expires (at most 86400).
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, global = true, default_value_t = 60)]
     expiration_secs: i64,
     /// Broadcast the signed transactions to --node (else they are only printed).
-    #[arg(long)]
+    #[arg(long, global = true)]
     broadcast: bool,
     /// After broadcasting, wait up to this many seconds for each receipt (a deposit's
     /// approve is confirmed before its deposit is estimated).
-    #[arg(long, requires = "broadcast")]
+    #[arg(long, global = true, requires = "broadcast")]
     wait_secs: Option<u64>,
 }
 

@@ -1,9 +1,9 @@
 //! JSON views of escrow reads, shared by the EVM and TRON commands (each passes
 //! how its chain prints addresses).
 
-use alloy::primitives::{Address, U256};
+use alloy::primitives::{Address, Signature, U256};
 use serde_json::{Value, json};
-use stablerail_sdk::evm::{AccountView, DealView};
+use stablerail_sdk::evm::{AccountView, BuyOrderView, CoSignAction, DealView};
 
 use crate::output::Output;
 
@@ -65,6 +65,55 @@ pub(crate) fn deal_json(d: &DealView, render: impl Fn(Address) -> String) -> Val
         "agent_share_bps": d.rates.agent_share_bps,
         "reward_bps": d.rates.reward_bps,
         "disputed_at": (d.disputed_at != 0).then_some(d.disputed_at),
+    })
+}
+
+/// JSON of an open buy order.
+pub(crate) fn order_json(o: &BuyOrderView, render: impl Fn(Address) -> String) -> Value {
+    json!({
+        "order_id": o.id.to_string(),
+        "merchant": render(o.merchant),
+        "price": o.price,
+        "currency": o.currency,
+        "remaining": o.remaining.to_string(),
+        "min_fill": o.min_fill.to_string(),
+        "max_fill": o.max_fill.to_string(),
+        "expiry": o.expiry,
+        "payment_window": o.payment_window,
+    })
+}
+
+/// JSON of a co-signer's approval: what the account passes as `--co-signature`
+/// and `--co-deadline`.
+pub(crate) fn co_sign_json(
+    owner: String,
+    co_signer: String,
+    action: CoSignAction,
+    subject: U256,
+    deadline: u64,
+    signature: &Signature,
+) -> Value {
+    json!({
+        "owner": owner,
+        "co_signer": co_signer,
+        "action": action.as_str(),
+        "subject": subject.to_string(),
+        "deadline": deadline,
+        "signature": format!("0x{}", alloy::hex::encode(signature.as_bytes())),
+    })
+}
+
+/// JSON of where an account's withdrawals go now, and any pending change.
+pub(crate) fn withdrawal_json(
+    owner: String,
+    goes_to: String,
+    a: &AccountView,
+    render: impl Fn(Address) -> String,
+) -> Value {
+    json!({
+        "owner": owner,
+        "withdrawals_go_to": goes_to,
+        "pending": a.pending_withdrawal.map(|(to, at)| json!({"to": render(to), "effective_at": at})),
     })
 }
 
