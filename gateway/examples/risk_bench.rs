@@ -174,6 +174,7 @@ async fn monitor_throughput(label: &str, url: &str) {
                 transfers,
                 escrow_events: Vec::new(),
                 multisig_events: Vec::new(),
+                blacklist: Vec::new(),
                 last: block(last),
                 head: last,
                 finalized: last.saturating_sub(64),

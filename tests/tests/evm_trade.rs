@@ -6,7 +6,10 @@ mod common;
 
 use alloy::primitives::B256;
 use common::*;
-use stablerail_sdk::{Amount, DealKind, EscrowError, EvmError, evm::Roles};
+use stablerail_sdk::{
+    Amount, DealKind,
+    evm::{EscrowError, EvmError, Roles},
+};
 
 #[tokio::test]
 async fn complete_trade_settles_with_the_reference_fee_split() -> anyhow::Result<()> {

@@ -143,6 +143,7 @@ impl SimChain {
                     transfers,
                     escrow_events: Vec::new(),
                     multisig_events: Vec::new(),
+                    blacklist: Vec::new(),
                     head: last.number,
                     finalized: 0,
                     last: last.clone(),
