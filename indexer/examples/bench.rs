@@ -1,8 +1,9 @@
 //! Indexer benchmark (`cargo run --release -p stablerail-indexer --example bench`).
 //!
 //! Generates two chains on the pinned anvil from the test emitter: a dense one (at least
-//! 200,000 USDT `Transfer` events, 1,000 per block) and a mainnet-like one (25 per block,
-//! the density of a busy USDT block on Ethereum). For each it prints:
+//! 200,000 USDT `Transfer` events, 1,000 per block) and a mainnet-like one (aimed at 25
+//! per block, the density of a busy USDT block on Ethereum; anvil spreads the
+//! transactions over more blocks, so the density reached is printed). For each it prints:
 //! (a) fetch-only events/s (eth_getLogs + headers + decode, no store);
 //! (b) sink-only events/s (decoded batches, built before the clock starts, committed
 //!     one transaction per block range with the cursor) per store;
