@@ -121,7 +121,7 @@ pub enum FeeScheduleError {
     },
     /// The first tier's threshold is not 0.
     #[error("{table} tier table must start at threshold 0, found {threshold}")]
-    FirstThreshold {
+    FirstTierThreshold {
         /// Which table.
         table: TierTable,
         /// The first threshold, in smallest units.
@@ -129,7 +129,7 @@ pub enum FeeScheduleError {
     },
     /// Thresholds are not strictly increasing.
     #[error("{table} tier {index} threshold {threshold} is not above the previous {previous}")]
-    ThresholdOrder {
+    TierOrder {
         /// Which table.
         table: TierTable,
         /// Index of the offending tier.
@@ -139,13 +139,11 @@ pub enum FeeScheduleError {
         /// The previous tier's threshold.
         previous: u64,
     },
-    /// A tier's basis points exceed 10000.
-    #[error("{table} tier {index} has {bps} bps; at most 10000 are allowed")]
+    /// A tier's basis points, or the trader reward, exceed 10000.
+    #[error("{at} has {bps} bps; at most 10000 are allowed")]
     BpsTooHigh {
-        /// Which table.
-        table: TierTable,
-        /// Index of the offending tier.
-        index: usize,
+        /// Which value.
+        at: BpsAt,
         /// Its basis points.
         bps: u32,
     },
@@ -161,7 +159,7 @@ pub enum FeeScheduleError {
     #[error(
         "agent tier {index} share {share_bps} bps + trader reward {reward_bps} bps exceeds 10000"
     )]
-    ShareAndReward {
+    ShareAndRewardTooHigh {
         /// Index of the offending agent tier.
         index: usize,
         /// Its share.
@@ -169,6 +167,44 @@ pub enum FeeScheduleError {
         /// The trader reward.
         reward_bps: u32,
     },
+}
+
+impl FeeScheduleError {
+    /// The rule's one name, as the contracts' error and the program's error are
+    /// called (docs/rules.md, one name per rule).
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Self::TierCount { .. } => "TierCount",
+            Self::FirstTierThreshold { .. } => "FirstTierThreshold",
+            Self::TierOrder { .. } => "TierOrder",
+            Self::BpsTooHigh { .. } => "BpsTooHigh",
+            Self::FeeTooHigh { .. } => "FeeTooHigh",
+            Self::ShareAndRewardTooHigh { .. } => "ShareAndRewardTooHigh",
+        }
+    }
+}
+
+/// Which basis-point value of a schedule a [`FeeScheduleError::BpsTooHigh`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BpsAt {
+    /// A tier of a table.
+    Tier {
+        /// Which table.
+        table: TierTable,
+        /// Index of the tier.
+        index: usize,
+    },
+    /// The trader reward.
+    TraderReward,
+}
+
+impl core::fmt::Display for BpsAt {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Tier { table, index } => write!(f, "{table} tier {index}"),
+            Self::TraderReward => f.write_str("the trader reward"),
+        }
+    }
 }
 
 /// Which tier table a [`FeeScheduleError`] is about.
@@ -231,7 +267,7 @@ pub enum LedgerError {
     },
     /// A resolve share above 10000 bps.
     #[error("deal {index} buyer share {bps} bps exceeds 10000")]
-    ShareTooHigh {
+    InvalidBuyerShare {
         /// Index of the deal in the scenario.
         index: usize,
         /// The share.

@@ -210,7 +210,7 @@ pub(crate) async fn resolve<R: EscrowReads>(
     buyer_share_bps: u16,
 ) -> Result<Escrow::resolveCall, R::Error> {
     if buyer_share_bps > 10_000 {
-        return Err(EscrowError::ShareTooHigh {
+        return Err(EscrowError::InvalidBuyerShare {
             bps: buyer_share_bps.into(),
         }
         .into());

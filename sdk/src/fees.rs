@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::amount::{Amount, BPS_DENOMINATOR};
-use crate::error::{FeeScheduleError, TierTable};
+use crate::error::{BpsAt, FeeScheduleError, TierTable};
 
 /// Most tiers a table may hold.
 pub const MAX_TIERS: usize = 8;
@@ -71,28 +71,26 @@ impl FeeSchedule {
     /// Validates and builds a schedule.
     ///
     /// Each table has 1..=8 tiers, thresholds strictly increasing from 0, bps <= 10000,
-    /// merchant fees <= [`MAX_FEE_BPS`],
-    /// and every agent share plus `trader_reward_bps` <= 10000.
+    /// merchant fees <= [`MAX_FEE_BPS`], the trader reward <= 10000 bps,
+    /// and every agent share plus `trader_reward_bps` <= 10000. The checks run in the
+    /// order the contracts and the program run them (docs/rules.md, fee schedule), so
+    /// a bad schedule gets the same error name on every chain.
     pub fn new(
         merchant_tiers: Vec<Tier>,
         agent_tiers: Vec<Tier>,
         trader_reward_bps: u32,
     ) -> Result<Self, FeeScheduleError> {
-        validate_table(TierTable::Merchant, &merchant_tiers)?;
-        if let Some((index, tier)) = merchant_tiers
-            .iter()
-            .enumerate()
-            .find(|(_, t)| t.bps > MAX_FEE_BPS)
-        {
-            return Err(FeeScheduleError::FeeTooHigh {
-                index,
-                bps: tier.bps,
+        validate_table(TierTable::Merchant, &merchant_tiers, MAX_FEE_BPS)?;
+        validate_table(TierTable::Agent, &agent_tiers, BPS_DENOMINATOR)?;
+        if trader_reward_bps > BPS_DENOMINATOR {
+            return Err(FeeScheduleError::BpsTooHigh {
+                at: BpsAt::TraderReward,
+                bps: trader_reward_bps,
             });
         }
-        validate_table(TierTable::Agent, &agent_tiers)?;
         for (index, tier) in agent_tiers.iter().enumerate() {
             if tier.bps.saturating_add(trader_reward_bps) > BPS_DENOMINATOR {
-                return Err(FeeScheduleError::ShareAndReward {
+                return Err(FeeScheduleError::ShareAndRewardTooHigh {
                     index,
                     share_bps: tier.bps,
                     reward_bps: trader_reward_bps,
@@ -220,7 +218,9 @@ fn tier_bps(tiers: &[Tier], volume: Amount) -> u32 {
         .map_or(0, |t| t.bps)
 }
 
-fn validate_table(table: TierTable, tiers: &[Tier]) -> Result<(), FeeScheduleError> {
+/// 1..=8 tiers, first threshold 0, thresholds strictly increasing over the whole
+/// table, then each tier's bps at most 10000 and at most `max_bps`.
+fn validate_table(table: TierTable, tiers: &[Tier], max_bps: u32) -> Result<(), FeeScheduleError> {
     if tiers.is_empty() || tiers.len() > MAX_TIERS {
         return Err(FeeScheduleError::TierCount {
             table,
@@ -228,25 +228,32 @@ fn validate_table(table: TierTable, tiers: &[Tier]) -> Result<(), FeeScheduleErr
         });
     }
     if tiers[0].threshold != 0 {
-        return Err(FeeScheduleError::FirstThreshold {
+        return Err(FeeScheduleError::FirstTierThreshold {
             table,
             threshold: tiers[0].threshold,
         });
     }
+    for (index, pair) in tiers.windows(2).enumerate() {
+        if pair[1].threshold <= pair[0].threshold {
+            return Err(FeeScheduleError::TierOrder {
+                table,
+                index: index + 1,
+                threshold: pair[1].threshold,
+                previous: pair[0].threshold,
+            });
+        }
+    }
     for (index, tier) in tiers.iter().enumerate() {
         if tier.bps > BPS_DENOMINATOR {
             return Err(FeeScheduleError::BpsTooHigh {
-                table,
-                index,
+                at: BpsAt::Tier { table, index },
                 bps: tier.bps,
             });
         }
-        if index > 0 && tier.threshold <= tiers[index - 1].threshold {
-            return Err(FeeScheduleError::ThresholdOrder {
-                table,
+        if tier.bps > max_bps {
+            return Err(FeeScheduleError::FeeTooHigh {
                 index,
-                threshold: tier.threshold,
-                previous: tiers[index - 1].threshold,
+                bps: tier.bps,
             });
         }
     }
@@ -332,7 +339,7 @@ mod tests {
         ));
         assert!(matches!(
             FeeSchedule::new(vec![Tier::new(1, 100)], ok.clone(), 0),
-            Err(FeeScheduleError::FirstThreshold { threshold: 1, .. })
+            Err(FeeScheduleError::FirstTierThreshold { threshold: 1, .. })
         ));
         assert!(matches!(
             FeeSchedule::new(
@@ -340,15 +347,24 @@ mod tests {
                 ok.clone(),
                 0
             ),
-            Err(FeeScheduleError::ThresholdOrder { index: 2, .. })
+            Err(FeeScheduleError::TierOrder { index: 2, .. })
         ));
         assert!(matches!(
             FeeSchedule::new(vec![Tier::new(0, 10_001)], ok.clone(), 0),
             Err(FeeScheduleError::BpsTooHigh { bps: 10_001, .. })
         ));
+        // Thresholds over the whole table before any tier's bps, as on chain.
+        assert!(matches!(
+            FeeSchedule::new(
+                vec![Tier::new(0, 10_001), Tier::new(5, 1), Tier::new(5, 1)],
+                ok.clone(),
+                0
+            ),
+            Err(FeeScheduleError::TierOrder { index: 2, .. })
+        ));
         assert!(matches!(
             FeeSchedule::new(ok.clone(), vec![Tier::new(0, 9000)], 1001),
-            Err(FeeScheduleError::ShareAndReward {
+            Err(FeeScheduleError::ShareAndRewardTooHigh {
                 share_bps: 9000,
                 reward_bps: 1001,
                 ..
@@ -357,12 +373,43 @@ mod tests {
         assert!(FeeSchedule::new(ok.clone(), vec![Tier::new(0, 9000)], 1000).is_ok());
         assert!(matches!(
             FeeSchedule::new(ok.clone(), vec![Tier::new(0, 0)], u32::MAX),
-            Err(FeeScheduleError::ShareAndReward {
-                reward_bps: u32::MAX,
-                ..
+            Err(FeeScheduleError::BpsTooHigh {
+                at: BpsAt::TraderReward,
+                bps: u32::MAX,
             })
         ));
         assert!(FeeSchedule::new((0..8).map(|i| Tier::new(i, 1)).collect(), ok, 0).is_ok());
+    }
+
+    /// `tests/vectors/fee_schedules.json`: the same error, by name, as the contracts
+    /// and the program (docs/rules.md, the order of the fee schedule checks).
+    #[test]
+    fn fee_schedule_vectors() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/vectors/fee_schedules.json")).unwrap();
+        let tiers = |v: &serde_json::Value| -> Vec<Tier> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|t| {
+                    Tier::new(
+                        t["threshold"].as_u64().unwrap(),
+                        u32::try_from(t["bps"].as_u64().unwrap()).unwrap(),
+                    )
+                })
+                .collect()
+        };
+        let cases = doc["cases"].as_array().unwrap();
+        assert!(cases.len() > 10);
+        for c in cases {
+            let got = FeeSchedule::new(
+                tiers(&c["merchant_tiers"]),
+                tiers(&c["agent_tiers"]),
+                u32::try_from(c["trader_reward_bps"].as_u64().unwrap()).unwrap(),
+            );
+            let name = got.err().map(|e| e.name());
+            assert_eq!(name, c["error"].as_str(), "{}", c["name"]);
+        }
     }
 
     fn arb_schedule() -> impl Strategy<Value = FeeSchedule> {

@@ -521,7 +521,7 @@ impl Ledger {
         co_signed: bool,
     ) -> Result<DealEnd, LedgerError> {
         if buyer_share_bps > BPS_DENOMINATOR {
-            return Err(LedgerError::ShareTooHigh {
+            return Err(LedgerError::InvalidBuyerShare {
                 index,
                 bps: buyer_share_bps,
             });
@@ -574,7 +574,7 @@ impl Ledger {
         buyer_share_bps: u32,
     ) -> Result<Option<Split>, LedgerError> {
         if buyer_share_bps > BPS_DENOMINATOR {
-            return Err(LedgerError::ShareTooHigh {
+            return Err(LedgerError::InvalidBuyerShare {
                 index,
                 bps: buyer_share_bps,
             });
@@ -874,7 +874,7 @@ mod tests {
                 Outcome::Resolve,
                 10_001
             ),
-            Err(LedgerError::ShareTooHigh { .. })
+            Err(LedgerError::InvalidBuyerShare { .. })
         ));
         assert!(matches!(
             l.set_agent("m", "t"),

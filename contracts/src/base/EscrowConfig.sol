@@ -246,15 +246,17 @@ abstract contract EscrowConfig is IEscrow, Ownable2Step, Pausable {
     }
 
     /// @dev Validates the whole schedule before writing anything, so a bad schedule changes nothing.
+    /// The checks run in the order the Anchor program and the SDK run them (docs/rules.md, fee
+    /// schedule), so one bad schedule gets the same error on every chain.
     function _setFeeSchedule(Tier[] memory merchantTiers, Tier[] memory agentTiers, uint16 traderRewardBps)
         internal
     {
-        _validateTiers(merchantTiers, BPS);
-        for (uint256 i; i < merchantTiers.length; ++i) {
-            if (merchantTiers[i].bps > MAX_FEE_BPS) revert FeeTooHigh();
+        _validateTiers(merchantTiers, MAX_FEE_BPS);
+        _validateTiers(agentTiers, BPS);
+        if (traderRewardBps > BPS) revert BpsTooHigh();
+        for (uint256 i; i < agentTiers.length; ++i) {
+            if (uint256(agentTiers[i].bps) + traderRewardBps > BPS) revert ShareAndRewardTooHigh();
         }
-        if (traderRewardBps > BPS) revert InvalidFeeSchedule();
-        _validateTiers(agentTiers, BPS - traderRewardBps);
 
         for (uint256 i; i < MAX_TIERS; ++i) {
             bool m = i < merchantTiers.length;
@@ -270,12 +272,18 @@ abstract contract EscrowConfig is IEscrow, Ownable2Step, Pausable {
         emit FeeScheduleSet(merchantTiers, agentTiers, traderRewardBps);
     }
 
+    /// @dev 1..=MAX_TIERS tiers, first threshold 0, thresholds strictly increasing, then each
+    /// tier's bps at most 10000 and at most `maxBps`.
     function _validateTiers(Tier[] memory tiers, uint256 maxBps) internal pure {
         uint256 n = tiers.length;
-        if (n == 0 || n > MAX_TIERS || tiers[0].threshold != 0) revert InvalidFeeSchedule();
+        if (n == 0 || n > MAX_TIERS) revert TierCount();
+        if (tiers[0].threshold != 0) revert FirstTierThreshold();
+        for (uint256 i = 1; i < n; ++i) {
+            if (tiers[i].threshold <= tiers[i - 1].threshold) revert TierOrder();
+        }
         for (uint256 i; i < n; ++i) {
-            if (tiers[i].bps > maxBps) revert InvalidFeeSchedule();
-            if (i > 0 && tiers[i].threshold <= tiers[i - 1].threshold) revert InvalidFeeSchedule();
+            if (tiers[i].bps > BPS) revert BpsTooHigh();
+            if (tiers[i].bps > maxBps) revert FeeTooHigh();
         }
     }
 

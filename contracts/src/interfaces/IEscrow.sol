@@ -172,8 +172,16 @@ interface IEscrow {
     error ZeroAmount();
     /// @dev An amount does not fit the packed 96-bit balance fields.
     error AmountOverflow();
-    /// @dev The fee schedule breaks a rule (1..=8 tiers, first threshold 0, strictly increasing, bps bounds).
-    error InvalidFeeSchedule();
+    /// @dev A tier table has no entries or more than MAX_TIERS (8).
+    error TierCount();
+    /// @dev A tier table's first threshold is not 0.
+    error FirstTierThreshold();
+    /// @dev Tier thresholds are not strictly increasing.
+    error TierOrder();
+    /// @dev A basis-point value (a tier's bps or the trader reward) is above 10000.
+    error BpsTooHigh();
+    /// @dev An agent tier's share plus the trader reward is above 10000 bps.
+    error ShareAndRewardTooHigh();
     /// @dev A merchant fee tier is above MAX_FEE_BPS (10 %).
     error FeeTooHigh();
     /// @dev The treasury cannot be the escrow itself.

@@ -48,7 +48,7 @@ contract EscrowConfigTest is BaseTest {
     }
 
     function test_Constructor_RevertsOnBadSchedule() public {
-        vm.expectRevert(IEscrow.InvalidFeeSchedule.selector);
+        vm.expectRevert(IEscrow.TierCount.selector);
         new Escrow(token, admin, _keys(), new IEscrow.Tier[](0), _agentTiers(), 1000, _limits());
     }
 
@@ -171,8 +171,8 @@ contract EscrowConfigTest is BaseTest {
     }
 
     function test_SetFeeSchedule_RejectsEmpty() public {
-        _expectBadSchedule(new IEscrow.Tier[](0), _agentTiers(), 1000);
-        _expectBadSchedule(_merchantTiers(), new IEscrow.Tier[](0), 1000);
+        _expectBadSchedule(new IEscrow.Tier[](0), _agentTiers(), 1000, IEscrow.TierCount.selector);
+        _expectBadSchedule(_merchantTiers(), new IEscrow.Tier[](0), 1000, IEscrow.TierCount.selector);
     }
 
     function test_SetFeeSchedule_RejectsNineTiers() public {
@@ -180,14 +180,14 @@ contract EscrowConfigTest is BaseTest {
         for (uint256 i; i < 9; ++i) {
             t[i] = IEscrow.Tier(uint64(i), 10);
         }
-        _expectBadSchedule(t, _agentTiers(), 1000);
-        _expectBadSchedule(_merchantTiers(), t, 1000);
+        _expectBadSchedule(t, _agentTiers(), 1000, IEscrow.TierCount.selector);
+        _expectBadSchedule(_merchantTiers(), t, 1000, IEscrow.TierCount.selector);
     }
 
     function test_SetFeeSchedule_RejectsFirstThresholdNotZero() public {
         IEscrow.Tier[] memory t = new IEscrow.Tier[](1);
         t[0] = IEscrow.Tier(1, 10);
-        _expectBadSchedule(t, _agentTiers(), 1000);
+        _expectBadSchedule(t, _agentTiers(), 1000, IEscrow.FirstTierThreshold.selector);
     }
 
     function test_SetFeeSchedule_RejectsNonIncreasingThresholds() public {
@@ -195,22 +195,26 @@ contract EscrowConfigTest is BaseTest {
         t[0] = IEscrow.Tier(0, 10);
         t[1] = IEscrow.Tier(100, 10);
         t[2] = IEscrow.Tier(100, 10);
-        _expectBadSchedule(t, _agentTiers(), 1000);
+        _expectBadSchedule(t, _agentTiers(), 1000, IEscrow.TierOrder.selector);
         t[2] = IEscrow.Tier(50, 10);
-        _expectBadSchedule(t, _agentTiers(), 1000);
+        _expectBadSchedule(t, _agentTiers(), 1000, IEscrow.TierOrder.selector);
+        // Order is checked over the whole table before any tier's bps (as on Solana).
+        t[0] = IEscrow.Tier(0, 10_001);
+        _expectBadSchedule(t, _agentTiers(), 1000, IEscrow.TierOrder.selector);
     }
 
     function test_SetFeeSchedule_RejectsFeeAboveOneWhole() public {
         IEscrow.Tier[] memory t = new IEscrow.Tier[](1);
         t[0] = IEscrow.Tier(0, 10_001);
-        _expectBadSchedule(t, _agentTiers(), 1000);
+        _expectBadSchedule(t, _agentTiers(), 1000, IEscrow.BpsTooHigh.selector);
+        _expectBadSchedule(_merchantTiers(), t, 0, IEscrow.BpsTooHigh.selector);
     }
 
     function test_SetFeeSchedule_RejectsAgentSharePlusRewardAboveOneWhole() public {
         IEscrow.Tier[] memory a = new IEscrow.Tier[](1);
         a[0] = IEscrow.Tier(0, 9001);
-        _expectBadSchedule(_merchantTiers(), a, 1000);
-        _expectBadSchedule(_merchantTiers(), _agentTiers(), 10_001);
+        _expectBadSchedule(_merchantTiers(), a, 1000, IEscrow.ShareAndRewardTooHigh.selector);
+        _expectBadSchedule(_merchantTiers(), _agentTiers(), 10_001, IEscrow.BpsTooHigh.selector);
     }
 
     function test_SetFeeSchedule_AcceptsBoundaries() public {
@@ -226,9 +230,11 @@ contract EscrowConfigTest is BaseTest {
         escrow.setFeeSchedule(m, a, 1000);
     }
 
-    function _expectBadSchedule(IEscrow.Tier[] memory m, IEscrow.Tier[] memory a, uint16 r) internal {
+    function _expectBadSchedule(IEscrow.Tier[] memory m, IEscrow.Tier[] memory a, uint16 r, bytes4 err)
+        internal
+    {
         vm.prank(admin);
-        vm.expectRevert(IEscrow.InvalidFeeSchedule.selector);
+        vm.expectRevert(err);
         escrow.setFeeSchedule(m, a, r);
         // Nothing changed.
         (IEscrow.Tier[] memory m2,, uint16 r2) = escrow.feeSchedule();

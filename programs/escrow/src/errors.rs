@@ -53,7 +53,7 @@ pub enum EscrowError {
     BpsTooHigh,
     /// An agent share plus the trader reward exceeds 10000 bps.
     #[msg("Agent share plus trader reward must not exceed 10000 bps")]
-    ShareTooHigh,
+    ShareAndRewardTooHigh,
     /// The payment window bounds are invalid (zero or min above max).
     #[msg("Payment window bounds are invalid")]
     InvalidWindowBounds,
@@ -113,7 +113,7 @@ pub enum EscrowError {
     TreasuryNotAllowed,
     /// The deal is not in a state that allows this action.
     #[msg("Deal state does not allow this action")]
-    InvalidDealState,
+    WrongDealState,
     /// The deal kind does not allow this action.
     #[msg("Deal kind does not allow this action")]
     InvalidDealKind,
@@ -125,7 +125,7 @@ pub enum EscrowError {
     DealAlreadyAssigned,
     /// The payment deadline has not passed yet.
     #[msg("Payment deadline has not passed")]
-    DeadlineNotReached,
+    DeadlineNotPassed,
     /// The buyer share is above 10000 bps.
     #[msg("Buyer share must not exceed 10000 bps")]
     InvalidBuyerShare,

@@ -96,7 +96,7 @@ pub struct AgentSet {
 
 /// Compliance recorded KYC level and region.
 #[event]
-pub struct ComplianceSet {
+pub struct KycSet {
     /// Config PDA.
     pub config: Pubkey,
     /// Owner wallet.

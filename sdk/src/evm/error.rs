@@ -186,7 +186,7 @@ pub enum EscrowError {
     },
     /// A basis-point share above 10000.
     #[error("buyer share {bps} bps exceeds 10000")]
-    ShareTooHigh {
+    InvalidBuyerShare {
         /// The share given.
         bps: u32,
     },

@@ -67,6 +67,9 @@ pub enum SolanaError {
         /// The rejected bits.
         roles: u8,
     },
+    /// A fee schedule the program would refuse (the error it would raise).
+    #[error("invalid fee schedule: {0}")]
+    FeeSchedule(#[from] crate::FeeScheduleError),
     /// A fee schedule or limit the program would refuse.
     #[error("invalid {what}: {reason}")]
     Config {

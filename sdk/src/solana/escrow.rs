@@ -23,8 +23,7 @@ pub const ROLE_ACCEPTOR: u8 = 1 << 1;
 pub const ROLE_AGENT: u8 = 1 << 2;
 /// Every defined role bit.
 pub const ROLE_ALL: u8 = ROLE_MERCHANT | ROLE_ACCEPTOR | ROLE_AGENT;
-/// Most entries of a fee tier table.
-pub const MAX_TIERS: usize = 8;
+pub use crate::fees::MAX_TIERS;
 /// Most blocked region codes.
 pub const MAX_BLOCKED_REGIONS: usize = 8;
 /// Highest merchant fee a tier may charge (10 %), as the program's `MAX_FEE_BPS`.
@@ -101,41 +100,21 @@ pub struct FeeScheduleArgs {
 }
 
 impl FeeScheduleArgs {
-    /// The checks of the program's `FeeSchedule::from_args`.
+    /// The checks of the program's `FeeSchedule::from_args`: the SDK's one fee
+    /// schedule validation ([`crate::FeeSchedule::new`]), which runs them in the
+    /// program's order.
     pub fn validate(&self) -> Result<(), SolanaError> {
-        let bad = |reason| SolanaError::Config {
-            what: "fee schedule",
-            reason,
+        let tiers = |table: &[FeeTier]| {
+            table
+                .iter()
+                .map(|t| crate::Tier::new(t.threshold, u32::from(t.bps)))
+                .collect()
         };
-        for tiers in [&self.merchant_tiers, &self.agent_tiers] {
-            if tiers.is_empty() || tiers.len() > MAX_TIERS {
-                return Err(bad("a tier table needs 1 to 8 tiers"));
-            }
-            if tiers[0].threshold != 0 {
-                return Err(bad("the first tier must start at threshold 0"));
-            }
-            if tiers.windows(2).any(|p| p[0].threshold >= p[1].threshold) {
-                return Err(bad("tier thresholds must increase strictly"));
-            }
-            if tiers.iter().any(|t| u32::from(t.bps) > BPS_DENOMINATOR) {
-                return Err(bad("a tier's bps exceed 10000"));
-            }
-        }
-        if self.merchant_tiers.iter().any(|t| t.bps > MAX_FEE_BPS) {
-            return Err(bad("a merchant fee tier exceeds 1000 bps (10 %)"));
-        }
-        if u32::from(self.trader_reward_bps) > BPS_DENOMINATOR {
-            return Err(bad("the trader reward exceeds 10000 bps"));
-        }
-        if self
-            .agent_tiers
-            .iter()
-            .any(|t| u32::from(t.bps) + u32::from(self.trader_reward_bps) > BPS_DENOMINATOR)
-        {
-            return Err(bad(
-                "an agent share plus the trader reward exceeds 10000 bps",
-            ));
-        }
+        crate::FeeSchedule::new(
+            tiers(&self.merchant_tiers),
+            tiers(&self.agent_tiers),
+            u32::from(self.trader_reward_bps),
+        )?;
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 use anchor_lang::prelude::*;
 
 use crate::errors::EscrowError;
-use crate::events::ComplianceSet;
+use crate::events::KycSet;
 use crate::state::seeds::{SEED_ACCOUNT, SEED_CONFIG};
 use crate::state::{Config, EscrowAccount};
 
@@ -38,12 +38,12 @@ pub struct AccountSetCompliance<'info> {
 }
 
 impl AccountSetCompliance<'_> {
-    /// Stores KYC level and region and emits `ComplianceSet`.
+    /// Stores KYC level and region and emits `KycSet`.
     pub fn handler(ctx: Context<Self>, args: AccountSetComplianceArgs) -> Result<()> {
         let account = &mut ctx.accounts.escrow_account;
         account.kyc_level = args.kyc_level;
         account.region = args.region;
-        emit!(ComplianceSet {
+        emit!(KycSet {
             config: account.config,
             wallet: account.wallet,
             kyc_level: args.kyc_level,

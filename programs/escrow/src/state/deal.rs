@@ -166,7 +166,7 @@ impl Deal {
                 self.state,
                 DealState::Open | DealState::Paid | DealState::Disputed
             ),
-            EscrowError::InvalidDealState
+            EscrowError::WrongDealState
         );
         Ok(())
     }
@@ -185,7 +185,7 @@ impl Deal {
     /// payment window.
     pub fn assign(&mut self, acceptor: Pubkey, deadline: i64) -> Result<()> {
         require!(self.kind == DealKind::Payout, EscrowError::InvalidDealKind);
-        require!(self.state == DealState::Open, EscrowError::InvalidDealState);
+        require!(self.state == DealState::Open, EscrowError::WrongDealState);
         require!(!self.is_assigned(), EscrowError::DealAlreadyAssigned);
         require_keys_neq!(acceptor, self.seller, EscrowError::SameParty);
         self.buyer = acceptor;
@@ -201,7 +201,7 @@ impl Deal {
             signer == self.buyer || by_dispatcher,
             EscrowError::NotDealBuyer
         );
-        require!(self.state == DealState::Open, EscrowError::InvalidDealState);
+        require!(self.state == DealState::Open, EscrowError::WrongDealState);
         self.state = DealState::Paid;
         Ok(())
     }
@@ -212,7 +212,7 @@ impl Deal {
         require!(self.is_assigned(), EscrowError::DealNotAssigned);
         require!(
             matches!(self.state, DealState::Open | DealState::Paid),
-            EscrowError::InvalidDealState
+            EscrowError::WrongDealState
         );
         self.state = DealState::Released;
         Ok(())
@@ -228,13 +228,13 @@ impl Deal {
                     self.state,
                     DealState::Open | DealState::Paid | DealState::Disputed
                 ),
-                EscrowError::InvalidDealState
+                EscrowError::WrongDealState
             );
         } else if signer == self.seller {
-            require!(self.state == DealState::Open, EscrowError::InvalidDealState);
+            require!(self.state == DealState::Open, EscrowError::WrongDealState);
             require!(
                 !self.is_assigned() || now > self.deadline,
-                EscrowError::DeadlineNotReached
+                EscrowError::DeadlineNotPassed
             );
         } else {
             return err!(EscrowError::NotDealParty);
@@ -250,7 +250,7 @@ impl Deal {
             signer == self.seller || (self.is_assigned() && signer == self.buyer),
             EscrowError::NotDealParty
         );
-        require!(self.state == DealState::Paid, EscrowError::InvalidDealState);
+        require!(self.state == DealState::Paid, EscrowError::WrongDealState);
         self.state = DealState::Disputed;
         self.disputed_at = now;
         Ok(())
@@ -264,7 +264,7 @@ impl Deal {
         );
         require!(
             self.state == DealState::Disputed,
-            EscrowError::InvalidDealState
+            EscrowError::WrongDealState
         );
         self.state = DealState::Resolved;
         super::apply_bps(self.amount, buyer_share_bps)
@@ -435,11 +435,11 @@ mod tests {
         );
         assert_eq!(
             code(d.dispute(buyer, 0)),
-            u32::from(EscrowError::InvalidDealState)
+            u32::from(EscrowError::WrongDealState)
         );
         assert_eq!(
             code(d.cancel(seller, 100)),
-            u32::from(EscrowError::DeadlineNotReached)
+            u32::from(EscrowError::DeadlineNotPassed)
         );
         assert_eq!(
             code(d.cancel(other, 101)),
@@ -448,13 +448,13 @@ mod tests {
         d.mark_paid(buyer, dispatcher).unwrap();
         assert_eq!(
             code(d.cancel(seller, 1_000)),
-            u32::from(EscrowError::InvalidDealState)
+            u32::from(EscrowError::WrongDealState)
         );
         d.dispute(seller, 7).unwrap();
         assert_eq!(d.disputed_at, 7);
         assert_eq!(
             code(d.release(seller)),
-            u32::from(EscrowError::InvalidDealState)
+            u32::from(EscrowError::WrongDealState)
         );
         assert_eq!(
             code(d.resolve(10_001)),

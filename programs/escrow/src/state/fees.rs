@@ -143,7 +143,7 @@ impl FeeSchedule {
             let total = u32::from(tier.bps) + u32::from(args.trader_reward_bps);
             require!(
                 total <= u32::from(BPS_DENOMINATOR),
-                EscrowError::ShareTooHigh
+                EscrowError::ShareAndRewardTooHigh
             );
         }
         let mut schedule = FeeSchedule {
@@ -277,9 +277,45 @@ mod tests {
         );
         assert_eq!(
             code(schedule(&[(0, 1)], &[(0, 9_001)], 1000)),
-            base + EscrowError::ShareTooHigh as u32
+            base + EscrowError::ShareAndRewardTooHigh as u32
         );
         assert!(schedule(&[(0, MAX_FEE_BPS)], &[(0, 9_000)], 1000).is_ok());
+    }
+
+    /// `tests/vectors/fee_schedules.json`: the same error, by name, as the contracts
+    /// and the SDK (docs/rules.md, the order of the fee schedule checks).
+    #[test]
+    fn fee_schedule_vectors() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../../../tests/vectors/fee_schedules.json"))
+                .unwrap();
+        let tiers = |v: &serde_json::Value| -> Vec<(u64, u16)> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|t| {
+                    (
+                        t["threshold"].as_u64().unwrap(),
+                        u16::try_from(t["bps"].as_u64().unwrap()).unwrap(),
+                    )
+                })
+                .collect()
+        };
+        let cases = doc["cases"].as_array().unwrap();
+        assert!(cases.len() > 10);
+        for c in cases {
+            let got = schedule(
+                &tiers(&c["merchant_tiers"]),
+                &tiers(&c["agent_tiers"]),
+                u16::try_from(c["trader_reward_bps"].as_u64().unwrap()).unwrap(),
+            );
+            let name = match got {
+                Ok(_) => None,
+                Err(Error::AnchorError(e)) => Some(e.error_name),
+                Err(other) => panic!("{}: {other:?}", c["name"]),
+            };
+            assert_eq!(name.as_deref(), c["error"].as_str(), "{}", c["name"]);
+        }
     }
 
     #[test]

@@ -172,7 +172,7 @@ async fn config_initialize_validates_and_admin_updates() {
     };
     let admin = env.admin.insecure_clone();
     let ix = env.ix_set_fees(&admin.pubkey(), bad);
-    assert_err(env.send(vec![ix], &[&admin]).await, E::ShareTooHigh);
+    assert_err(env.send(vec![ix], &[&admin]).await, E::ShareAndRewardTooHigh);
     let unsorted = FeeScheduleArgs {
         merchant_tiers: vec![
             FeeTier {
@@ -810,18 +810,18 @@ async fn trade_state_machine_rejects_wrong_parties_and_states() {
     assert_err(env.mark_paid(&trader.kp, id).await, E::NotDealBuyer);
     assert_err(env.mark_paid(&stranger.kp, id).await, E::NotDealBuyer);
     assert_err(env.release(&merchant.kp, id).await, E::NotDealSeller);
-    assert_err(env.cancel(&trader.kp, id).await, E::DeadlineNotReached);
+    assert_err(env.cancel(&trader.kp, id).await, E::DeadlineNotPassed);
     assert_err(env.cancel(&stranger.kp, id).await, E::NotDealParty);
-    assert_err(env.dispute(&merchant.kp, id).await, E::InvalidDealState);
+    assert_err(env.dispute(&merchant.kp, id).await, E::WrongDealState);
     env.mark_paid(&merchant.kp, id).await.expect("paid");
-    assert_err(env.mark_paid(&merchant.kp, id).await, E::InvalidDealState);
+    assert_err(env.mark_paid(&merchant.kp, id).await, E::WrongDealState);
     env.warp_secs(i64::from(WINDOW) + 1).await;
-    assert_err(env.cancel(&trader.kp, id).await, E::InvalidDealState);
-    assert_err(env.resolve(&arbiter, id, 5_000).await, E::InvalidDealState);
+    assert_err(env.cancel(&trader.kp, id).await, E::WrongDealState);
+    assert_err(env.resolve(&arbiter, id, 5_000).await, E::WrongDealState);
     assert_err(env.dispute(&stranger.kp, id).await, E::NotDealParty);
     env.dispute(&trader.kp, id).await.expect("dispute");
-    assert_err(env.release(&trader.kp, id).await, E::InvalidDealState);
-    assert_err(env.dispute(&merchant.kp, id).await, E::InvalidDealState);
+    assert_err(env.release(&trader.kp, id).await, E::WrongDealState);
+    assert_err(env.dispute(&merchant.kp, id).await, E::WrongDealState);
     assert_err(env.resolve(&stranger.kp, id, 5_000).await, E::NotArbiter);
     assert_err(
         env.resolve(&arbiter, id, 10_001).await,
