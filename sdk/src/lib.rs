@@ -13,7 +13,8 @@ pub mod webhooks;
 
 pub use amount::{Amount, BPS_DENOMINATOR, DECIMALS};
 pub use error::{
-    AmountError, BpsAt, Error, FeeScheduleError, LedgerError, PaymentRequestError, Result, TierTable,
+    AmountError, BpsAt, Error, FeeScheduleError, LedgerError, PaymentRequestError, Result,
+    TierTable,
 };
 pub use fees::{DealKind, DealRates, FeeSchedule, MAX_FEE_BPS, MAX_TIERS, Split, Tier};
 pub use ledger::{

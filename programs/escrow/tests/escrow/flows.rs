@@ -172,7 +172,10 @@ async fn config_initialize_validates_and_admin_updates() {
     };
     let admin = env.admin.insecure_clone();
     let ix = env.ix_set_fees(&admin.pubkey(), bad);
-    assert_err(env.send(vec![ix], &[&admin]).await, E::ShareAndRewardTooHigh);
+    assert_err(
+        env.send(vec![ix], &[&admin]).await,
+        E::ShareAndRewardTooHigh,
+    );
     let unsorted = FeeScheduleArgs {
         merchant_tiers: vec![
             FeeTier {
