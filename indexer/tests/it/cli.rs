@@ -180,7 +180,9 @@ async fn postgres_chain_lock_is_exclusive() {
     let b = Store::connect(&db.url).await.unwrap();
     let lock = a.lock_chain("eth").await.unwrap();
     let waiter = tokio::spawn(async move { b.lock_chain("eth").await.map(|_| ()) });
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Wait for the state (the standby's lock request queued in PostgreSQL), not
+    // for time.
+    wait_for_waiting_lock(&db.url).await;
     assert!(
         !waiter.is_finished(),
         "standby waits while the owner holds the chain"
@@ -193,6 +195,146 @@ async fn postgres_chain_lock_is_exclusive() {
         .unwrap()
         .unwrap();
     drop(other);
+}
+
+/// Waits until some session of this database waits for an advisory lock (the
+/// standby's request for a chain's ownership, queued behind the owner).
+async fn wait_for_waiting_lock(url: &str) {
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    crate::common::wait_for(30, "a standby waiting for the chain's lock", || {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+                 WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+                >= 1
+        }
+    })
+    .await;
+    pool.close().await;
+}
+
+/// Starts `run` as a child; returns it and the API base URL it printed.
+async fn spawn_run(config: &std::path::Path) -> (tokio::process::Child, String) {
+    let mut child = tokio::process::Command::new(BIN)
+        .arg("--config")
+        .arg(config)
+        .arg("run")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(url) = line.strip_prefix("api: ") {
+                return url.to_owned();
+            }
+        }
+        panic!("`run` exited without printing its API address");
+    })
+    .await
+    .expect("`run` prints its API address once it listens");
+    // Keep reading so the child never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, base)
+}
+
+/// Hot standby on PostgreSQL: two `run` processes on one database; the second waits
+/// for the chain's lock while the first indexes; the first is killed (SIGKILL, no
+/// clean shutdown), the standby takes the chain over and indexes what comes next,
+/// with every transfer exactly once. Every wait is for a state, none for time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_standby_takes_over_when_the_owner_dies() {
+    let chain = crate::common::Chain::start().await;
+    chain.emit(10, 1).await;
+    let db = TestDb::new(Backend::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("indexer.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "database_url = \"{}\"\napi_listen = \"127.0.0.1:0\"\n[chains.anvil]\nkind = \"evm\"\nrpc_urls = [\"{}\"]\nusdt = \"{:#x}\"\nhead_lag = 0\npoll_interval_ms = 50\n",
+            db.url, chain.url, chain.emitter
+        ),
+    )
+    .unwrap();
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let transfers = || {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM transfers")
+                .fetch_one(&pool)
+                .await
+                .unwrap_or(0)
+        }
+    };
+    let cursor = || {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT block_number FROM cursors WHERE chain = 'anvil'")
+                .fetch_optional(&pool)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or(0)
+        }
+    };
+
+    let (mut owner, _) = spawn_run(&config).await;
+    crate::common::wait_for(60, "the owner indexes the first transfers", || async {
+        transfers().await == 10
+    })
+    .await;
+    let (mut standby, standby_api) = spawn_run(&config).await;
+    wait_for_waiting_lock(&db.url).await;
+
+    // The owner keeps indexing while the standby waits.
+    chain.emit(5, 2).await;
+    let head = chain.head().await;
+    crate::common::wait_for(60, "the owner indexes the next block", || async {
+        cursor().await >= head as i64 && transfers().await == 15
+    })
+    .await;
+    assert!(owner.try_wait().unwrap().is_none(), "the owner still runs");
+
+    // The owner dies without a word; its session ends and its lock with it.
+    owner.kill().await.unwrap();
+    chain.emit(7, 3).await;
+    chain.emit(3, 4).await;
+    let head = chain.head().await;
+    crate::common::wait_for(
+        60,
+        "the standby takes over and indexes to the head",
+        || async { cursor().await >= head as i64 && transfers().await == 25 },
+    )
+    .await;
+    assert!(standby.try_wait().unwrap().is_none(), "the standby runs on");
+    // It serves what it indexed, each transfer once.
+    let health: serde_json::Value = reqwest::get(format!("{standby_api}/health"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        health["chains"][0]["cursor"].as_u64().unwrap() >= head,
+        "{health}"
+    );
+    let distinct = sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT tx_hash, log_index FROM transfers) t",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(distinct, 25, "no transfer indexed twice");
+    standby.kill().await.unwrap();
+    pool.close().await;
 }
 
 /// `run` as a child process: indexes the chain, serves the API, stops on SIGTERM.
