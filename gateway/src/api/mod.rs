@@ -7,6 +7,7 @@ pub mod auth;
 mod dispatch;
 pub mod idempotency;
 mod invoices;
+mod keys;
 mod merchants;
 pub mod openapi;
 mod orders;
@@ -19,7 +20,7 @@ use axum::{
     Router,
     extract::DefaultBodyLimit,
     middleware::from_fn_with_state,
-    routing::{get, post},
+    routing::{delete, get, post},
 };
 
 use crate::{problem::Problem, state::AppState, web};
@@ -70,12 +71,20 @@ pub fn router(app: AppState) -> Router {
         .route("/admin/merchants", post(merchants::create))
         .route(
             "/admin/merchants/{id}/api-keys",
-            post(merchants::create_key),
+            post(merchants::create_key).get(keys::list_merchant_keys),
+        )
+        .route(
+            "/admin/merchants/{id}/api-keys/{key_id}",
+            delete(keys::revoke_merchant_key),
         )
         .route("/admin/acceptors", post(dispatch::create_acceptor))
         .route(
             "/admin/acceptors/{id}/api-keys",
-            post(dispatch::create_acceptor_key),
+            post(dispatch::create_acceptor_key).get(keys::list_acceptor_keys),
+        )
+        .route(
+            "/admin/acceptors/{id}/api-keys/{key_id}",
+            delete(keys::revoke_acceptor_key),
         )
         .route(
             "/admin/orders/{id}/decisions",

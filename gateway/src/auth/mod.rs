@@ -1,6 +1,8 @@
 //! API keys (one merchant each; only their sha256 is stored, the key is shown once)
 //! and the admin token.
 
+pub mod revoke;
+
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 

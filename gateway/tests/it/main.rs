@@ -16,6 +16,7 @@ mod crash;
 mod dashboard;
 mod dispatch;
 mod faults;
+mod keys;
 mod orders;
 mod reorg;
 mod risk;

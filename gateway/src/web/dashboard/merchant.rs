@@ -14,7 +14,13 @@ use sqlx::Row;
 use time::{Date, OffsetDateTime, macros::format_description};
 
 use super::{Ctx, PageError, PageResult, csv, fresh_code, html, html::escape};
-use crate::{auth, invoices::state::Status, merchants, store::now_ms, webhooks::endpoints};
+use crate::{
+    auth::{self, revoke},
+    invoices::state::Status,
+    merchants,
+    store::now_ms,
+    webhooks::endpoints,
+};
 
 /// Most rows a page or an export shows.
 const PAGE_ROWS: i64 = 100;
@@ -599,15 +605,10 @@ pub(super) async fn revoke_api_key(
 ) -> PageResult {
     ctx.check_csrf(&form)?;
     let (merchant, _) = ctx.merchant()?;
-    let r = sqlx::query(
-        "UPDATE gw_api_keys SET revoked_at = $1 WHERE id = $2 AND merchant_id = $3 AND revoked_at IS NULL",
-    )
-    .bind(now_ms())
-    .bind(&id)
-    .bind(merchant)
-    .execute(&ctx.app.db.pool)
-    .await?;
-    if r.rows_affected() != 1 {
+    if revoke::revoke_key(&ctx.app.db, revoke::KeyOwner::Merchant(merchant), &id)
+        .await?
+        .is_none()
+    {
         return Err(PageError::NotFound);
     }
     Ok(Redirect::to("/dashboard/api-keys").into_response())
