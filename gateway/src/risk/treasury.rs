@@ -106,7 +106,7 @@ pub async fn measure(
             amount: l.amount,
             spent: l.spent,
             period_start: l.periodStart,
-            period: l.period as u8,
+            period: l.period,
         });
     }
     let mut hot = Vec::new();

@@ -63,7 +63,7 @@ async fn risk_treasury_share_alert_and_proposal_on_anvil() {
         spender: ops,
         token,
         amount: u128::from(50 * U),
-        period: 1u8.try_into().unwrap(),
+        period: 1, // IMultiSig.Period.Day
         destinations: Vec::new(),
     };
     vault_admin
