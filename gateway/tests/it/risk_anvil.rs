@@ -577,3 +577,154 @@ async fn risk_escrow_behaviour_on_anvil() {
     assert_eq!(rule_subjects(&admin).await, want);
     gw.stop().await;
 }
+
+/// A self-dealing ring on anvil: one sponsor funds both merchant 2 and trader 1,
+/// who then trade 12,000 USDT in three deals (wash volume towards merchant 2's fee
+/// tier) — `self_dealing` about merchant 2 with the two funding transfers and the
+/// three deals. Trader 2 doing the same volume with merchant 1, each funded on its
+/// own, raises no `self_dealing`; the normal day before raises nothing at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn risk_self_dealing_ring_on_anvil() {
+    let platform = LocalPlatform::start().await.unwrap();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let text = format!(
+        "admin_token_env = \"CARGO_MANIFEST_DIR\"\n{}\n[risk]\ninterval_ms = 20\n",
+        config_text(&platform, &db, 2, FAST_WEBHOOKS),
+    );
+    let gw = start_gateway(&text, GatewayOptions::default()).await;
+    let admin = Client {
+        base: format!("http://{}", gw.addr()),
+        key: std::env::var("CARGO_MANIFEST_DIR").unwrap(),
+        http: reqwest::Client::new(),
+    };
+    play_day(&platform, |_| {}).await.unwrap();
+    let head = platform.block_number().await.unwrap() as i64;
+    wait_for(60, "monitor caught up with the day", || async {
+        monitor_block(&gw).await >= head
+    })
+    .await;
+    assert!(
+        rule_subjects(&admin).await.is_empty(),
+        "alerts on a normal day"
+    );
+
+    let sponsor = platform.address(role::ACCEPTOR_3);
+    let (ring_merchant, ring_trader) = (
+        platform.address(role::MERCHANT_2),
+        platform.address(role::TRADER),
+    );
+    // The sponsor's money reaches both sides of the ring.
+    let mut funding_txs = Vec::new();
+    platform.mint(sponsor, usdt_amount(30_000)).await.unwrap();
+    let as_sponsor = stablerail_demo::MockUSDTEthereum::new(
+        platform.deployment.token,
+        platform.provider(role::ACCEPTOR_3).unwrap(),
+    );
+    for to in [ring_merchant, ring_trader] {
+        let r = as_sponsor
+            .transfer(to, U256::from(15_000_000_000u64))
+            .send()
+            .await
+            .unwrap()
+            .get_receipt()
+            .await
+            .unwrap();
+        funding_txs.push(format!("{:#x}", r.transaction_hash));
+    }
+    // An independent pair: trader 2 minted its own money.
+    platform
+        .mint(platform.address(role::TRADER_2), usdt_amount(15_000))
+        .await
+        .unwrap();
+    let expiry = platform.now().await.unwrap() + 86_400;
+    let mut ring_deals = Vec::new();
+    for (merchant_role, trader_role, ring) in [
+        (role::MERCHANT_2, role::TRADER, true),
+        (role::MERCHANT, role::TRADER_2, false),
+    ] {
+        let trader = platform.address(trader_role);
+        let as_trader = platform.escrow(trader_role).unwrap();
+        as_trader
+            .deposit(trader, usdt_amount(12_000))
+            .await
+            .unwrap();
+        let as_merchant = platform.escrow(merchant_role).unwrap();
+        let order = as_merchant
+            .post_buy_order(
+                725,
+                "CNY",
+                usdt_amount(12_000),
+                usdt_amount(10),
+                usdt_amount(4_000),
+                expiry,
+                900,
+            )
+            .await
+            .unwrap();
+        for i in 0..3u8 {
+            let trade = as_trader
+                .fill_buy_order(
+                    order,
+                    usdt_amount(4_000),
+                    B256::repeat_byte(0x60 + i + u8::from(ring) * 8),
+                )
+                .await
+                .unwrap();
+            as_merchant.mark_paid(trade).await.unwrap();
+            as_trader.release(trade).await.unwrap();
+            if ring {
+                ring_deals.push(trade.to::<u64>());
+            }
+        }
+    }
+    let head = platform.block_number().await.unwrap() as i64;
+    wait_for(60, "monitor caught up", || async {
+        monitor_block(&gw).await >= head
+    })
+    .await;
+    let merchant_text = format!("{ring_merchant:#x}");
+    wait_for(30, "self_dealing alert", || async {
+        let (_, v) = admin.get("/admin/risk/alerts?rule=self_dealing").await;
+        !v["data"].as_array().unwrap().is_empty()
+    })
+    .await;
+    // Only the ring's merchant (the 12,000 USDT deposits and the sponsor's
+    // 15,000 transfers also raise `large_transfer`, as they should).
+    let rings: Vec<(String, String)> = rule_subjects(&admin)
+        .await
+        .into_iter()
+        .filter(|(rule, _)| rule == "self_dealing")
+        .collect();
+    assert_eq!(rings, [("self_dealing".to_owned(), merchant_text.clone())]);
+    let (_, v) = admin.get("/admin/risk/alerts?rule=self_dealing").await;
+    let alert = &v["data"][0];
+    let d = &alert["details"];
+    assert_eq!(
+        d["counterparty"],
+        format!("{ring_trader:#x}").as_str(),
+        "{d}"
+    );
+    assert_eq!(d["shared_sources"], json!([format!("{sponsor:#x}")]));
+    assert_eq!(d["funded"], "30000000000");
+    assert_eq!(d["deals"], 3);
+    assert_eq!(d["volume"], "12000000000");
+    let id = alert["id"].as_str().unwrap();
+    let (_, full) = admin.get(&format!("/admin/risk/alerts/{id}")).await;
+    let evidence = full["evidence"].as_array().unwrap();
+    let mut txs: Vec<String> = evidence
+        .iter()
+        .filter(|e| e["kind"] == "transfer")
+        .map(|e| e["tx_hash"].as_str().unwrap().to_owned())
+        .collect();
+    txs.sort();
+    funding_txs.sort();
+    assert_eq!(txs, funding_txs);
+    let mut deals: Vec<u64> = evidence
+        .iter()
+        .filter(|e| e["kind"] == "deal")
+        .map(|e| e["data"]["deal_id"].as_u64().unwrap())
+        .collect();
+    deals.sort_unstable();
+    assert_eq!(deals, ring_deals);
+    gw.stop().await;
+}
