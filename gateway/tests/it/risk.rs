@@ -770,6 +770,22 @@ async fn risk_operator_page_acknowledge_and_close() {
     let mut tx = gw.app().db.begin().await.unwrap();
     let id = alerts::record(&mut tx, &finding).await.unwrap().unwrap();
     tx.commit().await.unwrap();
+    // The treasury watch's latest measurement, as the monitor leaves it.
+    let measured = stablerail_gateway::risk::rules::treasury::Measurement {
+        block_number: 77,
+        block_hash: "0x77".into(),
+        block_time: 0,
+        vault: addr(8, 1),
+        vault_balance: 800 * U,
+        allowances: Vec::new(),
+        hot: vec![(addr(8, 2), 400 * U)],
+    };
+    gw.app()
+        .risk
+        .treasury
+        .lock()
+        .unwrap()
+        .insert("anvil".into(), measured.view(1_500));
 
     steady_totp_window().await;
     let mut web = Web::new(&gw);
@@ -786,6 +802,11 @@ async fn risk_operator_page_acknowledge_and_close() {
         page.body.contains("&lt;b&gt;x&lt;/b&gt;"),
         "summary escaped"
     );
+    // 400 of 1,200 outside the vault: 33.33 %, over the 15 % line by 220 USDT.
+    let treasury = page.body.split(r#"id="treasury""#).nth(1).unwrap();
+    for cell in ["800", "33.33 %", "15.00 %", "over: 220 USDT to move back"] {
+        assert!(treasury.contains(cell), "{cell} in {treasury}");
+    }
     let csrf = web.session_csrf().await;
     let ack = format!("/dashboard/alerts/{id}/acknowledge");
     // No code, a wrong code, no CSRF: refused, nothing changes.
