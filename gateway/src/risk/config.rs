@@ -715,3 +715,70 @@ fn default_proposal_gas() -> u64 {
 fn default_breaker_rules() -> Vec<String> {
     vec!["conservation".to_owned()]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<RiskConfig, String> {
+        let c: RiskConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    const VAULT: &str = "0x00000000000000000000000000000000000000aa";
+
+    #[test]
+    fn new_rules_have_documented_defaults() {
+        let c = parse("").unwrap();
+        assert!(c.usdt_blacklist.enabled);
+        assert_eq!(c.usdt_blacklist.severity, Severity::High);
+        assert_eq!(c.treasury.max_share_bps, 1_500);
+        assert!(c.treasury.chains.is_empty());
+        assert_eq!(c.self_dealing.min_deals, 3);
+        assert_eq!(c.self_dealing.min_volume.units(), 10_000_000_000);
+        assert_eq!(c.self_dealing.window_secs, 7 * 86_400);
+    }
+
+    #[test]
+    fn treasury_and_ring_settings_are_checked() {
+        let c = parse(&format!(
+            "[treasury]\nmax_share_bps = 2000\n[treasury.chains.eth]\nvault = \"{VAULT}\"\nhot_wallets = [\"{VAULT}\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(c.treasury.chains["eth"].hot_wallets.len(), 1);
+        for (text, says) in [
+            (
+                "[treasury.chains.eth]\nvault = \"0x12\"\n".to_owned(),
+                "risk.treasury.chains.eth.vault",
+            ),
+            (
+                format!("[treasury.chains.eth]\nvault = \"{VAULT}\"\nspenders = [\"nope\"]\n"),
+                "risk.treasury.chains.eth.spenders",
+            ),
+            (
+                "[treasury]\nmax_share_bps = 10001\n".to_owned(),
+                "max_share_bps",
+            ),
+            (
+                "[treasury]\ndeadline_secs = 0\n".to_owned(),
+                "deadline_secs",
+            ),
+            (
+                format!("[treasury.chains.eth]\nvault = \"{VAULT}\"\nhot = []\n"),
+                "unknown field",
+            ),
+            (
+                "[self_dealing]\nwindow_secs = 0\n".to_owned(),
+                "self_dealing.window_secs",
+            ),
+            (
+                "[self_dealing]\nmin_volume = \"-1\"\n".to_owned(),
+                "min_volume",
+            ),
+        ] {
+            let e = parse(&text).unwrap_err();
+            assert!(e.contains(says), "{text:?}: {e}");
+        }
+    }
+}

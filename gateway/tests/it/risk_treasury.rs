@@ -188,3 +188,27 @@ async fn risk_treasury_share_alert_and_proposal_on_anvil() {
     assert_eq!(s, 403);
     gw.stop().await;
 }
+
+/// A treasury on a chain the gateway does not index is refused at start, by name.
+#[test]
+fn treasury_chain_must_be_indexed() {
+    let text = r#"
+database_url = "sqlite::memory:"
+listen = "127.0.0.1:0"
+[chains.anvil]
+chain_id = 31337
+[indexer.chains.anvil]
+kind = "evm"
+rpc_urls = ["http://127.0.0.1:9"]
+usdt = "0xdAC17F958D2ee523a2206206994597C13D831ec7"
+[risk.treasury.chains.mainnet]
+vault = "0x00000000000000000000000000000000000000aa"
+"#;
+    let e = stablerail_gateway::Config::parse(text).unwrap_err();
+    assert!(
+        e.to_string().contains("risk.treasury.chains.mainnet"),
+        "{e}"
+    );
+    let ok = text.replace("chains.mainnet]", "chains.anvil]");
+    assert!(stablerail_gateway::Config::parse(&ok).is_ok());
+}
