@@ -272,6 +272,13 @@ impl Config {
     pub fn validate(&self) -> Result<()> {
         self.indexer.validate()?;
         self.risk.validate().map_err(Error::Config)?;
+        for name in self.risk.treasury.chains.keys() {
+            if self.indexer.chains.get(name).map(|c| c.kind) != Some(ChainKind::Evm) {
+                return Err(Error::Config(format!(
+                    "risk.treasury.chains.{name}: not an indexed EVM chain"
+                )));
+            }
+        }
         crate::cosigner::CoSigner::from_config(self).map_err(|e| Error::Config(e.to_string()))?;
         self.dashboard.validate(
             &self

@@ -103,6 +103,7 @@ pub fn router(app: AppState) -> Router {
         )
         .route("/admin/risk/alerts/{id}/close", post(risk::close))
         .route("/admin/risk/screening/reload", post(risk::reload_screening))
+        .route("/admin/risk/treasury", get(risk::treasury))
         .route("/admin/reports/merchants/{id}", get(risk::merchant_report))
         .route("/admin/reports/platform", get(risk::platform_report))
         .route(

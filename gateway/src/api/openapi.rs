@@ -221,6 +221,7 @@ impl Modify for Security {
         super::risk::acknowledge,
         super::risk::close,
         super::risk::reload_screening,
+        super::risk::treasury,
         super::risk::create_webhook,
         super::risk::list_webhooks,
         super::risk::webhook_deliveries,

@@ -180,6 +180,13 @@ pub(super) async fn reload_screening(State(app): State<AppState>) -> Json<Value>
     Json(serde_json::to_value(report).unwrap_or_default())
 }
 
+/// `GET /admin/risk/treasury`: the latest treasury measurement of each watched
+/// chain (vault, allowance, hot wallets, outside share against the line).
+#[utoipa::path(get, path = "/admin/risk/treasury", responses((status = 200, description = "ok", body = Object), (status = 401, description = "no admin token", body = Object), (status = 403, description = "a merchant key", body = Object)), security(("admin_token" = [])))]
+pub(super) async fn treasury(State(app): State<AppState>) -> Json<Value> {
+    Json(json!({ "data": app.risk.treasury_views() }))
+}
+
 /// `POST /admin/webhooks` with `{url, events?}`: an operator endpoint (receives
 /// `risk.alert.*`); the answer carries the `whsec_` secret (only here).
 #[utoipa::path(post, path = "/admin/webhooks", request_body = crate::api::openapi::WebhookCreate, responses((status = 201, description = "created", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no admin token", body = Object), (status = 403, description = "a merchant key", body = Object)), security(("admin_token" = [])))]

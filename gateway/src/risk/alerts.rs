@@ -103,6 +103,14 @@ pub async fn record(tx: &mut Tx, f: &Finding) -> Result<Option<String>> {
                 Some(t.tx_hash.clone()),
                 serde_json::to_value(t).unwrap_or_default(),
             ),
+            Evidence::Blacklist(b) => (
+                "blacklist",
+                Some(b.block_number as i64),
+                Some(b.log_index as i64),
+                Some(b.block_hash.clone()),
+                Some(b.tx_hash.clone()),
+                serde_json::to_value(b).unwrap_or_default(),
+            ),
             Evidence::Deal {
                 deal_id: _,
                 block_number,

@@ -15,6 +15,15 @@
 //! max_count = 50
 //! max_amount = "100000"
 //!
+//! [risk.treasury]
+//! max_share_bps = 1500                    # 15 % outside the vault at most
+//! proposal_dir = "treasury-proposals"
+//!
+//! [risk.treasury.chains.ethereum]
+//! vault = "0x…time-locked multisig"
+//! spenders = ["0x…hot operator"]          # spending limits on the vault
+//! hot_wallets = ["0x…hot multisig"]
+//!
 //! [risk.screening]
 //! file = "screening.csv"                  # chain,address,list,reason
 //!
@@ -103,6 +112,16 @@ pub struct RiskConfig {
     /// Counterparties on a screening list.
     #[serde(default)]
     pub screening: Screening,
+    /// Counterparties blacklisted by the chain's USDT contract itself.
+    #[serde(default)]
+    pub usdt_blacklist: UsdtBlacklist,
+    /// Self-dealing rings: merchant and counterparty sharing funding sources while
+    /// dealing volume with each other.
+    #[serde(default)]
+    pub self_dealing: SelfDealing,
+    /// Treasury watch: the share of platform funds outside the time-locked vault.
+    #[serde(default)]
+    pub treasury: Treasury,
     /// Escrow behaviour: dispute and cancel rates, deadlines, arbitration.
     #[serde(default)]
     pub escrow: EscrowRules,
@@ -127,6 +146,9 @@ impl Default for RiskConfig {
             pass_through: PassThrough::default(),
             new_address: NewAddress::default(),
             screening: Screening::default(),
+            usdt_blacklist: UsdtBlacklist::default(),
+            treasury: Treasury::default(),
+            self_dealing: SelfDealing::default(),
             escrow: EscrowRules::default(),
             health: Health::default(),
             breaker: Breaker::default(),
@@ -143,6 +165,7 @@ impl RiskConfig {
             ("pass_through.window_secs", self.pass_through.window_secs),
             ("new_address.age_secs", self.new_address.age_secs),
             ("escrow.window_secs", self.escrow.window_secs),
+            ("self_dealing.window_secs", self.self_dealing.window_secs),
         ];
         for (name, v) in windows {
             if v == 0 {
@@ -154,6 +177,28 @@ impl RiskConfig {
         }
         if self.structuring.margin_bps == 0 || self.structuring.margin_bps > 10_000 {
             return Err("risk.structuring.margin_bps must be 1..=10000".into());
+        }
+        if self.treasury.max_share_bps > 10_000 {
+            return Err("risk.treasury.max_share_bps must be at most 10000".into());
+        }
+        if self.treasury.deadline_secs == 0 {
+            return Err("risk.treasury.deadline_secs must be at least 1".into());
+        }
+        for (chain, t) in &self.treasury.chains {
+            let parse = |what: &str, a: &str| -> Result<(), String> {
+                stablerail_sdk::evm::parse_evm_address(a)
+                    .map(|_| ())
+                    .ok_or_else(|| {
+                        format!("risk.treasury.chains.{chain}.{what}: {a:?} is not an EVM address")
+                    })
+            };
+            parse("vault", &t.vault)?;
+            for a in &t.spenders {
+                parse("spenders", a)?;
+            }
+            for a in &t.hot_wallets {
+                parse("hot_wallets", a)?;
+            }
         }
         if self.pass_through.min_share_bps > 10_000 {
             return Err("risk.pass_through.min_share_bps must be at most 10000".into());
@@ -357,6 +402,119 @@ impl Default for Screening {
     }
 }
 
+/// `[risk.usdt_blacklist]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsdtBlacklist {
+    /// Run this rule.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Severity of its alerts.
+    #[serde(default = "high")]
+    pub severity: Severity,
+}
+
+impl Default for UsdtBlacklist {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            severity: Severity::High,
+        }
+    }
+}
+
+/// `[risk.self_dealing]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelfDealing {
+    /// Run this rule (with the escrow rules).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Funding and deals within this window count.
+    #[serde(default = "week")]
+    pub window_secs: u64,
+    /// The pair dealt at least this many deals (trades, collections)...
+    #[serde(default = "default_ring_deals")]
+    pub min_deals: u64,
+    /// ...worth at least this much together.
+    #[serde(default = "ten_thousand")]
+    pub min_volume: Amount,
+    /// Severity of its alerts.
+    #[serde(default = "high")]
+    pub severity: Severity,
+}
+
+impl Default for SelfDealing {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            window_secs: week(),
+            min_deals: default_ring_deals(),
+            min_volume: ten_thousand(),
+            severity: Severity::High,
+        }
+    }
+}
+
+/// `[risk.treasury]`: the rule runs for the chains listed under
+/// `[risk.treasury.chains.<name>]` (EVM chains).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Treasury {
+    /// Run this rule.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// An outside share above this alerts (bps; 1500 = 15 %, the "85 % in cold
+    /// storage" promise).
+    #[serde(default = "default_treasury_share")]
+    pub max_share_bps: u32,
+    /// Severity of its alerts.
+    #[serde(default = "high")]
+    pub severity: Severity,
+    /// Where the proposal files that move the excess back are written.
+    #[serde(default = "default_proposal_dir")]
+    pub proposal_dir: PathBuf,
+    /// A proposal's deadline, counted from the block that showed the excess.
+    #[serde(default = "week")]
+    pub deadline_secs: u64,
+    /// The minimum gas a proposal's inner call (a token transfer) is given.
+    #[serde(default = "default_proposal_gas")]
+    pub min_gas: u64,
+    /// The watched treasuries, per chain.
+    #[serde(default)]
+    pub chains: std::collections::BTreeMap<String, TreasuryChain>,
+}
+
+impl Default for Treasury {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            max_share_bps: default_treasury_share(),
+            severity: Severity::High,
+            proposal_dir: default_proposal_dir(),
+            deadline_secs: week(),
+            min_gas: default_proposal_gas(),
+            chains: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+/// `[risk.treasury.chains.<name>]`: one chain's treasury.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreasuryChain {
+    /// The time-locked multisig vault holding the platform's funds.
+    pub vault: String,
+    /// Spenders with a spending limit on the vault for the chain's USDT (their
+    /// remaining allowance counts as outside the vault).
+    #[serde(default)]
+    pub spenders: Vec<String>,
+    /// Hot wallets: multisigs (the excess is moved back by a proposal on them) or
+    /// plain accounts (counted; moved back by hand).
+    #[serde(default)]
+    pub hot_wallets: Vec<String>,
+}
+
 /// `[risk.escrow]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -542,6 +700,85 @@ fn default_failure_rate() -> u32 {
 fn default_min_deliveries() -> u64 {
     20
 }
+fn default_ring_deals() -> u64 {
+    3
+}
+fn default_treasury_share() -> u32 {
+    1_500
+}
+fn default_proposal_dir() -> PathBuf {
+    PathBuf::from("treasury-proposals")
+}
+fn default_proposal_gas() -> u64 {
+    100_000
+}
 fn default_breaker_rules() -> Vec<String> {
     vec!["conservation".to_owned()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<RiskConfig, String> {
+        let c: RiskConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    const VAULT: &str = "0x00000000000000000000000000000000000000aa";
+
+    #[test]
+    fn new_rules_have_documented_defaults() {
+        let c = parse("").unwrap();
+        assert!(c.usdt_blacklist.enabled);
+        assert_eq!(c.usdt_blacklist.severity, Severity::High);
+        assert_eq!(c.treasury.max_share_bps, 1_500);
+        assert!(c.treasury.chains.is_empty());
+        assert_eq!(c.self_dealing.min_deals, 3);
+        assert_eq!(c.self_dealing.min_volume.units(), 10_000_000_000);
+        assert_eq!(c.self_dealing.window_secs, 7 * 86_400);
+    }
+
+    #[test]
+    fn treasury_and_ring_settings_are_checked() {
+        let c = parse(&format!(
+            "[treasury]\nmax_share_bps = 2000\n[treasury.chains.eth]\nvault = \"{VAULT}\"\nhot_wallets = [\"{VAULT}\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(c.treasury.chains["eth"].hot_wallets.len(), 1);
+        for (text, says) in [
+            (
+                "[treasury.chains.eth]\nvault = \"0x12\"\n".to_owned(),
+                "risk.treasury.chains.eth.vault",
+            ),
+            (
+                format!("[treasury.chains.eth]\nvault = \"{VAULT}\"\nspenders = [\"nope\"]\n"),
+                "risk.treasury.chains.eth.spenders",
+            ),
+            (
+                "[treasury]\nmax_share_bps = 10001\n".to_owned(),
+                "max_share_bps",
+            ),
+            (
+                "[treasury]\ndeadline_secs = 0\n".to_owned(),
+                "deadline_secs",
+            ),
+            (
+                format!("[treasury.chains.eth]\nvault = \"{VAULT}\"\nhot = []\n"),
+                "unknown field",
+            ),
+            (
+                "[self_dealing]\nwindow_secs = 0\n".to_owned(),
+                "self_dealing.window_secs",
+            ),
+            (
+                "[self_dealing]\nmin_volume = \"-1\"\n".to_owned(),
+                "min_volume",
+            ),
+        ] {
+            let e = parse(&text).unwrap_err();
+            assert!(e.contains(says), "{text:?}: {e}");
+        }
+    }
 }

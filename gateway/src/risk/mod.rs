@@ -15,6 +15,7 @@ pub mod monitor;
 pub mod reports;
 pub mod rules;
 pub mod screening;
+pub mod treasury;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -49,6 +50,30 @@ pub struct Flow {
 
 fn as_text<S: serde::Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(v)
+}
+
+/// One of Tether's own blacklist events on a chain's USDT contract, as the indexer
+/// stored it (`token_blacklist`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BlacklistEvent {
+    /// Block height.
+    pub block_number: u64,
+    /// Position in the block.
+    pub log_index: u64,
+    /// The block's hash (a reorg changes it).
+    pub block_hash: String,
+    /// Block time, Unix seconds.
+    pub block_time: i64,
+    /// Transaction.
+    pub tx_hash: String,
+    /// The token contract that emitted it.
+    pub token: String,
+    /// The listed (or cleared) address.
+    pub address: String,
+    /// `added`, `removed` or `funds_destroyed`.
+    pub event: String,
+    /// Whether the address is blacklisted after this event.
+    pub blacklisted: bool,
 }
 
 /// What an alert is about.
@@ -94,6 +119,8 @@ pub enum Evidence {
         /// The deal row.
         data: Value,
     },
+    /// A blacklist event of the chain's USDT contract (withdrawn with its block).
+    Blacklist(BlacklistEvent),
     /// A measurement (balances, lag, rates) taken at `block_number` if on chain.
     Metric {
         /// Block the measurement belongs to.
@@ -110,6 +137,7 @@ impl Evidence {
     pub fn block_number(&self) -> Option<u64> {
         match self {
             Self::Transfer(f) => Some(f.block_number),
+            Self::Blacklist(e) => Some(e.block_number),
             Self::Deal { block_number, .. } | Self::Metric { block_number, .. } => *block_number,
         }
     }

@@ -15,7 +15,7 @@
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, HashSet},
-    sync::Arc,
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -33,25 +33,32 @@ use tokio::sync::watch;
 use crate::{
     error::Result,
     risk::{
-        Finding, Flow, alerts,
+        BlacklistEvent, Finding, Flow, alerts,
         breaker::{self, Guardian},
         rules::{
+            blacklist::TokenBlacklist,
             escrow::{self as escrow_rules, DealRow},
             flows::{FlowWindow, new_address_findings},
             health::{self, Conservation},
+            rings,
             screening::screen,
+            treasury::{self as treasury_rule, plan},
         },
         screening::{Screening, normalise},
+        treasury::{self, At},
     },
     state::AppState,
     store::{Backend, now_ms},
 };
 
-/// What the monitor shares with the API (the screening list, reloadable).
+/// What the monitor shares with the API (the screening list, reloadable; the
+/// latest treasury measurements).
 #[derive(Debug)]
 pub struct Shared {
     /// The screening list.
     pub screening: Screening,
+    /// The latest treasury measurement per chain (`rules::treasury` view).
+    pub treasury: Mutex<BTreeMap<String, serde_json::Value>>,
 }
 
 impl Shared {
@@ -59,7 +66,24 @@ impl Shared {
     pub fn new(config: &crate::Config) -> Self {
         Self {
             screening: Screening::new(config.risk.screening.file.clone()),
+            treasury: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// The latest treasury measurements, by chain.
+    pub fn treasury_views(&self) -> Vec<serde_json::Value> {
+        self.treasury
+            .lock()
+            .map(|m| {
+                m.iter()
+                    .map(|(chain, v)| {
+                        let mut v = v.clone();
+                        v["chain"] = json!(chain);
+                        v
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -95,10 +119,14 @@ struct Indexed {
 #[derive(Debug)]
 struct ChainState {
     window: FlowWindow,
+    /// The USDT contract's blacklist events up to our cursor.
+    blacklist: TokenBlacklist,
     /// Our cursor (None until loaded from the database).
     cursor: Option<(u64, String)>,
     /// The block at which conservation was last measured.
     measured: Option<u64>,
+    /// The block at which the treasury was last measured.
+    treasury_measured: Option<u64>,
     /// When the escrow rules last ran.
     escrow_at: Option<Instant>,
     provider: Option<DynProvider>,
@@ -131,6 +159,22 @@ fn flow_from(r: &AnyRow) -> Result<Flow> {
     })
 }
 
+fn blacklist_from(r: &AnyRow) -> Result<BlacklistEvent> {
+    Ok(BlacklistEvent {
+        block_number: u64::try_from(r.try_get::<i64, _>(0)?).unwrap_or(0),
+        log_index: u64::try_from(r.try_get::<i64, _>(1)?).unwrap_or(0),
+        block_hash: r.try_get(2)?,
+        block_time: r.try_get(3)?,
+        tx_hash: r.try_get(4)?,
+        token: normalise(&r.try_get::<String, _>(5)?),
+        address: normalise(&r.try_get::<String, _>(6)?),
+        event: r.try_get(7)?,
+        blacklisted: r.try_get::<i64, _>(8)? == 1,
+    })
+}
+
+const BLACKLIST_COLUMNS: &str = "block_number, log_index, block_hash, block_time, tx_hash, token, address, event, CAST(CASE WHEN blacklisted THEN 1 ELSE 0 END AS BIGINT)";
+
 const FLOW_COLUMNS: &str = "block_number, log_index, block_hash, block_time, tx_hash, from_addr, to_addr, CAST(amount AS TEXT)";
 
 impl Monitor {
@@ -150,8 +194,10 @@ impl Monitor {
                     name.clone(),
                     ChainState {
                         window: FlowWindow::new(app.config.risk.flow_span_secs()),
+                        blacklist: TokenBlacklist::new(),
                         cursor: None,
                         measured: None,
+                        treasury_measured: None,
                         escrow_at: None,
                         provider,
                     },
@@ -299,8 +345,29 @@ impl Monitor {
         })
     }
 
-    /// Seeds the transfer window with what precedes `cursor` (once per process).
+    /// Feeds the USDT blacklist events of blocks `(from, to]` to `chain`'s list.
+    async fn read_blacklist(&mut self, chain: &str, from: u64, to: u64) -> Result<()> {
+        let q = format!(
+            "SELECT {BLACKLIST_COLUMNS} FROM token_blacklist WHERE chain = $1 AND block_number > $2 AND block_number <= $3 ORDER BY block_number, log_index"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(q))
+            .bind(chain)
+            .bind(from as i64)
+            .bind(to as i64)
+            .fetch_all(&self.app.db.pool)
+            .await?;
+        if let Some(state) = self.chains.get_mut(chain) {
+            for r in &rows {
+                state.blacklist.apply(blacklist_from(r)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Seeds the transfer window with what precedes `cursor`, and the blacklist
+    /// with every event up to it (once per process).
     async fn seed(&mut self, chain: &str, cursor: u64) -> Result<()> {
+        self.read_blacklist(chain, 0, cursor).await?;
         let db = &self.app.db;
         let last = sqlx::query(
             "SELECT block_time FROM transfers WHERE chain = $1 AND block_number <= $2 ORDER BY block_number DESC, log_index DESC LIMIT 1",
@@ -387,6 +454,11 @@ impl Monitor {
         {
             findings.push(f);
         }
+        if target == indexed.block
+            && let Some(f) = self.treasury(chain, &indexed).await?
+        {
+            findings.push(f);
+        }
         stats.findings = findings.len() as u64;
         stats.opened = self
             .commit(chain, findings, (from, target, target_hash), &indexed)
@@ -449,9 +521,13 @@ impl Monitor {
         );
         if let Some(s) = self.chains.get_mut(chain) {
             s.window.truncate_above(ancestor);
+            s.blacklist.truncate_above(ancestor);
             s.cursor = Some((ancestor, hash));
             if s.measured.is_some_and(|m| m > ancestor) {
                 s.measured = None;
+            }
+            if s.treasury_measured.is_some_and(|m| m > ancestor) {
+                s.treasury_measured = None;
             }
         }
         Ok((ancestor, ids.len() as u64))
@@ -476,12 +552,22 @@ impl Monitor {
             .await?;
         let flows = rows.iter().map(flow_from).collect::<Result<Vec<_>>>()?;
         let n = flows.len() as u64;
+        self.read_blacklist(chain, from, to).await?;
         let config = &self.app.config.risk;
         let mut findings = self
             .app
             .risk
             .screening
             .with(|list| screen(list, config.screening.severity, chain, &flows));
+        if config.usdt_blacklist.enabled
+            && let Some(state) = self.chains.get(chain)
+        {
+            findings.extend(
+                state
+                    .blacklist
+                    .screen(config.usdt_blacklist.severity, chain, &flows),
+            );
+        }
         let empty = BTreeSet::new();
         let exempt = self.exempt.get(chain).unwrap_or(&empty);
         let Some(state) = self.chains.get_mut(chain) else {
@@ -526,8 +612,10 @@ impl Monitor {
 
     /// The escrow rules, when the range carried escrow events or 10 s passed.
     async fn escrow_findings(&mut self, chain: &str, from: u64, to: u64) -> Result<Vec<Finding>> {
-        let config = &self.app.config.risk.escrow;
-        if !config.enabled
+        let app_config = self.app.config.clone();
+        let config = &app_config.risk.escrow;
+        let ring = &app_config.risk.self_dealing;
+        if !(config.enabled || ring.enabled)
             || self
                 .app
                 .config
@@ -571,12 +659,18 @@ impl Monitor {
         .transpose()?
         .unwrap_or(0);
         const DEAL: &str = "deal_id, kind, seller, buyer, merchant, CAST(amount AS TEXT), state, deadline, opened_time, disputed_at, COALESCE(closed_block, opened_block)";
-        let window = i64::try_from(config.window_secs).unwrap_or(i64::MAX);
+        let secs = |s: u64| i64::try_from(s).unwrap_or(i64::MAX);
+        let window = secs(config.window_secs);
+        let ring_window = if ring.enabled {
+            secs(ring.window_secs)
+        } else {
+            0
+        };
         let recent = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DEAL} FROM deals WHERE chain = $1 AND opened_time >= $2 ORDER BY deal_id"
         )))
         .bind(chain)
-        .bind(now.saturating_sub(window))
+        .bind(now.saturating_sub(window.max(ring_window)))
         .fetch_all(&db.pool)
         .await?;
         let live = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -603,9 +697,63 @@ impl Monitor {
         };
         let recent = recent.iter().map(deal).collect::<Result<Vec<_>>>()?;
         let live = live.iter().map(deal).collect::<Result<Vec<_>>>()?;
-        let mut out = escrow_rules::rates(config, chain, &recent);
-        out.extend(escrow_rules::deadlines(config, chain, &live, now));
+        let mut out = Vec::new();
+        if config.enabled {
+            let since = now.saturating_sub(window);
+            let in_window: Vec<DealRow> = recent
+                .iter()
+                .filter(|d| d.opened_time >= since)
+                .cloned()
+                .collect();
+            out.extend(escrow_rules::rates(config, chain, &in_window));
+            out.extend(escrow_rules::deadlines(config, chain, &live, now));
+        }
+        if ring.enabled {
+            out.extend(self.ring_findings(chain, ring, &recent, now).await?);
+        }
         Ok(out)
+    }
+
+    /// Self-dealing rings among `deals`: the incoming transfers within the window of
+    /// the pairs that dealt enough together (an index lookup per address), then the
+    /// pure rule.
+    async fn ring_findings(
+        &self,
+        chain: &str,
+        ring: &crate::risk::config::SelfDealing,
+        deals: &[DealRow],
+        now: i64,
+    ) -> Result<Vec<Finding>> {
+        let since = now.saturating_sub(i64::try_from(ring.window_secs).unwrap_or(i64::MAX));
+        let mut addresses = BTreeSet::new();
+        for ((merchant, party), ds) in rings::pairs(deals, since) {
+            let volume = ds.iter().fold(0u128, |a, d| a.saturating_add(d.amount));
+            if ds.len() as u64 >= ring.min_deals.max(1)
+                && volume >= u128::from(ring.min_volume.units())
+            {
+                addresses.insert(merchant);
+                addresses.insert(party);
+            }
+        }
+        if addresses.is_empty() {
+            return Ok(Vec::new());
+        }
+        let q = format!(
+            "SELECT {FLOW_COLUMNS} FROM transfers WHERE chain = $1 AND to_addr = $2 AND block_time >= $3 ORDER BY block_number, log_index LIMIT 10000"
+        );
+        let mut funding = HashMap::new();
+        for a in addresses {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(q.clone()))
+                .bind(chain)
+                .bind(&a)
+                .bind(since)
+                .fetch_all(&self.app.db.pool)
+                .await?;
+            funding.insert(a, rows.iter().map(flow_from).collect::<Result<Vec<_>>>()?);
+        }
+        let empty = BTreeSet::new();
+        let exempt = self.exempt.get(chain).unwrap_or(&empty);
+        Ok(rings::rings(ring, chain, deals, &funding, exempt, now))
     }
 
     /// Conservation at the indexer's block (once per new block): the token balance
@@ -646,6 +794,93 @@ impl Monitor {
                 liabilities,
             },
         )
+    }
+
+    /// The treasury watch at the indexer's block (once per new block): the share of
+    /// platform funds outside the vault; above the line, a finding whose details
+    /// name the proposal files that move the excess back (written only when no
+    /// live alert already carries them).
+    async fn treasury(&mut self, chain: &str, indexed: &Indexed) -> Result<Option<Finding>> {
+        let config = self.app.config.clone();
+        let watch = &config.risk.treasury;
+        let Some(t) = watch.chains.get(chain).filter(|_| watch.enabled) else {
+            return Ok(None);
+        };
+        let Some(token) = config
+            .indexer
+            .chains
+            .get(chain)
+            .and_then(|c| c.usdt.parse::<Address>().ok())
+        else {
+            return Ok(None);
+        };
+        let Some(state) = self.chains.get(chain) else {
+            return Ok(None);
+        };
+        if state.treasury_measured == Some(indexed.block) {
+            return Ok(None);
+        }
+        let Some(provider) = state.provider.clone() else {
+            return Ok(None);
+        };
+        let time: i64 =
+            sqlx::query("SELECT block_time FROM blocks WHERE chain = $1 AND number = $2")
+                .bind(chain)
+                .bind(indexed.block as i64)
+                .fetch_optional(&self.app.db.pool)
+                .await?
+                .map(|r| r.try_get::<i64, _>(0))
+                .transpose()?
+                .unwrap_or(0);
+        let at = At {
+            number: indexed.block,
+            hash: indexed.hash.clone(),
+            time: u64::try_from(time).unwrap_or(0),
+        };
+        let m = match treasury::measure(&provider, token, t, &at).await {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(chain, error = %e, "risk monitor: treasury unavailable");
+                return Ok(None);
+            }
+        };
+        if let Some(s) = self.chains.get_mut(chain) {
+            s.treasury_measured = Some(indexed.block);
+        }
+        let max = watch.max_share_bps;
+        if let Ok(mut views) = self.app.risk.treasury.lock() {
+            views.insert(chain.to_owned(), m.view(max));
+        }
+        let Some(mut f) = treasury_rule::watch(chain, &m, max, watch.severity) else {
+            return Ok(None);
+        };
+        if alerts::live_keys(&self.app.db)
+            .await?
+            .contains(&f.dedup_key())
+        {
+            return Ok(Some(f));
+        }
+        let multisigs = treasury::hot_multisigs(&provider, &m).await;
+        let (moves, uncovered) = plan(m.excess(max), &multisigs);
+        match treasury::write_proposals(
+            &provider,
+            token,
+            watch,
+            (chain, &m.vault),
+            &moves,
+            (m.block_number, m.block_time),
+        )
+        .await
+        {
+            Ok(files) => f.details["proposals"] = json!(files),
+            Err(e) => {
+                tracing::warn!(chain, error = %e, "risk monitor: treasury proposal not written");
+                f.details["proposals"] = json!([]);
+                f.details["proposal_error"] = json!(e.to_string());
+            }
+        }
+        f.details["uncovered"] = json!(uncovered.to_string());
+        Ok(Some(f))
     }
 
     /// The webhook failure rate (platform-wide, every 30 s).

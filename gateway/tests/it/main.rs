@@ -21,5 +21,6 @@ mod orders;
 mod reorg;
 mod risk;
 mod risk_anvil;
+mod risk_treasury;
 mod shop;
 mod unique;

@@ -14,7 +14,7 @@ use stablerail_gateway::{
 };
 use stablerail_indexer::{
     Store,
-    decode::Transfer,
+    decode::{BlacklistChange, BlacklistEvent, BlacklistEventRow, Transfer},
     store::{Batch, BlockRow},
 };
 
@@ -76,6 +76,8 @@ struct SimChain {
     cursor: Option<u64>,
     hashes: BTreeMap<u64, String>,
     branch: u64,
+    /// USDT blacklist events for blocks not committed yet: (block, address, change).
+    listings: Vec<(u64, String, BlacklistChange)>,
 }
 
 impl SimChain {
@@ -85,6 +87,7 @@ impl SimChain {
             cursor: None,
             hashes: BTreeMap::new(),
             branch: 0,
+            listings: Vec::new(),
         }
     }
 
@@ -134,6 +137,26 @@ impl SimChain {
                     });
                 }
             }
+            // Listings go after the block's transfers (log indexes from 1000).
+            let mut blacklist = Vec::new();
+            for (i, (n, address, change)) in self.listings.iter().enumerate() {
+                if !chunk.iter().any(|(b, _)| b == n) {
+                    continue;
+                }
+                blacklist.push(BlacklistEventRow {
+                    block_number: *n,
+                    log_index: 1_000 + i as u64,
+                    block_hash: self.hashes[n].clone(),
+                    block_time: T0 + *n as i64 * 12,
+                    tx_hash: format!("0x{:032x}{:016x}{:016x}", self.branch, n, 1_000 + i),
+                    contract: "0xdac17f958d2ee523a2206206994597c13d831ec7".into(),
+                    event: BlacklistEvent {
+                        address: address.clone(),
+                        change: *change,
+                        amount: None,
+                    },
+                });
+            }
             let last = rows.last().cloned().unwrap();
             self.store
                 .commit_batch(&Batch {
@@ -143,7 +166,7 @@ impl SimChain {
                     transfers,
                     escrow_events: Vec::new(),
                     multisig_events: Vec::new(),
-                    blacklist: Vec::new(),
+                    blacklist,
                     head: last.number,
                     finalized: 0,
                     last: last.clone(),
@@ -152,6 +175,8 @@ impl SimChain {
                 .unwrap();
             self.cursor = Some(last.number);
         }
+        let cursor = self.cursor.unwrap_or(0);
+        self.listings.retain(|(n, _, _)| *n > cursor);
         self.cursor.unwrap()
     }
 
@@ -425,6 +450,97 @@ async fn risk_reorg_withdraws_postgres() {
     reorg_withdraws(Backend::Postgres).await;
 }
 
+/// The USDT contract's own blacklist over the indexer's write path: a payment to
+/// an address after Tether listed it raises `usdt_blacklist` with the transfer and
+/// the listing as evidence; one before the listing, or after its removal, does not;
+/// a reorg that rolls back the payment withdraws the alert, and one that rolls back
+/// the listing makes the same payment on the new branch clean.
+async fn usdt_blacklist(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("screening.csv");
+    std::fs::write(&list, "").unwrap();
+    let gw = start_gateway(&sim_config(&db, &list), options_without_tasks(false)).await;
+    let mut chain = SimChain::open(&db.url).await;
+    let mut monitor = Monitor::new(gw.app().clone());
+    let (frozen, cleared) = (addr(7, 1), addr(7, 2));
+    // Block 5: paid before its listing (clean). Block 10: both listed. Block 12:
+    // `cleared` removed. Block 15: both paid.
+    chain.listings = vec![
+        (10, frozen.clone(), BlacklistChange::Added),
+        (10, cleared.clone(), BlacklistChange::Added),
+        (12, cleared.clone(), BlacklistChange::Removed),
+    ];
+    let mut blocks: Vec<Block> = vec![Vec::new(); 20];
+    blocks[4].push((addr(1, 1), frozen.clone(), 40 * U));
+    blocks[14].push((addr(1, 2), frozen.clone(), 75 * U));
+    blocks[14].push((addr(1, 3), cleared.clone(), 75 * U));
+    let last = chain.commit(blocks).await;
+    monitor.catch_up(SIM, last).await.unwrap();
+    let got = all_alerts(&gw).await;
+    assert_eq!(
+        pairs(&got),
+        BTreeSet::from([("usdt_blacklist".into(), frozen.clone())]),
+        "{got:#?}"
+    );
+    let alert = &got[0];
+    assert_eq!(alert["severity"], "high");
+    assert_eq!(alert["block_number"], 15);
+    assert_eq!(alert["details"]["role"], "recipient");
+    assert_eq!(alert["details"]["counterparty"], addr(1, 2));
+    assert_eq!(alert["details"]["listed_block"], 10);
+    let id = alert["id"].as_str().unwrap().to_owned();
+    let full = alerts::get(&gw.app().db, &id).await.unwrap().unwrap();
+    let evidence = full["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), 2, "{full:#}");
+    assert_eq!(evidence[0]["kind"], "transfer");
+    assert_eq!(evidence[0]["block_number"], 15);
+    assert_eq!(evidence[0]["data"]["amount"], "75000000");
+    assert_eq!(evidence[1]["kind"], "blacklist");
+    assert_eq!(evidence[1]["block_number"], 10);
+    assert_eq!(evidence[1]["block_hash"], chain.hashes[&10]);
+    assert_eq!(evidence[1]["data"]["address"], frozen);
+    assert_eq!(evidence[1]["data"]["event"], "added");
+
+    // The payment's block is rolled back: the alert is withdrawn; the new branch
+    // pays `frozen` again (still listed): a new alert.
+    chain.reorg(14).await;
+    let mut branch: Vec<Block> = vec![Vec::new(); 4];
+    branch[2].push((addr(1, 4), frozen.clone(), 5 * U));
+    let last = chain.commit(branch).await;
+    let stats = monitor.catch_up(SIM, last).await.unwrap();
+    assert_eq!(stats.withdrawn, 1);
+    let old = alerts::get(&gw.app().db, &id).await.unwrap().unwrap();
+    assert_eq!(old["state"], "withdrawn");
+    let open: Vec<Value> = all_alerts(&gw)
+        .await
+        .into_iter()
+        .filter(|a| a["state"] == "open")
+        .collect();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0]["block_number"], 17);
+
+    // Rolled back below the listing: the same payment on the new branch is clean.
+    chain.reorg(9).await;
+    let mut branch: Vec<Block> = vec![Vec::new(); 10];
+    branch[5].push((addr(1, 2), frozen.clone(), 75 * U));
+    let last = chain.commit(branch).await;
+    monitor.catch_up(SIM, last).await.unwrap();
+    let now = all_alerts(&gw).await;
+    assert!(now.iter().all(|a| a["state"] == "withdrawn"), "{now:#?}");
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn risk_usdt_blacklist_sqlite() {
+    usdt_blacklist(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn risk_usdt_blacklist_postgres() {
+    usdt_blacklist(Backend::Postgres).await;
+}
+
 /// The operator API (filters, pagination, evidence, acknowledge, close, 403 for a
 /// merchant key), operator webhooks to a real receiver, and the screening reload.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -654,6 +770,22 @@ async fn risk_operator_page_acknowledge_and_close() {
     let mut tx = gw.app().db.begin().await.unwrap();
     let id = alerts::record(&mut tx, &finding).await.unwrap().unwrap();
     tx.commit().await.unwrap();
+    // The treasury watch's latest measurement, as the monitor leaves it.
+    let measured = stablerail_gateway::risk::rules::treasury::Measurement {
+        block_number: 77,
+        block_hash: "0x77".into(),
+        block_time: 0,
+        vault: addr(8, 1),
+        vault_balance: 800 * U,
+        allowances: Vec::new(),
+        hot: vec![(addr(8, 2), 400 * U)],
+    };
+    gw.app()
+        .risk
+        .treasury
+        .lock()
+        .unwrap()
+        .insert("anvil".into(), measured.view(1_500));
 
     steady_totp_window().await;
     let mut web = Web::new(&gw);
@@ -670,6 +802,11 @@ async fn risk_operator_page_acknowledge_and_close() {
         page.body.contains("&lt;b&gt;x&lt;/b&gt;"),
         "summary escaped"
     );
+    // 400 of 1,200 outside the vault: 33.33 %, over the 15 % line by 220 USDT.
+    let treasury = page.body.split(r#"id="treasury""#).nth(1).unwrap();
+    for cell in ["800", "33.33 %", "15.00 %", "over: 220 USDT to move back"] {
+        assert!(treasury.contains(cell), "{cell} in {treasury}");
+    }
     let csrf = web.session_csrf().await;
     let ack = format!("/dashboard/alerts/{id}/acknowledge");
     // No code, a wrong code, no CSRF: refused, nothing changes.

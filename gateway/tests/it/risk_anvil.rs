@@ -252,3 +252,479 @@ async fn risk_platform_day_quiet_then_breaker_pauses() {
     assert!(guardian.contract().unpause().call().await.is_err());
     gw.stop().await;
 }
+
+/// Tether's own blacklist on anvil: a payment to an address before the USDT mock's
+/// `addBlackList` raises nothing; funds reaching it afterwards (the mock's `mint`
+/// bypasses its blacklist check, as any transfer to a listed address does on
+/// Ethereum's USDT, which only checks the sender) raise `usdt_blacklist` with the
+/// transfer and the `AddedBlackList` event as evidence and a webhook; an anvil reorg
+/// that drops the transfer's block withdraws it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn risk_usdt_blacklist_on_anvil() {
+    let platform = LocalPlatform::start().await.unwrap();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let text = format!(
+        "admin_token_env = \"CARGO_MANIFEST_DIR\"\n{}\n[risk]\ninterval_ms = 20\n",
+        config_text(&platform, &db, 3, FAST_WEBHOOKS),
+    );
+    let gw = start_gateway(&text, GatewayOptions::default()).await;
+    let admin = Client {
+        base: format!("http://{}", gw.addr()),
+        key: std::env::var("CARGO_MANIFEST_DIR").unwrap(),
+        http: reqwest::Client::new(),
+    };
+    let rx = Receiver::start(Mode::Ok).await;
+    let (s, v) = admin
+        .post("/admin/webhooks", json!({ "url": rx.url() }))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    rx.add_secret(v["secret"].as_str().unwrap());
+
+    let frozen = Address::repeat_byte(0x7f);
+    let frozen_text = format!("{frozen:#x}");
+    // Paid while still clean.
+    pay(&platform, role::TRADER, &frozen_text, "40").await;
+    let token = stablerail_demo::MockUSDTEthereum::new(
+        platform.deployment.token,
+        platform.provider(role::DEPLOYER).unwrap(),
+    );
+    let listing = token
+        .addBlackList(frozen)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    // Funds reach the listed address.
+    let credit = token
+        .mint(frozen, U256::from(30_000_000u64))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let credit_block = credit.block_number.unwrap();
+    wait_for(30, "usdt_blacklist alert", || async {
+        let (_, v) = admin.get("/admin/risk/alerts?rule=usdt_blacklist").await;
+        !v["data"].as_array().unwrap().is_empty()
+    })
+    .await;
+    // Only the transfer after the listing raised anything.
+    let (_, all) = admin.get("/admin/risk/alerts").await;
+    assert_eq!(all["data"].as_array().unwrap().len(), 1, "{all}");
+    let alert = &all["data"][0];
+    assert_eq!(alert["rule"], "usdt_blacklist");
+    assert_eq!(alert["subject"], frozen_text.as_str());
+    assert_eq!(alert["subject_kind"], "address");
+    assert_eq!(alert["severity"], "high");
+    assert_eq!(alert["block_number"], credit_block);
+    assert_eq!(alert["details"]["role"], "recipient");
+    assert_eq!(
+        alert["details"]["listed_block"],
+        listing.block_number.unwrap()
+    );
+    let id = alert["id"].as_str().unwrap().to_owned();
+    let (_, full) = admin.get(&format!("/admin/risk/alerts/{id}")).await;
+    let evidence = full["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), 2, "{full}");
+    assert_eq!(evidence[0]["kind"], "transfer");
+    assert_eq!(
+        evidence[0]["tx_hash"],
+        format!("{:#x}", credit.transaction_hash).as_str()
+    );
+    assert_eq!(evidence[0]["data"]["amount"], "30000000");
+    assert_eq!(evidence[1]["kind"], "blacklist");
+    assert_eq!(
+        evidence[1]["tx_hash"],
+        format!("{:#x}", listing.transaction_hash).as_str()
+    );
+    assert_eq!(evidence[1]["data"]["event"], "added");
+    assert_eq!(evidence[1]["data"]["address"], frozen_text.as_str());
+    wait_for(15, "usdt_blacklist webhook", || async {
+        rx.kinds(&id) == vec!["risk.alert.opened".to_owned()]
+    })
+    .await;
+
+    // The credit's block is replaced by an empty one: the alert is withdrawn.
+    let p = platform.provider(role::DEPLOYER).unwrap();
+    let _: Value = p
+        .raw_request("anvil_reorg".into(), json!([1, []]))
+        .await
+        .unwrap();
+    wait_for(30, "usdt_blacklist withdrawn", || async {
+        let (_, v) = admin.get(&format!("/admin/risk/alerts/{id}")).await;
+        v["state"] == "withdrawn"
+    })
+    .await;
+    wait_for(15, "withdrawal webhook", || async {
+        rx.kinds(&id)
+            == vec![
+                "risk.alert.opened".to_owned(),
+                "risk.alert.withdrawn".to_owned(),
+            ]
+    })
+    .await;
+    assert_eq!(rx.bad(), 0);
+    gw.stop().await;
+}
+
+fn usdt_amount(whole: u64) -> stablerail_sdk::Amount {
+    stablerail_sdk::Amount::from_units(whole * 1_000_000)
+}
+
+/// The (rule, subject) of every alert.
+async fn rule_subjects(admin: &Client) -> std::collections::BTreeSet<(String, String)> {
+    let (_, v) = admin.get("/admin/risk/alerts?limit=100").await;
+    v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["rule"].as_str().unwrap().to_owned(),
+                a["subject"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The deal ids among an alert's evidence rows.
+async fn evidence_deals(admin: &Client, rule: &str, subject: &str) -> Vec<u64> {
+    let (_, v) = admin
+        .get(&format!("/admin/risk/alerts?rule={rule}&subject={subject}"))
+        .await;
+    let id = v["data"][0]["id"].as_str().unwrap().to_owned();
+    let (_, full) = admin.get(&format!("/admin/risk/alerts/{id}")).await;
+    let mut ids: Vec<u64> = full["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(e["kind"], "deal", "{full}");
+            e["data"]["deal_id"].as_u64().unwrap()
+        })
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// Escrow behaviour on anvil, with real deals driven through the SDK after a normal
+/// platform day (which raises nothing): an acceptor whose collections are disputed
+/// (2 of 5) raises `dispute_rate`; a trader whose trades the merchant cancels (2 of
+/// its 6, one from the day) raises `cancel_rate`; the two disputes, left unresolved past the
+/// arbitration window in chain time, raise `arbitration_overdue` each. Every alert
+/// carries exactly the deals it counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn risk_escrow_behaviour_on_anvil() {
+    let platform = LocalPlatform::start().await.unwrap();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let text = format!(
+        "admin_token_env = \"CARGO_MANIFEST_DIR\"\n{}\n[risk]\ninterval_ms = 20\n\n[risk.escrow]\nmin_deals = 5\n",
+        config_text(&platform, &db, 2, FAST_WEBHOOKS),
+    );
+    let gw = start_gateway(&text, GatewayOptions::default()).await;
+    let admin = Client {
+        base: format!("http://{}", gw.addr()),
+        key: std::env::var("CARGO_MANIFEST_DIR").unwrap(),
+        http: reqwest::Client::new(),
+    };
+    play_day(&platform, |_| {}).await.unwrap();
+    let head = platform.block_number().await.unwrap() as i64;
+    wait_for(60, "monitor caught up with the day", || async {
+        monitor_block(&gw).await >= head
+    })
+    .await;
+    assert!(
+        rule_subjects(&admin).await.is_empty(),
+        "alerts on a normal day"
+    );
+
+    // A second acceptor: five collections of merchant 1; two are marked paid and
+    // disputed by the acceptor, three released.
+    let acceptor = platform.address(role::ACCEPTOR_2);
+    let merchant_addr = platform.address(role::MERCHANT);
+    platform
+        .set_roles(acceptor, stablerail_sdk::evm::Roles::ACCEPTOR)
+        .await
+        .unwrap();
+    platform.kyc(&[acceptor]).await.unwrap();
+    platform.go_online(role::ACCEPTOR_2).await.unwrap();
+    platform.mint(acceptor, usdt_amount(1_000)).await.unwrap();
+    let as_acceptor = platform.escrow(role::ACCEPTOR_2).unwrap();
+    as_acceptor
+        .deposit(acceptor, usdt_amount(1_000))
+        .await
+        .unwrap();
+    let dispatcher = platform.escrow(role::DISPATCHER).unwrap();
+    let mut disputed = Vec::new();
+    for i in 0..5u8 {
+        let deal = dispatcher
+            .assign_collection(
+                acceptor,
+                merchant_addr,
+                usdt_amount(100),
+                3_600,
+                B256::repeat_byte(0x40 + i),
+            )
+            .await
+            .unwrap();
+        if i % 2 == 1 {
+            dispatcher.mark_paid(deal).await.unwrap();
+            as_acceptor.dispute(deal).await.unwrap();
+            disputed.push(deal.to::<u64>());
+        } else {
+            as_acceptor.release(deal).await.unwrap();
+        }
+    }
+
+    // Trader 2 (one released trade in the day) fills five more of merchant 2's
+    // order; merchant 2 cancels two, the rest are paid and released.
+    let trader = platform.address(role::TRADER_2);
+    platform.mint(trader, usdt_amount(1_000)).await.unwrap();
+    let as_trader = platform.escrow(role::TRADER_2).unwrap();
+    as_trader.deposit(trader, usdt_amount(1_000)).await.unwrap();
+    let as_merchant = platform.escrow(role::MERCHANT_2).unwrap();
+    let expiry = platform.now().await.unwrap() + 86_400;
+    let order = as_merchant
+        .post_buy_order(
+            3_640,
+            "THB",
+            usdt_amount(1_000),
+            usdt_amount(10),
+            usdt_amount(1_000),
+            expiry,
+            900,
+        )
+        .await
+        .unwrap();
+    let mut cancelled = Vec::new();
+    for i in 0..5u8 {
+        let trade = as_trader
+            .fill_buy_order(order, usdt_amount(100), B256::repeat_byte(0x50 + i))
+            .await
+            .unwrap();
+        if i < 2 {
+            as_merchant.cancel(trade).await.unwrap();
+            cancelled.push(trade.to::<u64>());
+        } else {
+            as_merchant.mark_paid(trade).await.unwrap();
+            as_trader.release(trade).await.unwrap();
+        }
+    }
+    let acceptor_text = format!("{acceptor:#x}");
+    let trader_text = format!("{trader:#x}");
+    wait_for(30, "rate alerts", || async {
+        rule_subjects(&admin).await.len() >= 2
+    })
+    .await;
+    let want: std::collections::BTreeSet<(String, String)> = [
+        ("dispute_rate".to_owned(), acceptor_text.clone()),
+        ("cancel_rate".to_owned(), trader_text.clone()),
+    ]
+    .into();
+    assert_eq!(rule_subjects(&admin).await, want);
+    assert_eq!(
+        evidence_deals(&admin, "dispute_rate", &acceptor_text).await,
+        disputed
+    );
+    assert_eq!(
+        evidence_deals(&admin, "cancel_rate", &trader_text).await,
+        cancelled
+    );
+    let (_, v) = admin
+        .get(&format!(
+            "/admin/risk/alerts?rule=dispute_rate&subject={acceptor_text}"
+        ))
+        .await;
+    let d = &v["data"][0]["details"];
+    assert_eq!(
+        (d["count"].as_u64(), d["deals"].as_u64()),
+        (Some(2), Some(5)),
+        "{d}"
+    );
+    assert_eq!(d["rate_bps"], 4_000);
+    let (_, v) = admin
+        .get(&format!(
+            "/admin/risk/alerts?rule=cancel_rate&subject={trader_text}"
+        ))
+        .await;
+    // It fires as soon as 5 deals are counted (2 cancelled of 5), or at 6 if the
+    // monitor first sees the range after the last fill.
+    let d = &v["data"][0]["details"];
+    assert_eq!(d["count"], 2, "{d}");
+    assert!(matches!(d["deals"].as_u64(), Some(5 | 6)), "{d}");
+
+    // Nobody arbitrates: three days and a minute of chain time later (the rate
+    // window is a week), each dispute is overdue.
+    platform.warp(3 * 86_400 + 60).await.unwrap();
+    wait_for(30, "arbitration_overdue alerts", || async {
+        let (_, v) = admin
+            .get("/admin/risk/alerts?rule=arbitration_overdue")
+            .await;
+        v["data"].as_array().unwrap().len() == 2
+    })
+    .await;
+    let mut want = want;
+    for deal in &disputed {
+        want.insert(("arbitration_overdue".to_owned(), deal.to_string()));
+        assert_eq!(
+            evidence_deals(&admin, "arbitration_overdue", &deal.to_string()).await,
+            vec![*deal]
+        );
+    }
+    assert_eq!(rule_subjects(&admin).await, want);
+    gw.stop().await;
+}
+
+/// A self-dealing ring on anvil: one sponsor funds both merchant 2 and trader 1,
+/// who then trade 12,000 USDT in three deals (wash volume towards merchant 2's fee
+/// tier) — `self_dealing` about merchant 2 with the two funding transfers and the
+/// three deals. Trader 2 doing the same volume with merchant 1, each funded on its
+/// own, raises no `self_dealing`; the normal day before raises nothing at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn risk_self_dealing_ring_on_anvil() {
+    let platform = LocalPlatform::start().await.unwrap();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let text = format!(
+        "admin_token_env = \"CARGO_MANIFEST_DIR\"\n{}\n[risk]\ninterval_ms = 20\n",
+        config_text(&platform, &db, 2, FAST_WEBHOOKS),
+    );
+    let gw = start_gateway(&text, GatewayOptions::default()).await;
+    let admin = Client {
+        base: format!("http://{}", gw.addr()),
+        key: std::env::var("CARGO_MANIFEST_DIR").unwrap(),
+        http: reqwest::Client::new(),
+    };
+    play_day(&platform, |_| {}).await.unwrap();
+    let head = platform.block_number().await.unwrap() as i64;
+    wait_for(60, "monitor caught up with the day", || async {
+        monitor_block(&gw).await >= head
+    })
+    .await;
+    assert!(
+        rule_subjects(&admin).await.is_empty(),
+        "alerts on a normal day"
+    );
+
+    let sponsor = platform.address(role::ACCEPTOR_3);
+    let (ring_merchant, ring_trader) = (
+        platform.address(role::MERCHANT_2),
+        platform.address(role::TRADER),
+    );
+    // The sponsor's money reaches both sides of the ring.
+    let mut funding_txs = Vec::new();
+    platform.mint(sponsor, usdt_amount(30_000)).await.unwrap();
+    let as_sponsor = stablerail_demo::MockUSDTEthereum::new(
+        platform.deployment.token,
+        platform.provider(role::ACCEPTOR_3).unwrap(),
+    );
+    for to in [ring_merchant, ring_trader] {
+        let r = as_sponsor
+            .transfer(to, U256::from(15_000_000_000u64))
+            .send()
+            .await
+            .unwrap()
+            .get_receipt()
+            .await
+            .unwrap();
+        funding_txs.push(format!("{:#x}", r.transaction_hash));
+    }
+    // An independent pair: trader 2 minted its own money.
+    platform
+        .mint(platform.address(role::TRADER_2), usdt_amount(15_000))
+        .await
+        .unwrap();
+    let expiry = platform.now().await.unwrap() + 86_400;
+    let mut ring_deals = Vec::new();
+    for (merchant_role, trader_role, ring) in [
+        (role::MERCHANT_2, role::TRADER, true),
+        (role::MERCHANT, role::TRADER_2, false),
+    ] {
+        let trader = platform.address(trader_role);
+        let as_trader = platform.escrow(trader_role).unwrap();
+        as_trader
+            .deposit(trader, usdt_amount(12_000))
+            .await
+            .unwrap();
+        let as_merchant = platform.escrow(merchant_role).unwrap();
+        let order = as_merchant
+            .post_buy_order(
+                725,
+                "CNY",
+                usdt_amount(12_000),
+                usdt_amount(10),
+                usdt_amount(4_000),
+                expiry,
+                900,
+            )
+            .await
+            .unwrap();
+        for i in 0..3u8 {
+            let trade = as_trader
+                .fill_buy_order(
+                    order,
+                    usdt_amount(4_000),
+                    B256::repeat_byte(0x60 + i + u8::from(ring) * 8),
+                )
+                .await
+                .unwrap();
+            as_merchant.mark_paid(trade).await.unwrap();
+            as_trader.release(trade).await.unwrap();
+            if ring {
+                ring_deals.push(trade.to::<u64>());
+            }
+        }
+    }
+    let head = platform.block_number().await.unwrap() as i64;
+    wait_for(60, "monitor caught up", || async {
+        monitor_block(&gw).await >= head
+    })
+    .await;
+    let merchant_text = format!("{ring_merchant:#x}");
+    wait_for(30, "self_dealing alert", || async {
+        let (_, v) = admin.get("/admin/risk/alerts?rule=self_dealing").await;
+        !v["data"].as_array().unwrap().is_empty()
+    })
+    .await;
+    // Only the ring's merchant (the 12,000 USDT deposits and the sponsor's
+    // 15,000 transfers also raise `large_transfer`, as they should).
+    let rings: Vec<(String, String)> = rule_subjects(&admin)
+        .await
+        .into_iter()
+        .filter(|(rule, _)| rule == "self_dealing")
+        .collect();
+    assert_eq!(rings, [("self_dealing".to_owned(), merchant_text.clone())]);
+    let (_, v) = admin.get("/admin/risk/alerts?rule=self_dealing").await;
+    let alert = &v["data"][0];
+    let d = &alert["details"];
+    assert_eq!(
+        d["counterparty"],
+        format!("{ring_trader:#x}").as_str(),
+        "{d}"
+    );
+    assert_eq!(d["shared_sources"], json!([format!("{sponsor:#x}")]));
+    assert_eq!(d["funded"], "30000000000");
+    assert_eq!(d["deals"], 3);
+    assert_eq!(d["volume"], "12000000000");
+    let id = alert["id"].as_str().unwrap();
+    let (_, full) = admin.get(&format!("/admin/risk/alerts/{id}")).await;
+    let evidence = full["evidence"].as_array().unwrap();
+    let mut txs: Vec<String> = evidence
+        .iter()
+        .filter(|e| e["kind"] == "transfer")
+        .map(|e| e["tx_hash"].as_str().unwrap().to_owned())
+        .collect();
+    txs.sort();
+    funding_txs.sort();
+    assert_eq!(txs, funding_txs);
+    let mut deals: Vec<u64> = evidence
+        .iter()
+        .filter(|e| e["kind"] == "deal")
+        .map(|e| e["data"]["deal_id"].as_u64().unwrap())
+        .collect();
+    deals.sort_unstable();
+    assert_eq!(deals, ring_deals);
+    gw.stop().await;
+}

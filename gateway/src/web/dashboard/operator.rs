@@ -4,8 +4,9 @@
 //! and fees per day (the indexer's `daily_volume`), invoices and orders by status,
 //! disputed deals with how long they wait for the arbiter, failed webhook deliveries,
 //! every acceptor's standing with the dispatcher and its latest decisions,
-//! and the risk alerts with their state: open ones can be acknowledged or closed
-//! with a note (CSRF and a fresh TOTP code, like every sensitive action here).
+//! the risk alerts with their state: open ones can be acknowledged or closed
+//! with a note (CSRF and a fresh TOTP code, like every sensitive action here), and
+//! the treasury watch's latest share of platform funds outside the vault.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -145,10 +146,12 @@ pub(super) async fn operator(ctx: Ctx) -> PageResult {
     let standing = dispatch_view::standing_table("acceptors", &standing);
     let decisions = dispatch_view::recent_decisions(&ctx.app, &names, 20).await?;
     let alert_rows = alert_rows(&ctx).await?;
+    let treasury = treasury_table(&ctx);
     let body = format!(
         r#"<h1>Operator</h1>
 <h2>Risk alerts</h2>
 <div class="scroll"><table id="alerts"><thead><tr><th scope="col">Raised</th><th scope="col">Severity</th><th scope="col">Rule</th><th scope="col">Chain</th><th scope="col">Subject</th><th scope="col">Summary</th><th scope="col">State</th><th scope="col">Action</th></tr></thead><tbody>{alert_rows}</tbody></table></div>
+{treasury}
 <h2>Escrow per chain</h2>
 <div class="scroll"><table id="conservation"><thead><tr><th scope="col">Chain</th><th scope="col">Accounts</th><th scope="col">Σ available</th><th scope="col">Σ locked</th><th scope="col">Liabilities</th><th scope="col">Conservation</th><th scope="col">State</th></tr></thead><tbody>{escrow_rows}</tbody></table></div>
 <h2>Platform volume</h2>
@@ -171,6 +174,54 @@ pub(super) async fn operator(ctx: Ctx) -> PageResult {
         fee_chart = html::bar_chart("platform-fees", "Fees per day (USDT), last 14 days", &fees),
     );
     Ok(html::layout("Operator", Some(&ctx), &body).into_response())
+}
+
+/// The treasury watch's latest measurement per chain (empty when none is watched).
+fn treasury_table(ctx: &Ctx) -> String {
+    let views = ctx.app.risk.treasury_views();
+    if views.is_empty() {
+        return String::new();
+    }
+    let mut rows = String::new();
+    for v in views {
+        let s = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+        let amount = |k: &str| crate::risk::usdt(units(&s(k)));
+        let hot = v["hot_wallets"]
+            .as_array()
+            .map(|hs| {
+                hs.iter()
+                    .map(|h| units(h["balance"].as_str().unwrap_or_default()))
+                    .fold(0u128, u128::saturating_add)
+            })
+            .unwrap_or(0);
+        let bps = |k: &str| {
+            let b = v[k].as_u64().unwrap_or(0);
+            format!("{}.{:02} %", b / 100, b % 100)
+        };
+        let over = v["over"].as_bool().unwrap_or(false);
+        rows.push_str(&format!(
+            r#"<tr><th scope="row">{chain}</th><td class="num">{block}</td><td><code>{vault}</code></td><td class="num">{vault_balance}</td><td class="num">{allowance}</td><td class="num">{hot}</td><td class="num">{share}</td><td class="num">{line}</td><td class="{cls}">{state}</td></tr>"#,
+            chain = escape(&s("chain")),
+            block = v["block_number"].as_u64().unwrap_or(0),
+            vault = escape(&s("vault")),
+            vault_balance = amount("vault_balance"),
+            allowance = amount("allowance"),
+            hot = crate::risk::usdt(hot),
+            share = bps("share_bps"),
+            line = bps("max_share_bps"),
+            cls = if over { "error" } else { "ok" },
+            state = if over {
+                format!("over: {} USDT to move back", amount("excess"))
+            } else {
+                "within the line".to_owned()
+            },
+        ));
+    }
+    format!(
+        r#"<h2>Treasury</h2>
+<p>Platform funds outside the time-locked vault: what its spending limits can still send plus the hot wallets, against vault plus hot wallets.</p>
+<div class="scroll"><table id="treasury"><thead><tr><th scope="col">Chain</th><th scope="col">Block</th><th scope="col">Vault</th><th scope="col">Vault balance</th><th scope="col">Hot allowance</th><th scope="col">Hot wallets</th><th scope="col">Outside share</th><th scope="col">Line</th><th scope="col">State</th></tr></thead><tbody>{rows}</tbody></table></div>"#
+    )
 }
 
 /// The newest 50 alerts, with acknowledge / close forms on the live ones.
