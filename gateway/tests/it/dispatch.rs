@@ -2,7 +2,9 @@
 //! merchant API are offered by the engine to four acceptors (with their own keys,
 //! online with heartbeats); three accept through the acceptor API and act on chain
 //! through the SDK, one stays silent: its offer times out and the order goes to
-//! another acceptor. A failed assignment (the acceptor went offline on chain after
+//! another acceptor. On PostgreSQL a second gateway on the same database takes half
+//! the requests and runs the order loop too, to the end: still one offer at a time,
+//! one deal and one `assigned` decision per order. A failed assignment (the acceptor went offline on chain after
 //! accepting) is decided again and assigned once. Final states, balances (chain and
 //! indexer) and conservation checked; every stored decision replays to itself.
 
@@ -196,6 +198,33 @@ USD = {{ kind = "priority" }}
     }
     let acc: Vec<Client> = keys.iter().map(|k| Client::new(&gw, k)).collect();
 
+    // On PostgreSQL a second gateway shares the database and runs the order loop
+    // too: offers, time-outs and assignments must be claimed by one process at a
+    // time. Two of the agents and half the collections go through it. (SQLite is one
+    // process per file.)
+    let gw2 = match backend {
+        Backend::Postgres => Some(
+            start_gateway(
+                &text,
+                GatewayOptions {
+                    indexer: false,
+                    ..Default::default()
+                },
+            )
+            .await,
+        ),
+        Backend::Sqlite => None,
+    };
+    let via2 = |c: &Client, i: usize| -> Client {
+        match &gw2 {
+            Some(g) if i % 2 == 1 => Client {
+                base: format!("http://{}", g.addr()),
+                ..c.clone()
+            },
+            _ => c.clone(),
+        }
+    };
+
     // Keys are scoped: an acceptor key cannot touch merchant routes, a merchant key
     // cannot touch acceptor routes, an unknown key is refused.
     assert_eq!(acc[0].get("/v1/collections").await.0, 401);
@@ -225,7 +254,7 @@ USD = {{ kind = "priority" }}
     }
     let on: Vec<Arc<AtomicBool>> = (0..3).map(|_| Arc::new(AtomicBool::new(true))).collect();
     let agents: Vec<_> = (0..3)
-        .map(|i| agent(acc[i].clone(), on[i].clone()))
+        .map(|i| agent(via2(&acc[i], i), on[i].clone()))
         .collect();
     for a in &acc {
         wait_for(30, "acceptor indexed and present", || async {
@@ -239,7 +268,7 @@ USD = {{ kind = "priority" }}
     // (the first four decisions go to four different ones).
     let mut cols = Vec::new();
     for i in 0..8 {
-        let (s, v) = c
+        let (s, v) = via2(&c, i)
             .post(
                 "/v1/collections",
                 json!({ "chain": CHAIN, "amount": format!("{}", 50 + i * 10), "payment_window_secs": 900 }),
@@ -292,6 +321,31 @@ USD = {{ kind = "priority" }}
         redispatched >= 1,
         "the silent acceptor's offer was re-dispatched"
     );
+    // One deal per order, and one `assigned` decision each, whichever gateway
+    // decided.
+    let collection_deals = || async {
+        sqlx::query("SELECT COUNT(*) FROM deals WHERE kind = 'collection'")
+            .fetch_one(&gw.app().db.pool)
+            .await
+            .unwrap()
+            .get::<i64, _>(0)
+    };
+    wait_for(30, "eight collection deals indexed", || async {
+        collection_deals().await >= 8
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(collection_deals().await, 8, "one deal per collection order");
+    for id in &cols {
+        let (_, d) = c.get(&format!("/v1/collections/{id}/decisions")).await;
+        let assigned = d["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["outcome"] == "assigned")
+            .count();
+        assert_eq!(assigned, 1, "{d}");
+    }
     assert_eq!(
         by_acceptor.len(),
         3,
@@ -641,6 +695,9 @@ USD = {{ kind = "priority" }}
 
     for h in alive.into_iter().chain(agents) {
         h.abort();
+    }
+    if let Some(g) = gw2 {
+        g.stop().await;
     }
     gw.stop().await;
 }
