@@ -279,7 +279,8 @@ impl Config {
                 )));
             }
         }
-        crate::cosigner::CoSigner::from_config(self).map_err(|e| Error::Config(e.to_string()))?;
+        crate::cosigner::CoSigner::from_key_file(self.dashboard.co_signer_key_file.as_deref())
+            .map_err(|e| Error::Config(e.to_string()))?;
         self.dashboard.validate(
             &self
                 .public_url

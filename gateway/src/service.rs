@@ -81,7 +81,7 @@ impl Gateway {
             .unwrap_or_else(|| format!("http://{addr}"))
             .trim_end_matches('/')
             .to_owned();
-        let risk = Arc::new(risk::monitor::Shared::new(&config));
+        let risk = Arc::new(risk::shared::Shared::new(&config));
         let app = AppState {
             db,
             risk,

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use crate::{config::Config, invoices::batch::CreateQueue, store::Db};
+use crate::{config::Config, invoices::queue::CreateQueue, store::Db};
 
 /// Shared by the API, the watcher and the sender.
 #[derive(Debug, Clone)]
@@ -20,5 +20,5 @@ pub struct AppState {
     /// Invoice creates waiting to be committed together (`invoices::batch`).
     pub creates: Arc<CreateQueue>,
     /// The risk monitor's shared state (the screening list).
-    pub risk: Arc<crate::risk::monitor::Shared>,
+    pub risk: Arc<crate::risk::shared::Shared>,
 }

@@ -80,7 +80,7 @@ pub(super) async fn admin_decisions(
 
 /// `POST /admin/acceptors`: registers an acceptor and answers its first API key
 /// (shown once).
-#[utoipa::path(post, path = "/admin/acceptors", request_body = crate::api::openapi::AcceptorCreate, params(("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")), responses((status = 201, description = "created", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 409, description = "already an acceptor", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("admin_token" = [])))]
+#[utoipa::path(post, path = "/admin/acceptors", request_body = crate::api::schemas::AcceptorCreate, params(("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")), responses((status = 201, description = "created", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 409, description = "already an acceptor", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("admin_token" = [])))]
 pub(super) async fn create_acceptor(
     State(app): State<AppState>,
     body: Bytes,
@@ -97,7 +97,7 @@ pub(super) async fn create_acceptor(
 
 /// `POST /admin/acceptors/{id}/api-keys` with `{name?}`: another acceptor key
 /// (shown once).
-#[utoipa::path(post, path = "/admin/acceptors/{id}/api-keys", request_body = crate::api::openapi::KeyCreate, params(("id" = String, Path, description = "acceptor id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")), responses((status = 201, description = "created", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("admin_token" = [])))]
+#[utoipa::path(post, path = "/admin/acceptors/{id}/api-keys", request_body = crate::api::schemas::KeyCreate, params(("id" = String, Path, description = "acceptor id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")), responses((status = 201, description = "created", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("admin_token" = [])))]
 pub(super) async fn create_acceptor_key(
     State(app): State<AppState>,
     Path(id): Path<String>,

@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// `POST /admin/merchants`: the merchant and its first API key (shown once).
-#[utoipa::path(post, path = "/admin/merchants", request_body = crate::api::openapi::MerchantCreate, params(("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")), responses((status = 201, description = "created", body = Object), (status = 202, description = "accepted", body = Object), (status = 204, description = "done"), (status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("admin_token" = [])))]
+#[utoipa::path(post, path = "/admin/merchants", request_body = crate::api::schemas::MerchantCreate, params(("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")), responses((status = 201, description = "created", body = Object), (status = 202, description = "accepted", body = Object), (status = 204, description = "done"), (status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("admin_token" = [])))]
 pub(super) async fn create(
     State(app): State<AppState>,
     body: Bytes,
@@ -34,7 +34,7 @@ pub(super) async fn create(
 }
 
 /// `POST /admin/merchants/{id}/api-keys` with `{name?}`: another key (shown once).
-#[utoipa::path(post, path = "/admin/merchants/{id}/api-keys", request_body = crate::api::openapi::KeyCreate, params(("id" = String, Path, description = "object id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")), responses((status = 201, description = "created", body = Object), (status = 202, description = "accepted", body = Object), (status = 204, description = "done"), (status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("admin_token" = [])))]
+#[utoipa::path(post, path = "/admin/merchants/{id}/api-keys", request_body = crate::api::schemas::KeyCreate, params(("id" = String, Path, description = "object id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")), responses((status = 201, description = "created", body = Object), (status = 202, description = "accepted", body = Object), (status = 204, description = "done"), (status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("admin_token" = [])))]
 pub(super) async fn create_key(
     State(app): State<AppState>,
     Path(id): Path<String>,

@@ -12,6 +12,7 @@ mod merchants;
 pub mod openapi;
 mod orders;
 mod risk;
+pub mod schemas;
 mod webhooks;
 
 use std::collections::HashMap;

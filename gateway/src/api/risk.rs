@@ -145,7 +145,7 @@ fn actor(body: &Bytes, need_note: bool) -> Result<(String, Option<String>), Prob
 }
 
 /// `POST /admin/risk/alerts/{id}/acknowledge` with `{by}`.
-#[utoipa::path(post, path = "/admin/risk/alerts/{id}/acknowledge", params(("id" = String, Path, description = "alert id")), request_body = crate::api::openapi::AlertAcknowledge, responses((status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no admin token", body = Object), (status = 403, description = "a merchant key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "the state does not allow it", body = Object)), security(("admin_token" = [])))]
+#[utoipa::path(post, path = "/admin/risk/alerts/{id}/acknowledge", params(("id" = String, Path, description = "alert id")), request_body = crate::api::schemas::AlertAcknowledge, responses((status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no admin token", body = Object), (status = 403, description = "a merchant key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "the state does not allow it", body = Object)), security(("admin_token" = [])))]
 pub(super) async fn acknowledge(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -159,7 +159,7 @@ pub(super) async fn acknowledge(
 }
 
 /// `POST /admin/risk/alerts/{id}/close` with `{by, note}`.
-#[utoipa::path(post, path = "/admin/risk/alerts/{id}/close", params(("id" = String, Path, description = "alert id")), request_body = crate::api::openapi::AlertClose, responses((status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no admin token", body = Object), (status = 403, description = "a merchant key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "the state does not allow it", body = Object)), security(("admin_token" = [])))]
+#[utoipa::path(post, path = "/admin/risk/alerts/{id}/close", params(("id" = String, Path, description = "alert id")), request_body = crate::api::schemas::AlertClose, responses((status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no admin token", body = Object), (status = 403, description = "a merchant key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "the state does not allow it", body = Object)), security(("admin_token" = [])))]
 pub(super) async fn close(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -189,7 +189,7 @@ pub(super) async fn treasury(State(app): State<AppState>) -> Json<Value> {
 
 /// `POST /admin/webhooks` with `{url, events?}`: an operator endpoint (receives
 /// `risk.alert.*`); the answer carries the `whsec_` secret (only here).
-#[utoipa::path(post, path = "/admin/webhooks", request_body = crate::api::openapi::WebhookCreate, responses((status = 201, description = "created", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no admin token", body = Object), (status = 403, description = "a merchant key", body = Object)), security(("admin_token" = [])))]
+#[utoipa::path(post, path = "/admin/webhooks", request_body = crate::api::schemas::WebhookCreate, responses((status = 201, description = "created", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no admin token", body = Object), (status = 403, description = "a merchant key", body = Object)), security(("admin_token" = [])))]
 pub(super) async fn create_webhook(
     State(app): State<AppState>,
     body: Bytes,

@@ -21,7 +21,7 @@ use crate::{
 
 /// `POST /v1/webhooks` with `{url, events?}`: the answer carries the `whsec_` secret
 /// (only here).
-#[utoipa::path(post, path = "/v1/webhooks", request_body = crate::api::openapi::WebhookCreate, params(("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")), responses((status = 201, description = "created", body = Object), (status = 202, description = "accepted", body = Object), (status = 204, description = "done"), (status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
+#[utoipa::path(post, path = "/v1/webhooks", request_body = crate::api::schemas::WebhookCreate, params(("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")), responses((status = 201, description = "created", body = Object), (status = 202, description = "accepted", body = Object), (status = 204, description = "done"), (status = 200, description = "ok", body = Object), (status = 400, description = "a field is invalid", body = Object), (status = 401, description = "no valid key", body = Object), (status = 404, description = "not found", body = Object), (status = 409, description = "state conflict", body = Object), (status = 422, description = "idempotency key reused", body = Object)), security(("api_key" = [])))]
 pub(super) async fn create(
     State(app): State<AppState>,
     Extension(MerchantId(m)): Extension<MerchantId>,

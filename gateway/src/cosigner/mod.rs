@@ -16,8 +16,6 @@ use stablerail_sdk::{
     evm::{CoSignAction, EscrowClient},
 };
 
-use crate::config::Config;
-
 /// Why the gateway does not co-sign.
 #[derive(Debug, thiserror::Error)]
 pub enum CoSignError {
@@ -60,9 +58,9 @@ pub struct Approval {
 }
 
 impl CoSigner {
-    /// The configured key, if any.
-    pub fn from_config(config: &Config) -> Result<Option<Self>, CoSignError> {
-        let Some(path) = &config.dashboard.co_signer_key_file else {
+    /// The key in `key_file` (`dashboard.co_signer_key_file`), if one is configured.
+    pub fn from_key_file(key_file: Option<&std::path::Path>) -> Result<Option<Self>, CoSignError> {
+        let Some(path) = key_file else {
             return Ok(None);
         };
         let text = std::fs::read_to_string(path)
@@ -81,11 +79,10 @@ impl CoSigner {
 
     fn escrow(
         &self,
-        config: &Config,
+        chains: &stablerail_indexer::Config,
         chain: &str,
     ) -> Result<(EscrowClient<DynProvider>, DynProvider), CoSignError> {
-        let c = config
-            .indexer
+        let c = chains
             .chains
             .get(chain)
             .filter(|c| c.kind == ChainKind::Evm)
@@ -105,17 +102,18 @@ impl CoSigner {
     }
 
     /// Approves `owner`'s outflow on `chain` (a withdrawal of `amount`, or the
-    /// release of deal `deal` as seller), valid for `valid_secs` of chain time. The
+    /// release of deal `deal` as seller), valid for `valid_secs` of chain time, on the
+    /// indexed chains' RPC endpoints (`chains`, the gateway's `[indexer]`). The
     /// SDK refuses when the account does not name this key as its co-signer.
     pub async fn approve(
         &self,
-        config: &Config,
+        chains: &stablerail_indexer::Config,
         chain: &str,
         owner: Address,
         outflow: Outflow,
         valid_secs: u64,
     ) -> Result<Approval, CoSignError> {
-        let (escrow, provider) = self.escrow(config, chain)?;
+        let (escrow, provider) = self.escrow(chains, chain)?;
         let now = provider
             .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
             .await

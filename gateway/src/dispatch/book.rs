@@ -1,151 +1,23 @@
 //! The engine's state: every known acceptor, what earlier decisions promised it,
 //! and the recent history of its orders.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
 use super::{
     AcceptorId,
-    decision::{CandidateInputs, Decision, choose},
+    acceptor::Entry,
+    candidate::CandidateInputs,
+    decision::{Decision, choose},
     eligibility,
-    elimination::{EliminationPolicy, Standing},
-    strategy::Strategy,
+    elimination::Standing,
 };
-
-/// An acceptor as the chain and the gateway know it (refreshed with [`Book::upsert`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Acceptor {
-    /// Its escrow address.
-    pub id: AcceptorId,
-    /// It holds the acceptor role on chain.
-    pub has_role: bool,
-    /// KYC level recorded by compliance.
-    pub kyc_level: u8,
-    /// Region recorded by compliance.
-    pub region: u16,
-    /// Its own online flag (on chain, docs/rules.md "Acceptor limits").
-    pub online: bool,
-    /// Unix time of its last heartbeat to the gateway.
-    pub last_heartbeat: u64,
-    /// Available escrow balance (smallest units): its free collateral on chain.
-    pub available: u64,
-    /// Locked escrow balance (smallest units).
-    pub locked: u64,
-    /// Its own maximum per deal.
-    pub max_per_deal: u64,
-    /// Its own maximum locked in assigned deals.
-    pub max_locked: u64,
-    /// Fiat currencies it serves (ISO 4217).
-    pub currencies: BTreeSet<String>,
-    /// Smallest order it takes.
-    pub min_amount: u64,
-    /// Largest order it takes (besides `max_per_deal`).
-    pub max_amount: u64,
-    /// Static priority: lower goes first (strategy `priority`).
-    pub priority: u32,
-    /// Target share of volume in bps (strategy `volume_split`).
-    pub target_share_bps: u32,
-    /// Target volume for the period (strategy `contract`).
-    pub target_volume: u64,
-}
-
-/// What kind of order: a Collection locks the acceptor's collateral; a Payout
-/// pays it the merchant's USDT for the fiat it sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderKind {
-    /// Fiat in: the acceptor releases USDT from collateral to the merchant.
-    Collection,
-    /// Fiat out: the acceptor pays the merchant's bank and receives the USDT.
-    Payout,
-}
-
-/// An order to place.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Order {
-    /// The gateway's order id.
-    pub id: String,
-    /// Collection or payout.
-    pub kind: OrderKind,
-    /// Amount in smallest units.
-    pub amount: u64,
-    /// Fiat currency (ISO 4217).
-    pub currency: String,
-    /// Minimum KYC level of the counterparty.
-    pub min_kyc_level: u8,
-    /// Regions the order may not go to.
-    pub blocked_regions: BTreeSet<u16>,
-    /// Acceptors this order already went to and that failed it (never chosen again).
-    pub excluded: BTreeSet<AcceptorId>,
-}
-
-/// How an assigned order ended for its acceptor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Settled in time.
-    Completed,
-    /// The acceptor did not act within its window.
-    TimedOut,
-    /// The deal's payment deadline passed with nothing done.
-    Expired,
-    /// A dispute the arbiter resolved against the acceptor.
-    DisputeLost,
-    /// A dispute resolved for the acceptor.
-    DisputeWon,
-    /// Cancelled for a reason that is not the acceptor's (the merchant, the customer).
-    Cancelled,
-}
-
-impl Outcome {
-    /// Whether this counts as a failure of the acceptor.
-    pub fn is_failure(self) -> bool {
-        matches!(self, Self::TimedOut | Self::Expired | Self::DisputeLost)
-    }
-}
-
-/// Settings of the engine.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EngineConfig {
-    /// How to choose among the eligible.
-    pub strategy: Strategy,
-    /// When to take an acceptor out.
-    pub elimination: EliminationPolicy,
-    /// A heartbeat older than this makes an acceptor ineligible (seconds).
-    pub heartbeat_timeout_secs: u64,
-    /// The sliding window of the success rate (seconds).
-    pub window_secs: u64,
-}
-
-impl Default for EngineConfig {
-    fn default() -> Self {
-        Self {
-            strategy: Strategy::SuccessRate {
-                exploration_bps: 1_000,
-            },
-            elimination: EliminationPolicy::default(),
-            heartbeat_timeout_secs: 120,
-            window_secs: 24 * 3600,
-        }
-    }
-}
-
-/// One acceptor in the book: its snapshot and what the engine knows besides.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct Entry {
-    pub(super) acceptor: Acceptor,
-    /// Collateral promised to decided collections not yet locked on chain.
-    pub(super) promised: u64,
-    /// Orders assigned and not finished.
-    pub(super) open: u32,
-    /// Volume assigned in the current period.
-    pub(super) period_volume: u64,
-    /// (time, outcome) of finished orders inside the window, oldest first.
-    pub(super) history: VecDeque<(u64, Outcome)>,
-    /// Out, on probation, or in good standing.
-    pub(super) standing: Standing,
-}
+pub use super::{
+    acceptor::Acceptor,
+    config::EngineConfig,
+    order::{Order, OrderKind, Outcome},
+};
 
 /// The engine's state.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -251,7 +123,13 @@ impl Book {
                     });
                 CandidateInputs {
                     id: e.acceptor.id.clone(),
-                    ineligible: eligibility::check(&e.acceptor, e, order, now, &self.config),
+                    ineligible: eligibility::check(
+                        &e.acceptor,
+                        e,
+                        order,
+                        now,
+                        self.config.heartbeat_timeout_secs,
+                    ),
                     free_collateral: e.acceptor.available.saturating_sub(e.promised),
                     locked: e.acceptor.locked,
                     promised: e.promised,

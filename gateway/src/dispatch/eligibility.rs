@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::book::{Acceptor, EngineConfig, Entry, Order, OrderKind};
+use super::{
+    acceptor::{Acceptor, Entry},
+    order::{Order, OrderKind},
+};
 
 /// Why an acceptor cannot take an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,7 +45,7 @@ pub(super) fn check(
     entry: &Entry,
     order: &Order,
     now: u64,
-    config: &EngineConfig,
+    heartbeat_timeout_secs: u64,
 ) -> Vec<Ineligible> {
     let mut out = Vec::new();
     let mut fail = |cond: bool, why: Ineligible| {
@@ -61,7 +64,7 @@ pub(super) fn check(
     );
     fail(!acceptor.online, Ineligible::Offline);
     fail(
-        now.saturating_sub(acceptor.last_heartbeat) > config.heartbeat_timeout_secs,
+        now.saturating_sub(acceptor.last_heartbeat) > heartbeat_timeout_secs,
         Ineligible::HeartbeatMissed,
     );
     fail(

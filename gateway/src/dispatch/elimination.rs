@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use super::book::Outcome;
+use super::order::Outcome;
 
 /// When an acceptor is taken out, and for how long.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,10 +19,14 @@
 //! Every decision records each candidate's inputs, eligibility and score, the
 //! strategy and the seed, so [`Decision::replay`] recomputes it exactly.
 
+mod acceptor;
 mod book;
+mod candidate;
+mod config;
 mod decision;
 pub mod eligibility;
 pub mod elimination;
+mod order;
 pub mod simulation;
 pub mod strategy;
 

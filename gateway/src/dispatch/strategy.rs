@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{book::Order, decision::CandidateInputs};
+use super::{candidate::CandidateInputs, order::Order};
 
 /// A choosing rule, configured per merchant or per currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -22,70 +22,20 @@
 use std::{
     collections::{BTreeMap, HashSet},
     fmt::Write,
-    sync::Mutex,
 };
 
-use serde_json::Value;
 use sqlx::Row;
 use tokio::sync::oneshot;
 
 use crate::{
     error::{Error, Result},
-    invoices::Invoice,
     state::AppState,
-    store::{Tx, idempotency::Slot, is_unique_violation, new_id},
+    store::{Tx, is_unique_violation, new_id},
     webhooks::outbox,
 };
 
-/// Most creates committed together (SQLite allows 32,766 bound values; a create
-/// binds at most 13 per statement).
-const MAX_BATCH: usize = 256;
-
-/// A create ready to be written.
-#[derive(Debug)]
-pub struct Prepared {
-    /// The invoice (its `seq` is filled in once written).
-    pub invoice: Invoice,
-    /// The `invoice.created` event's data.
-    pub data: Value,
-    /// The answer (JSON text), recorded under the slot.
-    pub body: String,
-    /// The Idempotency-Key to record with it.
-    pub slot: Option<Slot>,
-}
-
-/// How a create ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Committed with this `seq`.
-    Created(i64),
-    /// Its unique amount is reserved by another invoice: choose another (this one
-    /// if it is free: no other create of the batch was told it).
-    AmountTaken(Option<u64>),
-    /// Its Idempotency-Key was recorded by another request: nothing written.
-    SlotTaken,
-    /// Another create of the batch has the same Idempotency-Key: nothing written; run
-    /// again (the key then answers [`Outcome::SlotTaken`], unless that create failed).
-    Again,
-}
-
-struct Pending {
-    job: Prepared,
-    reply: oneshot::Sender<Result<Outcome, String>>,
-}
-
-/// The queue of creates waiting for a leader.
-#[derive(Default)]
-pub struct CreateQueue {
-    queue: Mutex<Vec<Pending>>,
-    leader: tokio::sync::Mutex<()>,
-}
-
-impl std::fmt::Debug for CreateQueue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CreateQueue")
-    }
-}
+pub use super::queue::{CreateQueue, Outcome, Prepared};
+use super::queue::{MAX_BATCH, Pending};
 
 /// Commits `job`, alone or together with the creates queued meanwhile.
 pub async fn commit(app: &AppState, job: Prepared) -> Result<Outcome> {

@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod matching;
+pub mod queue;
 pub mod state;
 pub mod uri;
 pub mod watcher;

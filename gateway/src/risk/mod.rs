@@ -15,6 +15,7 @@ pub mod monitor;
 pub mod reports;
 pub mod rules;
 pub mod screening;
+pub mod shared;
 pub mod treasury;
 
 use serde::Serialize;

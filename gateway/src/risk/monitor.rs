@@ -15,7 +15,7 @@
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, HashSet},
-    sync::{Arc, Mutex},
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -44,48 +44,12 @@ use crate::{
             screening::screen,
             treasury::{self as treasury_rule, plan},
         },
-        screening::{Screening, normalise},
+        screening::normalise,
         treasury::{self, At},
     },
     state::AppState,
     store::{Backend, now_ms},
 };
-
-/// What the monitor shares with the API (the screening list, reloadable; the
-/// latest treasury measurements).
-#[derive(Debug)]
-pub struct Shared {
-    /// The screening list.
-    pub screening: Screening,
-    /// The latest treasury measurement per chain (`rules::treasury` view).
-    pub treasury: Mutex<BTreeMap<String, serde_json::Value>>,
-}
-
-impl Shared {
-    /// From the configuration (loads the screening file).
-    pub fn new(config: &crate::Config) -> Self {
-        Self {
-            screening: Screening::new(config.risk.screening.file.clone()),
-            treasury: Mutex::new(BTreeMap::new()),
-        }
-    }
-
-    /// The latest treasury measurements, by chain.
-    pub fn treasury_views(&self) -> Vec<serde_json::Value> {
-        self.treasury
-            .lock()
-            .map(|m| {
-                m.iter()
-                    .map(|(chain, v)| {
-                        let mut v = v.clone();
-                        v["chain"] = json!(chain);
-                        v
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-}
 
 /// The zero address: mints and burns, not a party.
 const ZERO: &str = "0x0000000000000000000000000000000000000000";

@@ -108,6 +108,12 @@ impl DashboardConfig {
             .any(|o| self.operator_address(o).as_deref() == Some(address))
     }
 
+    /// The sealer of TOTP secrets with the configured key (file first, then the
+    /// environment variable), or none.
+    pub fn sealer(&self) -> Result<crate::totp::seal::Sealer> {
+        crate::totp::seal::Sealer::load(self.secret_key_file.as_deref(), &self.secret_key_env)
+    }
+
     /// Checks the settings against the gateway's public URL (or, when none is set,
     /// `http://` + its listen address).
     pub fn validate(&self, public_url: &str) -> Result<()> {
@@ -124,7 +130,7 @@ impl DashboardConfig {
             }
         }
         // A key that is configured must load (fail at start, not at sign-in).
-        crate::totp::seal::Sealer::from_config(self)?;
+        self.sealer()?;
         if self.session_secs == 0 || self.nonce_secs == 0 {
             return Err(Error::Config(
                 "dashboard.session_secs and dashboard.nonce_secs must be positive".into(),

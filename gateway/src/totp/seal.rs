@@ -10,10 +10,7 @@ use chacha20poly1305::{
     aead::{Aead, Payload},
 };
 
-use crate::{
-    error::{Error, Result},
-    session::config::DashboardConfig,
-};
+use crate::error::{Error, Result};
 
 const PREFIX: &str = "enc:v1:";
 
@@ -44,8 +41,8 @@ fn parse_key(text: &str, whence: &str) -> Result<[u8; 32]> {
 impl Sealer {
     /// The key the configuration names (file first, then the environment variable),
     /// or none.
-    pub fn from_config(c: &DashboardConfig) -> Result<Self> {
-        if let Some(path) = &c.secret_key_file {
+    pub fn load(secret_key_file: Option<&std::path::Path>, secret_key_env: &str) -> Result<Self> {
+        if let Some(path) = secret_key_file {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 Error::Config(format!("dashboard.secret_key_file {}: {e}", path.display()))
             })?;
@@ -53,9 +50,9 @@ impl Sealer {
                 key: Some(parse_key(&text, "dashboard.secret_key_file")?),
             });
         }
-        match std::env::var(&c.secret_key_env) {
+        match std::env::var(secret_key_env) {
             Ok(v) if !v.trim().is_empty() => Ok(Self {
-                key: Some(parse_key(&v, &c.secret_key_env)?),
+                key: Some(parse_key(&v, secret_key_env)?),
             }),
             _ => Ok(Self { key: None }),
         }

@@ -43,7 +43,7 @@ fn prefix(ctx: &Ctx, chain: &str) -> String {
 }
 
 fn co_signer(ctx: &Ctx) -> Result<CoSigner, PageError> {
-    CoSigner::from_config(&ctx.app.config)
+    CoSigner::from_key_file(ctx.app.config.dashboard.co_signer_key_file.as_deref())
         .map_err(|e| {
             tracing::error!(error = %e, "co-signer key");
             PageError::Internal
@@ -159,7 +159,7 @@ pub(super) async fn approve(ctx: Ctx, Form(form): Form<HashMap<String, String>>)
     };
     fresh_code(&ctx, &form).await?;
     let approval = match cs
-        .approve(&ctx.app.config, &chain, owner, outflow, VALID_SECS)
+        .approve(&ctx.app.config.indexer, &chain, owner, outflow, VALID_SECS)
         .await
     {
         Ok(a) => a,

@@ -249,9 +249,7 @@ impl Ctx {
 
     /// The sealer of TOTP secrets (the configured key).
     pub fn sealer(&self) -> Result<crate::totp::Sealer, PageError> {
-        Ok(crate::totp::Sealer::from_config(
-            &self.app.config.dashboard,
-        )?)
+        Ok(self.app.config.dashboard.sealer()?)
     }
 
     /// Requires the operator role.

@@ -227,7 +227,7 @@ pub(super) async fn totp_submit(
         return Ok(Redirect::to("/dashboard").into_response());
     }
     let code = form.get("code").map(String::as_str).unwrap_or("");
-    let sealer = totp::Sealer::from_config(&app.config.dashboard)?;
+    let sealer = app.config.dashboard.sealer()?;
     let msg = match totp::check(
         &app.db,
         &sealer,
