@@ -470,11 +470,12 @@ pub(super) async fn overview(ctx: Ctx) -> PageResult {
         )
         .bind(&c.chain)
         .bind(account)
-        .bind(today - 13)
+        // `daily_volume.day` is the Unix time (seconds) of the UTC midnight.
+        .bind((today - 13) * 86_400)
         .fetch_all(&db.pool)
         .await?
         {
-            let i = r.try_get::<i64, _>(0)? - (today - 13);
+            let i = r.try_get::<i64, _>(0)?.div_euclid(86_400) - (today - 13);
             if let Some(d) = usize::try_from(i).ok().and_then(|i| deal_days.get_mut(i)) {
                 d.1 += r.try_get::<String, _>(1)?.parse::<u128>().unwrap_or(0);
                 d.2 += r.try_get::<String, _>(2)?.parse::<u128>().unwrap_or(0);
