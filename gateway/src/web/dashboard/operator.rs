@@ -169,7 +169,13 @@ pub(super) async fn operator(ctx: Ctx) -> PageResult {
     }
     let standing = dispatch_view::standing_table("acceptors", &standing);
     let decisions = dispatch_view::recent_decisions(&ctx.app, &names, 20).await?;
-    let alert_rows = alert_rows(&ctx).await?;
+    let mut alert_rows = alert_rows(&ctx).await?;
+    if alert_rows.is_empty() {
+        alert_rows = r#"<tr><td colspan="8">No alert.</td></tr>"#.into();
+    }
+    if disputes.is_empty() {
+        disputes = r#"<tr><td colspan="5">No dispute is waiting.</td></tr>"#.into();
+    }
     let proposals = proposals::table(&ctx.app, &proposals::pending(&ctx.app).await?, now);
     let body = format!(
         r#"<h1>Operator</h1>
