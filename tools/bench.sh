@@ -38,3 +38,6 @@ cargo run --quiet --release -p stablerail-gateway --example dispatch_bench
 
 section "Dispatcher service: collections assigned per second end to end on anvil (SQLite, PostgreSQL)"
 cargo run --quiet --release -p stablerail-gateway --example dispatch_service_bench
+
+section "Dashboards: server time per page p50/p99 with 100,000 invoices, first page load bytes (SQLite, PostgreSQL)"
+cargo run --quiet --release -p stablerail-gateway --example dashboard_bench

@@ -2,6 +2,7 @@
 //! starting the pinned local node, deploying stablerail's contracts on it, and
 //! acting as the platform through its multisig.
 
+pub mod dashboard;
 mod day;
 mod deploy;
 mod devnet;

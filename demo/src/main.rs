@@ -2,7 +2,8 @@
 //! stablerail, runs the gateway (with the indexer inside) on a SQLite file, opens a
 //! shop on it (two merchants, invoices paid from customer wallets, a collection and
 //! a payout through an acceptor, webhooks to a local receiver that verifies every
-//! signature), plays a platform day through the SDK and reports.
+//! signature), plays a platform day through the SDK and reports; then prints the
+//! dashboards' sign-in page and the sign-in path of each demo wallet.
 
 use std::{path::PathBuf, time::Duration};
 
@@ -326,6 +327,24 @@ async fn main() -> anyhow::Result<()> {
             "      try      curl -H \"x-api-key: {}\" '{}/indexer{route}'",
             key(&indexer_key_file),
             gw.base
+        );
+    }
+
+    // The dashboards: the sign-in page, and how each demo wallet signs its message
+    // (its key stays in its file). Each path is walked here as printed.
+    println!(
+        "      dashboards {}/dashboard/sign-in  (choose Ethereum, enter a wallet's address, save the message shown as message.txt, run its line below, paste the signature)",
+        gw.base
+    );
+    for w in stablerail_demo::dashboard::wallets(&platform, &cli.dir)? {
+        let landed = stablerail_demo::dashboard::sign_in(&gw.base, &w).await?;
+        println!(
+            "      {:<9} {:#x}  (sign-in checked: lands on \"{landed}\")",
+            w.role, w.address
+        );
+        println!(
+            "                {}",
+            stablerail_demo::dashboard::sign_command(&w)
         );
     }
 

@@ -118,6 +118,9 @@ poll_interval_ms = 200
 usdt = "{usdt:#x}"
 escrow = "{escrow:#x}"
 multisig = "{multisig:#x}"
+
+[dashboard]
+operators = ["{operator:#x}"]
 "#,
             db = database.display(),
             key_file = key_file.display(),
@@ -125,6 +128,7 @@ multisig = "{multisig:#x}"
             usdt = d.token,
             escrow = d.escrow,
             multisig = d.multisig,
+            operator = platform.address(crate::dashboard::OPERATOR),
         );
         let config = Config::parse(&text)?;
         let gateway = Gateway::start(config, GatewayOptions::default()).await?;
@@ -206,7 +210,7 @@ multisig = "{multisig:#x}"
 }
 
 /// Writes `text` to `path`, readable by the owner only.
-fn write_private(path: &Path, text: &str) -> Result<()> {
+pub(crate) fn write_private(path: &Path, text: &str) -> Result<()> {
     use std::{io::Write, os::unix::fs::OpenOptionsExt};
     let mut f = std::fs::OpenOptions::new()
         .write(true)

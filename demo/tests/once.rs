@@ -106,6 +106,43 @@ fn demo_once_runs_the_shop_and_exits() {
         "{report}"
     );
     assert!(stdout.contains("conservation: no mismatch"), "{stdout}");
+    // The dashboards' URL and each demo wallet's sign-in path, walked by the demo as
+    // printed (the wallet's message signed with its key file): each lands on its
+    // role's page.
+    assert!(
+        report.contains("      dashboards http://127.0.0.1:")
+            && report.contains("/dashboard/sign-in"),
+        "{report}"
+    );
+    for (role, page) in [
+        ("merchant", "Corner Shop"),
+        ("agent", "Agent on anvil"),
+        ("acceptor", "Acceptor on anvil"),
+        ("operator", "Operator"),
+    ] {
+        let line = report
+            .lines()
+            .find(|l| {
+                l.trim_start().starts_with(&format!("{role} ")) && l.contains("sign-in checked")
+            })
+            .unwrap_or_else(|| panic!("no {role} sign-in line in\n{report}"));
+        assert!(line.ends_with(&format!("lands on \"{page}\")")), "{line}");
+        let key_file = dir.path().join(format!("wallet-{role}.key"));
+        assert!(
+            report.contains(&format!(
+                "SR_WALLET_KEY=$(cat {}) cargo run -q -p stablerail-gateway -- sign-message --kind evm --key-env SR_WALLET_KEY < message.txt",
+                key_file.display()
+            )),
+            "{report}"
+        );
+        // The key is in its file, never on the screen.
+        let key = std::fs::read_to_string(&key_file).expect("the wallet's key file");
+        assert_eq!(key.len(), 64);
+        assert!(
+            !stdout.contains(&key),
+            "the {role} wallet's key was printed"
+        );
+    }
     // No secret is printed: keys are only named by their files.
     assert!(!stdout.contains("sk_"), "an API key was printed");
     assert!(!stdout.contains("whsec_"), "a webhook secret was printed");

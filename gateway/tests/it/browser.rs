@@ -126,11 +126,32 @@ async fn text(c: &Client, css: &str) -> String {
 /// Signs in from the page: the address typed, the page's message signed by `key`
 /// here, the signature pasted into the page's form.
 async fn sign_in(c: &Client, base: &str, key: &PrivateKeySigner) {
+    sign_in_as(c, base, "evm", &key.address().to_checksum(None), |m| {
+        evm_sign(key, m)
+    })
+    .await;
+}
+
+/// Signs in from the page as a wallet of `kind` (the radio button chosen, the
+/// address typed), the shown message signed by `sign` and pasted into the form.
+async fn sign_in_as(
+    c: &Client,
+    base: &str,
+    kind: &str,
+    address: &str,
+    sign: impl Fn(&str) -> String,
+) {
     c.goto(&format!("{base}/dashboard/sign-in")).await.unwrap();
+    c.find(Locator::Css(&format!("input[name=kind][value={kind}]")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     c.find(Locator::Id("address"))
         .await
         .unwrap()
-        .send_keys(&key.address().to_checksum(None))
+        .send_keys(address)
         .await
         .unwrap();
     c.find(Locator::Id("continue"))
@@ -149,11 +170,21 @@ async fn sign_in(c: &Client, base: &str, key: &PrivateKeySigner) {
         .await
         .unwrap()
         .unwrap();
-    assert!(message.contains("wants you to sign in with your Ethereum account:"));
+    let account = match kind {
+        "evm" => "Ethereum",
+        "tron" => "TRON",
+        _ => "Solana",
+    };
+    assert!(
+        message.contains(&format!(
+            "wants you to sign in with your {account} account:\n{address}\n"
+        )),
+        "{message}"
+    );
     c.find(Locator::Id("signature"))
         .await
         .unwrap()
-        .send_keys(&evm_sign(key, &message))
+        .send_keys(&sign(&message))
         .await
         .unwrap();
     c.find(Locator::Id("sign-in"))
@@ -162,11 +193,9 @@ async fn sign_in(c: &Client, base: &str, key: &PrivateKeySigner) {
         .click()
         .await
         .unwrap();
-    // The form's answer: a redirect away from the sign-in pages.
-    wait_path(c, |p| {
-        p != "/dashboard/sign-in" && p != "/dashboard/sign-in/challenge"
-    })
-    .await;
+    // The form's answer: a redirect to the dashboard (or its code page), or the
+    // refusal at the sign-in path.
+    wait_path(c, |p| p != "/dashboard/sign-in/challenge").await;
 }
 
 /// Waits until the page's path satisfies `ok` (a form's answer has loaded).
@@ -373,6 +402,8 @@ async fn merchant_dashboard_in_chromium() {
         &banks,
     )
     .await;
+    // Tall enough to hold each role's whole main page in its screenshot.
+    c.set_window_size(1280, 2400).await.unwrap();
     for (role, shot_name, heading) in [
         ("acceptor:anvil", "acceptor", "Acceptor on anvil"),
         ("agent:anvil", "agent", "Agent on anvil"),
@@ -408,5 +439,62 @@ async fn merchant_dashboard_in_chromium() {
         shot(&c, shot_name).await;
     }
 
+    c.close().await.unwrap();
+}
+
+/// TRON and Solana wallets sign in from the page: the message the page shows is
+/// signed here by independent code (TRON: secp256k1 over signMessageV2's digest,
+/// `keccak256("\x19TRON Signed Message:\n" || len || message)` computed in this test;
+/// Solana: ed25519-dalek) and pasted into the form. Each lands on its dashboard
+/// with its own address; a wrong signature pasted in the page is refused.
+#[tokio::test]
+async fn tron_and_solana_sign_in_in_chromium() {
+    use alloy::{primitives::keccak256, signers::SignerSync};
+    use ed25519_dalek::{Signer, SigningKey};
+    use stablerail_sdk::tron::Address as TronAddress;
+
+    let db = TestDb::new(Backend::Sqlite).await;
+    let gw = plain_gateway(&db, "").await;
+    let base = format!("http://{}", gw.addr());
+    let driver = Driver::start().await;
+    let c = driver.client().await;
+
+    let tron_key = PrivateKeySigner::random();
+    let tron = TronAddress::from_evm_bytes(tron_key.address().into_array()).to_base58();
+    let tron_sign = |m: &str| {
+        let mut data = format!("\x19TRON Signed Message:\n{}", m.len()).into_bytes();
+        data.extend_from_slice(m.as_bytes());
+        hex::encode(
+            tron_key
+                .sign_hash_sync(&keccak256(&data))
+                .unwrap()
+                .as_bytes(),
+        )
+    };
+    // A wrong signature (an EIP-191 one) pasted into the page: refused, no session.
+    sign_in_as(&c, &base, "tron", &tron, |m| evm_sign(&tron_key, m)).await;
+    assert_eq!(path_of(&c).await, "/dashboard/sign-in");
+    assert!(text(&c, "#error").await.contains("not made by"));
+    sign_in_as(&c, &base, "tron", &tron, tron_sign).await;
+    assert_eq!(path_of(&c).await, "/dashboard");
+    assert!(text(&c, "#no-role").await.contains(&tron));
+    shot(&c, "tron-signed-in").await;
+    c.find(Locator::Id("sign-out"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_path(&c, |p| p == "/dashboard/sign-in").await;
+
+    let sk = SigningKey::from_bytes(&rand::random());
+    let sol = bs58::encode(sk.verifying_key().to_bytes()).into_string();
+    sign_in_as(&c, &base, "solana", &sol, |m| {
+        bs58::encode(sk.sign(m.as_bytes()).to_bytes()).into_string()
+    })
+    .await;
+    assert_eq!(path_of(&c).await, "/dashboard");
+    assert!(text(&c, "#no-role").await.contains(&sol));
+    shot(&c, "solana-signed-in").await;
     c.close().await.unwrap();
 }

@@ -549,26 +549,72 @@ usdt = "0xdAC17F958D2ee523a2206206994597C13D831ec7"
     assert!(stablerail_gateway::Config::parse(text).is_err());
 }
 
+/// TRON (signMessageV2) and Solana (Sign-In With Solana) sign-in, each refusal
+/// leaving no session: another key's signature, an EVM-style signature for TRON, the
+/// message rewritten for another valid address (signed by the key, so only the
+/// address-to-signature binding refuses it), an address that is not one, and the
+/// signed message replayed after it was used.
 #[tokio::test]
 async fn tron_and_solana_sign_in() {
     let db = TestDb::new(Backend::Sqlite).await;
     let gw = plain_gateway(&db, "").await;
+    let sessions = || count(&gw, "SELECT COUNT(*) FROM gw_sessions");
 
     // TRON: signMessageV2 over the message, base58check address.
     let key = PrivateKeySigner::random();
     let tron = TronAddress::from_evm_bytes(key.address().into_array()).to_base58();
+    let tron_sign = |k: &PrivateKeySigner, m: &str| {
+        hex::encode(
+            k.sign_hash_sync(&tron_digest(m.as_bytes()).into())
+                .unwrap()
+                .as_bytes(),
+        )
+    };
     let mut web = Web::new(&gw);
     let (csrf, msg) = web.challenge("tron", &tron).await;
     assert!(msg.contains("TRON account:"));
+    assert!(msg.contains(&format!("\n{tron}\n")));
     // An EIP-191 signature is refused for TRON.
     let p = web.submit(&csrf, &msg, &evm_sign(&key, &msg)).await;
     assert_eq!(p.status, 401);
-    let sig = key
-        .sign_hash_sync(&tron_digest(msg.as_bytes()).into())
-        .unwrap();
-    let p = web.submit(&csrf, &msg, &hex::encode(sig.as_bytes())).await;
+    // Another key's signature.
+    let other = PrivateKeySigner::random();
+    let p = web.submit(&csrf, &msg, &tron_sign(&other, &msg)).await;
+    assert_eq!(p.status, 401);
+    assert!(p.body.contains("not made by the message"), "{}", p.body);
+    // The message rewritten for the other key's address, signed by `key`.
+    let other_tron = TronAddress::from_evm_bytes(other.address().into_array()).to_base58();
+    let wrong = msg.replace(&tron, &other_tron);
+    let p = web.submit(&csrf, &wrong, &tron_sign(&key, &wrong)).await;
+    assert_eq!(p.status, 401, "{}", p.body);
+    // Not a TRON address (one character changed: the checksum fails).
+    let mut bad_addr = tron.clone();
+    let last = if bad_addr.ends_with('z') { 'y' } else { 'z' };
+    bad_addr.pop();
+    bad_addr.push(last);
+    let bad = msg.replace(&tron, &bad_addr);
+    let p = web.submit(&csrf, &bad, &tron_sign(&key, &bad)).await;
+    assert_eq!(p.status, 401, "{}", p.body);
+    assert!(p.body.contains("not a valid address"), "{}", p.body);
+    assert_eq!(sessions().await, 0);
+    let pre = web.cookies["__Host-sr_pre"].clone();
+    let sig = tron_sign(&key, &msg);
+    let p = web.submit(&csrf, &msg, &sig).await;
     assert_eq!(p.status, 303, "{}", p.body);
-    assert_eq!(web.get("/dashboard").await.status, 200);
+    let p = web.get("/dashboard").await;
+    assert_eq!(p.status, 200);
+    assert!(
+        p.body.contains(&tron),
+        "the TRON address is shown: {}",
+        p.body
+    );
+    // Replayed: the nonce is used up.
+    let mut again = Web::new(&gw);
+    again.cookies.insert("__Host-sr_pre".into(), pre);
+    let p = again.submit(&csrf, &msg, &sig).await;
+    assert_eq!(p.status, 401);
+    assert!(p.body.contains("nonce"), "{}", p.body);
+    assert_eq!(sessions().await, 1);
 
     // Solana: ed25519, base58 signature.
     let sk = SigningKey::from_bytes(&rand::random());
@@ -577,27 +623,53 @@ async fn tron_and_solana_sign_in() {
     let (csrf, msg) = web.challenge("solana", &addr).await;
     assert!(msg.contains("Solana account:"));
     let other = SigningKey::from_bytes(&rand::random());
-    let bad = bs58::encode(other.sign(msg.as_bytes()).to_bytes()).into_string();
-    assert_eq!(web.submit(&csrf, &msg, &bad).await.status, 401);
-    let good = bs58::encode(sk.sign(msg.as_bytes()).to_bytes()).into_string();
+    let other_addr = bs58::encode(other.verifying_key().to_bytes()).into_string();
+    let sol_sign =
+        |k: &SigningKey, m: &str| bs58::encode(k.sign(m.as_bytes()).to_bytes()).into_string();
+    assert_eq!(
+        web.submit(&csrf, &msg, &sol_sign(&other, &msg))
+            .await
+            .status,
+        401
+    );
+    // The message rewritten for another address, signed by `sk`.
+    let wrong = msg.replace(&addr, &other_addr);
+    let p = web.submit(&csrf, &wrong, &sol_sign(&sk, &wrong)).await;
+    assert_eq!(p.status, 401, "{}", p.body);
+    // A signature of the wrong length.
+    let p = web.submit(&csrf, &msg, "3xyz").await;
+    assert_eq!(p.status, 401, "{}", p.body);
+    assert_eq!(sessions().await, 1);
+    let pre = web.cookies["__Host-sr_pre"].clone();
+    let good = sol_sign(&sk, &msg);
     let p = web.submit(&csrf, &msg, &good).await;
     assert_eq!(p.status, 303, "{}", p.body);
-    assert_eq!(web.get("/dashboard").await.status, 200);
+    let p = web.get("/dashboard").await;
+    assert_eq!(p.status, 200);
+    assert!(
+        p.body.contains(&addr),
+        "the Solana address is shown: {}",
+        p.body
+    );
+    let mut again = Web::new(&gw);
+    again.cookies.insert("__Host-sr_pre".into(), pre);
+    let p = again.submit(&csrf, &msg, &good).await;
+    assert_eq!(p.status, 401);
+    assert!(p.body.contains("nonce"), "{}", p.body);
+    assert_eq!(sessions().await, 2);
 
     // A bad address at the challenge.
-    let mut web = Web::new(&gw);
-    let csrf = web.get("/dashboard/sign-in").await.csrf();
-    let p = web
-        .post(
-            "/dashboard/sign-in/challenge",
-            &[
-                ("csrf", &csrf),
-                ("kind", "tron"),
-                ("address", "TNotAnAddress"),
-            ],
-        )
-        .await;
-    assert_eq!(p.status, 400);
+    for (kind, address) in [("tron", "TNotAnAddress"), ("solana", "0OIl")] {
+        let mut web = Web::new(&gw);
+        let csrf = web.get("/dashboard/sign-in").await.csrf();
+        let p = web
+            .post(
+                "/dashboard/sign-in/challenge",
+                &[("csrf", &csrf), ("kind", kind), ("address", address)],
+            )
+            .await;
+        assert_eq!(p.status, 400, "{kind}");
+    }
 }
 
 async fn totp_flow(backend: Backend) {
@@ -1070,7 +1142,7 @@ pub async fn seed_platform(
     )).await;
     exec(
         gw,
-        "INSERT INTO escrow_settings (chain, liabilities) VALUES ('anvil', '300000000')",
+        r#"INSERT INTO escrow_settings (chain, liabilities, fee_schedule) VALUES ('anvil', '300000000', '{"event":"FeeScheduleSet","merchant_tiers":[{"threshold":0,"bps":100}],"agent_tiers":[{"threshold":0,"bps":2000},{"threshold":50000000000,"bps":3000}],"trader_reward_bps":1000}')"#,
     )
     .await;
     exec(gw, &format!(
@@ -1103,7 +1175,8 @@ pub async fn seed_platform(
          ('anvil', 11, 'collection', '{stranger}', '{e2}', '{e2}', '4000000', 'released', 1800, {now}, '0x0b', NULL, 1, 1, 2, {now}, '4000000', '40000', '4000', '0', '36000')"
     )).await;
     exec(gw, &format!(
-        "INSERT INTO daily_volume (chain, address, day, amount, count, fees) VALUES ('anvil', '{e2}', {today}, '5000000', 1, '50000')"
+        "INSERT INTO daily_volume (chain, address, day, amount, count, fees) VALUES ('anvil', '{e2}', {midnight}, '5000000', 1, '50000')",
+        midnight = today * 86_400
     )).await;
     exec(gw, &format!(
         "INSERT INTO agent_commissions (chain, block_number, log_index, block_time, deal_id, agent, merchant, gross, amount) VALUES ('anvil', 1, 0, {now}, 3, '{addr}', '{e2}', '5000000', '25000')"
@@ -1249,6 +1322,17 @@ async fn roles(backend: Backend) {
         body.contains(&format!("<title>{today_label}: 0.025000 USDT</title>")),
         "{body}"
     );
+    // Its tier: 1,234 of the 50,000 USDT that reach the 30 % tier.
+    assert!(
+        body.contains(
+            r#"<dd id="agent-tier-current">20.00 % of the fee (from 0.000000 USDT)</dd>"#
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"<dd id="agent-tier-needed">48766.000000 USDT</dd>"#),
+        "{body}"
+    );
 
     // Operator: conservation (liabilities 300 = 250 + 40 + 10 available and locked),
     // volume and fees per day, disputes with their age.
@@ -1267,6 +1351,12 @@ async fn roles(backend: Backend) {
         "{body}"
     );
     assert!(body.contains("2 h"), "{body}");
+    let treasury = between(&body, r#"<table id="treasury">"#, "</table>").expect("treasury");
+    assert!(
+        treasury.contains(r#"<td class="num fees">0.036000</td>"#),
+        "{treasury}"
+    );
+    assert!(body.contains(r#"id="no-proposals""#), "{body}");
     // The dispatcher: every registered acceptor's standing, and the decision log.
     let acceptors = between(&body, r#"<table id="acceptors">"#, "</table>").expect("acceptors");
     assert!(acceptors.contains("Carol Liquidity") && acceptors.contains("offline"));
@@ -1405,9 +1495,9 @@ usdt = "0xdAC17F958D2ee523a2206206994597C13D831ec7"
     assert!(stablerail_gateway::Config::parse(&text).is_err());
 }
 
-/// Server time per page with 100k invoices of one merchant (SQLite, this debug
-/// build): printed for the README; the bound asserted is loose (a full scan per row
-/// would miss it), the goal is p99 ≤ 50 ms in a release build.
+/// With 100k invoices of one merchant every page still answers, a filter finds
+/// only its rows, and the CSV export holds them all (the time per page is a figure
+/// of `make bench`: gateway/examples/dashboard_bench.rs).
 #[tokio::test]
 async fn pages_with_100k_invoices() {
     let db = TestDb::new(Backend::Sqlite).await;
@@ -1434,31 +1524,16 @@ async fn pages_with_100k_invoices() {
     for path in [
         "/dashboard",
         "/dashboard/invoices",
-        "/dashboard/invoices?status=settled",
         "/dashboard/invoices?status=new&from=2000-01-01",
     ] {
-        let mut times = Vec::new();
-        for _ in 0..20 {
-            let t = std::time::Instant::now();
-            let p = web.get(path).await;
-            times.push(t.elapsed());
-            assert_eq!(p.status, 200, "{path}");
-        }
-        times.sort();
-        let p99 = times[times.len() - 1];
-        println!("{path}: p50 {:?}, max {p99:?}", times[times.len() / 2]);
-        assert!(
-            p99 < std::time::Duration::from_millis(1000),
-            "{path}: {p99:?}"
-        );
+        assert_eq!(web.get(path).await.status, 200, "{path}");
     }
-    let t = std::time::Instant::now();
+    let p = web.get("/dashboard/invoices?status=settled").await;
+    assert_eq!(p.status, 200);
+    // Newest first: the last one written is settled, the one before is not.
+    assert!(p.body.contains("inv_bulk_100000\""), "{}", p.body);
+    assert!(!p.body.contains("inv_bulk_99999\""), "{}", p.body);
     let csv = web.get("/dashboard/invoices.csv").await;
-    println!(
-        "invoices.csv (100k rows): {:?}, {} bytes",
-        t.elapsed(),
-        csv.body.len()
-    );
     assert_eq!(csv.body.lines().count(), 100_001);
 }
 

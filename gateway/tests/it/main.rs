@@ -14,6 +14,7 @@ mod common;
 mod cosigner;
 mod crash;
 mod dashboard;
+mod dashboard_anvil;
 mod dispatch;
 mod faults;
 mod keys;

@@ -803,7 +803,7 @@ async fn risk_operator_page_acknowledge_and_close() {
         "summary escaped"
     );
     // 400 of 1,200 outside the vault: 33.33 %, over the 15 % line by 220 USDT.
-    let treasury = page.body.split(r#"id="treasury""#).nth(1).unwrap();
+    let treasury = page.body.split(r#"id="treasury-watch""#).nth(1).unwrap();
     for cell in ["800", "33.33 %", "15.00 %", "over: 220 USDT to move back"] {
         assert!(treasury.contains(cell), "{cell} in {treasury}");
     }

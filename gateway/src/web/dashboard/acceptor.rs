@@ -1,14 +1,15 @@
 //! The acceptor's page (its escrow account and limits, the deals assigned to it with
 //! their deadlines counting down and the one action each needs as the exact
 //! `stablerail` command, and the bank details of payouts assigned to it) and the
-//! agent's page (its referred merchants and their volume, its commissions per day). Data from the indexer's
+//! agent's page (its referred merchants and their volume, its commissions per day,
+//! its current and next commission tier). Data from the indexer's
 //! derived `escrow_accounts` and `deals` (docs/rules.md "Deals").
 
 use axum::response::IntoResponse;
 use sqlx::Row;
 use stablerail_indexer::ChainKind;
 
-use super::{Ctx, PageResult, dispatch_view, html, html::escape};
+use super::{Ctx, PageResult, dispatch_view, html, html::escape, tiers};
 
 fn text_units(s: &str) -> String {
     s.parse::<u128>()
@@ -192,6 +193,27 @@ pub(super) async fn agent(ctx: Ctx, chain: &str) -> PageResult {
     .map(|r| r.try_get::<String, _>(0))
     .transpose()?
     .unwrap_or_else(|| "0".into());
+    // Its share tier: the agent table of the escrow's schedule, by referred volume
+    // (which saturates at 2^64 - 1, docs/rules.md "Fee rates").
+    let schedule: Option<String> =
+        sqlx::query("SELECT fee_schedule FROM escrow_settings WHERE chain = $1")
+            .bind(chain)
+            .fetch_optional(&db.pool)
+            .await?
+            .map(|r| r.try_get::<Option<String>, _>(0))
+            .transpose()?
+            .flatten();
+    let volume = own
+        .parse::<u128>()
+        .map_or(0, |v| u64::try_from(v).unwrap_or(u64::MAX));
+    let tier = match schedule
+        .as_deref()
+        .and_then(tiers::agent_tiers)
+        .and_then(|t| tiers::progress(&t, volume))
+    {
+        Some(p) => tiers::render("agent-tier", &p, "of the fee"),
+        None => r#"<p id="agent-tier">The escrow's fee schedule is not indexed yet.</p>"#.into(),
+    };
     let merchants = sqlx::query(
         "SELECT address, CAST(merchant_volume AS TEXT) FROM escrow_accounts WHERE chain = $1 AND agent = $2 ORDER BY address",
     )
@@ -230,7 +252,11 @@ pub(super) async fn agent(ctx: Ctx, chain: &str) -> PageResult {
     let body = format!(
         r#"<h1>Agent on {chain}</h1>
 <p>Volume of your referred merchants: <strong id="agent-volume">{vol}</strong> USDT.</p>
+<h2>Your commission tier</h2>
+{tier}
+<h2>Commissions</h2>
 {chart}
+<h2>Referred merchants</h2>
 <div class="scroll"><table id="referred"><thead><tr><th scope="col">Merchant</th><th scope="col">Volume (USDT)</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
         chain = escape(chain),
         vol = text_units(&own),

@@ -125,6 +125,11 @@ pub(super) fn standing_rows(
 
 /// The table around [`standing_rows`].
 pub(super) fn standing_table(id: &str, rows: &str) -> String {
+    let rows = if rows.is_empty() {
+        r#"<tr><td colspan="9">No acceptor is registered with the dispatcher.</td></tr>"#
+    } else {
+        rows
+    };
     format!(
         r#"<div class="scroll"><table id="{id}"><thead><tr><th scope="col">Chain</th><th scope="col">Name</th><th scope="col">Address</th><th scope="col">Standing</th><th scope="col">Free collateral</th><th scope="col">Open orders</th><th scope="col">Completed</th><th scope="col">Failed</th><th scope="col">Success rate</th></tr></thead><tbody>{rows}</tbody></table></div>"#
     )
@@ -171,6 +176,9 @@ pub(super) async fn recent_decisions(
             who = escape(&who),
             outcome = escape(&r.try_get::<String, _>(5)?),
         ));
+    }
+    if rows.is_empty() {
+        rows = r#"<tr><td colspan="7">No decision yet.</td></tr>"#.into();
     }
     Ok(format!(
         r#"<div class="scroll"><table id="decisions"><thead><tr><th scope="col">When</th><th scope="col">Decision</th><th scope="col">Order</th><th scope="col">Chain</th><th scope="col">Strategy</th><th scope="col">Chosen</th><th scope="col">Outcome</th></tr></thead><tbody>{rows}</tbody></table></div>"#

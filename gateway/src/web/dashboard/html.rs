@@ -128,7 +128,9 @@ pub(super) fn time_ms(ms: i64) -> String {
 /// A bar chart (server-rendered SVG, no script) of `days` (label, units).
 pub(super) fn bar_chart(id: &str, title: &str, days: &[(String, u128)]) -> String {
     let max = days.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
-    let (w, h, bar) = (28 * days.len().max(1), 120usize, 20usize);
+    // The bars stand on the axis at y = 105; 3 units below it are the figure's edge,
+    // so the date labels sit right under the axis.
+    let (w, h, bar) = (28 * days.len().max(1), 108usize, 20usize);
     let bars: String = days
         .iter()
         .enumerate()

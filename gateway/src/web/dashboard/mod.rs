@@ -11,8 +11,10 @@ mod dispatch_view;
 mod html;
 mod merchant;
 mod operator;
+mod proposals;
 mod security;
 mod sign_in;
+mod tiers;
 
 use std::collections::HashMap;
 
