@@ -4,8 +4,6 @@
 //! same order with the same signer and writable flags. Accounts are decoded the
 //! same way too.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use anchor_lang::{AccountSerialize, InstructionData, ToAccountMetas};
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;

@@ -1,11 +1,7 @@
 //! The demo's day (`make demo ARGS=--once`) as a test: every figure of its report
 //! is checked against the SDK's reference fee math, step by step.
 
-#![allow(clippy::expect_used)] // arithmetic on known test amounts
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::{collections::BTreeMap, time::Duration};
 
 use alloy::primitives::{Address, U256};
