@@ -1090,7 +1090,9 @@ fn every_multisig_builder_matches_anchor() {
 
 fn anchor_bytes<T: AccountSerialize>(account: &T) -> Vec<u8> {
     let mut data = Vec::new();
-    account.try_serialize(&mut data).unwrap();
+    account
+        .try_serialize(&mut data)
+        .unwrap_or_else(|e| panic!("Anchor serializes the account: {e}"));
     data
 }
 

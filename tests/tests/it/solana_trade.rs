@@ -10,7 +10,7 @@
 //! rejected with nothing changed, and the end state equals the SDK's reference
 //! ledger.
 
-use crate::common::solana::{Platform, User, custom_error, default_limits};
+use crate::common::solana::{self, Platform, User, custom_error, default_limits};
 use solana_sdk::signature::Signer;
 use stablerail_escrow::errors::EscrowError;
 use stablerail_sdk::conformance::{Ledger, Outcome};

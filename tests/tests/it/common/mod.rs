@@ -8,7 +8,7 @@ pub(crate) mod evm_vectors;
 pub(crate) mod solana;
 use stablerail_sdk::Amount;
 
-/// Parses a decimal USDT amount (test input, known valid).
+/// Parses a decimal USDT amount (a literal of the test: a bad one fails the test).
 pub(crate) fn usdt(s: &str) -> Amount {
-    Amount::parse(s).expect("valid test amount")
+    Amount::parse(s).unwrap_or_else(|e| panic!("test amount {s:?}: {e}"))
 }

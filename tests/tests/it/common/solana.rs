@@ -138,10 +138,9 @@ impl Bank {
                 all.push(*s);
             }
         }
-        // The harness always passes the signers a transaction needs.
-        let tx = builder
-            .sign(blockhash, &all)
-            .expect("SDK signs the transaction");
+        let tx = builder.sign(blockhash, &all).map_err(|_| {
+            BanksClientError::ClientError("the SDK refused to sign: a signer is missing")
+        })?;
         self.ctx.banks_client.process_transaction(tx).await
     }
 
