@@ -14,6 +14,9 @@ FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 ANVIL := node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
 CARGO ?= cargo
 ARGS ?=
+# Crate roots `make lint` checks for import circles between files (tools/import-cycles.py).
+ACYCLIC_CRATES := sdk/src/lib.rs sdk/src/bin/stablerail/main.rs indexer/src/lib.rs \
+	gateway/src/lib.rs demo/src/lib.rs programs/escrow/src/lib.rs programs/multisig/src/lib.rs
 
 # Tests find the pinned anvil and schemathesis through these variables
 # (see demo/src/devnet.rs and indexer/tests/it/fuzz.rs).
@@ -43,7 +46,7 @@ test: tools test-contracts test-rust fuzz-gateway ## Run every test
 test-contracts: contracts
 	@tools/export-artifacts.js --check
 	$(FORGE) test
-	@contracts/script/gas-table.sh --check README.md
+	@contracts/script/gas-table.sh --check docs/bench.md
 
 # The Solana runtime logs every instruction at DEBUG to stderr, past libtest's capture,
 # and its banks client warns on every call; this default keeps CI output readable.
@@ -57,10 +60,11 @@ bench: tools contracts ## Run the benchmarks and print their figures (gas, Solan
 fuzz-gateway: tools ## Fuzz every gateway route from its OpenAPI document (schemathesis in a venv): no 5xx, keys required
 	@tools/fuzz-gateway.sh
 
-lint: tools ## cargo fmt --check, clippy -D warnings, forge fmt --check
+lint: tools ## cargo fmt --check, clippy -D warnings, forge fmt --check, no import circles
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(FORGE) fmt --check
+	@tools/import-cycles.py $(ACYCLIC_CRATES)
 
 fmt: tools ## Format Rust and Solidity sources
 	$(CARGO) fmt --all

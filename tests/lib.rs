@@ -1,1 +1,1 @@
-//! Workspace integration tests for stablerail; see the files in `tests/tests/`.
+//! Workspace integration tests for stablerail; see `tests/tests/it/` (one test binary, `cargo test -p stablerail-tests --test it`).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: runs every benchmark the project has and prints its figures.
-# Targets live here and in the README, not in timed tests.
+# Figures and their dates live in docs/bench.md; targets are assertions, not timed tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never

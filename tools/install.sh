@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the pinned toolchain: the EVM tools (solc-js, forge, anvil, OpenZeppelin,
-# forge-std) into ./node_modules exactly as package-lock.json pins them, and the Python
-# test tools (schemathesis) into ./.tools-venv exactly as tools/python/requirements.lock
-# pins them, and the headless browser of the dashboard tests (Debian packages chromium and
-# chromium-driver). Idempotent: when everything matches, it changes nothing.
+# forge-std) into ./node_modules exactly as package-lock.json pins them, the Python
+# tools (schemathesis, tronpy) into ./.tools-venv exactly as tools/python/requirements.lock
+# pins them (versions and hashes), and the headless browser of the dashboard tests
+# (Debian packages chromium and chromium-driver). Idempotent: when everything matches, it changes nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,7 +47,7 @@ else
   echo "tools: installing pinned python tools from tools/python/requirements.lock"
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r tools/python/requirements.lock
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --require-hashes -r tools/python/requirements.lock
   echo "$pywant" > "$pystamp"
 fi
 "$venv/bin/schemathesis" --version

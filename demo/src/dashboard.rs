@@ -15,12 +15,12 @@ use crate::{
     LocalPlatform,
     error::{Error, Result},
     indexing::io,
-    role::{ACCEPTOR, AGENT, MERCHANT, OWNERS},
+    role::{ACCEPTOR, AGENT, MERCHANT},
     shop::write_private,
 };
 
 /// The wallet of the local chain that the demo makes the dashboards' operator.
-pub const OPERATOR: usize = OWNERS[0];
+pub use crate::role::OPERATOR;
 
 /// A wallet of the demo that holds a dashboard role.
 #[derive(Debug, Clone)]

@@ -27,6 +27,8 @@ pub mod role {
     pub const DEPLOYER: usize = 0;
     /// The three multisig owners (threshold 2).
     pub const OWNERS: [usize; 3] = [1, 2, 3];
+    /// The wallet the demo makes the dashboards' operator (the first owner).
+    pub const OPERATOR: usize = OWNERS[0];
     /// May pause the escrow.
     pub const GUARDIAN: usize = 4;
     /// Assigns collections and payouts.

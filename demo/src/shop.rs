@@ -128,7 +128,7 @@ operators = ["{operator:#x}"]
             usdt = d.token,
             escrow = d.escrow,
             multisig = d.multisig,
-            operator = platform.address(crate::dashboard::OPERATOR),
+            operator = platform.address(crate::role::OPERATOR),
         );
         let config = Config::parse(&text)?;
         let gateway = Gateway::start(config, GatewayOptions::default()).await?;

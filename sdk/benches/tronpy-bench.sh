@@ -1,17 +1,11 @@
 #!/usr/bin/env bash
-# Runs benches/tronpy_sign.py with a pinned tronpy in a venv, creating it if missing.
-# VENV overrides the venv location (default ~/.cache/stablerail/venv-tronpy, outside the clone).
+# Runs benches/tronpy_sign.py with the tronpy that tools/python/requirements.lock pins,
+# from the venv `make tools` installs (.tools-venv). VENV overrides the venv location.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-venv="${VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/stablerail/venv-tronpy}"
-mkdir -p "$(dirname "$venv")"
-tronpy_version="0.6.2"
-protobuf_version="7.36.2"
-
-if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
-fi
-if ! "$venv/bin/python" -c "import tronpy.version, google.protobuf, sys; sys.exit(tronpy.version.VERSION != '$tronpy_version')" 2>/dev/null; then
-    "$venv/bin/pip" install --quiet "tronpy[offline]==$tronpy_version" "protobuf==$protobuf_version"
+venv="${VENV:-$here/../../.tools-venv}"
+if ! "$venv/bin/python" -c "import tronpy, google.protobuf" 2>/dev/null; then
+    echo "tronpy-bench.sh: no tronpy in $venv; run make tools" >&2
+    exit 1
 fi
 exec "$venv/bin/python" "$here/tronpy_sign.py"

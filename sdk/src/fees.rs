@@ -260,6 +260,29 @@ fn validate_table(table: TierTable, tiers: &[Tier], max_bps: u32) -> Result<(), 
     Ok(())
 }
 
+/// A fee schedule as the settlement vectors write it (a scenario's `fees`), and as
+/// `stablerail fees quote --schedule` reads it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScenarioFees {
+    /// Merchant fee tiers.
+    pub merchant_tiers: Vec<Tier>,
+    /// Agent share tiers.
+    pub agent_tiers: Vec<Tier>,
+    /// Trader reward on Trade deals.
+    pub trader_reward_bps: u32,
+}
+
+impl ScenarioFees {
+    /// The validated schedule.
+    pub fn schedule(&self) -> Result<FeeSchedule, FeeScheduleError> {
+        FeeSchedule::new(
+            self.merchant_tiers.clone(),
+            self.agent_tiers.clone(),
+            self.trader_reward_bps,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,12 @@
 #![doc = include_str!("../README.md")]
 
 mod amount;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod error;
 mod escrow_actions;
 pub mod evm;
 mod fees;
-mod ledger;
 mod payment_request;
 pub mod solana;
 pub mod tron;
@@ -13,12 +14,9 @@ pub mod webhooks;
 
 pub use amount::{Amount, BPS_DENOMINATOR, DECIMALS};
 pub use error::{
-    AmountError, BpsAt, Error, FeeScheduleError, LedgerError, PaymentRequestError, Result,
-    TierTable,
+    AmountError, BpsAt, Error, FeeScheduleError, PaymentRequestError, Result, TierTable,
 };
-pub use fees::{DealKind, DealRates, FeeSchedule, MAX_FEE_BPS, MAX_TIERS, Split, Tier};
-pub use ledger::{
-    AgentLink, CoSign, CoSignerSetup, DealEnd, Deposit, Expected, Ledger, OpenDeal, Outcome,
-    Scenario, ScenarioDeal, ScenarioFees, ScenarioFile, TREASURY, Withdrawal,
+pub use fees::{
+    DealKind, DealRates, FeeSchedule, MAX_FEE_BPS, MAX_TIERS, ScenarioFees, Split, Tier,
 };
 pub use payment_request::{SolanaPayRequest, evm_transfer_uri, tron_uri};

@@ -24,7 +24,7 @@ import {MockUSDTEthereum} from "../mocks/MockUSDTEthereum.sol";
 ///         Targets (issue #12) are assertions: a row over its target fails `make test`.
 /// @dev Prints `GAS|<row>|<function>|<execution>|<total>|<target or ->|<exec or total>` lines (plain run) and
 ///      `GAS|<row>|<function>|<total>` lines (`--isolate`, with STABLERAIL_GAS_ISOLATED=true);
-///      contracts/script/gas-table.sh turns them into the README's table and checks the README against it.
+///      contracts/script/gas-table.sh turns them into the table in docs/bench.md and checks that file against it.
 contract GasBench is BaseTest, Signers {
     MultiSig internal msig2of3;
     MultiSig internal msig3of5;

@@ -75,7 +75,7 @@ pub fn co_sign_hash(
 /// The escrow's EIP-712 domain from what its `eip712Domain()` (EIP-5267) returned,
 /// on either chain.
 pub fn escrow_domain(d: Escrow::eip712DomainReturn) -> Eip712Domain {
-    super::multisig::domain_from_fields(
+    super::eip712::domain_from_fields(
         d.fields,
         d.name,
         d.version,

@@ -2,22 +2,19 @@
 //! trader, agent, dispatcher, compliance key or arbiter takes, with amounts as
 //! exact [`Amount`]s and the ids of new orders and deals read from the receipts.
 
-use std::time::Duration;
-
 use alloy::{
-    contract::{CallBuilder, CallDecoder},
-    network::Ethereum,
-    primitives::{Address, B256, FixedBytes, U256},
+    primitives::{Address, B256, U256},
     providers::Provider,
     rpc::types::TransactionReceipt,
     signers::{Signature, Signer},
-    sol_types::{SolCall, SolEvent},
+    sol_types::SolCall,
 };
 
 use super::bindings::{
     Escrow::{self, EscrowInstance},
     IERC20,
 };
+use super::call::{event, read, send};
 use super::co_sign::CoSignAction;
 use super::error::EvmError;
 use super::fees::Eip1559Fees;
@@ -26,113 +23,6 @@ use crate::{
     Amount,
     escrow_actions::{self, BuyOrderParams, EscrowReads},
 };
-
-/// Deal kinds, numbered as in the contract's `DealKind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DealKind {
-    /// A trader sells into a merchant's buy order.
-    Trade = 0,
-    /// The dispatcher assigns a customer payment to an acceptor's collateral.
-    Collection = 1,
-    /// A merchant's USDT goes to an acceptor who pays fiat to the merchant's bank.
-    Payout = 2,
-}
-
-/// Role bits, as the contract's `ROLE_*` constants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Roles(pub u8);
-
-impl Roles {
-    /// May post buy orders, open payouts and receive collections.
-    pub const MERCHANT: Self = Self(1);
-    /// May be assigned collections and payouts.
-    pub const ACCEPTOR: Self = Self(2);
-    /// May refer merchants and earn a commission.
-    pub const AGENT: Self = Self(4);
-
-    /// Both sets of roles.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-
-    /// The name of a single role (`merchant`, `acceptor`, `agent`), else `roles`.
-    pub const fn name(self) -> &'static str {
-        match self.0 {
-            1 => "merchant",
-            2 => "acceptor",
-            4 => "agent",
-            _ => "roles",
-        }
-    }
-}
-
-/// How long to wait for a sent transaction's receipt before giving up with an
-/// error, so a dropped transaction never hangs the caller.
-const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// Reads `call` from the contract (`eth_call`), naming it in the error.
-pub(crate) async fn read<P, D>(
-    name: &'static str,
-    call: CallBuilder<P, D, Ethereum>,
-) -> Result<D::CallOutput, EvmError>
-where
-    P: Provider,
-    D: CallDecoder,
-{
-    call.call().await.map_err(|e| EvmError::call(name, e))
-}
-
-/// Simulates a contract call, then sends it and waits for its receipt.
-///
-/// The simulation (`eth_call`) comes first so a call the contract would reject
-/// fails with its decoded custom error before anything is signed: nothing is
-/// broadcast and no nonce is used up.
-pub(crate) async fn send<P, D>(
-    name: &'static str,
-    call: CallBuilder<P, D, Ethereum>,
-    fees: Option<Eip1559Fees>,
-) -> Result<TransactionReceipt, EvmError>
-where
-    P: Provider,
-    D: CallDecoder,
-{
-    let call = match fees {
-        Some(f) => call
-            .max_fee_per_gas(f.max_fee_per_gas)
-            .max_priority_fee_per_gas(f.max_priority_fee_per_gas),
-        None => call,
-    };
-    call.call_raw().await.map_err(|e| EvmError::call(name, e))?;
-    let pending = call.send().await.map_err(|e| EvmError::call(name, e))?;
-    let receipt = pending
-        .with_timeout(Some(RECEIPT_TIMEOUT))
-        .get_receipt()
-        .await
-        .map_err(|e| EvmError::Rpc {
-            call: name,
-            message: e.to_string(),
-        })?;
-    if !receipt.status() {
-        return Err(EvmError::Reverted {
-            call: name,
-            tx_hash: receipt.transaction_hash,
-        });
-    }
-    Ok(receipt)
-}
-
-/// The first log of event `E` emitted by `emitter` in `receipt`.
-fn event<E: SolEvent>(receipt: &TransactionReceipt, emitter: Address) -> Result<E, EvmError> {
-    receipt
-        .inner
-        .logs()
-        .iter()
-        .filter(|log| log.address() == emitter)
-        .find_map(|log| E::decode_log(&log.inner).ok().map(|l| l.data))
-        .ok_or(EvmError::MissingEvent {
-            event: E::SIGNATURE,
-        })
-}
 
 /// An `Escrow` contract, connected through a provider whose wallet signs as the caller.
 ///
@@ -682,38 +572,5 @@ impl<P: Provider + Clone> EscrowReads for EscrowClient<P> {
 
     async fn read_domain(&self) -> Result<alloy::sol_types::Eip712Domain, EvmError> {
         self.domain().await
-    }
-}
-
-/// An ISO 4217 code (three uppercase letters) as the contract's `bytes3`.
-pub fn currency_code(code: &str) -> Result<FixedBytes<3>, EvmError> {
-    let bytes = code.as_bytes();
-    if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_uppercase) {
-        return Err(EvmError::Currency {
-            code: code.to_owned(),
-        });
-    }
-    Ok(FixedBytes([bytes[0], bytes[1], bytes[2]]))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn currency_codes_are_three_uppercase_letters() {
-        assert_eq!(currency_code("CNY").unwrap(), FixedBytes(*b"CNY"));
-        for bad in ["cny", "CN", "CNYY", "C1Y", ""] {
-            assert!(
-                matches!(currency_code(bad), Err(EvmError::Currency { .. })),
-                "{bad}"
-            );
-        }
-    }
-
-    #[test]
-    fn role_bits_match_the_contract() {
-        assert_eq!(Roles::MERCHANT.union(Roles::AGENT), Roles(5));
-        assert_eq!(Roles::ACCEPTOR.0, 2);
     }
 }

@@ -7,21 +7,26 @@
 //! suite checks against a fresh build.
 
 mod bindings;
+mod call;
+mod chain;
 mod co_sign;
+mod eip712;
 mod error;
-pub(crate) mod escrow;
+mod escrow;
+mod escrow_types;
 mod fees;
 mod multisig;
 mod proposal_file;
 mod rules;
 
 pub use bindings::{Escrow, EscrowConfig, IERC20, IEscrow, MultiSig};
+pub use chain::{Chain, parse_evm_address};
 pub use co_sign::{CoSignAction, co_sign_hash, co_signer_change_subject, escrow_domain};
+pub use eip712::{DomainFields, Proposal, domain_from_fields};
 pub use error::{EscrowError, EvmError, ProposalError};
-pub use escrow::{DealKind, EscrowClient, Roles, currency_code};
+pub use escrow::EscrowClient;
+pub use escrow_types::{DealKind, Roles, currency_code};
 pub use fees::{Eip1559Fees, FeeLevel, estimate_fees, fees_from_history};
-pub use multisig::{MultiSigClient, MultiSigState, OwnerSignatures, Proposal, domain_from_fields};
-pub use proposal_file::{
-    Chain, DomainFields, PROPOSAL_FILE_VERSION, ProposalFile, Submission, parse_evm_address,
-};
+pub use multisig::{MultiSigClient, MultiSigState, OwnerSignatures};
+pub use proposal_file::{PROPOSAL_FILE_VERSION, ProposalFile, Submission};
 pub use rules::{AccountView, BuyOrderView, DealAction, DealRates, DealState, DealView};

@@ -6,18 +6,20 @@
 use std::collections::BTreeMap;
 
 use alloy::{
-    primitives::{Address, B256, Bytes, FixedBytes, Signature, U256},
+    primitives::{Address, B256, Bytes, Signature, U256},
     providers::Provider,
     rpc::types::TransactionReceipt,
     signers::Signer,
-    sol,
     sol_types::{Eip712Domain, SolStruct},
 };
 
 use super::bindings::MultiSig::{self, MultiSigInstance};
+use super::call::{read, send};
+use super::chain::Chain;
+use super::eip712::{Cancellation, DomainFields, Proposal};
 use super::error::EvmError;
-use super::escrow::read;
-use super::proposal_file::{DomainFields, ProposalFile};
+use super::fees::Eip1559Fees;
+use super::proposal_file::ProposalFile;
 
 /// A multisig's configuration and nonce as read from the contract.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,54 +34,6 @@ pub struct MultiSigState {
     pub time_lock: u64,
     /// The configuration version approvals are bound to (docs/rules.md, "Multisig").
     pub config_version: U256,
-}
-
-sol! {
-    /// The EIP-712 struct owners sign; identical to `MultiSig.PROPOSAL_TYPEHASH`.
-    #[derive(Debug, PartialEq, Eq)]
-    struct Proposal {
-        address to;
-        uint256 value;
-        bytes data;
-        uint256 nonce;
-        uint256 deadline;
-        uint256 configVersion;
-        uint256 minGas;
-    }
-
-    /// The EIP-712 struct owners sign to cancel a scheduled proposal.
-    #[derive(Debug)]
-    struct Cancellation {
-        bytes32 proposalHash;
-    }
-}
-
-/// EIP-5267 field bits: which domain fields the contract uses.
-const FIELD_NAME: u8 = 0x01;
-const FIELD_VERSION: u8 = 0x02;
-const FIELD_CHAIN_ID: u8 = 0x04;
-const FIELD_VERIFYING_CONTRACT: u8 = 0x08;
-const FIELD_SALT: u8 = 0x10;
-
-/// Builds an EIP-712 domain from the fields `eip712Domain()` returned, honouring
-/// its bitmask so a contract that omits a field is hashed the way it hashes itself.
-pub fn domain_from_fields(
-    fields: FixedBytes<1>,
-    name: String,
-    version: String,
-    chain_id: U256,
-    verifying_contract: Address,
-    salt: B256,
-) -> Eip712Domain {
-    let bits = fields[0];
-    let has = |bit: u8| bits & bit != 0;
-    Eip712Domain::new(
-        has(FIELD_NAME).then(|| name.into()),
-        has(FIELD_VERSION).then(|| version.into()),
-        has(FIELD_CHAIN_ID).then_some(chain_id),
-        has(FIELD_VERIFYING_CONTRACT).then_some(verifying_contract),
-        has(FIELD_SALT).then_some(salt),
-    )
 }
 
 /// Owner signatures over one digest, kept sorted by signer and distinct, as the
@@ -151,7 +105,7 @@ pub struct MultiSigClient<P> {
     contract: MultiSigInstance<P>,
     domain: Eip712Domain,
     domain_fields: DomainFields,
-    fees: Option<super::Eip1559Fees>,
+    fees: Option<Eip1559Fees>,
 }
 
 impl<P: Provider> MultiSigClient<P> {
@@ -176,7 +130,7 @@ impl<P: Provider> MultiSigClient<P> {
     }
 
     /// Sends every transaction with these EIP-1559 fees (else the provider's filler decides).
-    pub fn with_fees(mut self, fees: super::Eip1559Fees) -> Self {
+    pub fn with_fees(mut self, fees: Eip1559Fees) -> Self {
         self.fees = Some(fees);
         self
     }
@@ -223,7 +177,7 @@ impl<P: Provider> MultiSigClient<P> {
         file: &ProposalFile,
         now: u64,
     ) -> Result<(TransactionReceipt, bool), EvmError> {
-        file.check_target(super::Chain::Evm, self.address())?;
+        file.check_target(Chain::Evm, self.address())?;
         let state = self.state().await?;
         file.check_ready(&state.owners, state.threshold, state.nonce, now)?;
         file.check_config_version(state.config_version)?;
@@ -239,7 +193,7 @@ impl<P: Provider> MultiSigClient<P> {
                 p.minGas,
                 signatures,
             );
-            let receipt = super::escrow::send("schedule", call, self.fees).await?;
+            let receipt = send("schedule", call, self.fees).await?;
             Ok((receipt, true))
         } else {
             let call = self
@@ -254,7 +208,7 @@ impl<P: Provider> MultiSigClient<P> {
                     signatures,
                 )
                 .value(p.value);
-            let receipt = super::escrow::send("execute", call, self.fees).await?;
+            let receipt = send("execute", call, self.fees).await?;
             Ok((receipt, false))
         }
     }
@@ -346,7 +300,7 @@ impl<P: Provider> MultiSigClient<P> {
             signatures.encode(),
         );
         let call = call.value(proposal.value);
-        super::escrow::send("execute", call, self.fees).await
+        send("execute", call, self.fees).await
     }
 
     /// Schedules `proposal` behind the time lock; returns the receipt (the
@@ -366,7 +320,7 @@ impl<P: Provider> MultiSigClient<P> {
             proposal.minGas,
             signatures.encode(),
         );
-        super::escrow::send("schedule", call, self.fees).await
+        send("schedule", call, self.fees).await
     }
 
     /// Executes a scheduled proposal once its time lock has passed. Anyone may call.
@@ -385,7 +339,7 @@ impl<P: Provider> MultiSigClient<P> {
                 proposal.minGas,
             )
             .value(proposal.value);
-        super::escrow::send("executeScheduled", call, self.fees).await
+        send("executeScheduled", call, self.fees).await
     }
 
     /// Cancels a scheduled proposal with owner signatures over its cancellation digest.
@@ -398,7 +352,7 @@ impl<P: Provider> MultiSigClient<P> {
             return Err(EvmError::DigestMismatch);
         }
         let call = self.contract.cancel(proposal_hash, signatures.encode());
-        super::escrow::send("cancel", call, self.fees).await
+        send("cancel", call, self.fees).await
     }
 
     fn check_digest(

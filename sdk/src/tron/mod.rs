@@ -21,7 +21,7 @@ pub use error::{
 };
 pub use escrow::{BuyOrderParams, TronEscrow};
 pub use multisig::TronMultiSig;
-pub use signer::{PrivateKey, Signature};
+pub use signer::{PrivateKey, Signature, SigningBackend};
 pub use transaction::{
     Contract, DEFAULT_EXPIRATION_MS, MAX_EXPIRATION_MS, MAX_FEE_LIMIT_SUN, MAX_MEMO_BYTES, RawData,
     RefBlock, Transaction, TransactionBuilder, Transfer, TriggerSmartContract,

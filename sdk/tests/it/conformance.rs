@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use stablerail_sdk::{Expected, ScenarioFile};
+use stablerail_sdk::conformance::{Expected, ScenarioFile};
 
 fn vectors() -> ScenarioFile {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/settlement.json");

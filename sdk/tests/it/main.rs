@@ -15,3 +15,4 @@ mod solana_client;
 mod solana_node;
 mod support;
 mod tron_client;
+mod tron_fixtures;

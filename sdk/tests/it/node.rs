@@ -1,7 +1,14 @@
 //! A small TRON full node over real HTTP (axum on 127.0.0.1:0) that answers with the
 //! documented JSON shapes. It checks broadcast transactions like a node does
-//! (signature, reference block, expiration, duplicates) using the SDK's decoder, and
-//! can be told to answer an endpoint with a fixed status and body.
+//! (signature, reference block, expiration, duplicates) and can be told to answer an
+//! endpoint with a fixed status and body.
+//!
+//! The signature check does not trust the SDK: the txID is the sha256 of the
+//! raw_data bytes cut from the protobuf here, and the signer is recovered with a third
+//! secp256k1 implementation (Parity's `libsecp256k1`, neither of the two the SDK signs
+//! with), so a signing or encoding bug in the SDK cannot pass on both sides. A
+//! `triggerconstantcontract` the test did not declare in [`State::constant`] is
+//! refused (and recorded in [`State::unexpected`]), never answered with a made-up result.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -11,6 +18,7 @@ use axum::extract::State as AxState;
 use axum::http::{StatusCode, Uri};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use sha3::Keccak256;
 use stablerail_sdk::tron::{Contract, RefBlock, Transaction};
 
 pub(crate) const HEAD_NUM: u64 = 70_000_120;
@@ -38,14 +46,35 @@ pub(crate) struct State {
     pub(crate) polls: HashMap<String, u32>,
     pub(crate) requests: Vec<(String, Value)>,
     /// Answers of `triggerconstantcontract` (hex result) by the call's hex calldata,
-    /// or by its 8-hex-digit selector when no exact calldata matches.
+    /// or by its 8-hex-digit selector when no exact calldata matches. Any other call
+    /// is refused.
     pub(crate) constant: HashMap<String, String>,
+    /// The calldata of each `triggerconstantcontract` refused as undeclared.
+    pub(crate) unexpected: Vec<String>,
 }
 
 #[derive(Clone)]
 pub(crate) struct Node {
     pub(crate) url: String,
     pub(crate) state: Arc<Mutex<State>>,
+    _undeclared: Arc<UndeclaredCalls>,
+}
+
+/// Fails the test that started the node if, when its last handle is dropped, the node
+/// refused a `triggerconstantcontract` the test did not declare (a client may have
+/// swallowed the refusal); a test that provokes one on purpose takes it out of
+/// [`State::unexpected`].
+struct UndeclaredCalls(Arc<Mutex<State>>);
+
+impl Drop for UndeclaredCalls {
+    fn drop(&mut self) {
+        let calls = std::mem::take(&mut self.0.lock().unwrap().unexpected);
+        if !calls.is_empty() && !std::thread::panicking() {
+            panic!(
+                "the test TRON node was asked undeclared triggerconstantcontract calls: {calls:?}"
+            );
+        }
+    }
 }
 
 impl Node {
@@ -62,6 +91,7 @@ impl Node {
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         Self {
             url: format!("http://{addr}"),
+            _undeclared: Arc::new(UndeclaredCalls(state.clone())),
             state,
         }
     }
@@ -136,16 +166,18 @@ async fn handle(
                 .get(data)
                 .or_else(|| data.get(..8).and_then(|sel| st.constant.get(sel)))
                 .cloned();
-            if let (Some(result), false) = (known, st.revert) {
-                json!({"result": {"result": true}, "energy_used": 900,
-                       "constant_result": [result], "transaction": {"ret": [{}]}})
-            } else if st.revert {
+            if st.revert {
                 json!({"result": {"result": true}, "energy_used": 1200, "constant_result": [""],
                        "transaction": {"ret": [{"ret": "FAILED"}]}})
-            } else {
+            } else if let Some(result) = known {
                 json!({"result": {"result": true}, "energy_used": st.energy - 1000,
-                       "constant_result": ["0000000000000000000000000000000000000000000000000000000000000001"],
-                       "transaction": {"ret": [{}]}})
+                       "constant_result": [result], "transaction": {"ret": [{}]}})
+            } else {
+                // Not declared by the test: refuse as java-tron refuses a call it
+                // cannot run, so a test never passes on an invented answer.
+                st.unexpected.push(data.to_owned());
+                json!({"result": {"code": "CONTRACT_VALIDATE_ERROR",
+                       "message": hex::encode(format!("test node: undeclared call {data}"))}})
             }
         }
         "/wallet/broadcasthex" => broadcast(&mut st, &body),
@@ -188,16 +220,22 @@ fn broadcast(st: &mut State, body: &Value) -> Value {
         Ok(tx) => tx,
         Err(e) => return failure("OTHER_ERROR", &format!("parse: {e}")),
     };
-    let txid = tx.txid_hex();
     let raw = tx.raw_data();
     let owner = match &raw.contract {
         Contract::Transfer(t) => t.owner,
         Contract::TriggerSmartContract(t) => t.owner,
     };
-    let signed_by_owner = tx.signers().first().and_then(|r| r.clone().ok()) == Some(owner);
-    if !signed_by_owner {
+    let Ok(bytes) = hex::decode(hex_tx) else {
+        return failure("OTHER_ERROR", "parse: not hex");
+    };
+    let (txid, signer) = match recover_signer(&bytes) {
+        Ok(found) => found,
+        Err(e) => return failure("SIGERROR", &format!("Validate signature error: {e}")),
+    };
+    if &signer != owner.as_bytes() {
         return failure("SIGERROR", "Validate signature error: miss sig or contract");
     }
+    let txid = hex::encode(txid);
     let known = [SOLID_NUM, HEAD_NUM].map(|n| RefBlock::from_block(n, &block_id(n)));
     if !known.contains(&raw.ref_block) {
         return failure("TAPOS_ERROR", "Tapos check error");
@@ -209,4 +247,61 @@ fn broadcast(st: &mut State, body: &Value) -> Value {
         return failure("DUP_TRANSACTION_ERROR", "Dup transaction");
     }
     json!({"result": true, "code": "SUCCESS", "txid": txid})
+}
+
+/// The txID and the first signature's signer (21 bytes, `0x41` + 20) of a signed
+/// `Transaction` protobuf, found without the SDK: raw_data (field 1) and signatures
+/// (field 2) are cut from the bytes here, and the key is recovered with Parity's
+/// `libsecp256k1`.
+pub(crate) fn recover_signer(signed: &[u8]) -> Result<([u8; 32], [u8; 21]), String> {
+    let mut raw_data = None;
+    let mut signature = None;
+    let mut rest = signed;
+    while !rest.is_empty() {
+        let (key, after) = varint(rest)?;
+        let (len, after) = varint(after)?;
+        let len = usize::try_from(len).map_err(|_| "length overflows")?;
+        if key & 7 != 2 || after.len() < len {
+            return Err(format!("field {} is not length-delimited bytes", key >> 3));
+        }
+        let (value, after) = after.split_at(len);
+        match key >> 3 {
+            1 => raw_data = Some(value),
+            2 if signature.is_none() => signature = Some(value),
+            _ => {}
+        }
+        rest = after;
+    }
+    let raw_data = raw_data.ok_or("no raw_data")?;
+    let signature = signature.ok_or("miss sig")?;
+    if signature.len() != 65 {
+        return Err(format!("signature of {} bytes", signature.len()));
+    }
+    let txid: [u8; 32] = Sha256::digest(raw_data).into();
+    let v = match signature[64] {
+        v @ (0 | 1) => v,
+        v @ (27 | 28) => v - 27,
+        v => return Err(format!("recovery id {v}")),
+    };
+    let sig = libsecp256k1::Signature::parse_standard_slice(&signature[..64])
+        .map_err(|e| format!("signature: {e:?}"))?;
+    let id = libsecp256k1::RecoveryId::parse(v).map_err(|e| format!("recovery id: {e:?}"))?;
+    let key = libsecp256k1::recover(&libsecp256k1::Message::parse(&txid), &sig, &id)
+        .map_err(|e| format!("recover: {e:?}"))?;
+    let hash = Keccak256::digest(&key.serialize()[1..]);
+    let mut address = [0x41; 21];
+    address[1..].copy_from_slice(&hash[12..]);
+    Ok((txid, address))
+}
+
+/// A protobuf varint and the bytes after it.
+fn varint(bytes: &[u8]) -> Result<(u64, &[u8]), String> {
+    let mut value = 0u64;
+    for (i, b) in bytes.iter().enumerate().take(10) {
+        value |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Ok((value, &bytes[i + 1..]));
+        }
+    }
+    Err("truncated varint".to_owned())
 }

@@ -203,6 +203,7 @@ async fn release_with_send_and_a_multisig_resolution() {
         "--send",
     ]);
     let v = ok_json(&out);
+    assert_eq!(v["action"], "deal_release");
     assert_eq!(
         (v["sent"].as_bool(), v["confirmation_status"].as_str()),
         (Some(true), Some("confirmed"))
@@ -273,6 +274,8 @@ async fn release_with_send_and_a_multisig_resolution() {
         "6000",
     ]);
     let v = ok_json(&out);
+    // Labels are the program's instruction names, noun first.
+    assert_eq!(v["action"], "proposal_create");
     assert_eq!(v["details"]["proposal"], 5);
     let tx = decode_base64(v["transaction_base64"].as_str().unwrap()).unwrap();
     let resolve = f
@@ -372,6 +375,7 @@ async fn fill_withdraw_approve_and_execute() {
         "--reference",
         &reference,
     ]);
+    assert_eq!(v["action"], "buy_order_fill");
     assert_eq!(v["details"]["deal"], 7);
     let fill = f
         .escrow
@@ -435,11 +439,13 @@ async fn fill_withdraw_approve_and_execute() {
     );
     let ms = multisig.multisig.to_string();
     let v = cli(&["multisig", "approve", "--multisig", &ms, "--proposal", "3"]);
+    assert_eq!(v["action"], "proposal_approve");
     assert_eq!(
         tx_of(&v).message,
         expected_message(&trader, 3, multisig.proposal_approve(&trader.pubkey(), 3))
     );
     let v = cli(&["multisig", "execute", "--multisig", &ms, "--proposal", "3"]);
+    assert_eq!(v["action"], "proposal_execute");
     assert_eq!(v["details"]["instructions"], 1);
     let execute = multisig.proposal_execute(&trader.pubkey(), 3, &[pause]);
     // The config and the escrow program come along as remaining accounts.
@@ -600,6 +606,7 @@ async fn co_signer_acceptor_limits_and_sweep() {
         "--daily-allowance",
         "5",
     ]));
+    assert_eq!(v["action"], "co_signer_set");
     assert_eq!(v["details"]["immediate"], true);
     let set = f
         .escrow
@@ -779,6 +786,7 @@ async fn co_signer_acceptor_limits_and_sweep() {
     );
     assert_eq!(tx_of(&v).message, expected_message(&owner, 3, limits));
     let v = ok_json(&cli(&["acceptor", "set-limits", "--offline"]));
+    assert_eq!(v["action"], "acceptor_set_limits");
     assert_eq!(v["details"]["online"], false);
 
     // Sweep: only the admin, only with a surplus.
@@ -796,6 +804,7 @@ async fn co_signer_acceptor_limits_and_sweep() {
     vault[64..72].copy_from_slice(&150u64.to_le_bytes());
     node.put_account(f.escrow.vault(), sol::pda::TOKEN_PROGRAM_ID, vault);
     let v = ok_json(&cli(&["surplus", "sweep"]));
+    assert_eq!(v["action"], "sweep_surplus");
     assert_eq!(
         v["details"]["treasury"],
         cfg.authorities.treasury.to_string()

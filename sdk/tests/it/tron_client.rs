@@ -88,8 +88,22 @@ async fn energy_estimate_and_fee_limit() {
     let tight = FeeLimitPolicy::new(15_000, 20_000_000).unwrap();
     assert_eq!(c.fee_limit(&call, &tight).await.unwrap(), 20_000_000);
 
-    // A node without estimateenergy: fall back to triggerconstantcontract.
+    // A node without estimateenergy: fall back to triggerconstantcontract, which
+    // the node answers only for a call the test declares.
     node.with(|s| s.estimate_enabled = false);
+    let err = c.estimate_energy(&call).await.unwrap_err();
+    assert!(
+        matches!(err, TronClientError::Simulation { ref code, .. } if code == "CONTRACT_VALIDATE_ERROR"),
+        "{err}"
+    );
+    let refused = node.with(|s| std::mem::take(&mut s.unexpected));
+    assert_eq!(refused, [hex::encode(&call.data)]);
+    node.with(|s| {
+        s.constant.insert(
+            hex::encode(&call.data),
+            format!("{:064x}", 1), // transfer returns true
+        )
+    });
     assert_eq!(c.estimate_energy(&call).await.unwrap(), 63_285);
     assert!(
         node.paths()

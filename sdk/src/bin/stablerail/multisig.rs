@@ -17,8 +17,9 @@ use stablerail_sdk::evm::{
 use stablerail_sdk::tron::{TronClient, TronMultiSig};
 
 use crate::escrow::views::emit_value;
+use crate::evm::rpc as evm_rpc;
 use crate::tron::send::{self as tron_send, TronSendArgs};
-use crate::{evm, inputs, keys, output::Output};
+use crate::{inputs, keys, output::Output};
 
 /// Arguments of `stablerail <chain> multisig`.
 #[derive(Debug, Args)]
@@ -164,10 +165,10 @@ impl Conn {
                     .context("--rpc-url (or STABLERAIL_RPC_URL) is required on EVM")?;
                 let level = inputs::priority(&args.priority)?;
                 let sends = signer.is_some();
-                let p = evm::provider(url, signer)?;
+                let p = evm_rpc::provider(url, signer)?;
                 let mut client = MultiSigClient::connect(multisig, p.clone()).await?;
                 if sends {
-                    client = client.with_fees(evm::fees(&p, level).await?);
+                    client = client.with_fees(evm_rpc::fees(&p, level).await?);
                 }
                 Self::Evm(Box::new(client), p)
             }
@@ -190,7 +191,7 @@ impl Conn {
 
     async fn now(&self) -> anyhow::Result<u64> {
         Ok(match self {
-            Self::Evm(_, p) => evm::chain_time(p).await?,
+            Self::Evm(_, p) => evm_rpc::chain_time(p).await?,
             Self::Tron(_, c) => u64::try_from(c.now_block().await?.timestamp / 1000).unwrap_or(0),
         })
     }
@@ -352,7 +353,7 @@ async fn execute(
             file.save(path)?;
             drop(progress);
             let mut v = file_json(&file, Some(path), None);
-            v["submitted_by"] = json!(evm::show(from));
+            v["submitted_by"] = json!(evm_rpc::show(from));
             v["tx_hash"] = json!(receipt.transaction_hash.to_string());
             v["block_number"] = json!(receipt.block_number);
             v["result"] = json!(kind);

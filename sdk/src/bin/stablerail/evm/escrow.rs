@@ -13,7 +13,7 @@ use clap::Args;
 use serde::Serialize;
 use stablerail_sdk::evm::{DealAction, EscrowClient};
 
-use super::{chain_time, fees, provider, show};
+use super::rpc::{chain_time, fees, provider, show};
 use crate::escrow::views::{
     account_json, co_sign_json, deal_json, emit_value, order_json, withdrawal_json,
 };

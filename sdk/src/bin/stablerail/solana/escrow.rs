@@ -258,10 +258,10 @@ pub(crate) async fn run(out: &Output, cmd: EscrowCommand) -> anyhow::Result<()> 
         C::Account(AccountCmd::Withdraw(a)) => funds(out, &a, false).await,
         C::BuyOrder(BuyOrderCmd::Post(a)) => buy_order_post(out, &a).await,
         C::BuyOrder(BuyOrderCmd::Fill(a)) => buy_order_fill(out, &a).await,
-        C::Deal(DealCmd::MarkPaid(a)) => deal_action(out, &a, "mark-paid").await,
-        C::Deal(DealCmd::Release(a)) => deal_action(out, &a, "release").await,
-        C::Deal(DealCmd::Cancel(a)) => deal_action(out, &a, "cancel").await,
-        C::Deal(DealCmd::Dispute(a)) => deal_action(out, &a, "dispute").await,
+        C::Deal(DealCmd::MarkPaid(a)) => deal_action(out, &a, "deal_mark_paid").await,
+        C::Deal(DealCmd::Release(a)) => deal_action(out, &a, "deal_release").await,
+        C::Deal(DealCmd::Cancel(a)) => deal_action(out, &a, "deal_cancel").await,
+        C::Deal(DealCmd::Dispute(a)) => deal_action(out, &a, "deal_dispute").await,
         C::CoSigner(CoSignerCmd::Set(a)) => co_signer_set(out, &a).await,
         C::CoSigner(CoSignerCmd::Apply(a)) => co_signer_apply(out, &a).await,
         C::CoSigner(CoSignerCmd::Cancel(a)) => co_signer_cancel(out, &a).await,
@@ -323,7 +323,7 @@ async fn co_signer_set(out: &Output, a: &CoSignerSetArgs) -> anyhow::Result<()> 
     if co_signer == Some(owner) {
         anyhow::bail!("--co-signer: the co-signer must be another key than the owner");
     }
-    let approver = a.approval.load("co-signer-set", true, &owner)?;
+    let approver = a.approval.load("co_signer_set", true, &owner)?;
     let rpc = &session.rpc;
     let account: sol::EscrowAccount = rpc
         .decoded(&escrow.account(&owner), "escrow account")
@@ -353,7 +353,7 @@ async fn co_signer_set(out: &Output, a: &CoSignerSetArgs) -> anyhow::Result<()> 
         "immediate": immediate,
     });
     session.co_signers.extend(approver);
-    finish(out, session, "co-signer-set", vec![ix], details).await
+    finish(out, session, "co_signer_set", vec![ix], details).await
 }
 
 async fn co_signer_apply(out: &Output, a: &CoSignerApplyArgs) -> anyhow::Result<()> {
@@ -386,7 +386,7 @@ async fn co_signer_apply(out: &Output, a: &CoSignerApplyArgs) -> anyhow::Result<
         "co_signer": account.pending_co_signer.map(|k| k.to_string()),
         "daily_allowance": stablerail_sdk::Amount::from_units(account.pending_daily_allowance),
     });
-    finish(out, session, "co-signer-apply", vec![ix], details).await
+    finish(out, session, "co_signer_apply", vec![ix], details).await
 }
 
 async fn co_signer_cancel(out: &Output, a: &EscrowArgs) -> anyhow::Result<()> {
@@ -401,7 +401,7 @@ async fn co_signer_cancel(out: &Output, a: &EscrowArgs) -> anyhow::Result<()> {
         anyhow::bail!("{owner} has no pending co-signer change");
     }
     let ix = escrow.co_signer_cancel(&owner);
-    finish(out, session, "co-signer-cancel", vec![ix], json!({})).await
+    finish(out, session, "co_signer_cancel", vec![ix], json!({})).await
 }
 
 async fn acceptor_limits(out: &Output, a: &AcceptorLimitsArgs) -> anyhow::Result<()> {
@@ -439,7 +439,7 @@ async fn acceptor_limits(out: &Output, a: &AcceptorLimitsArgs) -> anyhow::Result
         "max_per_deal": stablerail_sdk::Amount::from_units(max_per_deal),
         "max_locked": stablerail_sdk::Amount::from_units(max_locked),
     });
-    finish(out, session, "acceptor-limits", vec![ix], details).await
+    finish(out, session, "acceptor_set_limits", vec![ix], details).await
 }
 
 /// Token amount of an SPL Token / Token-2022 account (bytes 64..72).
@@ -482,7 +482,7 @@ async fn sweep_surplus(out: &Output, a: &EscrowArgs) -> anyhow::Result<()> {
         "surplus": stablerail_sdk::Amount::from_units(surplus),
         "treasury": treasury.to_string(),
     });
-    finish(out, session, "sweep-surplus", vec![ix], details).await
+    finish(out, session, "sweep_surplus", vec![ix], details).await
 }
 
 async fn config(rpc: &SolanaRpc, escrow: &EscrowProgram) -> anyhow::Result<sol::Config> {
@@ -585,7 +585,7 @@ async fn buy_order_post(out: &Output, a: &BuyOrderPostArgs) -> anyhow::Result<()
     let order = cfg.next_order_id;
     let ix = escrow.buy_order_post(&session.signer(), order, &args)?;
     let details = json!({"order": order, "amount": total, "price_minor": a.price_minor, "currency": a.currency, "expiry": args.expiry});
-    finish(out, session, "buy-order-post", vec![ix], details).await
+    finish(out, session, "buy_order_post", vec![ix], details).await
 }
 
 async fn buy_order_fill(out: &Output, a: &BuyOrderFillArgs) -> anyhow::Result<()> {
@@ -618,23 +618,23 @@ async fn buy_order_fill(out: &Output, a: &BuyOrderFillArgs) -> anyhow::Result<()
         },
     )?;
     let details = json!({"order": a.order, "deal": deal, "amount": value, "merchant": order.merchant.to_string()});
-    finish(out, session, "buy-order-fill", vec![ix], details).await
+    finish(out, session, "buy_order_fill", vec![ix], details).await
 }
 
 async fn deal_action(out: &Output, a: &DealArgs, action: &'static str) -> anyhow::Result<()> {
     let escrow = EscrowProgram::new(pubkey("--config", &a.escrow.config)?);
     let mut session = a.escrow.tx.open()?;
     let signer: Pubkey = session.signer();
-    let co_signer = a.co_sign.load(action, action == "release", &signer)?;
+    let co_signer = a.co_sign.load(action, action == "deal_release", &signer)?;
     let rpc = &session.rpc;
     let deal: sol::Deal = rpc
         .decoded(&escrow.deal(a.deal), "deal")
         .await
         .with_context(|| format!("deal {}", a.deal))?;
     let ix = match action {
-        "mark-paid" => escrow.deal_mark_paid(&signer, a.deal),
-        "dispute" => escrow.deal_dispute(&signer, a.deal),
-        "cancel" => {
+        "deal_mark_paid" => escrow.deal_mark_paid(&signer, a.deal),
+        "deal_dispute" => escrow.deal_dispute(&signer, a.deal),
+        "deal_cancel" => {
             let cfg = config(rpc, &escrow).await?;
             escrow.deal_cancel(&signer, a.deal, &deal.settlement(&cfg))
         }

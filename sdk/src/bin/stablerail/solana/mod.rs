@@ -146,6 +146,9 @@ impl Session<'_> {
 /// What a transaction command prints.
 #[derive(Serialize)]
 struct TxView {
+    /// The program instruction the transaction runs (`buy_order_post`, `deal_release`,
+    /// `proposal_create`…): named noun first as the programs name them, as the EVM and
+    /// TRON output names the contract function called.
     action: &'static str,
     signer: String,
     signature: String,

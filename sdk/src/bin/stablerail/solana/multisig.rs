@@ -313,7 +313,7 @@ async fn propose(out: &Output, a: &ProposeArgs) -> anyhow::Result<()> {
         expires_at,
     )?;
     let details = json!({"proposal": index, "expires_at": expires_at, "action": action});
-    finish(out, session, "propose", vec![create], details).await
+    finish(out, session, "proposal_create", vec![create], details).await
 }
 
 async fn approve(out: &Output, a: &ProposalArgs) -> anyhow::Result<()> {
@@ -321,7 +321,7 @@ async fn approve(out: &Output, a: &ProposalArgs) -> anyhow::Result<()> {
     let session = a.tx.open()?;
     let ix = multisig.proposal_approve(&session.signer(), a.proposal);
     let details = json!({"proposal": a.proposal});
-    finish(out, session, "approve", vec![ix], details).await
+    finish(out, session, "proposal_approve", vec![ix], details).await
 }
 
 async fn execute(out: &Output, a: &ProposalArgs) -> anyhow::Result<()> {
@@ -334,5 +334,5 @@ async fn execute(out: &Output, a: &ProposalArgs) -> anyhow::Result<()> {
         .with_context(|| format!("proposal {}", a.proposal))?;
     let ix = multisig.proposal_execute(&session.signer(), a.proposal, &proposal.instructions);
     let details = json!({"proposal": a.proposal, "status": format!("{:?}", proposal.status), "instructions": proposal.instructions.len()});
-    finish(out, session, "execute", vec![ix], details).await
+    finish(out, session, "proposal_execute", vec![ix], details).await
 }

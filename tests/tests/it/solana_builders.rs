@@ -4,8 +4,6 @@
 //! same order with the same signer and writable flags. Accounts are decoded the
 //! same way too.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use anchor_lang::{AccountSerialize, InstructionData, ToAccountMetas};
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
@@ -1092,7 +1090,9 @@ fn every_multisig_builder_matches_anchor() {
 
 fn anchor_bytes<T: AccountSerialize>(account: &T) -> Vec<u8> {
     let mut data = Vec::new();
-    account.try_serialize(&mut data).unwrap();
+    account
+        .try_serialize(&mut data)
+        .unwrap_or_else(|e| panic!("Anchor serializes the account: {e}"));
     data
 }
 

@@ -10,10 +10,9 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
 use anyhow::{Context, bail, ensure};
 use stablerail_demo::{PlatformConfig, role::*};
+use stablerail_sdk::conformance::{CoSign, Expected, Outcome, Scenario, TREASURY};
 use stablerail_sdk::evm::{CoSignAction, Escrow, EscrowError, EvmError, Roles};
-use stablerail_sdk::{
-    Amount, CoSign, DealKind, Expected, Outcome, Scenario, ScenarioFees, TREASURY,
-};
+use stablerail_sdk::{Amount, DealKind, ScenarioFees};
 
 use super::Platform;
 
@@ -26,7 +25,7 @@ const PARTY_SLOTS: [usize; 7] = [
 ];
 
 /// Runs `s` on its own anvil and returns the escrow's final state.
-pub async fn run_on_evm(s: &Scenario) -> anyhow::Result<Expected> {
+pub(crate) async fn run_on_evm(s: &Scenario) -> anyhow::Result<Expected> {
     let tiers = |t: &[stablerail_sdk::Tier]| -> anyhow::Result<Vec<(u64, u16)>> {
         t.iter()
             .map(|t| Ok((t.threshold, u16::try_from(t.bps)?)))

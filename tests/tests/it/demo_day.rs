@@ -1,24 +1,22 @@
 //! The demo's day (`make demo ARGS=--once`) as a test: every figure of its report
 //! is checked against the SDK's reference fee math, step by step.
 
-#![allow(clippy::expect_used)] // arithmetic on known test amounts
+use anyhow::Context as _;
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::{collections::BTreeMap, time::Duration};
 
 use alloy::primitives::{Address, U256};
 use stablerail_demo::{DAY_STEPS, DEMO_CHAIN, DemoIndexer, lowered_fees, play_day};
 use stablerail_sdk::{Amount, DealKind};
 
-fn sum(xs: &[Amount]) -> Amount {
+fn sum(xs: &[Amount]) -> anyhow::Result<Amount> {
     xs.iter()
         .try_fold(Amount::ZERO, |a, &b| a.checked_add(b))
-        .expect("no overflow")
+        .context("sum overflows")
 }
-fn sub(a: Amount, b: Amount) -> Amount {
-    a.checked_sub(b).expect("no underflow")
+fn sub(a: Amount, b: Amount) -> anyhow::Result<Amount> {
+    a.checked_sub(b).context("difference underflows")
 }
 
 #[tokio::test]
@@ -80,7 +78,7 @@ async fn demo_day_report_matches_the_reference_fee_math() -> anyhow::Result<()> 
     );
     assert_eq!(report.volume, usdt("9100"));
     let settlements = [trade, trade_2, collection, collection_2, payout];
-    let fees = sum(&settlements.map(|s| s.platform));
+    let fees = sum(&settlements.map(|s| s.platform))?;
     assert_eq!(report.fees_to_treasury, fees);
     assert_eq!(report.treasury_balance, fees);
     assert!(report.conserved);
@@ -89,9 +87,12 @@ async fn demo_day_report_matches_the_reference_fee_math() -> anyhow::Result<()> 
     let commissions = [
         (
             "agent 1",
-            sum(&[trade.agent_cut, collection.agent_cut, payout.agent_cut]),
+            sum(&[trade.agent_cut, collection.agent_cut, payout.agent_cut])?,
         ),
-        ("agent 2", sum(&[trade_2.agent_cut, collection_2.agent_cut])),
+        (
+            "agent 2",
+            sum(&[trade_2.agent_cut, collection_2.agent_cut])?,
+        ),
     ];
     assert_eq!(report.commissions.len(), commissions.len());
     for ((name, _, earned, balance), (want_name, want)) in
@@ -105,18 +106,18 @@ async fn demo_day_report_matches_the_reference_fee_math() -> anyhow::Result<()> 
         (
             "merchant 1",
             sub(
-                sum(&[trade.buyer_net, collection.buyer_net, usdt("400")]),
+                sum(&[trade.buyer_net, collection.buyer_net, usdt("400")])?,
                 usdt("1800"),
-            ),
+            )?,
         ),
         (
             "merchant 2",
-            sum(&[trade_2.buyer_net, collection_2.buyer_net]),
+            sum(&[trade_2.buyer_net, collection_2.buyer_net])?,
         ),
-        ("trader 1", sum(&[usdt("800"), trade.reward])),
-        ("trader 2", sum(&[usdt("500"), trade_2.reward])),
+        ("trader 1", sum(&[usdt("800"), trade.reward])?),
+        ("trader 2", sum(&[usdt("500"), trade_2.reward])?),
         // 8000 deposited, 5500 sold in collections, the cancelled 200 came back.
-        ("acceptor", sum(&[usdt("2500"), payout.buyer_net])),
+        ("acceptor", sum(&[usdt("2500"), payout.buyer_net])?),
     ];
     assert_eq!(report.balances.len(), expected.len());
     for ((name, _, got), (want_name, want)) in report.balances.iter().zip(expected) {
@@ -203,7 +204,7 @@ async fn derived_tables_agree_with_escrow(
     let t = store
         .escrow_account(DEMO_CHAIN, &treasury)
         .await?
-        .expect("the treasury has an account");
+        .context("the treasury has an account")?;
     assert_eq!(t.available, report.treasury_balance.units().to_string());
     Ok(())
 }

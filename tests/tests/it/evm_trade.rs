@@ -2,10 +2,8 @@
 //! admin actions as 2-of-3 multisig proposals, deposit, buy order, fill, mark
 //! paid, release with the four-way fee split, withdrawal.
 
-mod common;
-
+use crate::common::*;
 use alloy::primitives::B256;
-use common::*;
 use stablerail_sdk::{
     Amount, DealKind,
     evm::{EscrowError, EvmError, Roles},

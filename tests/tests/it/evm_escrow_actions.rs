@@ -2,13 +2,11 @@
 //! the SDK against the real contracts on anvil. Balances are checked against the
 //! SDK's reference fee math and for conservation after every step.
 
-mod common;
-
+use crate::common::*;
 use alloy::{
     primitives::{Address, B256, Bytes, U256},
     sol_types::SolCall,
 };
-use common::*;
 use stablerail_sdk::evm::EvmError;
 use stablerail_sdk::{
     Amount, DealKind,

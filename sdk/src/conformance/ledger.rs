@@ -14,9 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::LedgerError;
 use crate::amount::{Amount, BPS_DENOMINATOR};
-use crate::error::LedgerError;
-use crate::fees::{DealKind, DealRates, FeeSchedule, Split, Tier};
+use crate::fees::{DealKind, DealRates, FeeSchedule, ScenarioFees, Split};
 
 /// Name of the platform treasury's account in scenarios.
 pub const TREASURY: &str = "treasury";
@@ -26,28 +26,6 @@ pub const TREASURY: &str = "treasury";
 pub struct ScenarioFile {
     /// The scenarios, run independently.
     pub scenarios: Vec<Scenario>,
-}
-
-/// Fee settings of a scenario, as written in the vector file.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ScenarioFees {
-    /// Merchant fee tiers.
-    pub merchant_tiers: Vec<Tier>,
-    /// Agent share tiers.
-    pub agent_tiers: Vec<Tier>,
-    /// Trader reward on Trade deals.
-    pub trader_reward_bps: u32,
-}
-
-impl ScenarioFees {
-    /// The validated schedule.
-    pub fn schedule(&self) -> Result<FeeSchedule, LedgerError> {
-        Ok(FeeSchedule::new(
-            self.merchant_tiers.clone(),
-            self.agent_tiers.clone(),
-            self.trader_reward_bps,
-        )?)
-    }
 }
 
 /// A merchant's referrer.
@@ -783,6 +761,7 @@ impl Expected {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fees::Tier;
 
     fn ledger() -> Ledger {
         let fees =

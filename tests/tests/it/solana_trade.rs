@@ -10,16 +10,13 @@
 //! rejected with nothing changed, and the end state equals the SDK's reference
 //! ledger.
 
-#[path = "common/solana.rs"]
-#[allow(dead_code, unreachable_pub, clippy::expect_used)] // each test binary uses a different part
-mod solana;
-
-use solana::{Platform, User, custom_error, default_limits};
+use crate::common::solana::{self, Platform, User, custom_error, default_limits};
 use solana_sdk::signature::Signer;
 use stablerail_escrow::errors::EscrowError;
+use stablerail_sdk::conformance::{Ledger, Outcome};
 use stablerail_sdk::solana::SolanaError;
 use stablerail_sdk::solana::{self as sol, pda};
-use stablerail_sdk::{Amount, DealKind, FeeSchedule, Ledger, Outcome, Tier};
+use stablerail_sdk::{Amount, DealKind, FeeSchedule, Tier};
 
 fn fees() -> sol::FeeScheduleArgs {
     sol::FeeScheduleArgs {

@@ -3,14 +3,9 @@
 //! Anchor escrow in a Solana bank (driven by the SDK's Solana builders) must end
 //! with identical balances and volumes for every party.
 
-mod common;
-#[path = "common/solana.rs"]
-#[allow(dead_code, unreachable_pub, clippy::expect_used)] // each test binary uses a different part
-mod solana;
-
-use common::evm_vectors::run_on_evm;
-use solana::run_scenario as run_on_solana;
-use stablerail_sdk::ScenarioFile;
+use crate::common::evm_vectors::run_on_evm;
+use crate::common::solana::run_scenario as run_on_solana;
+use stablerail_sdk::conformance::ScenarioFile;
 
 fn scenarios() -> anyhow::Result<ScenarioFile> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/settlement.json");

@@ -23,20 +23,19 @@ use solana_sdk::instruction::{Instruction, InstructionError};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::TransactionError;
+use stablerail_sdk::conformance::{CoSign, Expected, Outcome, Scenario, TREASURY};
 use stablerail_sdk::solana::{
     self as sol, AnchorAccount, EscrowProgram, MultisigProgram, ProposalInstruction,
     SettlementParties, TransactionBuilder, pda,
 };
-use stablerail_sdk::{
-    Amount, CoSign, DealKind, Expected, Outcome, Scenario, ScenarioFees, TREASURY,
-};
+use stablerail_sdk::{Amount, DealKind, ScenarioFees};
 
 /// Lamports every test wallet starts with.
-pub const WALLET_LAMPORTS: u64 = 10_000_000_000;
+pub(crate) const WALLET_LAMPORTS: u64 = 10_000_000_000;
 /// Payment window of the deals the harness opens, seconds.
-pub const WINDOW: u32 = 3_600;
+pub(crate) const WINDOW: u32 = 3_600;
 /// Withdrawal-address change delay of the default limits, seconds.
-pub const WITHDRAWAL_DELAY: i64 = 86_400;
+pub(crate) const WITHDRAWAL_DELAY: i64 = 86_400;
 
 /// Anchor 1.x's `entry` ties every account to one lifetime; the runtime's
 /// builtin callback does not promise it. The inputs are copied into leaked
@@ -64,7 +63,7 @@ fn multisig_entry(
 }
 
 /// The custom error code of a failed transaction, if it failed with one.
-pub fn custom_error(result: &Result<(), BanksClientError>) -> Option<u32> {
+pub(crate) fn custom_error(result: &Result<(), BanksClientError>) -> Option<u32> {
     match result {
         Err(BanksClientError::TransactionError(TransactionError::InstructionError(
             _,
@@ -79,16 +78,16 @@ pub fn custom_error(result: &Result<(), BanksClientError>) -> Option<u32> {
 }
 
 /// A bank with both programs, SPL Token, and an SDK-signed `send`.
-pub struct Bank {
+pub(crate) struct Bank {
     /// The running bank and its fee payer.
-    pub ctx: ProgramTestContext,
+    pub(crate) ctx: ProgramTestContext,
     nonce: u32,
 }
 
 impl Bank {
     /// Starts a bank with the escrow and multisig programs (native) and the
     /// real SPL Token program (built into solana-program-test).
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let mut pt = ProgramTest::new(
             "stablerail_escrow",
             pda::ESCROW_PROGRAM_ID,
@@ -107,19 +106,19 @@ impl Bank {
     }
 
     /// The fee payer.
-    pub fn payer(&self) -> Pubkey {
+    pub(crate) fn payer(&self) -> Pubkey {
         self.ctx.payer.pubkey()
     }
 
     /// Gives `key` a system account with lamports.
-    pub fn fund(&mut self, key: &Pubkey) {
+    pub(crate) fn fund(&mut self, key: &Pubkey) {
         let account = AccountSharedData::new(WALLET_LAMPORTS, 0, &pda::SYSTEM_PROGRAM_ID);
         self.ctx.set_account(key, &account);
     }
 
     /// Signs `ixs` with the SDK's [`TransactionBuilder`] (fee payer: the bank's
     /// payer, plus `signers`) on a fresh blockhash and processes it.
-    pub async fn send(
+    pub(crate) async fn send(
         &mut self,
         ixs: Vec<Instruction>,
         signers: &[&Keypair],
@@ -139,10 +138,9 @@ impl Bank {
                 all.push(*s);
             }
         }
-        // The harness always passes the signers a transaction needs.
-        let tx = builder
-            .sign(blockhash, &all)
-            .expect("SDK signs the transaction");
+        let tx = builder.sign(blockhash, &all).map_err(|_| {
+            BanksClientError::ClientError("the SDK refused to sign: a signer is missing")
+        })?;
         self.ctx.banks_client.process_transaction(tx).await
     }
 
@@ -153,7 +151,7 @@ impl Bank {
     }
 
     /// Creates a mint with `decimals` through SPL Token.
-    pub async fn create_mint(
+    pub(crate) async fn create_mint(
         &mut self,
         authority: &Pubkey,
         decimals: u8,
@@ -172,7 +170,7 @@ impl Bank {
     }
 
     /// Creates an empty token account of `mint` owned by `owner` through SPL Token.
-    pub async fn create_token_account(
+    pub(crate) async fn create_token_account(
         &mut self,
         mint: &Pubkey,
         owner: &Pubkey,
@@ -185,7 +183,7 @@ impl Bank {
     }
 
     /// Token amount of a token account.
-    pub async fn token_balance(&mut self, account: &Pubkey) -> anyhow::Result<u64> {
+    pub(crate) async fn token_balance(&mut self, account: &Pubkey) -> anyhow::Result<u64> {
         let raw = self
             .ctx
             .banks_client
@@ -196,7 +194,10 @@ impl Bank {
     }
 
     /// A program account decoded by the SDK; `None` if it does not exist.
-    pub async fn decoded<T: AnchorAccount>(&mut self, key: &Pubkey) -> anyhow::Result<Option<T>> {
+    pub(crate) async fn decoded<T: AnchorAccount>(
+        &mut self,
+        key: &Pubkey,
+    ) -> anyhow::Result<Option<T>> {
         match self.ctx.banks_client.get_account(*key).await? {
             Some(raw) => Ok(Some(T::decode(&raw.data)?)),
             None => Ok(None),
@@ -204,7 +205,7 @@ impl Bank {
     }
 
     /// Lamports of an account (0 if absent).
-    pub async fn lamports(&mut self, key: &Pubkey) -> anyhow::Result<u64> {
+    pub(crate) async fn lamports(&mut self, key: &Pubkey) -> anyhow::Result<u64> {
         Ok(self
             .ctx
             .banks_client
@@ -214,13 +215,13 @@ impl Bank {
     }
 
     /// The bank's unix time.
-    pub async fn now(&mut self) -> anyhow::Result<i64> {
+    pub(crate) async fn now(&mut self) -> anyhow::Result<i64> {
         let clock: Clock = self.ctx.banks_client.get_sysvar().await?;
         Ok(clock.unix_timestamp)
     }
 
     /// Moves the bank's clock forward by `secs`.
-    pub async fn warp(&mut self, secs: i64) -> anyhow::Result<()> {
+    pub(crate) async fn warp(&mut self, secs: i64) -> anyhow::Result<()> {
         let mut clock: Clock = self.ctx.banks_client.get_sysvar().await?;
         clock.unix_timestamp += secs;
         self.ctx.set_sysvar(&clock);
@@ -229,47 +230,47 @@ impl Bank {
 }
 
 /// A wallet with SOL, a USDT token account and an escrow account.
-pub struct User {
+pub(crate) struct User {
     /// The wallet key.
-    pub kp: Keypair,
+    pub(crate) kp: Keypair,
     /// Its USDT token account.
-    pub token: Pubkey,
+    pub(crate) token: Pubkey,
 }
 
 impl User {
     /// The wallet's address.
-    pub fn key(&self) -> Pubkey {
+    pub(crate) fn key(&self) -> Pubkey {
         self.kp.pubkey()
     }
 }
 
 /// The escrow administered by a 2-of-3 multisig, on a bank.
-pub struct Platform {
+pub(crate) struct Platform {
     /// The bank.
-    pub bank: Bank,
+    pub(crate) bank: Bank,
     /// The escrow deployment.
-    pub escrow: EscrowProgram,
+    pub(crate) escrow: EscrowProgram,
     /// The platform's multisig (its vault is admin, arbiter and treasury).
-    pub multisig: MultisigProgram,
+    pub(crate) multisig: MultisigProgram,
     /// The multisig's owners (threshold 2).
-    pub owners: [Keypair; 3],
+    pub(crate) owners: [Keypair; 3],
     /// May pause.
-    pub guardian: Keypair,
+    pub(crate) guardian: Keypair,
     /// Assigns collection and payout deals.
-    pub dispatcher: Keypair,
+    pub(crate) dispatcher: Keypair,
     /// Records KYC data.
-    pub compliance: Keypair,
+    pub(crate) compliance: Keypair,
     /// The USDT mint (6 decimals).
-    pub mint: Pubkey,
+    pub(crate) mint: Pubkey,
     mint_authority: Keypair,
     /// Every wallet with an escrow account (for the conservation check).
-    pub wallets: Vec<Pubkey>,
+    pub(crate) wallets: Vec<Pubkey>,
     /// Tokens sent straight to the vault and not swept yet.
-    pub surplus: u64,
+    pub(crate) surplus: u64,
 }
 
 /// Limits the harness uses (KYC level 0: the vectors are about money).
-pub fn default_limits() -> sol::LimitsArgs {
+pub(crate) fn default_limits() -> sol::LimitsArgs {
     sol::LimitsArgs {
         min_payment_window_secs: 60,
         max_payment_window_secs: 86_400,
@@ -283,7 +284,7 @@ pub fn default_limits() -> sol::LimitsArgs {
 impl Platform {
     /// A bank with a USDT mint, the 2-of-3 multisig and the escrow initialised
     /// with `fees` and `limits`; the treasury's escrow account is open.
-    pub async fn start(
+    pub(crate) async fn start(
         fees: sol::FeeScheduleArgs,
         limits: sol::LimitsArgs,
     ) -> anyhow::Result<Self> {
@@ -346,12 +347,12 @@ impl Platform {
     }
 
     /// The treasury wallet (the multisig's vault).
-    pub fn treasury(&self) -> Pubkey {
+    pub(crate) fn treasury(&self) -> Pubkey {
         self.multisig.vault()
     }
 
     /// Opens `wallet`'s escrow account, the bank's payer paying the rent.
-    pub async fn open_account(&mut self, wallet: &Pubkey) -> anyhow::Result<()> {
+    pub(crate) async fn open_account(&mut self, wallet: &Pubkey) -> anyhow::Result<()> {
         let ix = self.escrow.account_open(&self.bank.payer(), wallet);
         self.bank.send(vec![ix], &[]).await?;
         self.wallets.push(*wallet);
@@ -359,7 +360,7 @@ impl Platform {
     }
 
     /// A funded wallet with a USDT token account and an escrow account.
-    pub async fn user(&mut self) -> anyhow::Result<User> {
+    pub(crate) async fn user(&mut self) -> anyhow::Result<User> {
         let kp = Keypair::new();
         self.bank.fund(&kp.pubkey());
         let token = self
@@ -371,7 +372,7 @@ impl Platform {
     }
 
     /// Mints USDT to a token account (test setup; SPL Token directly).
-    pub async fn mint_to(&mut self, token: &Pubkey, amount: u64) -> anyhow::Result<()> {
+    pub(crate) async fn mint_to(&mut self, token: &Pubkey, amount: u64) -> anyhow::Result<()> {
         let ix = spl_token::instruction::mint_to(
             &spl_token::ID,
             &self.mint,
@@ -386,7 +387,7 @@ impl Platform {
     }
 
     /// The SDK's `deposit` of `amount` by `user`.
-    pub async fn deposit(&mut self, user: &User, amount: u64) -> anyhow::Result<()> {
+    pub(crate) async fn deposit(&mut self, user: &User, amount: u64) -> anyhow::Result<()> {
         let ix = self.escrow.deposit(
             &user.key(),
             &user.token,
@@ -400,7 +401,7 @@ impl Platform {
 
     /// Proposes `ixs` (for the vault to sign), approves with two owners and
     /// executes: the multisig's full path, all through the SDK.
-    pub async fn execute_as_vault(&mut self, ixs: &[Instruction]) -> anyhow::Result<()> {
+    pub(crate) async fn execute_as_vault(&mut self, ixs: &[Instruction]) -> anyhow::Result<()> {
         let stored: Vec<ProposalInstruction> = ixs.iter().map(ProposalInstruction::from).collect();
         let state: sol::Multisig = self
             .bank
@@ -436,7 +437,7 @@ impl Platform {
 
     /// Runs admin instructions through the multisig, a few per proposal (a
     /// proposal carries its instructions in one transaction).
-    pub async fn admin(&mut self, ixs: &[Instruction]) -> anyhow::Result<()> {
+    pub(crate) async fn admin(&mut self, ixs: &[Instruction]) -> anyhow::Result<()> {
         for chunk in ixs.chunks(3) {
             self.execute_as_vault(chunk).await?;
         }
@@ -444,13 +445,13 @@ impl Platform {
     }
 
     /// The escrow config.
-    pub async fn config(&mut self) -> anyhow::Result<sol::Config> {
+    pub(crate) async fn config(&mut self) -> anyhow::Result<sol::Config> {
         let key = self.escrow.config;
         self.bank.decoded(&key).await?.context("config missing")
     }
 
     /// The escrow account of `wallet`.
-    pub async fn account(&mut self, wallet: &Pubkey) -> anyhow::Result<sol::EscrowAccount> {
+    pub(crate) async fn account(&mut self, wallet: &Pubkey) -> anyhow::Result<sol::EscrowAccount> {
         let key = self.escrow.account(wallet);
         self.bank
             .decoded(&key)
@@ -459,13 +460,13 @@ impl Platform {
     }
 
     /// Deal `id`, if it is still live.
-    pub async fn deal(&mut self, id: u64) -> anyhow::Result<Option<sol::Deal>> {
+    pub(crate) async fn deal(&mut self, id: u64) -> anyhow::Result<Option<sol::Deal>> {
         let key = self.escrow.deal(id);
         self.bank.decoded(&key).await
     }
 
     /// The settlement accounts of deal `id`, read from the chain as a client would.
-    pub async fn settlement(&mut self, id: u64) -> anyhow::Result<SettlementParties> {
+    pub(crate) async fn settlement(&mut self, id: u64) -> anyhow::Result<SettlementParties> {
         let deal = self.deal(id).await?.context("deal missing")?;
         let config = self.config().await?;
         Ok(deal.settlement(&config))
@@ -473,13 +474,16 @@ impl Platform {
 
     /// The agent recorded for `merchant` (its account fixes the agent's rate
     /// when a deal opens).
-    pub async fn merchant_agent(&mut self, merchant: &Pubkey) -> anyhow::Result<Option<Pubkey>> {
+    pub(crate) async fn merchant_agent(
+        &mut self,
+        merchant: &Pubkey,
+    ) -> anyhow::Result<Option<Pubkey>> {
         Ok(self.account(merchant).await?.agent)
     }
 
     /// Vault tokens == config liabilities == sum of available + locked over
     /// every escrow account.
-    pub async fn check_conservation(&mut self) -> anyhow::Result<()> {
+    pub(crate) async fn check_conservation(&mut self) -> anyhow::Result<()> {
         let vault = self.escrow.vault();
         let held = self.bank.token_balance(&vault).await?;
         let liabilities = self.config().await?.liabilities;
@@ -499,13 +503,13 @@ impl Platform {
 
     /// The merchant posts a buy order of exactly `amount` (one fill takes it all);
     /// returns its id.
-    pub async fn post_order(&mut self, merchant: &User, amount: u64) -> anyhow::Result<u64> {
+    pub(crate) async fn post_order(&mut self, merchant: &User, amount: u64) -> anyhow::Result<u64> {
         self.post_order_with(merchant, amount, amount).await
     }
 
     /// The merchant posts a buy order of `amount` whose fills take at least
     /// `min_fill`; returns its id.
-    pub async fn post_order_with(
+    pub(crate) async fn post_order_with(
         &mut self,
         merchant: &User,
         amount: u64,
@@ -529,7 +533,7 @@ impl Platform {
     }
 
     /// The trader fills `amount` of order `order_id`; returns the deal id.
-    pub async fn fill(
+    pub(crate) async fn fill(
         &mut self,
         trader: &User,
         order_id: u64,
@@ -556,13 +560,17 @@ impl Platform {
     }
 
     /// Marks deal `id` paid, signed by `signer`.
-    pub async fn mark_paid(&mut self, signer: &Keypair, id: u64) -> Result<(), BanksClientError> {
+    pub(crate) async fn mark_paid(
+        &mut self,
+        signer: &Keypair,
+        id: u64,
+    ) -> Result<(), BanksClientError> {
         let ix = self.escrow.deal_mark_paid(&signer.pubkey(), id);
         self.bank.send(vec![ix], &[signer]).await
     }
 
     /// Releases deal `id`, signed by `signer`.
-    pub async fn release(
+    pub(crate) async fn release(
         &mut self,
         signer: &Keypair,
         id: u64,
@@ -573,7 +581,7 @@ impl Platform {
     }
 
     /// Cancels deal `id`, signed by `signer`.
-    pub async fn cancel(
+    pub(crate) async fn cancel(
         &mut self,
         signer: &Keypair,
         id: u64,
@@ -584,14 +592,18 @@ impl Platform {
     }
 
     /// Disputes deal `id`, signed by `signer`.
-    pub async fn dispute(&mut self, signer: &Keypair, id: u64) -> Result<(), BanksClientError> {
+    pub(crate) async fn dispute(
+        &mut self,
+        signer: &Keypair,
+        id: u64,
+    ) -> Result<(), BanksClientError> {
         let ix = self.escrow.deal_dispute(&signer.pubkey(), id);
         self.bank.send(vec![ix], &[signer]).await
     }
 
     /// Resolves deal `id` with the buyer's share, through a multisig proposal
     /// the vault (the arbiter) executes.
-    pub async fn resolve(&mut self, id: u64, buyer_share_bps: u16) -> anyhow::Result<()> {
+    pub(crate) async fn resolve(&mut self, id: u64, buyer_share_bps: u16) -> anyhow::Result<()> {
         let parties = self.settlement(id).await?;
         let vault = self.multisig.vault();
         let ix = self
@@ -632,7 +644,7 @@ fn allowance_exceeded() -> u32 {
 /// starts at the beginning of a UTC day), direct transfers and sweeps, sized
 /// buy orders and their remaining amount, fee changes after open, agent role
 /// revoked before open, withdrawals, and co-signed outflows.
-pub async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
+pub(crate) async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
     // The vectors are about money: no deal-size cap, as the Solidity conformance run.
     let limits = sol::LimitsArgs {
         max_deal_amount: u64::MAX,

@@ -1,0 +1,14 @@
+//! Shared by the end-to-end tests: the demo's local platform and role keys (EVM),
+//! the EVM settlement-vector leg (`evm_vectors.rs`) and the Solana bank driven by
+//! the SDK (`solana.rs`).
+
+pub(crate) use stablerail_demo::{LocalPlatform as Platform, role::*};
+
+pub(crate) mod evm_vectors;
+pub(crate) mod solana;
+use stablerail_sdk::Amount;
+
+/// Parses a decimal USDT amount (a literal of the test: a bad one fails the test).
+pub(crate) fn usdt(s: &str) -> Amount {
+    Amount::parse(s).unwrap_or_else(|e| panic!("test amount {s:?}: {e}"))
+}
