@@ -68,7 +68,7 @@ pub enum SolanaError {
         roles: u8,
     },
     /// A fee schedule the program would refuse (the error it would raise).
-    #[error("invalid fee schedule: {0}")]
+    #[error("invalid fee schedule")]
     FeeSchedule(#[from] crate::FeeScheduleError),
     /// A fee schedule or limit the program would refuse.
     #[error("invalid {what}: {reason}")]

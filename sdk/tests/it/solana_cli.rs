@@ -523,7 +523,7 @@ async fn propose_a_fee_change() {
     // A first tier above 0 is refused before any request.
     let err = failed(&propose("10:100"));
     assert!(
-        err.contains("first tier must start at threshold 0"),
+        err.contains("invalid fee schedule: merchant tier table must start at threshold 0"),
         "{err}"
     );
     assert!(node.methods().is_empty());
