@@ -23,10 +23,15 @@ contract FeeSchedulesTest is Test {
         m[0] = IEscrow.Tier(0, 100);
         IEscrow.Tier[] memory a = new IEscrow.Tier[](1);
         a[0] = IEscrow.Tier(0, 2000);
-        EscrowConfig.RoleKeys memory keys =
-            EscrowConfig.RoleKeys({guardian: admin, arbiter: admin, dispatcher: admin, compliance: admin, treasury: admin});
+        EscrowConfig.RoleKeys memory keys = EscrowConfig.RoleKeys({
+            guardian: admin, arbiter: admin, dispatcher: admin, compliance: admin, treasury: admin
+        });
         IEscrow.Limits memory limits = IEscrow.Limits({
-            minPaymentWindow: 60, maxPaymentWindow: 1 days, maxDealAmount: 1e12, minKycLevel: 0, withdrawalDelay: 0
+            minPaymentWindow: 60,
+            maxPaymentWindow: 1 days,
+            maxDealAmount: 1e12,
+            minKycLevel: 0,
+            withdrawalDelay: 0
         });
         escrow = new Escrow(address(new MockERC20()), admin, keys, m, a, 500, limits);
     }
@@ -48,9 +53,13 @@ contract FeeSchedulesTest is Test {
                 (bool ok, bytes memory ret) =
                     address(escrow).call(abi.encodeCall(IEscrow.setFeeSchedule, (m, a, reward)));
                 assertFalse(ok, name);
-                assertEq(ret, abi.encodeWithSelector(bytes4(keccak256(bytes(string.concat(err, "()"))))), name);
+                assertEq(
+                    ret, abi.encodeWithSelector(bytes4(keccak256(bytes(string.concat(err, "()"))))), name
+                );
                 (IEscrow.Tier[] memory m1, IEscrow.Tier[] memory a1, uint16 r1) = escrow.feeSchedule();
-                assertEq(abi.encode(m1, a1, r1), abi.encode(m0, a0, r0), string.concat(name, ": nothing changed"));
+                assertEq(
+                    abi.encode(m1, a1, r1), abi.encode(m0, a0, r0), string.concat(name, ": nothing changed")
+                );
                 ++refused;
             } else {
                 escrow.setFeeSchedule(m, a, reward);

@@ -904,7 +904,7 @@ mod tests {
     fn fee_above_the_cap_is_refused() {
         assert!(matches!(
             FeeSchedule::new(vec![Tier::new(0, 1001)], vec![Tier::new(0, 0)], 0),
-            Err(crate::error::FeeScheduleError::FeeTooHigh {
+            Err(crate::FeeScheduleError::FeeTooHigh {
                 index: 0,
                 bps: 1001
             })

@@ -69,7 +69,7 @@ pub enum SolanaError {
     },
     /// A fee schedule the program would refuse (the error it would raise).
     #[error("invalid fee schedule")]
-    FeeSchedule(#[from] crate::FeeScheduleError),
+    FeeSchedule(#[from] crate::fees::error::FeeScheduleError),
     /// A fee schedule or limit the program would refuse.
     #[error("invalid {what}: {reason}")]
     Config {

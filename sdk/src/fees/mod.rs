@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::amount::{Amount, BPS_DENOMINATOR};
-use crate::error::{BpsAt, FeeScheduleError, TierTable};
+pub(crate) mod error;
+
+use self::error::{BpsAt, FeeScheduleError, TierTable};
 
 /// Most tiers a table may hold.
 pub const MAX_TIERS: usize = 8;
@@ -409,7 +411,8 @@ mod tests {
     #[test]
     fn fee_schedule_vectors() {
         let doc: serde_json::Value =
-            serde_json::from_str(include_str!("../../tests/vectors/fee_schedules.json")).unwrap();
+            serde_json::from_str(include_str!("../../../tests/vectors/fee_schedules.json"))
+                .unwrap();
         let tiers = |v: &serde_json::Value| -> Vec<Tier> {
             v.as_array()
                 .unwrap()
