@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {Test} from "forge-std/Test.sol";
 import {Escrow} from "../src/Escrow.sol";
 import {IEscrow} from "../src/interfaces/IEscrow.sol";
 import {EscrowConfig} from "../src/base/EscrowConfig.sol";
+import {VectorJson} from "./utils/VectorJson.sol";
 import {MockTokenBase} from "./mocks/MockTokenBase.sol";
 import {MockERC20} from "./mocks/MockERC20.sol";
 import {MockUSDTEthereum} from "./mocks/MockUSDTEthereum.sol";
@@ -13,11 +13,10 @@ import {MockUSDTTron} from "./mocks/MockUSDTTron.sol";
 /// @title ConformanceTest
 /// @notice Runs every scenario of tests/vectors/settlement.json (the cross-chain conformance vectors) against a
 ///         fresh Escrow, once per token behaviour, and asserts every expected balance, volume and conservation.
-contract ConformanceTest is Test {
+contract ConformanceTest is VectorJson {
     string internal constant VECTORS = "tests/vectors/settlement.json";
     uint32 internal constant WINDOW = 1 hours;
 
-    string internal json;
     Escrow internal escrow;
     address internal token;
     address internal admin = makeAddr("admin");
@@ -182,18 +181,6 @@ contract ConformanceTest is Test {
         if (_has(s, ".treasury_is")) {
             vm.prank(admin);
             escrow.setTreasury(_party(s, ".treasury_is"));
-        }
-    }
-
-    function _tiers(string memory path) internal view returns (IEscrow.Tier[] memory t) {
-        uint256 n = _count(path);
-        t = new IEscrow.Tier[](n);
-        for (uint256 i; i < n; ++i) {
-            string memory row = string.concat(path, "[", vm.toString(i), "]");
-            t[i] = IEscrow.Tier({
-                threshold: uint64(vm.parseJsonUint(json, string.concat(row, ".threshold"))),
-                bps: uint16(vm.parseJsonUint(json, string.concat(row, ".bps")))
-            });
         }
     }
 
@@ -396,10 +383,6 @@ contract ConformanceTest is Test {
     /*//////////////////////////////////////////////////////////////
                                  JSON
     //////////////////////////////////////////////////////////////*/
-
-    function _count(string memory path) internal view returns (uint256 n) {
-        while (vm.keyExistsJson(json, string.concat(path, "[", vm.toString(n), "]"))) ++n;
-    }
 
     function _party(string memory base, string memory field) internal view returns (address) {
         return _addr(vm.parseJsonString(json, string.concat(base, field)));

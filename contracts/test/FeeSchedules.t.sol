@@ -1,19 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {Test} from "forge-std/Test.sol";
 import {Escrow} from "../src/Escrow.sol";
 import {IEscrow} from "../src/interfaces/IEscrow.sol";
 import {EscrowConfig} from "../src/base/EscrowConfig.sol";
+import {VectorJson} from "./utils/VectorJson.sol";
 import {MockERC20} from "./mocks/MockERC20.sol";
 
 /// @notice Cross-chain vectors `tests/vectors/fee_schedules.json`: every fee schedule is refused with
 /// the error the Anchor program and the SDK raise for it (docs/rules.md, the order of the checks), or
 /// accepted and stored as given; a refused schedule changes nothing.
-contract FeeSchedulesTest is Test {
+contract FeeSchedulesTest is VectorJson {
     string internal constant VECTORS = "tests/vectors/fee_schedules.json";
 
-    string internal json;
     Escrow internal escrow;
     address internal admin = makeAddr("admin");
 
@@ -69,21 +68,5 @@ contract FeeSchedulesTest is Test {
         }
         assertGt(refused, 0, "some schedules refused");
         assertLt(refused, n, "some schedules accepted");
-    }
-
-    function _tiers(string memory path) internal view returns (IEscrow.Tier[] memory t) {
-        uint256 n = _count(path);
-        t = new IEscrow.Tier[](n);
-        for (uint256 i; i < n; ++i) {
-            string memory row = string.concat(path, "[", vm.toString(i), "]");
-            t[i] = IEscrow.Tier({
-                threshold: uint64(vm.parseJsonUint(json, string.concat(row, ".threshold"))),
-                bps: uint16(vm.parseJsonUint(json, string.concat(row, ".bps")))
-            });
-        }
-    }
-
-    function _count(string memory path) internal view returns (uint256 n) {
-        while (vm.keyExistsJson(json, string.concat(path, "[", vm.toString(n), "]"))) ++n;
     }
 }

@@ -141,6 +141,15 @@ pub async fn start_gateway(text: &str, options: GatewayOptions) -> Gateway {
         .unwrap()
 }
 
+/// Admin routes in tests read their token from a variable cargo sets in every test
+/// process (tests cannot set variables: `unsafe_code` is forbidden).
+pub const ADMIN_ENV: &str = "CARGO_MANIFEST_DIR";
+
+/// The admin token the gateways of these tests accept (`admin_token_env = ADMIN_ENV`).
+pub fn admin_token() -> String {
+    std::env::var(ADMIN_ENV).unwrap()
+}
+
 /// Registers a merchant receiving at `receiving`; returns (merchant id, API key).
 pub async fn merchant(gw: &Gateway, name: &str, receiving: Address) -> (String, String) {
     let input = json!({
@@ -202,6 +211,18 @@ impl Client {
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         let (s, t) = self.post_raw(path, &body.to_string(), None).await;
         (s, serde_json::from_str(&t).unwrap_or(Value::Null))
+    }
+
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        let resp = self
+            .http
+            .delete(format!("{}{path}", self.base))
+            .bearer_auth(&self.key)
+            .send()
+            .await
+            .unwrap();
+        let s = resp.status().as_u16();
+        (s, resp.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {

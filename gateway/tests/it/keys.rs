@@ -3,27 +3,11 @@
 //! keys keep working; another owner's key ids and unknown ids are 404 and change
 //! nothing; only the admin token reaches these routes.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use stablerail_demo::{LocalPlatform, role};
 use stablerail_gateway::GatewayOptions;
 
 use crate::common::*;
-
-/// The admin token comes from a variable cargo sets in every test process (tests
-/// cannot set variables: `unsafe_code` is forbidden).
-const ADMIN_ENV: &str = "CARGO_MANIFEST_DIR";
-
-async fn delete(c: &Client, path: &str) -> (u16, Value) {
-    let resp = c
-        .http
-        .delete(format!("{}{path}", c.base))
-        .bearer_auth(&c.key)
-        .send()
-        .await
-        .unwrap();
-    let s = resp.status().as_u16();
-    (s, resp.json().await.unwrap_or(Value::Null))
-}
 
 async fn keys(backend: Backend) {
     let platform = LocalPlatform::start().await.unwrap();
@@ -33,7 +17,7 @@ async fn keys(backend: Backend) {
         &format!("watch_interval_ms = 50\nadmin_token_env = \"{ADMIN_ENV}\""),
     );
     let gw = start_gateway(&text, GatewayOptions::default()).await;
-    let admin = Client::new(&gw, &std::env::var(ADMIN_ENV).unwrap());
+    let admin = Client::new(&gw, &admin_token());
 
     // Two merchants; A gets a second key through the admin route.
     let (a_id, a_key) = merchant(&gw, "A", platform.address(role::MERCHANT)).await;
@@ -64,26 +48,22 @@ async fn keys(backend: Backend) {
     assert!(!text_of_list.contains("sk_") && !text_of_list.contains("key_hash"));
 
     // Wrong owner and unknown ids: 404, nothing revoked; not the admin: 401.
-    let (s, _) = delete(
-        &admin,
-        &format!("/admin/merchants/{b_id}/api-keys/{till_id}"),
-    )
-    .await;
+    let (s, _) = admin
+        .delete(&format!("/admin/merchants/{b_id}/api-keys/{till_id}"))
+        .await;
     assert_eq!(s, 404);
-    let (s, _) = delete(
-        &admin,
-        &format!("/admin/merchants/mer_nope/api-keys/{till_id}"),
-    )
-    .await;
+    let (s, _) = admin
+        .delete(&format!("/admin/merchants/mer_nope/api-keys/{till_id}"))
+        .await;
     assert_eq!(s, 404);
-    let (s, _) = delete(
-        &admin,
-        &format!("/admin/merchants/{a_id}/api-keys/key_nope"),
-    )
-    .await;
+    let (s, _) = admin
+        .delete(&format!("/admin/merchants/{a_id}/api-keys/key_nope"))
+        .await;
     assert_eq!(s, 404);
     assert_eq!(admin.get("/admin/merchants/mer_nope/api-keys").await.0, 404);
-    let (s, _) = delete(&a, &format!("/admin/merchants/{a_id}/api-keys/{till_id}")).await;
+    let (s, _) = a
+        .delete(&format!("/admin/merchants/{a_id}/api-keys/{till_id}"))
+        .await;
     assert_eq!(s, 401);
     assert_eq!(
         a.get(&format!("/admin/merchants/{a_id}/api-keys")).await.0,
@@ -93,11 +73,9 @@ async fn keys(backend: Backend) {
 
     // Revoked: refused from the next request on; the other keys still work; again
     // is the same answer with the first revocation time.
-    let (s, first) = delete(
-        &admin,
-        &format!("/admin/merchants/{a_id}/api-keys/{till_id}"),
-    )
-    .await;
+    let (s, first) = admin
+        .delete(&format!("/admin/merchants/{a_id}/api-keys/{till_id}"))
+        .await;
     assert_eq!(s, 200, "{first}");
     assert!(first["revoked_at"].as_i64().unwrap() > 0);
     let (s, v) = till.get("/v1/merchant").await;
@@ -113,11 +91,9 @@ async fn keys(backend: Backend) {
     );
     assert_eq!(a.get("/v1/merchant").await.0, 200);
     assert_eq!(b.get("/v1/merchant").await.0, 200);
-    let (s, again) = delete(
-        &admin,
-        &format!("/admin/merchants/{a_id}/api-keys/{till_id}"),
-    )
-    .await;
+    let (s, again) = admin
+        .delete(&format!("/admin/merchants/{a_id}/api-keys/{till_id}"))
+        .await;
     assert_eq!((s, &again), (200, &first));
     let (_, v) = admin
         .get(&format!("/admin/merchants/{a_id}/api-keys"))
@@ -161,30 +137,22 @@ async fn keys(backend: Backend) {
     );
     assert!(!v.to_string().contains("ak_"));
     // A merchant's key id is not the acceptor's; the acceptor's key is not A's.
-    let (s, _) = delete(
-        &admin,
-        &format!("/admin/acceptors/{acc_id}/api-keys/{till_id}"),
-    )
-    .await;
+    let (s, _) = admin
+        .delete(&format!("/admin/acceptors/{acc_id}/api-keys/{till_id}"))
+        .await;
     assert_eq!(s, 404);
-    let (s, _) = delete(
-        &admin,
-        &format!("/admin/merchants/{a_id}/api-keys/{acc_key_id}"),
-    )
-    .await;
+    let (s, _) = admin
+        .delete(&format!("/admin/merchants/{a_id}/api-keys/{acc_key_id}"))
+        .await;
     assert_eq!(s, 404);
-    let (s, _) = delete(
-        &acc,
-        &format!("/admin/acceptors/{acc_id}/api-keys/{acc_key_id}"),
-    )
-    .await;
+    let (s, _) = acc
+        .delete(&format!("/admin/acceptors/{acc_id}/api-keys/{acc_key_id}"))
+        .await;
     assert_eq!(s, 401, "an acceptor key is not the admin");
     assert_eq!(acc.post("/v1/acceptor/heartbeat", json!({})).await.0, 200);
-    let (s, v) = delete(
-        &admin,
-        &format!("/admin/acceptors/{acc_id}/api-keys/{acc_key_id}"),
-    )
-    .await;
+    let (s, v) = admin
+        .delete(&format!("/admin/acceptors/{acc_id}/api-keys/{acc_key_id}"))
+        .await;
     assert_eq!(s, 200, "{v}");
     let (s, v) = acc.post("/v1/acceptor/heartbeat", json!({})).await;
     assert_eq!(

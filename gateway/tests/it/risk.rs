@@ -27,14 +27,6 @@ type Block = Vec<(String, String, u128)>;
 const U: u128 = 1_000_000;
 const T0: i64 = 1_700_000_000;
 
-/// Operator calls use the admin token from a variable cargo sets in every test
-/// process (tests cannot set variables: `unsafe_code` is forbidden).
-const ADMIN_ENV: &str = "CARGO_MANIFEST_DIR";
-
-fn admin_token() -> String {
-    std::env::var(ADMIN_ENV).unwrap()
-}
-
 fn addr(kind: u64, i: u64) -> String {
     format!("0x{:08x}{:032x}", kind, i)
 }

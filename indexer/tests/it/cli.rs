@@ -360,28 +360,9 @@ async fn run_serves_and_stops(backend: Backend) {
         .lines()
         .find_map(|l| l.strip_prefix("key: ").map(str::to_owned))
         .unwrap();
-    let mut child = tokio::process::Command::new(BIN)
-        .arg("--config")
-        .arg(&config)
-        .arg("run")
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
     // The child binds port 0 itself and says which port it got: no window in which
     // another process could take a port chosen here.
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = tokio::time::timeout(std::time::Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(url) = line.strip_prefix("api: ") {
-                return url.to_owned();
-            }
-        }
-        panic!("`run` exited without printing its API address");
-    })
-    .await
-    .expect("`run` prints its API address once it listens");
+    let (mut child, base) = spawn_run(&config).await;
     let client = reqwest::Client::new();
     crate::common::wait_for(30, "run indexes to the head", || {
         let client = client.clone();
