@@ -5,7 +5,8 @@
 //!
 //! Text forms the store keeps: EVM addresses and hashes as lowercase `0x` hex, TRON
 //! addresses as base58check (`T...`) and TRON hashes as 64 lowercase hex digits (the
-//! node's own form).
+//! node's own form), Solana public keys, block hashes and transaction signatures as the
+//! node's base58 (case matters).
 
 use alloy::primitives::{Address, B256};
 use serde::Deserialize;
@@ -22,38 +23,50 @@ pub enum ChainKind {
     Evm,
     /// TRON full-node HTTP API (`/wallet/...`).
     Tron,
+    /// Solana JSON-RPC (`getSlot`, `getBlocks`, `getBlock`).
+    Solana,
 }
 
 impl ChainKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [ChainKind; 2] = [ChainKind::Evm, ChainKind::Tron];
+    pub const ALL: [ChainKind; 3] = [ChainKind::Evm, ChainKind::Tron, ChainKind::Solana];
 
-    /// Parses an address in any form the chain accepts into its 20 bytes (TRON:
-    /// without the 0x41 prefix).
+    /// Parses an address of a 20-byte chain into its 20 bytes (TRON: without the 0x41
+    /// prefix). Solana keys are 32 bytes: [`ChainKind::normalize_address`] takes them.
     pub fn parse_address(self, input: &str) -> Result<Address> {
         match self {
             Self::Evm => parse_evm_address(input),
             Self::Tron => parse_tron_address(input),
+            Self::Solana => Err(Error::InvalidAddress {
+                kind: "solana",
+                input: input.to_owned(),
+                reason: "a Solana key is 32 bytes, not a 20-byte address",
+            }),
         }
     }
 
-    /// The text form the store keeps for an address.
+    /// The text form the store keeps for a 20-byte address (EVM and TRON).
     pub fn format_address(self, addr: &Address) -> String {
         format_address(self, addr)
     }
 
-    /// Parses a query address into the form the store keeps.
+    /// Parses a query or config address into the form the store keeps.
     pub fn normalize_address(self, input: &str) -> Result<String> {
-        self.parse_address(input).map(|a| self.format_address(&a))
+        match self {
+            Self::Solana => parse_solana_key(input).map(|k| bs58::encode(k).into_string()),
+            _ => self.parse_address(input).map(|a| self.format_address(&a)),
+        }
     }
 
-    /// The text form the store keeps for a block or transaction hash.
+    /// The text form the store keeps for a block or transaction hash of a 32-byte-hash
+    /// chain (EVM and TRON; Solana's come from the node already in base58).
     pub fn format_hash(self, hash: &B256) -> String {
         format_hash(self, hash)
     }
 
-    /// Parses a query hash (64 hex digits; `0x` required on EVM, optional on TRON) into
-    /// the form the store keeps; `param` names the parameter in the error.
+    /// Parses a query transaction hash into the form the store keeps (EVM: `0x` + 64 hex
+    /// digits; TRON: 64 hex digits, `0x` optional; Solana: a base58 signature of 64
+    /// bytes); `param` names the parameter in the error.
     pub fn normalize_hash(self, input: &str, param: &'static str) -> Result<String> {
         let digits = match self {
             Self::Evm => input.strip_prefix("0x").ok_or_else(|| Error::BadParam {
@@ -61,6 +74,15 @@ impl ChainKind {
                 reason: "EVM hashes start with 0x".into(),
             })?,
             Self::Tron => input.strip_prefix("0x").unwrap_or(input),
+            Self::Solana => {
+                return match bs58::decode(input).into_vec() {
+                    Ok(bytes) if bytes.len() == 64 => Ok(input.to_owned()),
+                    _ => Err(Error::BadParam {
+                        param,
+                        reason: "must be a base58 transaction signature (64 bytes)".into(),
+                    }),
+                };
+            }
         };
         if digits.len() != 64 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(Error::BadParam {
@@ -70,8 +92,8 @@ impl ChainKind {
         }
         let digits = digits.to_ascii_lowercase();
         Ok(match self {
-            Self::Evm => format!("0x{digits}"),
             Self::Tron => digits,
+            _ => format!("0x{digits}"),
         })
     }
 
@@ -82,6 +104,7 @@ impl ChainKind {
         match self {
             Self::Evm => "0x[0-9a-fA-F]{40}",
             Self::Tron => "T[1-9A-HJ-NP-Za-km-z]{33}|41[0-9a-fA-F]{40}",
+            Self::Solana => "[1-9A-HJ-NP-Za-km-z]{32,44}",
         }
     }
 
@@ -91,32 +114,45 @@ impl ChainKind {
         match self {
             Self::Evm => "0x[0-9a-fA-F]{64}",
             Self::Tron => "(0x)?[0-9a-fA-F]{64}",
+            Self::Solana => "[1-9A-HJ-NP-Za-km-z]{64,88}",
         }
     }
 }
 
-/// Text form of an address on a chain.
+/// Text form of a 20-byte address on a chain (Solana has none: its keys are 32 bytes,
+/// kept in base58 as the node gives them; a 20-byte value is shown as hex there).
 pub fn format_address(kind: ChainKind, addr: &Address) -> String {
     match kind {
-        ChainKind::Evm => format!("{addr:#x}"),
+        ChainKind::Evm | ChainKind::Solana => format!("{addr:#x}"),
         ChainKind::Tron => tron_base58(addr),
     }
 }
 
-/// Text form of a block or transaction hash on a chain.
+/// Text form of a 32-byte hash on a chain (Solana: base58, the node's form).
 pub fn format_hash(kind: ChainKind, hash: &B256) -> String {
     match kind {
         ChainKind::Evm => format!("{hash:#x}"),
         ChainKind::Tron => hex::encode(hash),
+        ChainKind::Solana => bs58::encode(hash).into_string(),
     }
 }
 
 /// Parses a query address into the form the store keeps for `kind`.
 pub fn normalize_address(kind: ChainKind, input: &str) -> Result<String> {
-    match kind {
-        ChainKind::Evm => parse_evm_address(input).map(|a| format_address(kind, &a)),
-        ChainKind::Tron => parse_tron_address(input).map(|a| format_address(kind, &a)),
-    }
+    kind.normalize_address(input)
+}
+
+/// Parses a Solana public key: base58 decoding to exactly 32 bytes.
+pub fn parse_solana_key(input: &str) -> Result<[u8; 32]> {
+    let bad = |reason| Error::InvalidAddress {
+        kind: "solana",
+        input: input.to_owned(),
+        reason,
+    };
+    let raw = bs58::decode(input)
+        .into_vec()
+        .map_err(|_| bad("not base58"))?;
+    raw.try_into().map_err(|_| bad("must decode to 32 bytes"))
 }
 
 /// Parses `0x` + 40 hex digits (any case; the checksum is not required).
@@ -228,5 +264,25 @@ mod tests {
             h.to_lowercase()
         );
         assert!(ChainKind::Tron.normalize_hash(&h[2..], "tx").is_err());
+        let sig = bs58::encode([7u8; 64]).into_string();
+        assert_eq!(ChainKind::Solana.normalize_hash(&sig, "tx").unwrap(), sig);
+        let short = bs58::encode([7u8; 32]).into_string();
+        assert!(ChainKind::Solana.normalize_hash(&short, "tx").is_err());
+    }
+
+    #[test]
+    fn solana_key_forms() {
+        // The SPL Token program id and the all-zero system program.
+        let token = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
+        assert_eq!(ChainKind::Solana.normalize_address(token).unwrap(), token);
+        assert_eq!(
+            ChainKind::Solana
+                .normalize_address("11111111111111111111111111111111")
+                .unwrap(),
+            "11111111111111111111111111111111"
+        );
+        assert!(ChainKind::Solana.normalize_address("0OIl").is_err());
+        assert!(ChainKind::Solana.normalize_address("1111").is_err());
+        assert!(ChainKind::Solana.parse_address(token).is_err());
     }
 }

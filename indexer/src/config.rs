@@ -17,6 +17,13 @@
 //! kind = "tron"
 //! rpc_urls = ["http://127.0.0.1:8090"]
 //! usdt = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+//!
+//! [chains.solana]
+//! kind = "solana"
+//! rpc_urls = ["https://api.mainnet-beta.solana.com"]
+//! usdt = "Es9vMFrzaCERmJfrF4H2FYD4KCoNkY11McCe8BenwNYB"   # the USDT mint
+//! escrow = "..."              # the escrow's config account (one per deployment)
+//! multisig = "..."            # the multisig account
 //! ```
 
 use std::{collections::BTreeMap, path::Path};
@@ -60,26 +67,30 @@ fn default_api_listen() -> String {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChainConfig {
-    /// `evm` or `tron`.
+    /// `evm`, `tron` or `solana`.
     pub kind: ChainKind,
     /// Node endpoints; the first is used, the others are fallbacks tried in turn on errors.
     pub rpc_urls: Vec<String>,
     /// Blocks behind the head after which a block is final and its rows `confirmed`
-    /// (EVM). On TRON the node's solid block is the finality line and this is ignored.
+    /// (EVM). On TRON the node's solid block and on Solana the `finalized` commitment
+    /// are the finality line and this is ignored.
     #[serde(default = "default_finality_depth")]
     pub finality_depth: u64,
     /// First block to index when the store has no cursor for this chain.
     #[serde(default)]
     pub start_block: u64,
-    /// The USDT token contract (EVM hex or TRON base58).
+    /// The USDT token contract (EVM hex or TRON base58; Solana: the mint).
     pub usdt: String,
-    /// The stablerail escrow contract: its events and derived tables are indexed.
+    /// The stablerail escrow contract: its events and derived tables are indexed
+    /// (Solana: the escrow program's config account of the deployment).
     #[serde(default)]
     pub escrow: Option<String>,
-    /// The stablerail multisig contract: its events are indexed.
+    /// The stablerail multisig contract: its events are indexed (Solana: the multisig
+    /// program's multisig account).
     #[serde(default)]
     pub multisig: Option<String>,
-    /// If non-empty, only transfers from or to one of these addresses are stored.
+    /// If non-empty, only transfers from or to one of these addresses are stored
+    /// (Solana: wallets, i.e. token account owners).
     #[serde(default)]
     pub watched: Vec<String>,
     /// Sleep between polls once caught up with the head, in milliseconds.
@@ -219,7 +230,7 @@ impl ChainConfig {
         }
         let check = |field: &'static str, addr: &str| -> Result<()> {
             self.kind
-                .parse_address(addr)
+                .normalize_address(addr)
                 .map(|_| ())
                 .map_err(|e| bad(field, e.to_string()))
         };
@@ -236,7 +247,8 @@ impl ChainConfig {
         Ok(())
     }
 
-    /// The token contract as 20 bytes (TRON: without the 0x41 prefix).
+    /// The token contract as 20 bytes (TRON: without the 0x41 prefix; an error on
+    /// Solana, whose source reads [`ChainConfig::normalized`] instead).
     pub fn usdt_address(&self) -> Result<Address> {
         self.kind.parse_address(&self.usdt)
     }
@@ -258,6 +270,30 @@ impl ChainConfig {
             .map(|a| self.kind.parse_address(a))
             .collect()
     }
+
+    /// `(usdt, escrow, multisig, watched)` in the text forms the store keeps.
+    pub fn normalized(&self) -> Result<NormalizedAddresses> {
+        let n = |a: &str| self.kind.normalize_address(a);
+        Ok(NormalizedAddresses {
+            usdt: n(&self.usdt)?,
+            escrow: self.escrow.as_deref().map(n).transpose()?,
+            multisig: self.multisig.as_deref().map(n).transpose()?,
+            watched: self.watched.iter().map(|a| n(a)).collect::<Result<_>>()?,
+        })
+    }
+}
+
+/// A chain section's addresses in the store's text forms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NormalizedAddresses {
+    /// The token (Solana: the mint).
+    pub usdt: String,
+    /// The escrow (Solana: its config account).
+    pub escrow: Option<String>,
+    /// The multisig (Solana: its multisig account).
+    pub multisig: Option<String>,
+    /// Watched addresses (Solana: wallets).
+    pub watched: Vec<String>,
 }
 
 #[cfg(test)]
@@ -291,6 +327,30 @@ mod tests {
         );
         assert!(matches!(
             bad_addr,
+            Err(Error::ConfigInvalid { field: "usdt", .. })
+        ));
+        let solana = Config::parse(
+            r#"
+            [chains.sol]
+            kind = "solana"
+            rpc_urls = ["http://127.0.0.1:8899"]
+            usdt = "Es9vMFrzaCERmJfrF4H2FYD4KCoNkY11McCe8BenwNYB"
+            watched = ["TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"]
+            "#,
+        )
+        .unwrap();
+        let n = solana.chain("sol").unwrap().normalized().unwrap();
+        assert_eq!(n.usdt, "Es9vMFrzaCERmJfrF4H2FYD4KCoNkY11McCe8BenwNYB");
+        let bad_key = Config::parse(
+            r#"
+            [chains.sol]
+            kind = "solana"
+            rpc_urls = ["http://127.0.0.1:8899"]
+            usdt = "0xdAC17F958D2ee523a2206206994597C13D831ec7"
+            "#,
+        );
+        assert!(matches!(
+            bad_key,
             Err(Error::ConfigInvalid { field: "usdt", .. })
         ));
         let unknown_field = Config::parse("databse_url = \"x\"");

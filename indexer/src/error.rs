@@ -43,7 +43,7 @@ pub enum Error {
     /// An address could not be parsed for its chain.
     #[error("invalid {kind} address `{input}`: {reason}")]
     InvalidAddress {
-        /// `evm` or `tron`.
+        /// `evm`, `tron` or `solana`.
         kind: &'static str,
         /// The text given.
         input: String,

@@ -98,6 +98,23 @@ pub struct LimitsFields {
     pub withdrawal_delay: u32,
 }
 
+/// Every role holder of a Solana escrow config at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthoritiesFields {
+    /// Changes fees, limits, roles, authorities; unpauses (the contract's owner).
+    pub admin: String,
+    /// May pause.
+    pub guardian: String,
+    /// Resolves disputes.
+    pub arbiter: String,
+    /// Assigns collection and payout deals.
+    pub dispatcher: String,
+    /// Records KYC level and region.
+    pub compliance: String,
+    /// Receives the platform fee.
+    pub treasury: String,
+}
+
 /// Every credited part of one settlement (`IEscrow.Settlement`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettlementFields {
@@ -121,10 +138,31 @@ pub struct SettlementFields {
     pub platform: String,
 }
 
-/// Every escrow event (`IEscrow`, plus the inherited `Ownable2Step` and `Pausable` ones).
+/// Every escrow event (`IEscrow`, plus the inherited `Ownable2Step` and `Pausable` ones),
+/// and the three the Solana program emits without a one-to-one contract counterpart
+/// (`ConfigInitialized`, `AuthoritiesUpdated`, `AccountOpened`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event")]
 pub enum EscrowEvent {
+    /// Solana: the config was created with its role holders, fees and limits (the
+    /// contract's constructor emits `*Set` events instead).
+    ConfigInitialized {
+        authorities: AuthoritiesFields,
+        usdt_mint: String,
+        vault: String,
+        merchant_tiers: Vec<TierFields>,
+        agent_tiers: Vec<TierFields>,
+        trader_reward_bps: u16,
+        limits: LimitsFields,
+    },
+    /// Solana: the admin replaced the role holders, all at once.
+    AuthoritiesUpdated {
+        authorities: AuthoritiesFields,
+    },
+    /// Solana: a wallet's escrow account was opened (on EVM accounts exist implicitly).
+    AccountOpened {
+        account: String,
+    },
     GuardianSet {
         previous: String,
         current: String,
@@ -334,6 +372,9 @@ impl EscrowEvent {
     /// The Solidity event name (the `kind` column).
     pub fn name(&self) -> &'static str {
         match self {
+            Self::ConfigInitialized { .. } => "ConfigInitialized",
+            Self::AuthoritiesUpdated { .. } => "AuthoritiesUpdated",
+            Self::AccountOpened { .. } => "AccountOpened",
             Self::GuardianSet { .. } => "GuardianSet",
             Self::ArbiterSet { .. } => "ArbiterSet",
             Self::DispatcherSet { .. } => "DispatcherSet",
@@ -394,7 +435,8 @@ impl EscrowEvent {
     }
 }
 
-/// Every multisig event (`IMultiSig`, plus EIP-5267's `EIP712DomainChanged`).
+/// Every multisig event (`IMultiSig`, plus EIP-5267's `EIP712DomainChanged`), and the
+/// Solana program's (a Squads-style multisig: proposals voted on chain).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event")]
 pub enum MultisigEvent {
@@ -428,12 +470,19 @@ pub enum MultisigEvent {
         eta: u64,
         config_version: u64,
     },
+    /// EVM: the proposal's EIP-712 hash, nonce and call. Solana: the proposal account,
+    /// its index and who executed it (the call lives in the proposal account).
     ProposalExecuted {
         proposal_hash: String,
         nonce: String,
-        to: String,
-        value: String,
-        data: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        data: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        executor: Option<String>,
     },
     ProposalCancelled {
         proposal_hash: String,
@@ -445,9 +494,63 @@ pub enum MultisigEvent {
         period: u8,
         destinations: Vec<String>,
     },
+    /// EVM: the spender and token of the removed limit. Solana: the limit's account.
     SpendingLimitRemoved {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        spender: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        spending_limit: Option<String>,
+    },
+    /// Solana: a multisig was created with its vault, owners, threshold and time lock.
+    MultisigCreated {
+        vault: String,
+        owners: Vec<String>,
+        threshold: u16,
+        time_lock: u32,
+    },
+    /// Solana: an owner proposed the transaction at `index`.
+    ProposalCreated {
+        proposal: String,
+        index: u64,
+        creator: String,
+        expires_at: i64,
+    },
+    /// Solana: an owner voted (`approve`, `reject` or `cancel`); `status` is the
+    /// proposal's status after the vote.
+    ProposalVoted {
+        index: u64,
+        owner: String,
+        vote: String,
+        status: u8,
+    },
+    /// Solana: the proposal account at `index` was closed (rent returned).
+    ProposalClosed {
+        index: u64,
+    },
+    /// Solana: owners, threshold or time lock changed; proposals up to
+    /// `stale_transaction_index` went stale (docs/rules.md, multisig).
+    ConfigChanged {
+        owners: Vec<String>,
+        threshold: u16,
+        time_lock: u32,
+        stale_transaction_index: u64,
+    },
+    /// Solana: a spending limit was added.
+    SpendingLimitAdded {
+        spending_limit: String,
+        mint: String,
+        amount: String,
+        period: String,
+    },
+    /// Solana: a spending limit was used.
+    SpendingLimitUsed {
+        spending_limit: String,
         spender: String,
-        token: String,
+        destination: String,
+        amount: String,
+        remaining: String,
     },
     Spent {
         spender: String,
@@ -479,6 +582,13 @@ impl MultisigEvent {
             Self::SpendingLimitSet { .. } => "SpendingLimitSet",
             Self::SpendingLimitRemoved { .. } => "SpendingLimitRemoved",
             Self::Spent { .. } => "Spent",
+            Self::MultisigCreated { .. } => "MultisigCreated",
+            Self::ProposalCreated { .. } => "ProposalCreated",
+            Self::ProposalVoted { .. } => "ProposalVoted",
+            Self::ProposalClosed { .. } => "ProposalClosed",
+            Self::ConfigChanged { .. } => "ConfigChanged",
+            Self::SpendingLimitAdded { .. } => "SpendingLimitAdded",
+            Self::SpendingLimitUsed { .. } => "SpendingLimitUsed",
             Self::Received { .. } => "Received",
             Self::EIP712DomainChanged {} => "EIP712DomainChanged",
         }
@@ -850,9 +960,10 @@ pub fn decode_multisig(
         E::ProposalExecuted(e) => MultisigEvent::ProposalExecuted {
             proposal_hash: hex(e.proposalHash.as_slice()),
             nonce: e.nonce.to_string(),
-            to: a(&e.to),
-            value: e.value.to_string(),
-            data: hex(&e.data),
+            to: Some(a(&e.to)),
+            value: Some(e.value.to_string()),
+            data: Some(hex(&e.data)),
+            executor: None,
         },
         E::ProposalCancelled(e) => MultisigEvent::ProposalCancelled {
             proposal_hash: hex(e.proposalHash.as_slice()),
@@ -865,8 +976,9 @@ pub fn decode_multisig(
             destinations: e.destinations.iter().map(a).collect(),
         },
         E::SpendingLimitRemoved(e) => MultisigEvent::SpendingLimitRemoved {
-            spender: a(&e.spender),
-            token: a(&e.token),
+            spender: Some(a(&e.spender)),
+            token: Some(a(&e.token)),
+            spending_limit: None,
         },
         E::Spent(e) => MultisigEvent::Spent {
             spender: a(&e.spender),

@@ -4,12 +4,13 @@ use std::fmt::Write;
 
 use qrcode::{Color, EcLevel, canvas::MaskPattern};
 use stablerail_indexer::ChainKind;
-use stablerail_sdk::{Amount, evm_transfer_uri, tron_uri};
+use stablerail_sdk::{Amount, SolanaPayRequest, evm_transfer_uri, tron_uri};
 
 use crate::config::Config;
 
-/// The URI a wallet scans: EIP-681 on EVM chains, `tron:` on TRON. `None` if the
-/// chain is not configured or an address does not fit (logged).
+/// The URI a wallet scans: EIP-681 on EVM chains, `tron:` on TRON, a Solana Pay
+/// transfer request on Solana. `None` if the chain is not configured or an address does
+/// not fit (logged).
 pub fn payment_uri(config: &Config, chain: &str, to: &str, amount: Amount) -> Option<String> {
     let c = config.indexer.chains.get(chain)?;
     let uri = match c.kind {
@@ -18,6 +19,13 @@ pub fn payment_uri(config: &Config, chain: &str, to: &str, amount: Amount) -> Op
             evm_transfer_uri(&c.usdt, chain_id, to, amount)
         }
         ChainKind::Tron => tron_uri(to, Some(amount), Some(&c.usdt)),
+        ChainKind::Solana => SolanaPayRequest {
+            recipient: to.to_owned(),
+            amount: Some(amount),
+            spl_token: Some(c.usdt.clone()),
+            ..SolanaPayRequest::default()
+        }
+        .to_uri(),
     };
     match uri {
         Ok(u) => Some(u),

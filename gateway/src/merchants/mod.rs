@@ -58,7 +58,7 @@ pub struct Merchant {
 }
 
 /// Checks an address of a chain of `kind` and returns the form the indexer stores
-/// (EVM: lowercase `0x` hex; TRON: base58check).
+/// (EVM: lowercase `0x` hex; TRON: base58check; Solana: base58 of 32 bytes).
 pub fn normalize_address(kind: ChainKind, input: &str) -> Option<String> {
     match kind {
         ChainKind::Evm => {
@@ -71,6 +71,7 @@ pub fn normalize_address(kind: ChainKind, input: &str) -> Option<String> {
         ChainKind::Tron => stablerail_sdk::tron::Address::from_base58(input)
             .ok()
             .map(|a| a.to_string()),
+        ChainKind::Solana => kind.normalize_address(input).ok(),
     }
 }
 

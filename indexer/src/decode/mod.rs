@@ -4,10 +4,12 @@
 //!
 //! Escrow and multisig events are decoded in [`crate::events`]; [`LogDecoder`] routes
 //! every log a source finds to the right decoder ([`rows`]); Tether's blacklist events
-//! are in [`blacklist`].
+//! are in [`blacklist`]. Solana blocks carry no logs: [`solana`] reads their token
+//! instructions and the programs' self-CPI events.
 
 pub mod blacklist;
 pub mod rows;
+pub mod solana;
 
 pub use blacklist::{BlacklistChange, BlacklistEvent, BlacklistEventRow};
 pub use rows::{LogDecoder, LogPosition, Rows};

@@ -10,6 +10,7 @@
 pub mod evm;
 pub mod range;
 pub mod retry;
+pub mod solana;
 pub mod tron;
 
 use crate::{chain::ChainKind, config::ChainConfig, decode::Rows, error::Result, store::BlockRow};
@@ -19,7 +20,8 @@ use crate::{chain::ChainKind, config::ChainConfig, decode::Rows, error::Result, 
 pub struct Heads {
     /// Highest block the node has.
     pub head: u64,
-    /// Highest final block (EVM: head − finality depth; TRON: the solid block).
+    /// Highest final block (EVM: head − finality depth; TRON: the solid block; Solana:
+    /// the `finalized` slot).
     pub finalized: u64,
 }
 
@@ -55,6 +57,8 @@ pub enum Source {
     Evm(evm::EvmSource),
     /// TRON full-node HTTP API.
     Tron(tron::TronSource),
+    /// Solana JSON-RPC.
+    Solana(solana::SolanaSource),
 }
 
 impl Source {
@@ -63,6 +67,7 @@ impl Source {
         Ok(match cfg.kind {
             ChainKind::Evm => Self::Evm(evm::EvmSource::new(cfg)?),
             ChainKind::Tron => Self::Tron(tron::TronSource::new(cfg)?),
+            ChainKind::Solana => Self::Solana(solana::SolanaSource::new(cfg)?),
         })
     }
 
@@ -71,6 +76,7 @@ impl Source {
         match self {
             Self::Evm(s) => s.heads().await,
             Self::Tron(s) => s.heads().await,
+            Self::Solana(s) => s.heads().await,
         }
     }
 
@@ -79,6 +85,7 @@ impl Source {
         match self {
             Self::Evm(s) => s.header(number).await,
             Self::Tron(s) => s.header(number).await,
+            Self::Solana(s) => s.header(number).await,
         }
     }
 
@@ -88,6 +95,7 @@ impl Source {
         match self {
             Self::Evm(s) => s.fetch(from, target, finalized).await,
             Self::Tron(s) => s.fetch(from, target, finalized).await,
+            Self::Solana(s) => s.fetch(from, target, finalized).await,
         }
     }
 }

@@ -25,7 +25,7 @@ use utoipa::ToSchema;
 
 use crate::{
     error::{Error, Result},
-    events::{EscrowEvent, EscrowEventRow, SettlementFields, to_json},
+    events::{AuthoritiesFields, EscrowEvent, EscrowEventRow, SettlementFields, to_json},
 };
 
 /// A wallet's escrow account as derived from events (equals the contract's `account(addr)`).
@@ -475,6 +475,27 @@ impl Derived {
         use EscrowEvent as E;
         const A: &str = "escrow_accounts";
         match &row.event {
+            E::ConfigInitialized {
+                authorities,
+                merchant_tiers,
+                agent_tiers,
+                trader_reward_bps,
+                limits,
+                ..
+            } => {
+                self.set_authorities(authorities);
+                // Stored as a `FeeScheduleSet` would be, so settings read alike on every chain.
+                self.settings.fee_schedule = Some(to_json(&E::FeeScheduleSet {
+                    merchant_tiers: merchant_tiers.clone(),
+                    agent_tiers: agent_tiers.clone(),
+                    trader_reward_bps: *trader_reward_bps,
+                })?);
+                self.settings.limits = Some(to_json(limits)?);
+            }
+            E::AuthoritiesUpdated { authorities } => self.set_authorities(authorities),
+            E::AccountOpened { account } => {
+                self.account(account);
+            }
             E::GuardianSet { current, .. } => self.settings.guardian = Some(current.clone()),
             E::ArbiterSet { current, .. } => self.settings.arbiter = Some(current.clone()),
             E::DispatcherSet { current, .. } => self.settings.dispatcher = Some(current.clone()),
@@ -750,6 +771,16 @@ impl Derived {
             }
         }
         Ok(())
+    }
+
+    fn set_authorities(&mut self, a: &AuthoritiesFields) {
+        let s = &mut self.settings;
+        s.owner = Some(a.admin.clone());
+        s.guardian = Some(a.guardian.clone());
+        s.arbiter = Some(a.arbiter.clone());
+        s.dispatcher = Some(a.dispatcher.clone());
+        s.compliance = Some(a.compliance.clone());
+        s.treasury = Some(a.treasury.clone());
     }
 
     fn close(

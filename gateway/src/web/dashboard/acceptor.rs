@@ -40,24 +40,30 @@ fn next_action(
         ),
         _ => return None,
     };
-    let prefix = cli_prefix(ctx, chain)?;
-    Some((what, format!("{prefix} deal {verb} --deal {deal_id}")))
+    Some((
+        what,
+        cli_command(ctx, chain, &format!("deal {verb} --deal {deal_id}"))?,
+    ))
 }
 
-/// `stablerail <chain kind> escrow` with the chain's node and escrow.
-fn cli_prefix(ctx: &Ctx, chain: &str) -> Option<String> {
+/// `stablerail <chain kind> escrow <action>` with the chain's node and escrow (the
+/// Solana CLI takes its options after the subcommand, and sends with `--send`).
+fn cli_command(ctx: &Ctx, chain: &str, action: &str) -> Option<String> {
     let c = ctx.app.config.indexer.chains.get(chain)?;
     let escrow = c.escrow.clone().unwrap_or_default();
     let node = c.rpc_urls.first().cloned().unwrap_or_default();
-    let prefix = match c.kind {
-        ChainKind::Evm => format!(
-            "stablerail evm escrow --rpc-url {node} --escrow {escrow} --key-file <your key file>"
+    let key = "--key-file <your key file>";
+    Some(match c.kind {
+        ChainKind::Evm => {
+            format!("stablerail evm escrow --rpc-url {node} --escrow {escrow} {key} {action}")
+        }
+        ChainKind::Tron => {
+            format!("stablerail tron escrow --node {node} --escrow {escrow} {key} {action}")
+        }
+        ChainKind::Solana => format!(
+            "stablerail solana escrow {action} --config {escrow} --rpc-url {node} {key} --send"
         ),
-        ChainKind::Tron => format!(
-            "stablerail tron escrow --node {node} --escrow {escrow} --key-file <your key file>"
-        ),
-    };
-    Some(prefix)
+    })
 }
 
 /// `GET /dashboard` as an acceptor on `chain`.
@@ -79,15 +85,24 @@ pub(super) async fn acceptor(ctx: Ctx, chain: &str) -> PageResult {
                 text_units(&r.try_get::<String, _>(3)?),
                 text_units(&r.try_get::<String, _>(4)?),
             );
-            // The online switch and the limits: the exact command (EVM and TRON alike).
-            let switch = match cli_prefix(&ctx, chain) {
-                Some(prefix) => format!(
+            // The online switch and the limits: the exact command of the chain's CLI.
+            let solana =
+                ctx.app.config.indexer.chains.get(chain).map(|c| c.kind) == Some(ChainKind::Solana);
+            let action = match (solana, online) {
+                (true, true) => "acceptor set-limits --offline".to_owned(),
+                (true, false) => format!(
+                    "acceptor set-limits --max-per-deal {max_deal} --max-locked {max_locked}"
+                ),
+                (false, _) => format!(
+                    "acceptor set-limits --online {} --max-per-deal {max_deal} --max-locked {max_locked}",
+                    !online
+                ),
+            };
+            let switch = match cli_command(&ctx, chain, &action) {
+                Some(cmd) => format!(
                     r#"<p>{what}:</p><pre class="cmd"><code id="online-switch">{cmd}</code></pre>"#,
                     what = if online { "Go offline" } else { "Go online" },
-                    cmd = escape(&format!(
-                        "{prefix} acceptor set-limits --online {} --max-per-deal {max_deal} --max-locked {max_locked}",
-                        !online
-                    )),
+                    cmd = escape(&cmd),
                 ),
                 None => String::new(),
             };
