@@ -7,5 +7,6 @@ mod demo_day;
 mod devnet;
 mod evm_escrow_actions;
 mod evm_trade;
+mod indexed_scenarios;
 mod solana_builders;
 mod solana_trade;

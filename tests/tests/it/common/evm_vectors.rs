@@ -26,6 +26,21 @@ const PARTY_SLOTS: [usize; 7] = [
 
 /// Runs `s` on its own anvil and returns the escrow's final state.
 pub(crate) async fn run_on_evm(s: &Scenario) -> anyhow::Result<Expected> {
+    Ok(run_on_evm_kept(s).await?.expected)
+}
+
+/// A scenario played on anvil, with the chain kept running for an indexer.
+pub(crate) struct EvmRun {
+    /// The escrow's final state, read from the contract.
+    pub(crate) expected: Expected,
+    /// The chain and its deployment.
+    pub(crate) platform: Platform,
+    /// Every party (and the treasury) by name, with its address.
+    pub(crate) parties: Vec<(String, Address)>,
+}
+
+/// [`run_on_evm`], keeping the chain.
+pub(crate) async fn run_on_evm_kept(s: &Scenario) -> anyhow::Result<EvmRun> {
     let tiers = |t: &[stablerail_sdk::Tier]| -> anyhow::Result<Vec<(u64, u16)>> {
         t.iter()
             .map(|t| Ok((t.threshold, u16::try_from(t.bps)?)))
@@ -333,7 +348,12 @@ pub(crate) async fn run_on_evm(s: &Scenario) -> anyhow::Result<Expected> {
         "{}: holding {held} is not liabilities + unswept surplus {surplus}",
         s.name
     );
-    Ok(out)
+    drop(escrow);
+    Ok(EvmRun {
+        expected: out,
+        platform: p,
+        parties: everyone,
+    })
 }
 
 /// `result` is the SDK's refusal of an outflow beyond the allowance (nothing sent).

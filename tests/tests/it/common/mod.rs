@@ -5,6 +5,7 @@
 pub(crate) use stablerail_demo::{LocalPlatform as Platform, role::*};
 
 pub(crate) mod evm_vectors;
+pub(crate) mod indexing;
 pub(crate) mod solana;
 use stablerail_sdk::Amount;
 
