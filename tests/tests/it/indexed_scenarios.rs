@@ -6,11 +6,15 @@
 //! SDK's reference math, and on Solana every derived account must equal the program's
 //! own account.
 
-use stablerail_sdk::conformance::ScenarioFile;
+use anyhow::Context;
+use solana_sdk::pubkey::Pubkey;
+use stablerail_sdk::conformance::{ScenarioFile, TREASURY};
 
 use crate::common::{
     evm_vectors::run_on_evm_kept,
     indexing::{BACKENDS, TestDb, backfill, expected_from_store},
+    solana::run_scenario_recorded,
+    solana_rpc::SolanaRpc,
 };
 
 fn scenarios() -> anyhow::Result<ScenarioFile> {
@@ -45,6 +49,103 @@ async fn every_scenario_indexed_on_anvil_gives_the_reference() -> anyhow::Result
             assert_eq!(
                 indexed, reference,
                 "{} on {backend:?}: anvil's derived tables vs reference",
+                s.name
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The Solana leg: each scenario recorded in the native runtime, served as Solana
+/// JSON-RPC and indexed; balances and volumes as the reference says, and every
+/// derived account field equal to the program's account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_indexed_on_solana_gives_the_reference_and_the_program_accounts()
+-> anyhow::Result<()> {
+    let file = scenarios()?;
+    for s in &file.scenarios {
+        let reference = s.run()?;
+        let (expected, ledger, mut p) = run_scenario_recorded(s).await?;
+        assert_eq!(expected, reference, "{}: Anchor vs reference", s.name);
+        let (first, head) = (
+            ledger.first_slot().context("empty ledger")?,
+            ledger.head().context("empty ledger")?,
+        );
+        let (url, _rpc) = SolanaRpc::start(ledger).await?;
+        let section = format!(
+            "kind = \"solana\"\nrpc_urls = [\"{url}\"]\nusdt = \"{}\"\nescrow = \"{}\"\nmultisig = \"{}\"\nhead_lag = 0\n",
+            p.mint, p.escrow.config, p.multisig.multisig
+        );
+        // Parties are opened in the scenario's order after the treasury (the vault).
+        let mut parties: Vec<(String, String)> = s
+            .parties
+            .iter()
+            .cloned()
+            .zip(p.wallets.iter().skip(1).map(ToString::to_string))
+            .collect();
+        if s.treasury_is.is_none() {
+            parties.push((TREASURY.to_owned(), p.treasury().to_string()));
+        }
+        for backend in BACKENDS {
+            let db = TestDb::new(backend).await?;
+            let store = backfill(&db, "solana", &section, first, head).await?;
+            let indexed = expected_from_store(&store, "solana", &parties).await?;
+            assert_eq!(
+                indexed, reference,
+                "{} on {backend:?}: Solana's derived tables vs reference",
+                s.name
+            );
+            let derived = store.escrow_accounts("solana").await?;
+            assert_eq!(
+                derived.len(),
+                p.wallets.len(),
+                "{}: one derived account per opened account",
+                s.name
+            );
+            for d in &derived {
+                let wallet: Pubkey = d.address.parse()?;
+                let a = p.account(&wallet).await?;
+                let program = (
+                    a.available.to_string(),
+                    a.locked.to_string(),
+                    a.roles,
+                    a.agent.map(|k| k.to_string()),
+                    a.merchant_volume.to_string(),
+                    a.agent_volume.to_string(),
+                    (a.kyc_level, a.region),
+                    a.co_signer.map(|k| k.to_string()),
+                    a.daily_allowance.to_string(),
+                    a.outflow_today.to_string(),
+                    (a.online, a.max_per_deal.to_string(), a.max_locked.to_string()),
+                );
+                let indexed = (
+                    d.available.clone(),
+                    d.locked.clone(),
+                    d.roles,
+                    d.agent.clone(),
+                    d.merchant_volume.clone(),
+                    d.agent_volume.clone(),
+                    (d.kyc_level, d.region),
+                    d.co_signer.clone(),
+                    d.daily_allowance.clone(),
+                    d.outflow_today.clone(),
+                    (d.online, d.max_per_deal.clone(), d.max_locked.clone()),
+                );
+                assert_eq!(
+                    indexed, program,
+                    "{} on {backend:?}: derived account of {wallet} vs the program's",
+                    s.name
+                );
+            }
+            // Conservation (docs/rules.md): the vault holds the liabilities plus what
+            // was sent to it directly and not swept.
+            let settings = store.escrow_settings("solana").await?;
+            let vault = p.bank.token_balance(&p.escrow.vault()).await?;
+            let surplus = if s.sweep { 0 } else { s.direct_transfer };
+            assert_eq!(
+                settings.liabilities.parse::<u64>()? + surplus,
+                vault,
+                "{} on {backend:?}: liabilities + unswept surplus vs the vault",
                 s.name
             );
         }
