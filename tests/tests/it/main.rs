@@ -9,4 +9,6 @@ mod evm_escrow_actions;
 mod evm_trade;
 mod indexed_scenarios;
 mod solana_builders;
+mod solana_indexer;
+mod solana_invoices;
 mod solana_trade;
