@@ -8,4 +8,5 @@ mod devnet;
 mod evm_escrow_actions;
 mod evm_trade;
 mod solana_builders;
+mod solana_rpc;
 mod solana_trade;
