@@ -129,19 +129,23 @@ pub fn close_program_account<'info>(
 /// A deal filled from an order must come with the order's address and the
 /// merchant's wallet; an order its merchant already cancelled (closed) is
 /// skipped. Other deals take neither.
+///
+/// Returns the order's events for the caller to emit by self-CPI
+/// (`emit_cpi!` needs the instruction's context; docs/rules.md, "Events").
 pub fn finish_order_fill<'info>(
     deal: &Deal,
     order: Option<AccountInfo<'info>>,
     merchant: Option<AccountInfo<'info>>,
     cancelled: bool,
     now: i64,
-) -> Result<()> {
+) -> Result<OrderFillEvents> {
+    let mut events = OrderFillEvents::default();
     let Some(order_id) = deal.order_id else {
         require!(
             order.is_none() && merchant.is_none(),
             EscrowError::BuyOrderMismatch
         );
-        return Ok(());
+        return Ok(events);
     };
     let (Some(order_info), Some(merchant_info)) = (order, merchant) else {
         return err!(EscrowError::BuyOrderMismatch);
@@ -162,7 +166,7 @@ pub fn finish_order_fill<'info>(
     );
     // Closed by its merchant: ids are never reused, so nothing can live here again.
     if order_info.owner != &crate::ID || order_info.data_is_empty() {
-        return Ok(());
+        return Ok(events);
     }
     let mut buy_order = {
         let data = order_info.try_borrow_data()?;
@@ -170,7 +174,7 @@ pub fn finish_order_fill<'info>(
     };
     let refilled = buy_order.finish_fill(deal.amount, cancelled, now)?;
     if refilled > 0 {
-        emit!(BuyOrderRefilled {
+        events.refilled = Some(BuyOrderRefilled {
             config: deal.config,
             order_id,
             deal_id: deal.id,
@@ -179,15 +183,27 @@ pub fn finish_order_fill<'info>(
         });
     }
     if buy_order.is_spent() {
-        emit!(BuyOrderClosed {
+        events.closed = Some(BuyOrderClosed {
             config: deal.config,
             order_id,
             merchant: buy_order.merchant,
         });
-        return close_program_account(&order_info, &merchant_info);
+        close_program_account(&order_info, &merchant_info)?;
+        return Ok(events);
     }
     buy_order.invariant()?;
     let mut data = order_info.try_borrow_mut_data()?;
     let mut writer: &mut [u8] = &mut data;
-    buy_order.try_serialize(&mut writer)
+    buy_order.try_serialize(&mut writer)?;
+    Ok(events)
+}
+
+/// The buy-order events of a final Trade deal, in the order they are
+/// emitted: the refill, then the closing of the order.
+#[derive(Default)]
+pub struct OrderFillEvents {
+    /// `BuyOrderRefilled`, when a cancelled fill went back to its order.
+    pub refilled: Option<BuyOrderRefilled>,
+    /// `BuyOrderClosed`, when the order was spent and closed.
+    pub closed: Option<BuyOrderClosed>,
 }

@@ -400,9 +400,16 @@ impl EscrowProgram {
     fn ix<A: BorshSerialize>(
         &self,
         name: &str,
-        accounts: Vec<AccountMeta>,
+        mut accounts: Vec<AccountMeta>,
         args: &A,
     ) -> Instruction {
+        // `#[event_cpi]` appends the event authority and the program itself
+        // (docs/rules.md, "Events").
+        accounts.push(AccountMeta::new_readonly(
+            pda::event_authority(&ESCROW_PROGRAM_ID),
+            false,
+        ));
+        accounts.push(AccountMeta::new_readonly(ESCROW_PROGRAM_ID, false));
         Instruction {
             program_id: ESCROW_PROGRAM_ID,
             accounts,

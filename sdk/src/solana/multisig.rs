@@ -221,9 +221,16 @@ impl MultisigProgram {
     fn ix<A: BorshSerialize>(
         &self,
         name: &str,
-        accounts: Vec<AccountMeta>,
+        mut accounts: Vec<AccountMeta>,
         args: &A,
     ) -> Instruction {
+        // `#[event_cpi]` appends the event authority and the program itself
+        // (docs/rules.md, "Events").
+        accounts.push(AccountMeta::new_readonly(
+            pda::event_authority(&MULTISIG_PROGRAM_ID),
+            false,
+        ));
+        accounts.push(AccountMeta::new_readonly(MULTISIG_PROGRAM_ID, false));
         Instruction {
             program_id: MULTISIG_PROGRAM_ID,
             accounts,
@@ -327,14 +334,18 @@ impl MultisigProgram {
         instructions: &[ProposalInstruction],
     ) -> Instruction {
         let vault = self.vault();
-        let mut accounts = vec![
+        let accounts = vec![
             AccountMeta::new_readonly(self.multisig, false),
             AccountMeta::new(self.proposal(index), false),
             AccountMeta::new(vault, false),
             AccountMeta::new_readonly(*executor, true),
         ];
-        accounts.extend(execute_remaining_accounts(&vault, instructions));
-        self.ix("proposal_execute", accounts, &())
+        // The remaining accounts come after the named ones, the event
+        // authority and the program included.
+        let mut ix = self.ix("proposal_execute", accounts, &());
+        ix.accounts
+            .extend(execute_remaining_accounts(&vault, instructions));
+        ix
     }
 
     /// `proposal_close` (anyone): the rent goes back to the proposal's `creator`.

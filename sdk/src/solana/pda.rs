@@ -12,6 +12,7 @@
 //! | multisig | vault          | `["multisig", multisig, "vault"]`                      |
 //! | multisig | `Proposal`     | `["multisig", multisig, "proposal", index u64 LE]`     |
 //! | multisig | `SpendingLimit`| `["multisig", multisig, "spending_limit", create_key]` |
+//! | both     | event authority| `["__event_authority"]` (Anchor's `#[event_cpi]`)      |
 
 use solana_pubkey::{Pubkey, pubkey};
 
@@ -49,6 +50,9 @@ pub const SEED_MULTISIG_VAULT: &[u8] = b"vault";
 pub const SEED_PROPOSAL: &[u8] = b"proposal";
 /// Multisig seed: a spending limit.
 pub const SEED_SPENDING_LIMIT: &[u8] = b"spending_limit";
+/// Seed of each program's event authority, the PDA that signs the program's
+/// self-CPI carrying an event (Anchor's `emit_cpi!`; docs/rules.md, "Events").
+pub const SEED_EVENT_AUTHORITY: &[u8] = b"__event_authority";
 
 /// The escrow config created by `creator`.
 pub fn escrow_config(creator: &Pubkey) -> Pubkey {
@@ -130,6 +134,12 @@ pub fn spending_limit(multisig: &Pubkey, create_key: &Pubkey) -> Pubkey {
     .0
 }
 
+/// The event authority of `program`: every instruction of the escrow and the
+/// multisig takes it, then the program itself, as its last two accounts.
+pub fn event_authority(program: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[SEED_EVENT_AUTHORITY], program).0
+}
+
 /// The associated token account of `owner` for `mint` under `token_program`.
 pub fn associated_token_account(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(
@@ -162,5 +172,9 @@ mod tests {
         assert_ne!(deal(&config, 0), buy_order(&config, 0));
         let m = multisig(&Pubkey::new_from_array([2; 32]));
         assert_ne!(proposal(&m, 1), multisig_vault(&m));
+        assert_ne!(
+            event_authority(&ESCROW_PROGRAM_ID),
+            event_authority(&MULTISIG_PROGRAM_ID)
+        );
     }
 }

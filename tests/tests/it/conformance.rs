@@ -4,13 +4,8 @@
 //! with identical balances and volumes for every party.
 
 use crate::common::evm_vectors::run_on_evm;
+use crate::common::settlement_vectors as scenarios;
 use crate::common::solana::run_scenario as run_on_solana;
-use stablerail_sdk::conformance::ScenarioFile;
-
-fn scenarios() -> anyhow::Result<ScenarioFile> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/settlement.json");
-    Ok(serde_json::from_str(&std::fs::read_to_string(path)?)?)
-}
 
 #[tokio::test]
 async fn every_scenario_ends_identically_on_every_chain() -> anyhow::Result<()> {

@@ -11,4 +11,5 @@ mod indexed_scenarios;
 mod solana_builders;
 mod solana_indexer;
 mod solana_invoices;
+mod solana_rpc;
 mod solana_trade;

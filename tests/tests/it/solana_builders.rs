@@ -37,6 +37,9 @@ fn key(n: u8) -> Pubkey {
 }
 
 const SYSTEM: Pubkey = pda::SYSTEM_PROGRAM_ID;
+/// The programs' own event authorities (`#[event_cpi]`), for Anchor's side.
+const ESCROW_EVENTS: Pubkey = stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0;
+const MULTISIG_EVENTS: Pubkey = stablerail_multisig::EVENT_AUTHORITY_AND_BUMP.0;
 const TOKEN: Pubkey = pda::TOKEN_PROGRAM_ID;
 
 #[test]
@@ -52,6 +55,12 @@ fn program_ids_and_seeds_match_the_programs() {
     assert_eq!(pda::SEED_MULTISIG_VAULT, ms::SEED_VAULT);
     assert_eq!(pda::SEED_PROPOSAL, ms::SEED_PROPOSAL);
     assert_eq!(pda::SEED_SPENDING_LIMIT, ms::SEED_SPENDING_LIMIT);
+    assert_eq!(pda::event_authority(&pda::ESCROW_PROGRAM_ID), ESCROW_EVENTS);
+    assert_eq!(
+        pda::event_authority(&pda::MULTISIG_PROGRAM_ID),
+        MULTISIG_EVENTS
+    );
+    assert_ne!(ESCROW_EVENTS, MULTISIG_EVENTS);
     let m = pda::multisig(&key(1));
     assert_eq!(pda::multisig_vault(&m), ms::Multisig::vault_address(&m).0);
     assert_eq!(pda::TOKEN_PROGRAM_ID, anchor_spl::token::ID);
@@ -188,6 +197,8 @@ fn every_escrow_builder_matches_anchor() {
                 vault: e.vault(),
                 token_program: TOKEN,
                 system_program: SYSTEM,
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::ConfigInitialize {
                 args: eargs::ConfigInitializeArgs {
@@ -203,7 +214,12 @@ fn every_escrow_builder_matches_anchor() {
         e.config_set_authorities(&admin, &sdk_authorities())
             .unwrap(),
         escrow_ix(
-            ea::ConfigSetAuthorities { admin, config },
+            ea::ConfigSetAuthorities {
+                admin,
+                config,
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
+            },
             ei::ConfigSetAuthorities {
                 args: eargs::ConfigSetAuthoritiesArgs {
                     authorities: anchor_authorities(),
@@ -215,7 +231,12 @@ fn every_escrow_builder_matches_anchor() {
         "config_set_fees",
         e.config_set_fees(&admin, &sdk_fees()).unwrap(),
         escrow_ix(
-            ea::ConfigSetFees { admin, config },
+            ea::ConfigSetFees {
+                admin,
+                config,
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
+            },
             ei::ConfigSetFees {
                 args: eargs::ConfigSetFeesArgs {
                     fees: anchor_fees(),
@@ -227,7 +248,12 @@ fn every_escrow_builder_matches_anchor() {
         "config_set_limits",
         e.config_set_limits(&admin, &sdk_limits()).unwrap(),
         escrow_ix(
-            ea::ConfigSetLimits { admin, config },
+            ea::ConfigSetLimits {
+                admin,
+                config,
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
+            },
             ei::ConfigSetLimits {
                 args: eargs::ConfigSetLimitsArgs {
                     limits: anchor_limits(),
@@ -242,6 +268,8 @@ fn every_escrow_builder_matches_anchor() {
             ea::ConfigPause {
                 authority: admin,
                 config,
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::ConfigPause {},
         ),
@@ -249,7 +277,15 @@ fn every_escrow_builder_matches_anchor() {
     check(
         "config_unpause",
         e.config_unpause(&admin),
-        escrow_ix(ea::ConfigUnpause { admin, config }, ei::ConfigUnpause {}),
+        escrow_ix(
+            ea::ConfigUnpause {
+                admin,
+                config,
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
+            },
+            ei::ConfigUnpause {},
+        ),
     );
     check(
         "account_open",
@@ -261,6 +297,8 @@ fn every_escrow_builder_matches_anchor() {
                 config,
                 escrow_account: e.account(&wallet),
                 system_program: SYSTEM,
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::AccountOpen {},
         ),
@@ -274,6 +312,8 @@ fn every_escrow_builder_matches_anchor() {
                 admin,
                 config,
                 escrow_account: e.account(&wallet),
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::AccountSetRoles {
                 args: eargs::AccountSetRolesArgs {
@@ -291,6 +331,8 @@ fn every_escrow_builder_matches_anchor() {
                 config,
                 escrow_account: e.account(&wallet),
                 agent_account: e.account(&other),
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::AccountSetAgent {},
         ),
@@ -303,6 +345,8 @@ fn every_escrow_builder_matches_anchor() {
                 compliance: admin,
                 config,
                 escrow_account: e.account(&wallet),
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::AccountSetCompliance {
                 args: eargs::AccountSetComplianceArgs {
@@ -322,6 +366,8 @@ fn every_escrow_builder_matches_anchor() {
                 owner,
                 config: cfg,
                 escrow_account: account,
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::WithdrawalAddressRequest {
                 args: eargs::WithdrawalAddressRequestArgs { address: other },
@@ -336,6 +382,8 @@ fn every_escrow_builder_matches_anchor() {
                 owner,
                 config: cfg,
                 escrow_account: account,
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::WithdrawalAddressCancel {},
         ),
@@ -348,6 +396,8 @@ fn every_escrow_builder_matches_anchor() {
                 owner,
                 config: cfg,
                 escrow_account: account,
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::WithdrawalAddressApply {},
         ),
@@ -372,6 +422,8 @@ fn every_escrow_builder_matches_anchor() {
                 token_program: TOKEN,
                 source,
                 vault: e.vault(),
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::Deposit {
                 args: eargs::DepositArgs { amount: 1_500_000 },
@@ -399,6 +451,8 @@ fn every_escrow_builder_matches_anchor() {
                     vault: e.vault(),
                     destination: source,
                     co_signer,
+                    event_authority: ESCROW_EVENTS,
+                    program: stablerail_escrow::ID,
                 },
                 ei::Withdraw {
                     args: eargs::WithdrawArgs { amount: 9 },
@@ -424,6 +478,8 @@ fn every_escrow_builder_matches_anchor() {
                     config,
                     escrow_account: account,
                     co_signer: approver,
+                    event_authority: ESCROW_EVENTS,
+                    program: stablerail_escrow::ID,
                 },
                 ei::CoSignerSet {
                     args: eargs::CoSignerSetArgs {
@@ -441,6 +497,8 @@ fn every_escrow_builder_matches_anchor() {
             ea::CoSignerApply {
                 config,
                 escrow_account: account,
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::CoSignerApply {},
         ),
@@ -453,6 +511,8 @@ fn every_escrow_builder_matches_anchor() {
                 owner,
                 config,
                 escrow_account: account,
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::CoSignerCancel {},
         ),
@@ -472,6 +532,8 @@ fn every_escrow_builder_matches_anchor() {
                 owner,
                 config,
                 escrow_account: account,
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::AcceptorSetLimits {
                 args: eargs::AcceptorSetLimitsArgs {
@@ -491,6 +553,8 @@ fn every_escrow_builder_matches_anchor() {
                 config,
                 vault: e.vault(),
                 treasury_account: e.account(&key(31)),
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::SweepSurplus {},
         ),
@@ -514,6 +578,8 @@ fn every_escrow_builder_matches_anchor() {
                 merchant_account: account,
                 buy_order: e.buy_order(3),
                 system_program: SYSTEM,
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::BuyOrderPost {
                 args: eargs::BuyOrderPostArgs {
@@ -536,6 +602,8 @@ fn every_escrow_builder_matches_anchor() {
                 merchant: wallet,
                 config,
                 buy_order: e.buy_order(3),
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::BuyOrderCancel {},
         ),
@@ -571,6 +639,8 @@ fn every_escrow_builder_matches_anchor() {
                     agent_account: expected,
                     deal: e.deal(8),
                     system_program: SYSTEM,
+                    event_authority: ESCROW_EVENTS,
+                    program: stablerail_escrow::ID,
                 },
                 ei::BuyOrderFill {
                     args: eargs::BuyOrderFillArgs {
@@ -604,6 +674,8 @@ fn every_escrow_builder_matches_anchor() {
                     agent_account: expected,
                     deal: e.deal(9),
                     system_program: SYSTEM,
+                    event_authority: ESCROW_EVENTS,
+                    program: stablerail_escrow::ID,
                 },
                 ei::DealCollectionOpen {
                     args: eargs::DealCollectionOpenArgs {
@@ -636,6 +708,8 @@ fn every_escrow_builder_matches_anchor() {
                     agent_account: agent.map(|a| e.account(&a)),
                     deal: e.deal(10),
                     system_program: SYSTEM,
+                    event_authority: ESCROW_EVENTS,
+                    program: stablerail_escrow::ID,
                 },
                 ei::DealPayoutOpen {
                     args: eargs::DealPayoutOpenArgs {
@@ -655,6 +729,8 @@ fn every_escrow_builder_matches_anchor() {
                 config,
                 deal: e.deal(10),
                 acceptor_account: e.account(&other),
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::DealPayoutAssign {
                 args: eargs::DealPayoutAssignArgs {
@@ -671,6 +747,8 @@ fn every_escrow_builder_matches_anchor() {
                 authority: wallet,
                 config,
                 deal: e.deal(10),
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::DealMarkPaid {},
         ),
@@ -683,6 +761,8 @@ fn every_escrow_builder_matches_anchor() {
                 authority: wallet,
                 config,
                 deal: e.deal(10),
+                event_authority: ESCROW_EVENTS,
+                program: stablerail_escrow::ID,
             },
             ei::DealDispute {},
         ),
@@ -719,6 +799,8 @@ fn every_escrow_builder_matches_anchor() {
                             rent_payer: wallet,
                             buy_order,
                             merchant,
+                            event_authority: ESCROW_EVENTS,
+                            program: stablerail_escrow::ID,
                         },
                         ei::DealCancel {},
                     ),
@@ -744,6 +826,8 @@ fn every_escrow_builder_matches_anchor() {
                                 buy_order,
                                 merchant,
                                 co_signer,
+                                event_authority: ESCROW_EVENTS,
+                                program: stablerail_escrow::ID,
                             },
                             ei::DealRelease {},
                         ),
@@ -764,6 +848,8 @@ fn every_escrow_builder_matches_anchor() {
                             rent_payer: wallet,
                             buy_order,
                             merchant,
+                            event_authority: ESCROW_EVENTS,
+                            program: stablerail_escrow::ID,
                         },
                         ei::DealResolve {
                             args: eargs::DealResolveArgs {
@@ -824,6 +910,8 @@ fn every_multisig_builder_matches_anchor() {
                 create_key,
                 creator,
                 system_program: SYSTEM,
+                event_authority: MULTISIG_EVENTS,
+                program: stablerail_multisig::ID,
             },
             mi::MultisigCreate {
                 args: margs::MultisigCreateArgs {
@@ -865,6 +953,8 @@ fn every_multisig_builder_matches_anchor() {
                 proposal: m.proposal(5),
                 creator: owner,
                 system_program: SYSTEM,
+                event_authority: MULTISIG_EVENTS,
+                program: stablerail_multisig::ID,
             },
             mi::ProposalCreate {
                 args: margs::ProposalCreateArgs {
@@ -878,6 +968,8 @@ fn every_multisig_builder_matches_anchor() {
         multisig,
         proposal: m.proposal(5),
         owner,
+        event_authority: MULTISIG_EVENTS,
+        program: stablerail_multisig::ID,
     };
     check(
         "proposal_approve",
@@ -897,6 +989,8 @@ fn every_multisig_builder_matches_anchor() {
                 multisig,
                 proposal: m.proposal(5),
                 owner,
+                event_authority: MULTISIG_EVENTS,
+                program: stablerail_multisig::ID,
             },
             mi::ProposalReject {
                 args: margs::ProposalRejectArgs {},
@@ -911,6 +1005,8 @@ fn every_multisig_builder_matches_anchor() {
                 multisig,
                 proposal: m.proposal(5),
                 owner,
+                event_authority: MULTISIG_EVENTS,
+                program: stablerail_multisig::ID,
             },
             mi::ProposalCancel {
                 args: margs::ProposalCancelArgs {},
@@ -925,6 +1021,8 @@ fn every_multisig_builder_matches_anchor() {
             proposal: m.proposal(5),
             vault,
             executor: owner,
+            event_authority: MULTISIG_EVENTS,
+            program: stablerail_multisig::ID,
         },
         mi::ProposalExecute {
             args: margs::ProposalExecuteArgs {},
@@ -962,6 +1060,8 @@ fn every_multisig_builder_matches_anchor() {
                 multisig,
                 proposal: m.proposal(5),
                 creator: owner,
+                event_authority: MULTISIG_EVENTS,
+                program: stablerail_multisig::ID,
             },
             mi::ProposalClose {
                 args: margs::ProposalCloseArgs {},
@@ -972,7 +1072,12 @@ fn every_multisig_builder_matches_anchor() {
         "config_owner_add",
         m.config_owner_add(&key(9)).unwrap(),
         multisig_ix(
-            ma::ConfigOwnerAdd { multisig, vault },
+            ma::ConfigOwnerAdd {
+                multisig,
+                vault,
+                event_authority: MULTISIG_EVENTS,
+                program: stablerail_multisig::ID,
+            },
             mi::ConfigOwnerAdd {
                 args: margs::ConfigOwnerAddArgs { owner: key(9) },
             },
@@ -982,7 +1087,12 @@ fn every_multisig_builder_matches_anchor() {
         "config_owner_remove",
         m.config_owner_remove(&other),
         multisig_ix(
-            ma::ConfigOwnerRemove { multisig, vault },
+            ma::ConfigOwnerRemove {
+                multisig,
+                vault,
+                event_authority: MULTISIG_EVENTS,
+                program: stablerail_multisig::ID,
+            },
             mi::ConfigOwnerRemove {
                 args: margs::ConfigOwnerRemoveArgs { owner: other },
             },
@@ -992,7 +1102,12 @@ fn every_multisig_builder_matches_anchor() {
         "config_threshold_change",
         m.config_threshold_change(3).unwrap(),
         multisig_ix(
-            ma::ConfigThresholdChange { multisig, vault },
+            ma::ConfigThresholdChange {
+                multisig,
+                vault,
+                event_authority: MULTISIG_EVENTS,
+                program: stablerail_multisig::ID,
+            },
             mi::ConfigThresholdChange {
                 args: margs::ConfigThresholdChangeArgs { threshold: 3 },
             },
@@ -1002,7 +1117,12 @@ fn every_multisig_builder_matches_anchor() {
         "config_time_lock_set",
         m.config_time_lock_set(3_600).unwrap(),
         multisig_ix(
-            ma::ConfigTimeLockSet { multisig, vault },
+            ma::ConfigTimeLockSet {
+                multisig,
+                vault,
+                event_authority: MULTISIG_EVENTS,
+                program: stablerail_multisig::ID,
+            },
             mi::ConfigTimeLockSet {
                 args: margs::ConfigTimeLockSetArgs { time_lock: 3_600 },
             },
@@ -1026,6 +1146,8 @@ fn every_multisig_builder_matches_anchor() {
                 vault,
                 spending_limit: m.spending_limit(&limit_key),
                 system_program: SYSTEM,
+                event_authority: MULTISIG_EVENTS,
+                program: stablerail_multisig::ID,
             },
             mi::SpendingLimitAdd {
                 args: margs::SpendingLimitAddArgs {
@@ -1047,6 +1169,8 @@ fn every_multisig_builder_matches_anchor() {
                 multisig,
                 vault,
                 spending_limit: m.spending_limit(&limit_key),
+                event_authority: MULTISIG_EVENTS,
+                program: stablerail_multisig::ID,
             },
             mi::SpendingLimitRemove {
                 args: margs::SpendingLimitRemoveArgs {},
@@ -1076,6 +1200,8 @@ fn every_multisig_builder_matches_anchor() {
                 vault_token_account: vault_token,
                 destination,
                 token_program: TOKEN,
+                event_authority: MULTISIG_EVENTS,
+                program: stablerail_multisig::ID,
             },
             mi::SpendingLimitUse {
                 args: margs::SpendingLimitUseArgs { amount: 77 },

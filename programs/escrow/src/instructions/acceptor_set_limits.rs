@@ -19,6 +19,7 @@ pub struct AcceptorSetLimitsArgs {
 }
 
 /// Accounts of `acceptor_set_limits`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct AcceptorSetLimits<'info> {
     /// The account owner.
@@ -43,7 +44,7 @@ impl AcceptorSetLimits<'_> {
         account.online = args.online;
         account.max_per_deal = args.max_per_deal;
         account.max_locked = args.max_locked;
-        emit!(AcceptorLimitsSet {
+        emit_cpi!(AcceptorLimitsSet {
             config: account.config,
             wallet: account.wallet,
             online: args.online,

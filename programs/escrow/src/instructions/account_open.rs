@@ -10,6 +10,7 @@ use crate::state::{Config, EscrowAccount};
 use crate::utils::create_program_account;
 
 /// Accounts of `account_open`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct AccountOpen<'info> {
     /// Pays the rent.
@@ -57,7 +58,7 @@ impl AccountOpen<'_> {
             &[SEED_ACCOUNT, config.as_ref(), wallet.as_ref(), &[bump]],
             &account,
         )?;
-        emit!(AccountOpened {
+        emit_cpi!(AccountOpened {
             config,
             wallet,
             account: ctx.accounts.escrow_account.key(),

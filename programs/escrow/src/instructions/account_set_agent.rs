@@ -8,6 +8,7 @@ use crate::state::seeds::{SEED_ACCOUNT, SEED_CONFIG};
 use crate::state::{Config, EscrowAccount};
 
 /// Accounts of `account_set_agent`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct AccountSetAgent<'info> {
     /// The admin.
@@ -52,7 +53,7 @@ impl AccountSetAgent<'_> {
         let agent = &ctx.accounts.agent_account;
         let account = &mut ctx.accounts.escrow_account;
         account.set_agent(agent)?;
-        emit!(AgentSet {
+        emit_cpi!(AgentSet {
             config: account.config,
             wallet: account.wallet,
             agent: agent.wallet,

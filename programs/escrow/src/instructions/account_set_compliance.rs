@@ -17,6 +17,7 @@ pub struct AccountSetComplianceArgs {
 }
 
 /// Accounts of `account_set_compliance`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct AccountSetCompliance<'info> {
     /// The compliance key.
@@ -43,7 +44,7 @@ impl AccountSetCompliance<'_> {
         let account = &mut ctx.accounts.escrow_account;
         account.kyc_level = args.kyc_level;
         account.region = args.region;
-        emit!(KycSet {
+        emit_cpi!(KycSet {
             config: account.config,
             wallet: account.wallet,
             kyc_level: args.kyc_level,

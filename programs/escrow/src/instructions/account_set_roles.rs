@@ -15,6 +15,7 @@ pub struct AccountSetRolesArgs {
 }
 
 /// Accounts of `account_set_roles`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct AccountSetRoles<'info> {
     /// The admin.
@@ -46,7 +47,7 @@ impl AccountSetRoles<'_> {
     pub fn handler(ctx: Context<Self>, args: AccountSetRolesArgs) -> Result<()> {
         let account = &mut ctx.accounts.escrow_account;
         account.roles = args.roles;
-        emit!(RolesSet {
+        emit_cpi!(RolesSet {
             config: account.config,
             wallet: account.wallet,
             roles: args.roles,

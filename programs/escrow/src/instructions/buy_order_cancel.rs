@@ -9,6 +9,7 @@ use crate::state::seeds::{SEED_BUY_ORDER, SEED_CONFIG};
 use crate::state::{BuyOrder, Config};
 
 /// Accounts of `buy_order_cancel`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct BuyOrderCancel<'info> {
     /// The order's merchant; receives the rent.
@@ -32,7 +33,7 @@ impl BuyOrderCancel<'_> {
     /// Emits `BuyOrderCancelled`; Anchor closes the account on exit.
     pub fn handler(ctx: Context<Self>) -> Result<()> {
         let order = &ctx.accounts.buy_order;
-        emit!(BuyOrderCancelled {
+        emit_cpi!(BuyOrderCancelled {
             config: order.config,
             order_id: order.id,
             merchant: order.merchant,

@@ -22,6 +22,7 @@ pub struct BuyOrderFillArgs {
 }
 
 /// Accounts of `buy_order_fill`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct BuyOrderFill<'info> {
     /// The trader (seller); pays the deal's rent.
@@ -88,25 +89,24 @@ impl BuyOrderFill<'_> {
     #[access_control(ctx.accounts.validate(&args))]
     pub fn handler(ctx: Context<Self>, args: BuyOrderFillArgs) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
-        let accounts = ctx.accounts;
-        let remaining = accounts.buy_order.fill(args.amount, now)?;
-        let deal_id = accounts.config.take_deal_id()?;
-        let deadline = Config::deadline(now, accounts.buy_order.payment_window_secs)?;
+        let remaining = ctx.accounts.buy_order.fill(args.amount, now)?;
+        let deal_id = ctx.accounts.config.take_deal_id()?;
+        let deadline = Config::deadline(now, ctx.accounts.buy_order.payment_window_secs)?;
         let bump = ctx.bumps.deal;
         let mut deal = Deal {
-            config: accounts.config.key(),
+            config: ctx.accounts.config.key(),
             id: deal_id,
             bump,
             kind: DealKind::Trade,
             state: DealState::Open,
-            seller: accounts.trader.key(),
-            buyer: accounts.buy_order.merchant,
-            merchant: accounts.buy_order.merchant,
+            seller: ctx.accounts.trader.key(),
+            buyer: ctx.accounts.buy_order.merchant,
+            merchant: ctx.accounts.buy_order.merchant,
             amount: args.amount,
             deadline,
             reference: args.reference,
-            rent_payer: accounts.trader.key(),
-            order_id: Some(accounts.buy_order.id),
+            rent_payer: ctx.accounts.trader.key(),
+            order_id: Some(ctx.accounts.buy_order.id),
             fee_bps: 0,
             agent: None,
             agent_share_bps: 0,
@@ -114,16 +114,20 @@ impl BuyOrderFill<'_> {
             disputed_at: 0,
         };
         let agent = merchant_agent(
-            &accounts.merchant_account,
-            &[&*accounts.trader_account],
-            accounts.agent_account.as_deref().map(|a| &**a),
+            &ctx.accounts.merchant_account,
+            &[&*ctx.accounts.trader_account],
+            ctx.accounts.agent_account.as_deref().map(|a| &**a),
         )?;
-        deal.fix_rates(&accounts.config.fees, &accounts.merchant_account, agent)?;
-        accounts.trader_account.lock(args.amount)?;
+        deal.fix_rates(
+            &ctx.accounts.config.fees,
+            &ctx.accounts.merchant_account,
+            agent,
+        )?;
+        ctx.accounts.trader_account.lock(args.amount)?;
         create_program_account(
-            &accounts.trader.to_account_info(),
-            &accounts.deal.to_account_info(),
-            &accounts.system_program.to_account_info(),
+            &ctx.accounts.trader.to_account_info(),
+            &ctx.accounts.deal.to_account_info(),
+            &ctx.accounts.system_program.to_account_info(),
             &[
                 SEED_DEAL,
                 deal.config.as_ref(),
@@ -132,15 +136,15 @@ impl BuyOrderFill<'_> {
             ],
             &deal,
         )?;
-        emit!(BuyOrderFilled {
+        emit_cpi!(BuyOrderFilled {
             config: deal.config,
-            order_id: accounts.buy_order.id,
+            order_id: ctx.accounts.buy_order.id,
             deal_id,
             trader: deal.seller,
             amount: args.amount,
             remaining,
         });
-        emit!(DealOpened {
+        emit_cpi!(DealOpened {
             config: deal.config,
             deal_id,
             kind: deal.kind,
@@ -156,9 +160,9 @@ impl BuyOrderFill<'_> {
             agent_share_bps: deal.agent_share_bps,
             reward_bps: deal.reward_bps,
         });
-        accounts.buy_order.invariant()?;
+        ctx.accounts.buy_order.invariant()?;
         deal.invariant()?;
-        accounts.trader_account.invariant()?;
+        ctx.accounts.trader_account.invariant()?;
         Ok(())
     }
 }

@@ -28,6 +28,7 @@ pub struct BuyOrderPostArgs {
 }
 
 /// Accounts of `buy_order_post`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct BuyOrderPost<'info> {
     /// The merchant; pays the rent.
@@ -114,7 +115,7 @@ impl BuyOrderPost<'_> {
             ],
             &order,
         )?;
-        emit!(BuyOrderPosted {
+        emit_cpi!(BuyOrderPosted {
             config: order.config,
             order_id: id,
             merchant: order.merchant,

@@ -8,6 +8,7 @@ use crate::state::seeds::{SEED_ACCOUNT, SEED_CONFIG};
 use crate::state::{Config, EscrowAccount};
 
 /// Accounts of `co_signer_apply`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct CoSignerApply<'info> {
     /// The config.
@@ -29,7 +30,7 @@ impl CoSignerApply<'_> {
         let now = Clock::get()?.unix_timestamp;
         let account = &mut ctx.accounts.escrow_account;
         let (co_signer, daily_allowance) = account.apply_co_signer(now)?;
-        emit!(CoSignerSet {
+        emit_cpi!(CoSignerSet {
             config: account.config,
             wallet: account.wallet,
             co_signer,

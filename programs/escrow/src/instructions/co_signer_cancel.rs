@@ -7,6 +7,7 @@ use crate::state::seeds::{SEED_ACCOUNT, SEED_CONFIG};
 use crate::state::{Config, EscrowAccount};
 
 /// Accounts of `co_signer_cancel`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct CoSignerCancel<'info> {
     /// The account owner.
@@ -28,7 +29,7 @@ impl CoSignerCancel<'_> {
     pub fn handler(ctx: Context<Self>) -> Result<()> {
         let account = &mut ctx.accounts.escrow_account;
         account.cancel_co_signer()?;
-        emit!(CoSignerChangeCancelled {
+        emit_cpi!(CoSignerChangeCancelled {
             config: account.config,
             wallet: account.wallet,
         });

@@ -20,6 +20,7 @@ pub struct CoSignerSetArgs {
 }
 
 /// Accounts of `co_signer_set`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct CoSignerSet<'info> {
     /// The account owner.
@@ -59,13 +60,13 @@ impl CoSignerSet<'_> {
         let approved = ctx.accounts.co_signer.is_some();
         let account = &mut ctx.accounts.escrow_account;
         match account.set_co_signer(args.co_signer, args.daily_allowance, approved, now, delay)? {
-            CoSignerChange::Applied => emit!(events::CoSignerSet {
+            CoSignerChange::Applied => emit_cpi!(events::CoSignerSet {
                 config: account.config,
                 wallet: account.wallet,
                 co_signer: account.co_signer,
                 daily_allowance: account.daily_allowance,
             }),
-            CoSignerChange::Pending(effective_at) => emit!(CoSignerChangeRequested {
+            CoSignerChange::Pending(effective_at) => emit_cpi!(CoSignerChangeRequested {
                 config: account.config,
                 wallet: account.wallet,
                 co_signer: args.co_signer,

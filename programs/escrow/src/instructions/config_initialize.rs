@@ -29,6 +29,7 @@ pub struct ConfigInitializeArgs {
 }
 
 /// Accounts of `config_initialize`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct ConfigInitialize<'info> {
     /// Creator: pays the rent and seeds the config PDA.
@@ -78,17 +79,16 @@ impl ConfigInitialize<'_> {
     /// Creates the vault and the config and emits `ConfigInitialized`.
     #[access_control(ctx.accounts.validate(&args))]
     pub fn handler(ctx: Context<Self>, args: ConfigInitializeArgs) -> Result<()> {
-        let accounts = ctx.accounts;
-        let creator = accounts.creator.key();
-        let config_key = accounts.config.key();
+        let creator = ctx.accounts.creator.key();
+        let config_key = ctx.accounts.config.key();
         let (config_bump, vault_bump) = (ctx.bumps.config, ctx.bumps.vault);
-        let token_program = accounts.token_program.key();
+        let token_program = ctx.accounts.token_program.key();
 
-        let space = accounts.vault_space()?;
+        let space = ctx.accounts.vault_space()?;
         create_pda(
-            &accounts.creator.to_account_info(),
-            &accounts.vault.to_account_info(),
-            &accounts.system_program.to_account_info(),
+            &ctx.accounts.creator.to_account_info(),
+            &ctx.accounts.vault.to_account_info(),
+            &ctx.accounts.system_program.to_account_info(),
             &[SEED_VAULT, config_key.as_ref(), &[vault_bump]],
             space,
             &token_program,
@@ -96,9 +96,9 @@ impl ConfigInitialize<'_> {
         token_interface::initialize_account3(CpiContext::new(
             token_program,
             InitializeAccount3 {
-                account: accounts.vault.to_account_info(),
-                mint: accounts.usdt_mint.to_account_info(),
-                authority: accounts.config.to_account_info(),
+                account: ctx.accounts.vault.to_account_info(),
+                mint: ctx.accounts.usdt_mint.to_account_info(),
+                authority: ctx.accounts.config.to_account_info(),
             },
         ))?;
 
@@ -107,10 +107,10 @@ impl ConfigInitialize<'_> {
             bump: config_bump,
             vault_bump,
             authorities: args.authorities,
-            usdt_mint: accounts.usdt_mint.key(),
-            usdt_decimals: accounts.usdt_mint.decimals,
+            usdt_mint: ctx.accounts.usdt_mint.key(),
+            usdt_decimals: ctx.accounts.usdt_mint.decimals,
             token_program,
-            vault: accounts.vault.key(),
+            vault: ctx.accounts.vault.key(),
             fees: FeeSchedule::from_args(&args.fees)?,
             limits: Limits::from_args(&args.limits)?,
             paused: false,
@@ -120,13 +120,13 @@ impl ConfigInitialize<'_> {
         };
         config.invariant()?;
         create_program_account(
-            &accounts.creator.to_account_info(),
-            &accounts.config.to_account_info(),
-            &accounts.system_program.to_account_info(),
+            &ctx.accounts.creator.to_account_info(),
+            &ctx.accounts.config.to_account_info(),
+            &ctx.accounts.system_program.to_account_info(),
             &[SEED_CONFIG, creator.as_ref(), &[config_bump]],
             &config,
         )?;
-        emit!(ConfigInitialized {
+        emit_cpi!(ConfigInitialized {
             config: config_key,
             creator,
             authorities: config.authorities,

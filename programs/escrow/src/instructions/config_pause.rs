@@ -8,6 +8,7 @@ use crate::state::seeds::SEED_CONFIG;
 use crate::state::Config;
 
 /// Accounts of `config_pause`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct ConfigPause<'info> {
     /// The guardian or the admin.
@@ -33,7 +34,7 @@ impl ConfigPause<'_> {
     pub fn handler(ctx: Context<Self>) -> Result<()> {
         let config = &mut ctx.accounts.config;
         config.paused = true;
-        emit!(PauseChanged {
+        emit_cpi!(PauseChanged {
             config: config.key(),
             paused: true,
             by: ctx.accounts.authority.key(),

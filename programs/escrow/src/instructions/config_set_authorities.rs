@@ -15,6 +15,7 @@ pub struct ConfigSetAuthoritiesArgs {
 }
 
 /// Accounts of `config_set_authorities`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct ConfigSetAuthorities<'info> {
     /// The admin.
@@ -40,7 +41,7 @@ impl ConfigSetAuthorities<'_> {
     pub fn handler(ctx: Context<Self>, args: ConfigSetAuthoritiesArgs) -> Result<()> {
         let config = &mut ctx.accounts.config;
         config.authorities = args.authorities;
-        emit!(AuthoritiesUpdated {
+        emit_cpi!(AuthoritiesUpdated {
             config: config.key(),
             authorities: config.authorities,
         });

@@ -15,6 +15,7 @@ pub struct ConfigSetFeesArgs {
 }
 
 /// Accounts of `config_set_fees`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct ConfigSetFees<'info> {
     /// The admin.
@@ -39,7 +40,7 @@ impl ConfigSetFees<'_> {
     pub fn handler(ctx: Context<Self>, args: ConfigSetFeesArgs) -> Result<()> {
         let config = &mut ctx.accounts.config;
         config.fees = FeeSchedule::from_args(&args.fees)?;
-        emit!(FeesUpdated {
+        emit_cpi!(FeesUpdated {
             config: config.key(),
             fees: config.fees,
         });

@@ -15,6 +15,7 @@ pub struct ConfigSetLimitsArgs {
 }
 
 /// Accounts of `config_set_limits`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct ConfigSetLimits<'info> {
     /// The admin.
@@ -39,7 +40,7 @@ impl ConfigSetLimits<'_> {
     pub fn handler(ctx: Context<Self>, args: ConfigSetLimitsArgs) -> Result<()> {
         let config = &mut ctx.accounts.config;
         config.limits = Limits::from_args(&args.limits)?;
-        emit!(LimitsUpdated {
+        emit_cpi!(LimitsUpdated {
             config: config.key(),
             limits: config.limits,
         });

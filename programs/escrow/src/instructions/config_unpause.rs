@@ -8,6 +8,7 @@ use crate::state::seeds::SEED_CONFIG;
 use crate::state::Config;
 
 /// Accounts of `config_unpause`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct ConfigUnpause<'info> {
     /// The admin (the guardian cannot unpause).
@@ -33,7 +34,7 @@ impl ConfigUnpause<'_> {
     pub fn handler(ctx: Context<Self>) -> Result<()> {
         let config = &mut ctx.accounts.config;
         config.paused = false;
-        emit!(PauseChanged {
+        emit_cpi!(PauseChanged {
             config: config.key(),
             paused: false,
             by: ctx.accounts.admin.key(),

@@ -12,6 +12,7 @@ use crate::state::{Config, Deal, EscrowAccount};
 use crate::utils::finish_order_fill;
 
 /// Accounts of `deal_cancel`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct DealCancel<'info> {
     /// The buyer or the seller.
@@ -54,24 +55,29 @@ impl DealCancel<'_> {
     pub fn handler(ctx: Context<Self>) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
         let by = ctx.accounts.authority.key();
-        let accounts = ctx.accounts;
-        let deal = &mut accounts.deal;
+        let deal = &mut ctx.accounts.deal;
         deal.cancel(by, now)?;
-        deal.refund(&mut accounts.seller_account)?;
-        finish_order_fill(
+        deal.refund(&mut ctx.accounts.seller_account)?;
+        let order_events = finish_order_fill(
             deal,
-            accounts
+            ctx.accounts
                 .buy_order
                 .as_ref()
                 .map(|info| info.to_account_info()),
-            accounts
+            ctx.accounts
                 .merchant
                 .as_ref()
                 .map(|info| info.to_account_info()),
             true,
             now,
         )?;
-        emit!(DealCancelled {
+        if let Some(event) = order_events.refilled {
+            emit_cpi!(event);
+        }
+        if let Some(event) = order_events.closed {
+            emit_cpi!(event);
+        }
+        emit_cpi!(DealCancelled {
             config: deal.config,
             deal_id: deal.id,
             kind: deal.kind,
@@ -81,7 +87,7 @@ impl DealCancel<'_> {
             by,
             reference: deal.reference,
         });
-        accounts.seller_account.invariant()?;
+        ctx.accounts.seller_account.invariant()?;
         Ok(())
     }
 }

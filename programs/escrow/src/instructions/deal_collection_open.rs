@@ -24,6 +24,7 @@ pub struct DealCollectionOpenArgs {
 }
 
 /// Accounts of `deal_collection_open`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct DealCollectionOpen<'info> {
     /// The dispatcher; pays the deal's rent.
@@ -91,23 +92,22 @@ impl DealCollectionOpen<'_> {
     #[access_control(ctx.accounts.validate(&args))]
     pub fn handler(ctx: Context<Self>, args: DealCollectionOpenArgs) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
-        let accounts = ctx.accounts;
-        accounts.acceptor_account.lock(args.amount)?;
-        let deal_id = accounts.config.take_deal_id()?;
+        ctx.accounts.acceptor_account.lock(args.amount)?;
+        let deal_id = ctx.accounts.config.take_deal_id()?;
         let bump = ctx.bumps.deal;
         let mut deal = Deal {
-            config: accounts.config.key(),
+            config: ctx.accounts.config.key(),
             id: deal_id,
             bump,
             kind: DealKind::Collection,
             state: DealState::Open,
-            seller: accounts.acceptor_account.wallet,
-            buyer: accounts.merchant_account.wallet,
-            merchant: accounts.merchant_account.wallet,
+            seller: ctx.accounts.acceptor_account.wallet,
+            buyer: ctx.accounts.merchant_account.wallet,
+            merchant: ctx.accounts.merchant_account.wallet,
             amount: args.amount,
             deadline: Config::deadline(now, args.payment_window_secs)?,
             reference: args.reference,
-            rent_payer: accounts.dispatcher.key(),
+            rent_payer: ctx.accounts.dispatcher.key(),
             order_id: None,
             fee_bps: 0,
             agent: None,
@@ -116,15 +116,19 @@ impl DealCollectionOpen<'_> {
             disputed_at: 0,
         };
         let agent = merchant_agent(
-            &accounts.merchant_account,
-            &[&*accounts.acceptor_account],
-            accounts.agent_account.as_deref().map(|a| &**a),
+            &ctx.accounts.merchant_account,
+            &[&*ctx.accounts.acceptor_account],
+            ctx.accounts.agent_account.as_deref().map(|a| &**a),
         )?;
-        deal.fix_rates(&accounts.config.fees, &accounts.merchant_account, agent)?;
+        deal.fix_rates(
+            &ctx.accounts.config.fees,
+            &ctx.accounts.merchant_account,
+            agent,
+        )?;
         create_program_account(
-            &accounts.dispatcher.to_account_info(),
-            &accounts.deal.to_account_info(),
-            &accounts.system_program.to_account_info(),
+            &ctx.accounts.dispatcher.to_account_info(),
+            &ctx.accounts.deal.to_account_info(),
+            &ctx.accounts.system_program.to_account_info(),
             &[
                 SEED_DEAL,
                 deal.config.as_ref(),
@@ -133,7 +137,7 @@ impl DealCollectionOpen<'_> {
             ],
             &deal,
         )?;
-        emit!(DealOpened {
+        emit_cpi!(DealOpened {
             config: deal.config,
             deal_id,
             kind: deal.kind,
@@ -150,7 +154,7 @@ impl DealCollectionOpen<'_> {
             reward_bps: deal.reward_bps,
         });
         deal.invariant()?;
-        accounts.acceptor_account.invariant()?;
+        ctx.accounts.acceptor_account.invariant()?;
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ use crate::state::seeds::{SEED_CONFIG, SEED_DEAL};
 use crate::state::{Config, Deal};
 
 /// Accounts of `deal_dispute`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct DealDispute<'info> {
     /// The buyer or the seller.
@@ -30,7 +31,7 @@ impl DealDispute<'_> {
         let by = ctx.accounts.authority.key();
         let deal = &mut ctx.accounts.deal;
         deal.dispute(by, now)?;
-        emit!(DealStateChanged {
+        emit_cpi!(DealStateChanged {
             config: deal.config,
             deal_id: deal.id,
             state: deal.state,

@@ -7,6 +7,7 @@ use crate::state::seeds::{SEED_CONFIG, SEED_DEAL};
 use crate::state::{Config, Deal};
 
 /// Accounts of `deal_mark_paid`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct DealMarkPaid<'info> {
     /// The buyer, or the dispatcher for a Collection.
@@ -30,7 +31,7 @@ impl DealMarkPaid<'_> {
         let dispatcher = ctx.accounts.config.authorities.dispatcher;
         let deal = &mut ctx.accounts.deal;
         deal.mark_paid(by, dispatcher)?;
-        emit!(DealStateChanged {
+        emit_cpi!(DealStateChanged {
             config: deal.config,
             deal_id: deal.id,
             state: deal.state,

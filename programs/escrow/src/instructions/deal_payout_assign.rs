@@ -16,6 +16,7 @@ pub struct DealPayoutAssignArgs {
 }
 
 /// Accounts of `deal_payout_assign`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct DealPayoutAssign<'info> {
     /// The dispatcher.
@@ -63,7 +64,7 @@ impl DealPayoutAssign<'_> {
         let acceptor = ctx.accounts.acceptor_account.wallet;
         let deal = &mut ctx.accounts.deal;
         deal.assign(acceptor, deadline)?;
-        emit!(PayoutAssigned {
+        emit_cpi!(PayoutAssigned {
             config: deal.config,
             deal_id: deal.id,
             acceptor,

@@ -21,6 +21,7 @@ pub struct DealPayoutOpenArgs {
 }
 
 /// Accounts of `deal_payout_open`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct DealPayoutOpen<'info> {
     /// The merchant (seller); pays the deal's rent.
@@ -69,23 +70,22 @@ impl DealPayoutOpen<'_> {
     /// key, no deadline until assigned) and emits `DealOpened`.
     #[access_control(ctx.accounts.validate(&args))]
     pub fn handler(ctx: Context<Self>, args: DealPayoutOpenArgs) -> Result<()> {
-        let accounts = ctx.accounts;
-        accounts.merchant_account.lock(args.amount)?;
-        let deal_id = accounts.config.take_deal_id()?;
+        ctx.accounts.merchant_account.lock(args.amount)?;
+        let deal_id = ctx.accounts.config.take_deal_id()?;
         let bump = ctx.bumps.deal;
         let mut deal = Deal {
-            config: accounts.config.key(),
+            config: ctx.accounts.config.key(),
             id: deal_id,
             bump,
             kind: DealKind::Payout,
             state: DealState::Open,
-            seller: accounts.merchant.key(),
+            seller: ctx.accounts.merchant.key(),
             buyer: Pubkey::default(),
-            merchant: accounts.merchant.key(),
+            merchant: ctx.accounts.merchant.key(),
             amount: args.amount,
             deadline: 0,
             reference: args.reference,
-            rent_payer: accounts.merchant.key(),
+            rent_payer: ctx.accounts.merchant.key(),
             order_id: None,
             fee_bps: 0,
             agent: None,
@@ -94,15 +94,19 @@ impl DealPayoutOpen<'_> {
             disputed_at: 0,
         };
         let agent = merchant_agent(
-            &accounts.merchant_account,
+            &ctx.accounts.merchant_account,
             &[],
-            accounts.agent_account.as_deref(),
+            ctx.accounts.agent_account.as_deref(),
         )?;
-        deal.fix_rates(&accounts.config.fees, &accounts.merchant_account, agent)?;
+        deal.fix_rates(
+            &ctx.accounts.config.fees,
+            &ctx.accounts.merchant_account,
+            agent,
+        )?;
         create_program_account(
-            &accounts.merchant.to_account_info(),
-            &accounts.deal.to_account_info(),
-            &accounts.system_program.to_account_info(),
+            &ctx.accounts.merchant.to_account_info(),
+            &ctx.accounts.deal.to_account_info(),
+            &ctx.accounts.system_program.to_account_info(),
             &[
                 SEED_DEAL,
                 deal.config.as_ref(),
@@ -111,7 +115,7 @@ impl DealPayoutOpen<'_> {
             ],
             &deal,
         )?;
-        emit!(DealOpened {
+        emit_cpi!(DealOpened {
             config: deal.config,
             deal_id,
             kind: deal.kind,
@@ -128,7 +132,7 @@ impl DealPayoutOpen<'_> {
             reward_bps: deal.reward_bps,
         });
         deal.invariant()?;
-        accounts.merchant_account.invariant()?;
+        ctx.accounts.merchant_account.invariant()?;
         Ok(())
     }
 }

@@ -14,6 +14,7 @@ use crate::state::{
 use crate::utils::finish_order_fill;
 
 /// Accounts of `deal_release`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct DealRelease<'info> {
     /// The seller.
@@ -73,26 +74,25 @@ impl DealRelease<'_> {
     /// `DealSettled`.
     pub fn handler(ctx: Context<Self>) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
-        let accounts = ctx.accounts;
-        let deal = &mut accounts.deal;
-        deal.release(accounts.seller.key())?;
-        let treasury = accounts.config.authorities.treasury;
+        let deal = &mut ctx.accounts.deal;
+        deal.release(ctx.accounts.seller.key())?;
+        let treasury = ctx.accounts.config.authorities.treasury;
         deal.check_settlement_accounts(
             treasury,
-            accounts.agent_account.as_deref().map(|a| &**a),
-            accounts.treasury_account.as_deref().map(|a| &**a),
+            ctx.accounts.agent_account.as_deref().map(|a| &**a),
+            ctx.accounts.treasury_account.as_deref().map(|a| &**a),
         )?;
-        let co_signer = accounts.co_signer.as_ref().map(|signer| signer.key());
-        let seller = &mut accounts.seller_account;
+        let co_signer = ctx.accounts.co_signer.as_ref().map(|signer| signer.key());
+        let seller = &mut ctx.accounts.seller_account;
         if seller.count_outflow(deal.amount, now, co_signer)? {
-            emit!(OutflowCoSigned {
+            emit_cpi!(OutflowCoSigned {
                 config: deal.config,
                 wallet: seller.wallet,
                 action: OUTFLOW_RELEASE,
                 subject: deal.id,
             });
         } else if seller.co_signer.is_some() {
-            emit!(OutflowCounted {
+            emit_cpi!(OutflowCounted {
                 config: deal.config,
                 wallet: seller.wallet,
                 day: seller.outflow_day,
@@ -103,27 +103,37 @@ impl DealRelease<'_> {
             deal.amount,
             treasury,
             &mut SettlementAccounts {
-                seller: &mut accounts.seller_account,
-                buyer: &mut accounts.buyer_account,
-                agent: accounts.agent_account.as_deref_mut().map(|a| &mut **a),
-                treasury: accounts.treasury_account.as_deref_mut().map(|a| &mut **a),
+                seller: &mut ctx.accounts.seller_account,
+                buyer: &mut ctx.accounts.buyer_account,
+                agent: ctx.accounts.agent_account.as_deref_mut().map(|a| &mut **a),
+                treasury: ctx
+                    .accounts
+                    .treasury_account
+                    .as_deref_mut()
+                    .map(|a| &mut **a),
             },
         )?;
-        finish_order_fill(
+        let order_events = finish_order_fill(
             deal,
-            accounts
+            ctx.accounts
                 .buy_order
                 .as_ref()
                 .map(|info| info.to_account_info()),
-            accounts
+            ctx.accounts
                 .merchant
                 .as_ref()
                 .map(|info| info.to_account_info()),
             false,
             now,
         )?;
+        if let Some(event) = order_events.refilled {
+            emit_cpi!(event);
+        }
+        if let Some(event) = order_events.closed {
+            emit_cpi!(event);
+        }
         let split = settlement.split;
-        emit!(DealSettled {
+        emit_cpi!(DealSettled {
             config: deal.config,
             deal_id: deal.id,
             kind: deal.kind,
@@ -145,8 +155,8 @@ impl DealRelease<'_> {
             refund: settlement.refund,
             reference: deal.reference,
         });
-        accounts.seller_account.invariant()?;
-        accounts.buyer_account.invariant()?;
+        ctx.accounts.seller_account.invariant()?;
+        ctx.accounts.buyer_account.invariant()?;
         Ok(())
     }
 }

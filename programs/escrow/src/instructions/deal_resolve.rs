@@ -18,6 +18,7 @@ pub struct DealResolveArgs {
 }
 
 /// Accounts of `deal_resolve`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct DealResolve<'info> {
     /// The arbiter.
@@ -77,40 +78,49 @@ impl DealResolve<'_> {
     /// the recorded rates, updates the buy order and emits `DealSettled`.
     pub fn handler(ctx: Context<Self>, args: DealResolveArgs) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
-        let accounts = ctx.accounts;
-        let deal = &mut accounts.deal;
+        let deal = &mut ctx.accounts.deal;
         let gross = deal.resolve(args.buyer_share_bps)?;
-        let treasury = accounts.config.authorities.treasury;
+        let treasury = ctx.accounts.config.authorities.treasury;
         deal.check_settlement_accounts(
             treasury,
-            accounts.agent_account.as_deref().map(|a| &**a),
-            accounts.treasury_account.as_deref().map(|a| &**a),
+            ctx.accounts.agent_account.as_deref().map(|a| &**a),
+            ctx.accounts.treasury_account.as_deref().map(|a| &**a),
         )?;
         let settlement = deal.settle(
             gross,
             treasury,
             &mut SettlementAccounts {
-                seller: &mut accounts.seller_account,
-                buyer: &mut accounts.buyer_account,
-                agent: accounts.agent_account.as_deref_mut().map(|a| &mut **a),
-                treasury: accounts.treasury_account.as_deref_mut().map(|a| &mut **a),
+                seller: &mut ctx.accounts.seller_account,
+                buyer: &mut ctx.accounts.buyer_account,
+                agent: ctx.accounts.agent_account.as_deref_mut().map(|a| &mut **a),
+                treasury: ctx
+                    .accounts
+                    .treasury_account
+                    .as_deref_mut()
+                    .map(|a| &mut **a),
             },
         )?;
-        finish_order_fill(
+        let order_events = finish_order_fill(
             deal,
-            accounts
+            ctx.accounts
                 .buy_order
                 .as_ref()
                 .map(|info| info.to_account_info()),
-            accounts
+            ctx.accounts
                 .merchant
                 .as_ref()
                 .map(|info| info.to_account_info()),
             false,
             now,
         )?;
+        if let Some(event) = order_events.refilled {
+            emit_cpi!(event);
+        }
+        if let Some(event) = order_events.closed {
+            emit_cpi!(event);
+        }
         let split = settlement.split;
-        emit!(DealSettled {
+        emit_cpi!(DealSettled {
             config: deal.config,
             deal_id: deal.id,
             kind: deal.kind,
@@ -132,8 +142,8 @@ impl DealResolve<'_> {
             refund: settlement.refund,
             reference: deal.reference,
         });
-        accounts.seller_account.invariant()?;
-        accounts.buyer_account.invariant()?;
+        ctx.accounts.seller_account.invariant()?;
+        ctx.accounts.buyer_account.invariant()?;
         Ok(())
     }
 }

@@ -17,6 +17,7 @@ pub struct DepositArgs {
 }
 
 /// Accounts of `deposit`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct Deposit<'info> {
     /// The account owner; signs the token transfer.
@@ -65,41 +66,41 @@ impl Deposit<'_> {
     /// `Deposited`.
     #[access_control(ctx.accounts.validate(&args))]
     pub fn handler(ctx: Context<Self>, args: DepositArgs) -> Result<()> {
-        let accounts = ctx.accounts;
-        let before = accounts.vault.amount;
+        let before = ctx.accounts.vault.amount;
         token_interface::transfer_checked(
             CpiContext::new(
-                accounts.token_program.key(),
+                ctx.accounts.token_program.key(),
                 TransferChecked {
-                    from: accounts.source.to_account_info(),
-                    mint: accounts.usdt_mint.to_account_info(),
-                    to: accounts.vault.to_account_info(),
-                    authority: accounts.owner.to_account_info(),
+                    from: ctx.accounts.source.to_account_info(),
+                    mint: ctx.accounts.usdt_mint.to_account_info(),
+                    to: ctx.accounts.vault.to_account_info(),
+                    authority: ctx.accounts.owner.to_account_info(),
                 },
             ),
             args.amount,
-            accounts.usdt_mint.decimals,
+            ctx.accounts.usdt_mint.decimals,
         )?;
         // Credit what the vault actually received: a Token-2022 mint with a
         // transfer fee delivers less than `amount`, and the balances must
         // never exceed the vault.
-        accounts.vault.reload()?;
-        let received = accounts
+        ctx.accounts.vault.reload()?;
+        let received = ctx
+            .accounts
             .vault
             .amount
             .checked_sub(before)
             .ok_or(EscrowError::Overflow)?;
         require!(received > 0, EscrowError::ZeroAmount);
-        accounts.config.add_liabilities(received)?;
-        let account = &mut accounts.escrow_account;
+        ctx.accounts.config.add_liabilities(received)?;
+        let account = &mut ctx.accounts.escrow_account;
         account.credit(received)?;
-        emit!(Deposited {
+        emit_cpi!(Deposited {
             config: account.config,
             wallet: account.wallet,
             amount: received,
             available: account.available,
         });
-        accounts.escrow_account.invariant()?;
+        ctx.accounts.escrow_account.invariant()?;
         Ok(())
     }
 }

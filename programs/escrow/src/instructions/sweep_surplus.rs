@@ -11,6 +11,7 @@ use crate::state::seeds::{SEED_ACCOUNT, SEED_CONFIG, SEED_VAULT};
 use crate::state::{Config, EscrowAccount};
 
 /// Accounts of `sweep_surplus`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct SweepSurplus<'info> {
     /// The admin.
@@ -39,23 +40,23 @@ impl SweepSurplus<'_> {
     /// Credits `vault balance - liabilities` to the treasury and emits
     /// `SurplusSwept`; fails with `NoSurplus` when there is none.
     pub fn handler(ctx: Context<Self>) -> Result<()> {
-        let accounts = ctx.accounts;
-        let surplus = accounts
+        let surplus = ctx
+            .accounts
             .vault
             .amount
-            .checked_sub(accounts.config.liabilities)
+            .checked_sub(ctx.accounts.config.liabilities)
             .ok_or(EscrowError::Overflow)?;
         require!(surplus > 0, EscrowError::NoSurplus);
-        accounts.treasury_account.credit(surplus)?;
-        accounts.config.add_liabilities(surplus)?;
-        emit!(SurplusSwept {
-            config: accounts.config.key(),
-            treasury: accounts.treasury_account.wallet,
+        ctx.accounts.treasury_account.credit(surplus)?;
+        ctx.accounts.config.add_liabilities(surplus)?;
+        emit_cpi!(SurplusSwept {
+            config: ctx.accounts.config.key(),
+            treasury: ctx.accounts.treasury_account.wallet,
             amount: surplus,
-            liabilities: accounts.config.liabilities,
+            liabilities: ctx.accounts.config.liabilities,
         });
-        accounts.treasury_account.invariant()?;
-        accounts.config.invariant()?;
+        ctx.accounts.treasury_account.invariant()?;
+        ctx.accounts.config.invariant()?;
         Ok(())
     }
 }

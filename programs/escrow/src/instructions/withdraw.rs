@@ -18,6 +18,7 @@ pub struct WithdrawArgs {
 }
 
 /// Accounts of `withdraw`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct Withdraw<'info> {
     /// The account owner.
@@ -74,18 +75,17 @@ impl Withdraw<'_> {
     #[access_control(ctx.accounts.validate(&args))]
     pub fn handler(ctx: Context<Self>, args: WithdrawArgs) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
-        let accounts = ctx.accounts;
-        let co_signer = accounts.co_signer.as_ref().map(|signer| signer.key());
-        let account = &mut accounts.escrow_account;
+        let co_signer = ctx.accounts.co_signer.as_ref().map(|signer| signer.key());
+        let account = &mut ctx.accounts.escrow_account;
         if account.count_outflow(args.amount, now, co_signer)? {
-            emit!(OutflowCoSigned {
+            emit_cpi!(OutflowCoSigned {
                 config: account.config,
                 wallet: account.wallet,
                 action: OUTFLOW_WITHDRAW,
                 subject: args.amount,
             });
         } else if account.co_signer.is_some() {
-            emit!(OutflowCounted {
+            emit_cpi!(OutflowCounted {
                 config: account.config,
                 wallet: account.wallet,
                 day: account.outflow_day,
@@ -93,31 +93,31 @@ impl Withdraw<'_> {
             });
         }
         account.debit(args.amount)?;
-        accounts.config.sub_liabilities(args.amount)?;
-        let seeds = accounts.config.signer_seeds();
+        ctx.accounts.config.sub_liabilities(args.amount)?;
+        let seeds = ctx.accounts.config.signer_seeds();
         token_interface::transfer_checked(
             CpiContext::new_with_signer(
-                accounts.token_program.key(),
+                ctx.accounts.token_program.key(),
                 TransferChecked {
-                    from: accounts.vault.to_account_info(),
-                    mint: accounts.usdt_mint.to_account_info(),
-                    to: accounts.destination.to_account_info(),
-                    authority: accounts.config.to_account_info(),
+                    from: ctx.accounts.vault.to_account_info(),
+                    mint: ctx.accounts.usdt_mint.to_account_info(),
+                    to: ctx.accounts.destination.to_account_info(),
+                    authority: ctx.accounts.config.to_account_info(),
                 },
                 &[&seeds],
             ),
             args.amount,
-            accounts.usdt_mint.decimals,
+            ctx.accounts.usdt_mint.decimals,
         )?;
-        let account = &accounts.escrow_account;
-        emit!(Withdrawn {
+        let account = &ctx.accounts.escrow_account;
+        emit_cpi!(Withdrawn {
             config: account.config,
             wallet: account.wallet,
-            destination: accounts.destination.key(),
+            destination: ctx.accounts.destination.key(),
             amount: args.amount,
             available: account.available,
         });
-        accounts.escrow_account.invariant()?;
+        ctx.accounts.escrow_account.invariant()?;
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ use crate::state::seeds::{SEED_ACCOUNT, SEED_CONFIG};
 use crate::state::{Config, EscrowAccount};
 
 /// Accounts of `withdrawal_address_apply`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct WithdrawalAddressApply<'info> {
     /// The account owner.
@@ -29,7 +30,7 @@ impl WithdrawalAddressApply<'_> {
         let now = Clock::get()?.unix_timestamp;
         let account = &mut ctx.accounts.escrow_account;
         let address = account.apply_withdrawal_address(now)?;
-        emit!(WithdrawalAddressApplied {
+        emit_cpi!(WithdrawalAddressApplied {
             config: account.config,
             wallet: account.wallet,
             address,

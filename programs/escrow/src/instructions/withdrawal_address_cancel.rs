@@ -7,6 +7,7 @@ use crate::state::seeds::{SEED_ACCOUNT, SEED_CONFIG};
 use crate::state::{Config, EscrowAccount};
 
 /// Accounts of `withdrawal_address_cancel`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct WithdrawalAddressCancel<'info> {
     /// The account owner.
@@ -28,7 +29,7 @@ impl WithdrawalAddressCancel<'_> {
     pub fn handler(ctx: Context<Self>) -> Result<()> {
         let account = &mut ctx.accounts.escrow_account;
         let address = account.cancel_withdrawal_address()?;
-        emit!(WithdrawalAddressCancelled {
+        emit_cpi!(WithdrawalAddressCancelled {
             config: account.config,
             wallet: account.wallet,
             address,

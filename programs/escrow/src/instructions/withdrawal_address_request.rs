@@ -15,6 +15,7 @@ pub struct WithdrawalAddressRequestArgs {
 }
 
 /// Accounts of `withdrawal_address_request`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct WithdrawalAddressRequest<'info> {
     /// The account owner.
@@ -39,7 +40,7 @@ impl WithdrawalAddressRequest<'_> {
         let delay = ctx.accounts.config.limits.withdrawal_delay_secs;
         let account = &mut ctx.accounts.escrow_account;
         let effective_at = account.request_withdrawal_address(args.address, now, delay)?;
-        emit!(WithdrawalAddressRequested {
+        emit_cpi!(WithdrawalAddressRequested {
             config: account.config,
             wallet: account.wallet,
             address: args.address,

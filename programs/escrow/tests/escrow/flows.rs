@@ -1239,6 +1239,8 @@ async fn wrong_config_or_program_accounts_are_rejected() {
             authority: merchant.key(),
             config: env.config,
             deal: env.deal_pda(id + 7),
+            event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+            program: stablerail_escrow::ID,
         }
         .to_account_metas(None),
         data: ixs::DealMarkPaid {}.data(),

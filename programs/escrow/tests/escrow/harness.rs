@@ -431,6 +431,8 @@ impl Env {
                 owner: user.key(),
                 config: self.config,
                 escrow_account: self.account_pda(&user.key()),
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::AcceptorSetLimits {
                 args: stablerail_escrow::instructions::AcceptorSetLimitsArgs {
@@ -457,6 +459,8 @@ impl Env {
                 config: self.config,
                 escrow_account: self.account_pda(owner),
                 co_signer: approver,
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::CoSignerSet {
                 args: stablerail_escrow::instructions::CoSignerSetArgs {
@@ -473,6 +477,8 @@ impl Env {
             acc::CoSignerApply {
                 config: self.config,
                 escrow_account: self.account_pda(wallet),
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::CoSignerApply {},
         )
@@ -485,6 +491,8 @@ impl Env {
                 owner: *owner,
                 config: self.config,
                 escrow_account: self.account_pda(owner),
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::CoSignerCancel {},
         )
@@ -498,6 +506,8 @@ impl Env {
                 config: self.config,
                 vault: self.vault,
                 treasury_account: self.account_pda(treasury),
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::SweepSurplus {},
         )
@@ -712,6 +722,8 @@ impl Env {
                 vault,
                 token_program,
                 system_program: anchor_lang::system_program::ID,
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::ConfigInitialize {
                 args: stablerail_escrow::instructions::ConfigInitializeArgs {
@@ -729,6 +741,8 @@ impl Env {
             acc::ConfigSetFees {
                 admin: *admin,
                 config: self.config,
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::ConfigSetFees {
                 args: stablerail_escrow::instructions::ConfigSetFeesArgs { fees },
@@ -742,6 +756,8 @@ impl Env {
             acc::ConfigSetLimits {
                 admin: *admin,
                 config: self.config,
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::ConfigSetLimits {
                 args: stablerail_escrow::instructions::ConfigSetLimitsArgs { limits },
@@ -759,6 +775,8 @@ impl Env {
             acc::ConfigSetAuthorities {
                 admin: *admin,
                 config: self.config,
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::ConfigSetAuthorities {
                 args: stablerail_escrow::instructions::ConfigSetAuthoritiesArgs { authorities },
@@ -772,6 +790,8 @@ impl Env {
             acc::ConfigPause {
                 authority: *authority,
                 config: self.config,
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::ConfigPause {},
         )
@@ -783,6 +803,8 @@ impl Env {
             acc::ConfigUnpause {
                 admin: *admin,
                 config: self.config,
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::ConfigUnpause {},
         )
@@ -797,6 +819,8 @@ impl Env {
                 config: self.config,
                 escrow_account: self.account_pda(wallet),
                 system_program: anchor_lang::system_program::ID,
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::AccountOpen {},
         )
@@ -819,6 +843,8 @@ impl Env {
                 admin: *admin,
                 config: self.config,
                 escrow_account: self.account_pda(wallet),
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::AccountSetRoles {
                 args: stablerail_escrow::instructions::AccountSetRolesArgs { roles },
@@ -839,6 +865,8 @@ impl Env {
                 config: self.config,
                 escrow_account: self.account_pda(wallet),
                 agent_account: self.account_pda(agent),
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::AccountSetAgent {},
         )
@@ -857,6 +885,8 @@ impl Env {
                 compliance: *compliance,
                 config: self.config,
                 escrow_account: self.account_pda(wallet),
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::AccountSetCompliance {
                 args: stablerail_escrow::instructions::AccountSetComplianceArgs {
@@ -874,6 +904,8 @@ impl Env {
                 owner: *owner,
                 config: self.config,
                 escrow_account: self.account_pda(owner),
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::WithdrawalAddressRequest {
                 args: stablerail_escrow::instructions::WithdrawalAddressRequestArgs { address },
@@ -888,6 +920,8 @@ impl Env {
                 owner: *owner,
                 config: self.config,
                 escrow_account: self.account_pda(owner),
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::WithdrawalAddressCancel {},
         )
@@ -900,6 +934,8 @@ impl Env {
                 owner: *owner,
                 config: self.config,
                 escrow_account: self.account_pda(owner),
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::WithdrawalAddressApply {},
         )
@@ -924,6 +960,8 @@ impl Env {
                 source: *source,
                 vault: *vault,
                 token_program: *token_program,
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::Deposit {
                 args: stablerail_escrow::instructions::DepositArgs { amount },
@@ -961,6 +999,8 @@ impl Env {
                 destination: *destination,
                 token_program: self.token_program,
                 co_signer: None,
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::Withdraw {
                 args: stablerail_escrow::instructions::WithdrawArgs { amount },
@@ -992,6 +1032,8 @@ impl Env {
                 merchant_account: self.account_pda(merchant),
                 buy_order: self.order_pda(id),
                 system_program: anchor_lang::system_program::ID,
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::BuyOrderPost { args },
         )
@@ -1004,6 +1046,8 @@ impl Env {
                 merchant: *merchant,
                 config: self.config,
                 buy_order: self.order_pda(id),
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::BuyOrderCancel {},
         )
@@ -1029,6 +1073,8 @@ impl Env {
                 agent_account: self.agent_account_of(merchant, &[*trader]),
                 deal: self.deal_pda(deal_id),
                 system_program: anchor_lang::system_program::ID,
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::BuyOrderFill {
                 args: stablerail_escrow::instructions::BuyOrderFillArgs { amount, reference },
@@ -1055,6 +1101,8 @@ impl Env {
                 agent_account: self.agent_account_of(merchant, &[*acceptor]),
                 deal: self.deal_pda(deal_id),
                 system_program: anchor_lang::system_program::ID,
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::DealCollectionOpen {
                 args: stablerail_escrow::instructions::DealCollectionOpenArgs {
@@ -1081,6 +1129,8 @@ impl Env {
                 agent_account: self.agent_account_of(merchant, &[]),
                 deal: self.deal_pda(deal_id),
                 system_program: anchor_lang::system_program::ID,
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::DealPayoutOpen {
                 args: stablerail_escrow::instructions::DealPayoutOpenArgs {
@@ -1105,6 +1155,8 @@ impl Env {
                 config: self.config,
                 deal: self.deal_pda(deal_id),
                 acceptor_account: self.account_pda(acceptor),
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::DealPayoutAssign {
                 args: stablerail_escrow::instructions::DealPayoutAssignArgs {
@@ -1121,6 +1173,8 @@ impl Env {
                 authority: *authority,
                 config: self.config,
                 deal: self.deal_pda(deal_id),
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::DealMarkPaid {},
         )
@@ -1133,6 +1187,8 @@ impl Env {
                 authority: *authority,
                 config: self.config,
                 deal: self.deal_pda(deal_id),
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::DealDispute {},
         )
@@ -1149,6 +1205,8 @@ impl Env {
                 rent_payer: deal.rent_payer,
                 buy_order: deal.order_id.map(|id| self.order_pda(id)),
                 merchant: deal.order_id.map(|_| deal.merchant),
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::DealCancel {},
         )
@@ -1226,6 +1284,8 @@ impl Env {
                 buy_order: deal.order_id.map(|id| self.order_pda(id)),
                 merchant: deal.order_id.map(|_| deal.merchant),
                 co_signer,
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::DealRelease {},
         )
@@ -1252,6 +1312,8 @@ impl Env {
                 rent_payer: deal.rent_payer,
                 buy_order: deal.order_id.map(|id| self.order_pda(id)),
                 merchant: deal.order_id.map(|_| deal.merchant),
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::DealResolve {
                 args: stablerail_escrow::instructions::DealResolveArgs { buyer_share_bps },

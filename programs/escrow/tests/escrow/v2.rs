@@ -264,6 +264,8 @@ async fn treasury_cannot_be_the_escrow() {
             acc::ConfigSetAuthorities {
                 admin: admin.pubkey(),
                 config: env.config,
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             ixs::ConfigSetAuthorities {
                 args: stablerail_escrow::instructions::ConfigSetAuthoritiesArgs { authorities },

@@ -14,6 +14,7 @@ pub struct ConfigOwnerAddArgs {
 }
 
 /// Accounts of `config_owner_add`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct ConfigOwnerAdd<'info> {
     /// The multisig changed.
@@ -44,7 +45,7 @@ impl ConfigOwnerAdd<'_> {
         let multisig = &mut ctx.accounts.multisig;
         multisig.add_owner(&key, args.owner)?;
         multisig.invariant()?;
-        emit!(ConfigChanged::of(key, multisig));
+        emit_cpi!(ConfigChanged::of(key, multisig));
         Ok(())
     }
 }

@@ -14,6 +14,7 @@ pub struct ConfigOwnerRemoveArgs {
 }
 
 /// Accounts of `config_owner_remove`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct ConfigOwnerRemove<'info> {
     /// The multisig changed.
@@ -43,7 +44,7 @@ impl ConfigOwnerRemove<'_> {
         let multisig = &mut ctx.accounts.multisig;
         multisig.remove_owner(&args.owner)?;
         multisig.invariant()?;
-        emit!(ConfigChanged::of(key, multisig));
+        emit_cpi!(ConfigChanged::of(key, multisig));
         Ok(())
     }
 }

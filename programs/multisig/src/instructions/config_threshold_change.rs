@@ -14,6 +14,7 @@ pub struct ConfigThresholdChangeArgs {
 }
 
 /// Accounts of `config_threshold_change`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct ConfigThresholdChange<'info> {
     /// The multisig changed.
@@ -46,7 +47,7 @@ impl ConfigThresholdChange<'_> {
         let multisig = &mut ctx.accounts.multisig;
         multisig.set_threshold(args.threshold)?;
         multisig.invariant()?;
-        emit!(ConfigChanged::of(key, multisig));
+        emit_cpi!(ConfigChanged::of(key, multisig));
         Ok(())
     }
 }

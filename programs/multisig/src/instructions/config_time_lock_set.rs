@@ -14,6 +14,7 @@ pub struct ConfigTimeLockSetArgs {
 }
 
 /// Accounts of `config_time_lock_set`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct ConfigTimeLockSet<'info> {
     /// The multisig changed.
@@ -43,7 +44,7 @@ impl ConfigTimeLockSet<'_> {
         let multisig = &mut ctx.accounts.multisig;
         multisig.set_time_lock(args.time_lock)?;
         multisig.invariant()?;
-        emit!(ConfigChanged::of(key, multisig));
+        emit_cpi!(ConfigChanged::of(key, multisig));
         Ok(())
     }
 }

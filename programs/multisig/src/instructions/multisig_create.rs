@@ -18,6 +18,7 @@ pub struct MultisigCreateArgs {
 }
 
 /// Accounts of `multisig_create`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct MultisigCreate<'info> {
     /// The new multisig; created by the handler
@@ -73,7 +74,7 @@ impl MultisigCreate<'_> {
             &seeds,
         )?;
         write_account(&info, &multisig)?;
-        emit!(MultisigCreated {
+        emit_cpi!(MultisigCreated {
             multisig: key,
             vault,
             owners: multisig.owners.clone(),

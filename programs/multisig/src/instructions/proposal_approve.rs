@@ -11,6 +11,7 @@ use crate::state::{Multisig, Proposal, SEED_PREFIX, SEED_PROPOSAL};
 pub struct ProposalApproveArgs {}
 
 /// Accounts of `proposal_approve`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct ProposalApprove<'info> {
     /// The multisig.
@@ -58,7 +59,7 @@ impl ProposalApprove<'_> {
         let proposal = &mut ctx.accounts.proposal;
         proposal.approve(owner, threshold, now)?;
         proposal.invariant()?;
-        emit!(ProposalVoted {
+        emit_cpi!(ProposalVoted {
             multisig: proposal.multisig,
             index: proposal.index,
             owner,

@@ -12,6 +12,7 @@ use crate::state::{Multisig, Proposal, SEED_PREFIX, SEED_PROPOSAL};
 pub struct ProposalCancelArgs {}
 
 /// Accounts of `proposal_cancel`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct ProposalCancel<'info> {
     /// The multisig.
@@ -55,7 +56,7 @@ impl ProposalCancel<'_> {
         let proposal = &mut ctx.accounts.proposal;
         proposal.cancel(owner, threshold, now)?;
         proposal.invariant()?;
-        emit!(ProposalVoted {
+        emit_cpi!(ProposalVoted {
             multisig: proposal.multisig,
             index: proposal.index,
             owner,

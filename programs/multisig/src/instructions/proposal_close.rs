@@ -13,6 +13,7 @@ pub struct ProposalCloseArgs {}
 
 /// Accounts of `proposal_close`. Anyone may call it: the rent only ever goes
 /// back to the creator.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct ProposalClose<'info> {
     /// The multisig.
@@ -52,7 +53,7 @@ impl ProposalClose<'_> {
 
     /// Closes the account (Anchor's `close` moves the lamports on exit).
     pub fn proposal_close(ctx: Context<Self>, _args: ProposalCloseArgs) -> Result<()> {
-        emit!(ProposalClosed {
+        emit_cpi!(ProposalClosed {
             multisig: ctx.accounts.multisig.key(),
             index: ctx.accounts.proposal.index,
         });

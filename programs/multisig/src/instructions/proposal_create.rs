@@ -19,6 +19,7 @@ pub struct ProposalCreateArgs {
 }
 
 /// Accounts of `proposal_create`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct ProposalCreate<'info> {
     /// The multisig; its transaction index is incremented.
@@ -112,7 +113,7 @@ impl ProposalCreate<'_> {
         write_account(&proposal_info, &proposal)?;
 
         multisig.invariant()?;
-        emit!(ProposalCreated {
+        emit_cpi!(ProposalCreated {
             multisig: multisig_key,
             proposal: proposal_info.key(),
             index,

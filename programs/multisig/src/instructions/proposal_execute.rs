@@ -15,6 +15,7 @@ pub struct ProposalExecuteArgs {}
 
 /// Accounts of `proposal_execute`. The remaining accounts must hold every
 /// account the proposal's instructions name, and each invoked program.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct ProposalExecute<'info> {
     /// The multisig. Read-only here: a config instruction of the proposal
@@ -121,7 +122,7 @@ impl ProposalExecute<'_> {
             invoke_signed(&instruction, &infos, &[&vault_seeds])?;
         }
 
-        emit!(ProposalExecuted {
+        emit_cpi!(ProposalExecuted {
             multisig: multisig_key,
             index: ctx.accounts.proposal.index,
             executor: ctx.accounts.executor.key(),

@@ -11,6 +11,7 @@ use crate::state::{Multisig, Proposal, SEED_PREFIX, SEED_PROPOSAL};
 pub struct ProposalRejectArgs {}
 
 /// Accounts of `proposal_reject`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct ProposalReject<'info> {
     /// The multisig.
@@ -59,7 +60,7 @@ impl ProposalReject<'_> {
         let proposal = &mut ctx.accounts.proposal;
         proposal.reject(owner, threshold, owner_count, now)?;
         proposal.invariant()?;
-        emit!(ProposalVoted {
+        emit_cpi!(ProposalVoted {
             multisig: proposal.multisig,
             index: proposal.index,
             owner,

@@ -25,6 +25,7 @@ pub struct SpendingLimitAddArgs {
 }
 
 /// Accounts of `spending_limit_add`.
+#[event_cpi]
 #[derive(Accounts)]
 #[instruction(args: SpendingLimitAddArgs)]
 pub struct SpendingLimitAdd<'info> {
@@ -99,14 +100,14 @@ impl SpendingLimitAdd<'_> {
         let multisig = &mut ctx.accounts.multisig;
         multisig.invalidate_pending_proposals();
         multisig.invariant()?;
-        emit!(SpendingLimitAdded {
+        emit_cpi!(SpendingLimitAdded {
             multisig: multisig_key,
             spending_limit: limit_info.key(),
             mint: limit.mint,
             amount: limit.amount,
             period: limit.period,
         });
-        emit!(ConfigChanged::of(multisig_key, multisig));
+        emit_cpi!(ConfigChanged::of(multisig_key, multisig));
         Ok(())
     }
 }

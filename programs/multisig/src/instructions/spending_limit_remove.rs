@@ -11,6 +11,7 @@ use crate::state::{Multisig, SpendingLimit, SEED_PREFIX, SEED_SPENDING_LIMIT, SE
 pub struct SpendingLimitRemoveArgs {}
 
 /// Accounts of `spending_limit_remove`.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct SpendingLimitRemove<'info> {
     /// The multisig; pending proposals become stale.
@@ -45,11 +46,11 @@ impl SpendingLimitRemove<'_> {
         let multisig = &mut ctx.accounts.multisig;
         multisig.invalidate_pending_proposals();
         multisig.invariant()?;
-        emit!(SpendingLimitRemoved {
+        emit_cpi!(SpendingLimitRemoved {
             multisig: multisig_key,
             spending_limit: ctx.accounts.spending_limit.key(),
         });
-        emit!(ConfigChanged::of(multisig_key, multisig));
+        emit_cpi!(ConfigChanged::of(multisig_key, multisig));
         Ok(())
     }
 }

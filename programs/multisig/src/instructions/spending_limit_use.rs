@@ -19,6 +19,7 @@ pub struct SpendingLimitUseArgs {
 
 /// Accounts of `spending_limit_use`. Token accounts are boxed to keep the
 /// SBF stack frame of account validation small.
+#[event_cpi]
 #[derive(Accounts)]
 pub struct SpendingLimitUse<'info> {
     /// The multisig.
@@ -110,7 +111,7 @@ impl SpendingLimitUse<'_> {
 
         let limit = &ctx.accounts.spending_limit;
         limit.invariant()?;
-        emit!(SpendingLimitUsed {
+        emit_cpi!(SpendingLimitUsed {
             multisig: multisig_key,
             spending_limit: limit.key(),
             spender: ctx.accounts.spender.key(),

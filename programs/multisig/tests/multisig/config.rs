@@ -36,6 +36,8 @@ async fn config_instructions_cannot_be_called_directly() {
         stablerail_multisig::accounts::ConfigOwnerAdd {
             multisig,
             vault: vault_pda(&multisig),
+            event_authority: stablerail_multisig::EVENT_AUTHORITY_AND_BUMP.0,
+            program: stablerail_multisig::ID,
         },
         stablerail_multisig::instruction::ConfigOwnerAdd {
             args: ConfigOwnerAddArgs {

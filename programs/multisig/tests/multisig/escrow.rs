@@ -124,6 +124,8 @@ async fn multisig_administers_escrow_and_resolves_a_dispute_through_cpi() {
             vault: escrow.vault,
             token_program: spl_token::ID,
             system_program: anchor_lang::solana_program::system_program::ID,
+            event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+            program: stablerail_escrow::ID,
         },
         stablerail_escrow::instruction::ConfigInitialize {
             args: ConfigInitializeArgs {
@@ -162,6 +164,8 @@ async fn multisig_administers_escrow_and_resolves_a_dispute_through_cpi() {
                 config,
                 escrow_account: escrow.account(&wallet),
                 system_program: anchor_lang::solana_program::system_program::ID,
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             stablerail_escrow::instruction::AccountOpen {},
         );
@@ -175,6 +179,8 @@ async fn multisig_administers_escrow_and_resolves_a_dispute_through_cpi() {
                 admin,
                 config,
                 escrow_account: escrow.account(&merchant.pubkey()),
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             stablerail_escrow::instruction::AccountSetRoles {
                 args: AccountSetRolesArgs {
@@ -192,6 +198,8 @@ async fn multisig_administers_escrow_and_resolves_a_dispute_through_cpi() {
         stablerail_escrow::accounts::ConfigSetFees {
             admin: vault,
             config,
+            event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+            program: stablerail_escrow::ID,
         },
         stablerail_escrow::instruction::ConfigSetFees {
             args: ConfigSetFeesArgs { fees: fees(200) },
@@ -221,6 +229,8 @@ async fn multisig_administers_escrow_and_resolves_a_dispute_through_cpi() {
             source: trader_tokens,
             vault: escrow.vault,
             token_program: spl_token::ID,
+            event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+            program: stablerail_escrow::ID,
         },
         stablerail_escrow::instruction::Deposit {
             args: DepositArgs {
@@ -239,6 +249,8 @@ async fn multisig_administers_escrow_and_resolves_a_dispute_through_cpi() {
             merchant_account: escrow.account(&merchant.pubkey()),
             buy_order: escrow.order(0),
             system_program: anchor_lang::solana_program::system_program::ID,
+            event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+            program: stablerail_escrow::ID,
         },
         stablerail_escrow::instruction::BuyOrderPost {
             args: BuyOrderPostArgs {
@@ -265,6 +277,8 @@ async fn multisig_administers_escrow_and_resolves_a_dispute_through_cpi() {
             agent_account: None,
             deal: escrow.deal(0),
             system_program: anchor_lang::solana_program::system_program::ID,
+            event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+            program: stablerail_escrow::ID,
         },
         stablerail_escrow::instruction::BuyOrderFill {
             args: BuyOrderFillArgs {
@@ -281,6 +295,8 @@ async fn multisig_administers_escrow_and_resolves_a_dispute_through_cpi() {
             authority: merchant.pubkey(),
             config,
             deal: escrow.deal(0),
+            event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+            program: stablerail_escrow::ID,
         },
         stablerail_escrow::instruction::DealMarkPaid {},
     );
@@ -292,6 +308,8 @@ async fn multisig_administers_escrow_and_resolves_a_dispute_through_cpi() {
             authority: trader.pubkey(),
             config,
             deal: escrow.deal(0),
+            event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+            program: stablerail_escrow::ID,
         },
         stablerail_escrow::instruction::DealDispute {},
     );
@@ -314,6 +332,8 @@ async fn multisig_administers_escrow_and_resolves_a_dispute_through_cpi() {
                 rent_payer: deal.rent_payer,
                 buy_order: Some(escrow.order(0)),
                 merchant: Some(merchant.pubkey()),
+                event_authority: stablerail_escrow::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_escrow::ID,
             },
             stablerail_escrow::instruction::DealResolve {
                 args: DealResolveArgs { buyer_share_bps },

@@ -477,6 +477,8 @@ impl Env {
                 proposal,
                 creator: creator.pubkey(),
                 system_program: anchor_lang::solana_program::system_program::ID,
+                event_authority: stablerail_multisig::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_multisig::ID,
             },
             stablerail_multisig::instruction::ProposalCreate {
                 args: ProposalCreateArgs {
@@ -501,6 +503,8 @@ impl Env {
                 multisig,
                 proposal,
                 owner: owner.pubkey(),
+                event_authority: stablerail_multisig::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_multisig::ID,
             },
             stablerail_multisig::instruction::ProposalApprove {
                 args: ProposalApproveArgs {},
@@ -521,6 +525,8 @@ impl Env {
                 multisig,
                 proposal,
                 owner: owner.pubkey(),
+                event_authority: stablerail_multisig::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_multisig::ID,
             },
             stablerail_multisig::instruction::ProposalReject {
                 args: ProposalRejectArgs {},
@@ -541,6 +547,8 @@ impl Env {
                 multisig,
                 proposal,
                 owner: owner.pubkey(),
+                event_authority: stablerail_multisig::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_multisig::ID,
             },
             stablerail_multisig::instruction::ProposalCancel {
                 args: ProposalCancelArgs {},
@@ -576,6 +584,8 @@ impl Env {
                 proposal,
                 vault: vault_pda(&multisig),
                 executor: executor.pubkey(),
+                event_authority: stablerail_multisig::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_multisig::ID,
             },
             stablerail_multisig::instruction::ProposalExecute {
                 args: ProposalExecuteArgs {},
@@ -592,6 +602,8 @@ impl Env {
                 multisig,
                 proposal,
                 creator,
+                event_authority: stablerail_multisig::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_multisig::ID,
             },
             stablerail_multisig::instruction::ProposalClose {
                 args: ProposalCloseArgs {},
@@ -636,6 +648,8 @@ pub fn multisig_create_ix(
             create_key: *create_key,
             creator: *creator,
             system_program: anchor_lang::solana_program::system_program::ID,
+            event_authority: stablerail_multisig::EVENT_AUTHORITY_AND_BUMP.0,
+            program: stablerail_multisig::ID,
         },
         stablerail_multisig::instruction::MultisigCreate { args },
     )
@@ -655,6 +669,8 @@ pub mod config {
             stablerail_multisig::accounts::ConfigOwnerAdd {
                 multisig,
                 vault: vault_pda(&multisig),
+                event_authority: stablerail_multisig::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_multisig::ID,
             },
             stablerail_multisig::instruction::ConfigOwnerAdd {
                 args: ConfigOwnerAddArgs { owner },
@@ -668,6 +684,8 @@ pub mod config {
             stablerail_multisig::accounts::ConfigOwnerRemove {
                 multisig,
                 vault: vault_pda(&multisig),
+                event_authority: stablerail_multisig::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_multisig::ID,
             },
             stablerail_multisig::instruction::ConfigOwnerRemove {
                 args: ConfigOwnerRemoveArgs { owner },
@@ -681,6 +699,8 @@ pub mod config {
             stablerail_multisig::accounts::ConfigThresholdChange {
                 multisig,
                 vault: vault_pda(&multisig),
+                event_authority: stablerail_multisig::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_multisig::ID,
             },
             stablerail_multisig::instruction::ConfigThresholdChange {
                 args: ConfigThresholdChangeArgs { threshold },
@@ -694,6 +714,8 @@ pub mod config {
             stablerail_multisig::accounts::ConfigTimeLockSet {
                 multisig,
                 vault: vault_pda(&multisig),
+                event_authority: stablerail_multisig::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_multisig::ID,
             },
             stablerail_multisig::instruction::ConfigTimeLockSet {
                 args: ConfigTimeLockSetArgs { time_lock },
@@ -709,6 +731,8 @@ pub mod config {
                 vault: vault_pda(&multisig),
                 spending_limit: spending_limit_pda(&multisig, &args.create_key),
                 system_program: anchor_lang::solana_program::system_program::ID,
+                event_authority: stablerail_multisig::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_multisig::ID,
             },
             stablerail_multisig::instruction::SpendingLimitAdd { args },
         )
@@ -721,6 +745,8 @@ pub mod config {
                 multisig,
                 vault: vault_pda(&multisig),
                 spending_limit,
+                event_authority: stablerail_multisig::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_multisig::ID,
             },
             stablerail_multisig::instruction::SpendingLimitRemove {
                 args: SpendingLimitRemoveArgs {},

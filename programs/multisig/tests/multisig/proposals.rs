@@ -561,6 +561,8 @@ async fn accounts_of_another_multisig_or_wrong_pdas_are_refused() {
             proposal,
             vault: vault_pda(&first),
             executor: a.pubkey(),
+            event_authority: stablerail_multisig::EVENT_AUTHORITY_AND_BUMP.0,
+            program: stablerail_multisig::ID,
         },
         stablerail_multisig::instruction::ProposalExecute {
             args: stablerail_multisig::instructions::ProposalExecuteArgs {},

@@ -58,6 +58,8 @@ fn relayed_owner_add(multisig: Pubkey, intruder: Pubkey) -> ProposalInstruction 
         stablerail_multisig::accounts::ConfigOwnerAdd {
             multisig,
             vault: vault_pda(&multisig),
+            event_authority: stablerail_multisig::EVENT_AUTHORITY_AND_BUMP.0,
+            program: stablerail_multisig::ID,
         },
         stablerail_multisig::instruction::ConfigOwnerAdd {
             args: ConfigOwnerAddArgs { owner: intruder },

@@ -135,6 +135,8 @@ impl Setup {
                 vault_token_account: vault_tokens,
                 destination,
                 token_program: self.token_program,
+                event_authority: stablerail_multisig::EVENT_AUTHORITY_AND_BUMP.0,
+                program: stablerail_multisig::ID,
             },
             stablerail_multisig::instruction::SpendingLimitUse {
                 args: SpendingLimitUseArgs { amount },

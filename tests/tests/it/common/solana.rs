@@ -30,6 +30,8 @@ use stablerail_sdk::solana::{
 };
 use stablerail_sdk::{Amount, DealKind, ScenarioFees};
 
+use super::solana_ledger::{Ledger, Recorder};
+
 /// Lamports every test wallet starts with.
 pub(crate) const WALLET_LAMPORTS: u64 = 10_000_000_000;
 /// Payment window of the deals the harness opens, seconds.
@@ -77,11 +79,14 @@ pub(crate) fn custom_error(result: &Result<(), BanksClientError>) -> Option<u32>
     }
 }
 
-/// A bank with both programs, SPL Token, and an SDK-signed `send`.
+/// A bank with both programs, SPL Token, and an SDK-signed `send`; while
+/// recording ([`Bank::start_recording`]) every transaction goes into a
+/// [`Ledger`] of its own blocks.
 pub(crate) struct Bank {
     /// The running bank and its fee payer.
     pub(crate) ctx: ProgramTestContext,
     nonce: u32,
+    recorder: Option<Recorder>,
 }
 
 impl Bank {
@@ -102,7 +107,39 @@ impl Bank {
         Self {
             ctx: pt.start_with_context().await,
             nonce: 0,
+            recorder: None,
         }
+    }
+
+    /// From now on every transaction [`Bank::send`] processes is simulated,
+    /// processed and recorded in a block of its own (`common/solana_ledger.rs`);
+    /// failed ones are processed too (their fee charged) and recorded with
+    /// `meta.err` set. The bank advances one slot first.
+    pub(crate) async fn start_recording(&mut self) -> anyhow::Result<()> {
+        ensure!(self.recorder.is_none(), "already recording");
+        self.recorder = Some(Recorder::start(&mut self.ctx).await?);
+        Ok(())
+    }
+
+    /// The ledger recorded so far (`None` when not recording).
+    pub(crate) fn ledger(&self) -> Option<&Ledger> {
+        self.recorder.as_ref().map(Recorder::ledger)
+    }
+
+    /// The ledger recorded so far; recording goes on into an empty one.
+    pub(crate) fn take_ledger(&mut self) -> Option<Ledger> {
+        self.recorder.as_mut().map(Recorder::take_ledger)
+    }
+
+    /// While recording: the slot after the next recorded block is skipped
+    /// (the bank warps two slots), so that block's successor names it as
+    /// parent across the gap.
+    pub(crate) fn skip_next_slot(&mut self) -> anyhow::Result<()> {
+        self.recorder
+            .as_mut()
+            .context("skip_next_slot: not recording")?
+            .skip_next_slot();
+        Ok(())
     }
 
     /// The fee payer.
@@ -141,7 +178,19 @@ impl Bank {
         let tx = builder.sign(blockhash, &all).map_err(|_| {
             BanksClientError::ClientError("the SDK refused to sign: a signer is missing")
         })?;
-        self.ctx.banks_client.process_transaction(tx).await
+        match self.recorder.as_mut() {
+            None => self.ctx.banks_client.process_transaction(tx).await,
+            Some(recorder) => match recorder.process(&mut self.ctx, tx).await {
+                Ok(result) => result,
+                Err(e) => {
+                    // A recording that disagrees with the bank fails the test.
+                    eprintln!("recording failed: {e:#}");
+                    Err(BanksClientError::ClientError(
+                        "the recorder found the bank inconsistent (see stderr)",
+                    ))
+                }
+            },
+        }
     }
 
     /// A zeroed account owned by SPL Token, ready for its initialize instruction.
@@ -288,7 +337,25 @@ impl Platform {
         fees: sol::FeeScheduleArgs,
         limits: sol::LimitsArgs,
     ) -> anyhow::Result<Self> {
+        Self::start_on(Bank::start().await, fees, limits).await
+    }
+
+    /// As [`Platform::start`], recording every transaction from the mint's
+    /// creation on ([`Bank::start_recording`]).
+    pub(crate) async fn start_recording(
+        fees: sol::FeeScheduleArgs,
+        limits: sol::LimitsArgs,
+    ) -> anyhow::Result<Self> {
         let mut bank = Bank::start().await;
+        bank.start_recording().await?;
+        Self::start_on(bank, fees, limits).await
+    }
+
+    async fn start_on(
+        mut bank: Bank,
+        fees: sol::FeeScheduleArgs,
+        limits: sol::LimitsArgs,
+    ) -> anyhow::Result<Self> {
         let mint_authority = Keypair::new();
         let mint = bank.create_mint(&mint_authority.pubkey(), 6).await?;
 
@@ -645,12 +712,33 @@ fn allowance_exceeded() -> u32 {
 /// buy orders and their remaining amount, fee changes after open, agent role
 /// revoked before open, withdrawals, and co-signed outflows.
 pub(crate) async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
-    // The vectors are about money: no deal-size cap, as the Solidity conformance run.
-    let limits = sol::LimitsArgs {
+    let p = Platform::start(fees_of(&s.fees)?, scenario_limits()).await?;
+    Ok(play_scenario(p, s).await?.0)
+}
+
+/// [`run_scenario`] with every transaction recorded (`common/solana_ledger.rs`):
+/// the final state and the ledger, with the platform for reading accounts.
+pub(crate) async fn run_scenario_recorded(
+    s: &Scenario,
+) -> anyhow::Result<(Expected, Ledger, Platform)> {
+    let p = Platform::start_recording(fees_of(&s.fees)?, scenario_limits()).await?;
+    let (expected, mut p) = play_scenario(p, s).await?;
+    let ledger = p
+        .bank
+        .take_ledger()
+        .context("the platform stopped recording")?;
+    Ok((expected, ledger, p))
+}
+
+/// The vectors are about money: no deal-size cap, as the Solidity conformance run.
+fn scenario_limits() -> sol::LimitsArgs {
+    sol::LimitsArgs {
         max_deal_amount: u64::MAX,
         ..default_limits()
-    };
-    let mut p = Platform::start(fees_of(&s.fees)?, limits).await?;
+    }
+}
+
+async fn play_scenario(mut p: Platform, s: &Scenario) -> anyhow::Result<(Expected, Platform)> {
     let mut users: BTreeMap<&str, User> = BTreeMap::new();
     for name in &s.parties {
         let user = p.user().await?;
@@ -993,5 +1081,5 @@ pub(crate) async fn run_scenario(s: &Scenario) -> anyhow::Result<Expected> {
         s.name,
         config.liabilities
     );
-    Ok(out)
+    Ok((out, p))
 }
