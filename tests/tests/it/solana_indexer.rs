@@ -14,7 +14,7 @@ use stablerail_indexer::{
     store::{DealQuery, TransferQuery},
 };
 use stablerail_sdk::conformance::ScenarioFile;
-use stablerail_sdk::solana as sol;
+use stablerail_sdk::{Amount, solana as sol};
 
 use crate::common::{
     indexing::{BACKENDS, Backend, TestDb},
@@ -62,8 +62,9 @@ async fn play_trade() -> anyhow::Result<(Platform, Ledger)> {
     let withdraw = p.escrow.withdraw(
         &trader.key(),
         &trader.token,
-        &sol::WithdrawArgs { amount: 1_000_000 },
-        None,
+        &p.mint,
+        &sol::pda::TOKEN_PROGRAM_ID,
+        Amount::from_units(1_000_000),
     )?;
     p.bank.send(vec![withdraw], &[&trader.kp]).await?;
     p.check_conservation().await?;
@@ -83,7 +84,7 @@ fn section(url: &str, p: &Platform) -> String {
     )
 }
 
-async fn indexer(db: &TestDb, section: &str) -> anyhow::Result<(ChainIndexer, Store)> {
+async fn open_indexer(db: &TestDb, section: &str) -> anyhow::Result<(ChainIndexer, Store)> {
     let config = Config::parse(&format!(
         "database_url = \"{}\"\n[chains.{CHAIN}]\n{section}",
         db.url
@@ -167,7 +168,7 @@ async fn lagging_faulty_node(backend: Backend) -> anyhow::Result<()> {
     );
     let (url, rpc): (String, RpcHandle) = SolanaRpc::start(ledger.clone()).await?;
     let db = TestDb::new(backend).await?;
-    let (indexer, store) = indexer(&db, &section(&url, &p)).await?;
+    let (indexer, store) = open_indexer(&db, &section(&url, &p)).await?;
 
     // A node lagging in the middle of the trade: the indexer stops at its head and
     // takes nothing above it for a reorg.
@@ -189,7 +190,10 @@ async fn lagging_faulty_node(backend: Backend) -> anyhow::Result<()> {
         steps.iter().all(|s| matches!(s, Step::Advanced { .. })),
         "{backend:?}: {steps:?}"
     );
-    assert_eq!(rpc.knobs().fail_http + rpc.knobs().fail_behind, 0);
+    {
+        let k = rpc.knobs();
+        assert_eq!((k.fail_http, k.fail_behind), (0, 0), "every failure was served");
+    }
     let cursor = store.cursor(CHAIN).await?.context("no cursor")?;
     assert_eq!(cursor.block_number, head);
     assert_accounts_match(&store, &mut p, &format!("{backend:?} after catching up")).await?;
@@ -216,7 +220,7 @@ async fn lagging_faulty_node(backend: Backend) -> anyhow::Result<()> {
     }
     // The same database as one uninterrupted backfill on a healthy node.
     let fresh_db = TestDb::new(backend).await?;
-    let (fresh, fresh_store) = indexer(&fresh_db, &section(&url, &p)).await?;
+    let (fresh, fresh_store) = open_indexer(&fresh_db, &section(&url, &p)).await?;
     run_to_idle(&fresh, first).await?;
     assert_eq!(snapshot(&store).await?, snapshot(&fresh_store).await?);
     Ok(())
@@ -270,7 +274,7 @@ async fn solana_fork_above_finalized_rolls_back() -> anyhow::Result<()> {
         // Nothing final yet: the fork may replace any block above `fork_at`.
         rpc.knobs().finality_depth = u64::MAX;
         let db = TestDb::new(backend).await?;
-        let (indexer, store) = indexer(&db, &section(&url, &p)).await?;
+        let (indexer, store) = open_indexer(&db, &section(&url, &p)).await?;
         run_to_idle(&indexer, first).await?;
         let before = snapshot(&store).await?;
         let (events_before, _) = store.event_counts(CHAIN).await?;
@@ -285,7 +289,7 @@ async fn solana_fork_above_finalized_rolls_back() -> anyhow::Result<()> {
             "{backend:?}: {steps:?}"
         );
         let fresh_db = TestDb::new(backend).await?;
-        let (fresh, fresh_store) = indexer(&fresh_db, &section(&url, &p)).await?;
+        let (fresh, fresh_store) = open_indexer(&fresh_db, &section(&url, &p)).await?;
         run_to_idle(&fresh, first).await?;
         let after = snapshot(&store).await?;
         assert_eq!(after, snapshot(&fresh_store).await?, "{backend:?}: fork vs fresh");

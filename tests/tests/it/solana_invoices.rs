@@ -10,7 +10,6 @@ use std::time::Duration;
 use anchor_spl::token::spl_token;
 use anyhow::{Context, ensure};
 use serde_json::{Value, json};
-use solana_sdk::signer::Signer;
 use stablerail_gateway::{Config, Gateway, GatewayOptions, auth, merchants};
 use stablerail_sdk::{Amount, solana as sol};
 
@@ -106,8 +105,11 @@ usdt = "{mint}"
             { "label": "Main", "holder": "Shop", "account": "DE89370400440532013000", "currency": "EUR", "payout": true }
         ],
     });
-    let m = merchants::NewMerchant::from_json(&gw.app().config, &input)?;
-    let created = merchants::create(&gw.app().db, &m).await?;
+    let m = merchants::NewMerchant::from_json(&gw.app().config, &input)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let created = merchants::create(&gw.app().db, &m)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let (_, key) = auth::create_key(&gw.app().db, &created.id, "test").await?;
 
     // A malformed Solana address is refused when the merchant is registered.
