@@ -146,7 +146,12 @@ async fn assert_accounts_match(store: &Store, p: &mut Platform, ctx: &str) -> an
     for d in &derived {
         let a = p.account(&d.address.parse()?).await?;
         assert_eq!(
-            (d.available.clone(), d.locked.clone(), d.roles, d.merchant_volume.clone()),
+            (
+                d.available.clone(),
+                d.locked.clone(),
+                d.roles,
+                d.merchant_volume.clone()
+            ),
             (
                 a.available.to_string(),
                 a.locked.to_string(),
@@ -176,7 +181,10 @@ async fn lagging_faulty_node(backend: Backend) -> anyhow::Result<()> {
     rpc.knobs().head = Some(mid);
     run_to_idle(&indexer, first).await?;
     let cursor = store.cursor(CHAIN).await?.context("no cursor")?;
-    assert_eq!(cursor.block_number, mid, "{backend:?}: cursor at the lagging head");
+    assert_eq!(
+        cursor.block_number, mid,
+        "{backend:?}: cursor at the lagging head"
+    );
 
     // The node catches up while failing: 503s and `Node is behind`, each retried.
     {
@@ -192,7 +200,11 @@ async fn lagging_faulty_node(backend: Backend) -> anyhow::Result<()> {
     );
     {
         let k = rpc.knobs();
-        assert_eq!((k.fail_http, k.fail_behind), (0, 0), "every failure was served");
+        assert_eq!(
+            (k.fail_http, k.fail_behind),
+            (0, 0),
+            "every failure was served"
+        );
     }
     let cursor = store.cursor(CHAIN).await?.context("no cursor")?;
     assert_eq!(cursor.block_number, head);
@@ -211,7 +223,11 @@ async fn lagging_faulty_node(backend: Backend) -> anyhow::Result<()> {
         })
         .await?;
     let amounts: Vec<&str> = transfers.iter().map(|t| t.amount.as_str()).collect();
-    assert_eq!(amounts, ["50000000", "1000000"], "{backend:?}: vault transfers");
+    assert_eq!(
+        amounts,
+        ["50000000", "1000000"],
+        "{backend:?}: vault transfers"
+    );
     for s in ledger.skipped_slots() {
         ensure!(
             transfers.iter().all(|t| t.block_number != s),
@@ -292,7 +308,11 @@ async fn solana_fork_above_finalized_rolls_back() -> anyhow::Result<()> {
         let (fresh, fresh_store) = open_indexer(&fresh_db, &section(&url, &p)).await?;
         run_to_idle(&fresh, first).await?;
         let after = snapshot(&store).await?;
-        assert_eq!(after, snapshot(&fresh_store).await?, "{backend:?}: fork vs fresh");
+        assert_eq!(
+            after,
+            snapshot(&fresh_store).await?,
+            "{backend:?}: fork vs fresh"
+        );
         ensure!(after != before, "{backend:?}: the fork changed nothing");
         let (events_after, _) = store.event_counts(CHAIN).await?;
         ensure!(

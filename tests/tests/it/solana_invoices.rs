@@ -64,7 +64,10 @@ async fn wait_status(gw: &Gateway, key: &str, id: &str, status: &str) -> anyhow:
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    anyhow::bail!("invoice {id} never became {status}: {}", invoice(gw, key, id).await?)
+    anyhow::bail!(
+        "invoice {id} never became {status}: {}",
+        invoice(gw, key, id).await?
+    )
 }
 
 async fn paid_invoice(backend: Backend) -> anyhow::Result<()> {

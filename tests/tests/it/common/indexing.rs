@@ -137,3 +137,61 @@ pub(crate) async fn expected_from_store(
     }
     Ok(out)
 }
+
+/// A chain's derived deals and commissions with every address replaced by the
+/// party's name, so two chains' tables compare field by field.
+pub(crate) async fn deals_and_commissions_by_name(
+    store: &Store,
+    chain: &str,
+    parties: &[(String, String)],
+) -> anyhow::Result<(Vec<String>, Vec<(String, u64, String)>)> {
+    let name = |a: &str| -> String {
+        parties
+            .iter()
+            .find(|(_, addr)| addr == a)
+            .map_or_else(|| format!("<unnamed {a}>"), |(n, _)| n.clone())
+    };
+    let deals = store
+        .deals(&stablerail_indexer::store::DealQuery {
+            chain: chain.into(),
+            limit: 1_000,
+            ..Default::default()
+        })
+        .await?;
+    let mut rows: Vec<String> = deals
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {} seller={} buyer={} merchant={} amount={} share={:?} agent={:?} settled={:?} net={:?} fee={:?} cut={:?} reward={:?} platform={:?} refund={:?} rates={}/{}/{}",
+                d.kind,
+                d.state,
+                name(&d.seller),
+                d.buyer.as_deref().map(name).unwrap_or_default(),
+                name(&d.merchant),
+                d.amount,
+                d.buyer_share_bps,
+                d.agent.as_deref().map(name),
+                d.settled_amount,
+                d.buyer_net,
+                d.fee,
+                d.agent_cut,
+                d.reward,
+                d.platform,
+                d.seller_refund,
+                d.fee_bps,
+                d.agent_share_bps,
+                d.reward_bps,
+            )
+        })
+        .collect();
+    // Deal ids are per chain; the order they were opened in is what both share.
+    rows.sort_by_key(|r| r.clone());
+    let mut commissions = Vec::new();
+    for (n, address) in parties {
+        let (count, total) = store.agent_commission_total(chain, address).await?;
+        if count > 0 {
+            commissions.push((n.clone(), count, total));
+        }
+    }
+    Ok((rows, commissions))
+}
