@@ -313,7 +313,10 @@ impl Keys {
             use EscrowEvent as E;
             match &row.event {
                 E::TreasurySet { current, .. } => acct(current),
-                E::RolesSet { account, .. }
+                E::ConfigInitialized { authorities, .. }
+                | E::AuthoritiesUpdated { authorities } => acct(&authorities.treasury),
+                E::AccountOpened { account }
+                | E::RolesSet { account, .. }
                 | E::KycSet { account, .. }
                 | E::Deposited { account, .. }
                 | E::Withdrawn { account, .. }
@@ -905,6 +908,29 @@ mod tests {
     fn bal(d: &Derived, a: &str) -> (String, String) {
         let x = &d.accounts[a];
         (x.available.clone(), x.locked.clone())
+    }
+
+    /// A Solana config names its treasury in `ConfigInitialized` and
+    /// `AuthoritiesUpdated`, and opens accounts with `AccountOpened`: a batch must load
+    /// those rows, or a settlement crediting a new treasury would start it from zero.
+    #[test]
+    fn solana_authorities_and_opened_accounts_are_loaded() {
+        let authorities = AuthoritiesFields {
+            admin: "a".into(),
+            guardian: "g".into(),
+            arbiter: "r".into(),
+            dispatcher: "d".into(),
+            compliance: "c".into(),
+            treasury: "t2".into(),
+        };
+        let events = [
+            at(1, EscrowEvent::AuthoritiesUpdated { authorities }),
+            at(2, EscrowEvent::AccountOpened { account: "w".into() }),
+        ];
+        let keys = Keys::of(&events, Some("t1"));
+        for a in ["t1", "t2", "w"] {
+            assert!(keys.accounts.contains(a), "{a} not loaded: {keys:?}");
+        }
     }
 
     #[test]
