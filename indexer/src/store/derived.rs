@@ -925,7 +925,12 @@ mod tests {
         };
         let events = [
             at(1, EscrowEvent::AuthoritiesUpdated { authorities }),
-            at(2, EscrowEvent::AccountOpened { account: "w".into() }),
+            at(
+                2,
+                EscrowEvent::AccountOpened {
+                    account: "w".into(),
+                },
+            ),
         ];
         let keys = Keys::of(&events, Some("t1"));
         for a in ["t1", "t2", "w"] {
