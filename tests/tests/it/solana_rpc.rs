@@ -21,7 +21,9 @@ use stablerail_sdk::Amount;
 use stablerail_sdk::solana::{self as sol, pda};
 
 use crate::common::settlement_vectors;
-use crate::common::solana::{Platform, User, default_limits, run_scenario_recorded};
+use crate::common::solana::{
+    Platform, User, default_limits, record_conformance, run_scenario_recorded,
+};
 use crate::common::solana_ledger::{Ledger, UiBlock, UiTransactionWithMeta};
 use crate::common::solana_rpc::SolanaRpc;
 
@@ -787,10 +789,63 @@ async fn a_fork_replaces_the_blocks_above_its_slot() -> anyhow::Result<()> {
         serde_json::to_value(&replaced.block.transactions)?
     );
 
+    assert_eq!(rpc.knobs().ledger().head(), ledger_b.head());
     rpc.knobs().finality_depth = 0;
     assert!(
         rpc.knobs().fork(fork_at, &ledger_a).is_err(),
         "a finalized block changed"
     );
+    Ok(())
+}
+
+/// Every conformance scenario recorded: the chain links, every escrow event
+/// of every transaction decodes from the served JSON, every settled deal shows
+/// a `DealSettled` or `DealCancelled`, and the vault's last recorded token
+/// balance is the bank's.
+#[tokio::test]
+async fn every_conformance_scenario_is_recorded_with_decodable_events() -> anyhow::Result<()> {
+    for mut r in record_conformance().await? {
+        r.ledger.check_links()?;
+        let vault = r.platform.escrow.vault();
+        let mut finals = 0;
+        let mut last_vault = None;
+        for (b, tx) in r.ledger.transactions() {
+            let served = serde_json::to_value(tx)?;
+            let events =
+                escrow_events(&served).with_context(|| format!("{} slot {}", r.name, b.slot))?;
+            if tx.failed() {
+                assert!(
+                    events.is_empty(),
+                    "{}: a failed transaction emitted",
+                    r.name
+                );
+            }
+            finals += events
+                .iter()
+                .filter(|e| matches!(e.name, "DealSettled" | "DealCancelled"))
+                .count();
+            if let Some(i) = tx.keys()?.iter().position(|k| *k == vault) {
+                let index = u8::try_from(i)?;
+                if let Some(t) = tx
+                    .meta
+                    .post_token_balances
+                    .iter()
+                    .find(|t| t.account_index == index)
+                {
+                    last_vault = Some(t.ui_token_amount.amount.parse::<u64>()?);
+                }
+            }
+        }
+        let deals = settlement_vectors()?
+            .scenarios
+            .iter()
+            .find(|s| s.name == r.name)
+            .map(|s| s.deals.len())
+            .context("scenario")?;
+        assert_eq!(finals, deals, "{}: one final event per deal", r.name);
+        let held = r.platform.bank.token_balance(&vault).await?;
+        assert_eq!(last_vault, Some(held), "{}: vault balance", r.name);
+        assert!(!r.expected.balances.is_empty(), "{}: no balances", r.name);
+    }
     Ok(())
 }
