@@ -798,6 +798,51 @@ async fn a_fork_replaces_the_blocks_above_its_slot() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The SDK flows of `solana_trade.rs` (pause, disputes resolved by the
+/// multisig, co-signers, acceptor limits, a sweep, refused transactions)
+/// recorded: the chain links, every escrow event decodes, a failed
+/// transaction emits nothing, and every deal opened ends with one final event.
+#[tokio::test]
+async fn the_sdk_flows_record_with_decodable_events() -> anyhow::Result<()> {
+    let flows = [
+        (
+            "trade",
+            crate::solana_trade::trade_dispute_and_withdraw(true).await?,
+        ),
+        (
+            "second factor",
+            crate::solana_trade::second_factor_acceptor_limits_and_sweep(true).await?,
+        ),
+    ];
+    for (name, ledger) in flows {
+        let ledger = ledger.context("not recorded")?;
+        ledger.check_links()?;
+        let (mut opened, mut finals, mut failed) = (0, 0, 0);
+        for (b, tx) in ledger.transactions() {
+            let events = escrow_events(&serde_json::to_value(tx)?)
+                .with_context(|| format!("{name} slot {}", b.slot))?;
+            if tx.failed() {
+                failed += 1;
+                assert!(events.is_empty(), "{name}: a failed transaction emitted");
+            }
+            opened += events.iter().filter(|e| e.name == "DealOpened").count();
+            finals += events
+                .iter()
+                .filter(|e| matches!(e.name, "DealSettled" | "DealCancelled"))
+                .count();
+        }
+        assert!(
+            failed > 0,
+            "{name}: the flow's refused transactions were recorded"
+        );
+        assert!(
+            opened > 0 && finals <= opened,
+            "{name}: {opened} opened, {finals} final"
+        );
+    }
+    Ok(())
+}
+
 /// Every conformance scenario recorded: the chain links, every escrow event
 /// of every transaction decodes from the served JSON, every settled deal shows
 /// a `DealSettled` or `DealCancelled`, and the vault's last recorded token

@@ -11,6 +11,7 @@
 //! ledger.
 
 use crate::common::solana::{self, Platform, User, custom_error, default_limits};
+use crate::common::solana_ledger::Ledger as RecordedLedger;
 use solana_sdk::signature::Signer;
 use stablerail_escrow::errors::EscrowError;
 use stablerail_sdk::conformance::{Ledger, Outcome};
@@ -38,6 +39,15 @@ fn fees() -> sol::FeeScheduleArgs {
     }
 }
 
+/// A platform with `limits`, recording with `record`.
+async fn start(record: bool, limits: sol::LimitsArgs) -> anyhow::Result<Platform> {
+    if record {
+        Platform::start_recording(fees(), limits).await
+    } else {
+        Platform::start(fees(), limits).await
+    }
+}
+
 fn code(e: EscrowError) -> Option<u32> {
     Some(u32::from(e))
 }
@@ -60,11 +70,20 @@ async fn snapshot(
 
 #[tokio::test]
 async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
+    trade_dispute_and_withdraw(false).await.map(drop)
+}
+
+/// The flow of [`trade_dispute_and_withdraw_through_the_sdk`]; with `record`,
+/// every transaction is recorded and the ledger returned
+/// (`common/solana_ledger.rs`).
+pub(crate) async fn trade_dispute_and_withdraw(
+    record: bool,
+) -> anyhow::Result<Option<RecordedLedger>> {
     let limits = sol::LimitsArgs {
         min_kyc_level: 1,
         ..default_limits()
     };
-    let mut p = Platform::start(fees(), limits).await?;
+    let mut p = start(record, limits).await?;
     let merchant = p.user().await?;
     let trader = p.user().await?;
     let agent = p.user().await?;
@@ -360,7 +379,7 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
     }
     // The platform actually earned something, and the agent its cut.
     assert!(reference.balances["treasury"] > 0 && reference.balances["agent"] > 0);
-    Ok(())
+    Ok(p.bank.take_ledger())
 }
 
 /// Protocol v2 through the SDK: a co-signer limits what the owner's key alone
@@ -371,7 +390,17 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
 /// balances) after every step.
 #[tokio::test]
 async fn second_factor_acceptor_limits_and_sweep_through_the_sdk() -> anyhow::Result<()> {
-    let mut p = Platform::start(fees(), default_limits()).await?;
+    second_factor_acceptor_limits_and_sweep(false)
+        .await
+        .map(drop)
+}
+
+/// The flow of [`second_factor_acceptor_limits_and_sweep_through_the_sdk`];
+/// with `record`, the ledger of every transaction is returned.
+pub(crate) async fn second_factor_acceptor_limits_and_sweep(
+    record: bool,
+) -> anyhow::Result<Option<RecordedLedger>> {
+    let mut p = start(record, default_limits()).await?;
     let owner = p.user().await?;
     let merchant = p.user().await?;
     let acceptor = p.user().await?;
@@ -507,5 +536,5 @@ async fn second_factor_acceptor_limits_and_sweep_through_the_sdk() -> anyhow::Re
     p.surplus = 0;
     assert_eq!(p.account(&treasury).await?.available, before + 3_000_000);
     p.check_conservation().await?;
-    Ok(())
+    Ok(p.bank.take_ledger())
 }
