@@ -10,6 +10,8 @@
 //! rejected with nothing changed, and the end state equals the SDK's reference
 //! ledger.
 
+use anyhow::Context as _;
+
 use crate::common::solana::{self, Platform, User, custom_error, default_limits};
 use crate::common::solana_ledger::Ledger as RecordedLedger;
 use solana_sdk::signature::Signer;
@@ -190,19 +192,16 @@ pub(crate) async fn trade_dispute_and_withdraw(
         .bank
         .decoded(&p.escrow.buy_order(order))
         .await?
-        .expect("order");
+        .context("order")?;
     assert_eq!((posted.remaining, posted.open), (50_000_000, true));
     p.check_conservation().await?;
 
     // A fill above max_fill is refused by the program; nothing changes.
     let before = snapshot(&mut p, &everyone).await?;
-    let err = p
-        .fill(&trader, order, 30_000_001, [1; 32])
-        .await
-        .unwrap_err();
-    let r: Result<(), _> = Err(err
-        .downcast::<solana_program_test::BanksClientError>()
-        .expect("a bank error"));
+    let Err(err) = p.fill(&trader, order, 30_000_001, [1; 32]).await else {
+        anyhow::bail!("a fill above max_fill went through");
+    };
+    let r: Result<(), _> = Err(err.downcast::<solana_program_test::BanksClientError>()?);
     assert_eq!(custom_error(&r), code(EscrowError::FillOutOfBounds));
     assert_eq!(snapshot(&mut p, &everyone).await?, before);
 
@@ -211,7 +210,7 @@ pub(crate) async fn trade_dispute_and_withdraw(
     p.check_conservation().await?;
     let t = p.account(&trader.key()).await?;
     assert_eq!((t.available, t.locked), (40_000_000, 20_000_000));
-    let d = p.deal(deal).await?.expect("deal");
+    let d = p.deal(deal).await?.context("deal")?;
     assert_eq!(d.kind, sol::DealKind::Trade);
     assert_eq!(
         (d.seller, d.buyer, d.merchant),
@@ -226,14 +225,14 @@ pub(crate) async fn trade_dispute_and_withdraw(
     assert_eq!(custom_error(&r), code(EscrowError::NotDealSeller));
     assert_eq!(snapshot(&mut p, &everyone).await?, before);
     assert_eq!(
-        p.deal(deal).await?.expect("deal").state,
+        p.deal(deal).await?.context("deal")?.state,
         sol::DealState::Open
     );
 
     // Paid, released; the deal closes and its rent returns to the trader.
     p.mark_paid(&merchant.kp, deal).await?;
     assert_eq!(
-        p.deal(deal).await?.expect("deal").state,
+        p.deal(deal).await?.context("deal")?.state,
         sol::DealState::Paid
     );
     p.check_conservation().await?;
@@ -278,7 +277,7 @@ pub(crate) async fn trade_dispute_and_withdraw(
     p.dispute(&merchant.kp, deal).await?;
     p.check_conservation().await?;
     assert_eq!(
-        p.deal(deal).await?.expect("deal").state,
+        p.deal(deal).await?.context("deal")?.state,
         sol::DealState::Disputed
     );
     // An owner's own key is not the arbiter; only the vault through a proposal is.
