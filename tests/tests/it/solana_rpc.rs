@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use solana_sdk::pubkey::Pubkey;
 use stablerail_escrow::events as ev;
 use stablerail_escrow::state::{DealKind, DealState};
+use stablerail_multisig::events as mev;
 use stablerail_sdk::Amount;
 use stablerail_sdk::solana::{self as sol, pda};
 
@@ -162,14 +163,63 @@ fn decode_escrow_event(data: &[u8]) -> anyhow::Result<Event> {
     )
 }
 
-/// The escrow events of a served transaction: every inner instruction of the
-/// escrow program to itself whose data starts with `EVENT_IX_TAG_LE`, whose
-/// only account is the escrow's event authority, signing.
+/// Decodes `discriminator ++ borsh` with the multisig's own event types (as
+/// [`decode_escrow_event`]).
+fn decode_multisig_event(data: &[u8]) -> anyhow::Result<Event> {
+    macro_rules! try_events {
+        ($($t:ident),* $(,)?) => {
+            $(
+                if data.starts_with(mev::$t::DISCRIMINATOR) {
+                    let mut body = &data[mev::$t::DISCRIMINATOR.len()..];
+                    let decoded = mev::$t::deserialize(&mut body)
+                        .with_context(|| format!("{} does not decode", stringify!($t)))?;
+                    ensure!(body.is_empty(), "{}: {} bytes left over", stringify!($t), body.len());
+                    let mut bytes = mev::$t::DISCRIMINATOR.to_vec();
+                    decoded.serialize(&mut bytes)?;
+                    return Ok(Event { name: stringify!($t), bytes });
+                }
+            )*
+        };
+    }
+    try_events!(
+        MultisigCreated,
+        ProposalCreated,
+        ProposalVoted,
+        ProposalExecuted,
+        ProposalClosed,
+        ConfigChanged,
+        SpendingLimitAdded,
+        SpendingLimitRemoved,
+        SpendingLimitUsed,
+    );
+    anyhow::bail!(
+        "unknown multisig event discriminator {:?}",
+        &data[..data.len().min(8)]
+    )
+}
+
+/// The escrow events of a served transaction (see [`program_events`]).
 fn escrow_events(tx: &Value) -> anyhow::Result<Vec<Event>> {
+    program_events(tx, &pda::ESCROW_PROGRAM_ID, decode_escrow_event)
+}
+
+/// The multisig events of a served transaction (see [`program_events`]).
+fn multisig_events(tx: &Value) -> anyhow::Result<Vec<Event>> {
+    program_events(tx, &pda::MULTISIG_PROGRAM_ID, decode_multisig_event)
+}
+
+/// The events of `program` in a served transaction: every inner instruction
+/// of the program to itself whose data starts with `EVENT_IX_TAG_LE`, whose
+/// only account is the program's event authority; decoded with `decode`.
+fn program_events(
+    tx: &Value,
+    program_id: &Pubkey,
+    decode: fn(&[u8]) -> anyhow::Result<Event>,
+) -> anyhow::Result<Vec<Event>> {
     let keys: Vec<String> =
         serde_json::from_value(tx["transaction"]["message"]["accountKeys"].clone())?;
-    let escrow = pda::ESCROW_PROGRAM_ID.to_string();
-    let authority = pda::event_authority(&pda::ESCROW_PROGRAM_ID).to_string();
+    let escrow = program_id.to_string();
+    let authority = pda::event_authority(program_id).to_string();
     let mut out = Vec::new();
     for group in tx["meta"]["innerInstructions"]
         .as_array()
@@ -182,7 +232,7 @@ fn escrow_events(tx: &Value) -> anyhow::Result<Vec<Event>> {
             }
             let data = bs58::decode(ix["data"].as_str().context("data")?).into_vec()?;
             let Some(event) = data.strip_prefix(EVENT_IX_TAG_LE) else {
-                continue; // an instruction of the escrow called by the multisig
+                continue; // e.g. an escrow instruction the multisig calls
             };
             let accounts: Vec<usize> = serde_json::from_value(ix["accounts"].clone())?;
             ensure!(
@@ -193,7 +243,7 @@ fn escrow_events(tx: &Value) -> anyhow::Result<Vec<Event>> {
                 ix["stackHeight"].as_u64().is_some_and(|h| h >= 2),
                 "stackHeight {ix}"
             );
-            out.push(decode_escrow_event(event)?);
+            out.push(decode(event)?);
         }
     }
     Ok(out)
@@ -800,8 +850,9 @@ async fn a_fork_replaces_the_blocks_above_its_slot() -> anyhow::Result<()> {
 
 /// The SDK flows of `solana_trade.rs` (pause, disputes resolved by the
 /// multisig, co-signers, acceptor limits, a sweep, refused transactions)
-/// recorded: the chain links, every escrow event decodes, a failed
-/// transaction emits nothing, and every deal opened ends with one final event.
+/// recorded: the chain links, every escrow and multisig event decodes, a
+/// failed transaction emits nothing, no more deals end than opened, and the
+/// multisig's executed proposals show their events.
 #[tokio::test]
 async fn the_sdk_flows_record_with_decodable_events() -> anyhow::Result<()> {
     let flows = [
@@ -817,15 +868,24 @@ async fn the_sdk_flows_record_with_decodable_events() -> anyhow::Result<()> {
     for (name, ledger) in flows {
         let ledger = ledger.context("not recorded")?;
         ledger.check_links()?;
-        let (mut opened, mut finals, mut failed) = (0, 0, 0);
+        let (mut opened, mut finals, mut failed, mut executed) = (0, 0, 0, 0);
         for (b, tx) in ledger.transactions() {
-            let events = escrow_events(&serde_json::to_value(tx)?)
-                .with_context(|| format!("{name} slot {}", b.slot))?;
+            let served = serde_json::to_value(tx)?;
+            let events =
+                escrow_events(&served).with_context(|| format!("{name} slot {}", b.slot))?;
+            let multisig = multisig_events(&served)?;
             if tx.failed() {
                 failed += 1;
-                assert!(events.is_empty(), "{name}: a failed transaction emitted");
+                assert!(
+                    events.is_empty() && multisig.is_empty(),
+                    "{name}: a failed transaction emitted"
+                );
             }
             opened += events.iter().filter(|e| e.name == "DealOpened").count();
+            executed += multisig
+                .iter()
+                .filter(|e| e.name == "ProposalExecuted")
+                .count();
             finals += events
                 .iter()
                 .filter(|e| matches!(e.name, "DealSettled" | "DealCancelled"))
@@ -839,12 +899,13 @@ async fn the_sdk_flows_record_with_decodable_events() -> anyhow::Result<()> {
             opened > 0 && finals <= opened,
             "{name}: {opened} opened, {finals} final"
         );
+        assert!(executed > 0, "{name}: no multisig ProposalExecuted event");
     }
     Ok(())
 }
 
-/// Every conformance scenario recorded: the chain links, every escrow event
-/// of every transaction decodes from the served JSON, every settled deal shows
+/// Every conformance scenario recorded: the chain links, every escrow and
+/// multisig event of every transaction decodes from the served JSON, every settled deal shows
 /// a `DealSettled` or `DealCancelled`, and the vault's last recorded token
 /// balance is the bank's.
 #[tokio::test]
@@ -858,6 +919,7 @@ async fn every_conformance_scenario_is_recorded_with_decodable_events() -> anyho
             let served = serde_json::to_value(tx)?;
             let events =
                 escrow_events(&served).with_context(|| format!("{} slot {}", r.name, b.slot))?;
+            multisig_events(&served).with_context(|| format!("{} slot {}", r.name, b.slot))?;
             if tx.failed() {
                 assert!(
                     events.is_empty(),
