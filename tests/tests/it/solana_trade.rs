@@ -10,7 +10,10 @@
 //! rejected with nothing changed, and the end state equals the SDK's reference
 //! ledger.
 
+use anyhow::Context as _;
+
 use crate::common::solana::{self, Platform, User, custom_error, default_limits};
+use crate::common::solana_ledger::Ledger as RecordedLedger;
 use solana_sdk::signature::Signer;
 use stablerail_escrow::errors::EscrowError;
 use stablerail_sdk::conformance::{Ledger, Outcome};
@@ -38,6 +41,15 @@ fn fees() -> sol::FeeScheduleArgs {
     }
 }
 
+/// A platform with `limits`, recording with `record`.
+async fn start(record: bool, limits: sol::LimitsArgs) -> anyhow::Result<Platform> {
+    if record {
+        Platform::start_recording(fees(), limits).await
+    } else {
+        Platform::start(fees(), limits).await
+    }
+}
+
 fn code(e: EscrowError) -> Option<u32> {
     Some(u32::from(e))
 }
@@ -60,11 +72,20 @@ async fn snapshot(
 
 #[tokio::test]
 async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
+    trade_dispute_and_withdraw(false).await.map(drop)
+}
+
+/// The flow of [`trade_dispute_and_withdraw_through_the_sdk`]; with `record`,
+/// every transaction is recorded and the ledger returned
+/// (`common/solana_ledger.rs`).
+pub(crate) async fn trade_dispute_and_withdraw(
+    record: bool,
+) -> anyhow::Result<Option<RecordedLedger>> {
     let limits = sol::LimitsArgs {
         min_kyc_level: 1,
         ..default_limits()
     };
-    let mut p = Platform::start(fees(), limits).await?;
+    let mut p = start(record, limits).await?;
     let merchant = p.user().await?;
     let trader = p.user().await?;
     let agent = p.user().await?;
@@ -171,19 +192,16 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
         .bank
         .decoded(&p.escrow.buy_order(order))
         .await?
-        .expect("order");
+        .context("order")?;
     assert_eq!((posted.remaining, posted.open), (50_000_000, true));
     p.check_conservation().await?;
 
     // A fill above max_fill is refused by the program; nothing changes.
     let before = snapshot(&mut p, &everyone).await?;
-    let err = p
-        .fill(&trader, order, 30_000_001, [1; 32])
-        .await
-        .unwrap_err();
-    let r: Result<(), _> = Err(err
-        .downcast::<solana_program_test::BanksClientError>()
-        .expect("a bank error"));
+    let Err(err) = p.fill(&trader, order, 30_000_001, [1; 32]).await else {
+        anyhow::bail!("a fill above max_fill went through");
+    };
+    let r: Result<(), _> = Err(err.downcast::<solana_program_test::BanksClientError>()?);
     assert_eq!(custom_error(&r), code(EscrowError::FillOutOfBounds));
     assert_eq!(snapshot(&mut p, &everyone).await?, before);
 
@@ -192,7 +210,7 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
     p.check_conservation().await?;
     let t = p.account(&trader.key()).await?;
     assert_eq!((t.available, t.locked), (40_000_000, 20_000_000));
-    let d = p.deal(deal).await?.expect("deal");
+    let d = p.deal(deal).await?.context("deal")?;
     assert_eq!(d.kind, sol::DealKind::Trade);
     assert_eq!(
         (d.seller, d.buyer, d.merchant),
@@ -207,14 +225,14 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
     assert_eq!(custom_error(&r), code(EscrowError::NotDealSeller));
     assert_eq!(snapshot(&mut p, &everyone).await?, before);
     assert_eq!(
-        p.deal(deal).await?.expect("deal").state,
+        p.deal(deal).await?.context("deal")?.state,
         sol::DealState::Open
     );
 
     // Paid, released; the deal closes and its rent returns to the trader.
     p.mark_paid(&merchant.kp, deal).await?;
     assert_eq!(
-        p.deal(deal).await?.expect("deal").state,
+        p.deal(deal).await?.context("deal")?.state,
         sol::DealState::Paid
     );
     p.check_conservation().await?;
@@ -259,7 +277,7 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
     p.dispute(&merchant.kp, deal).await?;
     p.check_conservation().await?;
     assert_eq!(
-        p.deal(deal).await?.expect("deal").state,
+        p.deal(deal).await?.context("deal")?.state,
         sol::DealState::Disputed
     );
     // An owner's own key is not the arbiter; only the vault through a proposal is.
@@ -360,7 +378,7 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
     }
     // The platform actually earned something, and the agent its cut.
     assert!(reference.balances["treasury"] > 0 && reference.balances["agent"] > 0);
-    Ok(())
+    Ok(p.bank.take_ledger())
 }
 
 /// Protocol v2 through the SDK: a co-signer limits what the owner's key alone
@@ -371,7 +389,17 @@ async fn trade_dispute_and_withdraw_through_the_sdk() -> anyhow::Result<()> {
 /// balances) after every step.
 #[tokio::test]
 async fn second_factor_acceptor_limits_and_sweep_through_the_sdk() -> anyhow::Result<()> {
-    let mut p = Platform::start(fees(), default_limits()).await?;
+    second_factor_acceptor_limits_and_sweep(false)
+        .await
+        .map(drop)
+}
+
+/// The flow of [`second_factor_acceptor_limits_and_sweep_through_the_sdk`];
+/// with `record`, the ledger of every transaction is returned.
+pub(crate) async fn second_factor_acceptor_limits_and_sweep(
+    record: bool,
+) -> anyhow::Result<Option<RecordedLedger>> {
+    let mut p = start(record, default_limits()).await?;
     let owner = p.user().await?;
     let merchant = p.user().await?;
     let acceptor = p.user().await?;
@@ -507,5 +535,5 @@ async fn second_factor_acceptor_limits_and_sweep_through_the_sdk() -> anyhow::Re
     p.surplus = 0;
     assert_eq!(p.account(&treasury).await?.available, before + 3_000_000);
     p.check_conservation().await?;
-    Ok(())
+    Ok(p.bank.take_ledger())
 }

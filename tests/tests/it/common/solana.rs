@@ -730,6 +730,41 @@ pub(crate) async fn run_scenario_recorded(
     Ok((expected, ledger, p))
 }
 
+/// A settlement vector played with every transaction recorded.
+pub(crate) struct RecordedScenario {
+    /// The scenario's name.
+    pub(crate) name: String,
+    /// Its final state, read from the bank (equal to the vector's, checked).
+    pub(crate) expected: Expected,
+    /// Every transaction it sent, one block each.
+    pub(crate) ledger: Ledger,
+    /// The platform it ran on, for reading program accounts.
+    pub(crate) platform: Platform,
+}
+
+/// Every scenario of `tests/vectors/settlement.json`, each on its own bank
+/// with recording on; each must end as the SDK's reference ledger says.
+pub(crate) async fn record_conformance() -> anyhow::Result<Vec<RecordedScenario>> {
+    let file = super::settlement_vectors()?;
+    let mut out = Vec::new();
+    for s in &file.scenarios {
+        let reference = s.run()?;
+        let (expected, ledger, platform) = run_scenario_recorded(s).await?;
+        ensure!(
+            expected == reference,
+            "{}: recorded run differs from the reference",
+            s.name
+        );
+        out.push(RecordedScenario {
+            name: s.name.clone(),
+            expected,
+            ledger,
+            platform,
+        });
+    }
+    Ok(out)
+}
+
 /// The vectors are about money: no deal-size cap, as the Solidity conformance run.
 fn scenario_limits() -> sol::LimitsArgs {
     sol::LimitsArgs {

@@ -408,12 +408,11 @@ impl Recorder {
         let processed = client.process_transaction_with_metadata(tx.clone()).await?;
         let Some(metadata) = processed.metadata else {
             // Refused before execution (no fee charged, not in any block).
-            return Ok(Err(BanksClientError::TransactionError(
-                processed
-                    .result
-                    .err()
-                    .unwrap_or(TransactionError::AccountNotFound),
-            )));
+            let err = processed
+                .result
+                .err()
+                .context("the bank processed a transaction without metadata")?;
+            return Ok(Err(BanksClientError::TransactionError(err)));
         };
         let details = simulated
             .simulation_details
