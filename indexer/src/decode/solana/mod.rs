@@ -176,21 +176,21 @@ impl SolanaDecoder {
         if *program == TOKEN_PROGRAM || *program == TOKEN_2022_PROGRAM {
             return self.decode_transfer(tx, keys, ix, at, rows);
         }
-        if let Some(e) = &self.escrow {
-            if let Some(data) = e.event_data(keys, ix) {
-                if let Some(event) = escrow::decode(&data, &e.deployment, at)? {
-                    rows.escrow_events.push(at.row(&e.deployment, event));
-                }
-                return Ok(true);
+        if let Some(e) = &self.escrow
+            && let Some(data) = e.event_data(keys, ix)
+        {
+            if let Some(event) = escrow::decode(&data, &e.deployment, at)? {
+                rows.escrow_events.push(at.row(&e.deployment, event));
             }
+            return Ok(true);
         }
-        if let Some(m) = &self.multisig {
-            if let Some(data) = m.event_data(keys, ix) {
-                if let Some(event) = multisig::decode(&data, &m.deployment, at)? {
-                    rows.multisig_events.push(at.row(&m.deployment, event));
-                }
-                return Ok(true);
+        if let Some(m) = &self.multisig
+            && let Some(data) = m.event_data(keys, ix)
+        {
+            if let Some(event) = multisig::decode(&data, &m.deployment, at)? {
+                rows.multisig_events.push(at.row(&m.deployment, event));
             }
+            return Ok(true);
         }
         Ok(false)
     }
