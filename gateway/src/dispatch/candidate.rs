@@ -1,15 +1,20 @@
 //! What the engine knew of one acceptor when it decided: the inputs a strategy
 //! scores and a decision records.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
-use super::{AcceptorId, eligibility::Ineligible};
+use super::eligibility::Ineligible;
 
 /// What the engine knew of one acceptor when it decided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CandidateInputs {
-    /// The acceptor.
-    pub id: AcceptorId,
+    /// The acceptor (its [`AcceptorId`](super::AcceptorId), shared with the book: a
+    /// decision lists every acceptor, and copying each id was a memory allocation
+    /// per candidate; issue #14). Serialized as the plain string.
+    #[serde(with = "shared_id")]
+    pub id: Arc<str>,
     /// The hard rules it broke (empty: eligible).
     pub ineligible: Vec<Ineligible>,
     /// Available minus promised collateral.
@@ -32,4 +37,21 @@ pub struct CandidateInputs {
     pub target_share_bps: u32,
     /// Target volume for the period.
     pub target_volume: u64,
+}
+
+/// Serde for an id shared as `Arc<str>`: written and read as a plain string.
+pub(super) mod shared_id {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes the id as a string.
+    pub(crate) fn serialize<S: Serializer>(id: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(id)
+    }
+
+    /// Reads a string as a shared id.
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
+        String::deserialize(d).map(Arc::from)
+    }
 }

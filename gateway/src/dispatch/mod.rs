@@ -26,6 +26,7 @@ mod config;
 mod decision;
 pub mod eligibility;
 pub mod elimination;
+mod history;
 mod order;
 pub mod simulation;
 pub mod strategy;
