@@ -49,7 +49,7 @@ pub struct Acceptor {
 pub(super) struct Entry {
     pub(super) acceptor: Acceptor,
     /// `acceptor.id`, shared with the candidates of every decision.
-    #[serde(with = "super::candidate::shared_id")]
+    #[serde(with = "super::shared_id")]
     pub(super) id: Arc<str>,
     /// Collateral promised to decided collections not yet locked on chain.
     pub(super) promised: u64,

@@ -13,7 +13,7 @@ pub struct CandidateInputs {
     /// The acceptor (its [`AcceptorId`](super::AcceptorId), shared with the book: a
     /// decision lists every acceptor, and copying each id was a memory allocation
     /// per candidate; issue #14). Serialized as the plain string.
-    #[serde(with = "shared_id")]
+    #[serde(with = "super::shared_id")]
     pub id: Arc<str>,
     /// The hard rules it broke (empty: eligible).
     pub ineligible: Vec<Ineligible>,
@@ -37,21 +37,4 @@ pub struct CandidateInputs {
     pub target_share_bps: u32,
     /// Target volume for the period.
     pub target_volume: u64,
-}
-
-/// Serde for an id shared as `Arc<str>`: written and read as a plain string.
-pub(super) mod shared_id {
-    use std::sync::Arc;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    /// Writes the id as a string.
-    pub(crate) fn serialize<S: Serializer>(id: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(id)
-    }
-
-    /// Reads a string as a shared id.
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
-        String::deserialize(d).map(Arc::from)
-    }
 }

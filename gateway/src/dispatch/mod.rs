@@ -28,6 +28,7 @@ pub mod eligibility;
 pub mod elimination;
 mod history;
 mod order;
+mod shared_id;
 pub mod simulation;
 pub mod strategy;
 
