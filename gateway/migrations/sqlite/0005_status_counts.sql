@@ -3,7 +3,8 @@
 -- each table appends a signed delta in the transaction of the insert, status change
 -- or delete, so the sum per (table, status) is exact whenever it is read; the gateway
 -- folds the deltas into one row per (table, status) now and then
--- (`store::counts::fold`). The PostgreSQL file has the same table and triggers.
+-- (`store::counts::fold`). The PostgreSQL file has the same table; there the insert
+-- and delete triggers run once per statement.
 CREATE TABLE gw_status_counts (
     seq     INTEGER PRIMARY KEY AUTOINCREMENT,
     what    TEXT    NOT NULL,
