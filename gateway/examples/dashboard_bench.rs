@@ -7,6 +7,9 @@
 //! - the first load's total bytes of each role's main page: the HTML, the stylesheet
 //!   and the script it links (charts are inline SVG; target < 300 KB).
 //!
+//! `DASHBOARD_BENCH_KEEP=1` keeps the PostgreSQL database afterwards (its name is
+//! printed) to look at the pages' query plans on the same rows.
+//!
 //! One wallet holds every role (a merchant, an acceptor and an agent on `anvil`,
 //! and the operator); it signs in through the sign-in pages with its key, as the
 //! demo's wallets do.
@@ -280,12 +283,17 @@ async fn main() {
                 &format!("postgres://postgres@127.0.0.1:5432/{name}"),
             )
             .await;
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE \"{name}\" WITH (FORCE)"
-            )))
-            .execute(&admin)
-            .await
-            .unwrap();
+            if std::env::var_os("DASHBOARD_BENCH_KEEP").is_some() {
+                // For EXPLAIN ANALYZE of the pages' queries on the same rows.
+                println!("PostgreSQL: database {name} kept (DASHBOARD_BENCH_KEEP)");
+            } else {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE \"{name}\" WITH (FORCE)"
+                )))
+                .execute(&admin)
+                .await
+                .unwrap();
+            }
         }
         Err(e) => println!("PostgreSQL: skipped ({e})"),
     }

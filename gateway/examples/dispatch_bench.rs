@@ -5,7 +5,10 @@
 //! - decision latency with 1,000 eligible acceptors (p50/p99 over 2,000 decisions on
 //!   one core) and decisions per second.
 //!
-//! Run: `cargo run --release -p stablerail-gateway --example dispatch_bench`.
+//! Run: `cargo run --release -p stablerail-gateway --example dispatch_bench`;
+//! `-- latency` skips the simulation table (e.g. to count instructions per decision
+//! under `valgrind --tool=callgrind --toggle-collect='*Book*decide*'`, which also
+//! counts the calls to `malloc`).
 
 use std::{collections::BTreeSet, time::Instant};
 
@@ -15,6 +18,13 @@ use stablerail_gateway::dispatch::{
 };
 
 fn main() {
+    if std::env::args().nth(1).as_deref() != Some("latency") {
+        simulation_table();
+    }
+    latency();
+}
+
+fn simulation_table() {
     let population = synthetic_population(200, 11);
     println!(
         "dispatcher simulation: 200 acceptors (success 40-99 %), 10,000 orders, 2 attempts each"
@@ -47,7 +57,9 @@ fn main() {
             r.eliminations,
         );
     }
+}
 
+fn latency() {
     let mut book = Book::new(EngineConfig::default());
     for i in 0..1_000 {
         book.upsert(Acceptor {

@@ -1,11 +1,11 @@
 //! An acceptor as the engine knows it: its snapshot from the chain and the gateway
 //! ([`Acceptor`]), and the book's entry around it ([`Entry`]).
 
-use std::collections::{BTreeSet, VecDeque};
+use std::{collections::BTreeSet, sync::Arc};
 
 use serde::{Deserialize, Serialize};
 
-use super::{AcceptorId, elimination::Standing, order::Outcome};
+use super::{AcceptorId, elimination::Standing, history::History};
 
 /// An acceptor as the chain and the gateway know it (refreshed with [`Book::upsert`](super::Book::upsert)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,14 +48,18 @@ pub struct Acceptor {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Entry {
     pub(super) acceptor: Acceptor,
+    /// `acceptor.id`, shared with the candidates of every decision.
+    #[serde(with = "super::shared_id")]
+    pub(super) id: Arc<str>,
     /// Collateral promised to decided collections not yet locked on chain.
     pub(super) promised: u64,
     /// Orders assigned and not finished.
     pub(super) open: u32,
     /// Volume assigned in the current period.
     pub(super) period_volume: u64,
-    /// (time, outcome) of finished orders inside the window, oldest first.
-    pub(super) history: VecDeque<(u64, Outcome)>,
+    /// (time, outcome) of finished orders inside the window, oldest first, with
+    /// its completed and failed counts.
+    pub(super) history: History,
     /// Out, on probation, or in good standing.
     pub(super) standing: Standing,
 }

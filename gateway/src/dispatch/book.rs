@@ -1,7 +1,7 @@
 //! The engine's state: every known acceptor, what earlier decisions promised it,
 //! and the recent history of its orders.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::{collections::BTreeMap, sync::Arc};
 
 use serde::{Deserialize, Serialize};
 
@@ -9,9 +9,10 @@ use super::{
     AcceptorId,
     acceptor::Entry,
     candidate::CandidateInputs,
-    decision::{Decision, choose},
+    decision::{CandidateReport, Decision, choose},
     eligibility,
     elimination::Standing,
+    history::History,
 };
 pub use super::{
     acceptor::Acceptor,
@@ -48,11 +49,12 @@ impl Book {
                 self.entries.insert(
                     acceptor.id.clone(),
                     Entry {
+                        id: Arc::from(acceptor.id.as_str()),
                         acceptor,
                         promised: 0,
                         open: 0,
                         period_volume: 0,
-                        history: VecDeque::new(),
+                        history: History::default(),
                         standing: Standing::Good { since: 0 },
                     },
                 );
@@ -108,21 +110,15 @@ impl Book {
     /// collateral twice.
     pub fn decide(&mut self, order: &Order, now: u64, seed: u64) -> Decision {
         let window_start = now.saturating_sub(self.config.window_secs);
-        let candidates: Vec<CandidateInputs> = self
+        // One report per acceptor, built in place: the window's completed and failed
+        // counts are kept by each history, not counted again here (issue #14).
+        let candidates: Vec<CandidateReport> = self
             .entries
             .values()
             .map(|e| {
-                let (completed, failed) = e
-                    .history
-                    .iter()
-                    .filter(|(at, _)| *at >= window_start)
-                    .fold((0u32, 0u32), |(c, f), (_, o)| match o {
-                        Outcome::Completed | Outcome::DisputeWon => (c + 1, f),
-                        o if o.is_failure() => (c, f + 1),
-                        _ => (c, f),
-                    });
-                CandidateInputs {
-                    id: e.acceptor.id.clone(),
+                let (completed, failed) = e.history.window_counts(window_start);
+                let inputs = CandidateInputs {
+                    id: Arc::clone(&e.id),
                     ineligible: eligibility::check(
                         &e.acceptor,
                         e,
@@ -140,6 +136,11 @@ impl Book {
                     priority: e.acceptor.priority,
                     target_share_bps: e.acceptor.target_share_bps,
                     target_volume: e.acceptor.target_volume,
+                };
+                CandidateReport {
+                    inputs,
+                    score: None,
+                    tiebreak: 0,
                 }
             })
             .collect();
@@ -176,7 +177,7 @@ impl Book {
         };
         e.open = e.open.saturating_sub(1);
         e.promised = e.promised.saturating_sub(still_promised);
-        e.history.push_back((at, outcome));
+        e.history.push(at, outcome);
         while e
             .history
             .front()
@@ -184,6 +185,6 @@ impl Book {
         {
             e.history.pop_front();
         }
-        e.standing = policy.next_standing(e.standing, &e.history, outcome, at);
+        e.standing = policy.next_standing(e.standing, e.history.items(), outcome, at);
     }
 }

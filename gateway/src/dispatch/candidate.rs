@@ -1,15 +1,20 @@
 //! What the engine knew of one acceptor when it decided: the inputs a strategy
 //! scores and a decision records.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
-use super::{AcceptorId, eligibility::Ineligible};
+use super::eligibility::Ineligible;
 
 /// What the engine knew of one acceptor when it decided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CandidateInputs {
-    /// The acceptor.
-    pub id: AcceptorId,
+    /// The acceptor (its [`AcceptorId`](super::AcceptorId), shared with the book: a
+    /// decision lists every acceptor, and copying each id was a memory allocation
+    /// per candidate; issue #14). Serialized as the plain string.
+    #[serde(with = "super::shared_id")]
+    pub id: Arc<str>,
     /// The hard rules it broke (empty: eligible).
     pub ineligible: Vec<Ineligible>,
     /// Available minus promised collateral.

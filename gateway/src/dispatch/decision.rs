@@ -59,7 +59,15 @@ impl Decision {
     /// Recomputes the decision from its recorded inputs, strategy and seed, and
     /// checks it chose the same acceptor with the same scores.
     pub fn replay(&self) -> Result<(), ReplayError> {
-        let inputs = self.candidates.iter().map(|c| c.inputs.clone()).collect();
+        let inputs = self
+            .candidates
+            .iter()
+            .map(|c| CandidateReport {
+                inputs: c.inputs.clone(),
+                score: None,
+                tiebreak: 0,
+            })
+            .collect();
         let again = choose(&self.strategy, &self.order, self.at, self.seed, inputs);
         if again == *self {
             Ok(())
@@ -75,49 +83,53 @@ impl Decision {
     /// The chosen candidate's report.
     pub fn chosen_report(&self) -> Option<&CandidateReport> {
         let id = self.chosen.as_ref()?;
-        self.candidates.iter().find(|c| &c.inputs.id == id)
+        self.candidates.iter().find(|c| *c.inputs.id == **id)
     }
 }
 
 /// Scores the eligible candidates and picks one: the highest score, ties by the
-/// highest random key; or, on an exploration draw, the highest random key alone.
+/// highest random key (the last of equals, as `Iterator::max_by_key`); or, on an
+/// exploration draw, the highest random key alone. Fills each report's random key
+/// and score in place (their inputs are what the engine knew): two passes over the
+/// candidates and no other allocation than the chosen id.
 pub(super) fn choose(
     strategy: &Strategy,
     order: &Order,
     at: u64,
     seed: u64,
-    candidates: Vec<CandidateInputs>,
+    mut candidates: Vec<CandidateReport>,
 ) -> Decision {
     let mut rng = StdRng::seed_from_u64(seed);
     let explore_roll: u32 = rng.random_range(0..10_000);
-    let keys: Vec<u64> = candidates.iter().map(|_| rng.random()).collect();
-    let eligible: Vec<&CandidateInputs> = candidates
-        .iter()
-        .filter(|c| c.ineligible.is_empty())
-        .collect();
-    let explored = !eligible.is_empty() && explore_roll < strategy.exploration_bps();
-    let totals = Totals::of(&eligible, order);
-    let scores: Vec<Option<i64>> = candidates
-        .iter()
-        .map(|c| c.ineligible.is_empty().then(|| strategy.score(c, &totals)))
-        .collect();
-    let chosen = candidates
-        .iter()
-        .zip(&scores)
-        .zip(&keys)
-        .filter_map(|((c, score), key)| score.map(|s| (c, s, *key)))
-        .max_by_key(|(_, score, key)| if explored { (0, *key) } else { (*score, *key) })
-        .map(|(c, _, _)| c.id.clone());
-    let candidates = candidates
-        .into_iter()
-        .zip(scores)
-        .zip(keys)
-        .map(|((inputs, score), tiebreak)| CandidateReport {
-            inputs,
-            score,
-            tiebreak,
-        })
-        .collect();
+    // The random keys in candidate order, then the totals over the eligible.
+    let mut totals = Totals::new(order);
+    let mut any_eligible = false;
+    for c in &mut candidates {
+        c.tiebreak = rng.random();
+        if c.inputs.ineligible.is_empty() {
+            any_eligible = true;
+            totals.add(&c.inputs);
+        }
+    }
+    let explored = any_eligible && explore_roll < strategy.exploration_bps();
+    let mut best: Option<(usize, (i64, u64))> = None;
+    for (i, c) in candidates.iter_mut().enumerate() {
+        c.score = None;
+        if !c.inputs.ineligible.is_empty() {
+            continue;
+        }
+        let score = strategy.score(&c.inputs, &totals);
+        c.score = Some(score);
+        let key = if explored {
+            (0, c.tiebreak)
+        } else {
+            (score, c.tiebreak)
+        };
+        if best.is_none_or(|(_, b)| key >= b) {
+            best = Some((i, key));
+        }
+    }
+    let chosen = best.and_then(|(i, _)| candidates.get(i).map(|c| c.inputs.id.to_string()));
     Decision {
         order: order.clone(),
         at,

@@ -26,7 +26,9 @@ mod config;
 mod decision;
 pub mod eligibility;
 pub mod elimination;
+mod history;
 mod order;
+mod shared_id;
 pub mod simulation;
 pub mod strategy;
 

@@ -85,19 +85,18 @@ pub(super) struct Totals {
 }
 
 impl Totals {
-    /// The totals of `eligible` for `order`.
-    pub(super) fn of(eligible: &[&CandidateInputs], order: &Order) -> Self {
+    /// No eligible candidate yet, for `order`.
+    pub(super) fn new(order: &Order) -> Self {
         Self {
-            shares: eligible
-                .iter()
-                .map(|e| u128::from(e.target_share_bps))
-                .sum(),
-            volume_after: eligible
-                .iter()
-                .map(|e| u128::from(e.period_volume))
-                .sum::<u128>()
-                + u128::from(order.amount),
+            shares: 0,
+            volume_after: u128::from(order.amount),
         }
+    }
+
+    /// Counts one more eligible candidate.
+    pub(super) fn add(&mut self, c: &CandidateInputs) {
+        self.shares += u128::from(c.target_share_bps);
+        self.volume_after += u128::from(c.period_volume);
     }
 }
 

@@ -33,7 +33,15 @@ pub async fn run(app: AppState, mut shutdown: watch::Receiver<bool>) {
     let every = Duration::from_millis(app.config.watch_interval_ms.max(10));
     let mut last_cursors = Vec::new();
     let mut last_full = tokio::time::Instant::now();
+    let mut last_fold = tokio::time::Instant::now();
     loop {
+        if last_fold.elapsed() >= Duration::from_secs(60) {
+            // Keep the status counts' deltas short (store::counts).
+            if let Err(e) = crate::store::counts::fold(&app.db).await {
+                tracing::warn!(error = %e, "folding the status counts failed");
+            }
+            last_fold = tokio::time::Instant::now();
+        }
         let cursors = cursors(&app).await.unwrap_or_default();
         let due = last_full.elapsed() >= Duration::from_secs(1);
         if cursors != last_cursors || due {

@@ -4,6 +4,7 @@
 //! (`migrations/sqlite`, `migrations/postgres`) and are tracked in their own table,
 //! `_gateway_migrations`, beside the indexer's.
 
+pub mod counts;
 pub mod idempotency;
 
 use std::{

@@ -1346,6 +1346,34 @@ async fn roles(backend: Backend) {
     }
     let (_, body) = switch("operator").await;
     assert!(body.contains(r#"class="ok">holds"#), "{body}");
+    // Invoices, orders and deliveries by status (the counts kept as rows change):
+    // the same figures as counting the tables.
+    let table = between(&body, r#"<table id="counts">"#, "</table>").expect("counts");
+    let mut expected = String::new();
+    for (what, t) in [
+        ("invoices", "gw_invoices"),
+        ("orders", "gw_orders"),
+        ("webhook deliveries", "gw_deliveries"),
+    ] {
+        for r in sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT status, CAST(COUNT(*) AS BIGINT) FROM {t} GROUP BY status ORDER BY status"
+        )))
+        .fetch_all(&gw.app().db.pool)
+        .await
+        .unwrap()
+        {
+            expected.push_str(&format!(
+                r#"<tr><td>{what}</td><td>{}</td><td class="num">{}</td></tr>"#,
+                r.get::<String, _>(0),
+                r.get::<i64, _>(1)
+            ));
+        }
+    }
+    assert!(expected.contains("<td>orders</td>"), "{expected}");
+    assert!(
+        table.contains(&format!("<tbody>{expected}</tbody>")),
+        "{table}"
+    );
     assert!(
         body.contains(&format!("<title>{today_label}: 0.050000 USDT</title>")),
         "{body}"

@@ -12,6 +12,7 @@ mod api;
 mod browser;
 mod common;
 mod cosigner;
+mod counts;
 mod crash;
 mod dashboard;
 mod dashboard_anvil;

@@ -99,11 +99,11 @@ pub(super) fn standing_rows(
 ) -> String {
     let mut rows = String::new();
     for c in &decision.candidates {
-        if only.is_some_and(|a| a != c.inputs.id) {
+        if only.is_some_and(|a| a != &*c.inputs.id) {
             continue;
         }
         let name = names
-            .get(&(chain.to_owned(), c.inputs.id.clone()))
+            .get(&(chain.to_owned(), c.inputs.id.to_string()))
             .map_or("", String::as_str);
         let (eligible, why) = standing(c);
         rows.push_str(&format!(
