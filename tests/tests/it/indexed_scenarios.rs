@@ -8,19 +8,15 @@
 
 use anyhow::Context;
 use solana_sdk::pubkey::Pubkey;
-use stablerail_sdk::conformance::{ScenarioFile, TREASURY};
+use stablerail_sdk::conformance::TREASURY;
 
 use crate::common::{
     evm_vectors::run_on_evm_kept,
     indexing::{BACKENDS, TestDb, backfill, deals_and_commissions_by_name, expected_from_store},
+    settlement_vectors,
     solana::run_scenario_recorded,
     solana_rpc::SolanaRpc,
 };
-
-fn scenarios() -> anyhow::Result<ScenarioFile> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/settlement.json");
-    Ok(serde_json::from_str(&std::fs::read_to_string(path)?)?)
-}
 
 /// Each scenario on both chains, each chain indexed on both stores: the same balances
 /// and volumes (the reference's), the same deals with the same settlement parts and
@@ -28,7 +24,7 @@ fn scenarios() -> anyhow::Result<ScenarioFile> {
 /// equals the program's account and the liabilities the vault's holding.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_scenario_indexed_on_anvil_and_solana_agrees() -> anyhow::Result<()> {
-    let file = scenarios()?;
+    let file = settlement_vectors()?;
     assert!(file.scenarios.len() >= 10, "the vectors lost scenarios");
     for s in &file.scenarios {
         let reference = s.run()?;

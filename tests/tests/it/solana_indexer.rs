@@ -5,44 +5,27 @@
 //! PostgreSQL. After each, the derived tables equal the program's accounts or a fresh
 //! backfill of the chain the node now serves.
 
-use std::sync::Arc;
-
 use anyhow::{Context, ensure};
 use stablerail_indexer::{
-    ChainIndexer, Config, Step, Store,
-    metrics::Metrics,
+    ChainIndexer, Step, Store,
     store::{DealQuery, TransferQuery},
 };
-use stablerail_sdk::conformance::ScenarioFile;
 use stablerail_sdk::{Amount, solana as sol};
 
 use crate::common::{
-    indexing::{BACKENDS, Backend, TestDb},
-    solana::{Platform, default_limits, run_scenario_recorded},
+    indexing::{BACKENDS, Backend, TestDb, open_indexer},
+    settlement_vectors,
+    solana::{Platform, default_limits, one_tier_fees, run_scenario_recorded},
     solana_ledger::Ledger,
     solana_rpc::{RpcHandle, SolanaRpc},
 };
 
 const CHAIN: &str = "solana";
 
-fn fees() -> sol::FeeScheduleArgs {
-    sol::FeeScheduleArgs {
-        merchant_tiers: vec![sol::FeeTier {
-            threshold: 0,
-            bps: 100,
-        }],
-        agent_tiers: vec![sol::FeeTier {
-            threshold: 0,
-            bps: 2_000,
-        }],
-        trader_reward_bps: 1_000,
-    }
-}
-
 /// A trade from deposit to withdrawal, each step in its own block and a skipped slot
 /// after three of them.
 async fn play_trade() -> anyhow::Result<(Platform, Ledger)> {
-    let mut p = Platform::start_recording(fees(), default_limits()).await?;
+    let mut p = Platform::start_recording(one_tier_fees(), default_limits()).await?;
     let merchant = p.user().await?;
     let trader = p.user().await?;
     let vault = p.multisig.vault();
@@ -82,21 +65,6 @@ fn section(url: &str, p: &Platform) -> String {
         "kind = \"solana\"\nrpc_urls = [\"{url}\"]\nusdt = \"{}\"\nescrow = \"{}\"\nmultisig = \"{}\"\nhead_lag = 0\ninitial_range = 7\nfinality_depth = 10000\nmax_attempts = 6\n",
         p.mint, p.escrow.config, p.multisig.multisig
     )
-}
-
-async fn open_indexer(db: &TestDb, section: &str) -> anyhow::Result<(ChainIndexer, Store)> {
-    let config = Config::parse(&format!(
-        "database_url = \"{}\"\n[chains.{CHAIN}]\n{section}",
-        db.url
-    ))?;
-    let store = Store::open(&db.url).await?;
-    let indexer = ChainIndexer::new(
-        CHAIN,
-        config.chain(CHAIN)?,
-        store.clone(),
-        Arc::new(Metrics::default()),
-    )?;
-    Ok((indexer, store))
 }
 
 /// Steps until the indexer is idle; the steps taken.
@@ -173,7 +141,7 @@ async fn lagging_faulty_node(backend: Backend) -> anyhow::Result<()> {
     );
     let (url, rpc): (String, RpcHandle) = SolanaRpc::start(ledger.clone()).await?;
     let db = TestDb::new(backend).await?;
-    let (indexer, store) = open_indexer(&db, &section(&url, &p)).await?;
+    let (indexer, store) = open_indexer(&db, CHAIN, &section(&url, &p)).await?;
 
     // A node lagging in the middle of the trade: the indexer stops at its head and
     // takes nothing above it for a reorg.
@@ -236,7 +204,7 @@ async fn lagging_faulty_node(backend: Backend) -> anyhow::Result<()> {
     }
     // The same database as one uninterrupted backfill on a healthy node.
     let fresh_db = TestDb::new(backend).await?;
-    let (fresh, fresh_store) = open_indexer(&fresh_db, &section(&url, &p)).await?;
+    let (fresh, fresh_store) = open_indexer(&fresh_db, CHAIN, &section(&url, &p)).await?;
     run_to_idle(&fresh, first).await?;
     assert_eq!(snapshot(&store).await?, snapshot(&fresh_store).await?);
     Ok(())
@@ -250,11 +218,6 @@ async fn solana_lagging_and_faulty_node_sqlite() -> anyhow::Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn solana_lagging_and_faulty_node_postgres() -> anyhow::Result<()> {
     lagging_faulty_node(Backend::Postgres).await
-}
-
-fn settlement_vectors() -> anyhow::Result<ScenarioFile> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/settlement.json");
-    Ok(serde_json::from_str(&std::fs::read_to_string(path)?)?)
 }
 
 /// A fork above the finalized slot: the node switches to blocks another bank played
@@ -290,7 +253,7 @@ async fn solana_fork_above_finalized_rolls_back() -> anyhow::Result<()> {
         // Nothing final yet: the fork may replace any block above `fork_at`.
         rpc.knobs().finality_depth = u64::MAX;
         let db = TestDb::new(backend).await?;
-        let (indexer, store) = open_indexer(&db, &section(&url, &p)).await?;
+        let (indexer, store) = open_indexer(&db, CHAIN, &section(&url, &p)).await?;
         run_to_idle(&indexer, first).await?;
         let before = snapshot(&store).await?;
         let (events_before, _) = store.event_counts(CHAIN).await?;
@@ -305,7 +268,7 @@ async fn solana_fork_above_finalized_rolls_back() -> anyhow::Result<()> {
             "{backend:?}: {steps:?}"
         );
         let fresh_db = TestDb::new(backend).await?;
-        let (fresh, fresh_store) = open_indexer(&fresh_db, &section(&url, &p)).await?;
+        let (fresh, fresh_store) = open_indexer(&fresh_db, CHAIN, &section(&url, &p)).await?;
         run_to_idle(&fresh, first).await?;
         let after = snapshot(&store).await?;
         assert_eq!(

@@ -11,31 +11,17 @@ use anchor_spl::token::spl_token;
 use anyhow::{Context, ensure};
 use serde_json::{Value, json};
 use stablerail_gateway::{Config, Gateway, GatewayOptions, auth, merchants};
-use stablerail_sdk::{Amount, solana as sol};
+use stablerail_sdk::Amount;
 
 use crate::common::{
     indexing::{BACKENDS, Backend, TestDb},
-    solana::{Platform, default_limits},
+    solana::{Platform, default_limits, one_tier_fees},
     solana_rpc::{RpcHandle, SolanaRpc},
 };
 
 const CHAIN: &str = "solana";
 /// Slots between the head and the finalized slot the test node reports.
 const FINALITY: u64 = 2;
-
-fn fees() -> sol::FeeScheduleArgs {
-    sol::FeeScheduleArgs {
-        merchant_tiers: vec![sol::FeeTier {
-            threshold: 0,
-            bps: 100,
-        }],
-        agent_tiers: vec![sol::FeeTier {
-            threshold: 0,
-            bps: 0,
-        }],
-        trader_reward_bps: 0,
-    }
-}
 
 /// Serves the blocks recorded since the last call after those already served.
 fn publish(p: &mut Platform, rpc: &RpcHandle) -> anyhow::Result<()> {
@@ -71,7 +57,7 @@ async fn wait_status(gw: &Gateway, key: &str, id: &str, status: &str) -> anyhow:
 }
 
 async fn paid_invoice(backend: Backend) -> anyhow::Result<()> {
-    let mut p = Platform::start_recording(fees(), default_limits()).await?;
+    let mut p = Platform::start_recording(one_tier_fees(), default_limits()).await?;
     let shop = p.user().await?;
     let customer = p.user().await?;
     p.mint_to(&customer.token, 100_000_000).await?;

@@ -25,24 +25,10 @@ use stablerail_sdk::solana::{self as sol, pda};
 
 use crate::common::settlement_vectors;
 use crate::common::solana::{
-    Bank, Platform, User, default_limits, record_conformance, run_scenario_recorded,
+    Bank, Platform, User, default_limits, one_tier_fees, record_conformance, run_scenario_recorded,
 };
 use crate::common::solana_ledger::{Ledger, UiBlock, UiTransactionWithMeta};
 use crate::common::solana_rpc::SolanaRpc;
-
-fn fees() -> sol::FeeScheduleArgs {
-    sol::FeeScheduleArgs {
-        merchant_tiers: vec![sol::FeeTier {
-            threshold: 0,
-            bps: 100,
-        }],
-        agent_tiers: vec![sol::FeeTier {
-            threshold: 0,
-            bps: 2_000,
-        }],
-        trader_reward_bps: 1_000,
-    }
-}
 
 /// A JSON-RPC client for the test server.
 struct Client {
@@ -307,7 +293,7 @@ struct Played {
 /// The Trade: deposit, post, fill, a refused release (recorded as failed),
 /// mark paid, release (the slot after it skipped), withdraw.
 async fn play_trade() -> anyhow::Result<Played> {
-    let mut p = Platform::start_recording(fees(), default_limits()).await?;
+    let mut p = Platform::start_recording(one_tier_fees(), default_limits()).await?;
     let merchant = p.user().await?;
     let trader = p.user().await?;
     let vault = p.multisig.vault();

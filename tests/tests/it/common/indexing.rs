@@ -83,15 +83,12 @@ impl Drop for TestDb {
     }
 }
 
-/// Indexes `chain` (the one section of `config_toml`, whose `database_url` is `db`'s)
-/// from `from` to `to` and returns the store.
-pub(crate) async fn backfill(
+/// The indexer of `chain` (its section's TOML text) over `db`'s store.
+pub(crate) async fn open_indexer(
     db: &TestDb,
     chain: &str,
     section: &str,
-    from: u64,
-    to: u64,
-) -> anyhow::Result<Store> {
+) -> anyhow::Result<(ChainIndexer, Store)> {
     let config = Config::parse(&format!(
         "database_url = \"{}\"\n[chains.{chain}]\n{section}",
         db.url
@@ -103,6 +100,18 @@ pub(crate) async fn backfill(
         store.clone(),
         Arc::new(Metrics::default()),
     )?;
+    Ok((indexer, store))
+}
+
+/// Indexes `chain` from `from` to `to` and returns the store.
+pub(crate) async fn backfill(
+    db: &TestDb,
+    chain: &str,
+    section: &str,
+    from: u64,
+    to: u64,
+) -> anyhow::Result<Store> {
+    let (indexer, store) = open_indexer(db, chain, section).await?;
     indexer.backfill(from, to, |_| {}).await?;
     Ok(store)
 }

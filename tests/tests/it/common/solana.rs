@@ -318,6 +318,21 @@ pub(crate) struct Platform {
     pub(crate) surplus: u64,
 }
 
+/// One tier each: a 1 % merchant fee, 20 % of it to the agent, 10 % to the trader.
+pub(crate) fn one_tier_fees() -> sol::FeeScheduleArgs {
+    sol::FeeScheduleArgs {
+        merchant_tiers: vec![sol::FeeTier {
+            threshold: 0,
+            bps: 100,
+        }],
+        agent_tiers: vec![sol::FeeTier {
+            threshold: 0,
+            bps: 2_000,
+        }],
+        trader_reward_bps: 1_000,
+    }
+}
+
 /// Limits the harness uses (KYC level 0: the vectors are about money).
 pub(crate) fn default_limits() -> sol::LimitsArgs {
     sol::LimitsArgs {
