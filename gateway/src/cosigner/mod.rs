@@ -4,16 +4,21 @@
 //! approval, which the gateway gives only to the signed-in owner after a fresh TOTP
 //! code (the dashboard's co-signer page). The key can only co-sign: it holds no funds
 //! and sends no transaction. It is read from `dashboard.co_signer_key_file`.
+//!
+//! EVM and TRON run the same escrow, so one secp256k1 key co-signs on both: the
+//! digest is the same EIP-712 hash under each escrow's own domain, read from the
+//! chain (`eth_call` on EVM, `triggerconstantcontract` on TRON).
 
 use alloy::{
     primitives::{Address, Signature, U256},
-    providers::{DynProvider, Provider, ProviderBuilder},
+    providers::{Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };
 use stablerail_indexer::ChainKind;
 use stablerail_sdk::{
     Amount,
     evm::{CoSignAction, EscrowClient},
+    tron::{Address as TronAddress, TronClient, TronEscrow},
 };
 
 /// Why the gateway does not co-sign.
@@ -25,9 +30,12 @@ pub enum CoSignError {
     /// The key file is not a key.
     #[error("dashboard.co_signer_key_file: {0}")]
     BadKey(String),
-    /// The chain is not an EVM chain with an escrow.
-    #[error("chain {0} has no EVM escrow to co-sign for")]
+    /// The chain is not an EVM or TRON chain with an escrow.
+    #[error("chain {0} has no EVM or TRON escrow to co-sign for")]
     Chain(String),
+    /// The owner is not an address of the chain's kind.
+    #[error("{0:?} is not an address of this chain")]
+    Owner(String),
     /// The chain refused or could not be reached (including: the account does not
     /// name this gateway as its co-signer).
     #[error("{0}")]
@@ -77,64 +85,99 @@ impl CoSigner {
         self.key.address()
     }
 
-    fn escrow(
-        &self,
-        chains: &stablerail_indexer::Config,
-        chain: &str,
-    ) -> Result<(EscrowClient<DynProvider>, DynProvider), CoSignError> {
-        let c = chains
-            .chains
-            .get(chain)
-            .filter(|c| c.kind == ChainKind::Evm)
-            .ok_or_else(|| CoSignError::Chain(chain.to_owned()))?;
-        let escrow: Address = c
-            .escrow
-            .as_deref()
-            .and_then(|e| e.parse().ok())
-            .ok_or_else(|| CoSignError::Chain(chain.to_owned()))?;
-        let url = c
-            .rpc_urls
-            .first()
-            .and_then(|u| u.parse().ok())
-            .ok_or_else(|| CoSignError::Chain(chain.to_owned()))?;
-        let provider = ProviderBuilder::new().connect_http(url).erased();
-        Ok((EscrowClient::new(escrow, provider.clone()), provider))
+    /// The address owners name as their co-signer, in `kind`'s form (`0x…` on EVM,
+    /// base58 on TRON).
+    pub fn address_on(&self, kind: ChainKind) -> String {
+        match kind {
+            ChainKind::Tron => TronAddress::from_evm_bytes(self.address().into_array()).to_base58(),
+            _ => format!("{:#x}", self.address()),
+        }
     }
 
     /// Approves `owner`'s outflow on `chain` (a withdrawal of `amount`, or the
     /// release of deal `deal` as seller), valid for `valid_secs` of chain time, on the
-    /// indexed chains' RPC endpoints (`chains`, the gateway's `[indexer]`). The
-    /// SDK refuses when the account does not name this key as its co-signer.
+    /// indexed chains' RPC endpoints (`chains`, the gateway's `[indexer]`). `owner` is
+    /// in the chain's address form. The SDK refuses when the account does not name
+    /// this key as its co-signer.
     pub async fn approve(
         &self,
         chains: &stablerail_indexer::Config,
         chain: &str,
-        owner: Address,
+        owner: &str,
         outflow: Outflow,
         valid_secs: u64,
     ) -> Result<Approval, CoSignError> {
-        let (escrow, provider) = self.escrow(chains, chain)?;
-        let now = provider
-            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
-            .await
-            .map_err(|e| CoSignError::Escrow(e.to_string()))?
-            .map(|b| b.header.timestamp)
-            .ok_or_else(|| CoSignError::Escrow("no latest block".into()))?;
-        let deadline = now.saturating_add(valid_secs);
+        let c = chains
+            .chains
+            .get(chain)
+            .filter(|c| co_signs_on(c))
+            .ok_or_else(|| CoSignError::Chain(chain.to_owned()))?;
+        let unreachable = || CoSignError::Chain(chain.to_owned());
+        let url = c.rpc_urls.first().ok_or_else(unreachable)?;
+        let escrow = c.escrow.as_deref().ok_or_else(unreachable)?;
         let (action, subject) = match outflow {
             Outflow::Withdraw(amount) => (CoSignAction::Withdraw, U256::from(amount.units())),
             Outflow::Release(deal) => (CoSignAction::Release, U256::from(deal)),
         };
-        let sig: Signature = escrow
-            .co_sign(&self.key, owner, action, subject, deadline)
-            .await
-            .map_err(|e| CoSignError::Escrow(e.to_string()))?;
-        tracing::info!(%owner, chain, ?action, %subject, deadline, "co-signed an outflow");
+        let (sig, deadline): (Signature, u64) = match c.kind {
+            ChainKind::Tron => {
+                let owner: TronAddress = owner
+                    .parse()
+                    .map_err(|_| CoSignError::Owner(owner.to_owned()))?;
+                let escrow: TronAddress = escrow.parse().map_err(|_| unreachable())?;
+                let client =
+                    TronClient::new(url).map_err(|e| CoSignError::Escrow(e.to_string()))?;
+                // TRON block times are milliseconds.
+                let now = client
+                    .now_block()
+                    .await
+                    .map_err(|e| CoSignError::Escrow(e.to_string()))?
+                    .timestamp
+                    .div_euclid(1000);
+                let deadline = u64::try_from(now)
+                    .map_err(|_| CoSignError::Escrow("the head block's time is negative".into()))?
+                    .saturating_add(valid_secs);
+                let escrow = TronEscrow::new(client, escrow, owner);
+                let sig = escrow
+                    .co_sign(&self.key, owner, action, subject, deadline)
+                    .await
+                    .map_err(|e| CoSignError::Escrow(e.to_string()))?;
+                (sig, deadline)
+            }
+            _ => {
+                let owner: Address = owner
+                    .parse()
+                    .map_err(|_| CoSignError::Owner(owner.to_owned()))?;
+                let escrow: Address = escrow.parse().map_err(|_| unreachable())?;
+                let url = url.parse().map_err(|_| unreachable())?;
+                let provider = ProviderBuilder::new().connect_http(url).erased();
+                let now = provider
+                    .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+                    .await
+                    .map_err(|e| CoSignError::Escrow(e.to_string()))?
+                    .map(|b| b.header.timestamp)
+                    .ok_or_else(|| CoSignError::Escrow("no latest block".into()))?;
+                let deadline = now.saturating_add(valid_secs);
+                let sig = EscrowClient::new(escrow, provider)
+                    .co_sign(&self.key, owner, action, subject, deadline)
+                    .await
+                    .map_err(|e| CoSignError::Escrow(e.to_string()))?;
+                (sig, deadline)
+            }
+        };
+        tracing::info!(owner, chain, ?action, %subject, deadline, "co-signed an outflow");
         Ok(Approval {
             signature: format!("0x{}", hex::encode(sig.as_bytes())),
             deadline,
         })
     }
+}
+
+/// Whether the gateway co-signs on this indexed chain: an EVM or TRON chain with an
+/// escrow (Solana's co-signer signs the transaction itself, which this service does
+/// not send).
+pub fn co_signs_on(c: &stablerail_indexer::ChainConfig) -> bool {
+    matches!(c.kind, ChainKind::Evm | ChainKind::Tron) && c.escrow.is_some()
 }
 
 /// An outflow to approve.

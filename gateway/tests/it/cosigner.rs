@@ -2,9 +2,14 @@
 //! the embedded indexer: the owner names the gateway's co-signer address, signs in,
 //! enrols TOTP, and gets an approval for a withdrawal beyond its daily allowance only
 //! with a fresh code; the approval works on chain. An account that names another
-//! co-signer gets nothing.
+//! co-signer gets nothing. The same on TRON: the escrow's bytecode on anvil behind a
+//! TRON node's HTTP API (`tron_node`), a TRON wallet signed in, the approval read
+//! through `triggerconstantcontract` and accepted by the contract.
 
-use alloy::signers::local::PrivateKeySigner;
+use alloy::{
+    providers::{Provider, ProviderBuilder},
+    signers::local::PrivateKeySigner,
+};
 use stablerail_demo::{LocalPlatform, role};
 use stablerail_gateway::GatewayOptions;
 use stablerail_sdk::Amount;
@@ -12,6 +17,7 @@ use stablerail_sdk::Amount;
 use crate::{
     common::{Backend, FAST_WEBHOOKS, TestDb, config_text, start_gateway, wait_for},
     dashboard::{Web, between, code, enrol, steady_totp_window, unescape},
+    tron_node::{TronNode, tron_of},
 };
 
 #[tokio::test]
@@ -165,4 +171,171 @@ async fn gateway_co_signs_after_a_fresh_code() {
         .await;
     assert_eq!(p.status, 403, "{}", p.body);
     assert!(p.body.contains("did not co-sign"), "{}", p.body);
+}
+
+#[tokio::test]
+async fn gateway_co_signs_on_tron() {
+    let platform = LocalPlatform::start().await.unwrap();
+    let anvil = ProviderBuilder::new()
+        .connect_http(platform.devnet.rpc_url().parse().unwrap())
+        .erased();
+    let node = TronNode::start(anvil, 0).await;
+    let db = TestDb::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let gateway_key = PrivateKeySigner::random();
+    let key_file = dir.path().join("co-signer.key");
+    std::fs::write(&key_file, hex::encode(gateway_key.to_bytes())).unwrap();
+    let d = &platform.deployment;
+    let text = format!(
+        r#"{}
+[indexer.chains.tron]
+kind = "tron"
+rpc_urls = ["{}"]
+head_lag = 0
+poll_interval_ms = 50
+usdt = "{}"
+escrow = "{}"
+
+[dashboard]
+co_signer_key_file = "{}"
+"#,
+        config_text(&platform, &db, 1, FAST_WEBHOOKS),
+        node.url,
+        tron_of(d.token),
+        tron_of(d.escrow),
+        key_file.display()
+    );
+    let gw = start_gateway(&text, GatewayOptions::default()).await;
+
+    // The owner deposits and names the gateway as co-signer, 1 USDT a day (the
+    // contract is the one the TRON node serves).
+    let who = role::MERCHANT;
+    let owner = platform.signer(who);
+    let escrow = platform.escrow(who).unwrap();
+    platform
+        .mint(owner.address(), Amount::parse("100").unwrap())
+        .await
+        .unwrap();
+    escrow
+        .deposit(owner.address(), Amount::parse("50").unwrap())
+        .await
+        .unwrap();
+    escrow
+        .set_co_signer(gateway_key.address(), Amount::parse("1").unwrap())
+        .await
+        .unwrap();
+    let owner_tron = tron_of(owner.address());
+    let gateway_tron = tron_of(gateway_key.address());
+    wait_for(30, "the TRON indexer to see the co-signer", || {
+        let (gw, addr) = (&gw, owner_tron.clone());
+        async move {
+            sqlx::query_scalar::<_, Option<String>>(
+                "SELECT co_signer FROM escrow_accounts WHERE chain = 'tron' AND address = $1",
+            )
+            .bind(addr)
+            .fetch_optional(&gw.app().db.pool)
+            .await
+            .unwrap()
+            .flatten()
+            .is_some()
+        }
+    })
+    .await;
+
+    // An EVM session is not offered the TRON chain.
+    let mut evm_web = Web::new(&gw);
+    evm_web.sign_in_evm(&owner).await;
+    steady_totp_window().await;
+    let (evm_secret, _) = enrol(&mut evm_web).await;
+    let evm_csrf = evm_web.session_csrf().await;
+    let evm_code = code(&evm_secret, 0);
+    let p = evm_web
+        .post(
+            "/dashboard/co-signer",
+            &[
+                ("csrf", evm_csrf.as_str()),
+                ("chain", "tron"),
+                ("action", "withdraw"),
+                ("amount", "5"),
+                ("code", evm_code.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 400, "{}", p.body);
+
+    // The TRON wallet of the same key sees the gateway's TRON address and commands.
+    let mut web = Web::new(&gw);
+    web.sign_in_tron(&owner).await;
+    let p = web.get("/dashboard/co-signer").await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(
+        p.body.contains(&format!(
+            r#"<code id="co-signer-address">{gateway_tron}</code>"#
+        )),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("(this gateway)"), "{}", p.body);
+    assert!(
+        p.body.contains("stablerail tron escrow --node"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains(r#"<option value="tron">"#), "{}", p.body);
+    assert!(!p.body.contains(r#"<option value="anvil">"#), "{}", p.body);
+    steady_totp_window().await;
+    let (secret, _) = enrol(&mut web).await;
+    let csrf = web.session_csrf().await;
+    let c = code(&secret, 0);
+    let p = web
+        .post(
+            "/dashboard/co-signer",
+            &[
+                ("csrf", csrf.as_str()),
+                ("chain", "tron"),
+                ("action", "withdraw"),
+                ("amount", "5"),
+                ("code", c.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    let sig = between(&p.body, r#"<code id="co-signature">"#, "</code>")
+        .unwrap()
+        .to_owned();
+    let deadline: u64 = between(&p.body, r#"<span id="co-deadline">"#, "</span>")
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Valid for an hour of chain time (TRON's block times are milliseconds).
+    let now = platform.now().await.unwrap();
+    assert!(
+        deadline >= now + 3_500 && deadline <= now + 3_600,
+        "{deadline} vs {now}"
+    );
+    let cmd = unescape(between(&p.body, r#"<code id="co-command">"#, "</code>").unwrap());
+    assert!(
+        cmd.starts_with(&format!(
+            "stablerail tron escrow --node {} --escrow {}",
+            node.url,
+            tron_of(d.escrow)
+        )),
+        "{cmd}"
+    );
+    assert!(
+        cmd.ends_with(&format!(
+            "account withdraw --amount 5 --co-signature {sig} --co-deadline {deadline}"
+        )),
+        "{cmd}"
+    );
+
+    // The contract accepts the approval: 5 USDT beyond the 1 USDT allowance.
+    let before = platform.token_balance(owner.address()).await.unwrap();
+    let signature: alloy::primitives::Signature = sig.parse().unwrap();
+    escrow
+        .withdraw_co_signed(Amount::parse("5").unwrap(), deadline, &signature)
+        .await
+        .unwrap();
+    let after = platform.token_balance(owner.address()).await.unwrap();
+    assert_eq!(after - before, alloy::primitives::U256::from(5_000_000u64));
 }

@@ -209,12 +209,31 @@ impl Web {
         p
     }
 
+    /// Signs in with a TRON key (signMessageV2); returns the final page after the
+    /// redirect.
+    pub async fn sign_in_tron(&mut self, key: &PrivateKeySigner) -> Page {
+        let address = TronAddress::from_evm_bytes(key.address().into_array()).to_base58();
+        let (csrf, msg) = self.challenge("tron", &address).await;
+        let p = self.submit(&csrf, &msg, &tron_sign(key, &msg)).await;
+        assert_eq!(p.status, 303, "{}", p.body);
+        p
+    }
+
     /// The session's CSRF token (from the dashboard's navigation).
     pub async fn session_csrf(&mut self) -> String {
         let p = self.get("/dashboard/security").await;
         assert_eq!(p.status, 200, "{}", p.body);
         p.csrf()
     }
+}
+
+/// A TRON wallet's signMessageV2 signature of `msg` (hex).
+pub fn tron_sign(key: &PrivateKeySigner, msg: &str) -> String {
+    hex::encode(
+        key.sign_hash_sync(&tron_digest(msg.as_bytes()).into())
+            .unwrap()
+            .as_bytes(),
+    )
 }
 
 pub fn evm_sign(key: &PrivateKeySigner, msg: &str) -> String {
@@ -563,13 +582,6 @@ async fn tron_and_solana_sign_in() {
     // TRON: signMessageV2 over the message, base58check address.
     let key = PrivateKeySigner::random();
     let tron = TronAddress::from_evm_bytes(key.address().into_array()).to_base58();
-    let tron_sign = |k: &PrivateKeySigner, m: &str| {
-        hex::encode(
-            k.sign_hash_sync(&tron_digest(m.as_bytes()).into())
-                .unwrap()
-                .as_bytes(),
-        )
-    };
     let mut web = Web::new(&gw);
     let (csrf, msg) = web.challenge("tron", &tron).await;
     assert!(msg.contains("TRON account:"));

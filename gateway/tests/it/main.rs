@@ -25,4 +25,5 @@ mod risk;
 mod risk_anvil;
 mod risk_treasury;
 mod shop;
+mod tron_node;
 mod unique;

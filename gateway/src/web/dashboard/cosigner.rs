@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 
-use alloy::primitives::Address;
 use axum::{Form, response::IntoResponse};
 use sqlx::Row;
 use stablerail_indexer::ChainKind;
@@ -14,32 +13,40 @@ use stablerail_sdk::Amount;
 
 use super::{Ctx, PageError, PageResult, fresh_code, html, html::escape};
 use crate::{
-    cosigner::{CoSignError, CoSigner, Outflow},
+    cosigner::{CoSignError, CoSigner, Outflow, co_signs_on},
     session::message::WalletKind,
 };
 
 /// How long an approval stays valid (chain time).
 const VALID_SECS: u64 = 3_600;
 
-fn evm_chains(ctx: &Ctx) -> Vec<String> {
+/// The chains of `kind` the gateway co-signs on.
+fn chains(ctx: &Ctx, kind: ChainKind) -> Vec<String> {
     ctx.app
         .config
         .indexer
         .chains
         .iter()
-        .filter(|(_, c)| c.kind == ChainKind::Evm && c.escrow.is_some())
+        .filter(|(_, c)| c.kind == kind && co_signs_on(c))
         .map(|(n, _)| n.clone())
         .collect()
 }
 
+/// The CLI command prefix that acts on `chain`'s escrow (`evm escrow` or `tron escrow`).
 fn prefix(ctx: &Ctx, chain: &str) -> String {
     let c = ctx.app.config.indexer.chains.get(chain);
-    format!(
-        "stablerail evm escrow --rpc-url {} --escrow {} --key-file <your key file>",
-        c.and_then(|c| c.rpc_urls.first().cloned())
-            .unwrap_or_default(),
-        c.and_then(|c| c.escrow.clone()).unwrap_or_default()
-    )
+    let url = c
+        .and_then(|c| c.rpc_urls.first().cloned())
+        .unwrap_or_default();
+    let escrow = c.and_then(|c| c.escrow.clone()).unwrap_or_default();
+    match c.map(|c| c.kind) {
+        Some(ChainKind::Tron) => format!(
+            "stablerail tron escrow --node {url} --escrow {escrow} --key-file <your key file>"
+        ),
+        _ => format!(
+            "stablerail evm escrow --rpc-url {url} --escrow {escrow} --key-file <your key file>"
+        ),
+    }
 }
 
 fn co_signer(ctx: &Ctx) -> Result<CoSigner, PageError> {
@@ -51,20 +58,23 @@ fn co_signer(ctx: &Ctx) -> Result<CoSigner, PageError> {
         .ok_or_else(|| PageError::Forbidden("This gateway offers no co-signing.".into()))
 }
 
-fn evm_owner(ctx: &Ctx) -> Result<Address, PageError> {
-    if ctx.session.kind != WalletKind::Evm {
-        return Err(PageError::Forbidden(
-            "The co-signer serves EVM escrow accounts: sign in with an EVM wallet.".into(),
-        ));
+/// The kind of chain the signed-in wallet co-signs on: its own.
+fn owner_kind(ctx: &Ctx) -> Result<ChainKind, PageError> {
+    match ctx.session.kind {
+        WalletKind::Evm => Ok(ChainKind::Evm),
+        WalletKind::Tron => Ok(ChainKind::Tron),
+        WalletKind::Solana => Err(PageError::Forbidden(
+            "The co-signer serves EVM and TRON escrow accounts: on Solana a co-signer signs the transaction itself."
+                .into(),
+        )),
     }
-    ctx.session.address.parse().map_err(|_| PageError::Internal)
 }
 
 /// `GET /dashboard/co-signer`.
 pub(super) async fn page(ctx: Ctx) -> PageResult {
     let cs = co_signer(&ctx)?;
-    evm_owner(&ctx)?;
-    let gw = format!("{:#x}", cs.address());
+    let kind = owner_kind(&ctx)?;
+    let gw = cs.address_on(kind);
     let mut rows = String::new();
     for r in sqlx::query(
         "SELECT chain, co_signer, CAST(daily_allowance AS TEXT) FROM escrow_accounts WHERE address = $1 ORDER BY chain",
@@ -76,7 +86,11 @@ pub(super) async fn page(ctx: Ctx) -> PageResult {
         let chain: String = r.try_get(0)?;
         let current: Option<String> = r.try_get(1)?;
         let allowance: String = r.try_get(2)?;
-        let ours = current.as_deref().map(str::to_ascii_lowercase) == Some(gw.clone());
+        // EVM addresses compare case-insensitively; base58 (TRON) exactly.
+        let ours = current.as_deref().is_some_and(|c| match kind {
+            ChainKind::Tron => c == gw,
+            _ => c.eq_ignore_ascii_case(&gw),
+        });
         rows.push_str(&format!(
             r#"<tr><td>{chain}</td><td><code>{cur}</code>{ours}</td><td class="num">{allow}</td></tr>"#,
             chain = escape(&chain),
@@ -85,7 +99,7 @@ pub(super) async fn page(ctx: Ctx) -> PageResult {
             allow = escape(&allowance.parse::<u128>().map(html::usdt).unwrap_or(allowance)),
         ));
     }
-    let chains = evm_chains(&ctx);
+    let chains = chains(&ctx, kind);
     let first = chains.first().cloned().unwrap_or_default();
     let options: String = chains
         .iter()
@@ -123,12 +137,16 @@ pub(super) async fn page(ctx: Ctx) -> PageResult {
 pub(super) async fn approve(ctx: Ctx, Form(form): Form<HashMap<String, String>>) -> PageResult {
     ctx.check_csrf(&form)?;
     let cs = co_signer(&ctx)?;
-    let owner = evm_owner(&ctx)?;
+    let kind = owner_kind(&ctx)?;
     let chain = form.get("chain").cloned().unwrap_or_default();
-    if !evm_chains(&ctx).contains(&chain) {
-        return Err(PageError::BadRequest(
-            "Choose an EVM chain with an escrow.".into(),
-        ));
+    if !chains(&ctx, kind).contains(&chain) {
+        return Err(PageError::BadRequest(format!(
+            "Choose a {} chain with an escrow.",
+            match kind {
+                ChainKind::Tron => "TRON",
+                _ => "EVM",
+            }
+        )));
     }
     let field = |k: &str| form.get(k).map(|s| s.trim()).unwrap_or("");
     let (outflow, verb) = match field("action") {
@@ -159,7 +177,13 @@ pub(super) async fn approve(ctx: Ctx, Form(form): Form<HashMap<String, String>>)
     };
     fresh_code(&ctx, &form).await?;
     let approval = match cs
-        .approve(&ctx.app.config.indexer, &chain, owner, outflow, VALID_SECS)
+        .approve(
+            &ctx.app.config.indexer,
+            &chain,
+            &ctx.session.address,
+            outflow,
+            VALID_SECS,
+        )
         .await
     {
         Ok(a) => a,

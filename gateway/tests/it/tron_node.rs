@@ -1,0 +1,242 @@
+//! A TRON full node's HTTP API whose state is anvil: the TVM runs the same bytecode
+//! as the EVM, so the platform's contracts deployed on anvil answer exactly what
+//! they would answer on TRON. No TRON node can run here; this serves java-tron's
+//! documented JSON shapes from real contract execution instead of made-up answers:
+//!
+//! - `/wallet/getnowblock`, `/wallet/getblockbynum`: anvil's blocks, with TRON block
+//!   ids (the height in the first 8 bytes, then the rest of anvil's hash);
+//! - `/wallet/getnodeinfo`: `block` and `solidityBlock` as `Num:N,ID:…`, the solid
+//!   block `solid_lag` below the head;
+//! - `/wallet/gettransactioninfobyblocknum`: anvil's receipts, `SUCCESS` with the
+//!   logs (20-byte hex addresses, as java-tron) or `REVERT` with none;
+//! - `/wallet/triggerconstantcontract` (`visible: false`, `41…` hex addresses,
+//!   `data`): an `eth_call` at the head, `constant_result` or java-tron's
+//!   `CONTRACT_EXE_ERROR` with the revert data.
+//!
+//! Anything else is answered `{"Error": …}` as a node answers an unknown call, so a
+//! client that needs more fails loudly instead of reading a made-up value.
+
+use alloy::{
+    eips::BlockNumberOrTag,
+    network::TransactionBuilder,
+    primitives::{Address, Bytes},
+    providers::{DynProvider, Provider},
+    rpc::types::{BlockTransactionsKind, TransactionRequest},
+};
+use axum::{Json, Router, extract::State, http::Uri};
+use serde_json::{Value, json};
+use stablerail_sdk::tron::Address as TronAddress;
+
+/// The node; `url` is its base URL.
+pub struct TronNode {
+    pub url: String,
+}
+
+#[derive(Clone)]
+struct Node {
+    anvil: DynProvider,
+    solid_lag: u64,
+}
+
+impl TronNode {
+    /// Serves `anvil` on 127.0.0.1:0; the solid block trails the head by `solid_lag`.
+    pub async fn start(anvil: DynProvider, solid_lag: u64) -> Self {
+        let app = Router::new()
+            .fallback(handle)
+            .with_state(Node { anvil, solid_lag });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self {
+            url: format!("http://{addr}"),
+        }
+    }
+}
+
+/// The TRON form (base58) of an EVM address on the shared anvil.
+pub fn tron_of(a: Address) -> String {
+    TronAddress::from_evm_bytes(a.into_array()).to_base58()
+}
+
+fn block_id(number: u64, hash: &[u8]) -> String {
+    let mut id = [0u8; 32];
+    id.copy_from_slice(hash);
+    id[..8].copy_from_slice(&number.to_be_bytes());
+    hex::encode(id)
+}
+
+fn node_error(message: String) -> Json<Value> {
+    Json(json!({ "Error": message }))
+}
+
+async fn handle(State(node): State<Node>, uri: Uri, body: Option<Json<Value>>) -> Json<Value> {
+    let body = body.map(|Json(v)| v).unwrap_or(Value::Null);
+    let answer = match uri.path() {
+        "/wallet/getnowblock" => node.block(BlockNumberOrTag::Latest).await,
+        "/wallet/getblockbynum" => match body.get("num").and_then(Value::as_u64) {
+            Some(n) => node.block(BlockNumberOrTag::Number(n)).await,
+            None => Err("num is required".into()),
+        },
+        "/wallet/getnodeinfo" => node.node_info().await,
+        "/wallet/gettransactioninfobyblocknum" => match body.get("num").and_then(Value::as_u64) {
+            Some(n) => node.infos(n).await,
+            None => Err("num is required".into()),
+        },
+        "/wallet/triggerconstantcontract" => node.constant_call(&body).await,
+        other => Err(format!("this node does not serve {other}")),
+    };
+    answer.map_or_else(node_error, Json)
+}
+
+impl Node {
+    async fn head(&self) -> Result<u64, String> {
+        self.anvil
+            .get_block_number()
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn block(&self, at: BlockNumberOrTag) -> Result<Value, String> {
+        let Some(b) = self
+            .anvil
+            .get_block_by_number(at)
+            .kind(BlockTransactionsKind::Hashes)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            // java-tron answers a block it does not have with an empty object.
+            return Ok(json!({}));
+        };
+        let n = b.header.number;
+        let parent = if n == 0 {
+            hex::encode([0u8; 32])
+        } else {
+            block_id(n - 1, b.header.parent_hash.as_slice())
+        };
+        let txs: Vec<Value> = b
+            .transactions
+            .hashes()
+            .map(|h| json!({ "txID": hex::encode(h) }))
+            .collect();
+        Ok(json!({
+            "blockID": block_id(n, b.header.hash.as_slice()),
+            "block_header": { "raw_data": {
+                "number": n,
+                "parentHash": parent,
+                "timestamp": b.header.timestamp * 1000,
+            }},
+            "transactions": txs,
+        }))
+    }
+
+    async fn node_info(&self) -> Result<Value, String> {
+        let head = self.head().await?;
+        let solid = head.saturating_sub(self.solid_lag);
+        let id = |n: u64| async move {
+            let b = self.block(BlockNumberOrTag::Number(n)).await?;
+            Ok::<_, String>(format!(
+                "Num:{n},ID:{}",
+                b.get("blockID").and_then(Value::as_str).unwrap_or_default()
+            ))
+        };
+        Ok(json!({ "block": id(head).await?, "solidityBlock": id(solid).await? }))
+    }
+
+    async fn infos(&self, number: u64) -> Result<Value, String> {
+        let Some(b) = self
+            .anvil
+            .get_block_by_number(BlockNumberOrTag::Number(number))
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(json!([]));
+        };
+        let mut out = Vec::new();
+        for h in b.transactions.hashes() {
+            let r = self
+                .anvil
+                .get_transaction_receipt(h)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no receipt for {h}"))?;
+            let ok = r.status();
+            let logs: Vec<Value> = if ok {
+                r.inner
+                    .logs()
+                    .iter()
+                    .map(|l| {
+                        json!({
+                            "address": hex::encode(l.address()),
+                            "topics": l.topics().iter().map(hex::encode).collect::<Vec<_>>(),
+                            "data": hex::encode(&l.data().data),
+                        })
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let mut info = json!({
+                "id": hex::encode(h),
+                "blockNumber": number,
+                "blockTimeStamp": b.header.timestamp * 1000,
+                "receipt": { "result": if ok { "SUCCESS" } else { "REVERT" } },
+                "log": logs,
+            });
+            if !ok {
+                info["result"] = json!("FAILED");
+            }
+            out.push(info);
+        }
+        Ok(Value::Array(out))
+    }
+
+    async fn constant_call(&self, body: &Value) -> Result<Value, String> {
+        if body.get("visible").and_then(Value::as_bool) == Some(true) {
+            return Err("this node serves visible=false (41… hex addresses) only".into());
+        }
+        let address = |field: &str| -> Result<Address, String> {
+            let text = body
+                .get(field)
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("{field} is required"))?;
+            let a: TronAddress = text.parse().map_err(|e| format!("{field}: {e}"))?;
+            Ok(Address::from(a.evm_bytes()))
+        };
+        let data = body
+            .get("data")
+            .and_then(Value::as_str)
+            .ok_or("data is required")?;
+        let data = hex::decode(data).map_err(|e| format!("data: {e}"))?;
+        let call = TransactionRequest::default()
+            .with_from(address("owner_address")?)
+            .with_to(address("contract_address")?)
+            .with_input(Bytes::from(data));
+        match self.anvil.call(call.clone()).await {
+            Ok(out) => {
+                let energy = self.anvil.estimate_gas(call).await.unwrap_or(0);
+                Ok(json!({
+                    "result": { "result": true },
+                    "energy_used": energy,
+                    "constant_result": [hex::encode(&out)],
+                    "transaction": { "ret": [{}] },
+                }))
+            }
+            Err(e) => {
+                let revert = e
+                    .as_error_resp()
+                    .and_then(|r| r.as_revert_data())
+                    .map(|d| hex::encode(&d))
+                    .unwrap_or_default();
+                Ok(json!({
+                    "result": {
+                        "code": "CONTRACT_EXE_ERROR",
+                        "message": hex::encode("REVERT opcode executed"),
+                    },
+                    "energy_used": 0,
+                    "constant_result": [revert],
+                    "transaction": { "ret": [{ "ret": "FAILED" }] },
+                }))
+            }
+        }
+    }
+}
