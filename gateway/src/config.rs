@@ -272,11 +272,26 @@ impl Config {
     pub fn validate(&self) -> Result<()> {
         self.indexer.validate()?;
         self.risk.validate().map_err(Error::Config)?;
-        for name in self.risk.treasury.chains.keys() {
-            if self.indexer.chains.get(name).map(|c| c.kind) != Some(ChainKind::Evm) {
+        for (name, t) in &self.risk.treasury.chains {
+            let kind = self.indexer.chains.get(name).map(|c| c.kind);
+            if !matches!(kind, Some(ChainKind::Evm | ChainKind::Tron)) {
                 return Err(Error::Config(format!(
-                    "risk.treasury.chains.{name}: not an indexed EVM chain"
+                    "risk.treasury.chains.{name}: not an indexed EVM or TRON chain"
                 )));
+            }
+            let addresses = std::iter::once(("vault", &t.vault))
+                .chain(t.spenders.iter().map(|a| ("spenders", a)))
+                .chain(t.hot_wallets.iter().map(|a| ("hot_wallets", a)));
+            for (what, a) in addresses {
+                let ok = match kind {
+                    Some(ChainKind::Tron) => a.parse::<stablerail_sdk::tron::Address>().is_ok(),
+                    _ => stablerail_sdk::evm::parse_evm_address(a).is_some(),
+                };
+                if !ok {
+                    return Err(Error::Config(format!(
+                        "risk.treasury.chains.{name}.{what}: {a:?} is not an address of this chain"
+                    )));
+                }
             }
         }
         crate::cosigner::CoSigner::from_key_file(self.dashboard.co_signer_key_file.as_deref())

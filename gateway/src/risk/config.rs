@@ -24,6 +24,9 @@
 //! spenders = ["0x…hot operator"]          # spending limits on the vault
 //! hot_wallets = ["0x…hot multisig"]
 //!
+//! [risk.treasury.chains.tron]             # TRON: the same contracts, base58 addresses
+//! vault = "T…time-locked multisig"
+//!
 //! [risk.screening]
 //! file = "screening.csv"                  # chain,address,list,reason
 //!
@@ -183,22 +186,6 @@ impl RiskConfig {
         }
         if self.treasury.deadline_secs == 0 {
             return Err("risk.treasury.deadline_secs must be at least 1".into());
-        }
-        for (chain, t) in &self.treasury.chains {
-            let parse = |what: &str, a: &str| -> Result<(), String> {
-                stablerail_sdk::evm::parse_evm_address(a)
-                    .map(|_| ())
-                    .ok_or_else(|| {
-                        format!("risk.treasury.chains.{chain}.{what}: {a:?} is not an EVM address")
-                    })
-            };
-            parse("vault", &t.vault)?;
-            for a in &t.spenders {
-                parse("spenders", a)?;
-            }
-            for a in &t.hot_wallets {
-                parse("hot_wallets", a)?;
-            }
         }
         if self.pass_through.min_share_bps > 10_000 {
             return Err("risk.pass_through.min_share_bps must be at most 10000".into());

@@ -27,7 +27,7 @@ use alloy::{
 use serde_json::json;
 use sqlx::{Row, any::AnyRow};
 use stablerail_indexer::ChainKind;
-use stablerail_sdk::evm::IERC20;
+use stablerail_sdk::{evm::IERC20, tron::TronClient};
 use tokio::sync::watch;
 
 use crate::{
@@ -94,6 +94,8 @@ struct ChainState {
     /// When the escrow rules last ran.
     escrow_at: Option<Instant>,
     provider: Option<DynProvider>,
+    /// Where the treasury watch reads this chain (EVM and TRON).
+    treasury_reader: Option<treasury::Reader>,
 }
 
 /// The monitor of every configured chain.
@@ -154,6 +156,15 @@ impl Monitor {
                     .then(|| c.rpc_urls.first().and_then(|u| u.parse().ok()))
                     .flatten()
                     .map(|url| ProviderBuilder::new().connect_http(url).erased());
+                let treasury_reader = match c.kind {
+                    ChainKind::Evm => provider.clone().map(treasury::Reader::Evm),
+                    ChainKind::Tron => c
+                        .rpc_urls
+                        .first()
+                        .and_then(|u| TronClient::new(u).ok())
+                        .map(treasury::Reader::Tron),
+                    ChainKind::Solana => None,
+                };
                 (
                     name.clone(),
                     ChainState {
@@ -164,6 +175,7 @@ impl Monitor {
                         treasury_measured: None,
                         escrow_at: None,
                         provider,
+                        treasury_reader,
                     },
                 )
             })
@@ -770,21 +782,21 @@ impl Monitor {
         let Some(t) = watch.chains.get(chain).filter(|_| watch.enabled) else {
             return Ok(None);
         };
-        let Some(token) = config
-            .indexer
-            .chains
-            .get(chain)
-            .and_then(|c| c.usdt.parse::<Address>().ok())
-        else {
-            return Ok(None);
-        };
         let Some(state) = self.chains.get(chain) else {
             return Ok(None);
         };
         if state.treasury_measured == Some(indexed.block) {
             return Ok(None);
         }
-        let Some(provider) = state.provider.clone() else {
+        let Some(reader) = state.treasury_reader.clone() else {
+            return Ok(None);
+        };
+        let Some(token) = config
+            .indexer
+            .chains
+            .get(chain)
+            .and_then(|c| reader.address(&c.usdt).ok())
+        else {
             return Ok(None);
         };
         let time: i64 =
@@ -801,7 +813,7 @@ impl Monitor {
             hash: indexed.hash.clone(),
             time: u64::try_from(time).unwrap_or(0),
         };
-        let m = match treasury::measure(&provider, token, t, &at).await {
+        let m = match treasury::measure(&reader, token, t, &at).await {
             Ok(m) => m,
             Err(e) => {
                 tracing::warn!(chain, error = %e, "risk monitor: treasury unavailable");
@@ -824,10 +836,10 @@ impl Monitor {
         {
             return Ok(Some(f));
         }
-        let multisigs = treasury::hot_multisigs(&provider, &m).await;
+        let multisigs = treasury::hot_multisigs(&reader, &m).await;
         let (moves, uncovered) = plan(m.excess(max), &multisigs);
         match treasury::write_proposals(
-            &provider,
+            &reader,
             token,
             watch,
             (chain, &m.vault),

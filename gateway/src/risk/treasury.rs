@@ -1,8 +1,15 @@
 //! The treasury watch's chain side (the share itself is `rules::treasury`): reads
-//! the vault's and the hot wallets' token balances and the vault's spending limits
-//! at the indexer's block, and writes the proposal files that move an excess back
-//! into the vault — the SDK's proposal file, so the owners take it through
-//! `stablerail evm multisig sign` and `execute` like any other.
+//! the vault's and the hot wallets' token balances and the vault's spending limits,
+//! and writes the proposal files that move an excess back into the vault — the
+//! SDK's proposal file, so the owners take it through `stablerail evm multisig sign`
+//! (or `tron multisig`) and `execute` like any other.
+//!
+//! EVM and TRON run the same `MultiSig`, so one reading serves both; they differ in
+//! *when* it can be read. An EVM node answers a call at any block, so the treasury
+//! is read at the indexer's block. A TRON node answers `triggerconstantcontract` at
+//! its head only, so there the treasury is read at the head, between two reads of
+//! the head that must agree (else it is read again), and the measurement names
+//! that block.
 
 use std::path::{Path, PathBuf};
 
@@ -13,9 +20,12 @@ use alloy::{
     sol_types::SolCall,
 };
 use serde_json::{Value, json};
-use stablerail_sdk::evm::{
-    Chain, EvmError, IERC20, MultiSig, MultiSigClient, Proposal, ProposalError, ProposalFile,
-    parse_evm_address,
+use stablerail_sdk::{
+    evm::{
+        Chain, DomainFields, EvmError, IERC20, MultiSig, MultiSigClient, MultiSigState, Proposal,
+        ProposalError, ProposalFile, parse_evm_address,
+    },
+    tron::{Address as TronAddress, TronClient, TronMultiSig},
 };
 
 use crate::risk::{
@@ -27,10 +37,14 @@ use crate::risk::{
 /// What can go wrong reading a treasury or writing its proposal.
 #[derive(Debug, thiserror::Error)]
 pub enum TreasuryError {
-    /// A configured address is not an EVM address (the configuration check refuses
-    /// this at start; kept for a caller that skipped it).
-    #[error("treasury address {0:?} is not an EVM address")]
+    /// A configured address is not an address of the chain (the configuration check
+    /// refuses this at start; kept for a caller that skipped it).
+    #[error("treasury address {0:?} is not an address of this chain")]
     Address(String),
+    /// The TRON node's head moved during every attempt to read the treasury at one
+    /// block.
+    #[error("the TRON node's head moved during each of {0} readings")]
+    HeadMoving(u32),
     /// A contract read failed.
     #[error("treasury read {what}: {message}")]
     Read {
@@ -42,13 +56,74 @@ pub enum TreasuryError {
     /// The hot multisig could not be read.
     #[error(transparent)]
     Multisig(#[from] EvmError),
+    /// A TRON read failed.
+    #[error("treasury read on TRON: {0}")]
+    Tron(String),
     /// The proposal file could not be written.
     #[error(transparent)]
     Proposal(#[from] ProposalError),
 }
 
-fn address(text: &str) -> Result<Address, TreasuryError> {
-    parse_evm_address(text).ok_or_else(|| TreasuryError::Address(text.to_owned()))
+/// The node a chain's treasury is read from.
+#[derive(Debug, Clone)]
+pub enum Reader {
+    /// An EVM node: reads at any block.
+    Evm(DynProvider),
+    /// A TRON full node: reads at its head.
+    Tron(TronClient),
+}
+
+impl Reader {
+    fn chain(&self) -> Chain {
+        match self {
+            Self::Evm(_) => Chain::Evm,
+            Self::Tron(_) => Chain::Tron,
+        }
+    }
+
+    /// `text` as the 20 bytes the contracts use (`0x…` on EVM, base58 or `41…` on TRON).
+    pub fn address(&self, text: &str) -> Result<Address, TreasuryError> {
+        let bad = || TreasuryError::Address(text.to_owned());
+        match self {
+            Self::Evm(_) => parse_evm_address(text).ok_or_else(bad),
+            Self::Tron(_) => text
+                .parse::<TronAddress>()
+                .map(|a| Address::from(a.evm_bytes()))
+                .map_err(|_| bad()),
+        }
+    }
+
+    /// The form measurements and alerts name an address in: lowercase hex on EVM,
+    /// base58 on TRON (where case matters).
+    fn show(&self, a: Address) -> String {
+        match self {
+            Self::Evm(_) => format!("{a:#x}"),
+            Self::Tron(_) => Chain::Tron.render(a),
+        }
+    }
+
+    fn tron_multisig(client: &TronClient, a: Address) -> TronMultiSig {
+        let t = TronAddress::from_evm_bytes(a.into_array());
+        TronMultiSig::new(client.clone(), t, t)
+    }
+
+    /// The state and domain of the multisig at `a`.
+    async fn multisig(&self, a: Address) -> Result<(MultiSigState, DomainFields), TreasuryError> {
+        match self {
+            Self::Evm(p) => {
+                let client = MultiSigClient::connect(a, p.clone()).await?;
+                Ok((client.state().await?, client.domain_fields().clone()))
+            }
+            Self::Tron(c) => {
+                let m = Self::tron_multisig(c, a);
+                let tron = |e: stablerail_sdk::Error| TreasuryError::Tron(e.to_string());
+                Ok((
+                    m.state().await.map_err(tron)?,
+                    m.domain_fields().await.map_err(tron)?,
+                ))
+            }
+        }
+    }
 }
 
 fn read_error(what: &'static str) -> impl Fn(alloy::contract::Error) -> TreasuryError {
@@ -69,8 +144,22 @@ pub struct At {
     pub time: u64,
 }
 
-/// The treasury `t` at block `at`: balances of `token` and the vault's limits.
+/// The treasury `t`: balances of `token` and the vault's limits — on EVM at block
+/// `at`, on TRON at the node's head (the measurement names the block read).
 pub async fn measure(
+    reader: &Reader,
+    token: Address,
+    t: &TreasuryChain,
+    at: &At,
+) -> Result<Measurement, TreasuryError> {
+    match reader {
+        Reader::Evm(provider) => measure_evm(reader, provider, token, t, at).await,
+        Reader::Tron(client) => measure_tron(reader, client, token, t).await,
+    }
+}
+
+async fn measure_evm(
+    reader: &Reader,
     provider: &DynProvider,
     token: Address,
     t: &TreasuryChain,
@@ -90,19 +179,20 @@ pub async fn measure(
                 .map_err(read_error("balanceOf"))
         }
     };
-    let vault = address(&t.vault)?;
+    let vault = reader.address(&t.vault)?;
     let vault_balance = balance(vault).await?;
     let multisig = MultiSig::new(vault, provider.clone());
     let mut allowances = Vec::new();
     for s in &t.spenders {
+        let spender = reader.address(s)?;
         let l = multisig
-            .spendingLimit(address(s)?, token)
+            .spendingLimit(spender, token)
             .block(block)
             .call()
             .await
             .map_err(read_error("spendingLimit"))?;
         allowances.push(Allowance {
-            spender: s.to_lowercase(),
+            spender: reader.show(spender),
             amount: l.amount,
             spent: l.spent,
             period_start: l.periodStart,
@@ -111,29 +201,98 @@ pub async fn measure(
     }
     let mut hot = Vec::new();
     for h in &t.hot_wallets {
-        hot.push((h.to_lowercase(), balance(address(h)?).await?));
+        let a = reader.address(h)?;
+        hot.push((reader.show(a), balance(a).await?));
     }
     Ok(Measurement {
         block_number: at.number,
         block_hash: at.hash.clone(),
         block_time: at.time,
-        vault: t.vault.to_lowercase(),
+        vault: reader.show(vault),
         vault_balance,
         allowances,
         hot,
     })
 }
 
+/// How often the TRON treasury is read again when the head moved meanwhile.
+const TRON_ATTEMPTS: u32 = 3;
+
+async fn measure_tron(
+    reader: &Reader,
+    client: &TronClient,
+    token: Address,
+    t: &TreasuryChain,
+) -> Result<Measurement, TreasuryError> {
+    let tron = |e: stablerail_sdk::tron::TronClientError| TreasuryError::Tron(e.to_string());
+    let vault = reader.address(&t.vault)?;
+    let vault_t = TronAddress::from_evm_bytes(vault.into_array());
+    let token_t = TronAddress::from_evm_bytes(token.into_array());
+    for _ in 0..TRON_ATTEMPTS {
+        let before = client.now_block().await.map_err(tron)?;
+        let balance = |who: Address| async move {
+            client
+                .read(vault_t, token_t, &IERC20::balanceOfCall { owner: who })
+                .await
+                .map(|b| u128::try_from(b).unwrap_or(u128::MAX))
+                .map_err(tron)
+        };
+        let vault_balance = balance(vault).await?;
+        let mut allowances = Vec::new();
+        for s in &t.spenders {
+            let spender = reader.address(s)?;
+            let l = client
+                .read(
+                    vault_t,
+                    vault_t,
+                    &MultiSig::spendingLimitCall { spender, token },
+                )
+                .await
+                .map_err(tron)?;
+            allowances.push(Allowance {
+                spender: reader.show(spender),
+                amount: l.amount,
+                spent: l.spent,
+                period_start: l.periodStart,
+                period: l.period,
+            });
+        }
+        let mut hot = Vec::new();
+        for h in &t.hot_wallets {
+            let a = reader.address(h)?;
+            hot.push((reader.show(a), balance(a).await?));
+        }
+        let after = client.now_block().await.map_err(tron)?;
+        if after.id != before.id {
+            continue;
+        }
+        return Ok(Measurement {
+            block_number: before.id.number,
+            block_hash: hex::encode(before.id.hash),
+            // TRON block times are milliseconds.
+            block_time: u64::try_from(before.timestamp.div_euclid(1000)).unwrap_or(0),
+            vault: reader.show(vault),
+            vault_balance,
+            allowances,
+            hot,
+        });
+    }
+    Err(TreasuryError::HeadMoving(TRON_ATTEMPTS))
+}
+
 /// The hot wallets of `m` that are multisigs (they answer EIP-5267), with their
 /// balances: only these can be emptied by a proposal.
-pub async fn hot_multisigs(provider: &DynProvider, m: &Measurement) -> Vec<(String, u128)> {
+pub async fn hot_multisigs(reader: &Reader, m: &Measurement) -> Vec<(String, u128)> {
     let mut out = Vec::new();
     for (a, b) in &m.hot {
-        let Ok(addr) = address(a) else { continue };
-        if MultiSigClient::connect(addr, provider.clone())
-            .await
-            .is_ok()
-        {
+        let Ok(addr) = reader.address(a) else {
+            continue;
+        };
+        let answers = match reader {
+            Reader::Evm(p) => MultiSigClient::connect(addr, p.clone()).await.is_ok(),
+            Reader::Tron(c) => Reader::tron_multisig(c, addr).domain_fields().await.is_ok(),
+        };
+        if answers {
             out.push((a.clone(), *b));
         }
     }
@@ -145,19 +304,19 @@ pub async fn hot_multisigs(provider: &DynProvider, m: &Measurement) -> Vec<(Stri
 /// time lock and domain are read from the multisig, the deadline is
 /// `deadline_secs` after `now` (chain time). Returns what each file is.
 pub async fn write_proposals(
-    provider: &DynProvider,
+    reader: &Reader,
     token: Address,
     config: &Treasury,
     (chain, vault): (&str, &str),
     moves: &[(String, u128)],
     (block, now): (u64, u64),
 ) -> Result<Vec<Value>, TreasuryError> {
-    let vault_address = address(vault)?;
+    let vault_address = reader.address(vault)?;
+    let chain_kind = reader.chain();
     let mut out = Vec::new();
     for (hot, amount) in moves {
-        let hot_address = address(hot)?;
-        let client = MultiSigClient::connect(hot_address, provider.clone()).await?;
-        let state = client.state().await?;
+        let hot_address = reader.address(hot)?;
+        let (state, domain) = reader.multisig(hot_address).await?;
         let data = IERC20::transferCall {
             to: vault_address,
             amount: U256::from(*amount),
@@ -175,16 +334,16 @@ pub async fn write_proposals(
         let description = format!(
             "treasury watch: move {} USDT from hot multisig {} back to the vault {} (transfer({}, {}) on {})",
             usdt(*amount),
-            Chain::Evm.render(hot_address),
-            Chain::Evm.render(vault_address),
-            Chain::Evm.render(vault_address),
+            chain_kind.render(hot_address),
+            chain_kind.render(vault_address),
+            chain_kind.render(vault_address),
             amount,
-            Chain::Evm.render(token),
+            chain_kind.render(token),
         );
         let file = ProposalFile::new(
-            Chain::Evm,
+            chain_kind,
             hot_address,
-            client.domain_fields().clone(),
+            domain,
             proposal,
             state.owners,
             state.threshold,

@@ -3,8 +3,11 @@
 //! monitor alerts, writes the proposal file that moves the excess back; two owners
 //! sign it with the SDK (what `stablerail evm multisig sign` does) and one submits
 //! it (`execute`); the next measurement is back at the line, with the platform's
-//! total unchanged.
+//! total unchanged. The same on TRON: the contracts on anvil behind a TRON node's
+//! HTTP API (`tron_node`), read at the node's head, base58 addresses throughout, and
+//! a TRON proposal file.
 
+use alloy::providers::{Provider, ProviderBuilder};
 use alloy::{
     primitives::{Address, U256},
     sol_types::SolCall,
@@ -12,9 +15,12 @@ use alloy::{
 use serde_json::Value;
 use stablerail_demo::{LocalPlatform, MultisigAdmin, role};
 use stablerail_gateway::GatewayOptions;
-use stablerail_sdk::evm::{MultiSig, MultiSigClient, ProposalFile};
+use stablerail_sdk::evm::{Chain, MultiSig, MultiSigClient, ProposalFile};
 
-use crate::common::*;
+use crate::{
+    common::*,
+    tron_node::{TronNode, tron_of},
+};
 
 const U: u64 = 1_000_000;
 
@@ -31,20 +37,29 @@ async fn deploy_multisig(platform: &LocalPlatform) -> Address {
     *m.address()
 }
 
-async fn treasury_view(admin: &Client) -> Value {
+async fn treasury_view(admin: &Client, chain: &str) -> Value {
     let (s, v) = admin.get("/admin/risk/treasury").await;
     assert_eq!(s, 200, "{v}");
     v["data"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t["chain"] == CHAIN)
+        .find(|t| t["chain"] == chain)
         .cloned()
         .unwrap_or(Value::Null)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn risk_treasury_share_alert_and_proposal_on_anvil() {
+    treasury_case(Chain::Evm).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn risk_treasury_share_alert_and_proposal_on_tron() {
+    treasury_case(Chain::Tron).await;
+}
+
+async fn treasury_case(kind: Chain) {
     let platform = LocalPlatform::start().await.unwrap();
     let token = platform.deployment.token;
     let ops = platform.address(role::DISPATCHER);
@@ -85,10 +100,35 @@ async fn risk_treasury_share_alert_and_proposal_on_anvil() {
     let db = TestDb::new(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
     let proposals = dir.path().join("proposals");
+    // On TRON the same contracts are served by a TRON node over the same anvil.
+    let show = |a: Address| match kind {
+        Chain::Tron => tron_of(a),
+        Chain::Evm => format!("{a:#x}"),
+    };
+    let (chain, tron_section) = match kind {
+        Chain::Evm => (CHAIN, String::new()),
+        Chain::Tron => {
+            let anvil = ProviderBuilder::new()
+                .connect_http(platform.devnet.rpc_url().parse().unwrap())
+                .erased();
+            let node = TronNode::start(anvil, 0).await;
+            (
+                "tron",
+                format!(
+                    "[indexer.chains.tron]\nkind = \"tron\"\nrpc_urls = [\"{}\"]\nhead_lag = 0\npoll_interval_ms = 50\nusdt = \"{}\"\n",
+                    node.url,
+                    tron_of(token)
+                ),
+            )
+        }
+    };
     let text = format!(
-        "admin_token_env = \"CARGO_MANIFEST_DIR\"\n{}\n[risk]\ninterval_ms = 20\n\n[risk.treasury]\nproposal_dir = \"{}\"\n\n[risk.treasury.chains.{CHAIN}]\nvault = \"{vault:#x}\"\nspenders = [\"{ops:#x}\"]\nhot_wallets = [\"{hot:#x}\"]\n",
+        "admin_token_env = \"CARGO_MANIFEST_DIR\"\n{}\n{tron_section}\n[risk]\ninterval_ms = 20\n\n[risk.treasury]\nproposal_dir = \"{}\"\n\n[risk.treasury.chains.{chain}]\nvault = \"{}\"\nspenders = [\"{}\"]\nhot_wallets = [\"{}\"]\n",
         config_text(&platform, &db, 2, FAST_WEBHOOKS),
         proposals.display(),
+        show(vault),
+        show(ops),
+        show(hot),
     );
     let gw = start_gateway(&text, GatewayOptions::default()).await;
     let admin = Client {
@@ -107,8 +147,8 @@ async fn risk_treasury_share_alert_and_proposal_on_anvil() {
     let (_, list) = admin.get("/admin/risk/alerts?rule=treasury_share").await;
     assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
     let alert = &list["data"][0];
-    let vault_text = format!("{vault:#x}");
-    let hot_text = format!("{hot:#x}");
+    let vault_text = show(vault);
+    let hot_text = show(hot);
     assert_eq!(alert["subject"], vault_text.as_str());
     assert_eq!(alert["severity"], "high");
     let d = &alert["details"];
@@ -139,7 +179,8 @@ async fn risk_treasury_share_alert_and_proposal_on_anvil() {
         file.sign(&signer, signer.address()).unwrap();
         file.save(&path).unwrap();
     }
-    let file = ProposalFile::load(&path).unwrap();
+    let mut file = ProposalFile::load(&path).unwrap();
+    assert_eq!(file.chain, kind);
     assert_eq!(file.multisig, hot);
     assert_eq!(file.proposal.to, token);
     assert_eq!(
@@ -150,6 +191,10 @@ async fn risk_treasury_share_alert_and_proposal_on_anvil() {
         platform.token_balance(vault).await.unwrap(),
         platform.token_balance(hot).await.unwrap(),
     );
+    // The TRON node here serves reads only; the signed proposal is the same contract
+    // call on either chain (its digest names the contract's own domain), so it is
+    // submitted on anvil.
+    file.chain = Chain::Evm;
     let client = MultiSigClient::connect(hot, platform.provider(role::OWNERS[1]).unwrap())
         .await
         .unwrap();
@@ -168,10 +213,10 @@ async fn risk_treasury_share_alert_and_proposal_on_anvil() {
 
     // The next measurement: exactly at the line, not above it; no new alert.
     wait_for(30, "treasury measured after the move", || async {
-        treasury_view(&admin).await["block_number"].as_u64() >= Some(executed_at)
+        treasury_view(&admin, chain).await["block_number"].as_u64() >= Some(executed_at)
     })
     .await;
-    let t = treasury_view(&admin).await;
+    let t = treasury_view(&admin, chain).await;
     assert_eq!(t["vault_balance"], "1070000000", "{t}");
     assert_eq!(t["hot_wallets"][0]["balance"], "130000000");
     assert_eq!(t["total"], "1200000000");
@@ -211,4 +256,23 @@ vault = "0x00000000000000000000000000000000000000aa"
     );
     let ok = text.replace("chains.mainnet]", "chains.anvil]");
     assert!(stablerail_gateway::Config::parse(&ok).is_ok());
+
+    // A TRON treasury names TRON addresses; an EVM address there is refused by name.
+    let tron = format!(
+        "{}\n[indexer.chains.tron]\nkind = \"tron\"\nrpc_urls = [\"http://127.0.0.1:9\"]\nusdt = \"TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t\"\n",
+        text.replace("[risk.treasury.chains.mainnet]\nvault = \"0x00000000000000000000000000000000000000aa\"\n", "")
+    );
+    let evm_vault = format!(
+        "{tron}[risk.treasury.chains.tron]\nvault = \"0x00000000000000000000000000000000000000aa\"\n"
+    );
+    let e = stablerail_gateway::Config::parse(&evm_vault).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("risk.treasury.chains.tron.vault: \"0x00000000000000000000000000000000000000aa\" is not an address of this chain"),
+        "{e}"
+    );
+    let tron_vault = format!(
+        "{tron}[risk.treasury.chains.tron]\nvault = \"TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC\"\n"
+    );
+    assert!(stablerail_gateway::Config::parse(&tron_vault).is_ok());
 }
