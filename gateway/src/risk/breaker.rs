@@ -22,6 +22,10 @@ pub enum BreakerError {
     /// The chain has no escrow or RPC URL.
     #[error("chain {0} has no escrow configured")]
     NoEscrow(String),
+    /// The breaker pauses EVM escrows only (on TRON and Solana the alert stands and
+    /// the pause is the guardian's by hand).
+    #[error("the breaker pauses EVM escrows; chain {0} is not EVM")]
+    NotEvm(String),
     /// The node refused or the call reverted.
     #[error("pause failed: {0}")]
     Call(String),
@@ -60,6 +64,9 @@ impl Guardian {
             .chains
             .get(chain)
             .ok_or_else(|| BreakerError::NoEscrow(chain.to_owned()))?;
+        if c.kind != stablerail_indexer::ChainKind::Evm {
+            return Err(BreakerError::NotEvm(chain.to_owned()));
+        }
         let escrow: Address = c
             .escrow
             .as_deref()

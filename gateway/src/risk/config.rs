@@ -444,7 +444,7 @@ impl Default for SelfDealing {
 }
 
 /// `[risk.treasury]`: the rule runs for the chains listed under
-/// `[risk.treasury.chains.<name>]` (EVM chains).
+/// `[risk.treasury.chains.<name>]` (EVM or TRON chains).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Treasury {

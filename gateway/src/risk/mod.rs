@@ -12,6 +12,7 @@ pub mod alerts;
 pub mod breaker;
 pub mod config;
 pub mod monitor;
+pub mod reader;
 pub mod reports;
 pub mod rules;
 pub mod screening;

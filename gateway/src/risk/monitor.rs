@@ -19,15 +19,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy::{
-    eips::BlockId,
-    primitives::{Address, U256},
-    providers::{DynProvider, Provider, ProviderBuilder},
-};
+use alloy::providers::{Provider, ProviderBuilder};
 use serde_json::json;
 use sqlx::{Row, any::AnyRow};
 use stablerail_indexer::ChainKind;
-use stablerail_sdk::{evm::IERC20, tron::TronClient};
+use stablerail_sdk::tron::TronClient;
 use tokio::sync::watch;
 
 use crate::{
@@ -35,6 +31,7 @@ use crate::{
     risk::{
         BlacklistEvent, Finding, Flow, alerts,
         breaker::{self, Guardian},
+        reader::Reader,
         rules::{
             blacklist::TokenBlacklist,
             escrow::{self as escrow_rules, DealRow},
@@ -93,9 +90,8 @@ struct ChainState {
     treasury_measured: Option<u64>,
     /// When the escrow rules last ran.
     escrow_at: Option<Instant>,
-    provider: Option<DynProvider>,
-    /// Where the treasury watch reads this chain (EVM and TRON).
-    treasury_reader: Option<treasury::Reader>,
+    /// Where the monitor reads this chain's contracts (EVM and TRON).
+    reader: Option<Reader>,
 }
 
 /// The monitor of every configured chain.
@@ -152,17 +148,17 @@ impl Monitor {
             .chains
             .iter()
             .map(|(name, c)| {
-                let provider = (c.kind == ChainKind::Evm)
-                    .then(|| c.rpc_urls.first().and_then(|u| u.parse().ok()))
-                    .flatten()
-                    .map(|url| ProviderBuilder::new().connect_http(url).erased());
-                let treasury_reader = match c.kind {
-                    ChainKind::Evm => provider.clone().map(treasury::Reader::Evm),
+                let reader = match c.kind {
+                    ChainKind::Evm => {
+                        c.rpc_urls.first().and_then(|u| u.parse().ok()).map(|url| {
+                            Reader::Evm(ProviderBuilder::new().connect_http(url).erased())
+                        })
+                    }
                     ChainKind::Tron => c
                         .rpc_urls
                         .first()
                         .and_then(|u| TronClient::new(u).ok())
-                        .map(treasury::Reader::Tron),
+                        .map(Reader::Tron),
                     ChainKind::Solana => None,
                 };
                 (
@@ -174,8 +170,7 @@ impl Monitor {
                         measured: None,
                         treasury_measured: None,
                         escrow_at: None,
-                        provider,
-                        treasury_reader,
+                        reader,
                     },
                 )
             })
@@ -739,21 +734,21 @@ impl Monitor {
             return None;
         }
         let c = self.app.config.indexer.chains.get(chain)?;
-        let escrow: Address = c.escrow.as_deref()?.parse().ok()?;
-        let token: Address = c.usdt.parse().ok()?;
         let liabilities = indexed.liabilities?;
         let state = self.chains.get_mut(chain)?;
         if state.measured == Some(indexed.block) {
             return None;
         }
-        let provider = state.provider.clone()?;
-        let balance: U256 = match IERC20::new(token, provider)
-            .balanceOf(escrow)
-            .block(BlockId::number(indexed.block))
-            .call()
+        let reader = state.reader.clone()?;
+        let escrow = reader.address(c.escrow.as_deref()?).ok()?;
+        let token = reader.address(&c.usdt).ok()?;
+        let balance = match reader
+            .balance_at(token, escrow, (indexed.block, &indexed.hash))
             .await
         {
-            Ok(b) => b,
+            Ok(Some(b)) => b,
+            // A TRON node past the indexed block: measured at a later block.
+            Ok(None) => return None,
             Err(e) => {
                 tracing::warn!(chain, error = %e, "risk monitor: escrow balance unavailable");
                 return None;
@@ -765,8 +760,8 @@ impl Monitor {
             &Conservation {
                 block_number: indexed.block,
                 block_hash: indexed.hash.clone(),
-                escrow: format!("{escrow:#x}"),
-                balance: u128::try_from(balance).unwrap_or(u128::MAX),
+                escrow: reader.show(escrow),
+                balance,
                 liabilities,
             },
         )
@@ -788,7 +783,7 @@ impl Monitor {
         if state.treasury_measured == Some(indexed.block) {
             return Ok(None);
         }
-        let Some(reader) = state.treasury_reader.clone() else {
+        let Some(reader) = state.reader.clone() else {
             return Ok(None);
         };
         let Some(token) = config

@@ -21,15 +21,13 @@ use alloy::{
 };
 use serde_json::{Value, json};
 use stablerail_sdk::{
-    evm::{
-        Chain, DomainFields, EvmError, IERC20, MultiSig, MultiSigClient, MultiSigState, Proposal,
-        ProposalError, ProposalFile, parse_evm_address,
-    },
-    tron::{Address as TronAddress, TronClient, TronMultiSig},
+    evm::{IERC20, MultiSig, Proposal, ProposalError, ProposalFile},
+    tron::{Address as TronAddress, TronClient},
 };
 
 use crate::risk::{
     config::{Treasury, TreasuryChain},
+    reader::{ReadError, Reader, read_error, tron_error},
     rules::treasury::{Allowance, Measurement},
     usdt,
 };
@@ -37,100 +35,16 @@ use crate::risk::{
 /// What can go wrong reading a treasury or writing its proposal.
 #[derive(Debug, thiserror::Error)]
 pub enum TreasuryError {
-    /// A configured address is not an address of the chain (the configuration check
-    /// refuses this at start; kept for a caller that skipped it).
-    #[error("treasury address {0:?} is not an address of this chain")]
-    Address(String),
+    /// A read failed (or a configured address is not the chain's).
+    #[error(transparent)]
+    Read(#[from] ReadError),
     /// The TRON node's head moved during every attempt to read the treasury at one
     /// block.
     #[error("the TRON node's head moved during each of {0} readings")]
     HeadMoving(u32),
-    /// A contract read failed.
-    #[error("treasury read {what}: {message}")]
-    Read {
-        /// What was read.
-        what: &'static str,
-        /// The node's answer.
-        message: String,
-    },
-    /// The hot multisig could not be read.
-    #[error(transparent)]
-    Multisig(#[from] EvmError),
-    /// A TRON read failed.
-    #[error("treasury read on TRON: {0}")]
-    Tron(String),
     /// The proposal file could not be written.
     #[error(transparent)]
     Proposal(#[from] ProposalError),
-}
-
-/// The node a chain's treasury is read from.
-#[derive(Debug, Clone)]
-pub enum Reader {
-    /// An EVM node: reads at any block.
-    Evm(DynProvider),
-    /// A TRON full node: reads at its head.
-    Tron(TronClient),
-}
-
-impl Reader {
-    fn chain(&self) -> Chain {
-        match self {
-            Self::Evm(_) => Chain::Evm,
-            Self::Tron(_) => Chain::Tron,
-        }
-    }
-
-    /// `text` as the 20 bytes the contracts use (`0x…` on EVM, base58 or `41…` on TRON).
-    pub fn address(&self, text: &str) -> Result<Address, TreasuryError> {
-        let bad = || TreasuryError::Address(text.to_owned());
-        match self {
-            Self::Evm(_) => parse_evm_address(text).ok_or_else(bad),
-            Self::Tron(_) => text
-                .parse::<TronAddress>()
-                .map(|a| Address::from(a.evm_bytes()))
-                .map_err(|_| bad()),
-        }
-    }
-
-    /// The form measurements and alerts name an address in: lowercase hex on EVM,
-    /// base58 on TRON (where case matters).
-    fn show(&self, a: Address) -> String {
-        match self {
-            Self::Evm(_) => format!("{a:#x}"),
-            Self::Tron(_) => Chain::Tron.render(a),
-        }
-    }
-
-    fn tron_multisig(client: &TronClient, a: Address) -> TronMultiSig {
-        let t = TronAddress::from_evm_bytes(a.into_array());
-        TronMultiSig::new(client.clone(), t, t)
-    }
-
-    /// The state and domain of the multisig at `a`.
-    async fn multisig(&self, a: Address) -> Result<(MultiSigState, DomainFields), TreasuryError> {
-        match self {
-            Self::Evm(p) => {
-                let client = MultiSigClient::connect(a, p.clone()).await?;
-                Ok((client.state().await?, client.domain_fields().clone()))
-            }
-            Self::Tron(c) => {
-                let m = Self::tron_multisig(c, a);
-                let tron = |e: stablerail_sdk::Error| TreasuryError::Tron(e.to_string());
-                Ok((
-                    m.state().await.map_err(tron)?,
-                    m.domain_fields().await.map_err(tron)?,
-                ))
-            }
-        }
-    }
-}
-
-fn read_error(what: &'static str) -> impl Fn(alloy::contract::Error) -> TreasuryError {
-    move |e| TreasuryError::Read {
-        what,
-        message: e.to_string(),
-    }
 }
 
 /// Where a block's treasury is read.
@@ -224,7 +138,7 @@ async fn measure_tron(
     token: Address,
     t: &TreasuryChain,
 ) -> Result<Measurement, TreasuryError> {
-    let tron = |e: stablerail_sdk::tron::TronClientError| TreasuryError::Tron(e.to_string());
+    let tron = |e| TreasuryError::Read(tron_error(e));
     let vault = reader.address(&t.vault)?;
     let vault_t = TronAddress::from_evm_bytes(vault.into_array());
     let token_t = TronAddress::from_evm_bytes(token.into_array());
@@ -288,11 +202,7 @@ pub async fn hot_multisigs(reader: &Reader, m: &Measurement) -> Vec<(String, u12
         let Ok(addr) = reader.address(a) else {
             continue;
         };
-        let answers = match reader {
-            Reader::Evm(p) => MultiSigClient::connect(addr, p.clone()).await.is_ok(),
-            Reader::Tron(c) => Reader::tron_multisig(c, addr).domain_fields().await.is_ok(),
-        };
-        if answers {
+        if reader.is_multisig(addr).await {
             out.push((a.clone(), *b));
         }
     }

@@ -728,3 +728,103 @@ async fn risk_self_dealing_ring_on_anvil() {
     assert_eq!(deals, ring_deals);
     gw.stop().await;
 }
+
+/// Conservation on TRON: the escrow behind a TRON node's HTTP API (`tron_node`),
+/// whose balance can only be read at the node's head. While the indexer is at the
+/// head the balance is compared with the liabilities indexed there; a drop below
+/// them raises the critical alert for the TRON chain, naming the escrow in base58.
+/// The breaker is configured but pauses EVM escrows only: the alert records why it
+/// did not pause, and the escrow stays unpaused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn risk_conservation_on_tron() {
+    use alloy::providers::ProviderBuilder;
+    use stablerail_sdk::Amount;
+
+    use crate::tron_node::{TronNode, tron_of};
+
+    let platform = LocalPlatform::start().await.unwrap();
+    let anvil = ProviderBuilder::new()
+        .connect_http(platform.devnet.rpc_url().parse().unwrap())
+        .erased();
+    let node = TronNode::start(anvil, 0).await;
+    let d = &platform.deployment;
+    let db = TestDb::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let guardian_key = dir.path().join("guardian.key");
+    std::fs::write(
+        &guardian_key,
+        hex::encode(platform.signer(role::GUARDIAN).to_bytes()),
+    )
+    .unwrap();
+    let text = format!(
+        "admin_token_env = \"CARGO_MANIFEST_DIR\"\n{}\n[indexer.chains.tron]\nkind = \"tron\"\nrpc_urls = [\"{}\"]\nhead_lag = 0\npoll_interval_ms = 50\nusdt = \"{}\"\nescrow = \"{}\"\n\n[risk]\ninterval_ms = 20\n\n[risk.breaker]\nguardian_key_file = \"{}\"\nrules = [\"conservation\"]\n",
+        config_text(&platform, &db, 1, FAST_WEBHOOKS),
+        node.url,
+        tron_of(d.token),
+        tron_of(d.escrow),
+        guardian_key.display(),
+    );
+    // The escrow is watched through the TRON chain only: through the EVM chain the
+    // monitor would see the same breach and pause the (shared) escrow.
+    let text = text.replace(&format!("escrow = \"{:#x}\"\n", d.escrow), "");
+    let gw = start_gateway(&text, GatewayOptions::default()).await;
+    let admin = Client {
+        base: format!("http://{}", gw.addr()),
+        key: std::env::var("CARGO_MANIFEST_DIR").unwrap(),
+        http: reqwest::Client::new(),
+    };
+
+    // 50 USDT deposited: liabilities 50, balance 50, nothing raised.
+    let who = role::MERCHANT;
+    let owner = platform.signer(who);
+    let escrow = platform.escrow(who).unwrap();
+    platform
+        .mint(owner.address(), Amount::parse("50").unwrap())
+        .await
+        .unwrap();
+    escrow
+        .deposit(owner.address(), Amount::parse("50").unwrap())
+        .await
+        .unwrap();
+    let deposited_at = platform.block_number().await.unwrap();
+    wait_for(30, "the monitor past the deposit on TRON", || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COALESCE(MAX(block_number), 0) FROM gw_risk_cursors WHERE chain = 'tron'",
+        )
+        .fetch_one(&gw.app().db.pool)
+        .await
+        .unwrap()
+            >= deposited_at as i64
+    })
+    .await;
+    let (_, none) = admin.get("/admin/risk/alerts?rule=conservation").await;
+    assert!(none["data"].as_array().unwrap().is_empty(), "{none}");
+
+    // The escrow loses 10 USDT it owes.
+    set_token_balance(&platform, d.escrow, U256::from(40_000_000u64)).await;
+    mine(&platform, 1).await;
+    let broken_at = platform.block_number().await.unwrap();
+    wait_for(30, "conservation alert on TRON", || async {
+        let (_, v) = admin.get("/admin/risk/alerts?rule=conservation").await;
+        !v["data"].as_array().unwrap().is_empty()
+    })
+    .await;
+    let (_, list) = admin.get("/admin/risk/alerts?rule=conservation").await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
+    let alert = &list["data"][0];
+    assert_eq!(alert["chain"], "tron", "{alert}");
+    assert_eq!(alert["severity"], "critical");
+    assert_eq!(alert["details"]["missing"], "10000000", "{alert}");
+    assert_eq!(alert["details"]["liabilities"], "50000000");
+    assert_eq!(alert["details"]["escrow"], tron_of(d.escrow).as_str());
+    assert!(alert["block_number"].as_u64().unwrap() >= broken_at);
+    // No pause on TRON by the breaker: said so, and the escrow runs on.
+    let breaker = &alert["details"]["breaker"];
+    assert_eq!(breaker["paused"], false, "{alert}");
+    assert!(
+        breaker.to_string().contains("pauses EVM escrows"),
+        "{alert}"
+    );
+    assert!(!escrow.contract().paused().call().await.unwrap());
+    gw.stop().await;
+}
