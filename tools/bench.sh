@@ -27,6 +27,9 @@ else
   echo "(indexer benchmark not present)"
 fi
 
+section "Indexer: what bounds the PostgreSQL sink (transfers' index maintenance vs the primary key alone)"
+tools/pg-index-cost.sh
+
 section "Gateway: detection latency, webhook throughput, invoice create p99 (SQLite, PostgreSQL)"
 cargo run --quiet --release -p stablerail-gateway --example bench
 
