@@ -9,7 +9,12 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };
-use stablerail_sdk::evm::Escrow;
+use stablerail_indexer::ChainKind;
+use stablerail_sdk::{
+    evm::Escrow,
+    tron::{Address as TronAddress, FeeLimitPolicy, PrivateKey, TriggerSmartContract, TronClient},
+};
+use std::time::Duration;
 
 use crate::config::Config;
 
@@ -22,10 +27,10 @@ pub enum BreakerError {
     /// The chain has no escrow or RPC URL.
     #[error("chain {0} has no escrow configured")]
     NoEscrow(String),
-    /// The breaker pauses EVM escrows only (on TRON and Solana the alert stands and
-    /// the pause is the guardian's by hand).
-    #[error("the breaker pauses EVM escrows; chain {0} is not EVM")]
-    NotEvm(String),
+    /// The breaker pauses EVM and TRON escrows; on Solana the alert stands and the
+    /// pause is the guardian's by hand.
+    #[error("the breaker pauses EVM and TRON escrows; chain {0} is neither")]
+    NotSupported(String),
     /// The node refused or the call reverted.
     #[error("pause failed: {0}")]
     Call(String),
@@ -33,7 +38,20 @@ pub enum BreakerError {
 
 /// The escrow of one chain as the guardian.
 pub struct Guardian {
-    escrow: Escrow::EscrowInstance<DynProvider>,
+    escrow: GuardedEscrow,
+}
+
+/// The escrow as each chain reaches it.
+enum GuardedEscrow {
+    /// An EVM escrow: the guardian's key in the provider's wallet.
+    Evm(Escrow::EscrowInstance<DynProvider>),
+    /// A TRON escrow: transactions built and signed here, broadcast to the node
+    /// (boxed: the client is much larger than the EVM instance).
+    Tron {
+        client: Box<TronClient>,
+        escrow: TronAddress,
+        key: PrivateKey,
+    },
 }
 
 impl std::fmt::Debug for Guardian {
@@ -47,9 +65,12 @@ pub fn configured(config: &Config) -> bool {
     config.risk.breaker.guardian_key_file.is_some()
 }
 
+/// How long a TRON pause is waited for before the breaker reports it unconfirmed.
+const TRON_WAIT: Duration = Duration::from_secs(60);
+
 impl Guardian {
-    /// Connects to `chain`'s escrow with the guardian key (read from its file each
-    /// time, never logged).
+    /// Connects to `chain`'s escrow (EVM or TRON) with the guardian key (read from its
+    /// file each time, never logged).
     pub fn connect(config: &Config, chain: &str) -> Result<Self, BreakerError> {
         let path = config
             .risk
@@ -58,67 +79,115 @@ impl Guardian {
             .as_ref()
             .ok_or(BreakerError::NoKey)?;
         let text = std::fs::read_to_string(path).map_err(|_| BreakerError::NoKey)?;
-        let signer: PrivateKeySigner = text.trim().parse().map_err(|_| BreakerError::NoKey)?;
         let c = config
             .indexer
             .chains
             .get(chain)
             .ok_or_else(|| BreakerError::NoEscrow(chain.to_owned()))?;
-        if c.kind != stablerail_indexer::ChainKind::Evm {
-            return Err(BreakerError::NotEvm(chain.to_owned()));
-        }
-        let escrow: Address = c
-            .escrow
-            .as_deref()
-            .and_then(|e| e.parse().ok())
-            .ok_or_else(|| BreakerError::NoEscrow(chain.to_owned()))?;
-        let url = c
-            .rpc_urls
-            .first()
-            .and_then(|u| u.parse().ok())
-            .ok_or_else(|| BreakerError::NoEscrow(chain.to_owned()))?;
-        let provider = ProviderBuilder::new()
-            .wallet(EthereumWallet::from(signer))
-            .connect_http(url)
-            .erased();
-        Ok(Self {
-            escrow: Escrow::new(escrow, provider),
-        })
+        let no_escrow = || BreakerError::NoEscrow(chain.to_owned());
+        let escrow_text = c.escrow.as_deref().ok_or_else(no_escrow)?;
+        let url = c.rpc_urls.first().ok_or_else(no_escrow)?;
+        let escrow = match c.kind {
+            ChainKind::Evm => {
+                let signer: PrivateKeySigner =
+                    text.trim().parse().map_err(|_| BreakerError::NoKey)?;
+                let escrow: Address = escrow_text.parse().map_err(|_| no_escrow())?;
+                let url = url.parse().map_err(|_| no_escrow())?;
+                let provider = ProviderBuilder::new()
+                    .wallet(EthereumWallet::from(signer))
+                    .connect_http(url)
+                    .erased();
+                GuardedEscrow::Evm(Escrow::new(escrow, provider))
+            }
+            ChainKind::Tron => GuardedEscrow::Tron {
+                client: Box::new(TronClient::new(url).map_err(|_| no_escrow())?),
+                escrow: escrow_text.parse().map_err(|_| no_escrow())?,
+                key: PrivateKey::from_hex(text.trim()).map_err(|_| BreakerError::NoKey)?,
+            },
+            ChainKind::Solana => return Err(BreakerError::NotSupported(chain.to_owned())),
+        };
+        Ok(Self { escrow })
     }
 
-    /// Sends `pause()` and waits for its receipt; returns the transaction hash and
-    /// its block.
+    /// Sends `pause()` and waits for its receipt; returns the transaction hash (TRON:
+    /// the txID) and its block.
     pub async fn pause(&self) -> Result<(String, u64), BreakerError> {
-        let pending = self
-            .escrow
-            .pause()
-            .send()
-            .await
-            .map_err(|e| BreakerError::Call(e.to_string()))?;
-        let receipt = pending
-            .get_receipt()
-            .await
-            .map_err(|e| BreakerError::Call(e.to_string()))?;
-        if !receipt.status() {
-            return Err(BreakerError::Call("the pause transaction reverted".into()));
+        let call = |e: String| BreakerError::Call(e);
+        match &self.escrow {
+            GuardedEscrow::Evm(escrow) => {
+                let pending = escrow
+                    .pause()
+                    .send()
+                    .await
+                    .map_err(|e| call(e.to_string()))?;
+                let receipt = pending
+                    .get_receipt()
+                    .await
+                    .map_err(|e| call(e.to_string()))?;
+                if !receipt.status() {
+                    return Err(call("the pause transaction reverted".into()));
+                }
+                Ok((
+                    format!("{:#x}", receipt.transaction_hash),
+                    receipt.block_number.unwrap_or_default(),
+                ))
+            }
+            GuardedEscrow::Tron {
+                client,
+                escrow,
+                key,
+            } => {
+                let pause =
+                    TriggerSmartContract::call(key.address(), *escrow, &Escrow::pauseCall {});
+                let mut tx = client
+                    .prepare(pause, None, &FeeLimitPolicy::default(), 60_000)
+                    .await
+                    .map_err(|e| call(e.to_string()))?;
+                tx.sign(key).map_err(|e| call(e.to_string()))?;
+                let txid = client
+                    .broadcast(&tx)
+                    .await
+                    .map_err(|e| call(e.to_string()))?;
+                let started = tokio::time::Instant::now();
+                loop {
+                    let info = client
+                        .transaction_info(&txid)
+                        .await
+                        .map_err(|e| call(e.to_string()))?;
+                    if let Some(r) = info {
+                        if !r.succeeded() {
+                            return Err(call(format!("the pause transaction {txid} failed")));
+                        }
+                        return Ok((txid, r.block_number));
+                    }
+                    if started.elapsed() > TRON_WAIT {
+                        return Err(call(format!(
+                            "the pause transaction {txid} was broadcast but not seen in a block within {} s",
+                            TRON_WAIT.as_secs()
+                        )));
+                    }
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
         }
-        Ok((
-            format!("{:#x}", receipt.transaction_hash),
-            receipt.block_number.unwrap_or_default(),
-        ))
     }
 
     /// Whether the escrow is paused now.
     pub async fn paused(&self) -> Result<bool, BreakerError> {
-        self.escrow
-            .paused()
-            .call()
-            .await
-            .map_err(|e| BreakerError::Call(e.to_string()))
-    }
-
-    /// The node behind the key.
-    pub fn provider(&self) -> &DynProvider {
-        self.escrow.provider()
+        match &self.escrow {
+            GuardedEscrow::Evm(escrow) => escrow
+                .paused()
+                .call()
+                .await
+                .map_err(|e| BreakerError::Call(e.to_string())),
+            GuardedEscrow::Tron {
+                client,
+                escrow,
+                key,
+            } => client
+                .read(key.address(), *escrow, &Escrow::pausedCall {})
+                .await
+                .map_err(|e| BreakerError::Call(e.to_string())),
+        }
     }
 }

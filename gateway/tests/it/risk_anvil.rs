@@ -732,9 +732,9 @@ async fn risk_self_dealing_ring_on_anvil() {
 /// Conservation on TRON: the escrow behind a TRON node's HTTP API (`tron_node`),
 /// whose balance can only be read at the node's head. While the indexer is at the
 /// head the balance is compared with the liabilities indexed there; a drop below
-/// them raises the critical alert for the TRON chain, naming the escrow in base58.
-/// The breaker is configured but pauses EVM escrows only: the alert records why it
-/// did not pause, and the escrow stays unpaused.
+/// them raises the critical alert for the TRON chain, naming the escrow in base58,
+/// and the breaker pauses the escrow with a TRON transaction signed by the guardian's
+/// key (the node runs it as the guardian; the contract checks the role).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn risk_conservation_on_tron() {
     use alloy::providers::ProviderBuilder;
@@ -818,13 +818,29 @@ async fn risk_conservation_on_tron() {
     assert_eq!(alert["details"]["liabilities"], "50000000");
     assert_eq!(alert["details"]["escrow"], tron_of(d.escrow).as_str());
     assert!(alert["block_number"].as_u64().unwrap() >= broken_at);
-    // No pause on TRON by the breaker: said so, and the escrow runs on.
+    // Paused by the guardian's TRON transaction, in the block after the breach.
     let breaker = &alert["details"]["breaker"];
-    assert_eq!(breaker["paused"], false, "{alert}");
-    assert!(
-        breaker.to_string().contains("pauses EVM escrows"),
+    assert_eq!(breaker["paused"], true, "{alert}");
+    let txid = breaker["tx_hash"].as_str().unwrap();
+    assert_eq!(txid.len(), 64, "a TRON txID: {alert}");
+    assert!(!txid.starts_with("0x"));
+    assert_eq!(
+        breaker["block_number"].as_u64().unwrap(),
+        alert["block_number"].as_u64().unwrap() + 1,
         "{alert}"
     );
-    assert!(!escrow.contract().paused().call().await.unwrap());
+    assert!(escrow.contract().paused().call().await.unwrap());
+    // The indexer's TRON chain names the pause's block transaction by that txID.
+    wait_for(30, "the pause indexed on TRON", || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM escrow_events WHERE chain = 'tron' AND tx_hash = $1",
+        )
+        .bind(txid)
+        .fetch_one(&gw.app().db.pool)
+        .await
+        .unwrap()
+            == 1
+    })
+    .await;
     gw.stop().await;
 }

@@ -11,21 +11,32 @@
 //!   logs (20-byte hex addresses, as java-tron) or `REVERT` with none;
 //! - `/wallet/triggerconstantcontract` (`visible: false`, `41…` hex addresses,
 //!   `data`): an `eth_call` at the head, `constant_result` or java-tron's
-//!   `CONTRACT_EXE_ERROR` with the revert data.
+//!   `CONTRACT_EXE_ERROR` with the revert data;
+//! - `/wallet/getchainparameters`: `getEnergyFee` (420 sun, mainnet's);
+//! - `/wallet/broadcasthex`: a signed `TriggerSmartContract` whose one signature
+//!   recovers to its owner (else `SIGERROR`) is run on anvil as that owner (anvil's
+//!   impersonation: the TVM runs the same call from the same 20-byte address); blocks
+//!   and infos then name it by its TRON txID;
+//! - `/wallet/gettransactioninfobyid`: its info (`{}` while unknown).
 //!
 //! Anything else is answered `{"Error": …}` as a node answers an unknown call, so a
 //! client that needs more fails loudly instead of reading a made-up value.
 
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
 use alloy::{
     eips::BlockNumberOrTag,
     network::TransactionBuilder,
-    primitives::{Address, Bytes},
+    primitives::{Address, B256, Bytes},
     providers::{DynProvider, Provider},
     rpc::types::{BlockTransactionsKind, TransactionRequest},
 };
 use axum::{Json, Router, extract::State, http::Uri};
 use serde_json::{Value, json};
-use stablerail_sdk::tron::Address as TronAddress;
+use stablerail_sdk::tron::{Address as TronAddress, Contract, Transaction};
 
 /// The node; `url` is its base URL.
 pub struct TronNode {
@@ -36,14 +47,18 @@ pub struct TronNode {
 struct Node {
     anvil: DynProvider,
     solid_lag: u64,
+    /// TRON txIDs of the transactions broadcast here, by anvil hash.
+    txids: Arc<Mutex<HashMap<B256, String>>>,
 }
 
 impl TronNode {
     /// Serves `anvil` on 127.0.0.1:0; the solid block trails the head by `solid_lag`.
     pub async fn start(anvil: DynProvider, solid_lag: u64) -> Self {
-        let app = Router::new()
-            .fallback(handle)
-            .with_state(Node { anvil, solid_lag });
+        let app = Router::new().fallback(handle).with_state(Node {
+            anvil,
+            solid_lag,
+            txids: Arc::default(),
+        });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -83,12 +98,114 @@ async fn handle(State(node): State<Node>, uri: Uri, body: Option<Json<Value>>) -
             None => Err("num is required".into()),
         },
         "/wallet/triggerconstantcontract" => node.constant_call(&body).await,
+        "/wallet/getchainparameters" => Ok(json!({
+            "chainParameter": [{ "key": "getEnergyFee", "value": 420 }]
+        })),
+        "/wallet/broadcasthex" => node.broadcast(&body).await,
+        "/wallet/gettransactioninfobyid" => node.info_by_id(&body).await,
         other => Err(format!("this node does not serve {other}")),
     };
     answer.map_or_else(node_error, Json)
 }
 
 impl Node {
+    /// The id a transaction goes by: its TRON txID if it was broadcast here.
+    fn txid(&self, h: B256) -> String {
+        self.txids
+            .lock()
+            .unwrap()
+            .get(&h)
+            .cloned()
+            .unwrap_or_else(|| hex::encode(h))
+    }
+
+    async fn broadcast(&self, body: &Value) -> Result<Value, String> {
+        let refuse = |code: &str, message: &str| {
+            Ok(json!({ "result": false, "code": code, "message": hex::encode(message) }))
+        };
+        let text = body
+            .get("transaction")
+            .and_then(Value::as_str)
+            .ok_or("transaction is required")?;
+        let Ok(tx) = Transaction::from_hex(text) else {
+            return refuse("OTHER_ERROR", "cannot decode the transaction");
+        };
+        let Contract::TriggerSmartContract(call) = &tx.raw_data().contract else {
+            return refuse(
+                "CONTRACT_VALIDATE_ERROR",
+                "only TriggerSmartContract is served",
+            );
+        };
+        let signers = tx.signers();
+        if signers.len() != 1 || signers[0].as_ref().ok() != Some(&call.owner) {
+            return refuse("SIGERROR", "validate signature error");
+        }
+        let from = Address::from(call.owner.evm_bytes());
+        let to = Address::from(call.contract.evm_bytes());
+        let impersonate = |on: bool| {
+            let method = if on {
+                "anvil_impersonateAccount"
+            } else {
+                "anvil_stopImpersonatingAccount"
+            };
+            self.anvil.raw_request::<_, Value>(method.into(), (from,))
+        };
+        impersonate(true).await.map_err(|e| e.to_string())?;
+        let sent = self
+            .anvil
+            .send_transaction(
+                TransactionRequest::default()
+                    .with_from(from)
+                    .with_to(to)
+                    .with_input(Bytes::from(call.data.clone())),
+            )
+            .await;
+        impersonate(false).await.map_err(|e| e.to_string())?;
+        let pending = match sent {
+            Ok(p) => p,
+            // A call that would revert is still a valid TRON transaction; anvil
+            // refuses to send it, so it is answered as java-tron answers a broadcast
+            // whose simulation fails.
+            Err(e) => return refuse("CONTRACT_EXE_ERROR", &e.to_string()),
+        };
+        let hash = *pending.tx_hash();
+        let txid = tx.txid_hex();
+        self.txids.lock().unwrap().insert(hash, txid.clone());
+        pending.get_receipt().await.map_err(|e| e.to_string())?;
+        Ok(json!({ "result": true, "txid": txid }))
+    }
+
+    async fn info_by_id(&self, body: &Value) -> Result<Value, String> {
+        let id = body
+            .get("value")
+            .and_then(Value::as_str)
+            .ok_or("value is required")?;
+        let hash = self
+            .txids
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(_, t)| t.as_str() == id)
+            .map(|(h, _)| *h);
+        let Some(hash) = hash else {
+            return Ok(json!({}));
+        };
+        let Some(r) = self
+            .anvil
+            .get_transaction_receipt(hash)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(json!({}));
+        };
+        let number = r.block_number.unwrap_or_default();
+        let infos = self.infos(number).await?;
+        Ok(infos
+            .as_array()
+            .and_then(|a| a.iter().find(|i| i["id"] == id).cloned())
+            .unwrap_or_else(|| json!({})))
+    }
+
     async fn head(&self) -> Result<u64, String> {
         self.anvil
             .get_block_number()
@@ -116,7 +233,7 @@ impl Node {
         let txs: Vec<Value> = b
             .transactions
             .hashes()
-            .map(|h| json!({ "txID": hex::encode(h) }))
+            .map(|h| json!({ "txID": self.txid(h) }))
             .collect();
         Ok(json!({
             "blockID": block_id(n, b.header.hash.as_slice()),
@@ -176,7 +293,7 @@ impl Node {
                 Vec::new()
             };
             let mut info = json!({
-                "id": hex::encode(h),
+                "id": self.txid(h),
                 "blockNumber": number,
                 "blockTimeStamp": b.header.timestamp * 1000,
                 "receipt": { "result": if ok { "SUCCESS" } else { "REVERT" } },
