@@ -25,5 +25,6 @@ mod risk;
 mod risk_anvil;
 mod risk_treasury;
 mod shop;
+mod tron_invoices;
 mod tron_node;
 mod unique;
