@@ -32,6 +32,20 @@ use crate::risk::{
     usdt,
 };
 
+/// A spending limit as the contract reports it (the same struct on both chains; a
+/// macro, since the SDK does not export the binding's struct type).
+macro_rules! allowance {
+    ($spender:expr, $l:expr) => {
+        Allowance {
+            spender: $spender,
+            amount: $l.amount,
+            spent: $l.spent,
+            period_start: $l.periodStart,
+            period: $l.period,
+        }
+    };
+}
+
 /// What can go wrong reading a treasury or writing its proposal.
 #[derive(Debug, thiserror::Error)]
 pub enum TreasuryError {
@@ -105,13 +119,7 @@ async fn measure_evm(
             .call()
             .await
             .map_err(read_error("spendingLimit"))?;
-        allowances.push(Allowance {
-            spender: reader.show(spender),
-            amount: l.amount,
-            spent: l.spent,
-            period_start: l.periodStart,
-            period: l.period,
-        });
+        allowances.push(allowance!(reader.show(spender), l));
     }
     let mut hot = Vec::new();
     for h in &t.hot_wallets {
@@ -163,13 +171,7 @@ async fn measure_tron(
                 )
                 .await
                 .map_err(tron)?;
-            allowances.push(Allowance {
-                spender: reader.show(spender),
-                amount: l.amount,
-                spent: l.spent,
-                period_start: l.periodStart,
-                period: l.period,
-            });
+            allowances.push(allowance!(reader.show(spender), l));
         }
         let mut hot = Vec::new();
         for h in &t.hot_wallets {

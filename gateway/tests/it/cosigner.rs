@@ -6,19 +6,60 @@
 //! TRON node's HTTP API (`tron_node`), a TRON wallet signed in, the approval read
 //! through `triggerconstantcontract` and accepted by the contract.
 
-use alloy::{
-    providers::{Provider, ProviderBuilder},
-    signers::local::PrivateKeySigner,
-};
+use alloy::{primitives::Address, signers::local::PrivateKeySigner};
 use stablerail_demo::{LocalPlatform, role};
 use stablerail_gateway::GatewayOptions;
 use stablerail_sdk::Amount;
 
 use crate::{
-    common::{Backend, FAST_WEBHOOKS, TestDb, config_text, start_gateway, wait_for},
+    common::{Backend, CHAIN, FAST_WEBHOOKS, TestDb, config_text, start_gateway, wait_for},
     dashboard::{Web, between, code, enrol, steady_totp_window, unescape},
     tron_node::{TronNode, tron_of},
 };
+
+/// `who` deposits 50 of 100 minted USDT and names `co_signer` with a 1 USDT daily
+/// allowance; returns its key and escrow client.
+async fn deposit_and_name(
+    platform: &LocalPlatform,
+    who: usize,
+    co_signer: Address,
+) -> (
+    PrivateKeySigner,
+    stablerail_sdk::evm::EscrowClient<alloy::providers::DynProvider>,
+) {
+    let owner = platform.signer(who);
+    let escrow = platform.escrow(who).unwrap();
+    platform
+        .mint(owner.address(), Amount::parse("100").unwrap())
+        .await
+        .unwrap();
+    escrow
+        .deposit(owner.address(), Amount::parse("50").unwrap())
+        .await
+        .unwrap();
+    escrow
+        .set_co_signer(co_signer, Amount::parse("1").unwrap())
+        .await
+        .unwrap();
+    (owner, escrow)
+}
+
+/// Waits until the indexer of `chain` has seen `address` name a co-signer.
+async fn co_signer_indexed(gw: &stablerail_gateway::Gateway, chain: &str, address: &str) {
+    wait_for(30, "the indexer to see the co-signer", || async {
+        sqlx::query_scalar::<_, Option<String>>(
+            "SELECT co_signer FROM escrow_accounts WHERE chain = $1 AND address = $2",
+        )
+        .bind(chain)
+        .bind(address)
+        .fetch_optional(&gw.app().db.pool)
+        .await
+        .unwrap()
+        .flatten()
+        .is_some()
+    })
+    .await;
+}
 
 #[tokio::test]
 async fn gateway_co_signs_after_a_fresh_code() {
@@ -35,38 +76,10 @@ async fn gateway_co_signs_after_a_fresh_code() {
     );
     let gw = start_gateway(&text, GatewayOptions::default()).await;
 
-    // The owner deposits and names the gateway as co-signer, 1 USDT a day.
-    let who = role::MERCHANT;
-    let owner = platform.signer(who);
-    let escrow = platform.escrow(who).unwrap();
-    platform
-        .mint(owner.address(), Amount::parse("100").unwrap())
-        .await
-        .unwrap();
-    escrow
-        .deposit(owner.address(), Amount::parse("50").unwrap())
-        .await
-        .unwrap();
-    escrow
-        .set_co_signer(gateway_key.address(), Amount::parse("1").unwrap())
-        .await
-        .unwrap();
+    // The owner deposits 50 and names the gateway as co-signer, 1 USDT a day.
+    let (owner, escrow) = deposit_and_name(&platform, role::MERCHANT, gateway_key.address()).await;
     let addr = format!("{:#x}", owner.address());
-    wait_for(30, "the indexer to see the co-signer", || {
-        let (gw, addr) = (&gw, addr.clone());
-        async move {
-            sqlx::query_scalar::<_, Option<String>>(
-                "SELECT co_signer FROM escrow_accounts WHERE address = $1",
-            )
-            .bind(addr)
-            .fetch_optional(&gw.app().db.pool)
-            .await
-            .unwrap()
-            .flatten()
-            .is_some()
-        }
-    })
-    .await;
+    co_signer_indexed(&gw, CHAIN, &addr).await;
 
     let mut web = Web::new(&gw);
     web.sign_in_evm(&owner).await;
@@ -176,10 +189,7 @@ async fn gateway_co_signs_after_a_fresh_code() {
 #[tokio::test]
 async fn gateway_co_signs_on_tron() {
     let platform = LocalPlatform::start().await.unwrap();
-    let anvil = ProviderBuilder::new()
-        .connect_http(platform.devnet.rpc_url().parse().unwrap())
-        .erased();
-    let node = TronNode::start(anvil, 0).await;
+    let node = TronNode::over(&platform, 0).await;
     let db = TestDb::new(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
     let gateway_key = PrivateKeySigner::random();
@@ -187,60 +197,18 @@ async fn gateway_co_signs_on_tron() {
     std::fs::write(&key_file, hex::encode(gateway_key.to_bytes())).unwrap();
     let d = &platform.deployment;
     let text = format!(
-        r#"{}
-[indexer.chains.tron]
-kind = "tron"
-rpc_urls = ["{}"]
-head_lag = 0
-poll_interval_ms = 50
-usdt = "{}"
-escrow = "{}"
-
-[dashboard]
-co_signer_key_file = "{}"
-"#,
+        "{}{}\n[dashboard]\nco_signer_key_file = \"{}\"\n",
         config_text(&platform, &db, 1, FAST_WEBHOOKS),
-        node.url,
-        tron_of(d.token),
-        tron_of(d.escrow),
+        node.chain_section(&platform, true),
         key_file.display()
     );
     let gw = start_gateway(&text, GatewayOptions::default()).await;
 
-    // The owner deposits and names the gateway as co-signer, 1 USDT a day (the
-    // contract is the one the TRON node serves).
-    let who = role::MERCHANT;
-    let owner = platform.signer(who);
-    let escrow = platform.escrow(who).unwrap();
-    platform
-        .mint(owner.address(), Amount::parse("100").unwrap())
-        .await
-        .unwrap();
-    escrow
-        .deposit(owner.address(), Amount::parse("50").unwrap())
-        .await
-        .unwrap();
-    escrow
-        .set_co_signer(gateway_key.address(), Amount::parse("1").unwrap())
-        .await
-        .unwrap();
+    // The owner deposits 50 and names the gateway as co-signer, 1 USDT a day.
+    let (owner, escrow) = deposit_and_name(&platform, role::MERCHANT, gateway_key.address()).await;
     let owner_tron = tron_of(owner.address());
     let gateway_tron = tron_of(gateway_key.address());
-    wait_for(30, "the TRON indexer to see the co-signer", || {
-        let (gw, addr) = (&gw, owner_tron.clone());
-        async move {
-            sqlx::query_scalar::<_, Option<String>>(
-                "SELECT co_signer FROM escrow_accounts WHERE chain = 'tron' AND address = $1",
-            )
-            .bind(addr)
-            .fetch_optional(&gw.app().db.pool)
-            .await
-            .unwrap()
-            .flatten()
-            .is_some()
-        }
-    })
-    .await;
+    co_signer_indexed(&gw, "tron", &owner_tron).await;
 
     // An EVM session is not offered the TRON chain.
     let mut evm_web = Web::new(&gw);

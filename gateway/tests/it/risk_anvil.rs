@@ -737,16 +737,12 @@ async fn risk_self_dealing_ring_on_anvil() {
 /// key (the node runs it as the guardian; the contract checks the role).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn risk_conservation_on_tron() {
-    use alloy::providers::ProviderBuilder;
     use stablerail_sdk::Amount;
 
     use crate::tron_node::{TronNode, tron_of};
 
     let platform = LocalPlatform::start().await.unwrap();
-    let anvil = ProviderBuilder::new()
-        .connect_http(platform.devnet.rpc_url().parse().unwrap())
-        .erased();
-    let node = TronNode::start(anvil, 0).await;
+    let node = TronNode::over(&platform, 0).await;
     let d = &platform.deployment;
     let db = TestDb::new(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
@@ -757,11 +753,9 @@ async fn risk_conservation_on_tron() {
     )
     .unwrap();
     let text = format!(
-        "admin_token_env = \"CARGO_MANIFEST_DIR\"\n{}\n[indexer.chains.tron]\nkind = \"tron\"\nrpc_urls = [\"{}\"]\nhead_lag = 0\npoll_interval_ms = 50\nusdt = \"{}\"\nescrow = \"{}\"\n\n[risk]\ninterval_ms = 20\n\n[risk.breaker]\nguardian_key_file = \"{}\"\nrules = [\"conservation\"]\n",
+        "admin_token_env = \"CARGO_MANIFEST_DIR\"\n{}{}\n[risk]\ninterval_ms = 20\n\n[risk.breaker]\nguardian_key_file = \"{}\"\nrules = [\"conservation\"]\n",
         config_text(&platform, &db, 1, FAST_WEBHOOKS),
-        node.url,
-        tron_of(d.token),
-        tron_of(d.escrow),
+        node.chain_section(&platform, true),
         guardian_key.display(),
     );
     // The escrow is watched through the TRON chain only: through the EVM chain the

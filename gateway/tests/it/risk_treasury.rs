@@ -7,7 +7,6 @@
 //! HTTP API (`tron_node`), read at the node's head, base58 addresses throughout, and
 //! a TRON proposal file.
 
-use alloy::providers::{Provider, ProviderBuilder};
 use alloy::{
     primitives::{Address, U256},
     sol_types::SolCall,
@@ -108,18 +107,8 @@ async fn treasury_case(kind: Chain) {
     let (chain, tron_section) = match kind {
         Chain::Evm => (CHAIN, String::new()),
         Chain::Tron => {
-            let anvil = ProviderBuilder::new()
-                .connect_http(platform.devnet.rpc_url().parse().unwrap())
-                .erased();
-            let node = TronNode::start(anvil, 0).await;
-            (
-                "tron",
-                format!(
-                    "[indexer.chains.tron]\nkind = \"tron\"\nrpc_urls = [\"{}\"]\nhead_lag = 0\npoll_interval_ms = 50\nusdt = \"{}\"\n",
-                    node.url,
-                    tron_of(token)
-                ),
-            )
+            let node = TronNode::over(&platform, 0).await;
+            ("tron", node.chain_section(&platform, false))
         }
     };
     let text = format!(

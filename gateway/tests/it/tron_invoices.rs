@@ -5,7 +5,6 @@
 //! node's solid block passes it → `settled`, with the payment named by its txID.
 //! Balances move by exactly the paid amount (conservation).
 
-use alloy::providers::{Provider, ProviderBuilder};
 use serde_json::json;
 use stablerail_demo::{LocalPlatform, role};
 use stablerail_gateway::{GatewayOptions, auth, merchants};
@@ -25,17 +24,13 @@ const SOLID_LAG: u64 = 3;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn tron_invoice_paid_by_a_signed_trc20_transfer() {
     let platform = LocalPlatform::start().await.unwrap();
-    let anvil = ProviderBuilder::new()
-        .connect_http(platform.devnet.rpc_url().parse().unwrap())
-        .erased();
-    let node = TronNode::start(anvil, SOLID_LAG).await;
+    let node = TronNode::over(&platform, SOLID_LAG).await;
     let token = platform.deployment.token;
     let db = TestDb::new(Backend::Sqlite).await;
     let text = format!(
-        "{}\n[indexer.chains.tron]\nkind = \"tron\"\nrpc_urls = [\"{}\"]\nhead_lag = 0\npoll_interval_ms = 50\nusdt = \"{}\"\n",
+        "{}{}",
         config_text(&platform, &db, 1, FAST_WEBHOOKS),
-        node.url,
-        tron_of(token),
+        node.chain_section(&platform, false),
     );
     let gw = start_gateway(&text, GatewayOptions::default()).await;
 

@@ -31,11 +31,12 @@ use alloy::{
     eips::BlockNumberOrTag,
     network::TransactionBuilder,
     primitives::{Address, B256, Bytes},
-    providers::{DynProvider, Provider},
+    providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::{BlockTransactionsKind, TransactionRequest},
 };
 use axum::{Json, Router, extract::State, http::Uri};
 use serde_json::{Value, json};
+use stablerail_demo::LocalPlatform;
 use stablerail_sdk::tron::{Address as TronAddress, Contract, Transaction};
 
 /// The node; `url` is its base URL.
@@ -65,6 +66,32 @@ impl TronNode {
         Self {
             url: format!("http://{addr}"),
         }
+    }
+}
+
+impl TronNode {
+    /// A TRON node over `platform`'s anvil.
+    pub async fn over(platform: &LocalPlatform, solid_lag: u64) -> Self {
+        let anvil = ProviderBuilder::new()
+            .connect_http(platform.devnet.rpc_url().parse().unwrap())
+            .erased();
+        Self::start(anvil, solid_lag).await
+    }
+
+    /// The gateway's `[indexer.chains.tron]` section for this node: the platform's
+    /// USDT, and its escrow when `with_escrow`.
+    pub fn chain_section(&self, platform: &LocalPlatform, with_escrow: bool) -> String {
+        let d = &platform.deployment;
+        let escrow = if with_escrow {
+            format!("escrow = \"{}\"\n", tron_of(d.escrow))
+        } else {
+            String::new()
+        };
+        format!(
+            "\n[indexer.chains.tron]\nkind = \"tron\"\nrpc_urls = [\"{}\"]\nhead_lag = 0\npoll_interval_ms = 50\nusdt = \"{}\"\n{escrow}",
+            self.url,
+            tron_of(d.token)
+        )
     }
 }
 
