@@ -245,6 +245,24 @@ vault = "0x00000000000000000000000000000000000000aa"
     );
     let ok = text.replace("chains.mainnet]", "chains.anvil]");
     assert!(stablerail_gateway::Config::parse(&ok).is_ok());
+    // Each address is checked, by field.
+    for (bad, says) in [
+        (
+            ok.replace("0x00000000000000000000000000000000000000aa", "0x12"),
+            "risk.treasury.chains.anvil.vault",
+        ),
+        (
+            format!("{ok}spenders = [\"nope\"]\n"),
+            "risk.treasury.chains.anvil.spenders",
+        ),
+        (
+            format!("{ok}hot_wallets = [\"TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC\"]\n"),
+            "risk.treasury.chains.anvil.hot_wallets",
+        ),
+    ] {
+        let e = stablerail_gateway::Config::parse(&bad).unwrap_err();
+        assert!(e.to_string().contains(says), "{says}: {e}");
+    }
 
     // A TRON treasury names TRON addresses; an EVM address there is refused by name.
     let tron = format!(
