@@ -30,8 +30,7 @@ pub use escrow::{
     AcceptorSetLimitsArgs, Authorities, BuyOrderFillArgs, BuyOrderPostArgs, CoSignerSetArgs,
     ConfigInitializeArgs, DealCollectionOpenArgs, DealPayoutOpenArgs, EscrowProgram,
     FeeScheduleArgs, FeeTier, LimitsArgs, MAX_BLOCKED_REGIONS, MAX_FEE_BPS, MAX_TIERS,
-    ROLE_ACCEPTOR, ROLE_AGENT, ROLE_ALL, ROLE_MERCHANT, SettlementParties, parse_currency,
-    parse_reference,
+    SettlementParties, parse_currency, parse_reference,
 };
 pub use keypair::{KEYPAIR_LEN, keypair_from_text};
 pub use multisig::{
@@ -41,8 +40,8 @@ pub use multisig::{
 };
 pub use rpc::{AccountData, COMMITMENT, LatestBlockhash, SignatureStatus, SolanaRpc};
 pub use state::{
-    AnchorAccount, BuyOrder, Config, Deal, DealKind, DealState, EscrowAccount, FeeSchedule, Limits,
-    Multisig, Proposal, ProposalStatus, SpendingLimit,
+    AnchorAccount, BuyOrder, Config, Deal, DealState, EscrowAccount, FeeSchedule, Limits, Multisig,
+    Proposal, ProposalStatus, SpendingLimit,
 };
 pub use transaction::{PACKET_DATA_SIZE, TransactionBuilder, decode_base64, encode, encode_base64};
 
