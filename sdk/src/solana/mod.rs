@@ -14,6 +14,7 @@ mod escrow;
 mod keypair;
 mod multisig;
 pub mod pda;
+mod program_error;
 mod rpc;
 mod state;
 mod transaction;
@@ -37,6 +38,9 @@ pub use multisig::{
     MAX_INSTRUCTION_ACCOUNTS, MAX_INSTRUCTION_DATA, MAX_INSTRUCTIONS, MAX_OWNERS, MAX_SPENDERS,
     MAX_TIME_LOCK, MultisigProgram, Period, ProposalAccountMeta, ProposalInstruction,
     SpendingLimitAddArgs, execute_remaining_accounts, validate_owners, validate_proposal,
+};
+pub use program_error::{
+    ESCROW_ERRORS, MULTISIG_ERRORS, PROGRAM_ERROR_OFFSET, ProgramError, error_name,
 };
 pub use rpc::{AccountData, COMMITMENT, LatestBlockhash, SignatureStatus, SolanaRpc};
 pub use state::{
