@@ -1,4 +1,8 @@
-//! `stablerail solana ...` end to end against the local JSON-RPC node.
+//! `stablerail solana ...` end to end against the local JSON-RPC node of fixed
+//! accounts (`solana_node.rs`): the signed bytes compared with the SDK's
+//! builders. The multisig and proposal accounts it serves are made by the
+//! multisig program in the native runtime (`program_made_multisig`); the CLI's
+//! transactions run in that runtime in `solana_cli_runtime.rs`.
 
 use std::path::PathBuf;
 use std::process::Output;

@@ -328,8 +328,8 @@ impl Cli<'_> {
 }
 
 /// The whole trade through the CLI, every transaction checked in the runtime;
-/// returns what each transaction spent.
-async fn trade_through_the_cli(fee_flags: &[&str]) -> Vec<(String, u64, u32)> {
+/// returns what each transaction spent and the JSON-RPC methods called.
+async fn trade_through_the_cli(fee_flags: &[&str]) -> (Vec<(String, u64, u32)>, Vec<String>) {
     let d = deploy().await;
     d.check_conservation().await;
     let mut cli = Cli {
@@ -513,12 +513,12 @@ async fn trade_through_the_cli(fee_flags: &[&str]) -> Vec<(String, u64, u32)> {
         d.rt.token_balance(&d.trader.token).await,
         TRADER_TOKENS - 40_000_000 + split.reward.units()
     );
-    cli.spent
+    (cli.spent, d.rt.methods().await)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trade_through_the_cli_runs_in_the_runtime() {
-    let spent = trade_through_the_cli(&[
+    let (spent, methods) = trade_through_the_cli(&[
         "--compute-unit-limit",
         "400000",
         "--compute-unit-price",
@@ -527,11 +527,24 @@ async fn a_trade_through_the_cli_runs_in_the_runtime() {
     .await;
     assert_eq!(spent.len(), 12 + 8);
     assert!(spent.iter().all(|(_, _, limit)| *limit == 400_000));
+    // A fixed price: no fee samples asked for.
+    assert!(!methods.contains(&"getRecentPrioritizationFees".to_owned()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trade_fits_the_default_compute_unit_limit() {
-    let spent = trade_through_the_cli(&[]).await;
+    let (spent, methods) = trade_through_the_cli(&[]).await;
+    assert_eq!(spent.len(), 12 + 8);
+    // The default price comes from the node's recent prioritization fees.
+    let samples = methods
+        .iter()
+        .filter(|m| *m == "getRecentPrioritizationFees")
+        .count();
+    assert_eq!(
+        samples,
+        spent.len() + 1,
+        "one per transaction, the refused one too"
+    );
     assert!(
         spent
             .iter()
