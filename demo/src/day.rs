@@ -15,8 +15,8 @@ use alloy::{
     sol_types::{SolCall, SolEvent},
 };
 use stablerail_sdk::{
-    Amount,
-    evm::{Escrow, IEscrow, Roles},
+    Amount, Roles,
+    evm::{Escrow, IEscrow},
 };
 
 use crate::{

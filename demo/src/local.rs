@@ -9,8 +9,8 @@ use alloy::{
     sol_types::SolCall,
 };
 use stablerail_sdk::{
-    Amount, FeeSchedule,
-    evm::{Escrow, EscrowClient, EvmError, Roles},
+    Amount, FeeSchedule, Roles,
+    evm::{Escrow, EscrowClient, EvmError},
 };
 
 use crate::{

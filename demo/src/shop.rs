@@ -890,7 +890,7 @@ impl Shop {
         let newcomers = [ACCEPTOR_2, ACCEPTOR_3].map(|r| platform.address(r));
         for who in newcomers {
             platform
-                .set_roles(who, stablerail_sdk::evm::Roles::ACCEPTOR)
+                .set_roles(who, stablerail_sdk::Roles::ACCEPTOR)
                 .await?;
         }
         platform.kyc(&newcomers).await?;

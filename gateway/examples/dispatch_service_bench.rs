@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use stablerail_demo::{LocalPlatform, role};
 use stablerail_gateway::{Config, Gateway, GatewayOptions, auth, merchants, orders::acceptors};
-use stablerail_sdk::{Amount, evm::Roles};
+use stablerail_sdk::{Amount, Roles};
 
 const ORDERS: usize = 300;
 const CLIENTS: usize = 8;

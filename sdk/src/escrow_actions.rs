@@ -13,10 +13,10 @@ use alloy::{
 };
 
 use crate::{
-    Amount,
+    Amount, Roles,
     evm::{
         AccountView, BuyOrderView, CoSignAction, DealAction, DealState, DealView, Escrow,
-        EscrowError, EvmError, Roles, co_sign_hash, currency_code,
+        EscrowError, EvmError, co_sign_hash, currency_code,
     },
 };
 

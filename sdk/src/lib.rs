@@ -10,13 +10,13 @@ mod fees;
 mod payment_request;
 pub mod solana;
 pub mod tron;
+mod vocabulary;
 pub mod webhooks;
 
 pub use amount::{Amount, BPS_DENOMINATOR, DECIMALS};
 pub use error::{
     AmountError, BpsAt, Error, FeeScheduleError, PaymentRequestError, Result, TierTable,
 };
-pub use fees::{
-    DealKind, DealRates, FeeSchedule, MAX_FEE_BPS, MAX_TIERS, ScenarioFees, Split, Tier,
-};
+pub use fees::{DealRates, FeeSchedule, MAX_FEE_BPS, MAX_TIERS, ScenarioFees, Split, Tier};
 pub use payment_request::{SolanaPayRequest, evm_transfer_uri, tron_uri};
+pub use vocabulary::{DealKind, Roles};

@@ -5,7 +5,7 @@
 //! operator for the wallets the configuration names.
 
 use sqlx::Row;
-use stablerail_sdk::evm::Roles;
+use stablerail_sdk::Roles;
 
 use super::config::DashboardConfig;
 use crate::{error::Result, store::Db};

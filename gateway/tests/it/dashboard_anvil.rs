@@ -14,7 +14,8 @@ use alloy::{
 use sqlx::Row;
 use stablerail_demo::{LocalPlatform, play_day, role};
 use stablerail_gateway::GatewayOptions;
-use stablerail_sdk::evm::{Escrow, MultiSig, MultiSigClient, OwnerSignatures, Roles};
+use stablerail_sdk::Roles;
+use stablerail_sdk::evm::{Escrow, MultiSig, MultiSigClient, OwnerSignatures};
 
 use crate::{
     common::*,

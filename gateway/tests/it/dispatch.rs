@@ -22,7 +22,7 @@ use serde_json::json;
 use sqlx::Row;
 use stablerail_demo::{LocalPlatform, role};
 use stablerail_gateway::{GatewayOptions, auth, merchants, orders::decisions};
-use stablerail_sdk::{Amount, evm::Roles};
+use stablerail_sdk::{Amount, Roles};
 
 use crate::common::*;
 

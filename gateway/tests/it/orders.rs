@@ -6,7 +6,7 @@ use alloy::primitives::B256;
 use serde_json::json;
 use stablerail_demo::{LocalPlatform, role};
 use stablerail_gateway::{GatewayOptions, auth, merchants};
-use stablerail_sdk::evm::Roles;
+use stablerail_sdk::Roles;
 
 use crate::common::*;
 

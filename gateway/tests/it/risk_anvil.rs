@@ -446,7 +446,7 @@ async fn risk_escrow_behaviour_on_anvil() {
     let acceptor = platform.address(role::ACCEPTOR_2);
     let merchant_addr = platform.address(role::MERCHANT);
     platform
-        .set_roles(acceptor, stablerail_sdk::evm::Roles::ACCEPTOR)
+        .set_roles(acceptor, stablerail_sdk::Roles::ACCEPTOR)
         .await
         .unwrap();
     platform.kyc(&[acceptor]).await.unwrap();

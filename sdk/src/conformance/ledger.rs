@@ -15,8 +15,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::LedgerError;
+use crate::DealKind;
 use crate::amount::{Amount, BPS_DENOMINATOR};
-use crate::fees::{DealKind, DealRates, FeeSchedule, ScenarioFees, Split};
+use crate::fees::{DealRates, FeeSchedule, ScenarioFees, Split};
 
 /// Name of the platform treasury's account in scenarios.
 pub const TREASURY: &str = "treasury";

@@ -25,7 +25,7 @@ pub use co_sign::{CoSignAction, co_sign_hash, co_signer_change_subject, escrow_d
 pub use eip712::{DomainFields, Proposal, domain_from_fields};
 pub use error::{EscrowError, EvmError, ProposalError};
 pub use escrow::EscrowClient;
-pub use escrow_types::{DealKind, Roles, currency_code};
+pub use escrow_types::currency_code;
 pub use fees::{Eip1559Fees, FeeLevel, estimate_fees, fees_from_history};
 pub use multisig::{MultiSigClient, MultiSigState, OwnerSignatures};
 pub use proposal_file::{PROPOSAL_FILE_VERSION, ProposalFile, Submission};

@@ -51,7 +51,7 @@ pub struct DealView {
     /// Its id.
     pub id: U256,
     /// Trade, Collection or Payout.
-    pub kind: super::DealKind,
+    pub kind: crate::DealKind,
     /// Its state.
     pub state: DealState,
     /// Whose USDT is locked.
@@ -92,11 +92,8 @@ impl DealView {
     pub fn from_contract(id: U256, d: &IEscrow::Deal) -> Result<Self, EscrowError> {
         let not_found = EscrowError::DealNotFound { deal_id: id };
         let state = DealState::from_u8(d.state).ok_or(not_found.clone())?;
-        let kind = match d.kind {
-            0 => super::DealKind::Trade,
-            1 => super::DealKind::Collection,
-            _ => super::DealKind::Payout,
-        };
+        // A kind the contract cannot write is no deal of its.
+        let kind = crate::DealKind::from_code(d.kind).ok_or(not_found.clone())?;
         Ok(Self {
             id,
             kind,
@@ -126,7 +123,7 @@ pub struct AccountView {
     /// Balance locked in open deals.
     pub locked: Amount,
     /// Role bits.
-    pub roles: super::Roles,
+    pub roles: crate::Roles,
     /// The referring agent (zero when none).
     pub agent: Address,
     /// KYC level set by compliance.
@@ -185,7 +182,7 @@ impl From<&IEscrow::Account> for AccountView {
         Self {
             available: amount96(a.available),
             locked: amount96(a.locked),
-            roles: super::Roles(a.roles),
+            roles: crate::Roles(a.roles),
             agent: a.agent,
             kyc_level: a.kycLevel,
             region: a.region,
@@ -313,7 +310,7 @@ impl DealAction {
         match self {
             Self::MarkPaid => {
                 let dispatcher_may =
-                    deal.kind == super::DealKind::Collection && caller == dispatcher;
+                    deal.kind == crate::DealKind::Collection && caller == dispatcher;
                 if !is_buyer && !dispatcher_may {
                     return Err(wrong_party("buyer"));
                 }
@@ -358,7 +355,7 @@ impl DealAction {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evm::DealKind;
+    use crate::DealKind;
 
     fn deal(kind: DealKind, state: DealState) -> DealView {
         DealView {

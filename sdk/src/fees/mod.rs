@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::amount::{Amount, BPS_DENOMINATOR};
+use crate::vocabulary::DealKind;
 pub(crate) mod error;
 
 use self::error::{BpsAt, FeeScheduleError, TierTable};
@@ -27,18 +28,6 @@ impl Tier {
     pub const fn new(threshold: u64, bps: u32) -> Self {
         Self { threshold, bps }
     }
-}
-
-/// The kind of a deal; only a [`DealKind::Trade`] pays the trader reward.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DealKind {
-    /// A trader fills a merchant's buy order.
-    Trade,
-    /// An acceptor collects a customer payment for a merchant.
-    Collection,
-    /// An acceptor pays fiat out for a merchant.
-    Payout,
 }
 
 /// A validated fee schedule: merchant fee tiers, agent share tiers and the trader reward.

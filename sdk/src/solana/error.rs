@@ -3,6 +3,8 @@
 
 use thiserror::Error;
 
+use super::program_error::ProgramError;
+
 /// Why a Solana instruction, account or transaction was rejected by the SDK
 /// before anything was signed or sent.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -184,8 +186,9 @@ pub enum SolanaRpcError {
         /// The start of the body.
         body: String,
     },
-    /// The node answered with a JSON-RPC error object.
-    #[error("{method} failed with RPC error {code}: {message}")]
+    /// The node answered with a JSON-RPC error object; a failed preflight names
+    /// the program's error when its logs show one.
+    #[error("{method} failed with RPC error {code}: {message}{}", program_error.as_ref().map(|e| format!(" ({e})")).unwrap_or_default())]
     Rpc {
         /// The JSON-RPC method.
         method: &'static str,
@@ -195,6 +198,8 @@ pub enum SolanaRpcError {
         message: String,
         /// Program logs of a failed simulation, if the node sent any.
         logs: Vec<String>,
+        /// The custom error the failing program returned, read from `logs`.
+        program_error: Option<Box<ProgramError>>,
     },
     /// The JSON lacks a field or has an unexpected shape.
     #[error("{method} answer lacks or mangles {field}")]

@@ -11,18 +11,11 @@ use solana_instruction::{AccountMeta, Instruction};
 use solana_pubkey::Pubkey;
 
 use super::error::SolanaError;
+use crate::Roles;
 use crate::amount::{Amount, BPS_DENOMINATOR};
 use crate::solana::codec::instruction_data;
 use crate::solana::pda::{self, ESCROW_PROGRAM_ID, SYSTEM_PROGRAM_ID};
 
-/// Role bit: may post buy orders and be the merchant of deals.
-pub const ROLE_MERCHANT: u8 = 1 << 0;
-/// Role bit: may be assigned collection and payout deals.
-pub const ROLE_ACCEPTOR: u8 = 1 << 1;
-/// Role bit: may be set as a merchant's agent.
-pub const ROLE_AGENT: u8 = 1 << 2;
-/// Every defined role bit.
-pub const ROLE_ALL: u8 = ROLE_MERCHANT | ROLE_ACCEPTOR | ROLE_AGENT;
 pub use crate::fees::MAX_TIERS;
 /// Most blocked region codes.
 pub const MAX_BLOCKED_REGIONS: usize = 8;
@@ -500,15 +493,16 @@ impl EscrowProgram {
         self.ix("account_open", accounts, &())
     }
 
-    /// `account_set_roles` (admin): `roles` is a union of the `ROLE_*` bits.
+    /// `account_set_roles` (admin): `roles` is a union of [`Roles`] (one byte
+    /// on the wire, as the program's `ROLE_*` bits).
     pub fn account_set_roles(
         &self,
         admin: &Pubkey,
         wallet: &Pubkey,
-        roles: u8,
+        roles: Roles,
     ) -> Result<Instruction, SolanaError> {
-        if roles & !ROLE_ALL != 0 {
-            return Err(SolanaError::Roles { roles });
+        if !roles.is_valid() {
+            return Err(SolanaError::Roles { roles: roles.0 });
         }
         let accounts = vec![
             signer(*admin, false),
@@ -987,7 +981,7 @@ mod tests {
             })
         );
         assert!(matches!(
-            e.account_set_roles(&key(2), &key(3), 8),
+            e.account_set_roles(&key(2), &key(3), Roles(8)),
             Err(SolanaError::Roles { roles: 8 })
         ));
         assert!(matches!(

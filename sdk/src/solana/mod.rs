@@ -14,6 +14,7 @@ mod escrow;
 mod keypair;
 mod multisig;
 pub mod pda;
+mod program_error;
 mod rpc;
 mod state;
 mod transaction;
@@ -30,8 +31,7 @@ pub use escrow::{
     AcceptorSetLimitsArgs, Authorities, BuyOrderFillArgs, BuyOrderPostArgs, CoSignerSetArgs,
     ConfigInitializeArgs, DealCollectionOpenArgs, DealPayoutOpenArgs, EscrowProgram,
     FeeScheduleArgs, FeeTier, LimitsArgs, MAX_BLOCKED_REGIONS, MAX_FEE_BPS, MAX_TIERS,
-    ROLE_ACCEPTOR, ROLE_AGENT, ROLE_ALL, ROLE_MERCHANT, SettlementParties, parse_currency,
-    parse_reference,
+    SettlementParties, parse_currency, parse_reference,
 };
 pub use keypair::{KEYPAIR_LEN, keypair_from_text};
 pub use multisig::{
@@ -39,10 +39,13 @@ pub use multisig::{
     MAX_TIME_LOCK, MultisigProgram, Period, ProposalAccountMeta, ProposalInstruction,
     SpendingLimitAddArgs, execute_remaining_accounts, validate_owners, validate_proposal,
 };
+pub use program_error::{
+    ESCROW_ERRORS, MULTISIG_ERRORS, PROGRAM_ERROR_OFFSET, ProgramError, error_name,
+};
 pub use rpc::{AccountData, COMMITMENT, LatestBlockhash, SignatureStatus, SolanaRpc};
 pub use state::{
-    AnchorAccount, BuyOrder, Config, Deal, DealKind, DealState, EscrowAccount, FeeSchedule, Limits,
-    Multisig, Proposal, ProposalStatus, SpendingLimit,
+    AnchorAccount, BuyOrder, Config, Deal, DealState, EscrowAccount, FeeSchedule, Limits, Multisig,
+    Proposal, ProposalStatus, SpendingLimit,
 };
 pub use transaction::{PACKET_DATA_SIZE, TransactionBuilder, decode_base64, encode, encode_base64};
 

@@ -14,6 +14,7 @@ use tracing::debug;
 
 use super::error::{SolanaError, SolanaRpcError};
 use crate::solana::compute_budget::{PrioritizationFee, PriorityFeePolicy};
+use crate::solana::program_error::ProgramError;
 use crate::solana::state::AnchorAccount;
 use crate::solana::transaction::encode_base64;
 
@@ -334,17 +335,19 @@ fn shape(method: &'static str, field: &'static str) -> SolanaRpcError {
 }
 
 fn rpc_error(method: &'static str, error: &Value) -> SolanaRpcError {
+    let logs: Vec<String> = error["data"]["logs"]
+        .as_array()
+        .map(|logs| {
+            logs.iter()
+                .filter_map(|l| l.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
     SolanaRpcError::Rpc {
         method,
         code: error["code"].as_i64().unwrap_or(0),
         message: error["message"].as_str().unwrap_or_default().to_owned(),
-        logs: error["data"]["logs"]
-            .as_array()
-            .map(|logs| {
-                logs.iter()
-                    .filter_map(|l| l.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        program_error: ProgramError::from_logs(&logs).map(Box::new),
+        logs,
     }
 }

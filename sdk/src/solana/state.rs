@@ -12,6 +12,7 @@ use crate::solana::escrow::{
     Authorities, FeeTier, MAX_BLOCKED_REGIONS, MAX_TIERS, SettlementParties,
 };
 use crate::solana::multisig::{Period, ProposalInstruction};
+use crate::{DealKind, Roles};
 
 /// An account type the SDK can decode.
 pub trait AnchorAccount: BorshDeserialize + BorshSerialize {
@@ -129,7 +130,7 @@ pub struct EscrowAccount {
     /// Balance locked in open deals as seller.
     pub locked: u64,
     /// Role bits.
-    pub roles: u8,
+    pub roles: Roles,
     /// The referring agent.
     pub agent: Option<Pubkey>,
     /// Volume settled as merchant.
@@ -219,17 +220,6 @@ pub struct BuyOrder {
 
 impl AnchorAccount for BuyOrder {
     const NAME: &'static str = "BuyOrder";
-}
-
-/// What a deal is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
-pub enum DealKind {
-    /// Trader sells into a merchant's buy order.
-    Trade,
-    /// Acceptor collects a customer payment for a merchant.
-    Collection,
-    /// Acceptor pays out a merchant's fiat.
-    Payout,
 }
 
 /// Where a live deal stands (final states close the account).

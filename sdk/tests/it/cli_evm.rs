@@ -13,7 +13,8 @@ use alloy::primitives::{Address, U256};
 use alloy::signers::local::PrivateKeySigner;
 use serde_json::Value;
 use stablerail_demo::{LocalPlatform, role::*};
-use stablerail_sdk::evm::{Escrow, Roles};
+use stablerail_sdk::Roles;
+use stablerail_sdk::evm::Escrow;
 use stablerail_sdk::{Amount, DealKind};
 
 use crate::support::{failed, ok_json, scratch_dir, stablerail};

@@ -1,4 +1,8 @@
-//! `stablerail solana ...` end to end against the local JSON-RPC node.
+//! `stablerail solana ...` end to end against the local JSON-RPC node of fixed
+//! accounts (`solana_node.rs`): the signed bytes compared with the SDK's
+//! builders. The multisig and proposal accounts it serves are made by the
+//! multisig program in the native runtime (`program_made_multisig`); the CLI's
+//! transactions run in that runtime in `solana_cli_runtime.rs`.
 
 use std::path::PathBuf;
 use std::process::Output;
@@ -11,15 +15,23 @@ use stablerail_sdk::solana::{
 };
 
 use crate::solana_node::{RpcNode, blockhash, escrow_fixture};
+use crate::solana_runtime::program_made_multisig;
 use crate::support::{failed, ok_json, run, scratch_dir, stablerail};
 
-fn key_file(kp: &Keypair) -> (PathBuf, String) {
+pub(crate) fn key_file(kp: &Keypair) -> (PathBuf, String) {
     let bytes = kp.to_bytes().to_vec();
     let text = serde_json::to_string(&bytes).unwrap();
     let dir = scratch_dir("solana-cli");
     let path = dir.join(format!("{}.json", kp.pubkey()));
     std::fs::write(&path, &text).unwrap();
     (path, text)
+}
+
+/// Serves multisig accounts made by the program (`program_made_multisig`).
+fn put_all(node: &RpcNode, accounts: Vec<(Pubkey, Vec<u8>)>) {
+    for (key, data) in accounts {
+        node.put_account(key, sol::pda::MULTISIG_PROGRAM_ID, data);
+    }
 }
 
 #[test]
@@ -236,21 +248,12 @@ async fn release_with_send_and_a_multisig_resolution() {
     // An owner proposes the resolution of the deal for the multisig's vault.
     let owner = Keypair::new();
     let (owner_path, _) = key_file(&owner);
-    let multisig = MultisigProgram::for_create_key(&Keypair::new().pubkey());
-    let state = sol::Multisig {
-        create_key: Pubkey::new_from_array([8; 32]),
-        threshold: 2,
-        time_lock: 0,
-        transaction_index: 4,
-        stale_transaction_index: 0,
-        bump: 255,
-        vault_bump: 255,
-        owners: vec![owner.pubkey()],
-    };
-    node.put_account(
-        multisig.multisig,
-        sol::pda::MULTISIG_PROGRAM_ID,
-        state.encode(),
+    // A 2-of-2 multisig as the program makes it.
+    let create_key = Keypair::new();
+    let multisig = MultisigProgram::for_create_key(&create_key.pubkey());
+    put_all(
+        &node,
+        program_made_multisig(&create_key, &[&owner, &Keypair::new()], 2, &[]).await,
     );
     let out = run(&[
         "--json",
@@ -276,7 +279,7 @@ async fn release_with_send_and_a_multisig_resolution() {
     let v = ok_json(&out);
     // Labels are the program's instruction names, noun first.
     assert_eq!(v["action"], "proposal_create");
-    assert_eq!(v["details"]["proposal"], 5);
+    assert_eq!(v["details"]["proposal"], 1);
     let tx = decode_base64(v["transaction_base64"].as_str().unwrap()).unwrap();
     let resolve = f
         .escrow
@@ -286,7 +289,7 @@ async fn release_with_send_and_a_multisig_resolution() {
     let create = multisig
         .proposal_create(
             &owner.pubkey(),
-            5,
+            1,
             &[ProposalInstruction::from(&resolve)],
             expires_at,
         )
@@ -415,39 +418,35 @@ async fn fill_withdraw_approve_and_execute() {
         .unwrap();
     assert_eq!(tx_of(&v).message, expected_message(&trader, 3, withdraw));
 
-    // Approve and execute a stored proposal (its instructions read from the chain).
-    let multisig = MultisigProgram::for_create_key(&Pubkey::new_from_array([8; 32]));
+    // Approve and execute a stored proposal (its instructions read from the
+    // chain): a 1-of-1 multisig and its approved proposal, as the program makes them.
+    let create_key = Keypair::new();
+    let multisig = MultisigProgram::for_create_key(&create_key.pubkey());
     let pause = ProposalInstruction::from(&f.escrow.config_pause(&multisig.vault()));
-    let proposal = sol::Proposal {
-        multisig: multisig.multisig,
-        index: 3,
-        creator: trader.pubkey(),
-        created_at: 1,
-        expires_at: 1_900_000_000,
-        status: sol::ProposalStatus::Approved { timestamp: 2 },
-        bump: 255,
-        vote_capacity: 3,
-        approved: vec![trader.pubkey()],
-        rejected: vec![],
-        cancelled: vec![],
-        instructions: vec![pause.clone()],
-    };
-    node.put_account(
-        multisig.proposal(3),
-        sol::pda::MULTISIG_PROGRAM_ID,
-        proposal.encode(),
-    );
+    let accounts = program_made_multisig(
+        &create_key,
+        &[&trader],
+        1,
+        &[(vec![pause.clone()], vec![0])],
+    )
+    .await;
+    let proposal = sol::Proposal::decode(&accounts[1].1).unwrap();
+    assert!(matches!(
+        proposal.status,
+        sol::ProposalStatus::Approved { .. }
+    ));
+    put_all(&node, accounts);
     let ms = multisig.multisig.to_string();
-    let v = cli(&["multisig", "approve", "--multisig", &ms, "--proposal", "3"]);
+    let v = cli(&["multisig", "approve", "--multisig", &ms, "--proposal", "1"]);
     assert_eq!(v["action"], "proposal_approve");
     assert_eq!(
         tx_of(&v).message,
-        expected_message(&trader, 3, multisig.proposal_approve(&trader.pubkey(), 3))
+        expected_message(&trader, 3, multisig.proposal_approve(&trader.pubkey(), 1))
     );
-    let v = cli(&["multisig", "execute", "--multisig", &ms, "--proposal", "3"]);
+    let v = cli(&["multisig", "execute", "--multisig", &ms, "--proposal", "1"]);
     assert_eq!(v["action"], "proposal_execute");
     assert_eq!(v["details"]["instructions"], 1);
-    let execute = multisig.proposal_execute(&trader.pubkey(), 3, &[pause]);
+    let execute = multisig.proposal_execute(&trader.pubkey(), 1, &[pause]);
     // The config and the escrow program come along as remaining accounts.
     assert!(execute.accounts.iter().any(|m| m.pubkey == f.escrow.config));
     assert_eq!(tx_of(&v).message, expected_message(&trader, 3, execute));
@@ -459,14 +458,14 @@ async fn fill_withdraw_approve_and_execute() {
         "--multisig",
         &ms,
         "--proposal",
-        "4",
+        "2",
         "--rpc-url",
         &node.url,
         "--key-file",
         path.to_str().unwrap(),
     ]));
     assert!(
-        err.contains("proposal 4") && err.contains("does not exist"),
+        err.contains("proposal 2") && err.contains("does not exist"),
         "{err}"
     );
 }
@@ -477,21 +476,11 @@ async fn propose_a_fee_change() {
     let owner = Keypair::new();
     let (path, _) = key_file(&owner);
     let f = escrow_fixture(&node, Pubkey::new_from_array([20; 32]));
-    let multisig = MultisigProgram::for_create_key(&Pubkey::new_from_array([8; 32]));
-    let state = sol::Multisig {
-        create_key: Pubkey::new_from_array([8; 32]),
-        threshold: 1,
-        time_lock: 0,
-        transaction_index: 0,
-        stale_transaction_index: 0,
-        bump: 255,
-        vault_bump: 255,
-        owners: vec![owner.pubkey()],
-    };
-    node.put_account(
-        multisig.multisig,
-        sol::pda::MULTISIG_PROGRAM_ID,
-        state.encode(),
+    let create_key = Keypair::new();
+    let multisig = MultisigProgram::for_create_key(&create_key.pubkey());
+    put_all(
+        &node,
+        program_made_multisig(&create_key, &[&owner], 1, &[]).await,
     );
     let ms = multisig.multisig.to_string();
     let config = f.escrow.config.to_string();

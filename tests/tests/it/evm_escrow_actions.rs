@@ -9,8 +9,8 @@ use alloy::{
 };
 use stablerail_sdk::evm::EvmError;
 use stablerail_sdk::{
-    Amount, DealKind,
-    evm::{Escrow, IERC20, MultiSigClient, OwnerSignatures, Roles},
+    Amount, DealKind, Roles,
+    evm::{Escrow, IERC20, MultiSigClient, OwnerSignatures},
 };
 
 const ACCEPTOR: usize = TRADER;

@@ -5,8 +5,8 @@
 use crate::common::*;
 use alloy::primitives::B256;
 use stablerail_sdk::{
-    Amount, DealKind,
-    evm::{EscrowError, EvmError, Roles},
+    Amount, DealKind, Roles,
+    evm::{EscrowError, EvmError},
 };
 
 #[tokio::test]

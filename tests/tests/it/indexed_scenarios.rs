@@ -115,7 +115,7 @@ async fn every_scenario_indexed_on_anvil_and_solana_agrees() -> anyhow::Result<(
                 let program = (
                     a.available.to_string(),
                     a.locked.to_string(),
-                    a.roles,
+                    a.roles.bits(),
                     a.agent.map(|k| k.to_string()),
                     a.merchant_volume.to_string(),
                     a.agent_volume.to_string(),

@@ -305,8 +305,12 @@ fn every_escrow_builder_matches_anchor() {
     );
     check(
         "account_set_roles",
-        e.account_set_roles(&admin, &wallet, sol::ROLE_MERCHANT | sol::ROLE_AGENT)
-            .unwrap(),
+        e.account_set_roles(
+            &admin,
+            &wallet,
+            stablerail_sdk::Roles::MERCHANT | stablerail_sdk::Roles::AGENT,
+        )
+        .unwrap(),
         escrow_ix(
             ea::AccountSetRoles {
                 admin,
@@ -1254,7 +1258,7 @@ fn accounts_decode_like_anchor_encodes_them() {
         ),
         (100, Some(key(5)), 2_000, 1_700_000_000)
     );
-    assert_eq!(decoded.kind, sol::DealKind::Collection);
+    assert_eq!(decoded.kind, stablerail_sdk::DealKind::Collection);
     assert_eq!(decoded.state, sol::DealState::Disputed);
     assert_eq!(
         (
@@ -1371,4 +1375,32 @@ fn accounts_decode_like_anchor_encodes_them() {
     );
     // The wrong type is refused by its discriminator.
     assert!(sol::Deal::decode(&anchor_bytes(&multisig)).is_err());
+}
+
+/// One vocabulary (`sdk/src/vocabulary.rs`): the SDK's deal kinds and role bits
+/// are the program's, byte for byte.
+#[test]
+fn deal_kinds_and_roles_are_the_programs() {
+    use anchor_lang::prelude::borsh;
+    use stablerail_sdk::{DealKind, Roles};
+    let kinds = [
+        (DealKind::Trade, es::DealKind::Trade),
+        (DealKind::Collection, es::DealKind::Collection),
+        (DealKind::Payout, es::DealKind::Payout),
+    ];
+    for (sdk, program) in kinds {
+        let bytes = borsh::to_vec(&program).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(borsh::to_vec(&sdk).ok(), Some(bytes.clone()), "{sdk}");
+        assert_eq!(bytes, vec![sdk.code()], "{sdk}");
+    }
+    assert_eq!(DealKind::ALL.len(), kinds.len());
+    assert_eq!(
+        [Roles::MERCHANT, Roles::ACCEPTOR, Roles::AGENT, Roles::ALL].map(Roles::bits),
+        [
+            es::ROLE_MERCHANT,
+            es::ROLE_ACCEPTOR,
+            es::ROLE_AGENT,
+            es::ROLE_ALL
+        ]
+    );
 }

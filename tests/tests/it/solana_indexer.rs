@@ -29,9 +29,9 @@ async fn play_trade() -> anyhow::Result<(Platform, Ledger)> {
     let merchant = p.user().await?;
     let trader = p.user().await?;
     let vault = p.multisig.vault();
-    let roles = p
-        .escrow
-        .account_set_roles(&vault, &merchant.key(), sol::ROLE_MERCHANT)?;
+    let roles =
+        p.escrow
+            .account_set_roles(&vault, &merchant.key(), stablerail_sdk::Roles::MERCHANT)?;
     p.admin(&[roles]).await?;
     p.mint_to(&trader.token, 50_000_000).await?;
     p.bank.skip_next_slot()?;
@@ -123,7 +123,7 @@ async fn assert_accounts_match(store: &Store, p: &mut Platform, ctx: &str) -> an
             (
                 a.available.to_string(),
                 a.locked.to_string(),
-                a.roles,
+                a.roles.bits(),
                 a.merchant_volume.to_string()
             ),
             "{ctx}: {}",

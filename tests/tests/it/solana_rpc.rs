@@ -297,9 +297,9 @@ async fn play_trade() -> anyhow::Result<Played> {
     let merchant = p.user().await?;
     let trader = p.user().await?;
     let vault = p.multisig.vault();
-    let ix = p
-        .escrow
-        .account_set_roles(&vault, &merchant.key(), sol::ROLE_MERCHANT)?;
+    let ix =
+        p.escrow
+            .account_set_roles(&vault, &merchant.key(), stablerail_sdk::Roles::MERCHANT)?;
     p.admin(&[ix]).await?;
     let config = p.escrow.config;
     let escrow_vault = p.escrow.vault();

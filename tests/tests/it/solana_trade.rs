@@ -19,7 +19,7 @@ use stablerail_escrow::errors::EscrowError;
 use stablerail_sdk::conformance::{Ledger, Outcome};
 use stablerail_sdk::solana::SolanaError;
 use stablerail_sdk::solana::{self as sol, pda};
-use stablerail_sdk::{Amount, DealKind, FeeSchedule, Tier};
+use stablerail_sdk::{Amount, DealKind, FeeSchedule, Roles, Tier};
 
 fn fees() -> sol::FeeScheduleArgs {
     sol::FeeScheduleArgs {
@@ -105,7 +105,7 @@ pub(crate) async fn trade_dispute_and_withdraw(
     let before = snapshot(&mut p, &everyone).await?;
     let ix = p
         .escrow
-        .account_set_roles(&trader.key(), &merchant.key(), sol::ROLE_MERCHANT)?;
+        .account_set_roles(&trader.key(), &merchant.key(), Roles::MERCHANT)?;
     let r = p.bank.send(vec![ix], &[&trader.kp]).await;
     assert_eq!(custom_error(&r), code(EscrowError::NotAdmin));
     assert_eq!(snapshot(&mut p, &everyone).await?, before);
@@ -113,9 +113,9 @@ pub(crate) async fn trade_dispute_and_withdraw(
     // Roles and the agent through the multisig; compliance by its key.
     let set_roles = vec![
         p.escrow
-            .account_set_roles(&vault, &merchant.key(), sol::ROLE_MERCHANT)?,
+            .account_set_roles(&vault, &merchant.key(), Roles::MERCHANT)?,
         p.escrow
-            .account_set_roles(&vault, &agent.key(), sol::ROLE_AGENT)?,
+            .account_set_roles(&vault, &agent.key(), Roles::AGENT)?,
     ];
     p.admin(&set_roles).await?;
     let set_agent = p
@@ -211,7 +211,7 @@ pub(crate) async fn trade_dispute_and_withdraw(
     let t = p.account(&trader.key()).await?;
     assert_eq!((t.available, t.locked), (40_000_000, 20_000_000));
     let d = p.deal(deal).await?.context("deal")?;
-    assert_eq!(d.kind, sol::DealKind::Trade);
+    assert_eq!(d.kind, DealKind::Trade);
     assert_eq!(
         (d.seller, d.buyer, d.merchant),
         (trader.key(), merchant.key(), merchant.key())
@@ -476,9 +476,9 @@ pub(crate) async fn second_factor_acceptor_limits_and_sweep(
     // An acceptor is offline until it sets its own limits.
     let roles = vec![
         p.escrow
-            .account_set_roles(&vault, &merchant.key(), sol::ROLE_MERCHANT)?,
+            .account_set_roles(&vault, &merchant.key(), Roles::MERCHANT)?,
         p.escrow
-            .account_set_roles(&vault, &acceptor.key(), sol::ROLE_ACCEPTOR)?,
+            .account_set_roles(&vault, &acceptor.key(), Roles::ACCEPTOR)?,
     ];
     p.admin(&roles).await?;
     p.mint_to(&acceptor.token, 30_000_000).await?;

@@ -10,8 +10,9 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
 use anyhow::{Context, bail, ensure};
 use stablerail_demo::{PlatformConfig, role::*};
+use stablerail_sdk::Roles;
 use stablerail_sdk::conformance::{CoSign, Expected, Outcome, Scenario, TREASURY};
-use stablerail_sdk::evm::{CoSignAction, Escrow, EscrowError, EvmError, Roles};
+use stablerail_sdk::evm::{CoSignAction, Escrow, EscrowError, EvmError};
 use stablerail_sdk::{Amount, DealKind, ScenarioFees};
 
 use super::Platform;

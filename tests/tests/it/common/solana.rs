@@ -28,7 +28,7 @@ use stablerail_sdk::solana::{
     self as sol, AnchorAccount, EscrowProgram, MultisigProgram, ProposalInstruction,
     SettlementParties, TransactionBuilder, pda,
 };
-use stablerail_sdk::{Amount, DealKind, ScenarioFees};
+use stablerail_sdk::{Amount, DealKind, Roles, ScenarioFees};
 
 use super::solana_ledger::{Ledger, Recorder};
 
@@ -807,17 +807,17 @@ async fn play_scenario(mut p: Platform, s: &Scenario) -> anyhow::Result<(Expecte
     };
 
     // Roles as the deals need them, then the agents: admin actions, so proposals.
-    let mut roles: BTreeMap<&str, u8> = BTreeMap::new();
+    let mut roles: BTreeMap<&str, Roles> = BTreeMap::new();
     for d in &s.deals {
-        *roles.entry(&d.merchant).or_default() |= sol::ROLE_MERCHANT;
+        *roles.entry(&d.merchant).or_default() |= Roles::MERCHANT;
         match d.kind {
-            DealKind::Collection => *roles.entry(&d.seller).or_default() |= sol::ROLE_ACCEPTOR,
-            DealKind::Payout => *roles.entry(&d.buyer).or_default() |= sol::ROLE_ACCEPTOR,
+            DealKind::Collection => *roles.entry(&d.seller).or_default() |= Roles::ACCEPTOR,
+            DealKind::Payout => *roles.entry(&d.buyer).or_default() |= Roles::ACCEPTOR,
             DealKind::Trade => {}
         }
     }
     for link in &s.agents {
-        *roles.entry(&link.agent).or_default() |= sol::ROLE_AGENT;
+        *roles.entry(&link.agent).or_default() |= Roles::AGENT;
     }
     let vault = p.multisig.vault();
     let mut admin = Vec::new();
@@ -830,7 +830,7 @@ async fn play_scenario(mut p: Platform, s: &Scenario) -> anyhow::Result<(Expecte
     p.admin(&admin).await?;
     // Acceptors go online with limits that do not get in the way.
     for (name, bits) in &roles {
-        if bits & sol::ROLE_ACCEPTOR != 0 {
+        if bits.contains(Roles::ACCEPTOR) {
             let user = user_of(name)?;
             let ix = p.escrow.acceptor_set_limits(
                 &user.key(),
@@ -915,7 +915,7 @@ async fn play_scenario(mut p: Platform, s: &Scenario) -> anyhow::Result<(Expecte
                 .merchant_agent(&merchant)
                 .await?
                 .with_context(|| format!("{}: no agent to revoke", ctx()))?;
-            let roles = p.account(&agent).await?.roles & !sol::ROLE_AGENT;
+            let roles = p.account(&agent).await?.roles.without(Roles::AGENT);
             let ix = p.escrow.account_set_roles(&vault, &agent, roles)?;
             p.admin(&[ix]).await.with_context(ctx)?;
         }

@@ -4,11 +4,9 @@
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use serde_json::json;
+use stablerail_sdk::Roles;
 use stablerail_sdk::solana::sdk::Instruction;
-use stablerail_sdk::solana::{
-    self as sol, EscrowProgram, MultisigProgram, ProposalInstruction, ROLE_ACCEPTOR, ROLE_AGENT,
-    ROLE_MERCHANT,
-};
+use stablerail_sdk::solana::{self as sol, EscrowProgram, MultisigProgram, ProposalInstruction};
 
 use super::{TxArgs, finish, pubkey};
 use crate::output::Output;
@@ -129,18 +127,16 @@ pub(crate) async fn run(out: &Output, cmd: MultisigCommand) -> anyhow::Result<()
     }
 }
 
-fn roles(names: &[String]) -> anyhow::Result<u8> {
+fn roles(names: &[String]) -> anyhow::Result<Roles> {
     names
         .iter()
         .filter(|n| !n.trim().is_empty())
-        .try_fold(0u8, |bits, n| {
-            Ok(bits
-                | match n.trim() {
-                    "merchant" => ROLE_MERCHANT,
-                    "acceptor" => ROLE_ACCEPTOR,
-                    "agent" => ROLE_AGENT,
-                    other => bail!("--roles: unknown role {other:?} (merchant, acceptor, agent)"),
-                })
+        .try_fold(Roles::NONE, |bits, n| match Roles::from_name(n.trim()) {
+            Some(role) => Ok(bits | role),
+            None => bail!(
+                "--roles: unknown role {:?} (merchant, acceptor, agent)",
+                n.trim()
+            ),
         })
 }
 
@@ -209,7 +205,7 @@ async fn action_instruction(
             let bits = roles(names)?;
             (
                 escrow.account_set_roles(vault, &wallet, bits)?,
-                json!({"account_set_roles": {"wallet": wallet.to_string(), "roles": bits}}),
+                json!({"account_set_roles": {"wallet": wallet.to_string(), "roles": bits.bits()}}),
             )
         }
         ProposalAction::SetFees {
