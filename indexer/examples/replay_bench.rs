@@ -93,7 +93,9 @@ fn history(n: u64) -> Vec<Value> {
             }));
         }
         if deal % 20 == 0 {
-            out.push(json!({"event": "Withdrawn", "account": seller, "to": seller, "amount": "5000000"}));
+            out.push(
+                json!({"event": "Withdrawn", "account": seller, "to": seller, "amount": "5000000"}),
+            );
             out.push(json!({"event": "Deposited", "account": seller, "amount": "5000000"}));
         }
     }
@@ -232,7 +234,9 @@ async fn main() -> Result<()> {
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
         .execute(&pool)
         .await?;
-    let base = pg_admin.rsplit_once('/').map_or(pg_admin.as_str(), |(b, _)| b);
+    let base = pg_admin
+        .rsplit_once('/')
+        .map_or(pg_admin.as_str(), |(b, _)| b);
     let result = store_figures("PostgreSQL", &format!("{base}/{name}"), &events).await;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
