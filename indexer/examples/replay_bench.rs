@@ -65,7 +65,7 @@ fn history(n: u64) -> Vec<Value> {
         let seller = wallet(deal % WALLETS);
         let buyer = wallet((deal * 7 + 3) % WALLETS);
         let merchant = wallet((deal * 13 + 5) % WALLETS);
-        let agent = (deal % 2 == 0).then(|| wallet(WALLETS + deal % AGENTS));
+        let agent = deal.is_multiple_of(2).then(|| wallet(WALLETS + deal % AGENTS));
         let amount = 1_000_000 + deal * 7_919 % 100_000_000;
         out.push(json!({
             "event": "DealOpened", "deal_id": deal, "deal_kind": "payout", "seller": seller,
@@ -74,7 +74,7 @@ fn history(n: u64) -> Vec<Value> {
             "fee_bps": 100, "rate_agent": agent, "agent_share_bps": 2_000, "reward_bps": 0
         }));
         out.push(json!({"event": "DealMarkedPaid", "deal_id": deal, "by": buyer}));
-        if deal % 10 == 0 {
+        if deal.is_multiple_of(10) {
             out.push(json!({
                 "event": "DealCancelled", "deal_id": deal, "by": seller, "seller": seller,
                 "amount": amount.to_string()
@@ -92,7 +92,7 @@ fn history(n: u64) -> Vec<Value> {
                 }
             }));
         }
-        if deal % 20 == 0 {
+        if deal.is_multiple_of(20) {
             out.push(
                 json!({"event": "Withdrawn", "account": seller, "to": seller, "amount": "5000000"}),
             );
