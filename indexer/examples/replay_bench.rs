@@ -65,7 +65,9 @@ fn history(n: u64) -> Vec<Value> {
         let seller = wallet(deal % WALLETS);
         let buyer = wallet((deal * 7 + 3) % WALLETS);
         let merchant = wallet((deal * 13 + 5) % WALLETS);
-        let agent = deal.is_multiple_of(2).then(|| wallet(WALLETS + deal % AGENTS));
+        let agent = deal
+            .is_multiple_of(2)
+            .then(|| wallet(WALLETS + deal % AGENTS));
         let amount = 1_000_000 + deal * 7_919 % 100_000_000;
         out.push(json!({
             "event": "DealOpened", "deal_id": deal, "deal_kind": "payout", "seller": seller,
