@@ -23,6 +23,7 @@ sdk/benches/compare.sh
 section "Indexer: fetch-only, sink-only, full backfill (SQLite, PostgreSQL), API latency"
 if [ -f indexer/examples/bench.rs ]; then
   cargo run --quiet --release -p stablerail-indexer --example bench
+  cargo run --quiet --release -p stablerail-indexer --example replay_bench
 else
   echo "(indexer benchmark not present)"
 fi

@@ -139,7 +139,7 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .map(|a| a.available)
         .unwrap_or_default();
-    if treasury != report.treasury_balance.units().to_string() {
+    if treasury != report.treasury_balance.units() {
         anyhow::bail!(
             "indexed treasury {treasury} differs from the escrow's {}",
             report.treasury_balance

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod amount;
 pub mod api;
 pub mod chain;
 pub mod config;
@@ -13,6 +14,7 @@ mod service;
 pub mod source;
 pub mod store;
 
+pub use amount::Amount;
 pub use chain::ChainKind;
 pub use config::{ChainConfig, Config};
 pub use error::{Error, Result};

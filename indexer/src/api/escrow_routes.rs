@@ -20,6 +20,7 @@ use super::{
     routes::ErrorBody,
 };
 use crate::{
+    amount::Amount,
     error::Error,
     store::{
         AgentCommission, Deal, DealQuery, EscrowAccount, EscrowEventRecord, MerchantDay,
@@ -66,7 +67,7 @@ pub struct CommissionPage {
     /// Settlements the agent earned on (all pages).
     pub count: u64,
     /// Total earned, exact decimal (all pages).
-    pub total: String,
+    pub total: Amount,
 }
 
 async fn deal_page(state: &ApiState, q: DealQuery, csv: bool) -> Result<Response, ApiError> {

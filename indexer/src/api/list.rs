@@ -124,7 +124,7 @@ impl CsvRow for Deal {
             self.seller.clone(),
             opt(&self.buyer),
             self.merchant.clone(),
-            self.amount.clone(),
+            self.amount.to_string(),
             self.state.clone(),
             self.payment_window.to_string(),
             self.deadline.to_string(),
@@ -136,13 +136,13 @@ impl CsvRow for Deal {
             opt_num(self.closed_time),
             opt_num(self.buyer_share_bps),
             opt(&self.agent),
-            opt(&self.settled_amount),
-            opt(&self.buyer_net),
-            opt(&self.fee),
-            opt(&self.agent_cut),
-            opt(&self.reward),
-            opt(&self.platform),
-            opt(&self.seller_refund),
+            opt_num(self.settled_amount),
+            opt_num(self.buyer_net),
+            opt_num(self.fee),
+            opt_num(self.agent_cut),
+            opt_num(self.reward),
+            opt_num(self.platform),
+            opt_num(self.seller_refund),
         ]
     }
 }
@@ -159,8 +159,8 @@ impl CsvRow for AgentCommission {
             self.deal_id.to_string(),
             self.agent.clone(),
             self.merchant.clone(),
-            self.gross.clone(),
-            self.amount.clone(),
+            self.gross.to_string(),
+            self.amount.to_string(),
         ]
     }
 }
@@ -171,8 +171,8 @@ impl CsvRow for VolumeBucket {
         vec![
             self.start.to_string(),
             self.count.to_string(),
-            self.amount.clone(),
-            self.fees.clone(),
+            self.amount.to_string(),
+            self.fees.to_string(),
         ]
     }
 }
@@ -183,8 +183,8 @@ impl CsvRow for MerchantDay {
         vec![
             self.day.to_string(),
             self.count.to_string(),
-            self.amount.clone(),
-            self.fees.clone(),
+            self.amount.to_string(),
+            self.fees.to_string(),
         ]
     }
 }

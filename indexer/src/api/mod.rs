@@ -308,3 +308,39 @@ pub async fn serve_on(
         .await
         .map_err(Error::Serve)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    /// Every amount the API answers with is declared an exact decimal string, in each
+    /// place a row carries one (a field, an optional field, a page total).
+    #[test]
+    fn amounts_are_declared_decimal_strings() {
+        let doc: Value = serde_json::to_value(super::openapi()).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["Amount"]["type"], "string");
+        assert_eq!(schemas["Amount"]["pattern"], "^[0-9]+$");
+        let amount = json!("#/components/schemas/Amount");
+        for (schema, field) in [
+            ("EscrowAccount", "available"),
+            ("EscrowAccount", "max_locked"),
+            ("Deal", "amount"),
+            ("AgentCommission", "gross"),
+            ("MerchantDay", "fees"),
+            ("VolumeBucket", "amount"),
+            ("CommissionPage", "total"),
+        ] {
+            assert_eq!(
+                schemas[schema]["properties"][field]["$ref"], amount,
+                "{schema}.{field}"
+            );
+        }
+        let fee = &schemas["Deal"]["properties"]["fee"];
+        assert!(
+            fee.to_string().contains("#/components/schemas/Amount")
+                && fee.to_string().contains("null"),
+            "Deal.fee: {fee}"
+        );
+    }
+}

@@ -19,11 +19,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use alloy::primitives::U256;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
+    amount::Amount,
     error::{Error, Result},
     events::{AuthoritiesFields, EscrowEvent, EscrowEventRow, SettlementFields, to_json},
 };
@@ -36,40 +36,40 @@ pub struct EscrowAccount {
     /// The wallet.
     pub address: String,
     /// Available balance (exact decimal).
-    pub available: String,
+    pub available: Amount,
     /// Locked in open deals (exact decimal).
-    pub locked: String,
+    pub locked: Amount,
     /// Roles bitmask: 1 merchant, 2 acceptor, 4 agent.
     pub roles: u8,
     /// The referring agent, set once.
     pub agent: Option<String>,
     /// Settled volume as merchant (selects the fee tier).
-    pub merchant_volume: String,
+    pub merchant_volume: Amount,
     /// Referred volume as agent (selects the agent share).
-    pub agent_volume: String,
+    pub agent_volume: Amount,
     /// KYC level set by compliance.
     pub kyc_level: u8,
     /// Region code set by compliance.
     pub region: u16,
     /// Total deposited.
-    pub deposited: String,
+    pub deposited: Amount,
     /// Total withdrawn.
-    pub withdrawn: String,
+    pub withdrawn: Amount,
     /// The co-signer outflows beyond the allowance need (docs/rules.md, "Co-signer and
     /// daily allowance"); none when absent.
     pub co_signer: Option<String>,
     /// Outflows per UTC day without co-signature (exact decimal).
-    pub daily_allowance: String,
+    pub daily_allowance: Amount,
     /// The UTC day (Unix time / 86400) `outflow_today` counts.
     pub outflow_day: u32,
     /// Outflows counted against the allowance on `outflow_day` (exact decimal).
-    pub outflow_today: String,
+    pub outflow_today: Amount,
     /// Acceptor: whether the dispatcher may assign it deals (docs/rules.md, "Acceptor limits").
     pub online: bool,
     /// Acceptor: the largest deal the dispatcher may assign (exact decimal).
-    pub max_per_deal: String,
+    pub max_per_deal: Amount,
     /// Acceptor: the most its assigned collections may lock (exact decimal).
-    pub max_locked: String,
+    pub max_locked: Amount,
 }
 
 impl EscrowAccount {
@@ -78,23 +78,23 @@ impl EscrowAccount {
         Self {
             chain: chain.to_owned(),
             address: address.to_owned(),
-            available: "0".into(),
-            locked: "0".into(),
+            available: Amount::ZERO,
+            locked: Amount::ZERO,
             roles: 0,
             agent: None,
-            merchant_volume: "0".into(),
-            agent_volume: "0".into(),
+            merchant_volume: Amount::ZERO,
+            agent_volume: Amount::ZERO,
             kyc_level: 0,
             region: 0,
-            deposited: "0".into(),
-            withdrawn: "0".into(),
+            deposited: Amount::ZERO,
+            withdrawn: Amount::ZERO,
             co_signer: None,
-            daily_allowance: "0".into(),
+            daily_allowance: Amount::ZERO,
             outflow_day: 0,
-            outflow_today: "0".into(),
+            outflow_today: Amount::ZERO,
             online: false,
-            max_per_deal: "0".into(),
-            max_locked: "0".into(),
+            max_per_deal: Amount::ZERO,
+            max_locked: Amount::ZERO,
         }
     }
 }
@@ -115,7 +115,7 @@ pub struct Deal {
     /// The fee party.
     pub merchant: String,
     /// Locked amount (exact decimal).
-    pub amount: String,
+    pub amount: Amount,
     /// `unassigned`, `open`, `paid`, `disputed`, `released`, `cancelled` or `resolved`.
     pub state: String,
     /// Payment window, seconds.
@@ -139,19 +139,19 @@ pub struct Deal {
     /// The merchant's agent at settlement.
     pub agent: Option<String>,
     /// Gross settled to the buyer side (release: the amount; resolve: the buyer's share).
-    pub settled_amount: Option<String>,
+    pub settled_amount: Option<Amount>,
     /// What the buyer got.
-    pub buyer_net: Option<String>,
+    pub buyer_net: Option<Amount>,
     /// The whole fee.
-    pub fee: Option<String>,
+    pub fee: Option<Amount>,
     /// The agent's cut.
-    pub agent_cut: Option<String>,
+    pub agent_cut: Option<Amount>,
     /// The trader's reward.
-    pub reward: Option<String>,
+    pub reward: Option<Amount>,
     /// The platform's part (to the treasury).
-    pub platform: Option<String>,
+    pub platform: Option<Amount>,
     /// Returned to the seller (cancel: the amount; resolve: the rest).
-    pub seller_refund: Option<String>,
+    pub seller_refund: Option<Amount>,
     /// The merchant's fee tier fixed at open, bps (docs/rules.md, "Fee rates").
     pub fee_bps: u16,
     /// The agent's share fixed at open, bps (0 without agent).
@@ -176,13 +176,13 @@ pub struct BuyOrder {
     /// ISO 4217 code.
     pub currency: String,
     /// Total asked for.
-    pub amount: String,
+    pub amount: Amount,
     /// Left to fill.
-    pub remaining: String,
+    pub remaining: Amount,
     /// Smallest fill.
-    pub min_fill: String,
+    pub min_fill: Amount,
     /// Largest fill.
-    pub max_fill: String,
+    pub max_fill: Amount,
     /// Unix time after which it cannot be filled.
     pub expiry: u64,
     /// Seconds to pay each fill.
@@ -211,9 +211,9 @@ pub struct AgentCommission {
     /// The merchant it referred.
     pub merchant: String,
     /// Gross settled.
-    pub gross: String,
+    pub gross: Amount,
     /// The agent's cut (exact decimal).
-    pub amount: String,
+    pub amount: Amount,
 }
 
 /// A merchant's settled volume in one UTC day.
@@ -226,11 +226,11 @@ pub struct MerchantDay {
     /// Start of the day, Unix seconds.
     pub day: i64,
     /// Gross settled (exact decimal).
-    pub amount: String,
+    pub amount: Amount,
     /// Settlements.
     pub count: u64,
     /// Fees charged.
-    pub fees: String,
+    pub fees: Amount,
 }
 
 /// The escrow's configuration as last emitted.
@@ -256,9 +256,9 @@ pub struct EscrowSettings {
     pub limits: Option<String>,
     /// Deposits - withdrawals + sweeps: the sum of every account's balances (exact
     /// decimal; docs/rules.md, "Liabilities").
-    pub liabilities: String,
+    pub liabilities: Amount,
     /// Total credited to the treasury by `sweepSurplus` (exact decimal).
-    pub swept: String,
+    pub swept: Amount,
 }
 
 impl Default for EscrowSettings {
@@ -273,8 +273,8 @@ impl Default for EscrowSettings {
             paused: false,
             fee_schedule: None,
             limits: None,
-            liabilities: "0".into(),
-            swept: "0".into(),
+            liabilities: Amount::ZERO,
+            swept: Amount::ZERO,
         }
     }
 }
@@ -414,42 +414,6 @@ pub struct Derived {
     pub volumes: BTreeMap<(String, i64), MerchantDay>,
 }
 
-fn parse(v: &str, what: &'static str) -> Result<U256> {
-    U256::from_str_radix(v, 10).map_err(|e| Error::CorruptRow {
-        table: what,
-        reason: format!("amount `{v}`: {e}"),
-    })
-}
-
-fn add(acc: &mut String, v: &str, what: &'static str) -> Result<()> {
-    let sum = parse(acc, what)?
-        .checked_add(parse(v, what)?)
-        .ok_or_else(|| Error::CorruptRow {
-            table: what,
-            reason: "amount overflows 256 bits".into(),
-        })?;
-    *acc = sum.to_string();
-    Ok(())
-}
-
-fn sub(acc: &mut String, v: &str, what: &'static str) -> Result<()> {
-    let diff = parse(acc, what)?
-        .checked_sub(parse(v, what)?)
-        .ok_or_else(|| Error::CorruptRow {
-            table: what,
-            reason: format!("{acc} - {v} is negative: the events do not replay (indexing started after the escrow's deployment?)"),
-        })?;
-    *acc = diff.to_string();
-    Ok(())
-}
-
-/// `acc += v` saturating at 2^64 − 1, as the contract's `_addVolume`.
-fn add_volume(acc: &mut String, v: &str) -> Result<()> {
-    let sum = parse(acc, "escrow_accounts")?.saturating_add(parse(v, "escrow_accounts")?);
-    *acc = sum.min(U256::from(u64::MAX)).to_string();
-    Ok(())
-}
-
 impl Derived {
     /// An empty working set for `chain`.
     pub fn new(chain: &str) -> Self {
@@ -542,7 +506,7 @@ impl Derived {
             } => {
                 let a = self.account(account);
                 a.co_signer = co_signer.clone();
-                a.daily_allowance = daily_allowance.to_string();
+                a.daily_allowance = Amount::from(*daily_allowance);
             }
             E::OutflowCounted {
                 account,
@@ -551,7 +515,7 @@ impl Derived {
             } => {
                 let a = self.account(account);
                 a.outflow_day = *day;
-                a.outflow_today = outflow_today.to_string();
+                a.outflow_today = Amount::from(*outflow_today);
             }
             E::AcceptorLimitsSet {
                 account,
@@ -561,8 +525,8 @@ impl Derived {
             } => {
                 let a = self.account(account);
                 a.online = *online;
-                a.max_per_deal = max_per_deal.to_string();
-                a.max_locked = max_locked.to_string();
+                a.max_per_deal = Amount::from(*max_per_deal);
+                a.max_locked = Amount::from(*max_locked);
             }
             E::RolesSet { account, roles } => self.account(account).roles = *roles,
             E::AgentSet { merchant, agent } => self.account(merchant).agent = Some(agent.clone()),
@@ -576,18 +540,18 @@ impl Derived {
                 a.region = *region;
             }
             E::Deposited { account, amount } => {
-                add(&mut self.settings.liabilities, amount, "escrow_settings")?;
+                self.settings.liabilities.add(*amount, "escrow_settings")?;
                 let a = self.account(account);
-                add(&mut a.available, amount, A)?;
-                add(&mut a.deposited, amount, A)?;
+                a.available.add(*amount, A)?;
+                a.deposited.add(*amount, A)?;
             }
             E::Withdrawn {
                 account, amount, ..
             } => {
-                sub(&mut self.settings.liabilities, amount, "escrow_settings")?;
+                self.settings.liabilities.sub(*amount, "escrow_settings")?;
                 let a = self.account(account);
-                sub(&mut a.available, amount, A)?;
-                add(&mut a.withdrawn, amount, A)?;
+                a.available.sub(*amount, A)?;
+                a.withdrawn.add(*amount, A)?;
             }
             E::BuyOrderPosted {
                 order_id,
@@ -608,10 +572,10 @@ impl Derived {
                         merchant: merchant.clone(),
                         price: *price,
                         currency: currency.clone(),
-                        amount: amount.clone(),
-                        remaining: amount.clone(),
-                        min_fill: min_fill.clone(),
-                        max_fill: max_fill.clone(),
+                        amount: *amount,
+                        remaining: *amount,
+                        min_fill: *min_fill,
+                        max_fill: *max_fill,
                         expiry: *expiry,
                         payment_window: *payment_window,
                         open: true,
@@ -620,9 +584,9 @@ impl Derived {
                 );
             }
             E::SurplusSwept { treasury, amount } => {
-                add(&mut self.settings.liabilities, amount, "escrow_settings")?;
-                add(&mut self.settings.swept, amount, "escrow_settings")?;
-                add(&mut self.account(treasury).available, amount, A)?;
+                self.settings.liabilities.add(*amount, "escrow_settings")?;
+                self.settings.swept.add(*amount, "escrow_settings")?;
+                self.account(treasury).available.add(*amount, A)?;
             }
             // docs/rules.md, "Buy orders": the order stays while
             // a fill of it is open, even with nothing remaining; `BuyOrderClosed` ends it.
@@ -630,7 +594,7 @@ impl Derived {
                 order_id, amount, ..
             } => {
                 if let Some(o) = self.orders.get_mut(order_id) {
-                    add(&mut o.remaining, amount, "buy_orders")?;
+                    o.remaining.add(*amount, "buy_orders")?;
                 }
             }
             E::BuyOrderClosed { order_id } => {
@@ -645,7 +609,7 @@ impl Derived {
                 ..
             } => {
                 if let Some(o) = self.orders.get_mut(order_id) {
-                    o.remaining = remaining.clone();
+                    o.remaining = *remaining;
                 }
                 if let Some(d) = self.deals.get_mut(deal_id) {
                     d.order_id = Some(*order_id);
@@ -657,7 +621,7 @@ impl Derived {
                 ..
             } => {
                 if let Some(o) = self.orders.get_mut(order_id) {
-                    o.remaining = remaining.clone();
+                    o.remaining = *remaining;
                     o.open = false;
                 }
             }
@@ -677,8 +641,8 @@ impl Derived {
                 reward_bps,
             } => {
                 let s = self.account(seller);
-                sub(&mut s.available, amount, A)?;
-                add(&mut s.locked, amount, A)?;
+                s.available.sub(*amount, A)?;
+                s.locked.add(*amount, A)?;
                 let state = if buyer.is_none() {
                     "unassigned"
                 } else {
@@ -693,7 +657,7 @@ impl Derived {
                         seller: seller.clone(),
                         buyer: buyer.clone(),
                         merchant: merchant.clone(),
-                        amount: amount.clone(),
+                        amount: *amount,
                         state: state.into(),
                         payment_window: *payment_window,
                         deadline: *deadline,
@@ -737,10 +701,10 @@ impl Derived {
                 ..
             } => {
                 let s = self.account(seller);
-                sub(&mut s.locked, amount, A)?;
-                add(&mut s.available, amount, A)?;
+                s.locked.sub(*amount, A)?;
+                s.available.add(*amount, A)?;
                 self.close(*deal_id, row, "cancelled", |d| {
-                    d.seller_refund = Some(amount.clone())
+                    d.seller_refund = Some(*amount)
                 });
             }
             E::DealReleased {
@@ -749,7 +713,7 @@ impl Derived {
                 buyer,
                 settlement,
             } => {
-                sub(&mut self.account(seller).locked, &settlement.amount, A)?;
+                self.account(seller).locked.sub(settlement.amount, A)?;
                 self.settle(*deal_id, row, seller, buyer, settlement)?;
                 self.close(*deal_id, row, "released", |d| set_parts(d, settlement));
             }
@@ -762,14 +726,14 @@ impl Derived {
                 settlement,
             } => {
                 let s = self.account(seller);
-                sub(&mut s.locked, &settlement.amount, A)?;
-                sub(&mut s.locked, seller_refund, A)?;
-                add(&mut s.available, seller_refund, A)?;
+                s.locked.sub(settlement.amount, A)?;
+                s.locked.sub(*seller_refund, A)?;
+                s.available.add(*seller_refund, A)?;
                 self.settle(*deal_id, row, seller, buyer, settlement)?;
                 self.close(*deal_id, row, "resolved", |d| {
                     set_parts(d, settlement);
                     d.buyer_share_bps = Some(*buyer_share_bps);
-                    d.seller_refund = Some(seller_refund.clone());
+                    d.seller_refund = Some(*seller_refund);
                 });
             }
         }
@@ -811,15 +775,17 @@ impl Derived {
         s: &SettlementFields,
     ) -> Result<()> {
         const A: &str = "escrow_accounts";
-        if s.amount == "0" {
+        if s.amount.is_zero() {
             return Ok(());
         }
-        add_volume(&mut self.account(&s.merchant).merchant_volume, &s.amount)?;
-        add(&mut self.account(buyer).available, &s.buyer_net, A)?;
+        self.account(&s.merchant)
+            .merchant_volume
+            .add_volume(s.amount);
+        self.account(buyer).available.add(s.buyer_net, A)?;
         if let Some(agent) = &s.agent {
             let g = self.account(agent);
-            add(&mut g.available, &s.agent_cut, A)?;
-            add_volume(&mut g.agent_volume, &s.amount)?;
+            g.available.add(s.agent_cut, A)?;
+            g.agent_volume.add_volume(s.amount);
             self.commissions.push(AgentCommission {
                 chain: self.chain.clone(),
                 block_number: row.block_number,
@@ -828,21 +794,21 @@ impl Derived {
                 deal_id,
                 agent: agent.clone(),
                 merchant: s.merchant.clone(),
-                gross: s.amount.clone(),
-                amount: s.agent_cut.clone(),
+                gross: s.amount,
+                amount: s.agent_cut,
             });
         }
-        if s.reward != "0" {
-            add(&mut self.account(seller).available, &s.reward, A)?;
+        if !s.reward.is_zero() {
+            self.account(seller).available.add(s.reward, A)?;
         }
-        if s.platform != "0" {
+        if !s.platform.is_zero() {
             let treasury = self.settings.treasury.clone().ok_or_else(|| Error::CorruptRow {
                 table: A,
                 reason: format!(
                     "deal {deal_id} pays the treasury but no TreasurySet was indexed (start below the escrow's deployment)"
                 ),
             })?;
-            add(&mut self.account(&treasury).available, &s.platform, A)?;
+            self.account(&treasury).available.add(s.platform, A)?;
         }
         let chain = self.chain.clone();
         let key = (s.merchant.clone(), day_of(row.block_time));
@@ -853,12 +819,12 @@ impl Derived {
                 chain,
                 address: key.0,
                 day: key.1,
-                amount: "0".into(),
+                amount: Amount::ZERO,
                 count: 0,
-                fees: "0".into(),
+                fees: Amount::ZERO,
             });
-        add(&mut v.amount, &s.amount, "daily_volume")?;
-        add(&mut v.fees, &s.fee, "daily_volume")?;
+        v.amount.add(s.amount, "daily_volume")?;
+        v.fees.add(s.fee, "daily_volume")?;
         v.count += 1;
         Ok(())
     }
@@ -866,12 +832,12 @@ impl Derived {
 
 fn set_parts(d: &mut Deal, s: &SettlementFields) {
     d.agent = s.agent.clone();
-    d.settled_amount = Some(s.amount.clone());
-    d.buyer_net = Some(s.buyer_net.clone());
-    d.fee = Some(s.fee.clone());
-    d.agent_cut = Some(s.agent_cut.clone());
-    d.reward = Some(s.reward.clone());
-    d.platform = Some(s.platform.clone());
+    d.settled_amount = Some(s.amount);
+    d.buyer_net = Some(s.buyer_net);
+    d.fee = Some(s.fee);
+    d.agent_cut = Some(s.agent_cut);
+    d.reward = Some(s.reward);
+    d.platform = Some(s.platform);
 }
 
 #[cfg(test)]
@@ -891,23 +857,31 @@ mod tests {
         }
     }
 
-    fn parts(amount: &str, net: &str, fee: &str, cut: &str, platform: &str) -> SettlementFields {
+    fn n(v: u64) -> Amount {
+        Amount::from(v)
+    }
+
+    fn big(v: &str) -> Amount {
+        v.parse().unwrap()
+    }
+
+    fn parts(amount: u64, net: u64, fee: u64, cut: u64, platform: u64) -> SettlementFields {
         SettlementFields {
             deal_kind: "payout".into(),
             merchant: "m".into(),
             agent: Some("g".into()),
-            amount: amount.into(),
-            buyer_net: net.into(),
-            fee: fee.into(),
-            agent_cut: cut.into(),
-            reward: "0".into(),
-            platform: platform.into(),
+            amount: n(amount),
+            buyer_net: n(net),
+            fee: n(fee),
+            agent_cut: n(cut),
+            reward: Amount::ZERO,
+            platform: n(platform),
         }
     }
 
-    fn bal(d: &Derived, a: &str) -> (String, String) {
+    fn bal(d: &Derived, a: &str) -> (Amount, Amount) {
         let x = &d.accounts[a];
-        (x.available.clone(), x.locked.clone())
+        (x.available, x.locked)
     }
 
     /// A Solana config names its treasury in `ConfigInitialized` and
@@ -953,7 +927,7 @@ mod tests {
                 2,
                 EscrowEvent::Deposited {
                     account: "m".into(),
-                    amount: "1000".into(),
+                    amount: n(1000),
                 },
             ),
             at(
@@ -964,7 +938,7 @@ mod tests {
                     seller: "m".into(),
                     buyer: None,
                     merchant: "m".into(),
-                    amount: "800".into(),
+                    amount: n(800),
                     payment_window: 60,
                     deadline: 0,
                     order_ref: "0x00".into(),
@@ -989,21 +963,21 @@ mod tests {
                     seller: "m".into(),
                     buyer: "a".into(),
                     buyer_share_bps: 5_000,
-                    seller_refund: "400".into(),
-                    settlement: parts("400", "392", "8", "2", "6"),
+                    seller_refund: n(400),
+                    settlement: parts(400, 392, 8, 2, 6),
                 },
             ),
         ])
         .unwrap();
-        assert_eq!(bal(&d, "m"), ("600".into(), "0".into()));
-        assert_eq!(bal(&d, "a"), ("392".into(), "0".into()));
-        assert_eq!(bal(&d, "g"), ("2".into(), "0".into()));
-        assert_eq!(bal(&d, "t"), ("6".into(), "0".into()));
-        assert_eq!(d.accounts["m"].merchant_volume, "400");
-        assert_eq!(d.accounts["g"].agent_volume, "400");
+        assert_eq!(bal(&d, "m"), (n(600), n(0)));
+        assert_eq!(bal(&d, "a"), (n(392), n(0)));
+        assert_eq!(bal(&d, "g"), (n(2), n(0)));
+        assert_eq!(bal(&d, "t"), (n(6), n(0)));
+        assert_eq!(d.accounts["m"].merchant_volume, 400u64);
+        assert_eq!(d.accounts["g"].agent_volume, 400u64);
         assert_eq!(d.deals[&1].state, "resolved");
         assert_eq!(d.commissions.len(), 1);
-        assert_eq!(d.volumes[&("m".into(), 86_400 * 3)].amount, "400");
+        assert_eq!(d.volumes[&("m".into(), 86_400 * 3)].amount, 400u64);
 
         // A zero buyer share: everything back to the seller, no volume, no commission.
         d.apply(&[
@@ -1015,7 +989,7 @@ mod tests {
                     seller: "m".into(),
                     buyer: Some("a".into()),
                     merchant: "m".into(),
-                    amount: "100".into(),
+                    amount: n(100),
                     payment_window: 60,
                     deadline: 9,
                     order_ref: "0x00".into(),
@@ -1032,31 +1006,31 @@ mod tests {
                     seller: "m".into(),
                     buyer: "a".into(),
                     buyer_share_bps: 0,
-                    seller_refund: "100".into(),
-                    settlement: parts("0", "0", "0", "0", "0"),
+                    seller_refund: n(100),
+                    settlement: parts(0, 0, 0, 0, 0),
                 },
             ),
         ])
         .unwrap();
-        assert_eq!(bal(&d, "m"), ("600".into(), "0".into()));
-        assert_eq!(d.accounts["m"].merchant_volume, "400");
+        assert_eq!(bal(&d, "m"), (n(600), n(0)));
+        assert_eq!(d.accounts["m"].merchant_volume, 400u64);
         assert_eq!(d.commissions.len(), 1);
     }
 
     #[test]
     fn volumes_saturate_and_missing_history_is_an_error() {
         let mut d = Derived::new("c");
-        let huge = (U256::from(u64::MAX) + U256::from(5u8)).to_string();
-        let mut v = "7".to_owned();
-        add_volume(&mut v, &huge).unwrap();
-        assert_eq!(v, u64::MAX.to_string());
+        let huge = Amount::from(u128::from(u64::MAX) + 5);
+        let mut v = n(7);
+        v.add_volume(huge);
+        assert_eq!(v, u64::MAX);
         // A withdrawal without the deposit before it: indexing started too late.
         let late = d.apply(&[at(
             1,
             EscrowEvent::Withdrawn {
                 account: "x".into(),
                 to: "x".into(),
-                amount: "1".into(),
+                amount: n(1),
             },
         )]);
         assert!(matches!(late, Err(Error::CorruptRow { .. })));
@@ -1067,7 +1041,7 @@ mod tests {
                 2,
                 EscrowEvent::Deposited {
                     account: "s".into(),
-                    amount: "10".into(),
+                    amount: n(10),
                 },
             ),
             at(
@@ -1078,7 +1052,7 @@ mod tests {
                     seller: "s".into(),
                     buyer: Some("b".into()),
                     merchant: "m".into(),
-                    amount: "10".into(),
+                    amount: n(10),
                     payment_window: 60,
                     deadline: 9,
                     order_ref: "0x00".into(),
@@ -1094,10 +1068,115 @@ mod tests {
                     deal_id: 1,
                     seller: "s".into(),
                     buyer: "b".into(),
-                    settlement: parts("10", "9", "1", "0", "1"),
+                    settlement: parts(10, 9, 1, 0, 1),
                 },
             ),
         ]);
         assert!(matches!(r, Err(Error::CorruptRow { .. })), "{r:?}");
+    }
+
+    /// Amounts far above u128 (2^200 and more) replay exactly, through the stored JSON
+    /// form the store replays from: nothing may narrow, round or saturate them except
+    /// the volumes, which saturate at 2^64 − 1 as the contract's do.
+    #[test]
+    fn amounts_above_u128_replay_exactly() {
+        const TWO_200: &str = "1606938044258990275541962092341162602522202993782792835301376";
+        let two_200: Amount = big(TWO_200);
+        let deposit = big("4820814132776970826625886277023487807566608981348378505904135"); // 3·2^200 + 7
+        let gross = big("1606938044258990275541962092341162602522202993782792835301381"); // 2^200 + 5
+        let fee = big("803469022129495137770981046170581301261101496891396417650688"); // 2^199
+        let half_fee = big("401734511064747568885490523085290650630550748445698208825344"); // 2^198
+        let net = big("803469022129495137770981046170581301261101496891396417650693"); // gross − fee
+        assert!(u128::try_from(two_200).is_err());
+        let settlement = SettlementFields {
+            amount: gross,
+            buyer_net: net,
+            fee,
+            agent_cut: half_fee,
+            platform: half_fee,
+            ..parts(0, 0, 0, 0, 0)
+        };
+        let events = [
+            EscrowEvent::TreasurySet {
+                previous: "0".into(),
+                current: "t".into(),
+            },
+            EscrowEvent::Deposited {
+                account: "m".into(),
+                amount: deposit,
+            },
+            EscrowEvent::DealOpened {
+                deal_id: 1,
+                deal_kind: "payout".into(),
+                seller: "m".into(),
+                buyer: Some("a".into()),
+                merchant: "m".into(),
+                amount: gross,
+                payment_window: 60,
+                deadline: 9,
+                order_ref: "0x00".into(),
+                fee_bps: 0,
+                rate_agent: Some("g".into()),
+                agent_share_bps: 0,
+                reward_bps: 0,
+            },
+            EscrowEvent::DealReleased {
+                deal_id: 1,
+                seller: "m".into(),
+                buyer: "a".into(),
+                settlement,
+            },
+        ];
+        // As the store does: each event written to `fields` and read back.
+        let rows: Vec<EscrowEventRow> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let json = to_json(e).unwrap();
+                at(
+                    i as u64 + 1,
+                    crate::events::escrow_from_json(&json).unwrap(),
+                )
+            })
+            .collect();
+        assert!(to_json(&events[1]).unwrap().contains(
+            r#""amount":"4820814132776970826625886277023487807566608981348378505904135""#
+        ));
+        let mut d = Derived::new("c");
+        d.apply(&rows).unwrap();
+        let text = |a: Amount| a.to_string();
+        assert_eq!(
+            text(d.accounts["m"].available),
+            "3213876088517980551083924184682325205044405987565585670602754"
+        );
+        assert_eq!(d.accounts["m"].locked, 0u64);
+        assert_eq!(text(d.accounts["m"].deposited), text(deposit));
+        assert_eq!(
+            text(d.accounts["a"].available),
+            "803469022129495137770981046170581301261101496891396417650693"
+        );
+        assert_eq!(
+            text(d.accounts["g"].available),
+            "401734511064747568885490523085290650630550748445698208825344"
+        );
+        assert_eq!(text(d.accounts["t"].available), text(half_fee));
+        assert_eq!(text(d.settings.liabilities), text(deposit));
+        assert_eq!(d.accounts["m"].merchant_volume, u64::MAX);
+        assert_eq!(d.accounts["g"].agent_volume, u64::MAX);
+        let day = &d.volumes[&("m".into(), 86_400 * 3)];
+        assert_eq!(
+            text(day.amount),
+            "1606938044258990275541962092341162602522202993782792835301381"
+        );
+        assert_eq!(text(day.fees), text(fee));
+        assert_eq!(d.commissions[0].amount, half_fee);
+        assert_eq!(d.deals[&1].settled_amount, Some(gross));
+        assert!(two_200 < gross);
+        // The rows serialize (API) to the same exact decimal strings.
+        let json = serde_json::to_value(&d.accounts["m"]).unwrap();
+        assert_eq!(
+            json["available"],
+            "3213876088517980551083924184682325205044405987565585670602754"
+        );
     }
 }

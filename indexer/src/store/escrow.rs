@@ -4,11 +4,11 @@
 //! them as NUMERIC (bound as text and cast in, selected as text), SQLite as TEXT. One
 //! macro body is instantiated per backend so the two cannot drift apart.
 
-use alloy::primitives::U256;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
+    amount::Amount,
     error::{Error, Result},
     events::{EscrowEventRow, EventRow, escrow_from_json},
 };
@@ -63,25 +63,13 @@ pub struct VolumeBucket {
     /// Settlements.
     pub count: u64,
     /// Gross settled (exact decimal).
-    pub amount: String,
+    pub amount: Amount,
     /// Fees charged (exact decimal).
-    pub fees: String,
+    pub fees: Amount,
 }
 
 pub(crate) fn to_i64(v: u64, what: &'static str) -> Result<i64> {
     super::to_i64(v, what)
-}
-
-pub(crate) fn add_u256(acc: &mut U256, v: &str, table: &'static str) -> Result<()> {
-    let x = U256::from_str_radix(v, 10).map_err(|e| Error::CorruptRow {
-        table,
-        reason: format!("amount `{v}`: {e}"),
-    })?;
-    *acc = acc.checked_add(x).ok_or_else(|| Error::CorruptRow {
-        table,
-        reason: "sum overflows 256 bits".into(),
-    })?;
-    Ok(())
 }
 
 fn narrow<T: TryFrom<i64>>(v: i64, table: &'static str) -> Result<T> {
@@ -117,14 +105,14 @@ macro_rules! backend {
         pub(super) mod $module {
             use std::collections::BTreeSet;
 
-            use alloy::primitives::U256;
             use sqlx::{QueryBuilder, Row};
 
             use super::{
-                DealQuery, EscrowEventRecord, ROWS_PER_INSERT, VolumeBucket, add_u256, event_row,
-                narrow, to_i64,
+                DealQuery, EscrowEventRecord, ROWS_PER_INSERT, VolumeBucket, event_row, narrow,
+                to_i64,
             };
             use crate::{
+                amount::Amount,
                 error::Result,
                 events::{EscrowEventRow, MultisigEventRow, to_json},
                 store::{
@@ -141,6 +129,19 @@ macro_rules! backend {
             type Pool = sqlx::Pool<Db>;
             type DbRow = <Db as sqlx::Database>::Row;
             const PG: bool = $pg;
+
+            /// An amount column read back (text in both backends), parsed once here.
+            fn amount(r: &DbRow, col: &str, table: &'static str) -> Result<Amount> {
+                let v: String = r.try_get(col)?;
+                Amount::parse(&v, table)
+            }
+
+            /// A nullable amount column read back.
+            fn opt_amount(r: &DbRow, col: &str, table: &'static str) -> Result<Option<Amount>> {
+                r.try_get::<Option<String>, _>(col)?
+                    .map(|v| Amount::parse(&v, table))
+                    .transpose()
+            }
 
             /// Cast appended to an amount parameter.
             fn num() -> &'static str {
@@ -387,8 +388,8 @@ macro_rules! backend {
                     paused: r.try_get("paused")?,
                     fee_schedule: r.try_get("fee_schedule")?,
                     limits: r.try_get("limits")?,
-                    liabilities: r.try_get("liabilities")?,
-                    swept: r.try_get("swept")?,
+                    liabilities: amount(&r, "liabilities", "escrow_settings")?,
+                    swept: amount(&r, "swept", "escrow_settings")?,
                 })
             }
 
@@ -431,23 +432,23 @@ macro_rules! backend {
                 Ok(EscrowAccount {
                     chain: r.try_get("chain")?,
                     address: r.try_get("address")?,
-                    available: r.try_get("available")?,
-                    locked: r.try_get("locked")?,
+                    available: amount(r, "available", T)?,
+                    locked: amount(r, "locked", T)?,
                     roles: narrow(r.try_get::<i64, _>("roles")?, T)?,
                     agent: r.try_get("agent")?,
-                    merchant_volume: r.try_get("merchant_volume")?,
-                    agent_volume: r.try_get("agent_volume")?,
+                    merchant_volume: amount(r, "merchant_volume", T)?,
+                    agent_volume: amount(r, "agent_volume", T)?,
                     kyc_level: narrow(r.try_get::<i64, _>("kyc_level")?, T)?,
                     region: narrow(r.try_get::<i64, _>("region")?, T)?,
-                    deposited: r.try_get("deposited")?,
-                    withdrawn: r.try_get("withdrawn")?,
+                    deposited: amount(r, "deposited", T)?,
+                    withdrawn: amount(r, "withdrawn", T)?,
                     co_signer: r.try_get("co_signer")?,
-                    daily_allowance: r.try_get("daily_allowance")?,
+                    daily_allowance: amount(r, "daily_allowance", T)?,
                     outflow_day: narrow(r.try_get::<i64, _>("outflow_day")?, T)?,
-                    outflow_today: r.try_get("outflow_today")?,
+                    outflow_today: amount(r, "outflow_today", T)?,
                     online: r.try_get("online")?,
-                    max_per_deal: r.try_get("max_per_deal")?,
-                    max_locked: r.try_get("max_locked")?,
+                    max_per_deal: amount(r, "max_per_deal", T)?,
+                    max_locked: amount(r, "max_locked", T)?,
                 })
             }
 
@@ -503,7 +504,7 @@ macro_rules! backend {
                     seller: r.try_get("seller")?,
                     buyer: r.try_get("buyer")?,
                     merchant: r.try_get("merchant")?,
-                    amount: r.try_get("amount")?,
+                    amount: amount(r, "amount", T)?,
                     state: r.try_get("state")?,
                     payment_window: narrow(r.try_get::<i64, _>("payment_window")?, T)?,
                     deadline: to_u64(r.try_get("deadline")?, T)?,
@@ -518,13 +519,13 @@ macro_rules! backend {
                         .map(|v| narrow(v, T))
                         .transpose()?,
                     agent: r.try_get("agent")?,
-                    settled_amount: r.try_get("settled_amount")?,
-                    buyer_net: r.try_get("buyer_net")?,
-                    fee: r.try_get("fee")?,
-                    agent_cut: r.try_get("agent_cut")?,
-                    reward: r.try_get("reward")?,
-                    platform: r.try_get("platform")?,
-                    seller_refund: r.try_get("seller_refund")?,
+                    settled_amount: opt_amount(r, "settled_amount", T)?,
+                    buyer_net: opt_amount(r, "buyer_net", T)?,
+                    fee: opt_amount(r, "fee", T)?,
+                    agent_cut: opt_amount(r, "agent_cut", T)?,
+                    reward: opt_amount(r, "reward", T)?,
+                    platform: opt_amount(r, "platform", T)?,
+                    seller_refund: opt_amount(r, "seller_refund", T)?,
                     fee_bps: narrow(r.try_get::<i64, _>("fee_bps")?, T)?,
                     agent_share_bps: narrow(r.try_get::<i64, _>("agent_share_bps")?, T)?,
                     reward_bps: narrow(r.try_get::<i64, _>("reward_bps")?, T)?,
@@ -557,10 +558,10 @@ macro_rules! backend {
                     merchant: r.try_get("merchant")?,
                     price: to_u64(r.try_get("price")?, T)?,
                     currency: r.try_get("currency")?,
-                    amount: r.try_get("amount")?,
-                    remaining: r.try_get("remaining")?,
-                    min_fill: r.try_get("min_fill")?,
-                    max_fill: r.try_get("max_fill")?,
+                    amount: amount(r, "amount", T)?,
+                    remaining: amount(r, "remaining", T)?,
+                    min_fill: amount(r, "min_fill", T)?,
+                    max_fill: amount(r, "max_fill", T)?,
                     expiry: to_u64(r.try_get("expiry")?, T)?,
                     payment_window: narrow(r.try_get::<i64, _>("payment_window")?, T)?,
                     open: r.try_get("open")?,
@@ -576,9 +577,9 @@ macro_rules! backend {
                     chain: r.try_get("chain")?,
                     address: r.try_get("address")?,
                     day: r.try_get("day")?,
-                    amount: r.try_get("amount")?,
+                    amount: amount(r, "amount", "daily_volume")?,
                     count: to_u64(r.try_get("count")?, "daily_volume")?,
-                    fees: r.try_get("fees")?,
+                    fees: amount(r, "fees", "daily_volume")?,
                 })
             }
 
@@ -605,8 +606,8 @@ macro_rules! backend {
                     deal_id: to_u64(r.try_get("deal_id")?, T)?,
                     agent: r.try_get("agent")?,
                     merchant: r.try_get("merchant")?,
-                    gross: r.try_get("gross")?,
-                    amount: r.try_get("amount")?,
+                    gross: amount(r, "gross", T)?,
+                    amount: amount(r, "amount", T)?,
                 })
             }
 
@@ -710,9 +711,9 @@ macro_rules! backend {
                         .push_bind(s.paused)
                         .push_bind(s.fee_schedule.clone())
                         .push_bind(s.limits.clone())
-                        .push_bind(s.liabilities.clone())
+                        .push_bind(s.liabilities.to_string())
                         .push_unseparated(num())
-                        .push_bind(s.swept.clone())
+                        .push_bind(s.swept.to_string())
                         .push_unseparated(num());
                 }
                 qb.push(") ON CONFLICT (chain) DO UPDATE SET ");
@@ -733,32 +734,32 @@ macro_rules! backend {
                     qb.push_values(chunk, |mut b, a| {
                         b.push_bind(a.chain.clone())
                             .push_bind(a.address.clone())
-                            .push_bind(a.available.clone())
+                            .push_bind(a.available.to_string())
                             .push_unseparated(num())
-                            .push_bind(a.locked.clone())
+                            .push_bind(a.locked.to_string())
                             .push_unseparated(num())
                             .push_bind(i64::from(a.roles))
                             .push_bind(a.agent.clone())
-                            .push_bind(a.merchant_volume.clone())
+                            .push_bind(a.merchant_volume.to_string())
                             .push_unseparated(num())
-                            .push_bind(a.agent_volume.clone())
+                            .push_bind(a.agent_volume.to_string())
                             .push_unseparated(num())
                             .push_bind(i64::from(a.kyc_level))
                             .push_bind(i64::from(a.region))
-                            .push_bind(a.deposited.clone())
+                            .push_bind(a.deposited.to_string())
                             .push_unseparated(num())
-                            .push_bind(a.withdrawn.clone())
+                            .push_bind(a.withdrawn.to_string())
                             .push_unseparated(num())
                             .push_bind(a.co_signer.clone())
-                            .push_bind(a.daily_allowance.clone())
+                            .push_bind(a.daily_allowance.to_string())
                             .push_unseparated(num())
                             .push_bind(i64::from(a.outflow_day))
-                            .push_bind(a.outflow_today.clone())
+                            .push_bind(a.outflow_today.to_string())
                             .push_unseparated(num())
                             .push_bind(a.online)
-                            .push_bind(a.max_per_deal.clone())
+                            .push_bind(a.max_per_deal.to_string())
                             .push_unseparated(num())
-                            .push_bind(a.max_locked.clone())
+                            .push_bind(a.max_locked.to_string())
                             .push_unseparated(num());
                     });
                     qb.build().execute(&mut *conn).await?;
@@ -791,7 +792,7 @@ macro_rules! backend {
                             .push_bind(x.seller.clone())
                             .push_bind(x.buyer.clone())
                             .push_bind(x.merchant.clone())
-                            .push_bind(x.amount.clone())
+                            .push_bind(x.amount.to_string())
                             .push_unseparated(num())
                             .push_bind(x.state.clone())
                             .push_bind(i64::from(x.payment_window))
@@ -813,7 +814,7 @@ macro_rules! backend {
                             &x.platform,
                             &x.seller_refund,
                         ] {
-                            b.push_bind(v.clone()).push_unseparated(num());
+                            b.push_bind(v.map(|v| v.to_string())).push_unseparated(num());
                         }
                         b.push_bind(i64::from(x.fee_bps))
                             .push_bind(i64::from(x.agent_share_bps))
@@ -846,13 +847,13 @@ macro_rules! backend {
                             .push_bind(x.merchant.clone())
                             .push_bind(price)
                             .push_bind(x.currency.clone())
-                            .push_bind(x.amount.clone())
+                            .push_bind(x.amount.to_string())
                             .push_unseparated(num())
-                            .push_bind(x.remaining.clone())
+                            .push_bind(x.remaining.to_string())
                             .push_unseparated(num())
-                            .push_bind(x.min_fill.clone())
+                            .push_bind(x.min_fill.to_string())
                             .push_unseparated(num())
-                            .push_bind(x.max_fill.clone())
+                            .push_bind(x.max_fill.to_string())
                             .push_unseparated(num())
                             .push_bind(expiry)
                             .push_bind(i64::from(x.payment_window))
@@ -880,9 +881,9 @@ macro_rules! backend {
                             .push_bind(deal)
                             .push_bind(x.agent.clone())
                             .push_bind(x.merchant.clone())
-                            .push_bind(x.gross.clone())
+                            .push_bind(x.gross.to_string())
                             .push_unseparated(num())
-                            .push_bind(x.amount.clone())
+                            .push_bind(x.amount.to_string())
                             .push_unseparated(num());
                     });
                     qb.build().execute(&mut *conn).await?;
@@ -910,10 +911,10 @@ macro_rules! backend {
                         b.push_bind(v.chain.clone())
                             .push_bind(v.address.clone())
                             .push_bind(v.day)
-                            .push_bind(v.amount.clone())
+                            .push_bind(v.amount.to_string())
                             .push_unseparated(num())
                             .push_bind(count)
-                            .push_bind(v.fees.clone())
+                            .push_bind(v.fees.to_string())
                             .push_unseparated(num());
                     });
                     if let Some(e) = err {
@@ -1026,16 +1027,15 @@ macro_rules! backend {
                 p: &Pool,
                 chain: &str,
                 agent: &str,
-            ) -> Result<(u64, String)> {
+            ) -> Result<(u64, Amount)> {
                 let mut qb = select_chain("agent_commissions", &["amount"], &["amount"], chain);
                 qb.push(" AND agent = ").push_bind(agent.to_owned());
                 let rows = qb.build().fetch_all(p).await?;
-                let mut total = U256::ZERO;
+                let mut total = Amount::ZERO;
                 for r in &rows {
-                    let v: String = r.try_get("amount")?;
-                    add_u256(&mut total, &v, "agent_commissions")?;
+                    total.add(amount(r, "amount", "agent_commissions")?, "agent_commissions")?;
                 }
-                Ok((rows.len() as u64, total.to_string()))
+                Ok((rows.len() as u64, total))
             }
 
             /// A merchant's settled volume per day.
@@ -1079,29 +1079,29 @@ macro_rules! backend {
                     qb.push(" AND closed_time <= ").push_bind(t);
                 }
                 let rows = qb.build().fetch_all(p).await?;
-                let mut buckets: std::collections::BTreeMap<i64, (u64, U256, U256)> =
+                let mut buckets: std::collections::BTreeMap<i64, (u64, Amount, Amount)> =
                     Default::default();
                 for r in &rows {
                     let time: i64 = r.try_get("closed_time")?;
-                    let amount: String = r.try_get("settled_amount")?;
-                    if amount == "0" {
+                    let settled = amount(r, "settled_amount", "deals")?;
+                    if settled.is_zero() {
                         continue;
                     }
-                    let fee: Option<String> = r.try_get("fee")?;
+                    let fee = opt_amount(r, "fee", "deals")?.unwrap_or_default();
                     let e = buckets
                         .entry(time.div_euclid(bucket) * bucket)
-                        .or_insert((0, U256::ZERO, U256::ZERO));
+                        .or_insert((0, Amount::ZERO, Amount::ZERO));
                     e.0 += 1;
-                    add_u256(&mut e.1, &amount, "deals")?;
-                    add_u256(&mut e.2, fee.as_deref().unwrap_or("0"), "deals")?;
+                    e.1.add(settled, "deals")?;
+                    e.2.add(fee, "deals")?;
                 }
                 Ok(buckets
                     .into_iter()
                     .map(|(start, (count, amount, fees))| VolumeBucket {
                         start,
                         count,
-                        amount: amount.to_string(),
-                        fees: fees.to_string(),
+                        amount,
+                        fees,
                     })
                     .collect())
             }

@@ -510,7 +510,11 @@ impl Store {
     }
 
     /// Number and exact total of an agent's commissions.
-    pub async fn agent_commission_total(&self, chain: &str, agent: &str) -> Result<(u64, String)> {
+    pub async fn agent_commission_total(
+        &self,
+        chain: &str,
+        agent: &str,
+    ) -> Result<(u64, crate::amount::Amount)> {
         match self {
             Self::Sqlite(p) => escrow::sqlite::commission_total(p, chain, agent).await,
             Self::Postgres(p) => escrow::postgres::commission_total(p, chain, agent).await,

@@ -12,7 +12,9 @@ use alloy::{
 };
 use serde_json::{Value, json};
 use stablerail_demo::{LocalPlatform, play_day, role::*};
-use stablerail_indexer::{ChainIndexer, Config, Store, decode::TRANSFER_TOPIC, metrics::Metrics};
+use stablerail_indexer::{
+    Amount as Units, ChainIndexer, Config, Store, decode::TRANSFER_TOPIC, metrics::Metrics,
+};
 use stablerail_sdk::{Amount, evm::Escrow};
 
 use crate::common::{
@@ -22,6 +24,11 @@ use crate::common::{
 
 pub fn usdt(units: u64) -> Amount {
     Amount::from_units(units * 1_000_000)
+}
+
+/// A contract's uint96 (or wider) amount as the indexer's.
+fn units<const BITS: usize, const LIMBS: usize>(v: alloy::primitives::Uint<BITS, LIMBS>) -> Units {
+    Units(U256::from(v))
 }
 
 /// The config text indexing the platform's token, escrow and multisig from block 0.
@@ -74,18 +81,10 @@ pub async fn assert_derived_matches_chain(p: &LocalPlatform, store: &Store, ctx:
         let addr: Address = a.address.parse().unwrap();
         let on = escrow.account(addr).call().await.unwrap();
         let who = format!("{ctx}: account {addr}");
-        assert_eq!(a.available, on.available.to_string(), "{who} available");
-        assert_eq!(a.locked, on.locked.to_string(), "{who} locked");
-        assert_eq!(
-            a.merchant_volume,
-            on.merchantVolume.to_string(),
-            "{who} settled volume"
-        );
-        assert_eq!(
-            a.agent_volume,
-            on.agentVolume.to_string(),
-            "{who} referred volume"
-        );
+        assert_eq!(a.available, units(on.available), "{who} available");
+        assert_eq!(a.locked, units(on.locked), "{who} locked");
+        assert_eq!(a.merchant_volume, on.merchantVolume, "{who} settled volume");
+        assert_eq!(a.agent_volume, on.agentVolume, "{who} referred volume");
         assert_eq!(a.roles, on.roles, "{who} roles");
         assert_eq!(
             a.agent.as_deref().map(|g| g.parse::<Address>().unwrap()),
@@ -105,22 +104,18 @@ pub async fn assert_derived_matches_chain(p: &LocalPlatform, store: &Store, ctx:
             (on.coSigner != Address::ZERO).then_some(on.coSigner),
             "{who} co-signer"
         );
+        assert_eq!(a.daily_allowance, on.dailyAllowance, "{who} allowance");
         assert_eq!(
-            a.daily_allowance,
-            on.dailyAllowance.to_string(),
-            "{who} allowance"
-        );
-        assert_eq!(
-            (a.outflow_day, a.outflow_today.clone()),
-            (on.outflowDay, on.outflowToday.to_string()),
+            (a.outflow_day, a.outflow_today),
+            (on.outflowDay, Units::from(on.outflowToday)),
             "{who} outflow"
         );
         assert_eq!(
-            (a.online, a.max_per_deal.clone(), a.max_locked.clone()),
+            (a.online, a.max_per_deal, a.max_locked),
             (
                 on.online,
-                on.maxPerDeal.to_string(),
-                on.maxLocked.to_string()
+                Units::from(on.maxPerDeal),
+                Units::from(on.maxLocked)
             ),
             "{who} acceptor limits"
         );
@@ -149,7 +144,7 @@ pub async fn assert_derived_matches_chain(p: &LocalPlatform, store: &Store, ctx:
     let settings = store.escrow_settings(CHAIN).await.unwrap();
     assert_eq!(
         settings.liabilities,
-        liabilities.to_string(),
+        Units(liabilities),
         "{ctx}: derived liabilities"
     );
 
@@ -176,7 +171,7 @@ pub async fn assert_derived_matches_chain(p: &LocalPlatform, store: &Store, ctx:
             (on.buyer != Address::ZERO).then_some(on.buyer),
             "{ctx}"
         );
-        assert_eq!(d.amount, on.amount.to_string(), "{ctx}");
+        assert_eq!(d.amount, units(on.amount), "{ctx}");
         if d.state != "unassigned" {
             assert_eq!(d.deadline, on.deadline, "{ctx}");
         }
@@ -206,7 +201,7 @@ pub async fn assert_derived_matches_chain(p: &LocalPlatform, store: &Store, ctx:
         if o.open {
             assert_eq!(
                 o.remaining,
-                on.remaining.to_string(),
+                units(on.remaining),
                 "{ctx}: order {}",
                 o.order_id
             );
@@ -352,8 +347,8 @@ async fn lifecycles(backend: Backend) {
     let resolved = deals.iter().find(|d| d.state == "resolved").unwrap();
     assert_eq!(resolved.kind, "payout");
     assert_eq!(resolved.buyer_share_bps, Some(5_000));
-    assert_eq!(resolved.settled_amount.as_deref(), Some("400000000"));
-    assert_eq!(resolved.seller_refund.as_deref(), Some("400000000"));
+    assert_eq!(resolved.settled_amount, Some(usdt(400).units().into()));
+    assert_eq!(resolved.seller_refund, Some(usdt(400).units().into()));
     let trades = deals.iter().filter(|d| d.kind == "trade").count();
     assert_eq!(trades, 3);
     assert!(
@@ -371,11 +366,11 @@ async fn lifecycles(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(t.available, report.treasury_balance.units().to_string());
+    assert_eq!(t.available, report.treasury_balance.units());
     for (name, agent, earned, _) in &report.commissions {
         let agent = format!("{agent:#x}");
         let (n, total) = store.agent_commission_total(CHAIN, &agent).await.unwrap();
-        assert_eq!(total, earned.units().to_string(), "{ctx}: {name}");
+        assert_eq!(total, earned.units(), "{ctx}: {name}");
         assert!(n >= 2, "{ctx}: {name} earned on several deals");
         let rows = store
             .agent_commissions(CHAIN, &agent, None, 100)
@@ -385,19 +380,15 @@ async fn lifecycles(backend: Backend) {
         let settled: Vec<_> = rows.iter().map(|c| c.deal_id).collect();
         for c in &rows {
             let d = &deals[c.deal_id as usize - 1];
-            assert_eq!(
-                d.agent_cut.as_deref(),
-                Some(c.amount.as_str()),
-                "{settled:?}"
-            );
+            assert_eq!(d.agent_cut, Some(c.amount), "{settled:?}");
             assert_eq!(d.merchant, c.merchant);
         }
     }
     // The fee-tier change by multisig proposal shows in the stored fee parts: the second
     // collection (after the change) paid a lower rate than the first.
     let rate = |d: &stablerail_indexer::store::Deal| {
-        let fee: u128 = d.fee.as_deref().unwrap().parse().unwrap();
-        let gross: u128 = d.settled_amount.as_deref().unwrap().parse().unwrap();
+        let fee = d.fee.unwrap().0;
+        let gross = d.settled_amount.unwrap().0;
         (fee, gross)
     };
     let collections: Vec<_> = deals
@@ -416,11 +407,11 @@ async fn lifecycles(backend: Backend) {
             .merchant_volume(CHAIN, &a.address, None, None)
             .await
             .unwrap();
-        let total: u128 = days.iter().map(|d| d.amount.parse::<u128>().unwrap()).sum();
-        assert_eq!(total.to_string(), a.merchant_volume, "{ctx}: {}", a.address);
+        let total: U256 = days.iter().map(|d| d.amount.0).sum();
+        assert_eq!(Units(total), a.merchant_volume, "{ctx}: {}", a.address);
     }
     for d in deals.iter().filter(|d| d.settled_amount.is_some()) {
-        let part = |v: &Option<String>| v.as_deref().unwrap().parse::<u128>().unwrap();
+        let part = |v: &Option<Units>| v.unwrap().0;
         assert_eq!(
             part(&d.buyer_net) + part(&d.fee),
             part(&d.settled_amount),
@@ -570,10 +561,7 @@ async fn reorg(backend: Backend) {
         deals_a - 1,
         "branch A's two deals are gone, B's one is in"
     );
-    assert_eq!(
-        deals_b.last().unwrap().amount,
-        usdt(700).units().to_string()
-    );
+    assert_eq!(deals_b.last().unwrap().amount, usdt(700).units());
     assert_eq!(deals_b.last().unwrap().state, "released");
     live.stop().await;
 }
@@ -702,7 +690,7 @@ async fn reorgs_of_every_depth(backend: Backend) {
             (
                 "collection",
                 "released",
-                usdt(101 + depth).units().to_string()
+                Units::from(usdt(101 + depth).units())
             ),
             "{ctx}"
         );

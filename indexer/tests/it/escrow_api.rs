@@ -228,8 +228,8 @@ async fn escrow_routes(backend: Backend) {
     // Volume: hourly and daily buckets both add up to every settled gross.
     let settled_total: u128 = all
         .iter()
-        .filter_map(|d| d.settled_amount.as_deref())
-        .map(|v| v.parse::<u128>().unwrap())
+        .filter_map(|d| d.settled_amount)
+        .map(|v| u128::try_from(v).unwrap())
         .sum();
     for bucket in ["hour", "day"] {
         let v = api.json(&format!("/v1/volume?{c}&bucket={bucket}")).await;

@@ -11,7 +11,7 @@ use axum::{Json, Router, extract::State, routing::post};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use stablerail_indexer::{
-    ChainIndexer, Config, Error, Step,
+    Amount, ChainIndexer, Config, Error, Step,
     chain::{parse_tron_address, tron_base58},
     decode::TRANSFER_TOPIC,
     metrics::Metrics,
@@ -719,23 +719,24 @@ async fn tron_escrow(backend: Backend) {
             (acct.available, acct.locked)
         }
     };
-    assert_eq!(balance(acceptor).await, ("500".into(), "0".into()));
-    assert_eq!(balance(merchant).await, ("392".into(), "0".into()));
-    assert_eq!(balance(agent).await, ("2".into(), "0".into()));
-    assert_eq!(balance(multisig).await, ("6".into(), "0".into()));
+    let units = |available: u64, locked: u64| (Amount::from(available), Amount::from(locked));
+    assert_eq!(balance(acceptor).await, units(500, 0));
+    assert_eq!(balance(merchant).await, units(392, 0));
+    assert_eq!(balance(agent).await, units(2, 0));
+    assert_eq!(balance(multisig).await, units(6, 0));
     let m = store
         .escrow_account(CHAIN, &b58(merchant))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(m.agent, Some(b58(agent)));
-    assert_eq!(m.merchant_volume, "400");
+    assert_eq!(m.merchant_volume, 400u64);
     let deal = store.deal(CHAIN, 1).await.unwrap().unwrap();
     assert_eq!(
         (deal.kind.as_str(), deal.state.as_str(), deal.seller.clone()),
         ("collection", "released", b58(acceptor))
     );
-    assert_eq!(deal.platform.as_deref(), Some("6"));
+    assert_eq!(deal.platform, Some(Amount::from(6u64)));
     let events = store.deal_events(CHAIN, 1).await.unwrap();
     assert_eq!(events.len(), 3);
     assert_eq!(events[2].fields["settlement"]["agent"], json!(b58(agent)));
@@ -750,7 +751,7 @@ async fn tron_escrow(backend: Backend) {
         .agent_commission_total(CHAIN, &b58(agent))
         .await
         .unwrap();
-    assert_eq!((n, total.as_str()), (1, "2"));
+    assert_eq!((n, total), (1, Amount::from(2u64)));
     assert_eq!(
         store.escrow_settings(CHAIN).await.unwrap().treasury,
         Some(b58(multisig))
@@ -1091,7 +1092,7 @@ async fn tron_settled_volume_buckets(backend: Backend) {
             e.2 += amount / 50;
         }
         out.into_iter()
-            .map(|(s, (c, a, f))| (s, c, a.to_string(), f.to_string()))
+            .map(|(s, (c, a, f))| (s, c, Amount::from(a), Amount::from(f)))
             .collect::<Vec<_>>()
     };
     let got = |v: Vec<stablerail_indexer::store::VolumeBucket>| {

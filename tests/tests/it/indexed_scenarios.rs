@@ -8,6 +8,7 @@
 
 use anyhow::Context;
 use solana_sdk::pubkey::Pubkey;
+use stablerail_indexer::Amount as Units;
 use stablerail_sdk::conformance::TREASURY;
 
 use crate::common::{
@@ -113,34 +114,34 @@ async fn every_scenario_indexed_on_anvil_and_solana_agrees() -> anyhow::Result<(
                 let wallet: Pubkey = d.address.parse()?;
                 let a = p.account(&wallet).await?;
                 let program = (
-                    a.available.to_string(),
-                    a.locked.to_string(),
+                    Units::from(a.available),
+                    Units::from(a.locked),
                     a.roles.bits(),
                     a.agent.map(|k| k.to_string()),
-                    a.merchant_volume.to_string(),
-                    a.agent_volume.to_string(),
+                    Units::from(a.merchant_volume),
+                    Units::from(a.agent_volume),
                     (a.kyc_level, a.region),
                     a.co_signer.map(|k| k.to_string()),
-                    a.daily_allowance.to_string(),
-                    a.outflow_today.to_string(),
+                    Units::from(a.daily_allowance),
+                    Units::from(a.outflow_today),
                     (
                         a.online,
-                        a.max_per_deal.to_string(),
-                        a.max_locked.to_string(),
+                        Units::from(a.max_per_deal),
+                        Units::from(a.max_locked),
                     ),
                 );
                 let indexed = (
-                    d.available.clone(),
-                    d.locked.clone(),
+                    d.available,
+                    d.locked,
                     d.roles,
                     d.agent.clone(),
-                    d.merchant_volume.clone(),
-                    d.agent_volume.clone(),
+                    d.merchant_volume,
+                    d.agent_volume,
                     (d.kyc_level, d.region),
                     d.co_signer.clone(),
-                    d.daily_allowance.clone(),
-                    d.outflow_today.clone(),
-                    (d.online, d.max_per_deal.clone(), d.max_locked.clone()),
+                    d.daily_allowance,
+                    d.outflow_today,
+                    (d.online, d.max_per_deal, d.max_locked),
                 );
                 assert_eq!(
                     indexed, program,
@@ -154,7 +155,7 @@ async fn every_scenario_indexed_on_anvil_and_solana_agrees() -> anyhow::Result<(
             let vault = p.bank.token_balance(&p.escrow.vault()).await?;
             let surplus = if s.sweep { 0 } else { s.direct_transfer };
             assert_eq!(
-                settings.liabilities.parse::<u64>()? + surplus,
+                u64::try_from(settings.liabilities)? + surplus,
                 vault,
                 "{} on {backend:?}: liabilities + unswept surplus vs the vault",
                 s.name

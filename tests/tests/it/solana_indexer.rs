@@ -7,7 +7,7 @@
 
 use anyhow::{Context, ensure};
 use stablerail_indexer::{
-    ChainIndexer, Step, Store,
+    Amount as Units, ChainIndexer, Step, Store,
     store::{DealQuery, TransferQuery},
 };
 use stablerail_sdk::{Amount, solana as sol};
@@ -114,17 +114,12 @@ async fn assert_accounts_match(store: &Store, p: &mut Platform, ctx: &str) -> an
     for d in &derived {
         let a = p.account(&d.address.parse()?).await?;
         assert_eq!(
+            (d.available, d.locked, d.roles, d.merchant_volume),
             (
-                d.available.clone(),
-                d.locked.clone(),
-                d.roles,
-                d.merchant_volume.clone()
-            ),
-            (
-                a.available.to_string(),
-                a.locked.to_string(),
+                Units::from(a.available),
+                Units::from(a.locked),
                 a.roles.bits(),
-                a.merchant_volume.to_string()
+                Units::from(a.merchant_volume)
             ),
             "{ctx}: {}",
             d.address

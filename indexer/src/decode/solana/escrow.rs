@@ -12,6 +12,7 @@ use stablerail_escrow::{
 
 use super::Position;
 use crate::{
+    amount::Amount,
     error::Result,
     events::{AuthoritiesFields, EscrowEvent, LimitsFields, SettlementFields, TierFields},
 };
@@ -165,7 +166,7 @@ fn limits(l: &Limits, at: &Position<'_>) -> Result<LimitsFields> {
     Ok(LimitsFields {
         min_payment_window: l.min_payment_window_secs,
         max_payment_window: l.max_payment_window_secs,
-        max_deal_amount: l.max_deal_amount.to_string(),
+        max_deal_amount: Amount::from(l.max_deal_amount),
         min_kyc_level: l.min_kyc_level,
         withdrawal_delay: u32::try_from(l.withdrawal_delay_secs)
             .map_err(|_| at.error("withdrawal delay outside 0..=u32::MAX".into()))?,
@@ -182,12 +183,12 @@ fn settlement(e: &ev::DealSettled) -> SettlementFields {
         deal_kind: deal_kind(e.kind),
         merchant: key(&e.merchant),
         agent: opt_key(&e.agent),
-        amount: e.gross.to_string(),
-        buyer_net: e.buyer_net.to_string(),
-        fee: e.fee.to_string(),
-        agent_cut: e.agent_cut.to_string(),
-        reward: e.reward.to_string(),
-        platform: e.platform.to_string(),
+        amount: Amount::from(e.gross),
+        buyer_net: Amount::from(e.buyer_net),
+        fee: Amount::from(e.fee),
+        agent_cut: Amount::from(e.agent_cut),
+        reward: Amount::from(e.reward),
+        platform: Amount::from(e.platform),
     }
 }
 
@@ -247,12 +248,12 @@ fn translate_event(e: Event, at: &Position<'_>) -> Result<EscrowEvent> {
         },
         Event::Deposited(e) => E::Deposited {
             account: key(&e.wallet),
-            amount: e.amount.to_string(),
+            amount: Amount::from(e.amount),
         },
         Event::Withdrawn(e) => E::Withdrawn {
             account: key(&e.wallet),
             to: key(&e.destination),
-            amount: e.amount.to_string(),
+            amount: Amount::from(e.amount),
         },
         Event::BuyOrderPosted(e) => E::BuyOrderPosted {
             order_id: e.order_id,
@@ -261,23 +262,23 @@ fn translate_event(e: Event, at: &Position<'_>) -> Result<EscrowEvent> {
             currency: String::from_utf8_lossy(&e.currency)
                 .trim_end_matches('\0')
                 .to_owned(),
-            amount: e.amount.to_string(),
-            min_fill: e.min_fill.to_string(),
-            max_fill: e.max_fill.to_string(),
+            amount: Amount::from(e.amount),
+            min_fill: Amount::from(e.min_fill),
+            max_fill: Amount::from(e.max_fill),
             expiry: unsigned(e.expiry, "order expiry", at)?,
             payment_window: e.payment_window_secs,
         },
         Event::BuyOrderCancelled(e) => E::BuyOrderCancelled {
             order_id: e.order_id,
             merchant: key(&e.merchant),
-            remaining: e.remaining.to_string(),
+            remaining: Amount::from(e.remaining),
         },
         Event::BuyOrderFilled(e) => E::BuyOrderFilled {
             order_id: e.order_id,
             deal_id: e.deal_id,
             trader: key(&e.trader),
-            amount: e.amount.to_string(),
-            remaining: e.remaining.to_string(),
+            amount: Amount::from(e.amount),
+            remaining: Amount::from(e.remaining),
         },
         Event::DealOpened(e) => {
             // An unassigned payout has the default key as buyer and no deadline; an
@@ -294,7 +295,7 @@ fn translate_event(e: Event, at: &Position<'_>) -> Result<EscrowEvent> {
                 seller: key(&e.seller),
                 buyer,
                 merchant: key(&e.merchant),
-                amount: e.amount.to_string(),
+                amount: Amount::from(e.amount),
                 payment_window,
                 deadline: unsigned(e.deadline, "deadline", at)?,
                 order_ref: reference(&e.reference),
@@ -329,7 +330,7 @@ fn translate_event(e: Event, at: &Position<'_>) -> Result<EscrowEvent> {
             deal_id: e.deal_id,
             by: key(&e.by),
             seller: key(&e.seller),
-            amount: e.amount.to_string(),
+            amount: Amount::from(e.amount),
         },
         Event::DealSettled(e) => match e.outcome {
             DealState::Released => E::DealReleased {
@@ -343,7 +344,7 @@ fn translate_event(e: Event, at: &Position<'_>) -> Result<EscrowEvent> {
                 seller: key(&e.seller),
                 buyer: key(&e.buyer),
                 buyer_share_bps: e.buyer_share_bps,
-                seller_refund: e.refund.to_string(),
+                seller_refund: Amount::from(e.refund),
                 settlement: settlement(&e),
             },
             other => {
@@ -353,14 +354,14 @@ fn translate_event(e: Event, at: &Position<'_>) -> Result<EscrowEvent> {
         Event::BuyOrderRefilled(e) => E::BuyOrderRefilled {
             order_id: e.order_id,
             deal_id: e.deal_id,
-            amount: e.amount.to_string(),
+            amount: Amount::from(e.amount),
         },
         Event::BuyOrderClosed(e) => E::BuyOrderClosed {
             order_id: e.order_id,
         },
         Event::SurplusSwept(e) => E::SurplusSwept {
             treasury: key(&e.treasury),
-            amount: e.amount.to_string(),
+            amount: Amount::from(e.amount),
         },
         Event::AcceptorLimitsSet(e) => E::AcceptorLimitsSet {
             account: key(&e.wallet),

@@ -392,7 +392,7 @@ mod tests {
             e.event,
             EscrowEvent::Deposited {
                 account: key(1).to_string(),
-                amount: "700".into()
+                amount: crate::Amount::from(700u64)
             }
         );
     }
@@ -491,14 +491,10 @@ mod tests {
         else {
             panic!("{:?}", rows.escrow_events);
         };
-        assert_eq!((seller_refund.as_str(), *buyer_share_bps), ("750", 2_500));
+        assert_eq!((*seller_refund, *buyer_share_bps), (750u64.into(), 2_500));
         assert_eq!(
-            (
-                settlement.amount.as_str(),
-                settlement.buyer_net.as_str(),
-                settlement.platform.as_str()
-            ),
-            ("250", "248", "2")
+            (settlement.amount, settlement.buyer_net, settlement.platform),
+            (250u64.into(), 248u64.into(), 2u64.into())
         );
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use stablerail_indexer::{ChainIndexer, Config, Store, metrics::Metrics};
+use stablerail_indexer::{Amount, ChainIndexer, Config, Store, metrics::Metrics};
 use stablerail_sdk::conformance::Expected;
 
 /// The two stores every indexing test runs on.
@@ -130,16 +130,17 @@ pub(crate) async fn expected_from_store(
             .await?
             .with_context(|| format!("{chain}: no derived account for {name} ({address})"))?;
         anyhow::ensure!(
-            a.locked == "0",
+            a.locked.is_zero(),
             "{chain}: {name} still has {} locked",
             a.locked
         );
-        out.balances.insert(name.clone(), a.available.parse()?);
-        let merchant: u64 = a.merchant_volume.parse()?;
+        out.balances
+            .insert(name.clone(), u64::try_from(a.available)?);
+        let merchant = u64::try_from(a.merchant_volume)?;
         if merchant > 0 {
             out.merchant_volume.insert(name.clone(), merchant);
         }
-        let agent: u64 = a.agent_volume.parse()?;
+        let agent = u64::try_from(a.agent_volume)?;
         if agent > 0 {
             out.agent_volume.insert(name.clone(), agent);
         }
@@ -153,7 +154,7 @@ pub(crate) async fn deals_and_commissions_by_name(
     store: &Store,
     chain: &str,
     parties: &[(String, String)],
-) -> anyhow::Result<(Vec<String>, Vec<(String, u64, String)>)> {
+) -> anyhow::Result<(Vec<String>, Vec<(String, u64, Amount)>)> {
     let name = |a: &str| -> String {
         parties
             .iter()
