@@ -44,6 +44,21 @@ async fn deposit_and_name(
     (owner, escrow)
 }
 
+/// Asks the co-signer page to approve a 5 USDT withdrawal on `chain`.
+async fn withdraw_5(web: &mut Web, csrf: &str, chain: &str, code: &str) -> crate::dashboard::Page {
+    web.post(
+        "/dashboard/co-signer",
+        &[
+            ("csrf", csrf),
+            ("chain", chain),
+            ("action", "withdraw"),
+            ("amount", "5"),
+            ("code", code),
+        ],
+    )
+    .await
+}
+
 /// Waits until the indexer of `chain` has seen `address` name a co-signer.
 async fn co_signer_indexed(gw: &stablerail_gateway::Gateway, chain: &str, address: &str) {
     wait_for(30, "the indexer to see the co-signer", || async {
@@ -170,18 +185,7 @@ async fn gateway_co_signs_after_a_fresh_code() {
     let (secret2, _) = enrol(&mut web2).await;
     let csrf2 = web2.session_csrf().await;
     let c2 = code(&secret2, 0);
-    let p = web2
-        .post(
-            "/dashboard/co-signer",
-            &[
-                ("csrf", csrf2.as_str()),
-                ("chain", "anvil"),
-                ("action", "withdraw"),
-                ("amount", "5"),
-                ("code", c2.as_str()),
-            ],
-        )
-        .await;
+    let p = withdraw_5(&mut web2, &csrf2, "anvil", &c2).await;
     assert_eq!(p.status, 403, "{}", p.body);
     assert!(p.body.contains("did not co-sign"), "{}", p.body);
 }
@@ -217,18 +221,7 @@ async fn gateway_co_signs_on_tron() {
     let (evm_secret, _) = enrol(&mut evm_web).await;
     let evm_csrf = evm_web.session_csrf().await;
     let evm_code = code(&evm_secret, 0);
-    let p = evm_web
-        .post(
-            "/dashboard/co-signer",
-            &[
-                ("csrf", evm_csrf.as_str()),
-                ("chain", "tron"),
-                ("action", "withdraw"),
-                ("amount", "5"),
-                ("code", evm_code.as_str()),
-            ],
-        )
-        .await;
+    let p = withdraw_5(&mut evm_web, &evm_csrf, "tron", &evm_code).await;
     assert_eq!(p.status, 400, "{}", p.body);
 
     // The TRON wallet of the same key sees the gateway's TRON address and commands.
@@ -255,18 +248,7 @@ async fn gateway_co_signs_on_tron() {
     let (secret, _) = enrol(&mut web).await;
     let csrf = web.session_csrf().await;
     let c = code(&secret, 0);
-    let p = web
-        .post(
-            "/dashboard/co-signer",
-            &[
-                ("csrf", csrf.as_str()),
-                ("chain", "tron"),
-                ("action", "withdraw"),
-                ("amount", "5"),
-                ("code", c.as_str()),
-            ],
-        )
-        .await;
+    let p = withdraw_5(&mut web, &csrf, "tron", &c).await;
     assert_eq!(p.status, 200, "{}", p.body);
     let sig = between(&p.body, r#"<code id="co-signature">"#, "</code>")
         .unwrap()
