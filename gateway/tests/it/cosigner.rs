@@ -162,23 +162,12 @@ async fn gateway_co_signs_after_a_fresh_code() {
     assert_eq!(after - before, alloy::primitives::U256::from(5_000_000u64));
 
     // An account that names another co-signer gets no approval.
-    let other = platform.signer(role::TRADER);
-    let other_escrow = platform.escrow(role::TRADER).unwrap();
-    platform
-        .mint(other.address(), Amount::parse("10").unwrap())
-        .await
-        .unwrap();
-    other_escrow
-        .deposit(other.address(), Amount::parse("10").unwrap())
-        .await
-        .unwrap();
-    other_escrow
-        .set_co_signer(
-            PrivateKeySigner::random().address(),
-            Amount::parse("1").unwrap(),
-        )
-        .await
-        .unwrap();
+    let (other, _) = deposit_and_name(
+        &platform,
+        role::TRADER,
+        PrivateKeySigner::random().address(),
+    )
+    .await;
     let mut web2 = Web::new(&gw);
     web2.sign_in_evm(&other).await;
     steady_totp_window().await;
