@@ -88,30 +88,34 @@ async fn stored(
 }
 
 async fn run_in_transaction(app: &AppState, slot: Slot, mut req: Request, next: Next) -> Response {
-    match stored(app, slot.scope(), slot.key(), slot.hash()).await {
-        Ok(Some(r)) | Err(r) => return r,
-        Ok(None) => {}
-    }
+    // No read before the handler: the create's own transaction finds a key already
+    // used (the batch's insert of the record conflicts: `TAKEN`), and a refusal looks
+    // for an earlier answer before storing its own. A first request, the common case,
+    // saves a read; a replay costs the handler's read-only preparation.
     req.extensions_mut().insert(slot.clone());
     let mut resp = next.run(req).await;
     if resp.headers_mut().remove(RECORDED).is_some() {
         return resp;
     }
-    if resp.headers().contains_key(TAKEN) {
-        return match stored(app, slot.scope(), slot.key(), slot.hash()).await {
+    let replayed = || async {
+        match stored(app, slot.scope(), slot.key(), slot.hash()).await {
             Ok(Some(r)) | Err(r) => r,
             Ok(None) => Problem::internal().into_response(),
-        };
+        }
+    };
+    if resp.headers().contains_key(TAKEN) {
+        return replayed().await;
     }
     if !resp.status().is_client_error() {
         return resp;
     }
-    // A refusal before any write: store it too, so a replay answers the same.
+    // A refusal before any write: store it too, so a replay answers the same — unless
+    // the key already holds an answer, which is the one to give.
     let (parts, body) = resp.into_parts();
     let Ok(bytes) = to_bytes(body, usize::MAX).await else {
         return Problem::internal().into_response();
     };
-    let _ = sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO gw_idempotency (merchant_id, key, request_hash, status, body, locked_until, created_at) VALUES ($1, $2, $3, $4, $5, 0, $6) ON CONFLICT DO NOTHING",
     )
     .bind(slot.scope())
@@ -122,7 +126,11 @@ async fn run_in_transaction(app: &AppState, slot: Slot, mut req: Request, next: 
     .bind(now_ms())
     .execute(&app.db.pool)
     .await;
-    Response::from_parts(parts, Body::from(bytes))
+    match inserted {
+        Ok(r) if r.rows_affected() == 0 => replayed().await,
+        Ok(_) => Response::from_parts(parts, Body::from(bytes)),
+        Err(e) => Problem::from(e).into_response(),
+    }
 }
 
 /// The middleware (after authentication).

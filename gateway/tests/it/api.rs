@@ -59,6 +59,12 @@ async fn api(backend: Backend) {
     let r1 = a.post_raw("/v1/invoices", &bad, Some("bad-1")).await;
     let r2 = a.post_raw("/v1/invoices", &bad, Some("bad-1")).await;
     assert_eq!((r1.0, &r1), (400, &r2));
+    // A key that holds an answer stays with it, even for a body the handler refuses.
+    let (s5, t5) = a.post_raw("/v1/invoices", &bad, Some("order-A-1")).await;
+    assert_eq!(s5, 422, "{t5}");
+    let (s6, t6) = a.post_raw("/v1/invoices", &body, Some("order-A-1")).await;
+    assert_eq!((s6, &t6), (201, &t1));
+    assert_eq!(count(&gw, "gw_invoices").await, 3);
 
     // Unique amounts among open invoices of one address.
     let x: serde_json::Value = serde_json::from_str(&t1).unwrap();
