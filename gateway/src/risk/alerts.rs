@@ -167,6 +167,39 @@ async fn emit(tx: &mut Tx, id: &str, kind: &str) -> Result<()> {
     Ok(())
 }
 
+/// Applies `change` to the details of every live alert of `rule` on `chain` with
+/// evidence above block `ancestor` (those [`withdraw_above`] is about to withdraw),
+/// storing the details where `change` says it changed them.
+pub async fn update_details_above(
+    tx: &mut Tx,
+    chain: &str,
+    ancestor: u64,
+    rule: &str,
+    change: impl Fn(&mut Value) -> bool,
+) -> Result<()> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT a.id, a.details FROM gw_risk_alerts a JOIN gw_risk_evidence e ON e.alert_id = a.id WHERE e.chain = $1 AND e.block_number > $2 AND a.rule = $3 AND a.state IN ('open', 'acknowledged')",
+    )
+    .bind(chain)
+    .bind(ancestor as i64)
+    .bind(rule)
+    .fetch_all(&mut **tx)
+    .await?;
+    for r in &rows {
+        let id: String = r.try_get(0)?;
+        let text: String = r.try_get(1)?;
+        let mut details = serde_json::from_str::<Value>(&text).unwrap_or(Value::Null);
+        if change(&mut details) {
+            sqlx::query("UPDATE gw_risk_alerts SET details = $1 WHERE id = $2")
+                .bind(details.to_string())
+                .bind(&id)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Withdraws every live alert on `chain` with evidence above block `ancestor` (a
 /// reorg rolled those rows back). Returns their ids.
 pub async fn withdraw_above(tx: &mut Tx, chain: &str, ancestor: u64) -> Result<Vec<String>> {

@@ -21,8 +21,8 @@
 //!
 //! [risk.treasury.chains.ethereum]
 //! vault = "0x…time-locked multisig"
-//! spenders = ["0x…hot operator"]          # spending limits on the vault
-//! hot_wallets = ["0x…hot multisig"]
+//! spenders = ["0x…hot operator"]          # spending limits on the vault (lowered by proposal)
+//! hot_wallets = ["0x…hot multisig", "0x…plain hot account"]  # proposal / CLI command
 //!
 //! [risk.treasury.chains.tron]             # TRON: the same contracts, base58 addresses
 //! vault = "T…time-locked multisig"
@@ -458,13 +458,17 @@ pub struct Treasury {
     /// Severity of its alerts.
     #[serde(default = "high")]
     pub severity: Severity,
-    /// Where the proposal files that move the excess back are written.
+    /// Where the proposal files that cover an excess are written (transfers from hot
+    /// multisigs, lower spending limits on the vault); renamed `….withdrawn` when a
+    /// reorg rolls back their measurement.
     #[serde(default = "default_proposal_dir")]
     pub proposal_dir: PathBuf,
-    /// A proposal's deadline, counted from the block that showed the excess.
+    /// A proposal's deadline, counted from the block that showed the excess (a
+    /// proposal on the time-locked vault gets one time lock more per step).
     #[serde(default = "week")]
     pub deadline_secs: u64,
-    /// The minimum gas a proposal's inner call (a token transfer) is given.
+    /// The minimum gas a proposal's inner call (a token transfer, a limit change) is
+    /// given.
     #[serde(default = "default_proposal_gas")]
     pub min_gas: u64,
     /// The watched treasuries, per chain.
@@ -493,11 +497,13 @@ pub struct TreasuryChain {
     /// The time-locked multisig vault holding the platform's funds.
     pub vault: String,
     /// Spenders with a spending limit on the vault for the chain's USDT (their
-    /// remaining allowance counts as outside the vault).
+    /// remaining allowance counts as outside the vault; what the hot wallets cannot
+    /// cover is covered by proposals that lower or remove these limits).
     #[serde(default)]
     pub spenders: Vec<String>,
     /// Hot wallets: multisigs (the excess is moved back by a proposal on them) or
-    /// plain accounts (counted; moved back by hand).
+    /// plain accounts (moved back by the `stablerail … transfer` command the alert
+    /// gives for their key).
     #[serde(default)]
     pub hot_wallets: Vec<String>,
 }

@@ -472,6 +472,16 @@ impl Monitor {
             None => (indexed.finalized.min(at), String::new()),
         };
         let mut tx = db.begin().await?;
+        // The proposal files of a treasury measurement that is rolled back go stale
+        // before the withdrawal's event carries the alert (`treasury::withdraw_files`).
+        alerts::update_details_above(
+            &mut tx,
+            chain,
+            ancestor,
+            treasury_rule::RULE,
+            treasury::withdraw_files,
+        )
+        .await?;
         let ids = alerts::withdraw_above(&mut tx, chain, ancestor).await?;
         sqlx::query("DELETE FROM gw_risk_blocks WHERE chain = $1 AND number > $2")
             .bind(chain)
@@ -832,25 +842,39 @@ impl Monitor {
             return Ok(Some(f));
         }
         let multisigs = treasury::hot_multisigs(&reader, &m).await;
-        let (moves, uncovered) = plan(m.excess(max), &multisigs);
-        match treasury::write_proposals(
-            &reader,
+        let planned = plan(&m, max, |a| multisigs.contains(a));
+        let target = treasury::Target {
+            chain,
             token,
-            watch,
-            (chain, &m.vault),
-            &moves,
-            (m.block_number, m.block_time),
-        )
-        .await
-        {
-            Ok(files) => f.details["proposals"] = json!(files),
+            measurement: &m,
+        };
+        let actions = match treasury::write_actions(&reader, watch, &target, &planned).await {
+            Ok(actions) => actions,
             Err(e) => {
                 tracing::warn!(chain, error = %e, "risk monitor: treasury proposal not written");
-                f.details["proposals"] = json!([]);
                 f.details["proposal_error"] = json!(e.to_string());
+                Vec::new()
             }
+        };
+        let (covered, uncovered) = if actions.len() == planned.actions.len() {
+            (
+                planned.actions.iter().map(|a| a.covers()).sum::<u128>(),
+                planned.uncovered,
+            )
+        } else {
+            (0, m.excess(max))
+        };
+        // The evidence says which action covers how much, as the details do.
+        for v in
+            std::iter::once(&mut f.details).chain(f.evidence.iter_mut().filter_map(|e| match e {
+                crate::risk::Evidence::Metric { data, .. } => Some(data),
+                _ => None,
+            }))
+        {
+            v["actions"] = json!(actions);
+            v["covered"] = json!(covered.to_string());
+            v["uncovered"] = json!(uncovered.to_string());
         }
-        f.details["uncovered"] = json!(uncovered.to_string());
         Ok(Some(f))
     }
 

@@ -1,8 +1,12 @@
 //! The treasury watch's chain side (the share itself is `rules::treasury`): reads
 //! the vault's and the hot wallets' token balances and the vault's spending limits,
-//! and writes the proposal files that move an excess back into the vault — the
+//! and turns a plan into what the operator carries out: proposal files that move
+//! an excess back from a hot multisig or lower a spending limit on the vault — the
 //! SDK's proposal file, so the owners take it through `stablerail evm multisig sign`
-//! (or `tron multisig`) and `execute` like any other.
+//! (or `tron multisig`) and `execute` like any other — and, for a plain hot
+//! account, the exact `stablerail evm|tron transfer` command its key runs. After a
+//! reorg the files of a withdrawn measurement are renamed `….withdrawn`
+//! ([`withdraw_files`]).
 //!
 //! EVM and TRON run the same `MultiSig`, so one reading serves both; they differ in
 //! *when* it can be read. An EVM node answers a call at any block, so the treasury
@@ -11,7 +15,10 @@
 //! the head that must agree (else it is read again), and the measurement names
 //! that block.
 
-use std::path::{Path, PathBuf};
+use std::{
+    collections::HashSet,
+    path::{Path, PathBuf},
+};
 
 use alloy::{
     eips::BlockId,
@@ -21,27 +28,28 @@ use alloy::{
 };
 use serde_json::{Value, json};
 use stablerail_sdk::{
-    evm::{IERC20, MultiSig, Proposal, ProposalError, ProposalFile},
+    evm::{Chain, IERC20, MultiSig, Proposal, ProposalError, ProposalFile},
     tron::{Address as TronAddress, TronClient},
 };
 
 use crate::risk::{
     config::{Treasury, TreasuryChain},
     reader::{ReadError, Reader, read_error, tron_error},
-    rules::treasury::{Allowance, Measurement},
+    rules::treasury::{Action, Allowance, Measurement, Plan},
     usdt,
 };
 
 /// A spending limit as the contract reports it (the same struct on both chains; a
 /// macro, since the SDK does not export the binding's struct type).
 macro_rules! allowance {
-    ($spender:expr, $l:expr) => {
+    ($reader:expr, $spender:expr, $l:expr) => {
         Allowance {
             spender: $spender,
             amount: $l.amount,
             spent: $l.spent,
             period_start: $l.periodStart,
             period: $l.period,
+            destinations: $l.destinations.iter().map(|d| $reader.show(*d)).collect(),
         }
     };
 }
@@ -119,7 +127,7 @@ async fn measure_evm(
             .call()
             .await
             .map_err(read_error("spendingLimit"))?;
-        allowances.push(allowance!(reader.show(spender), l));
+        allowances.push(allowance!(reader, reader.show(spender), l));
     }
     let mut hot = Vec::new();
     for h in &t.hot_wallets {
@@ -171,7 +179,7 @@ async fn measure_tron(
                 )
                 .await
                 .map_err(tron)?;
-            allowances.push(allowance!(reader.show(spender), l));
+            allowances.push(allowance!(reader, reader.show(spender), l));
         }
         let mut hot = Vec::new();
         for h in &t.hot_wallets {
@@ -196,93 +204,312 @@ async fn measure_tron(
     Err(TreasuryError::HeadMoving(TRON_ATTEMPTS))
 }
 
-/// The hot wallets of `m` that are multisigs (they answer EIP-5267), with their
-/// balances: only these can be emptied by a proposal.
-pub async fn hot_multisigs(reader: &Reader, m: &Measurement) -> Vec<(String, u128)> {
-    let mut out = Vec::new();
-    for (a, b) in &m.hot {
+/// The hot wallets of `m` that are multisigs (they answer EIP-5267): only these
+/// can send by proposal.
+pub async fn hot_multisigs(reader: &Reader, m: &Measurement) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for (a, _) in &m.hot {
         let Ok(addr) = reader.address(a) else {
             continue;
         };
         if reader.is_multisig(addr).await {
-            out.push((a.clone(), *b));
+            out.insert(a.clone());
         }
     }
     out
 }
 
-/// Writes, for each move (hot multisig, amount), a proposal file in which the hot
-/// multisig transfers `amount` of `token` to the vault; nonce, owners, threshold,
-/// time lock and domain are read from the multisig, the deadline is
-/// `deadline_secs` after `now` (chain time). Returns what each file is.
-pub async fn write_proposals(
+/// The chain, token and measurement an action list is written for.
+pub struct Target<'a> {
+    /// The chain's name in the configuration.
+    pub chain: &'a str,
+    /// Its USDT contract.
+    pub token: Address,
+    /// The measurement that showed the excess.
+    pub measurement: &'a Measurement,
+}
+
+/// Carries `plan` out on paper: for each action its view (kind, amounts, how much
+/// of the excess it covers) and what to run. A hot multisig's transfer and the
+/// vault's limit changes are proposal files (nonce, owners, threshold, time lock and
+/// domain read from the multisig; deadline `deadline_secs` after the block, plus
+/// the vault's time lock once per limit change, so each can still be executed after
+/// its lock). Every limit change bumps the vault's config version, so the k-th
+/// change carries nonce and config version k above the vault's: the owners sign all
+/// of them at once and execute them in order (`step`). A plain hot account's
+/// transfer is the `stablerail` command its key runs.
+pub async fn write_actions(
     reader: &Reader,
-    token: Address,
     config: &Treasury,
-    (chain, vault): (&str, &str),
-    moves: &[(String, u128)],
-    (block, now): (u64, u64),
+    target: &Target<'_>,
+    plan: &Plan,
 ) -> Result<Vec<Value>, TreasuryError> {
-    let vault_address = reader.address(vault)?;
-    let chain_kind = reader.chain();
+    let m = target.measurement;
+    let kind = reader.chain();
+    let vault = reader.address(&m.vault)?;
+    let token = target.token;
+    let deadline = m.block_time.saturating_add(config.deadline_secs);
+    let limits = plan
+        .actions
+        .iter()
+        .filter(|a| matches!(a, Action::Limit { .. }))
+        .count();
+    let mut vault_state = None;
+    let mut step = 0u64;
     let mut out = Vec::new();
-    for (hot, amount) in moves {
-        let hot_address = reader.address(hot)?;
-        let (state, domain) = reader.multisig(hot_address).await?;
-        let data = IERC20::transferCall {
-            to: vault_address,
-            amount: U256::from(*amount),
-        }
-        .abi_encode();
-        let proposal = Proposal {
-            to: token,
-            value: U256::ZERO,
-            data: data.into(),
-            nonce: state.nonce,
-            deadline: U256::from(now.saturating_add(config.deadline_secs)),
-            configVersion: state.config_version,
-            minGas: U256::from(config.min_gas),
+    for action in &plan.actions {
+        let view = match action {
+            Action::MultisigTransfer { from, amount, .. } => {
+                let hot = reader.address(from)?;
+                let (state, domain) = reader.multisig(hot).await?;
+                let data = IERC20::transferCall {
+                    to: vault,
+                    amount: U256::from(*amount),
+                }
+                .abi_encode();
+                let proposal = Proposal {
+                    to: token,
+                    value: U256::ZERO,
+                    data: data.into(),
+                    nonce: state.nonce,
+                    deadline: U256::from(deadline),
+                    configVersion: state.config_version,
+                    minGas: U256::from(config.min_gas),
+                };
+                let description = format!(
+                    "treasury watch: move {} USDT from hot multisig {} back to the vault {} (transfer({}, {}) on {})",
+                    usdt(*amount),
+                    kind.render(hot),
+                    kind.render(vault),
+                    kind.render(vault),
+                    amount,
+                    kind.render(token),
+                );
+                let file = ProposalFile::new(
+                    kind,
+                    hot,
+                    domain,
+                    proposal,
+                    state.owners,
+                    state.threshold,
+                    state.time_lock,
+                    Some(description),
+                );
+                let path = file_path(config, target, &format!("transfer-{from}"));
+                save(&file, &path)?;
+                json!({
+                    "kind": "multisig_transfer",
+                    "multisig": from,
+                    "to": m.vault,
+                    "amount": amount.to_string(),
+                    "covers": action.covers().to_string(),
+                    "file": path.display().to_string(),
+                    "nonce": state.nonce.to_string(),
+                    "digest": format!("{:#x}", file.digest()),
+                    "threshold": state.threshold,
+                    "time_lock": state.time_lock,
+                })
+            }
+            Action::AccountTransfer { from, amount, .. } => {
+                let (cli, env) = match kind {
+                    Chain::Tron => (
+                        "tron",
+                        "STABLERAIL_TRON_NODE (the node's URL) and STABLERAIL_TRON_KEY (or --key-file)",
+                    ),
+                    _ => (
+                        "evm",
+                        "STABLERAIL_RPC_URL (the node's URL) and STABLERAIL_EVM_KEY (or --key-file)",
+                    ),
+                };
+                let wait = if kind == Chain::Tron {
+                    " --broadcast --wait-secs 60"
+                } else {
+                    ""
+                };
+                json!({
+                    "kind": "account_transfer",
+                    "from": from,
+                    "to": m.vault,
+                    "token": reader.show(token),
+                    "amount": amount.to_string(),
+                    "covers": action.covers().to_string(),
+                    "command": format!(
+                        "stablerail {cli} transfer --from {from} --token {} --to {} --amount {}{wait}",
+                        reader.show(token),
+                        m.vault,
+                        usdt(*amount),
+                    ),
+                    "env": format!("{env}: the key of {from}"),
+                })
+            }
+            Action::Limit {
+                spender,
+                remaining,
+                new_limit,
+                ..
+            } => {
+                let (state, domain) = match &vault_state {
+                    Some(s) => s,
+                    None => vault_state.insert(reader.multisig(vault).await?),
+                };
+                let k = step;
+                step += 1;
+                let who = reader.address(spender)?;
+                let limit = m.allowances.iter().find(|l| &l.spender == spender);
+                let (data, call) = if *new_limit == 0 {
+                    (
+                        MultiSig::removeSpendingLimitCall {
+                            spender: who,
+                            token,
+                        }
+                        .abi_encode(),
+                        "removeSpendingLimit",
+                    )
+                } else {
+                    let destinations = limit
+                        .map(|l| {
+                            l.destinations
+                                .iter()
+                                .map(|d| reader.address(d))
+                                .collect::<Result<Vec<_>, _>>()
+                        })
+                        .transpose()?
+                        .unwrap_or_default();
+                    (
+                        MultiSig::setSpendingLimitCall {
+                            spender: who,
+                            token,
+                            amount: *new_limit,
+                            period: limit.map_or(0, |l| l.period),
+                            destinations,
+                        }
+                        .abi_encode(),
+                        "setSpendingLimit",
+                    )
+                };
+                let lock_wait = state.time_lock.saturating_mul(k + 1);
+                let proposal = Proposal {
+                    to: vault,
+                    value: U256::ZERO,
+                    data: data.into(),
+                    nonce: state.nonce + U256::from(k),
+                    deadline: U256::from(deadline.saturating_add(lock_wait)),
+                    configVersion: state.config_version + U256::from(k),
+                    minGas: U256::from(config.min_gas),
+                };
+                let what = if *new_limit == 0 {
+                    format!("remove the spending limit of {}", kind.render(who))
+                } else {
+                    format!(
+                        "lower the spending limit of {} to {} USDT per period",
+                        kind.render(who),
+                        usdt(*new_limit)
+                    )
+                };
+                let description = format!(
+                    "treasury watch: {what} on the vault {} (it could still send {} USDT); step {} of {limits}: execute after the earlier steps (each limit change bumps the config version)",
+                    kind.render(vault),
+                    usdt(*remaining),
+                    k + 1,
+                );
+                let file = ProposalFile::new(
+                    kind,
+                    vault,
+                    domain.clone(),
+                    proposal,
+                    state.owners.clone(),
+                    state.threshold,
+                    state.time_lock,
+                    Some(description),
+                );
+                let path = file_path(config, target, &format!("limit-{}-{spender}", k + 1));
+                save(&file, &path)?;
+                json!({
+                    "kind": "spending_limit",
+                    "multisig": m.vault,
+                    "spender": spender,
+                    "call": call,
+                    "remaining": remaining.to_string(),
+                    "new_limit": new_limit.to_string(),
+                    "covers": action.covers().to_string(),
+                    "step": k + 1,
+                    "steps": limits,
+                    "file": path.display().to_string(),
+                    "nonce": (state.nonce + U256::from(k)).to_string(),
+                    "config_version": (state.config_version + U256::from(k)).to_string(),
+                    "digest": format!("{:#x}", file.digest()),
+                    "threshold": state.threshold,
+                    "time_lock": state.time_lock,
+                })
+            }
         };
-        let description = format!(
-            "treasury watch: move {} USDT from hot multisig {} back to the vault {} (transfer({}, {}) on {})",
-            usdt(*amount),
-            chain_kind.render(hot_address),
-            chain_kind.render(vault_address),
-            chain_kind.render(vault_address),
-            amount,
-            chain_kind.render(token),
-        );
-        let file = ProposalFile::new(
-            chain_kind,
-            hot_address,
-            domain,
-            proposal,
-            state.owners,
-            state.threshold,
-            state.time_lock,
-            Some(description),
-        );
-        let path = file_path(&config.proposal_dir, chain, block, hot);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| ProposalError::Io {
-                path: dir.display().to_string(),
-                message: e.to_string(),
-            })?;
-        }
-        file.save(&path)?;
-        out.push(json!({
-            "file": path.display().to_string(),
-            "multisig": hot,
-            "amount": amount.to_string(),
-            "nonce": state.nonce.to_string(),
-            "digest": format!("{:#x}", file.digest()),
-            "threshold": state.threshold,
-        }));
+        out.push(view);
     }
     Ok(out)
 }
 
-/// `<dir>/treasury-<chain>-<block>-<hot multisig>.json`.
-fn file_path(dir: &Path, chain: &str, block: u64, hot: &str) -> PathBuf {
-    dir.join(format!("treasury-{chain}-{block}-{hot}.json"))
+fn save(file: &ProposalFile, path: &Path) -> Result<(), TreasuryError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| ProposalError::Io {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+    }
+    file.save(path)?;
+    Ok(())
+}
+
+/// `<dir>/treasury-<chain>-<block>-<first 8 hex of its hash>-<what>.json`: the hash
+/// keeps the files of two branches at one height apart.
+fn file_path(config: &Treasury, target: &Target<'_>, what: &str) -> PathBuf {
+    let m = target.measurement;
+    let hash: String = m
+        .block_hash
+        .trim_start_matches("0x")
+        .chars()
+        .take(8)
+        .collect();
+    config.proposal_dir.join(format!(
+        "treasury-{}-{}-{hash}-{what}.json",
+        target.chain, m.block_number
+    ))
+}
+
+/// What a withdrawn file is renamed to: no longer a `.json` an owner picks up.
+pub const WITHDRAWN_SUFFIX: &str = ".withdrawn";
+
+/// Marks the actions of a treasury alert's `details` withdrawn (its measurement was
+/// rolled back by a reorg): each proposal file is renamed `<file>.withdrawn`, so
+/// `sign`/`execute --file <file>` no longer find it, and its view says
+/// `"state": "withdrawn"` with the new name. Idempotent (a file already renamed, or
+/// gone, is left as it is). Returns whether anything changed.
+pub fn withdraw_files(details: &mut Value) -> bool {
+    let Some(actions) = details.get_mut("actions").and_then(Value::as_array_mut) else {
+        return false;
+    };
+    let mut changed = false;
+    for a in actions {
+        if a.get("state").and_then(Value::as_str) == Some("withdrawn") {
+            continue;
+        }
+        a["state"] = json!("withdrawn");
+        changed = true;
+        let Some(file) = a.get("file").and_then(Value::as_str).map(str::to_owned) else {
+            continue;
+        };
+        let renamed = format!("{file}{WITHDRAWN_SUFFIX}");
+        match std::fs::rename(&file, &renamed) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::warn!(file, "treasury watch: withdrawn proposal file already gone");
+            }
+            Err(e) => {
+                tracing::warn!(file, error = %e, "treasury watch: withdrawn proposal file not renamed");
+                a["rename_error"] = json!(e.to_string());
+                continue;
+            }
+        }
+        a["file"] = json!(renamed);
+    }
+    changed
 }

@@ -845,3 +845,76 @@ async fn co_signer_acceptor_limits_and_sweep_through_the_cli() {
     let err = failed(&e.escrow(DEPLOYER, &["surplus", "sweep"]));
     assert!(err.contains("nothing to sweep"), "{err}");
 }
+
+/// `stablerail evm transfer`: a wrong `--from` key, an amount above the balance, a
+/// malformed address or amount are refused before anything is sent (balances
+/// unchanged); a good one moves exactly the amount, from the key's account.
+#[tokio::test(flavor = "multi_thread")]
+async fn token_transfer_through_the_cli() {
+    let env = Env::start().await;
+    let p = &env.p;
+    p.mint(p.address(AGENT_2), usdt(20)).await.unwrap();
+    let token = p.deployment.token.to_checksum(None);
+    let to = p.deployment.multisig.to_checksum(None);
+    let from = p.address(AGENT_2).to_checksum(None);
+    let key = env.key(AGENT_2);
+    let transfer = |extra: &[&str]| {
+        let mut args = vec![
+            "evm",
+            "transfer",
+            "--rpc-url",
+            &env.rpc,
+            "--key-file",
+            key.to_str().unwrap(),
+            "--token",
+            &token,
+            "--to",
+            &to,
+        ];
+        args.extend_from_slice(extra);
+        env.cli(&args)
+    };
+    let balances = || async {
+        (
+            p.token_balance(p.address(AGENT_2)).await.unwrap(),
+            p.token_balance(p.deployment.multisig).await.unwrap(),
+        )
+    };
+    let before = balances().await;
+    let other = p.address(AGENT).to_checksum(None);
+    for (args, says) in [
+        (vec!["--amount", "5", "--from", other.as_str()], "--from"),
+        (vec!["--amount", "20.000001"], "holds only 20000000 units"),
+        (vec!["--amount", "0"], "--amount must be above zero"),
+        (vec!["--amount", "1.0000001"], "--amount"),
+        (vec!["--amount", "1", "--from", "0x12"], "--from"),
+    ] {
+        let e = failed(&transfer(&args));
+        assert!(e.contains(says), "{args:?}: {e}");
+    }
+    let bad_to = env.cli(&[
+        "evm",
+        "transfer",
+        "--rpc-url",
+        &env.rpc,
+        "--key-file",
+        key.to_str().unwrap(),
+        "--token",
+        &token,
+        "--to",
+        "0xnope",
+        "--amount",
+        "1",
+    ]);
+    assert!(failed(&bad_to).contains("--to"));
+    assert_eq!(balances().await, before);
+
+    let v = ok_json(&transfer(&["--amount", "12.5", "--from", from.as_str()]));
+    assert_eq!(field(&v, "from"), from);
+    assert_eq!(field(&v, "to"), to);
+    assert_eq!(field(&v, "amount"), "12.5");
+    let after = balances().await;
+    let moved = U256::from(12_500_000u64);
+    assert_eq!(before.0 - after.0, moved);
+    assert_eq!(after.1 - before.1, moved);
+}

@@ -8,11 +8,12 @@ use serde_json::Value;
 
 /// The environment variables the binary reads keys and nodes from; removed so a
 /// developer's shell cannot change what a test sees.
-const ENV: [&str; 4] = [
+const ENV: [&str; 5] = [
     "STABLERAIL_TRON_KEY",
     "STABLERAIL_EVM_KEY",
     "STABLERAIL_SOLANA_KEY",
     "STABLERAIL_RPC_URL",
+    "STABLERAIL_TRON_NODE",
 ];
 
 /// The built `stablerail` binary, with none of its environment variables set.

@@ -2,6 +2,7 @@
 
 mod escrow;
 pub(crate) mod rpc;
+mod transfer;
 
 use clap::Subcommand;
 
@@ -14,6 +15,8 @@ pub(crate) enum EvmCommand {
     Escrow(escrow::EscrowArgs),
     /// Multisig proposals: propose, sign (one owner per invocation), execute, show.
     Multisig(crate::multisig::MultisigArgs),
+    /// Send USDT (or another ERC-20 token) from the key's account.
+    Transfer(Box<transfer::TransferArgs>),
 }
 
 /// Runs a `stablerail evm` subcommand.
@@ -23,6 +26,7 @@ pub(crate) fn run(out: &Output, cmd: EvmCommand) -> anyhow::Result<()> {
         .build()?;
     match cmd {
         EvmCommand::Escrow(args) => rt.block_on(escrow::run(out, args)),
+        EvmCommand::Transfer(args) => rt.block_on(transfer::run(out, *args)),
         EvmCommand::Multisig(args) => rt.block_on(crate::multisig::run(
             out,
             args,

@@ -61,6 +61,9 @@ pub(crate) struct TransferArgs {
     /// The recipient (base58 or 41-hex).
     #[arg(long)]
     to: String,
+    /// The account the key must be: refused before signing when it is another.
+    #[arg(long)]
+    from: Option<String>,
     /// The amount, decimal (6 decimals, for USDT and TRX alike).
     #[arg(long)]
     amount: String,
@@ -92,7 +95,11 @@ pub(crate) struct TransferArgs {
     #[arg(long, default_value_t = 60)]
     expiration_secs: i64,
     /// A full node's HTTP URL, for the reference block, the fee estimate and broadcast.
-    #[arg(long, required_unless_present = "ref_block_num")]
+    #[arg(
+        long,
+        env = "STABLERAIL_TRON_NODE",
+        required_unless_present = "ref_block_num"
+    )]
     node: Option<String>,
     /// Broadcast the signed transaction to --node.
     #[arg(long, requires = "node")]
@@ -275,8 +282,18 @@ async fn transfer(out: &Output, args: &TransferArgs) -> anyhow::Result<()> {
     if token.is_some() && fee_limit.is_none() && client.is_none() {
         bail!("a TRC20 transfer needs --fee-limit, or --node to estimate it");
     }
+    let expected: Option<Address> = args
+        .from
+        .as_deref()
+        .map(|f| f.parse().context("--from"))
+        .transpose()?;
     let key = keys::load(args.key_file.as_deref())?;
     let from = key.address();
+    if let Some(e) = expected
+        && e != from
+    {
+        bail!("--from {e}: the key is the account {from}, not this one");
+    }
     let contract: Contract = match token {
         Some(t) => TriggerSmartContract::trc20_transfer(from, t, to, amount)?.into(),
         None => Transfer::trx(from, to, amount)?.into(),
