@@ -516,6 +516,24 @@ async fn gateway_co_signs_solana_outflows() {
     assert_eq!(sol.account(&owner.pubkey()).await.outflow_today, USDT / 2);
     sol.check_conservation(&wallets, minted).await;
 
+    // The release of a deal another wallet sells: refused, nothing moves.
+    let before = sol.state(&wallets).await;
+    let mut web3 = Web::new(&gw);
+    web3.sign_in_solana(&third).await;
+    let (secret3, _) = enrol(&mut web3).await;
+    let csrf3 = web3.session_csrf().await;
+    let p = ask(
+        &mut web3,
+        &csrf3,
+        "solana",
+        ("release", &deal.to_string()),
+        &code(&secret3, 0),
+    )
+    .await;
+    assert_eq!(p.status, 403, "{}", p.body);
+    assert!(p.body.contains("not by you"), "{}", p.body);
+    assert_eq!(sol.state(&wallets).await, before);
+
     // The release of the deal it sells: 3 USDT beyond the allowance (the next code).
     let p = ask(
         &mut web,
@@ -534,7 +552,8 @@ async fn gateway_co_signs_solana_outflows() {
             deal: sol.escrow.deal(deal)
         }
     );
-    assert_eq!(deal_of(deal).await.state, sol::DealState::Released);
+    // Released, the deal account is closed (its rent back to its payer).
+    assert!(sol.rt.account(&sol.escrow.deal(deal)).await.is_none());
     assert_eq!(
         sol.account(&owner.pubkey()).await.locked,
         locked - 3 * USDT
@@ -552,22 +571,6 @@ async fn gateway_co_signs_solana_outflows() {
     assert_eq!(p.status, 403, "{}", p.body);
     assert!(p.body.contains("did not co-sign"), "{}", p.body);
     assert!(p.body.contains("not this gateway"), "{}", p.body);
-
-    // The release of a deal another wallet sells.
-    let mut web3 = Web::new(&gw);
-    web3.sign_in_solana(&third).await;
-    let (secret3, _) = enrol(&mut web3).await;
-    let csrf3 = web3.session_csrf().await;
-    let p = ask(
-        &mut web3,
-        &csrf3,
-        "solana",
-        ("release", &deal.to_string()),
-        &code(&secret3, 0),
-    )
-    .await;
-    assert_eq!(p.status, 403, "{}", p.body);
-    assert!(p.body.contains("not by you"), "{}", p.body);
 
     // An EVM session is not offered the Solana chain.
     let mut evm = Web::new(&gw);
