@@ -22,7 +22,8 @@
 //! stdout, not to the transaction's logs). The runtime's own log lines
 //! (`Program <id> failed: custom program error: 0x..`) are there.
 
-#![allow(deprecated)] // solana-program-test 3.1 marks its API as unstable-to-be
+#![allow(deprecated)]
+// solana-program-test 3.1 marks its API as unstable-to-be
 // A test node: a bank that fails to answer is a failed test, so it panics.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -231,13 +232,7 @@ impl Runtime {
     }
 
     /// Mints `amount` to `token` (the mint authority signs).
-    pub async fn mint_to(
-        &self,
-        mint: &Pubkey,
-        authority: &Keypair,
-        token: &Pubkey,
-        amount: u64,
-    ) {
+    pub async fn mint_to(&self, mint: &Pubkey, authority: &Keypair, token: &Pubkey, amount: u64) {
         let ix = spl_token::instruction::mint_to(
             &spl_token::ID,
             mint,
@@ -319,7 +314,12 @@ impl Runtime {
     /// The block height `getBlockHeight` reports.
     pub async fn block_height(&self) -> u64 {
         let inner = self.inner.lock().await;
-        inner.ctx.banks_client.get_root_block_height().await.unwrap()
+        inner
+            .ctx
+            .banks_client
+            .get_root_block_height()
+            .await
+            .unwrap()
     }
 
     /// Submits `tx` as `sendTransaction` does (signatures, preflight, processing).

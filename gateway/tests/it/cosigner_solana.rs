@@ -142,7 +142,10 @@ impl Sol {
             let ix = self.escrow.co_signer_apply(&owner.pubkey());
             self.rt.setup(vec![ix], &[]).await;
         }
-        assert_eq!(self.account(&owner.pubkey()).await.co_signer, Some(co_signer));
+        assert_eq!(
+            self.account(&owner.pubkey()).await.co_signer,
+            Some(co_signer)
+        );
     }
 
     async fn account(&self, wallet: &Pubkey) -> sol::EscrowAccount {
@@ -216,7 +219,11 @@ impl Sol {
     async fn check_conservation(&self, wallets: &[Pubkey], minted: u64) {
         let (accounts, vault, liabilities, _) = self.state(wallets).await;
         let held: u64 = accounts.iter().map(|(a, l, _)| a + l).sum();
-        assert_eq!((vault, liabilities), (held, held), "vault, liabilities, accounts");
+        assert_eq!(
+            (vault, liabilities),
+            (held, held),
+            "vault, liabilities, accounts"
+        );
         let all: u64 = self
             .rt
             .token_accounts_of(&self.mint)
@@ -293,7 +300,11 @@ escrow = "{config}"
 /// Posts the co-signer form.
 async fn ask(web: &mut Web, csrf: &str, chain: &str, outflow: (&str, &str), code: &str) -> Page {
     let (action, value) = outflow;
-    let field = if action == "withdraw" { "amount" } else { "deal" };
+    let field = if action == "withdraw" {
+        "amount"
+    } else {
+        "deal"
+    };
     web.post(
         "/dashboard/co-signer",
         &[
@@ -554,10 +565,7 @@ async fn gateway_co_signs_solana_outflows() {
     );
     // Released, the deal account is closed (its rent back to its payer).
     assert!(sol.rt.account(&sol.escrow.deal(deal)).await.is_none());
-    assert_eq!(
-        sol.account(&owner.pubkey()).await.locked,
-        locked - 3 * USDT
-    );
+    assert_eq!(sol.account(&owner.pubkey()).await.locked, locked - 3 * USDT);
     sol.check_conservation(&wallets, minted).await;
 
     // An account that names another co-signer gets nothing.

@@ -236,7 +236,9 @@ fn escrow_outflow(
         accounts[3]
     };
     if own != pda::escrow_account(&config, owner) {
-        return Err(refuse("the outflow does not debit the owner's escrow account"));
+        return Err(refuse(
+            "the outflow does not debit the owner's escrow account",
+        ));
     }
     Ok((config, action))
 }

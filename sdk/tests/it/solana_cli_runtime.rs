@@ -702,7 +702,11 @@ async fn the_owner_sends_what_its_co_signer_signed() {
     assert_eq!(v["amount"], serde_json::to_value(five).unwrap(), "{v}");
     assert_eq!(v["co_signer"], co.pubkey().to_string(), "{v}");
     assert_eq!(v["destination"], trader.token.to_string(), "{v}");
-    assert_eq!(d.balances().await, before, "a refusal or a print moves nothing");
+    assert_eq!(
+        d.balances().await,
+        before,
+        "a refusal or a print moves nothing"
+    );
 
     let height = latest.last_valid_block_height.to_string();
     let v = ok_json(&send(

@@ -14,9 +14,7 @@ use stablerail_sdk::Amount;
 
 use super::{Ctx, PageError, PageResult, fresh_code, html, html::escape};
 use crate::{
-    cosigner::{
-        CoSignError, CoSigner, Outflow, SolanaCoSigner, co_signs_on, co_signs_on_solana,
-    },
+    cosigner::{CoSignError, CoSigner, Outflow, SolanaCoSigner, co_signs_on, co_signs_on_solana},
     session::message::WalletKind,
 };
 
@@ -62,12 +60,18 @@ fn co_signer(ctx: &Ctx) -> Result<CoSigner, PageError> {
 }
 
 fn solana_co_signer(ctx: &Ctx) -> Result<SolanaCoSigner, PageError> {
-    SolanaCoSigner::from_key_file(ctx.app.config.dashboard.co_signer_solana_key_file.as_deref())
-        .map_err(|e| {
-            tracing::error!(error = %e, "Solana co-signer key");
-            PageError::Internal
-        })?
-        .ok_or_else(|| PageError::Forbidden("This gateway offers no co-signing on Solana.".into()))
+    SolanaCoSigner::from_key_file(
+        ctx.app
+            .config
+            .dashboard
+            .co_signer_solana_key_file
+            .as_deref(),
+    )
+    .map_err(|e| {
+        tracing::error!(error = %e, "Solana co-signer key");
+        PageError::Internal
+    })?
+    .ok_or_else(|| PageError::Forbidden("This gateway offers no co-signing on Solana.".into()))
 }
 
 /// The kind of chain the signed-in wallet co-signs on: its own.
@@ -259,7 +263,12 @@ pub(super) async fn approve(ctx: Ctx, Form(form): Form<HashMap<String, String>>)
 async fn solana_approve(ctx: &Ctx, chain: &str, outflow: Outflow) -> PageResult {
     let cs = solana_co_signer(ctx)?;
     let signed = match cs
-        .co_sign(&ctx.app.config.indexer, chain, &ctx.session.address, outflow)
+        .co_sign(
+            &ctx.app.config.indexer,
+            chain,
+            &ctx.session.address,
+            outflow,
+        )
         .await
     {
         Ok(s) => s,

@@ -126,7 +126,10 @@ pub(crate) async fn send(out: &Output, a: &CoSignedSendArgs) -> anyhow::Result<(
             destination,
         } => (amount, Some(destination.to_string()), None),
         CoSignedAction::Release { deal } => {
-            let d: sol::Deal = rpc.decoded(&deal, "deal").await.context("reading the deal")?;
+            let d: sol::Deal = rpc
+                .decoded(&deal, "deal")
+                .await
+                .context("reading the deal")?;
             (Amount::from_units(d.amount), None, Some(d.id))
         }
     };
@@ -160,7 +163,10 @@ pub(crate) async fn send(out: &Output, a: &CoSignedSendArgs) -> anyhow::Result<(
     view.signature = tx.signatures[0].to_string();
     view.transaction_base64 = encode_base64(&tx)?;
     if a.send {
-        progress.say(format!("{}: sending, waiting for confirmation", view.action));
+        progress.say(format!(
+            "{}: sending, waiting for confirmation",
+            view.action
+        ));
         let sent = rpc.send_transaction(&tx).await.context("sendTransaction")?;
         tracing::info!(%sent, "transaction accepted");
         let status = rpc
