@@ -11,6 +11,8 @@ mod indexing;
 mod local;
 mod platform;
 mod shop;
+#[cfg(feature = "solana-node")]
+pub mod solana_node;
 
 pub use day::{DAY_STEPS, DayReport, lowered_fees, play_day};
 pub use deploy::{Deployment, MockUSDTEthereum, OperatorKeys, PlatformConfig, deploy_platform};

@@ -296,6 +296,10 @@ impl Config {
         }
         crate::cosigner::CoSigner::from_key_file(self.dashboard.co_signer_key_file.as_deref())
             .map_err(|e| Error::Config(e.to_string()))?;
+        crate::cosigner::SolanaCoSigner::from_key_file(
+            self.dashboard.co_signer_solana_key_file.as_deref(),
+        )
+        .map_err(|e| Error::Config(e.to_string()))?;
         self.dashboard.validate(
             &self
                 .public_url

@@ -8,6 +8,13 @@
 //! EVM and TRON run the same escrow, so one secp256k1 key co-signs on both: the
 //! digest is the same EIP-712 hash under each escrow's own domain, read from the
 //! chain (`eth_call` on EVM, `triggerconstantcontract` on TRON).
+//!
+//! On Solana the co-signer signs the outflow transaction itself: the gateway builds
+//! it and signs it with its own ed25519 key (`solana`).
+
+mod solana;
+
+pub use solana::{CoSignedTransaction, SolanaCoSigner, co_signs_on_solana};
 
 use alloy::{
     primitives::{Address, Signature, U256},
@@ -30,8 +37,11 @@ pub enum CoSignError {
     /// The key file is not a key.
     #[error("dashboard.co_signer_key_file: {0}")]
     BadKey(String),
-    /// The chain is not an EVM or TRON chain with an escrow.
-    #[error("chain {0} has no EVM or TRON escrow to co-sign for")]
+    /// The Solana key file is not a keypair (the message never holds key material).
+    #[error("dashboard.co_signer_solana_key_file: {0}")]
+    BadSolanaKey(String),
+    /// The chain is not a chain with an escrow the key co-signs for.
+    #[error("chain {0} has no escrow this co-signer key serves")]
     Chain(String),
     /// The owner is not an address of the chain's kind.
     #[error("{0:?} is not an address of this chain")]
@@ -173,9 +183,8 @@ impl CoSigner {
     }
 }
 
-/// Whether the gateway co-signs on this indexed chain: an EVM or TRON chain with an
-/// escrow (Solana's co-signer signs the transaction itself, which this service does
-/// not send).
+/// Whether the gateway's secp256k1 key co-signs on this indexed chain: an EVM or
+/// TRON chain with an escrow (Solana: [`co_signs_on_solana`], another key).
 pub fn co_signs_on(c: &stablerail_indexer::ChainConfig) -> bool {
     matches!(c.kind, ChainKind::Evm | ChainKind::Tron) && c.escrow.is_some()
 }

@@ -45,6 +45,11 @@ pub struct DashboardConfig {
     /// its address as their account's co-signer (`cosigner`). None: no co-signing.
     #[serde(default)]
     pub co_signer_key_file: Option<std::path::PathBuf>,
+    /// A file holding the gateway's Solana co-signer keypair (ed25519, solana-keygen
+    /// JSON or base58): Solana owners may name its address as their account's
+    /// co-signer (`cosigner::SolanaCoSigner`). None: no co-signing on Solana.
+    #[serde(default)]
+    pub co_signer_solana_key_file: Option<std::path::PathBuf>,
 }
 
 impl Default for DashboardConfig {
@@ -58,6 +63,7 @@ impl Default for DashboardConfig {
             secret_key_file: None,
             secret_key_env: default_key_env(),
             co_signer_key_file: None,
+            co_signer_solana_key_file: None,
         }
     }
 }

@@ -219,6 +219,17 @@ impl Web {
         p
     }
 
+    /// Signs in with a Solana key (Sign-In With Solana: ed25519 over the message,
+    /// base58); returns the final page after the redirect.
+    pub async fn sign_in_solana(&mut self, key: &stablerail_sdk::solana::sdk::Keypair) -> Page {
+        use stablerail_sdk::solana::sdk::Signer as _;
+        let (csrf, msg) = self.challenge("solana", &key.pubkey().to_string()).await;
+        let sig = key.sign_message(msg.as_bytes()).to_string();
+        let p = self.submit(&csrf, &msg, &sig).await;
+        assert_eq!(p.status, 303, "{}", p.body);
+        p
+    }
+
     /// The session's CSRF token (from the dashboard's navigation).
     pub async fn session_csrf(&mut self) -> String {
         let p = self.get("/dashboard/security").await;

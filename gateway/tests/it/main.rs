@@ -12,6 +12,7 @@ mod api;
 mod browser;
 mod common;
 mod cosigner;
+mod cosigner_solana;
 mod counts;
 mod crash;
 mod dashboard;

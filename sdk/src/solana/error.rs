@@ -141,6 +141,13 @@ pub enum SolanaError {
         /// The cap.
         cap: u64,
     },
+    /// A transaction handed over as a co-signed outflow is not one (or not for
+    /// this key); see [`CoSignedOutflow::read`](crate::solana::CoSignedOutflow::read).
+    #[error("not a co-signed escrow outflow: {reason}")]
+    CoSigned {
+        /// What is wrong with it.
+        reason: String,
+    },
     /// An on-chain account the instruction needs does not exist.
     #[error("account {address} ({what}) does not exist")]
     AccountMissing {

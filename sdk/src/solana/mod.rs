@@ -7,6 +7,7 @@
 //! `solana-instruction`, `solana-transaction`, ...), so the instructions and
 //! transactions built here go to any Solana client or test bank unchanged.
 
+mod co_signed;
 mod codec;
 mod compute_budget;
 mod error;
@@ -19,6 +20,7 @@ mod rpc;
 mod state;
 mod transaction;
 
+pub use co_signed::{CoSignedAction, CoSignedOutflow};
 pub use codec::{
     DISCRIMINATOR_LEN, account_discriminator, instruction_data, instruction_discriminator,
 };

@@ -162,6 +162,14 @@ impl SolanaRpc {
         })
     }
 
+    /// `getBlockHeight` at `confirmed`: a transaction whose blockhash's last valid
+    /// block height is below it can no longer land.
+    pub async fn block_height(&self) -> Result<u64, SolanaRpcError> {
+        const M: &str = "getBlockHeight";
+        let r = self.call(M, json!([{"commitment": COMMITMENT}])).await?;
+        r.as_u64().ok_or(shape(M, "result"))
+    }
+
     /// `getRecentPrioritizationFees` for transactions writing `accounts`.
     pub async fn recent_prioritization_fees(
         &self,

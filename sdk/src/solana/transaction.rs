@@ -109,6 +109,45 @@ impl TransactionBuilder {
         }
         Ok(tx)
     }
+
+    /// The transaction on `blockhash` signed by `signers` only: the other signers'
+    /// slots stay empty for their holders to fill (a co-signer signs first and
+    /// hands the transaction to the fee payer). Checked to fit one packet.
+    pub fn partial_sign(
+        &self,
+        blockhash: Hash,
+        signers: &[&dyn Signer],
+    ) -> Result<Transaction, SolanaError> {
+        let mut tx = self.build(blockhash)?;
+        let required = usize::from(tx.message.header.num_required_signatures);
+        let data = tx.message_data();
+        for signer in signers {
+            let key = signer.pubkey();
+            let slot = tx
+                .message
+                .account_keys
+                .iter()
+                .take(required)
+                .position(|k| *k == key)
+                .ok_or_else(|| SolanaError::Signing {
+                    reason: format!("{key} is not a signer of this transaction"),
+                })?;
+            tx.signatures[slot] =
+                signer
+                    .try_sign_message(&data)
+                    .map_err(|e| SolanaError::Signing {
+                        reason: e.to_string(),
+                    })?;
+        }
+        let size = encode(&tx)?.len();
+        if size > PACKET_DATA_SIZE {
+            return Err(SolanaError::TransactionTooLarge {
+                size,
+                max: PACKET_DATA_SIZE,
+            });
+        }
+        Ok(tx)
+    }
 }
 
 /// The wire bytes of a transaction.

@@ -15,7 +15,8 @@ mod solana_cli;
 mod solana_cli_runtime;
 mod solana_client;
 mod solana_node;
-mod solana_runtime;
 mod support;
+// The Solana node over the native runtime, shared with the gateway's tests.
+use stablerail_demo::solana_node as solana_runtime;
 mod tron_client;
 mod tron_fixtures;

@@ -1,5 +1,5 @@
 //! `stablerail solana ...` against a node whose state is the native runtime
-//! (`solana_runtime.rs`): the escrow and multisig programs and the real SPL
+//! (`stablerail_demo::solana_node`): the escrow and multisig programs and the real SPL
 //! Token program execute every transaction the CLI sends.
 //!
 //! The deployment (USDT mint, the 2-of-3 multisig made by `multisig_create`,
@@ -592,5 +592,133 @@ async fn the_runtime_holds_the_cli_to_its_compute_unit_limit() {
     cli.escrow(&d.trader, &["account", "deposit", "--amount", "1"])
         .await;
     assert_eq!(d.escrow_account(&d.trader.key()).await.available, 1_000_000);
+    d.check_conservation().await;
+}
+
+/// `co-signer send`: the owner's half of a withdrawal its co-signer built and
+/// signed alone (as the gateway's co-signer page does). Refused for another key,
+/// for a transaction that is not a co-signed outflow, and once expired; printed
+/// without `--send`, nothing moving; sent with it, 5 USDT beyond the 1 USDT
+/// allowance land in the owner's token account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_sends_what_its_co_signer_signed() {
+    use stablerail_sdk::solana::{SolanaRpc, TransactionBuilder, encode_base64};
+
+    let d = deploy().await;
+    let trader = &d.trader;
+    let ix = d
+        .escrow
+        .deposit(
+            &trader.key(),
+            &trader.token,
+            &d.mint,
+            &pda::TOKEN_PROGRAM_ID,
+            Amount::from_units(50_000_000),
+        )
+        .unwrap();
+    d.rt.setup(vec![ix], &[&trader.kp]).await;
+    let co = Keypair::new();
+    let args = sol::CoSignerSetArgs {
+        co_signer: Some(co.pubkey()),
+        daily_allowance: 1_000_000,
+    };
+    let ix = d.escrow.co_signer_set(&trader.key(), &args, None).unwrap();
+    d.rt.setup(vec![ix], &[&trader.kp]).await;
+
+    let rpc = SolanaRpc::new(&d.rt.url).unwrap();
+    let latest = rpc.latest_blockhash().await.unwrap();
+    let co_signed = |ix| {
+        TransactionBuilder::new(trader.key())
+            .with_compute_unit_limit(DEFAULT_COMPUTE_UNIT_LIMIT)
+            .with_instruction(ix)
+            .partial_sign(latest.blockhash, &[&co as &dyn Signer])
+            .unwrap()
+    };
+    let five = Amount::from_units(5_000_000);
+    let withdraw = d
+        .escrow
+        .withdraw_cosigned(
+            &trader.key(),
+            &trader.token,
+            &d.mint,
+            &pda::TOKEN_PROGRAM_ID,
+            five,
+            &co.pubkey(),
+        )
+        .unwrap();
+    let b64 = encode_base64(&co_signed(withdraw)).unwrap();
+    let send = |tx: &str, key: &Party, extra: &[&str]| {
+        let mut args = vec![
+            "--json",
+            "solana",
+            "escrow",
+            "co-signer",
+            "send",
+            "--rpc-url",
+            &d.rt.url,
+            "--key-file",
+            key.path(),
+            "--transaction",
+            tx,
+        ];
+        args.extend_from_slice(extra);
+        stablerail().args(&args).output().unwrap()
+    };
+    let before = d.balances().await;
+
+    let e = failed(&send(&b64, &d.merchant, &["--send"]));
+    assert!(e.contains("not the transaction's owner"), "{e}");
+    // A deposit is no co-signed outflow, even signed by the co-signer alone.
+    let deposit = d
+        .escrow
+        .deposit(
+            &trader.key(),
+            &trader.token,
+            &d.mint,
+            &pda::TOKEN_PROGRAM_ID,
+            five,
+        )
+        .unwrap();
+    let not_outflow = TransactionBuilder::new(trader.key())
+        .with_instruction(deposit)
+        .build(latest.blockhash)
+        .unwrap();
+    let e = failed(&send(
+        &encode_base64(&not_outflow).unwrap(),
+        trader,
+        &["--send"],
+    ));
+    assert!(e.contains("not a co-signed escrow outflow"), "{e}");
+    let e = failed(&send(
+        &b64,
+        trader,
+        &["--send", "--last-valid-block-height", "0"],
+    ));
+    assert!(e.contains("expired at block height 0"), "{e}");
+    // Printed, not sent.
+    let v = ok_json(&send(&b64, trader, &[]));
+    assert_eq!(v["sent"], false, "{v}");
+    assert_eq!(v["action"], "withdraw", "{v}");
+    assert_eq!(v["amount"], serde_json::to_value(five).unwrap(), "{v}");
+    assert_eq!(v["co_signer"], co.pubkey().to_string(), "{v}");
+    assert_eq!(v["destination"], trader.token.to_string(), "{v}");
+    assert_eq!(
+        d.balances().await,
+        before,
+        "a refusal or a print moves nothing"
+    );
+
+    let height = latest.last_valid_block_height.to_string();
+    let v = ok_json(&send(
+        &b64,
+        trader,
+        &["--send", "--last-valid-block-height", &height],
+    ));
+    assert_eq!(v["sent"], true, "{v}");
+    let p = d.rt.processed(v["signature"].as_str().unwrap()).await;
+    assert_eq!(p.err, None);
+    let after = d.balances().await;
+    assert_eq!(after.tokens[1], before.tokens[1] + 5_000_000);
+    assert_eq!(after.vault, before.vault - 5_000_000);
     d.check_conservation().await;
 }

@@ -2,7 +2,8 @@
 //! escrow account (`cosigner`): its address and the exact command that names it,
 //! and the approval of an outflow beyond the day's allowance after a fresh TOTP code,
 //! given back as the exact command to send (docs/rules.md "Co-signer and daily
-//! allowance").
+//! allowance"). On Solana the approval is the outflow transaction itself, built and
+//! co-signed by the gateway, with the command that adds the owner's signature.
 
 use std::collections::HashMap;
 
@@ -13,7 +14,7 @@ use stablerail_sdk::Amount;
 
 use super::{Ctx, PageError, PageResult, fresh_code, html, html::escape};
 use crate::{
-    cosigner::{CoSignError, CoSigner, Outflow, co_signs_on},
+    cosigner::{CoSignError, CoSigner, Outflow, SolanaCoSigner, co_signs_on, co_signs_on_solana},
     session::message::WalletKind,
 };
 
@@ -27,7 +28,7 @@ fn chains(ctx: &Ctx, kind: ChainKind) -> Vec<String> {
         .indexer
         .chains
         .iter()
-        .filter(|(_, c)| c.kind == kind && co_signs_on(c))
+        .filter(|(_, c)| c.kind == kind && (co_signs_on(c) || co_signs_on_solana(c)))
         .map(|(n, _)| n.clone())
         .collect()
 }
@@ -58,23 +59,60 @@ fn co_signer(ctx: &Ctx) -> Result<CoSigner, PageError> {
         .ok_or_else(|| PageError::Forbidden("This gateway offers no co-signing.".into()))
 }
 
+fn solana_co_signer(ctx: &Ctx) -> Result<SolanaCoSigner, PageError> {
+    SolanaCoSigner::from_key_file(
+        ctx.app
+            .config
+            .dashboard
+            .co_signer_solana_key_file
+            .as_deref(),
+    )
+    .map_err(|e| {
+        tracing::error!(error = %e, "Solana co-signer key");
+        PageError::Internal
+    })?
+    .ok_or_else(|| PageError::Forbidden("This gateway offers no co-signing on Solana.".into()))
+}
+
 /// The kind of chain the signed-in wallet co-signs on: its own.
-fn owner_kind(ctx: &Ctx) -> Result<ChainKind, PageError> {
+fn owner_kind(ctx: &Ctx) -> ChainKind {
     match ctx.session.kind {
-        WalletKind::Evm => Ok(ChainKind::Evm),
-        WalletKind::Tron => Ok(ChainKind::Tron),
-        WalletKind::Solana => Err(PageError::Forbidden(
-            "The co-signer serves EVM and TRON escrow accounts: on Solana a co-signer signs the transaction itself."
-                .into(),
-        )),
+        WalletKind::Evm => ChainKind::Evm,
+        WalletKind::Tron => ChainKind::Tron,
+        WalletKind::Solana => ChainKind::Solana,
     }
+}
+
+/// The gateway's co-signer address in `kind`'s form, if a key serves that kind.
+fn gateway_address(ctx: &Ctx, kind: ChainKind) -> Result<String, PageError> {
+    Ok(match kind {
+        ChainKind::Solana => solana_co_signer(ctx)?.address().to_string(),
+        _ => co_signer(ctx)?.address_on(kind),
+    })
+}
+
+/// The command naming `gw` as co-signer on `chain`.
+fn name_command(ctx: &Ctx, chain: &str, gw: &str) -> String {
+    let c = ctx.app.config.indexer.chains.get(chain);
+    if c.map(|c| c.kind) == Some(ChainKind::Solana) {
+        let url = c
+            .and_then(|c| c.rpc_urls.first().cloned())
+            .unwrap_or_default();
+        let config = c.and_then(|c| c.escrow.clone()).unwrap_or_default();
+        return format!(
+            "stablerail solana escrow co-signer set --rpc-url {url} --config {config} --key-file <your key file> --co-signer {gw} --daily-allowance <USDT per day> --send"
+        );
+    }
+    format!(
+        "{} co-signer set --co-signer {gw} --allowance <USDT per day>",
+        prefix(ctx, chain)
+    )
 }
 
 /// `GET /dashboard/co-signer`.
 pub(super) async fn page(ctx: Ctx) -> PageResult {
-    let cs = co_signer(&ctx)?;
-    let kind = owner_kind(&ctx)?;
-    let gw = cs.address_on(kind);
+    let kind = owner_kind(&ctx);
+    let gw = gateway_address(&ctx, kind)?;
     let mut rows = String::new();
     for r in sqlx::query(
         "SELECT chain, co_signer, CAST(daily_allowance AS TEXT) FROM escrow_accounts WHERE address = $1 ORDER BY chain",
@@ -86,9 +124,9 @@ pub(super) async fn page(ctx: Ctx) -> PageResult {
         let chain: String = r.try_get(0)?;
         let current: Option<String> = r.try_get(1)?;
         let allowance: String = r.try_get(2)?;
-        // EVM addresses compare case-insensitively; base58 (TRON) exactly.
+        // EVM addresses compare case-insensitively; base58 (TRON, Solana) exactly.
         let ours = current.as_deref().is_some_and(|c| match kind {
-            ChainKind::Tron => c == gw,
+            ChainKind::Tron | ChainKind::Solana => c == gw,
             _ => c.eq_ignore_ascii_case(&gw),
         });
         rows.push_str(&format!(
@@ -123,10 +161,7 @@ pub(super) async fn page(ctx: Ctx) -> PageResult {
 <label for="cs-deal">Deal</label> <input id="cs-deal" name="deal" inputmode="numeric">
 {code}
 <button type="submit" id="co-sign-submit">Approve</button></form>"#,
-        name_cmd = escape(&format!(
-            "{} co-signer set --co-signer {gw} --allowance <USDT per day>",
-            prefix(&ctx, &first)
-        )),
+        name_cmd = escape(&name_command(&ctx, &first, &gw)),
         csrf = html::csrf_input(&ctx),
         code = html::code_input("cs-code"),
     );
@@ -136,15 +171,17 @@ pub(super) async fn page(ctx: Ctx) -> PageResult {
 /// `POST /dashboard/co-signer`: approves one outflow (fresh TOTP code).
 pub(super) async fn approve(ctx: Ctx, Form(form): Form<HashMap<String, String>>) -> PageResult {
     ctx.check_csrf(&form)?;
-    let cs = co_signer(&ctx)?;
-    let kind = owner_kind(&ctx)?;
+    let kind = owner_kind(&ctx);
+    // The key of the wallet's kind must exist before anything else is looked at.
+    gateway_address(&ctx, kind)?;
     let chain = form.get("chain").cloned().unwrap_or_default();
     if !chains(&ctx, kind).contains(&chain) {
         return Err(PageError::BadRequest(format!(
             "Choose a {} chain with an escrow.",
             match kind {
                 ChainKind::Tron => "TRON",
-                _ => "EVM",
+                ChainKind::Solana => "Solana",
+                ChainKind::Evm => "EVM",
             }
         )));
     }
@@ -176,6 +213,10 @@ pub(super) async fn approve(ctx: Ctx, Form(form): Form<HashMap<String, String>>)
         _ => return Err(PageError::BadRequest("Choose withdraw or release.".into())),
     };
     fresh_code(&ctx, &form).await?;
+    if kind == ChainKind::Solana {
+        return solana_approve(&ctx, &chain, outflow).await;
+    }
+    let cs = co_signer(&ctx)?;
     let approval = match cs
         .approve(
             &ctx.app.config.indexer,
@@ -214,4 +255,52 @@ pub(super) async fn approve(ctx: Ctx, Form(form): Form<HashMap<String, String>>)
         cmd = escape(&cmd),
     );
     Ok(html::layout("Co-signer approval", Some(&ctx), &body).into_response())
+}
+
+/// The Solana half of `POST /dashboard/co-signer`, after the fresh code: the
+/// gateway builds the outflow, co-signs it, and hands it back with the command
+/// that adds the owner's signature and sends it.
+async fn solana_approve(ctx: &Ctx, chain: &str, outflow: Outflow) -> PageResult {
+    let cs = solana_co_signer(ctx)?;
+    let signed = match cs
+        .co_sign(
+            &ctx.app.config.indexer,
+            chain,
+            &ctx.session.address,
+            outflow,
+        )
+        .await
+    {
+        Ok(s) => s,
+        Err(CoSignError::Escrow(m)) => {
+            return Err(PageError::Forbidden(format!(
+                "The gateway did not co-sign: {m}"
+            )));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "co-signing on Solana");
+            return Err(PageError::Internal);
+        }
+    };
+    let what = match outflow {
+        Outflow::Withdraw(amount) => format!("the withdrawal of {amount} USDT"),
+        Outflow::Release(deal) => format!("the release of deal {deal}"),
+    };
+    let cmd = format!(
+        "stablerail solana escrow co-signer send --rpc-url {} --key-file <your key file> --last-valid-block-height {} --send --transaction {}",
+        signed.rpc_url, signed.last_valid_block_height, signed.transaction_base64
+    );
+    let body = format!(
+        r#"<h1>Co-signed</h1>
+<p>The gateway built {what}, paid by you, and signed it as your co-signer. Add your signature and send it before block height <span id="co-expires">{height}</span> (run it without <code>--send</code> first to see what it does):</p>
+<pre class="cmd"><code id="co-command">{cmd}</code></pre>
+<p>The transaction (base64, your signature slot empty):</p>
+<pre class="cmd"><code id="co-transaction">{tx}</code></pre>
+<p><a href="/dashboard/co-signer">Back</a></p>"#,
+        what = escape(&what),
+        height = signed.last_valid_block_height,
+        cmd = escape(&cmd),
+        tx = escape(&signed.transaction_base64),
+    );
+    Ok(html::layout("Co-signed transaction", Some(ctx), &body).into_response())
 }

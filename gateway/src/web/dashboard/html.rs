@@ -45,9 +45,13 @@ fn nav(ctx: &Ctx) -> String {
             ("/dashboard/bank-accounts", "Bank accounts"),
         ]);
     }
-    if ctx.session.kind == crate::session::message::WalletKind::Evm
-        && ctx.app.config.dashboard.co_signer_key_file.is_some()
-    {
+    // The co-signer page of the wallet's own kind of chain, when a key serves it.
+    let dashboard = &ctx.app.config.dashboard;
+    let co_signer_key = match ctx.session.kind {
+        crate::session::message::WalletKind::Solana => &dashboard.co_signer_solana_key_file,
+        _ => &dashboard.co_signer_key_file,
+    };
+    if co_signer_key.is_some() {
         links.push(("/dashboard/co-signer", "Co-signer"));
     }
     links.push(("/dashboard/security", "Security"));

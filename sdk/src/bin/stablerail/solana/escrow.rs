@@ -74,6 +74,9 @@ pub(crate) enum CoSignerCmd {
     Apply(CoSignerApplyArgs),
     /// Owner: cancel a pending co-signer change.
     Cancel(EscrowArgs),
+    /// Owner: sign (and with --send, send) an outflow its co-signer built and
+    /// signed, e.g. the gateway's; anything else is refused.
+    Send(super::co_signed::CoSignedSendArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -265,6 +268,7 @@ pub(crate) async fn run(out: &Output, cmd: EscrowCommand) -> anyhow::Result<()> 
         C::CoSigner(CoSignerCmd::Set(a)) => co_signer_set(out, &a).await,
         C::CoSigner(CoSignerCmd::Apply(a)) => co_signer_apply(out, &a).await,
         C::CoSigner(CoSignerCmd::Cancel(a)) => co_signer_cancel(out, &a).await,
+        C::CoSigner(CoSignerCmd::Send(a)) => super::co_signed::send(out, &a).await,
         C::Acceptor(AcceptorCmd::SetLimits(a)) => acceptor_limits(out, &a).await,
         C::Surplus(SurplusCmd::Sweep(a)) => sweep_surplus(out, &a).await,
     }

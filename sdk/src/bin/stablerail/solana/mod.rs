@@ -5,6 +5,7 @@
 //! (config, deal, proposal, blockhash, prioritization fees), signs, and prints
 //! the signed transaction in base64, or sends it with `--send`.
 
+mod co_signed;
 mod escrow;
 mod multisig;
 

@@ -3,9 +3,12 @@
 //! solana-program-test's bank next to the real SPL Token and Associated Token
 //! programs (SBF), as in the workspace tests (`tests/tests/it/common/solana.rs`).
 //!
-//! It serves what the CLI calls (`sdk/src/solana/rpc.rs`) in the documented
-//! shapes: `getLatestBlockhash`, `getAccountInfo` (base64), `getRecentPrioritizationFees`,
-//! `sendTransaction` and `getSignatureStatuses`. `sendTransaction` does what a
+//! The test fixture of the SDK's CLI tests and the gateway's (Solana co-signer)
+//! tests, behind this crate's `solana-node` feature: one node, not a copy per crate.
+//!
+//! It serves what the SDK's client calls (`sdk/src/solana/rpc.rs`) in the documented
+//! shapes: `getLatestBlockhash`, `getBlockHeight`, `getAccountInfo` (base64),
+//! `getRecentPrioritizationFees`, `sendTransaction` and `getSignatureStatuses`. `sendTransaction` does what a
 //! node does: signatures verified (`-32003` otherwise), a preflight simulation
 //! in the bank (a failure is `-32002 Transaction simulation failed: <error>`
 //! with the simulation's `err`, `logs` and `unitsConsumed` in `data`), then the
@@ -19,7 +22,10 @@
 //! stdout, not to the transaction's logs). The runtime's own log lines
 //! (`Program <id> failed: custom program error: 0x..`) are there.
 
-#![allow(deprecated)] // solana-program-test 3.1 marks its API as unstable-to-be
+#![allow(deprecated)]
+// solana-program-test 3.1 marks its API as unstable-to-be
+// A test node: a bank that fails to answer is a failed test, so it panics.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -44,7 +50,7 @@ use stablerail_sdk::solana::{
 use tokio::sync::Mutex;
 
 /// Lamports every wallet the tests fund starts with.
-pub(crate) const WALLET_LAMPORTS: u64 = 10_000_000_000;
+pub const WALLET_LAMPORTS: u64 = 10_000_000_000;
 
 /// How many recent slots `getRecentPrioritizationFees` reports (as a node's cache).
 const FEE_SLOTS: usize = 150;
@@ -79,50 +85,50 @@ fn multisig_entry(
 
 /// A transaction the node processed.
 #[derive(Debug, Clone)]
-pub(crate) struct Processed {
+pub struct Processed {
     /// The slot of its block.
-    pub(crate) slot: u64,
+    pub slot: u64,
     /// The runtime's error, if it failed on chain.
-    pub(crate) err: Option<TransactionError>,
+    pub err: Option<TransactionError>,
     /// Compute units it consumed.
-    pub(crate) units: u64,
+    pub units: u64,
     /// Its `SetComputeUnitLimit`, if any.
-    pub(crate) unit_limit: Option<u32>,
+    pub unit_limit: Option<u32>,
     /// Its `SetComputeUnitPrice` (0 without one), micro-lamports per unit.
-    pub(crate) unit_price: u64,
+    pub unit_price: u64,
     /// The accounts it wrote.
-    pub(crate) writable: Vec<Pubkey>,
+    pub writable: Vec<Pubkey>,
 }
 
 /// The node's state: the bank and what it processed.
-pub(crate) struct Inner {
+struct Inner {
     /// The bank.
-    pub(crate) ctx: ProgramTestContext,
+    ctx: ProgramTestContext,
     /// Every processed transaction by signature.
-    pub(crate) processed: HashMap<Signature, Processed>,
+    processed: HashMap<Signature, Processed>,
     /// Signatures in processing order.
-    pub(crate) order: Vec<Signature>,
+    order: Vec<Signature>,
     /// Every JSON-RPC method called, in order.
-    pub(crate) methods: Vec<String>,
+    methods: Vec<String>,
     /// Preflight refusals: the JSON-RPC error sent back.
-    pub(crate) refused: Vec<Value>,
+    refused: Vec<Value>,
     /// Every account that held a token balance of some mint at some point
     /// (read after each transaction), for the conservation checks.
-    pub(crate) token_accounts: BTreeSet<Pubkey>,
+    token_accounts: BTreeSet<Pubkey>,
 }
 
 /// The running node.
 #[derive(Clone)]
-pub(crate) struct Runtime {
+pub struct Runtime {
     /// `http://127.0.0.1:<port>`.
-    pub(crate) url: String,
+    pub url: String,
     inner: Arc<Mutex<Inner>>,
 }
 
 impl Runtime {
     /// A bank with both programs (native) and the SPL programs (SBF), served
     /// on a fresh port.
-    pub(crate) async fn start() -> Self {
+    pub async fn start() -> Self {
         let mut pt = ProgramTest::new(
             "stablerail_escrow",
             pda::ESCROW_PROGRAM_ID,
@@ -154,22 +160,22 @@ impl Runtime {
     }
 
     /// The JSON-RPC methods called so far.
-    pub(crate) async fn methods(&self) -> Vec<String> {
+    pub async fn methods(&self) -> Vec<String> {
         self.inner.lock().await.methods.clone()
     }
 
     /// The JSON-RPC errors `sendTransaction` answered so far.
-    pub(crate) async fn refused(&self) -> Vec<Value> {
+    pub async fn refused(&self) -> Vec<Value> {
         self.inner.lock().await.refused.clone()
     }
 
     /// The bank's fee payer.
-    pub(crate) async fn payer(&self) -> Keypair {
+    pub async fn payer(&self) -> Keypair {
         self.inner.lock().await.ctx.payer.insecure_clone()
     }
 
     /// Gives `key` a system account with [`WALLET_LAMPORTS`].
-    pub(crate) async fn fund(&self, key: &Pubkey) {
+    pub async fn fund(&self, key: &Pubkey) {
         let account = AccountSharedData::new(WALLET_LAMPORTS, 0, &pda::SYSTEM_PROGRAM_ID);
         self.inner.lock().await.ctx.set_account(key, &account);
     }
@@ -177,7 +183,7 @@ impl Runtime {
     /// Test setup outside the CLI: signs `ixs` with the SDK's builder (the
     /// bank's payer pays) and processes them through the same path as
     /// `sendTransaction`; panics if the transaction fails.
-    pub(crate) async fn setup(&self, ixs: Vec<Instruction>, signers: &[&Keypair]) {
+    pub async fn setup(&self, ixs: Vec<Instruction>, signers: &[&Keypair]) {
         let mut inner = self.inner.lock().await;
         let payer = inner.ctx.payer.insecure_clone();
         let blockhash = inner.ctx.banks_client.get_latest_blockhash().await.unwrap();
@@ -201,7 +207,7 @@ impl Runtime {
 
     /// Creates a 6-decimal mint through SPL Token (its zeroed space put in
     /// place, then `InitializeMint2`); returns it.
-    pub(crate) async fn create_mint(&self, authority: &Pubkey) -> Pubkey {
+    pub async fn create_mint(&self, authority: &Pubkey) -> Pubkey {
         let mint = Pubkey::new_unique();
         let space = AccountSharedData::new(
             1_000_000_000,
@@ -218,7 +224,7 @@ impl Runtime {
 
     /// Creates `owner`'s associated token account of `mint` through the
     /// Associated Token program; returns it.
-    pub(crate) async fn create_ata(&self, owner: &Pubkey, mint: &Pubkey) -> Pubkey {
+    pub async fn create_ata(&self, owner: &Pubkey, mint: &Pubkey) -> Pubkey {
         let payer = self.payer().await.pubkey();
         let ix = create_associated_token_account(&payer, owner, mint, &spl_token::ID);
         self.setup(vec![ix], &[]).await;
@@ -226,13 +232,7 @@ impl Runtime {
     }
 
     /// Mints `amount` to `token` (the mint authority signs).
-    pub(crate) async fn mint_to(
-        &self,
-        mint: &Pubkey,
-        authority: &Keypair,
-        token: &Pubkey,
-        amount: u64,
-    ) {
+    pub async fn mint_to(&self, mint: &Pubkey, authority: &Keypair, token: &Pubkey, amount: u64) {
         let ix = spl_token::instruction::mint_to(
             &spl_token::ID,
             mint,
@@ -246,25 +246,25 @@ impl Runtime {
     }
 
     /// The raw account, if it exists.
-    pub(crate) async fn account(&self, key: &Pubkey) -> Option<solana_sdk::account::Account> {
+    pub async fn account(&self, key: &Pubkey) -> Option<solana_sdk::account::Account> {
         let inner = self.inner.lock().await;
         inner.ctx.banks_client.get_account(*key).await.unwrap()
     }
 
     /// A program account decoded by the SDK; `None` if it does not exist.
-    pub(crate) async fn decoded<T: AnchorAccount>(&self, key: &Pubkey) -> Option<T> {
+    pub async fn decoded<T: AnchorAccount>(&self, key: &Pubkey) -> Option<T> {
         self.account(key).await.map(|a| T::decode(&a.data).unwrap())
     }
 
     /// The token amount of an SPL token account (0 if it does not exist).
-    pub(crate) async fn token_balance(&self, key: &Pubkey) -> u64 {
+    pub async fn token_balance(&self, key: &Pubkey) -> u64 {
         self.account(key).await.map_or(0, |a| {
             spl_token::state::Account::unpack(&a.data).unwrap().amount
         })
     }
 
     /// The supply of a mint.
-    pub(crate) async fn supply(&self, mint: &Pubkey) -> u64 {
+    pub async fn supply(&self, mint: &Pubkey) -> u64 {
         let account = self.account(mint).await.unwrap();
         spl_token::state::Mint::unpack(&account.data)
             .unwrap()
@@ -273,7 +273,7 @@ impl Runtime {
 
     /// Every token account of `mint` that any processed transaction touched,
     /// with its balance.
-    pub(crate) async fn token_accounts_of(&self, mint: &Pubkey) -> Vec<(Pubkey, u64)> {
+    pub async fn token_accounts_of(&self, mint: &Pubkey) -> Vec<(Pubkey, u64)> {
         let keys: Vec<Pubkey> = self
             .inner
             .lock()
@@ -297,13 +297,38 @@ impl Runtime {
     }
 
     /// The processed transaction with `signature`.
-    pub(crate) async fn processed(&self, signature: &str) -> Processed {
+    pub async fn processed(&self, signature: &str) -> Processed {
         let sig: Signature = signature.parse().unwrap();
         self.inner.lock().await.processed[&sig].clone()
     }
 
+    /// Moves the bank's clock `secs` forward (a delay such as the co-signer
+    /// change's `withdrawal_delay_secs`, without producing the blocks).
+    pub async fn advance_clock(&self, secs: i64) {
+        let inner = self.inner.lock().await;
+        let mut clock: Clock = inner.ctx.banks_client.get_sysvar().await.unwrap();
+        clock.unix_timestamp += secs;
+        inner.ctx.set_sysvar(&clock);
+    }
+
+    /// The block height `getBlockHeight` reports.
+    pub async fn block_height(&self) -> u64 {
+        let inner = self.inner.lock().await;
+        inner
+            .ctx
+            .banks_client
+            .get_root_block_height()
+            .await
+            .unwrap()
+    }
+
+    /// Submits `tx` as `sendTransaction` does (signatures, preflight, processing).
+    pub async fn send(&self, tx: Transaction) -> Result<Signature, Refusal> {
+        self.inner.lock().await.submit(tx).await
+    }
+
     /// The bank's unix time.
-    pub(crate) async fn now(&self) -> i64 {
+    pub async fn now(&self) -> i64 {
         let inner = self.inner.lock().await;
         let clock: Clock = inner.ctx.banks_client.get_sysvar().await.unwrap();
         clock.unix_timestamp
@@ -312,14 +337,14 @@ impl Runtime {
 
 /// A proposal for [`program_made_multisig`]: its instructions and the owners
 /// (indexes) who approve it.
-pub(crate) type ProposalSpec = (Vec<ProposalInstruction>, Vec<usize>);
+pub type ProposalSpec = (Vec<ProposalInstruction>, Vec<usize>);
 
 /// A multisig as the program makes it: `multisig_create` with `create_key`,
 /// `owners` and `threshold` in a fresh runtime, then each proposal created by owner 0 and
 /// approved by its approvers. Returns its accounts (the multisig, then each
 /// proposal) as `(address, data)`, for a node that serves
 /// fixtures.
-pub(crate) async fn program_made_multisig(
+pub async fn program_made_multisig(
     create_key: &Keypair,
     owners: &[&Keypair],
     threshold: u16,
@@ -361,7 +386,7 @@ pub(crate) async fn program_made_multisig(
 
 /// Why `sendTransaction` refused a transaction: the JSON-RPC error object.
 #[derive(Debug)]
-pub(crate) struct Refusal(Value);
+pub struct Refusal(pub Value);
 
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -521,6 +546,10 @@ async fn handle(AxState(inner): AxState<Arc<Mutex<Inner>>>, body: String) -> Str
                     "lastValidBlockHeight": height + 150,
                 }}),
             )
+        }
+        "getBlockHeight" => {
+            let height = s.ctx.banks_client.get_root_block_height().await.unwrap();
+            ok(&id, json!(height))
         }
         "getAccountInfo" => {
             let Some(Ok(key)) = params[0].as_str().map(str::parse::<Pubkey>) else {
