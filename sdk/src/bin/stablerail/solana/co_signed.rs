@@ -6,7 +6,6 @@
 //! and, with `--send`, it is sent and confirmed.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
@@ -167,15 +166,7 @@ pub(crate) async fn send(out: &Output, a: &CoSignedSendArgs) -> anyhow::Result<(
             "{}: sending, waiting for confirmation",
             view.action
         ));
-        let sent = rpc.send_transaction(&tx).await.context("sendTransaction")?;
-        tracing::info!(%sent, "transaction accepted");
-        let status = rpc
-            .confirm(
-                &sent,
-                Duration::from_secs(a.wait_secs),
-                Duration::from_millis(500),
-            )
-            .await?;
+        let status = super::send_and_confirm(&rpc, &tx, a.wait_secs).await?;
         view.sent = true;
         view.confirmation_status = status.confirmation_status.clone();
         view.slot = Some(status.slot);

@@ -182,6 +182,23 @@ pub(crate) fn amount(flag: &str, text: &str) -> anyhow::Result<Amount> {
 }
 
 /// Prices, signs and prints or sends one transaction of `ixs` signed by `key`.
+/// Sends `tx` and waits up to `wait_secs` for its confirmation.
+pub(crate) async fn send_and_confirm(
+    rpc: &SolanaRpc,
+    tx: &stablerail_sdk::solana::sdk::Transaction,
+    wait_secs: u64,
+) -> anyhow::Result<stablerail_sdk::solana::SignatureStatus> {
+    let sent = rpc.send_transaction(tx).await.context("sendTransaction")?;
+    tracing::info!(%sent, "transaction accepted");
+    Ok(rpc
+        .confirm(
+            &sent,
+            Duration::from_secs(wait_secs),
+            Duration::from_millis(500),
+        )
+        .await?)
+}
+
 async fn finish(
     out: &Output,
     session: Session<'_>,
@@ -236,15 +253,7 @@ async fn finish(
     };
     if tx_args.send {
         progress.say(format!("{action}: sending, waiting for confirmation"));
-        let sent = rpc.send_transaction(&tx).await.context("sendTransaction")?;
-        tracing::info!(%sent, "transaction accepted");
-        let status = rpc
-            .confirm(
-                &sent,
-                Duration::from_secs(tx_args.wait_secs),
-                Duration::from_millis(500),
-            )
-            .await?;
+        let status = send_and_confirm(&rpc, &tx, tx_args.wait_secs).await?;
         view.sent = true;
         view.confirmation_status = status.confirmation_status.clone();
         view.slot = Some(status.slot);
