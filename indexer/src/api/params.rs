@@ -168,11 +168,18 @@ pub(super) fn log_after_param(params: &Params) -> Result<Option<(u64, u64)>, Err
                 param: "after",
                 reason: format!("`{v}` is not `block:log_index`"),
             };
+            // Each part is any number of up to 19 digits, as the OpenAPI pattern says;
+            // one above i64::MAX (no stored row goes that far) is a position after
+            // every row, the same as i64::MAX for a page that starts after it.
+            let part = |p: &str| -> Result<u64, Error> {
+                if p.is_empty() || p.len() > 19 || !p.bytes().all(|c| c.is_ascii_digit()) {
+                    return Err(bad());
+                }
+                let n: u64 = p.parse().map_err(|_| bad())?;
+                Ok(n.min(i64::MAX.unsigned_abs()))
+            };
             let (b, l) = v.split_once(':').ok_or_else(bad)?;
-            Ok((
-                index_value("after", b).map_err(|_| bad())?,
-                index_value("after", l).map_err(|_| bad())?,
-            ))
+            Ok((part(b)?, part(l)?))
         })
         .transpose()
 }
@@ -198,4 +205,40 @@ pub(super) fn list_request(
     let csv = wants_csv(params)?;
     let (chain, kind) = chain_param(state, params)?;
     Ok(ListRequest { csv, chain, kind })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn after(v: &str) -> Result<Option<(u64, u64)>, Error> {
+        log_after_param(&Params::from([("after".to_owned(), v.to_owned())]))
+    }
+
+    /// Every value the OpenAPI pattern `^[0-9]{1,19}:[0-9]{1,19}$` admits is taken
+    /// (the schema fuzzer found `8860884:9324252082912984156` refused); above i64::MAX
+    /// is after every row.
+    #[test]
+    fn after_takes_what_its_pattern_admits() {
+        let max = i64::MAX.unsigned_abs();
+        assert_eq!(after("12:3").unwrap(), Some((12, 3)));
+        assert_eq!(
+            after("8860884:9324252082912984156").unwrap(),
+            Some((8_860_884, max))
+        );
+        assert_eq!(after("9999999999999999999:0").unwrap(), Some((max, 0)));
+        for bad in [
+            "",
+            "1",
+            "1:",
+            ":1",
+            "-1:2",
+            "1:+2",
+            "1:2:3",
+            "12345678901234567890:1",
+            "a:1",
+        ] {
+            assert!(after(bad).is_err(), "{bad:?}");
+        }
+    }
 }
