@@ -100,14 +100,7 @@ impl TransactionBuilder {
             .map_err(|e| SolanaError::Signing {
                 reason: e.to_string(),
             })?;
-        let size = encode(&tx)?.len();
-        if size > PACKET_DATA_SIZE {
-            return Err(SolanaError::TransactionTooLarge {
-                size,
-                max: PACKET_DATA_SIZE,
-            });
-        }
-        Ok(tx)
+        fits_one_packet(tx)
     }
 
     /// The transaction on `blockhash` signed by `signers` only: the other signers'
@@ -139,14 +132,7 @@ impl TransactionBuilder {
                         reason: e.to_string(),
                     })?;
         }
-        let size = encode(&tx)?.len();
-        if size > PACKET_DATA_SIZE {
-            return Err(SolanaError::TransactionTooLarge {
-                size,
-                max: PACKET_DATA_SIZE,
-            });
-        }
-        Ok(tx)
+        fits_one_packet(tx)
     }
 }
 
@@ -172,6 +158,18 @@ pub fn decode_base64(text: &str) -> Result<Transaction, SolanaError> {
     bincode::deserialize(&bytes).map_err(|e| SolanaError::TransactionDecode {
         reason: e.to_string(),
     })
+}
+
+/// `tx` if its wire form fits one packet, else `TransactionTooLarge`.
+fn fits_one_packet(tx: Transaction) -> Result<Transaction, SolanaError> {
+    let size = encode(&tx)?.len();
+    if size > PACKET_DATA_SIZE {
+        return Err(SolanaError::TransactionTooLarge {
+            size,
+            max: PACKET_DATA_SIZE,
+        });
+    }
+    Ok(tx)
 }
 
 #[cfg(test)]
