@@ -28,4 +28,5 @@ mod risk_treasury;
 mod shop;
 mod tron_invoices;
 mod tron_node;
+mod tron_orders;
 mod unique;

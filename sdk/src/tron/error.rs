@@ -339,6 +339,48 @@ pub enum TronClientError {
         /// What the decoder reported.
         message: String,
     },
+    /// A log of a transaction's info (java-tron's `log` field) does not parse.
+    #[error("{endpoint} log {index}: {field} {reason}")]
+    Log {
+        /// The API path.
+        endpoint: String,
+        /// The log's position in `log`.
+        index: usize,
+        /// The malformed field (`address`, `topics`, `data`).
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The transaction is in a block but failed (`REVERT`, `OUT_OF_ENERGY`...): it
+    /// changed nothing but its fee.
+    #[error("transaction {txid} failed ({result}): {message}")]
+    Failed {
+        /// The transaction id (hex).
+        txid: String,
+        /// The VM result, or `FAILED` when the node gives none.
+        result: String,
+        /// The node's message and the decoded revert reason, if any.
+        message: String,
+    },
+    /// A succeeded transaction's receipt lacks the event that carries its result.
+    #[error("transaction {txid} has no {event} event from {emitter}")]
+    MissingEvent {
+        /// The transaction id (hex).
+        txid: String,
+        /// The event's signature.
+        event: &'static str,
+        /// The contract expected to emit it (base58).
+        emitter: String,
+    },
+    /// The key would sign a call whose owner is another account: the node would
+    /// refuse it (`SIGERROR`), so it is neither signed nor sent.
+    #[error("the call's owner is {owner} but the key is {signer}'s")]
+    NotOwner {
+        /// The call's `owner_address` (base58).
+        owner: String,
+        /// The key's address (base58).
+        signer: String,
+    },
     /// No receipt arrived before the timeout.
     #[error("no receipt for {txid} after {waited_ms} ms")]
     ReceiptTimeout {

@@ -19,7 +19,7 @@ use crate::{
         AccountView, BuyOrderView, CoSignAction, DealAction, DealView, Escrow, IERC20,
         escrow_domain,
     },
-    tron::{Address, TriggerSmartContract, TronClient, trc20::evm_address},
+    tron::{Address, Receipt, TriggerSmartContract, TronClient, trc20::evm_address},
 };
 
 /// The escrow at `escrow` on the node behind `client`, acting as `caller`.
@@ -367,6 +367,22 @@ impl TronEscrow {
         Ok(self.call(&call))
     }
 
+    /// The id of the deal `receipt`'s transaction opened (`assignCollection`,
+    /// `openPayout`, `fillBuyOrder`): its `DealOpened` log from this escrow, decoded
+    /// with the `sol!` event the EVM client reads. A failed transaction is refused
+    /// with its message ([`crate::tron::TronClientError::Failed`]).
+    pub fn opened_deal(&self, receipt: &Receipt) -> Result<U256, Error> {
+        Ok(receipt.event::<Escrow::DealOpened>(self.escrow)?.dealId)
+    }
+
+    /// The payout `receipt`'s `assignPayout` assigned: its `DealAssigned` log from
+    /// this escrow (deal id and acceptor). A failed transaction is refused with its
+    /// message.
+    pub fn assigned_payout(&self, receipt: &Receipt) -> Result<(U256, Address), Error> {
+        let e = receipt.event::<Escrow::DealAssigned>(self.escrow)?;
+        Ok((e.dealId, Address::from_evm_bytes(e.buyer.into_array())))
+    }
+
     // ----- deal lifecycle -----
 
     /// A deal action (mark paid, release, cancel, dispute) after checking the deal
@@ -451,5 +467,99 @@ impl EscrowReads for TronEscrow {
 
     async fn read_domain(&self) -> Result<Eip712Domain, Error> {
         self.domain().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tron::TronClientError;
+    use alloy::sol_types::SolEvent;
+
+    /// A word of ABI data: `hex` right-aligned in 32 bytes.
+    fn word(hex: &str) -> String {
+        format!("{hex:0>64}")
+    }
+
+    /// The info java-tron gives for an `assignCollection` that opened deal 42: its
+    /// `DealOpened` log as `gettransactioninfobyid` carries it.
+    fn deal_opened_info(emitter: &Address) -> serde_json::Value {
+        let (seller, buyer, merchant) = (
+            "7e5f4552091a69125d5dfcb7b8c2659029395bdf",
+            "94a15629b2b2bbd3a5453e6d6696b2875278633b",
+            "94a15629b2b2bbd3a5453e6d6696b2875278633b",
+        );
+        let data = [
+            word("1"),                                // kind: Collection
+            word(merchant),                           // merchant
+            word(&format!("{:x}", 300_000_000u64)),   // amount: 300 USDT
+            word(&format!("{:x}", 900u32)),           // paymentWindow
+            word(&format!("{:x}", 1_700_000_900u64)), // deadline
+            "ab".repeat(32),                          // orderRef
+            word(&format!("{:x}", 100u16)),           // rates.feeBps
+            word(""),                                 // rates.agent
+            word(""),                                 // rates.agentShareBps
+            word(""),                                 // rates.rewardBps
+        ]
+        .concat();
+        serde_json::json!({
+            "id": "5f1e",
+            "fee": 345000,
+            "blockNumber": 9,
+            "blockTimeStamp": 1_700_000_000_000i64,
+            "contractResult": [""],
+            "receipt": { "energy_usage_total": 120000, "result": "SUCCESS" },
+            "log": [{
+                "address": hex::encode(emitter.evm_bytes()),
+                "topics": [
+                    hex::encode(Escrow::DealOpened::SIGNATURE_HASH),
+                    word("2a"),
+                    word(seller),
+                    word(buyer),
+                ],
+                "data": data,
+            }],
+        })
+    }
+
+    #[test]
+    fn deal_id_from_the_deal_opened_log() {
+        let escrow_address = Address::from_base58("TPX6HK2NRN4XKRX1JAhbC827bm7gMmy5w1").unwrap();
+        let client = TronClient::new("http://127.0.0.1:9").unwrap();
+        let escrow = TronEscrow::new(client.clone(), escrow_address, escrow_address);
+        let receipt = crate::tron::client::parse_receipt(&deal_opened_info(&escrow_address))
+            .unwrap()
+            .unwrap();
+        assert_eq!(escrow.opened_deal(&receipt).unwrap(), U256::from(42u64));
+        let e = receipt.event::<Escrow::DealOpened>(escrow_address).unwrap();
+        assert_eq!(e.amount, U256::from(300_000_000u64));
+        assert_eq!(e.orderRef, B256::repeat_byte(0xab));
+        // The same log from another contract is not this escrow's deal.
+        let other = Address::from_base58("TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC").unwrap();
+        let elsewhere = crate::tron::client::parse_receipt(&deal_opened_info(&other))
+            .unwrap()
+            .unwrap();
+        assert!(matches!(
+            escrow.opened_deal(&elsewhere),
+            Err(Error::TronClient(TronClientError::MissingEvent { .. }))
+        ));
+        // Not a `DealAssigned` either.
+        assert!(matches!(
+            escrow.assigned_payout(&receipt),
+            Err(Error::TronClient(TronClientError::MissingEvent { .. }))
+        ));
+        // A reverted transaction is refused with its message, whatever its logs.
+        let mut failed = deal_opened_info(&escrow_address);
+        failed["result"] = "FAILED".into();
+        failed["resMessage"] = hex::encode("REVERT opcode executed").into();
+        failed["receipt"]["result"] = "REVERT".into();
+        let failed = crate::tron::client::parse_receipt(&failed)
+            .unwrap()
+            .unwrap();
+        let err = escrow.opened_deal(&failed).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "transaction 5f1e failed (REVERT): REVERT opcode executed"
+        );
     }
 }

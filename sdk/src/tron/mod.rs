@@ -13,7 +13,7 @@ mod transaction;
 mod trc20;
 
 pub use address::{ADDRESS_LEN, ADDRESS_PREFIX, Address};
-pub use client::{Block, BlockId, FeeLimitPolicy, NodeInfo, Receipt, TronClient};
+pub use client::{Block, BlockId, FeeLimitPolicy, NodeInfo, Receipt, ReceiptLog, TronClient};
 pub use decode::{SignerView, TransactionView, Trc20TransferView};
 pub use error::{
     TronAddressError, TronBroadcastCode, TronBuildError, TronClientError, TronDecodeError,
