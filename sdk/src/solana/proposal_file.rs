@@ -171,7 +171,8 @@ mod tests {
         let m = MultisigProgram::new(Pubkey::new_from_array([3; 32]));
         let ix =
             ProposalInstruction::from(&m.spending_limit_remove(&Pubkey::new_from_array([4; 32])));
-        let file = SolanaProposalFile::new(&m.multisig, "remove".into(), &[ix.clone()]).unwrap();
+        let file = SolanaProposalFile::new(&m.multisig, "remove".into(), std::slice::from_ref(&ix))
+            .unwrap();
         let dir = std::env::temp_dir().join(format!("sol-proposal-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("p.json");
