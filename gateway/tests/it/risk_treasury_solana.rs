@@ -15,7 +15,8 @@ use serde_json::Value;
 use stablerail_demo::solana_node::Runtime;
 use stablerail_sdk::solana::sdk::{Keypair, Pubkey, Signer};
 use stablerail_sdk::solana::{
-    MultisigProgram, Period, ProposalInstruction, SolanaProposalFile, SpendingLimitAddArgs, pda,
+    FINALIZED, MultisigProgram, Period, ProposalInstruction, SolanaProposalFile, SolanaRpc,
+    SolanaRpcError, SpendingLimitAddArgs, pda,
 };
 
 use crate::{
@@ -205,6 +206,18 @@ async fn risk_treasury_solana_every_action() {
         assert_eq!(rt.supply(&mint).await, minted);
     };
     conserved().await;
+    // The node answers a read from the last block, and refuses one that asks for a
+    // later slot (`minContextSlot`), as the treasury watch's reads rely on.
+    let rpc = SolanaRpc::new(&rt.url).unwrap();
+    let head = rt.head().await;
+    let read = rpc.account_at(&mint, FINALIZED, Some(head)).await.unwrap();
+    assert_eq!(read.slot, head);
+    assert!(read.account.is_some());
+    let early = rpc.account_at(&mint, FINALIZED, Some(head + 1)).await;
+    assert!(
+        matches!(&early, Err(SolanaRpcError::Rpc { code: -32016, .. })),
+        "{early:?}"
+    );
 
     let db = TestDb::new(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
