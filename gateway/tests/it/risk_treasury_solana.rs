@@ -145,6 +145,15 @@ async fn carry_out(rt: &Runtime, m: &Multisig, action: &Value, lock: i64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn risk_treasury_solana_every_action() {
+    every_action(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn risk_treasury_solana_every_action_postgres() {
+    every_action(Backend::Postgres).await;
+}
+
+async fn every_action(backend: Backend) {
     let rt = Runtime::start().await;
     let mint_authority = Keypair::new();
     let mint = rt.create_mint(&mint_authority.pubkey()).await;
@@ -219,7 +228,7 @@ async fn risk_treasury_solana_every_action() {
         "{early:?}"
     );
 
-    let db = TestDb::new(Backend::Sqlite).await;
+    let db = TestDb::new(backend).await;
     let dir = tempfile::tempdir().unwrap();
     let proposals = dir.path().join("proposals");
     let first = rt.ledger().await.first_slot().unwrap();
