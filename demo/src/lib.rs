@@ -12,6 +12,10 @@ mod local;
 mod platform;
 mod shop;
 #[cfg(feature = "solana-node")]
+pub mod solana_blocks;
+#[cfg(feature = "solana-node")]
+pub mod solana_ledger;
+#[cfg(feature = "solana-node")]
 pub mod solana_node;
 
 pub use day::{DAY_STEPS, DayReport, lowered_fees, play_day};

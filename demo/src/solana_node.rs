@@ -7,7 +7,8 @@
 //! tests, behind this crate's `solana-node` feature: one node, not a copy per crate.
 //!
 //! It serves what the SDK's client calls (`sdk/src/solana/rpc.rs`) in the documented
-//! shapes: `getLatestBlockhash`, `getBlockHeight`, `getAccountInfo` (base64),
+//! shapes: `getLatestBlockhash`, `getBlockHeight`, `getAccountInfo` (base64; any
+//! commitment, `minContextSlot` honoured: `-32016` while the head is below it),
 //! `getRecentPrioritizationFees`, `sendTransaction` and `getSignatureStatuses`. `sendTransaction` does what a
 //! node does: signatures verified (`-32003` otherwise), a preflight simulation
 //! in the bank (a failure is `-32002 Transaction simulation failed: <error>`
@@ -15,6 +16,13 @@
 //! transaction processed for real in a block of its own (the bank advances one
 //! slot after each). Statuses and prioritization fees come from what was
 //! processed.
+//!
+//! Every processed transaction is recorded ([`crate::solana_ledger::Recorder`])
+//! into the block `getBlock` returns for its slot, so the indexer's Solana source
+//! follows this node: `getSlot`, `getBlocks`, `getBlock`, `getSignaturesForAddress`
+//! and `getTransaction` answer from that ledger ([`crate::solana_blocks`]). Every
+//! block is final at once: each commitment names the last block (the head), and
+//! `getAccountInfo`'s `context.slot` is that block, whose state it answers.
 //!
 //! What native execution cannot show (`README.md`, Solana): the programs' own
 //! compute units (only the SBF token programs are metered; a native program
@@ -48,6 +56,9 @@ use stablerail_sdk::solana::{
     AnchorAccount, MultisigProgram, ProposalInstruction, TransactionBuilder, decode_base64, pda,
 };
 use tokio::sync::Mutex;
+
+use crate::solana_blocks::{self, View};
+use crate::solana_ledger::{Ledger, Recorder};
 
 /// Lamports every wallet the tests fund starts with.
 pub const WALLET_LAMPORTS: u64 = 10_000_000_000;
@@ -115,6 +126,8 @@ struct Inner {
     /// Every account that held a token balance of some mint at some point
     /// (read after each transaction), for the conservation checks.
     token_accounts: BTreeSet<Pubkey>,
+    /// Every processed transaction in its block, as `getBlock` serves it.
+    recorder: Recorder,
 }
 
 /// The running node.
@@ -140,7 +153,8 @@ impl Runtime {
             processor!(multisig_entry),
         );
         pt.prefer_bpf(false);
-        let ctx = pt.start_with_context().await;
+        let mut ctx = pt.start_with_context().await;
+        let recorder = Recorder::start(&mut ctx).await.unwrap();
         let inner = Arc::new(Mutex::new(Inner {
             ctx,
             processed: HashMap::new(),
@@ -148,6 +162,7 @@ impl Runtime {
             methods: Vec::new(),
             refused: Vec::new(),
             token_accounts: BTreeSet::new(),
+            recorder,
         }));
         let app = Router::new().fallback(handle).with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -157,6 +172,16 @@ impl Runtime {
             url: format!("http://{addr}"),
             inner,
         }
+    }
+
+    /// The blocks recorded so far (one per processed transaction).
+    pub async fn ledger(&self) -> Ledger {
+        self.inner.lock().await.recorder.ledger().clone()
+    }
+
+    /// The slot of the last block (every commitment's slot here).
+    pub async fn head(&self) -> u64 {
+        self.inner.lock().await.head()
     }
 
     /// The JSON-RPC methods called so far.
@@ -447,18 +472,22 @@ impl Inner {
             self.refused.push(refusal.clone());
             return Err(Refusal(refusal));
         }
-        let clock: Clock = client.get_sysvar().await.unwrap();
-        let processed = client
-            .process_transaction_with_metadata(tx.clone())
+        let blocks = self.recorder.ledger().blocks.len();
+        // Processed for real and recorded in a block of its own (the recorder
+        // advances the bank one slot).
+        let sent = self
+            .recorder
+            .process(&mut self.ctx, tx.clone())
             .await
             .unwrap();
-        let Some(metadata) = processed.metadata else {
+        let Some(block) = self.recorder.ledger().blocks.get(blocks).cloned() else {
             // Refused before execution: not in any block, like a node's
             // `sendTransaction` with preflight skipped would drop it.
-            let err = processed.result.err();
+            let err = sent.err();
             let refusal = json!({"code": -32002, "message": format!("Transaction simulation failed: {err:?}")});
             return Err(Refusal(refusal));
         };
+        let meta = &block.block.transactions[0].meta;
         let signature = tx.signatures[0];
         let (unit_limit, unit_price) = compute_budget(&tx);
         let writable: Vec<Pubkey> = tx
@@ -481,18 +510,21 @@ impl Inner {
         self.processed.insert(
             signature,
             Processed {
-                slot: clock.slot,
-                err: processed.result.err(),
-                units: metadata.compute_units_consumed,
+                slot: block.slot,
+                err: meta.err.clone(),
+                units: meta.compute_units_consumed,
                 unit_limit,
                 unit_price,
                 writable,
             },
         );
         self.order.push(signature);
-        // The next transaction lands in the next block, on a new blockhash.
-        self.ctx.warp_to_slot(clock.slot + 1).unwrap();
         Ok(signature)
+    }
+
+    /// The last block's slot (before any: the slot before the bank's).
+    fn head(&self) -> u64 {
+        self.recorder.head()
     }
 
     async fn slot(&self) -> u64 {
@@ -558,6 +590,17 @@ async fn handle(AxState(inner): AxState<Arc<Mutex<Inner>>>, body: String) -> Str
             if params[1]["encoding"] != "base64" {
                 return invalid_params(&id, "this node serves encoding base64 only");
             }
+            // The state after the last block: every commitment's slot here.
+            let head = s.head();
+            if let Some(min) = params[1]["minContextSlot"].as_u64()
+                && head < min
+            {
+                return error(
+                    &id,
+                    json!({"code": -32016, "message": "Minimum context slot has not been reached", "data": {"contextSlot": head}}),
+                );
+            }
+            let context = json!({"slot": head, "apiVersion": "3.1.12"});
             match s.ctx.banks_client.get_account(key).await.unwrap() {
                 None => ok(&id, json!({"context": context, "value": null})),
                 Some(a) => ok(
@@ -652,6 +695,20 @@ async fn handle(AxState(inner): AxState<Arc<Mutex<Inner>>>, body: String) -> Str
                 .collect();
             ok(&id, json!({"context": context, "value": value}))
         }
-        _ => error(&id, json!({"code": -32601, "message": "Method not found"})),
+        _ => {
+            let head = s.head();
+            let view = View {
+                ledger: s.recorder.ledger(),
+                head,
+                finalized: head,
+            };
+            let empty = Vec::new();
+            let list = params.as_array().unwrap_or(&empty);
+            match solana_blocks::answer(&view, &method, list) {
+                Some(Ok(v)) => ok(&id, v),
+                Some(Err(e)) => error(&id, json!({"code": e.code, "message": e.message})),
+                None => error(&id, json!({"code": -32601, "message": "Method not found"})),
+            }
+        }
     }
 }

@@ -273,19 +273,31 @@ impl Config {
         self.indexer.validate()?;
         self.risk.validate().map_err(Error::Config)?;
         for (name, t) in &self.risk.treasury.chains {
-            let kind = self.indexer.chains.get(name).map(|c| c.kind);
-            if !matches!(kind, Some(ChainKind::Evm | ChainKind::Tron)) {
+            let Some(kind) = self.indexer.chains.get(name).map(|c| c.kind) else {
                 return Err(Error::Config(format!(
-                    "risk.treasury.chains.{name}: not an indexed EVM or TRON chain"
+                    "risk.treasury.chains.{name}: not an indexed chain"
+                )));
+            };
+            // Solana's limits are accounts (`spending_limits`); EVM/TRON's are keyed
+            // by spender (`spenders`).
+            let misplaced = match kind {
+                ChainKind::Solana => (!t.spenders.is_empty()).then_some("spenders"),
+                _ => (!t.spending_limits.is_empty()).then_some("spending_limits"),
+            };
+            if let Some(field) = misplaced {
+                return Err(Error::Config(format!(
+                    "risk.treasury.chains.{name}.{field}: not a setting of a {kind:?} chain"
                 )));
             }
             let addresses = std::iter::once(("vault", &t.vault))
                 .chain(t.spenders.iter().map(|a| ("spenders", a)))
+                .chain(t.spending_limits.iter().map(|a| ("spending_limits", a)))
                 .chain(t.hot_wallets.iter().map(|a| ("hot_wallets", a)));
             for (what, a) in addresses {
                 let ok = match kind {
-                    Some(ChainKind::Tron) => a.parse::<stablerail_sdk::tron::Address>().is_ok(),
-                    _ => stablerail_sdk::evm::parse_evm_address(a).is_some(),
+                    ChainKind::Tron => a.parse::<stablerail_sdk::tron::Address>().is_ok(),
+                    ChainKind::Solana => a.parse::<stablerail_sdk::solana::sdk::Pubkey>().is_ok(),
+                    ChainKind::Evm => stablerail_sdk::evm::parse_evm_address(a).is_some(),
                 };
                 if !ok {
                     return Err(Error::Config(format!(

@@ -27,6 +27,11 @@
 //! [risk.treasury.chains.tron]             # TRON: the same contracts, base58 addresses
 //! vault = "T…time-locked multisig"
 //!
+//! [risk.treasury.chains.solana]           # Solana: the multisig program's accounts
+//! vault = "…multisig account"             # its vault PDA holds the funds
+//! spending_limits = ["…SpendingLimit account"]
+//! hot_wallets = ["…hot multisig", "…plain wallet"]
+//!
 //! [risk.screening]
 //! file = "screening.csv"                  # chain,address,list,reason
 //!
@@ -444,7 +449,7 @@ impl Default for SelfDealing {
 }
 
 /// `[risk.treasury]`: the rule runs for the chains listed under
-/// `[risk.treasury.chains.<name>]` (EVM or TRON chains).
+/// `[risk.treasury.chains.<name>]` (EVM, TRON or Solana chains).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Treasury {
@@ -501,9 +506,15 @@ pub struct TreasuryChain {
     /// cover is covered by proposals that lower or remove these limits).
     #[serde(default)]
     pub spenders: Vec<String>,
+    /// Solana only: the vault's `SpendingLimit` accounts (their addresses come from
+    /// a free create key, so they are listed; what remains of each for the chain's
+    /// USDT counts as outside the vault, and a removed one as nothing).
+    #[serde(default)]
+    pub spending_limits: Vec<String>,
     /// Hot wallets: multisigs (the excess is moved back by a proposal on them) or
     /// plain accounts (moved back by the `stablerail … transfer` command the alert
-    /// gives for their key).
+    /// gives for their key). On Solana a multisig's funds are its vault PDA's token
+    /// account, a plain wallet's its associated token account.
     #[serde(default)]
     pub hot_wallets: Vec<String>,
 }

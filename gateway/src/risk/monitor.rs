@@ -90,7 +90,8 @@ struct ChainState {
     treasury_measured: Option<u64>,
     /// When the escrow rules last ran.
     escrow_at: Option<Instant>,
-    /// Where the monitor reads this chain's contracts (EVM and TRON).
+    /// Where the monitor reads this chain's contracts (EVM and TRON) or accounts
+    /// (Solana).
     reader: Option<Reader>,
 }
 
@@ -159,7 +160,11 @@ impl Monitor {
                         .first()
                         .and_then(|u| TronClient::new(u).ok())
                         .map(Reader::Tron),
-                    ChainKind::Solana => None,
+                    ChainKind::Solana => c
+                        .rpc_urls
+                        .first()
+                        .and_then(|u| stablerail_sdk::solana::SolanaRpc::new(u).ok())
+                        .map(Reader::Solana),
                 };
                 (
                     name.clone(),
@@ -796,35 +801,38 @@ impl Monitor {
         let Some(reader) = state.reader.clone() else {
             return Ok(None);
         };
-        let Some(token) = config
-            .indexer
-            .chains
-            .get(chain)
-            .and_then(|c| reader.address(&c.usdt).ok())
-        else {
+        let Some(token) = config.indexer.chains.get(chain).map(|c| c.usdt.clone()) else {
             return Ok(None);
         };
-        let time: i64 =
-            sqlx::query("SELECT block_time FROM blocks WHERE chain = $1 AND number = $2")
-                .bind(chain)
-                .bind(indexed.block as i64)
-                .fetch_optional(&self.app.db.pool)
-                .await?
-                .map(|r| r.try_get::<i64, _>(0))
-                .transpose()?
-                .unwrap_or(0);
+        let time = self.block_time(chain, indexed.block).await?;
         let at = At {
             number: indexed.block,
             hash: indexed.hash.clone(),
-            time: u64::try_from(time).unwrap_or(0),
+            time: time.unwrap_or(0),
+            finalized: indexed.finalized,
         };
-        let m = match treasury::measure(&reader, token, t, &at).await {
+        let mut m = match treasury::measure(&reader, &token, t, &at).await {
             Ok(m) => m,
             Err(e) => {
                 tracing::warn!(chain, error = %e, "risk monitor: treasury unavailable");
                 return Ok(None);
             }
         };
+        // Solana reads finalized state: it names a slot at or below the indexed one
+        // (its hash and time are the indexer's), else it is measured again at a
+        // later indexed block.
+        if matches!(reader, Reader::Solana(_)) && m.block_number != indexed.block {
+            let known = if m.block_number < indexed.block {
+                self.block_header(chain, m.block_number).await?
+            } else {
+                None
+            };
+            let Some((hash, time)) = known else {
+                return Ok(None);
+            };
+            m.block_hash = hash;
+            m.block_time = time;
+        }
         if let Some(s) = self.chains.get_mut(chain) {
             s.treasury_measured = Some(indexed.block);
         }
@@ -845,7 +853,7 @@ impl Monitor {
         let planned = plan(&m, max, |a| multisigs.contains(a));
         let target = treasury::Target {
             chain,
-            token,
+            token: &token,
             measurement: &m,
         };
         let actions = match treasury::write_actions(&reader, watch, &target, &planned).await {
@@ -876,6 +884,31 @@ impl Monitor {
             v["uncovered"] = json!(uncovered.to_string());
         }
         Ok(Some(f))
+    }
+
+    /// The indexed time of block `number` of `chain`.
+    async fn block_time(&self, chain: &str, number: u64) -> Result<Option<u64>> {
+        Ok(self
+            .block_header(chain, number)
+            .await?
+            .map(|(_, time)| time))
+    }
+
+    /// The indexed hash and time of block `number` of `chain`.
+    async fn block_header(&self, chain: &str, number: u64) -> Result<Option<(String, u64)>> {
+        let row =
+            sqlx::query("SELECT hash, block_time FROM blocks WHERE chain = $1 AND number = $2")
+                .bind(chain)
+                .bind(i64::try_from(number).unwrap_or(i64::MAX))
+                .fetch_optional(&self.app.db.pool)
+                .await?;
+        Ok(match row {
+            Some(r) => Some((
+                r.try_get::<String, _>(0)?,
+                u64::try_from(r.try_get::<i64, _>(1)?).unwrap_or(0),
+            )),
+            None => None,
+        })
     }
 
     /// The webhook failure rate (platform-wide, every 30 s).

@@ -1,7 +1,10 @@
 //! Reading a chain's contracts for the monitor (treasury watch, escrow conservation):
 //! EVM and TRON run the same contracts, so one reader serves both; they differ in
 //! *when* a read can be taken. An EVM node answers a call at any block; a TRON node
-//! answers `triggerconstantcontract` at its head only.
+//! answers `triggerconstantcontract` at its head only. Solana runs other programs
+//! (accounts, not contract calls): its reader is the SDK's JSON-RPC client, read at
+//! `finalized` by the treasury watch (`risk/treasury_solana.rs`); the 20-byte
+//! address methods here refuse it.
 
 use alloy::{
     eips::BlockId,
@@ -12,6 +15,7 @@ use stablerail_sdk::{
     evm::{
         Chain, DomainFields, EvmError, IERC20, MultiSigClient, MultiSigState, parse_evm_address,
     },
+    solana::SolanaRpc,
     tron::{Address as TronAddress, TronClient, TronClientError, TronMultiSig},
 };
 
@@ -36,6 +40,12 @@ pub enum ReadError {
     /// A TRON read failed.
     #[error("read on TRON: {0}")]
     Tron(String),
+    /// A Solana read failed, or an account is not what it should be.
+    #[error("read on Solana: {0}")]
+    Solana(String),
+    /// The read is one of the EVM/TRON contracts, asked of a Solana node.
+    #[error("{0} is an EVM/TRON contract read; Solana has its own (treasury_solana)")]
+    NotOnSolana(&'static str),
 }
 
 /// A failed EVM contract read of `what`.
@@ -58,14 +68,18 @@ pub enum Reader {
     Evm(DynProvider),
     /// A TRON full node: reads at its head.
     Tron(TronClient),
+    /// A Solana node: accounts at `finalized`, from a slot the indexer reached.
+    Solana(SolanaRpc),
 }
 
 impl Reader {
-    /// The proposal-file chain of this reader.
-    pub fn chain(&self) -> Chain {
+    /// The proposal-file chain of this reader (EVM and TRON; Solana writes its own
+    /// proposal files).
+    pub fn chain(&self) -> Result<Chain, ReadError> {
         match self {
-            Self::Evm(_) => Chain::Evm,
-            Self::Tron(_) => Chain::Tron,
+            Self::Evm(_) => Ok(Chain::Evm),
+            Self::Tron(_) => Ok(Chain::Tron),
+            Self::Solana(_) => Err(ReadError::NotOnSolana("a proposal file of the EVM kind")),
         }
     }
 
@@ -78,6 +92,7 @@ impl Reader {
                 .parse::<TronAddress>()
                 .map(|a| Address::from(a.evm_bytes()))
                 .map_err(|_| bad()),
+            Self::Solana(_) => Err(bad()),
         }
     }
 
@@ -85,7 +100,7 @@ impl Reader {
     /// base58 on TRON (where case matters).
     pub fn show(&self, a: Address) -> String {
         match self {
-            Self::Evm(_) => format!("{a:#x}"),
+            Self::Evm(_) | Self::Solana(_) => format!("{a:#x}"),
             Self::Tron(_) => Chain::Tron.render(a),
         }
     }
@@ -127,6 +142,7 @@ impl Reader {
                 }
                 Ok(Some(to_u128(b)))
             }
+            Self::Solana(_) => Err(ReadError::NotOnSolana("balanceOf")),
         }
     }
 
@@ -135,6 +151,7 @@ impl Reader {
         match self {
             Self::Evm(p) => MultiSigClient::connect(a, p.clone()).await.is_ok(),
             Self::Tron(c) => Self::tron_multisig(c, a).domain_fields().await.is_ok(),
+            Self::Solana(_) => false,
         }
     }
 
@@ -158,6 +175,7 @@ impl Reader {
                     m.domain_fields().await.map_err(tron)?,
                 ))
             }
+            Self::Solana(_) => Err(ReadError::NotOnSolana("the multisig's state")),
         }
     }
 }

@@ -13,7 +13,8 @@
 //! is read at the indexer's block. A TRON node answers `triggerconstantcontract` at
 //! its head only, so there the treasury is read at the head, between two reads of
 //! the head that must agree (else it is read again), and the measurement names
-//! that block.
+//! that block. Solana has programs, not these contracts: `risk/treasury_solana.rs`
+//! reads and writes its treasury, and the functions here hand it over.
 
 use std::{
     collections::HashSet,
@@ -64,6 +65,10 @@ pub enum TreasuryError {
     /// block.
     #[error("the TRON node's head moved during each of {0} readings")]
     HeadMoving(u32),
+    /// The Solana node's finalized slot moved during every attempt to read the
+    /// treasury's accounts at one slot.
+    #[error("the Solana node's slot moved during each of {0} readings")]
+    SlotMoving(u32),
     /// The proposal file could not be written.
     #[error(transparent)]
     Proposal(#[from] ProposalError),
@@ -78,19 +83,24 @@ pub struct At {
     pub hash: String,
     /// Its time, Unix seconds.
     pub time: u64,
+    /// The indexer's finalized block (Solana reads no older state).
+    pub finalized: u64,
 }
 
-/// The treasury `t`: balances of `token` and the vault's limits — on EVM at block
-/// `at`, on TRON at the node's head (the measurement names the block read).
+/// The treasury `t`: balances of the chain's USDT (`usdt` as configured) and the
+/// vault's limits — on EVM at block `at`, on TRON at the node's head, on Solana at
+/// `finalized` from a slot at least `at.finalized` (the measurement names the
+/// block read).
 pub async fn measure(
     reader: &Reader,
-    token: Address,
+    usdt: &str,
     t: &TreasuryChain,
     at: &At,
 ) -> Result<Measurement, TreasuryError> {
     match reader {
-        Reader::Evm(provider) => measure_evm(reader, provider, token, t, at).await,
-        Reader::Tron(client) => measure_tron(reader, client, token, t).await,
+        Reader::Evm(provider) => measure_evm(reader, provider, reader.address(usdt)?, t, at).await,
+        Reader::Tron(client) => measure_tron(reader, client, reader.address(usdt)?, t).await,
+        Reader::Solana(rpc) => crate::risk::treasury_solana::measure(rpc, usdt, t, at).await,
     }
 }
 
@@ -207,6 +217,9 @@ async fn measure_tron(
 /// The hot wallets of `m` that are multisigs (they answer EIP-5267): only these
 /// can send by proposal.
 pub async fn hot_multisigs(reader: &Reader, m: &Measurement) -> HashSet<String> {
+    if let Reader::Solana(rpc) = reader {
+        return crate::risk::treasury_solana::hot_multisigs(rpc, m).await;
+    }
     let mut out = HashSet::new();
     for (a, _) in &m.hot {
         let Ok(addr) = reader.address(a) else {
@@ -223,8 +236,8 @@ pub async fn hot_multisigs(reader: &Reader, m: &Measurement) -> HashSet<String> 
 pub struct Target<'a> {
     /// The chain's name in the configuration.
     pub chain: &'a str,
-    /// Its USDT contract.
-    pub token: Address,
+    /// Its USDT contract (Solana: mint), as configured.
+    pub token: &'a str,
     /// The measurement that showed the excess.
     pub measurement: &'a Measurement,
 }
@@ -244,10 +257,13 @@ pub async fn write_actions(
     target: &Target<'_>,
     plan: &Plan,
 ) -> Result<Vec<Value>, TreasuryError> {
+    if let Reader::Solana(rpc) = reader {
+        return crate::risk::treasury_solana::write_actions(rpc, config, target, plan).await;
+    }
     let m = target.measurement;
-    let kind = reader.chain();
+    let kind = reader.chain()?;
     let vault = reader.address(&m.vault)?;
-    let token = target.token;
+    let token = reader.address(target.token)?;
     let deadline = m.block_time.saturating_add(config.deadline_secs);
     let limits = plan
         .actions
@@ -449,19 +465,34 @@ pub async fn write_actions(
 }
 
 fn save(file: &ProposalFile, path: &Path) -> Result<(), TreasuryError> {
+    create_dir(path)?;
+    file.save(path)?;
+    Ok(())
+}
+
+fn create_dir(path: &Path) -> Result<(), TreasuryError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| ProposalError::Io {
             path: dir.display().to_string(),
             message: e.to_string(),
         })?;
     }
-    file.save(path)?;
     Ok(())
+}
+
+/// Writes a Solana proposal file at `path` (its directory created).
+pub(crate) fn save_solana(
+    file: &stablerail_sdk::solana::SolanaProposalFile,
+    path: &Path,
+) -> Result<(), TreasuryError> {
+    create_dir(path)?;
+    file.save(path)
+        .map_err(|e| TreasuryError::Read(ReadError::Solana(e.to_string())))
 }
 
 /// `<dir>/treasury-<chain>-<block>-<first 8 hex of its hash>-<what>.json`: the hash
 /// keeps the files of two branches at one height apart.
-fn file_path(config: &Treasury, target: &Target<'_>, what: &str) -> PathBuf {
+pub(crate) fn file_path(config: &Treasury, target: &Target<'_>, what: &str) -> PathBuf {
     let m = target.measurement;
     let hash: String = m
         .block_hash

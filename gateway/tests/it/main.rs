@@ -25,6 +25,7 @@ mod reorg;
 mod risk;
 mod risk_anvil;
 mod risk_treasury;
+mod risk_treasury_solana;
 mod shop;
 mod tron_invoices;
 mod tron_node;

@@ -36,7 +36,34 @@ async fn deploy_multisig(platform: &LocalPlatform) -> Address {
     *m.address()
 }
 
-async fn treasury_view(admin: &Client, chain: &str) -> Value {
+/// The gateway of `text` and an admin client for it.
+pub(crate) async fn start_gateway_with_admin(text: &str) -> (stablerail_gateway::Gateway, Client) {
+    let gw = start_gateway(text, GatewayOptions::default()).await;
+    let admin = Client {
+        base: format!("http://{}", gw.addr()),
+        key: admin_token(),
+        http: reqwest::Client::new(),
+    };
+    (gw, admin)
+}
+
+/// The gateway of `text`, an admin client, and the `treasury_share` alerts once
+/// the first one is there (30 s at most).
+pub(crate) async fn start_treasury_gateway(
+    text: &str,
+) -> (stablerail_gateway::Gateway, Client, Value) {
+    let (gw, admin) = start_gateway_with_admin(text).await;
+    wait_for(30, "treasury alert", || async {
+        let (_, v) = admin.get("/admin/risk/alerts?rule=treasury_share").await;
+        !v["data"].as_array().unwrap().is_empty()
+    })
+    .await;
+    let (_, list) = admin.get("/admin/risk/alerts?rule=treasury_share").await;
+    (gw, admin, list)
+}
+
+/// The latest measurement of `chain` (`GET /admin/risk/treasury`).
+pub(crate) async fn treasury_view(admin: &Client, chain: &str) -> Value {
     let (s, v) = admin.get("/admin/risk/treasury").await;
     assert_eq!(s, 200, "{v}");
     v["data"]
@@ -119,21 +146,10 @@ async fn treasury_case(kind: Chain) {
         show(ops),
         show(hot),
     );
-    let gw = start_gateway(&text, GatewayOptions::default()).await;
-    let admin = Client {
-        base: format!("http://{}", gw.addr()),
-        key: std::env::var("CARGO_MANIFEST_DIR").unwrap(),
-        http: reqwest::Client::new(),
-    };
+    let (gw, admin, list) = start_treasury_gateway(&text).await;
 
     // 800 in the vault (50 of it spendable at once), 400 hot: 450 of 1,200 outside
     // (37.5 %); the 15 % line allows 180, so 270 must go back.
-    wait_for(30, "treasury alert", || async {
-        let (_, v) = admin.get("/admin/risk/alerts?rule=treasury_share").await;
-        !v["data"].as_array().unwrap().is_empty()
-    })
-    .await;
-    let (_, list) = admin.get("/admin/risk/alerts?rule=treasury_share").await;
     assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
     let alert = &list["data"][0];
     let vault_text = show(vault);
@@ -371,23 +387,12 @@ async fn every_action(kind: Chain) {
         show(plain_address),
         show(hot),
     );
-    let gw = start_gateway(&text, GatewayOptions::default()).await;
-    let admin = Client {
-        base: format!("http://{}", gw.addr()),
-        key: std::env::var("CARGO_MANIFEST_DIR").unwrap(),
-        http: reqwest::Client::new(),
-    };
+    let (gw, admin, list) = start_treasury_gateway(&text).await;
 
     // 600 in the vault, 350 of it spendable at once, 50 hot: 400 of 650 outside; the
     // line allows 97.5, so 302.5 must go back: 30 from the hot multisig, 20 from the
     // plain account, and 252.5 of allowance: `ops`'s limit removed (200), `co`'s
     // lowered from 150 to 97.5.
-    wait_for(30, "treasury alert", || async {
-        let (_, v) = admin.get("/admin/risk/alerts?rule=treasury_share").await;
-        !v["data"].as_array().unwrap().is_empty()
-    })
-    .await;
-    let (_, list) = admin.get("/admin/risk/alerts?rule=treasury_share").await;
     let alert = &list["data"][0];
     let d = &alert["details"];
     assert_eq!(d["total"], "650000000", "{d}");
@@ -569,12 +574,7 @@ async fn risk_treasury_reorg_withdraws_the_proposal() {
         config_text(&platform, &db, 6, FAST_WEBHOOKS),
         proposals.display(),
     );
-    let gw = start_gateway(&text, GatewayOptions::default()).await;
-    let admin = Client {
-        base: format!("http://{}", gw.addr()),
-        key: std::env::var("CARGO_MANIFEST_DIR").unwrap(),
-        http: reqwest::Client::new(),
-    };
+    let (gw, admin) = start_gateway_with_admin(&text).await;
     // 100 of 1,000 hot: under the line.
     let head = platform.block_number().await.unwrap();
     wait_for(30, "first measurement", || async {

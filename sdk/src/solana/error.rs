@@ -156,6 +156,22 @@ pub enum SolanaError {
         /// Its address.
         address: String,
     },
+    /// An account is not the SPL Token / Token-2022 account (or mint) expected.
+    #[error("{address} is not {what}")]
+    TokenAccount {
+        /// What it was expected to be.
+        what: &'static str,
+        /// Its address.
+        address: String,
+    },
+    /// A proposal file could not be read, written or understood.
+    #[error("proposal file {path}: {reason}")]
+    ProposalFile {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// Why a call to a Solana JSON-RPC node failed.

@@ -16,8 +16,10 @@ mod keypair;
 mod multisig;
 pub mod pda;
 mod program_error;
+mod proposal_file;
 mod rpc;
 mod state;
+mod token;
 mod transaction;
 
 pub use co_signed::{CoSignedAction, CoSignedOutflow};
@@ -44,10 +46,17 @@ pub use multisig::{
 pub use program_error::{
     ESCROW_ERRORS, MULTISIG_ERRORS, PROGRAM_ERROR_OFFSET, ProgramError, error_name,
 };
-pub use rpc::{AccountData, COMMITMENT, LatestBlockhash, SignatureStatus, SolanaRpc};
+pub use proposal_file::{FileAccount, FileInstruction, PROPOSAL_FILE_VERSION, SolanaProposalFile};
+pub use rpc::{
+    AccountData, COMMITMENT, ContextAccount, FINALIZED, LatestBlockhash, SignatureStatus, SolanaRpc,
+};
 pub use state::{
     AnchorAccount, BuyOrder, Config, Deal, DealState, EscrowAccount, FeeSchedule, Limits, Multisig,
     Proposal, ProposalStatus, SpendingLimit,
+};
+pub use token::{
+    MINT_LEN, TOKEN_ACCOUNT_LEN, TokenAccount, create_associated_token_account_idempotent,
+    is_token_program, mint_decimals, transfer_checked,
 };
 pub use transaction::{PACKET_DATA_SIZE, TransactionBuilder, decode_base64, encode, encode_base64};
 

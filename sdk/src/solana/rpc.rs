@@ -24,6 +24,18 @@ const BODY_SNIPPET: usize = 200;
 /// The commitment every read and preflight uses.
 pub const COMMITMENT: &str = "confirmed";
 
+/// The commitment of reads that must not be rolled back (the treasury watch).
+pub const FINALIZED: &str = "finalized";
+
+/// An account read with the slot the node read it at (`context.slot`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextAccount {
+    /// The slot whose state the node answered from.
+    pub slot: u64,
+    /// The account; `None` if it does not exist there.
+    pub account: Option<AccountData>,
+}
+
 /// A blockhash and the last block height at which transactions using it are valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LatestBlockhash {
@@ -208,32 +220,62 @@ impl SolanaRpc {
 
     /// `getAccountInfo` (base64); `None` if the account does not exist.
     pub async fn account(&self, address: &Pubkey) -> Result<Option<AccountData>, SolanaRpcError> {
-        const M: &str = "getAccountInfo";
-        let r = self
-            .call(
-                M,
-                json!([address.to_string(), {"encoding": "base64", "commitment": COMMITMENT}]),
-            )
+        Ok(self.account_info(address, COMMITMENT, None).await?.1)
+    }
+
+    /// `getAccountInfo` (base64) at `commitment`, answered from a slot at least
+    /// `min_context_slot` (the node refuses otherwise), with that slot.
+    pub async fn account_at(
+        &self,
+        address: &Pubkey,
+        commitment: &str,
+        min_context_slot: Option<u64>,
+    ) -> Result<ContextAccount, SolanaRpcError> {
+        let (slot, account) = self
+            .account_info(address, commitment, min_context_slot)
             .await?;
+        Ok(ContextAccount {
+            slot: slot.ok_or(shape("getAccountInfo", "context.slot"))?,
+            account,
+        })
+    }
+
+    /// `getAccountInfo`: the context slot, if the node gave one, and the account.
+    async fn account_info(
+        &self,
+        address: &Pubkey,
+        commitment: &str,
+        min_context_slot: Option<u64>,
+    ) -> Result<(Option<u64>, Option<AccountData>), SolanaRpcError> {
+        const M: &str = "getAccountInfo";
+        let mut config = json!({"encoding": "base64", "commitment": commitment});
+        if let Some(slot) = min_context_slot {
+            config["minContextSlot"] = json!(slot);
+        }
+        let r = self.call(M, json!([address.to_string(), config])).await?;
+        let slot = r["context"]["slot"].as_u64();
         let value = &r["value"];
         if value.is_null() {
-            return Ok(None);
+            return Ok((slot, None));
         }
         let data = value["data"][0]
             .as_str()
             .and_then(|b64| BASE64.decode(b64).ok())
             .ok_or(shape(M, "value.data"))?;
-        Ok(Some(AccountData {
-            lamports: value["lamports"]
-                .as_u64()
-                .ok_or(shape(M, "value.lamports"))?,
-            owner: value["owner"]
-                .as_str()
-                .and_then(|s| s.parse().ok())
-                .ok_or(shape(M, "value.owner"))?,
-            executable: value["executable"].as_bool().unwrap_or(false),
-            data,
-        }))
+        Ok((
+            slot,
+            Some(AccountData {
+                lamports: value["lamports"]
+                    .as_u64()
+                    .ok_or(shape(M, "value.lamports"))?,
+                owner: value["owner"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or(shape(M, "value.owner"))?,
+                executable: value["executable"].as_bool().unwrap_or(false),
+                data,
+            }),
+        ))
     }
 
     /// Reads and decodes a program account; a missing account or a wrong type is

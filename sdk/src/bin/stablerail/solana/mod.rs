@@ -8,6 +8,7 @@
 mod co_signed;
 mod escrow;
 mod multisig;
+mod transfer;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -34,9 +35,12 @@ pub(crate) enum SolanaCommand {
     /// Escrow: deposits, withdrawals, buy orders and deals.
     #[command(subcommand)]
     Escrow(escrow::EscrowCommand),
-    /// Multisig: propose escrow admin actions, approve, execute.
+    /// Multisig: propose escrow admin actions or a proposal file, approve, execute.
     #[command(subcommand)]
     Multisig(multisig::MultisigCommand),
+    /// Send tokens from the signer's associated token account to another owner's
+    /// (created if missing): `TransferChecked`.
+    Transfer(transfer::TransferArgs),
 }
 
 /// Arguments of `stablerail solana address`.
@@ -65,7 +69,11 @@ pub(crate) struct TxArgs {
     #[arg(long)]
     key_file: Option<PathBuf>,
     /// Solana JSON-RPC URL: accounts, blockhash, fees, and sending with --send.
-    #[arg(long, default_value = "http://127.0.0.1:8899")]
+    #[arg(
+        long,
+        env = "STABLERAIL_SOLANA_RPC_URL",
+        default_value = "http://127.0.0.1:8899"
+    )]
     rpc_url: String,
     /// Send the signed transaction and wait for confirmation (else print it).
     #[arg(long)]
@@ -290,6 +298,7 @@ pub(crate) fn run(out: &Output, cmd: SolanaCommand) -> anyhow::Result<()> {
         }
         SolanaCommand::Escrow(cmd) => block_on(escrow::run(out, cmd)),
         SolanaCommand::Multisig(cmd) => block_on(multisig::run(out, cmd)),
+        SolanaCommand::Transfer(args) => block_on(transfer::run(out, &args)),
     }
 }
 

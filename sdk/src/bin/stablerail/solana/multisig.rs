@@ -1,5 +1,6 @@
-//! `stablerail solana multisig`: propose escrow admin actions for the vault to
-//! sign, approve them, and execute them.
+//! `stablerail solana multisig`: propose escrow admin actions (or the exact
+//! instructions of a proposal file, such as the treasury watch writes) for the
+//! vault to sign, approve them, and execute them.
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
@@ -40,6 +41,13 @@ pub(crate) struct ProposeArgs {
 /// What the vault is to sign (the vault is the escrow's admin and arbiter).
 #[derive(Debug, Subcommand)]
 pub(crate) enum ProposalAction {
+    /// The instructions of a Solana proposal file (JSON: multisig, description,
+    /// instructions), proposed exactly as written; the file must name --multisig.
+    File {
+        /// The proposal file.
+        #[arg(long)]
+        path: std::path::PathBuf,
+    },
     /// Arbiter: resolve a disputed deal with the buyer's share in bps.
     DealResolve {
         /// The escrow config address.
@@ -165,6 +173,41 @@ fn fee_schedule(
     })
 }
 
+/// The action's instructions, signed by `vault`; settlement accounts read from the
+/// chain.
+async fn action_instructions(
+    rpc: &sol::SolanaRpc,
+    multisig: &MultisigProgram,
+    action: &ProposalAction,
+) -> anyhow::Result<(Vec<ProposalInstruction>, serde_json::Value)> {
+    if let ProposalAction::File { path } = action {
+        let file = proposal_file(path, multisig)?;
+        return Ok((
+            file.instructions()?,
+            json!({"file": {"path": path.display().to_string(), "description": file.description, "instructions": file.instructions.len()}}),
+        ));
+    }
+    let (ix, view) = action_instruction(rpc, &multisig.vault(), action).await?;
+    Ok((vec![ProposalInstruction::from(&ix)], view))
+}
+
+/// A proposal file for `multisig` (any other multisig's file is refused).
+fn proposal_file(
+    path: &std::path::Path,
+    multisig: &MultisigProgram,
+) -> anyhow::Result<sol::SolanaProposalFile> {
+    let file = sol::SolanaProposalFile::load(path)?;
+    if file.multisig()? != multisig.multisig {
+        bail!(
+            "{} is a proposal for multisig {}, not --multisig {}",
+            path.display(),
+            file.multisig,
+            multisig.multisig
+        );
+    }
+    Ok(file)
+}
+
 /// The action's instruction, signed by `vault`; settlement accounts read from the chain.
 async fn action_instruction(
     rpc: &sol::SolanaRpc,
@@ -172,6 +215,7 @@ async fn action_instruction(
     action: &ProposalAction,
 ) -> anyhow::Result<(Instruction, serde_json::Value)> {
     Ok(match action {
+        ProposalAction::File { .. } => bail!("a proposal file carries its own instructions"),
         ProposalAction::DealResolve {
             escrow_config,
             deal,
@@ -238,8 +282,11 @@ async fn action_instruction(
 }
 
 /// Checks the action's own inputs without the network.
-fn validate_action(action: &ProposalAction) -> anyhow::Result<()> {
+fn validate_action(action: &ProposalAction, multisig: &MultisigProgram) -> anyhow::Result<()> {
     match action {
+        ProposalAction::File { path } => {
+            proposal_file(path, multisig)?;
+        }
         ProposalAction::DealResolve {
             escrow_config,
             buyer_share_bps,
@@ -287,7 +334,7 @@ fn validate_action(action: &ProposalAction) -> anyhow::Result<()> {
 
 async fn propose(out: &Output, a: &ProposeArgs) -> anyhow::Result<()> {
     let multisig = MultisigProgram::new(pubkey("--multisig", &a.multisig)?);
-    validate_action(&a.action)?;
+    validate_action(&a.action, &multisig)?;
     let session = a.tx.open()?;
     let rpc = &session.rpc;
     let state: sol::Multisig = rpc
@@ -295,19 +342,14 @@ async fn propose(out: &Output, a: &ProposeArgs) -> anyhow::Result<()> {
         .await
         .context("reading the multisig")?;
     let index = state.transaction_index + 1;
-    let (ix, action) = action_instruction(rpc, &multisig.vault(), &a.action).await?;
+    let (instructions, action) = action_instructions(rpc, &multisig, &a.action).await?;
     let now = i64::try_from(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)?
             .as_secs(),
     )?;
     let expires_at = now + i64::from(a.expires_in_secs);
-    let create = multisig.proposal_create(
-        &session.signer(),
-        index,
-        &[ProposalInstruction::from(&ix)],
-        expires_at,
-    )?;
+    let create = multisig.proposal_create(&session.signer(), index, &instructions, expires_at)?;
     let details = json!({"proposal": index, "expires_at": expires_at, "action": action});
     finish(out, session, "proposal_create", vec![create], details).await
 }
