@@ -118,6 +118,15 @@ pub enum Error {
         /// What did not match.
         reason: String,
     },
+    /// A task of the pipeline panicked or was cancelled (the batch it held is not
+    /// known to be stored; the next step resumes from the stored cursor).
+    #[error("pipeline task `{what}` failed: {reason}")]
+    Task {
+        /// Which task.
+        what: &'static str,
+        /// The runtime's report.
+        reason: String,
+    },
     /// A reorg went below every block hash the store keeps.
     #[error(
         "reorg on `{chain}` deeper than the stored window (no common ancestor at or above block {lowest})"

@@ -153,7 +153,7 @@ impl ChainIndexer {
                 rows.escrow_events.len() as u64,
                 rows.multisig_events.len() as u64,
             );
-            let batch = Batch {
+            let mut batch = Batch {
                 chain: self.name.clone(),
                 expected_cursor: prev.as_ref().map(|p| p.0),
                 blocks: fetched.blocks,
@@ -167,10 +167,20 @@ impl ChainIndexer {
             };
             let more = to < target && round < MAX_ROUNDS;
             let next_fetch = if more {
-                let (committed, next_fetch) = tokio::join!(
-                    self.store.commit_batch(&batch),
-                    self.source.fetch(to + 1, target, finalized)
-                );
+                // The commit runs on a task of its own: building its rows and decoding
+                // the next range then use both cores (`join!` on one task would
+                // interleave them on one thread).
+                let store = self.store.clone();
+                let commit = tokio::spawn(async move {
+                    let committed = store.commit_batch(&batch).await;
+                    (batch, committed)
+                });
+                let next_fetch = self.source.fetch(to + 1, target, finalized).await;
+                let (back, committed) = commit.await.map_err(|e| Error::Task {
+                    what: "commit",
+                    reason: e.to_string(),
+                })?;
+                batch = back;
                 committed?;
                 Some(next_fetch)
             } else {

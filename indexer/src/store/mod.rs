@@ -6,12 +6,17 @@
 //! tables from the remaining events, rewind the cursor). A crash
 //! at any instant therefore leaves either the state before or after the batch.
 
+mod api_keys;
+mod backend;
 pub mod blacklist;
+mod chain_write;
 pub mod derived;
-pub mod escrow;
+mod escrow_read;
+mod escrow_rows;
+mod escrow_write;
+mod native;
 mod pg_copy;
-mod postgres;
-mod sqlite;
+mod transfer_read;
 
 use std::str::FromStr;
 
@@ -28,7 +33,7 @@ use crate::{
 
 pub use blacklist::{BlacklistQuery, BlacklistRecord};
 pub use derived::{AgentCommission, BuyOrder, Deal, EscrowAccount, EscrowSettings, MerchantDay};
-pub use escrow::{DealQuery, EscrowEventRecord, VolumeBucket};
+pub use escrow_read::{DealQuery, EscrowEventRecord, VolumeBucket};
 
 /// A block header as kept in the reorg window.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,6 +198,16 @@ pub struct ChainLock {
     _conn: Option<sqlx::PgConnection>,
 }
 
+/// Calls a concern's function (`backend.rs`) on the store's backend.
+macro_rules! on_backend {
+    ($store:expr, $concern:ident :: $f:ident ( $($arg:expr),* )) => {
+        match $store {
+            Store::Sqlite(p) => backend::sqlite::$concern::$f(p, $($arg),*).await,
+            Store::Postgres(p) => backend::postgres::$concern::$f(p, $($arg),*).await,
+        }
+    };
+}
+
 /// The database behind the indexer.
 #[derive(Debug, Clone)]
 pub enum Store {
@@ -288,60 +303,39 @@ impl Store {
 
     /// The cursor of a chain.
     pub async fn cursor(&self, chain: &str) -> Result<Option<Cursor>> {
-        match self {
-            Self::Sqlite(p) => sqlite::cursor(p, chain).await,
-            Self::Postgres(p) => postgres::cursor(p, chain).await,
-        }
+        on_backend!(self, chain_write::cursor(chain))
     }
 
     /// Every cursor.
     pub async fn cursors(&self) -> Result<Vec<Cursor>> {
-        match self {
-            Self::Sqlite(p) => sqlite::cursors(p).await,
-            Self::Postgres(p) => postgres::cursors(p).await,
-        }
+        on_backend!(self, chain_write::cursors())
     }
 
     /// The stored block window of a chain, highest first.
     pub async fn window(&self, chain: &str) -> Result<Vec<BlockRow>> {
-        match self {
-            Self::Sqlite(p) => sqlite::window(p, chain).await,
-            Self::Postgres(p) => postgres::window(p, chain).await,
-        }
+        on_backend!(self, chain_write::window(chain))
     }
 
     /// Writes a block range's rows, its headers and the new cursor in one transaction,
     /// marks rows at or below `finalized` confirmed, and prunes the window below it.
     pub async fn commit_batch(&self, batch: &Batch) -> Result<()> {
-        match self {
-            Self::Sqlite(p) => sqlite::commit_batch(p, batch).await,
-            Self::Postgres(p) => postgres::commit_batch(p, batch).await,
-        }
+        on_backend!(self, chain_write::commit_batch(batch))
     }
 
     /// Records the node's head and finality line (confirming rows) without new rows.
     pub async fn update_head(&self, chain: &str, head: u64, finalized: u64) -> Result<()> {
-        match self {
-            Self::Sqlite(p) => sqlite::update_head(p, chain, head, finalized).await,
-            Self::Postgres(p) => postgres::update_head(p, chain, head, finalized).await,
-        }
+        on_backend!(self, chain_write::update_head(chain, head, finalized))
     }
 
     /// Reorg: deletes every row and window block above `ancestor` and sets the cursor to
     /// it, in one transaction.
     pub async fn rollback(&self, chain: &str, ancestor: &BlockRow) -> Result<()> {
-        match self {
-            Self::Sqlite(p) => sqlite::rollback(p, chain, ancestor).await,
-            Self::Postgres(p) => postgres::rollback(p, chain, ancestor).await,
-        }
+        on_backend!(self, chain_write::rollback(chain, ancestor))
     }
 
     /// Lists transfers (keyset pagination).
     pub async fn transfers(&self, q: &TransferQuery) -> Result<Vec<TransferRecord>> {
-        match self {
-            Self::Sqlite(p) => sqlite::transfers(p, q).await,
-            Self::Postgres(p) => postgres::transfers(p, q).await,
-        }
+        on_backend!(self, transfer_read::transfers(q))
     }
 
     /// Every transfer of a chain in order (tests, exports).
@@ -366,10 +360,7 @@ impl Store {
 
     /// Lists the token's blacklist events (keyset pagination).
     pub async fn blacklist(&self, q: &BlacklistQuery) -> Result<Vec<BlacklistRecord>> {
-        match self {
-            Self::Sqlite(p) => blacklist::sqlite::list(p, q).await,
-            Self::Postgres(p) => blacklist::postgres::list(p, q).await,
-        }
+        on_backend!(self, blacklist::list(q))
     }
 
     /// The last blacklist event of an address (`None`: never listed).
@@ -378,18 +369,12 @@ impl Store {
         chain: &str,
         address: &str,
     ) -> Result<Option<BlacklistRecord>> {
-        match self {
-            Self::Sqlite(p) => blacklist::sqlite::latest(p, chain, address).await,
-            Self::Postgres(p) => blacklist::postgres::latest(p, chain, address).await,
-        }
+        on_backend!(self, blacklist::latest(chain, address))
     }
 
     /// Totals of one address.
     pub async fn address_summary(&self, chain: &str, address: &str) -> Result<AddressSummary> {
-        match self {
-            Self::Sqlite(p) => sqlite::address_summary(p, chain, address).await,
-            Self::Postgres(p) => postgres::address_summary(p, chain, address).await,
-        }
+        on_backend!(self, transfer_read::address_summary(chain, address))
     }
 
     /// Volume per UTC day, optionally for one address, within a time range.
@@ -400,20 +385,15 @@ impl Store {
         from_time: Option<i64>,
         to_time: Option<i64>,
     ) -> Result<Vec<DailyVolume>> {
-        match self {
-            Self::Sqlite(p) => sqlite::daily_volume(p, chain, address, from_time, to_time).await,
-            Self::Postgres(p) => {
-                postgres::daily_volume(p, chain, address, from_time, to_time).await
-            }
-        }
+        on_backend!(
+            self,
+            transfer_read::daily_volume(chain, address, from_time, to_time)
+        )
     }
 
     /// Lists deals (keyset pagination on the deal id).
     pub async fn deals(&self, q: &DealQuery) -> Result<Vec<Deal>> {
-        match self {
-            Self::Sqlite(p) => escrow::sqlite::deals(p, q).await,
-            Self::Postgres(p) => escrow::postgres::deals(p, q).await,
-        }
+        on_backend!(self, escrow_read::deals(q))
     }
 
     /// One deal.
@@ -453,10 +433,7 @@ impl Store {
 
     /// The events of one deal, in order.
     pub async fn deal_events(&self, chain: &str, deal_id: u64) -> Result<Vec<EscrowEventRecord>> {
-        match self {
-            Self::Sqlite(p) => escrow::sqlite::deal_events(p, chain, deal_id).await,
-            Self::Postgres(p) => escrow::postgres::deal_events(p, chain, deal_id).await,
-        }
+        on_backend!(self, escrow_read::deal_events(chain, deal_id))
     }
 
     /// One escrow account as derived from events (`None` if no event touched it).
@@ -465,34 +442,22 @@ impl Store {
         chain: &str,
         address: &str,
     ) -> Result<Option<EscrowAccount>> {
-        match self {
-            Self::Sqlite(p) => escrow::sqlite::account(p, chain, address).await,
-            Self::Postgres(p) => escrow::postgres::account(p, chain, address).await,
-        }
+        on_backend!(self, escrow_read::account(chain, address))
     }
 
     /// Every escrow account of a chain, by address.
     pub async fn escrow_accounts(&self, chain: &str) -> Result<Vec<EscrowAccount>> {
-        match self {
-            Self::Sqlite(p) => escrow::sqlite::accounts(p, chain).await,
-            Self::Postgres(p) => escrow::postgres::accounts(p, chain).await,
-        }
+        on_backend!(self, escrow_read::accounts(chain))
     }
 
     /// Every buy order of a chain, by id.
     pub async fn buy_orders(&self, chain: &str) -> Result<Vec<BuyOrder>> {
-        match self {
-            Self::Sqlite(p) => escrow::sqlite::buy_orders(p, chain).await,
-            Self::Postgres(p) => escrow::postgres::buy_orders(p, chain).await,
-        }
+        on_backend!(self, escrow_read::buy_orders(chain))
     }
 
     /// The escrow's configuration as last emitted.
     pub async fn escrow_settings(&self, chain: &str) -> Result<EscrowSettings> {
-        match self {
-            Self::Sqlite(p) => escrow::sqlite::settings(p, chain).await,
-            Self::Postgres(p) => escrow::postgres::settings(p, chain).await,
-        }
+        on_backend!(self, escrow_read::settings(chain))
     }
 
     /// An agent's commissions, keyset-paginated on (block, log index).
@@ -503,10 +468,7 @@ impl Store {
         after: Option<(u64, u64)>,
         limit: u32,
     ) -> Result<Vec<AgentCommission>> {
-        match self {
-            Self::Sqlite(p) => escrow::sqlite::commissions(p, chain, agent, after, limit).await,
-            Self::Postgres(p) => escrow::postgres::commissions(p, chain, agent, after, limit).await,
-        }
+        on_backend!(self, escrow_read::commissions(chain, agent, after, limit))
     }
 
     /// Number and exact total of an agent's commissions.
@@ -515,10 +477,7 @@ impl Store {
         chain: &str,
         agent: &str,
     ) -> Result<(u64, crate::amount::Amount)> {
-        match self {
-            Self::Sqlite(p) => escrow::sqlite::commission_total(p, chain, agent).await,
-            Self::Postgres(p) => escrow::postgres::commission_total(p, chain, agent).await,
-        }
+        on_backend!(self, escrow_read::commission_total(chain, agent))
     }
 
     /// A merchant's settled volume per UTC day.
@@ -529,14 +488,10 @@ impl Store {
         from_time: Option<i64>,
         to_time: Option<i64>,
     ) -> Result<Vec<MerchantDay>> {
-        match self {
-            Self::Sqlite(p) => {
-                escrow::sqlite::merchant_volume(p, chain, merchant, from_time, to_time).await
-            }
-            Self::Postgres(p) => {
-                escrow::postgres::merchant_volume(p, chain, merchant, from_time, to_time).await
-            }
-        }
+        on_backend!(
+            self,
+            escrow_read::merchant_volume(chain, merchant, from_time, to_time)
+        )
     }
 
     /// The escrow's settled volume per `bucket_secs` (3600 or 86400).
@@ -547,54 +502,35 @@ impl Store {
         from_time: Option<i64>,
         to_time: Option<i64>,
     ) -> Result<Vec<VolumeBucket>> {
-        match self {
-            Self::Sqlite(p) => {
-                escrow::sqlite::settled_volume(p, chain, bucket_secs, from_time, to_time).await
-            }
-            Self::Postgres(p) => {
-                escrow::postgres::settled_volume(p, chain, bucket_secs, from_time, to_time).await
-            }
-        }
+        on_backend!(
+            self,
+            escrow_read::settled_volume(chain, bucket_secs, from_time, to_time)
+        )
     }
 
     /// Rows in `escrow_events` and `multisig_events` of a chain.
     pub async fn event_counts(&self, chain: &str) -> Result<(u64, u64)> {
-        match self {
-            Self::Sqlite(p) => escrow::sqlite::event_counts(p, chain).await,
-            Self::Postgres(p) => escrow::postgres::event_counts(p, chain).await,
-        }
+        on_backend!(self, escrow_read::event_counts(chain))
     }
 
     /// Stores a new API key's hash; returns its id.
     pub async fn create_api_key(&self, name: &str, key_hash: &str) -> Result<i64> {
-        match self {
-            Self::Sqlite(p) => sqlite::create_api_key(p, name, key_hash).await,
-            Self::Postgres(p) => postgres::create_api_key(p, name, key_hash).await,
-        }
+        on_backend!(self, api_keys::create(name, key_hash))
     }
 
     /// Revokes a key; `false` if no active key has that id.
     pub async fn revoke_api_key(&self, id: i64) -> Result<bool> {
-        match self {
-            Self::Sqlite(p) => sqlite::revoke_api_key(p, id).await,
-            Self::Postgres(p) => postgres::revoke_api_key(p, id).await,
-        }
+        on_backend!(self, api_keys::revoke(id))
     }
 
     /// Whether an active key has this hash.
     pub async fn api_key_valid(&self, key_hash: &str) -> Result<bool> {
-        match self {
-            Self::Sqlite(p) => sqlite::api_key_valid(p, key_hash).await,
-            Self::Postgres(p) => postgres::api_key_valid(p, key_hash).await,
-        }
+        on_backend!(self, api_keys::valid(key_hash))
     }
 
     /// All keys' metadata.
     pub async fn api_keys(&self) -> Result<Vec<ApiKeyRow>> {
-        match self {
-            Self::Sqlite(p) => sqlite::api_keys(p).await,
-            Self::Postgres(p) => postgres::api_keys(p).await,
-        }
+        on_backend!(self, api_keys::list())
     }
 }
 
