@@ -18,6 +18,7 @@ pub mod rules;
 pub mod screening;
 pub mod shared;
 pub mod treasury;
+pub mod treasury_common;
 pub mod treasury_solana;
 
 use serde::Serialize;

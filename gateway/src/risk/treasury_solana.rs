@@ -32,7 +32,7 @@ use crate::risk::{
     config::{Treasury, TreasuryChain},
     reader::ReadError,
     rules::treasury::{Action, Allowance, Measurement, Plan},
-    treasury::{At, Target, TreasuryError, file_path, save_solana},
+    treasury_common::{At, Target, TreasuryError, file_path, save_solana},
     usdt,
 };
 
