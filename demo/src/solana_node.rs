@@ -205,6 +205,28 @@ impl Runtime {
         self.inner.lock().await.ctx.set_account(key, &account);
     }
 
+    /// Sets the SPL Token account `token`'s balance to `amount` without a
+    /// transaction, as an exploit of a program bug would leave it (the counterpart
+    /// of anvil's `anvil_setStorageAt` in the EVM tests): reads show the new balance
+    /// at once, and the ledger records no transfer.
+    pub async fn set_token_amount(&self, token: &Pubkey, amount: u64) {
+        let mut inner = self.inner.lock().await;
+        let account = inner
+            .ctx
+            .banks_client
+            .get_account(*token)
+            .await
+            .unwrap()
+            .expect("the token account exists");
+        let mut state = spl_token::state::Account::unpack(&account.data).unwrap();
+        state.amount = amount;
+        let mut shared = AccountSharedData::from(account);
+        let mut data = vec![0; spl_token::state::Account::LEN];
+        spl_token::state::Account::pack(state, &mut data).unwrap();
+        shared.set_data_from_slice(&data);
+        inner.ctx.set_account(token, &shared);
+    }
+
     /// Test setup outside the CLI: signs `ixs` with the SDK's builder (the
     /// bank's payer pays) and processes them through the same path as
     /// `sendTransaction`; panics if the transaction fails.

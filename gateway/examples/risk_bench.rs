@@ -89,7 +89,7 @@ fn pure_throughput() {
     let mut findings = 0;
     for chunk in flows.chunks(1_000) {
         findings += w
-            .evaluate(&config, "bench", &exempt, chunk.to_vec())
+            .evaluate(&config, "bench", &exempt, None, chunk.to_vec())
             .0
             .len();
     }

@@ -272,6 +272,13 @@ impl Config {
     pub fn validate(&self) -> Result<()> {
         self.indexer.validate()?;
         self.risk.validate().map_err(Error::Config)?;
+        for name in self.risk.breaker.guardian_key_files.keys() {
+            if !self.indexer.chains.contains_key(name) {
+                return Err(Error::Config(format!(
+                    "risk.breaker.guardian_key_files.{name}: not an indexed chain"
+                )));
+            }
+        }
         for (name, t) in &self.risk.treasury.chains {
             let Some(kind) = self.indexer.chains.get(name).map(|c| c.kind) else {
                 return Err(Error::Config(format!(

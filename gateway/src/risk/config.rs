@@ -10,6 +10,11 @@
 //! threshold = "10000"
 //! severity = "high"
 //!
+//! [risk.escrow_drain]                    # off until configured; trips the breaker
+//! enabled = true
+//! window_secs = 600
+//! max_outflow = "50000"                   # the escrow's net loss within the window
+//!
 //! [risk.velocity]
 //! window_secs = 3600
 //! max_count = 50
@@ -38,9 +43,11 @@
 //! [risk.breaker]
 //! guardian_key_file = "guardian.key"      # hex; the guardian can only pause
 //! rules = ["conservation"]
+//! [risk.breaker.guardian_key_files]       # per chain, in place of the file above
+//! solana = "guardian-solana.json"         # a Solana keypair
 //! ```
 
-use std::path::PathBuf;
+use std::{collections::BTreeMap, path::PathBuf};
 
 use serde::Deserialize;
 use stablerail_sdk::Amount;
@@ -114,6 +121,9 @@ pub struct RiskConfig {
     /// Funds in and out of an address within minutes.
     #[serde(default)]
     pub pass_through: PassThrough,
+    /// The escrow's balance falling fast: a configured drain pattern.
+    #[serde(default)]
+    pub escrow_drain: EscrowDrain,
     /// An address first seen recently that moves a lot.
     #[serde(default)]
     pub new_address: NewAddress,
@@ -152,6 +162,7 @@ impl Default for RiskConfig {
             velocity: Velocity::default(),
             structuring: Structuring::default(),
             pass_through: PassThrough::default(),
+            escrow_drain: EscrowDrain::default(),
             new_address: NewAddress::default(),
             screening: Screening::default(),
             usdt_blacklist: UsdtBlacklist::default(),
@@ -171,6 +182,7 @@ impl RiskConfig {
             ("velocity.window_secs", self.velocity.window_secs),
             ("structuring.window_secs", self.structuring.window_secs),
             ("pass_through.window_secs", self.pass_through.window_secs),
+            ("escrow_drain.window_secs", self.escrow_drain.window_secs),
             ("new_address.age_secs", self.new_address.age_secs),
             ("escrow.window_secs", self.escrow.window_secs),
             ("self_dealing.window_secs", self.self_dealing.window_secs),
@@ -205,6 +217,11 @@ impl RiskConfig {
             .window_secs
             .max(self.structuring.window_secs)
             .max(self.pass_through.window_secs)
+            .max(if self.escrow_drain.enabled {
+                self.escrow_drain.window_secs
+            } else {
+                0
+            })
             .max(self.new_address.age_secs);
         i64::try_from(longest).unwrap_or(i64::MAX)
     }
@@ -301,6 +318,37 @@ impl Default for Structuring {
             min_count: default_structuring_count(),
             window_secs: day(),
             severity: Severity::High,
+        }
+    }
+}
+
+/// `[risk.escrow_drain]`: the escrow's net outflow (tokens out minus tokens in)
+/// within a window above a limit. Off until configured: what is normal depends on
+/// the platform's volume. Its alerts trip the breaker by default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscrowDrain {
+    /// Run this rule.
+    #[serde(default)]
+    pub enabled: bool,
+    /// The window, seconds.
+    #[serde(default = "hour")]
+    pub window_secs: u64,
+    /// The most the escrow may lose (out minus in) within the window.
+    #[serde(default = "million")]
+    pub max_outflow: Amount,
+    /// Severity of its alerts.
+    #[serde(default = "critical")]
+    pub severity: Severity,
+}
+
+impl Default for EscrowDrain {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            window_secs: hour(),
+            max_outflow: million(),
+            severity: Severity::Critical,
         }
     }
 }
@@ -478,7 +526,7 @@ pub struct Treasury {
     pub min_gas: u64,
     /// The watched treasuries, per chain.
     #[serde(default)]
-    pub chains: std::collections::BTreeMap<String, TreasuryChain>,
+    pub chains: BTreeMap<String, TreasuryChain>,
 }
 
 impl Default for Treasury {
@@ -490,7 +538,7 @@ impl Default for Treasury {
             proposal_dir: default_proposal_dir(),
             deadline_secs: week(),
             min_gas: default_proposal_gas(),
-            chains: std::collections::BTreeMap::new(),
+            chains: BTreeMap::new(),
         }
     }
 }
@@ -605,19 +653,34 @@ impl Default for Health {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Breaker {
-    /// A file holding the guardian's private key (hex). Without it alerts still fire
-    /// but nothing is paused.
+    /// A file holding the guardian's key: hex of the secp256k1 key (EVM, TRON) or a
+    /// Solana keypair. Without it (or a chain's entry in `guardian_key_files`) alerts
+    /// still fire but nothing is paused.
     #[serde(default)]
     pub guardian_key_file: Option<PathBuf>,
+    /// Per chain, the guardian's key file there, in place of `guardian_key_file`
+    /// (an EVM key and a Solana keypair cannot share one file).
+    #[serde(default)]
+    pub guardian_key_files: BTreeMap<String, PathBuf>,
     /// Rules whose alerts pause the escrow of their chain.
     #[serde(default = "default_breaker_rules")]
     pub rules: Vec<String>,
+}
+
+impl Breaker {
+    /// The guardian's key file for `chain`: its own entry, else the shared one.
+    pub fn key_file(&self, chain: &str) -> Option<&PathBuf> {
+        self.guardian_key_files
+            .get(chain)
+            .or(self.guardian_key_file.as_ref())
+    }
 }
 
 impl Default for Breaker {
     fn default() -> Self {
         Self {
             guardian_key_file: None,
+            guardian_key_files: BTreeMap::new(),
             rules: default_breaker_rules(),
         }
     }
@@ -640,6 +703,12 @@ fn fifty_thousand() -> Amount {
 }
 fn hundred_thousand() -> Amount {
     usdt(100_000)
+}
+fn million() -> Amount {
+    usdt(1_000_000)
+}
+fn critical() -> Severity {
+    Severity::Critical
 }
 fn high() -> Severity {
     Severity::High
@@ -717,7 +786,7 @@ fn default_proposal_gas() -> u64 {
     100_000
 }
 fn default_breaker_rules() -> Vec<String> {
-    vec!["conservation".to_owned()]
+    vec!["conservation".to_owned(), "escrow_drain".to_owned()]
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 pub mod alerts;
 pub mod breaker;
 pub mod config;
+pub mod escrow_solana;
 pub mod monitor;
 pub mod reader;
 pub mod reports;

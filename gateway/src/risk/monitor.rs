@@ -31,6 +31,7 @@ use crate::{
     risk::{
         BlacklistEvent, Finding, Flow, alerts,
         breaker::{self, Guardian},
+        escrow_solana,
         reader::Reader,
         rules::{
             blacklist::TokenBlacklist,
@@ -93,6 +94,8 @@ struct ChainState {
     /// Where the monitor reads this chain's contracts (EVM and TRON) or accounts
     /// (Solana).
     reader: Option<Reader>,
+    /// The escrow in the form the transfers name it (the drain rule's subject).
+    escrow: Option<String>,
 }
 
 /// The monitor of every configured chain.
@@ -176,6 +179,7 @@ impl Monitor {
                         treasury_measured: None,
                         escrow_at: None,
                         reader,
+                        escrow: c.escrow.as_deref().map(normalise),
                     },
                 )
             })
@@ -559,7 +563,10 @@ impl Monitor {
         let Some(state) = self.chains.get_mut(chain) else {
             return Ok((findings, n));
         };
-        let (flow_findings, candidates) = state.window.evaluate(config, chain, exempt, flows);
+        let (flow_findings, candidates) =
+            state
+                .window
+                .evaluate(config, chain, exempt, state.escrow.as_deref(), flows);
         findings.extend(flow_findings);
         if !candidates.is_empty() {
             let mut first_seen = HashMap::new();
@@ -755,14 +762,27 @@ impl Monitor {
             return None;
         }
         let reader = state.reader.clone()?;
-        let escrow = reader.address(c.escrow.as_deref()?).ok()?;
-        let token = reader.address(&c.usdt).ok()?;
-        let balance = match reader
-            .balance_at(token, escrow, (indexed.block, &indexed.hash))
-            .await
-        {
+        let escrow_text = c.escrow.as_deref()?;
+        let read = match &reader {
+            // Solana: the vault token account of the escrow's config.
+            Reader::Solana(rpc) => {
+                escrow_solana::vault_balance_at(rpc, escrow_text, &c.usdt, indexed.block)
+                    .await
+                    .map(|v| v.map(|v| (escrow_text.to_owned(), v.balance)))
+            }
+            _ => {
+                let escrow = reader.address(escrow_text).ok()?;
+                let token = reader.address(&c.usdt).ok()?;
+                reader
+                    .balance_at(token, escrow, (indexed.block, &indexed.hash))
+                    .await
+                    .map(|b| b.map(|b| (reader.show(escrow), b)))
+            }
+        };
+        let (escrow, balance) = match read {
             Ok(Some(b)) => b,
-            // A TRON node past the indexed block: measured at a later block.
+            // A TRON or Solana node that cannot answer for the indexed block:
+            // measured at a later block.
             Ok(None) => return None,
             Err(e) => {
                 tracing::warn!(chain, error = %e, "risk monitor: escrow balance unavailable");
@@ -775,7 +795,7 @@ impl Monitor {
             &Conservation {
                 block_number: indexed.block,
                 block_hash: indexed.hash.clone(),
-                escrow: reader.show(escrow),
+                escrow,
                 balance,
                 liabilities,
             },
@@ -1079,7 +1099,7 @@ async fn trip(
             json!({ "action": "pause", "paused": true, "note": "the escrow was already paused" }),
         );
     }
-    if !breaker::configured(config) {
+    if !breaker::configured(config, chain) {
         return (
             action(None, Some("no guardian key configured".into())),
             json!({ "action": "pause", "paused": false, "error": "no guardian key configured" }),

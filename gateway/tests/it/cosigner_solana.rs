@@ -28,17 +28,19 @@ const USDT: u64 = 1_000_000;
 type State = (Vec<(u64, u64, u64)>, u64, u64, Vec<u64>);
 const DELAY: i64 = 86_400;
 
-/// The escrow deployment on the runtime.
-struct Sol {
-    rt: Runtime,
-    escrow: EscrowProgram,
-    mint: Pubkey,
+/// The escrow deployment on the runtime (also the risk monitor's, `risk_solana`).
+pub(crate) struct Sol {
+    pub(crate) rt: Runtime,
+    pub(crate) escrow: EscrowProgram,
+    pub(crate) mint: Pubkey,
     mint_authority: Keypair,
-    admin: Keypair,
+    pub(crate) admin: Keypair,
+    /// Holds the guardian role (pauses only).
+    pub(crate) guardian: Keypair,
 }
 
 impl Sol {
-    async fn deploy() -> Self {
+    pub(crate) async fn deploy() -> Self {
         let rt = Runtime::start().await;
         let payer = rt.payer().await.pubkey();
         let mint_authority = Keypair::new();
@@ -47,6 +49,8 @@ impl Sol {
         rt.fund(&creator.pubkey()).await;
         let admin = Keypair::new();
         rt.fund(&admin.pubkey()).await;
+        let guardian = Keypair::new();
+        rt.fund(&guardian.pubkey()).await;
         let escrow = EscrowProgram::for_creator(&creator.pubkey());
         let ix = escrow
             .config_initialize(
@@ -56,7 +60,7 @@ impl Sol {
                 &sol::ConfigInitializeArgs {
                     authorities: sol::Authorities {
                         admin: admin.pubkey(),
-                        guardian: Keypair::new().pubkey(),
+                        guardian: guardian.pubkey(),
                         arbiter: admin.pubkey(),
                         dispatcher: Keypair::new().pubkey(),
                         compliance: Keypair::new().pubkey(),
@@ -94,12 +98,13 @@ impl Sol {
             mint,
             mint_authority,
             admin,
+            guardian,
         }
     }
 
     /// A funded wallet with an escrow account holding `deposit` of 100 minted
     /// USDT, and its token account.
-    async fn wallet(&self, deposit: u64) -> (Keypair, Pubkey) {
+    pub(crate) async fn wallet(&self, deposit: u64) -> (Keypair, Pubkey) {
         let kp = Keypair::new();
         self.rt.fund(&kp.pubkey()).await;
         let token = self.rt.create_ata(&kp.pubkey(), &self.mint).await;

@@ -24,6 +24,7 @@ mod orders;
 mod reorg;
 mod risk;
 mod risk_anvil;
+mod risk_solana;
 mod risk_treasury;
 mod risk_treasury_solana;
 mod shop;

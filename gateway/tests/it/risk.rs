@@ -31,6 +31,11 @@ fn addr(kind: u64, i: u64) -> String {
     format!("0x{:08x}{:032x}", kind, i)
 }
 
+/// The escrow of the simulated chain.
+fn escrow() -> String {
+    addr(7, 1)
+}
+
 fn sim_config(db: &TestDb, screening: &std::path::Path) -> String {
     format!(
         r#"
@@ -48,6 +53,11 @@ batch_blocks = 2000
 [risk.screening]
 file = "{screening}"
 
+[risk.escrow_drain]
+enabled = true
+window_secs = 600
+max_outflow = "50000"
+
 [chains.{SIM}]
 chain_id = 31337
 
@@ -55,7 +65,9 @@ chain_id = 31337
 kind = "evm"
 rpc_urls = ["http://127.0.0.1:9"]
 usdt = "0xdAC17F958D2ee523a2206206994597C13D831ec7"
+escrow = "{escrow}"
 "#,
+        escrow = escrow(),
         db = db.url,
         screening = screening.display(),
     )
@@ -299,6 +311,14 @@ async fn baseline_then_planted(backend: Backend) {
     }
     // A payment to a listed address.
     planted[120].push((addr(1, 9), listed.clone(), 100 * U));
+    // The escrow: 108,000 deposited by 12 wallets, then, 24 minutes later, 8 × 9,000
+    // out within 96 s: 54,000 lost within 10 minutes by the sixth (limit 50,000).
+    for i in 0..12u64 {
+        planted[130 + i as usize].push((addr(8, i), escrow(), 9_000 * U));
+    }
+    for i in 0..8u64 {
+        planted[260 + i as usize].push((escrow(), addr(6, 100 + i), 9_000 * U));
+    }
     let gap: Vec<Block> = vec![Vec::new(); 300];
     chain.commit(gap).await;
     let last = chain.commit(planted).await;
@@ -311,6 +331,7 @@ async fn baseline_then_planted(backend: Backend) {
         ("pass_through", &passer),
         ("new_address", &fresh),
         ("screening", &listed),
+        ("escrow_drain", &escrow()),
     ]
     .into_iter()
     .map(|(r, s)| (r.to_owned(), s.clone()))
@@ -331,6 +352,13 @@ async fn baseline_then_planted(backend: Backend) {
         );
         if a["rule"] == "structuring" {
             assert_eq!(evidence.len(), 3);
+        }
+        if a["rule"] == "escrow_drain" {
+            // The six transfers out that made it; to the breaker, which has no key.
+            assert_eq!(evidence.len(), 6, "{full}");
+            assert_eq!(a["severity"], "critical");
+            assert_eq!(a["details"]["lost"], "54000000000");
+            assert_eq!(a["details"]["breaker"]["paused"], false, "{a}");
         }
     }
     // Re-running over nothing new adds nothing (live alerts absorb repeats).

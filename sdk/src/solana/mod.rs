@@ -48,7 +48,8 @@ pub use program_error::{
 };
 pub use proposal_file::{FileAccount, FileInstruction, PROPOSAL_FILE_VERSION, SolanaProposalFile};
 pub use rpc::{
-    AccountData, COMMITMENT, ContextAccount, FINALIZED, LatestBlockhash, SignatureStatus, SolanaRpc,
+    AccountData, AddressSignature, COMMITMENT, ContextAccount, FINALIZED, LatestBlockhash,
+    SignatureStatus, SolanaRpc,
 };
 pub use state::{
     AnchorAccount, BuyOrder, Config, Deal, DealState, EscrowAccount, FeeSchedule, Limits, Multisig,

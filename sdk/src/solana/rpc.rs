@@ -45,6 +45,18 @@ pub struct LatestBlockhash {
     pub last_valid_block_height: u64,
 }
 
+/// A transaction that touched an address, as `getSignaturesForAddress` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressSignature {
+    /// The transaction's first signature.
+    pub signature: Signature,
+    /// The slot of its block.
+    pub slot: u64,
+    /// Whether it failed on chain (a failed transaction changes no account but
+    /// its fee payer's lamports).
+    pub failed: bool,
+}
+
 /// An account as `getAccountInfo` returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountData {
@@ -276,6 +288,37 @@ impl SolanaRpc {
                 data,
             }),
         ))
+    }
+
+    /// `getSignaturesForAddress` at `commitment`: the newest `limit` (1..=1000)
+    /// transactions that named `address` among their accounts, newest first.
+    pub async fn signatures_for_address(
+        &self,
+        address: &Pubkey,
+        commitment: &str,
+        limit: u16,
+    ) -> Result<Vec<AddressSignature>, SolanaRpcError> {
+        const M: &str = "getSignaturesForAddress";
+        let r = self
+            .call(
+                M,
+                json!([address.to_string(), {"commitment": commitment, "limit": limit}]),
+            )
+            .await?;
+        r.as_array()
+            .ok_or(shape(M, "result"))?
+            .iter()
+            .map(|s| {
+                Ok(AddressSignature {
+                    signature: s["signature"]
+                        .as_str()
+                        .and_then(|t| t.parse().ok())
+                        .ok_or(shape(M, "signature"))?,
+                    slot: s["slot"].as_u64().ok_or(shape(M, "slot"))?,
+                    failed: !s["err"].is_null(),
+                })
+            })
+            .collect()
     }
 
     /// Reads and decodes a program account; a missing account or a wrong type is

@@ -785,8 +785,21 @@ async fn co_signer_acceptor_limits_and_sweep() {
     cfg.authorities.admin = owner.pubkey();
     cfg.liabilities = 100;
     node.put_account(f.escrow.config, sol::pda::ESCROW_PROGRAM_ID, cfg.encode());
+    // An SPL Token account: mint, owner, amount, then its state (1: initialised).
     let mut vault = vec![0u8; 165];
+    vault[..32].copy_from_slice(f.config.usdt_mint.as_ref());
+    vault[32..64].copy_from_slice(f.escrow.config.as_ref());
     vault[64..72].copy_from_slice(&100u64.to_le_bytes());
+    // Not initialised, then another mint's: neither is the vault.
+    node.put_account(f.escrow.vault(), sol::pda::TOKEN_PROGRAM_ID, vault.clone());
+    let err = failed(&cli(&["surplus", "sweep"]));
+    assert!(err.contains("not an initialised token account"), "{err}");
+    vault[108] = 1;
+    let mut other = vault.clone();
+    other[..32].copy_from_slice(owner.pubkey().as_ref());
+    node.put_account(f.escrow.vault(), sol::pda::TOKEN_PROGRAM_ID, other);
+    let err = failed(&cli(&["surplus", "sweep"]));
+    assert!(err.contains("expected mint"), "{err}");
     node.put_account(f.escrow.vault(), sol::pda::TOKEN_PROGRAM_ID, vault.clone());
     let err = failed(&cli(&["surplus", "sweep"]));
     assert!(err.contains("no surplus"), "{err}");

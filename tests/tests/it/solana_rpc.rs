@@ -672,6 +672,34 @@ async fn recorded_trade_is_served_as_solana_json_rpc() -> anyhow::Result<()> {
         .find(|s| s["signature"] == json!(played.failed_release))
         .context("failed release listed")?;
     assert!(failed_entry["err"].is_object());
+    // The SDK's client reads the same list (the monitor asks it whether the escrow's
+    // vault moved after a slot).
+    let sdk = sol::SolanaRpc::new(&client.url)?;
+    let key: sol::sdk::Pubkey = merchant.parse()?;
+    let listed = sdk.signatures_for_address(&key, "confirmed", 1000).await?;
+    assert_eq!(
+        listed
+            .iter()
+            .map(|s| s.signature.to_string())
+            .collect::<Vec<_>>(),
+        got
+    );
+    assert_eq!(
+        listed
+            .iter()
+            .filter(|s| s.failed)
+            .map(|s| s.signature.to_string())
+            .collect::<Vec<_>>(),
+        vec![played.failed_release.clone()]
+    );
+    assert!(
+        listed
+            .iter()
+            .zip(&all)
+            .all(|(s, a)| a["slot"] == json!(s.slot))
+    );
+    let newest = sdk.signatures_for_address(&key, "confirmed", 1).await?;
+    assert_eq!(newest, listed[..1]);
     let page: Vec<Value> = serde_json::from_value(
         client
             .result("getSignaturesForAddress", json!([merchant, {"limit": 2, "before": got[0], "until": got[4], "commitment": "confirmed"}]))

@@ -1,5 +1,5 @@
-//! Rules over transfers: large transfer, velocity, structuring, pass-through and the
-//! candidates of "new address with high volume". Pure: a [`FlowWindow`] holds the
+//! Rules over transfers: large transfer, velocity, structuring, pass-through, the
+//! escrow's drain and the candidates of "new address with high volume". Pure: a [`FlowWindow`] holds the
 //! recent transfers of one chain (the longest rule window) and is fed the newly
 //! indexed ones in chain order; each is evaluated once, seeing exactly the transfers
 //! before it, so the result does not depend on how blocks were batched.
@@ -164,13 +164,15 @@ impl FlowWindow {
     }
 
     /// Adds `flows` (newly indexed, in chain order) and evaluates each against the
-    /// transfers before it. `exempt` addresses are left out of the behavioural rules.
-    /// Returns the findings and the new-address candidates.
+    /// transfers before it. `exempt` addresses are left out of the behavioural rules;
+    /// `escrow` (in the transfers' form) is watched for a drain. Returns the findings
+    /// and the new-address candidates.
     pub fn evaluate(
         &mut self,
         config: &RiskConfig,
         chain: &str,
         exempt: &BTreeSet<String>,
+        escrow: Option<&str>,
         flows: Vec<Flow>,
     ) -> (Vec<Finding>, Vec<NewAddressCandidate>) {
         let mut findings = Vec::new();
@@ -182,6 +184,11 @@ impl FlowWindow {
                 continue;
             };
             if let Some(x) = large_transfer(config, chain, &f) {
+                findings.push(x);
+            }
+            if escrow == Some(f.from.as_str())
+                && let Some(x) = self.escrow_drain(config, chain, &f)
+            {
                 findings.push(x);
             }
             for (address, other) in [(&f.from, &f.to), (&f.to, &f.from)] {
@@ -352,6 +359,56 @@ impl FlowWindow {
         })
     }
 
+    /// The escrow (`f.from`) lost more than the limit within the window: what it
+    /// sent out minus what it received, up to and including `f`.
+    fn escrow_drain(&self, config: &RiskConfig, chain: &str, f: &Flow) -> Option<Finding> {
+        let c = &config.escrow_drain;
+        if !c.enabled {
+            return None;
+        }
+        let (mut out, mut inflow, mut count) = (0u128, 0u128, 0u64);
+        for t in self.recent(&f.from, f.block_time, c.window_secs) {
+            if t.incoming {
+                inflow = inflow.saturating_add(t.amount);
+            } else {
+                out = out.saturating_add(t.amount);
+                count += 1;
+            }
+        }
+        let lost = out.saturating_sub(inflow);
+        let max = u128::from(c.max_outflow.units());
+        if lost <= max {
+            return None;
+        }
+        Some(Finding {
+            rule: "escrow_drain",
+            severity: c.severity,
+            chain: chain.to_owned(),
+            subject_kind: SubjectKind::Address,
+            subject: f.from.clone(),
+            summary: format!(
+                "the escrow lost {} USDT within {} s ({} USDT out in {count} transfers, {} USDT in); the limit is {} USDT",
+                usdt(lost),
+                c.window_secs,
+                usdt(out),
+                usdt(inflow),
+                usdt(max)
+            ),
+            details: json!({
+                "lost": lost.to_string(),
+                "out": out.to_string(),
+                "in": inflow.to_string(),
+                "count": count,
+                "window_secs": c.window_secs,
+                "max_outflow": max.to_string(),
+            }),
+            evidence: self.evidence(
+                self.recent(&f.from, f.block_time, c.window_secs)
+                    .filter(|t| !t.incoming),
+            ),
+        })
+    }
+
     fn new_address_candidate(
         &self,
         config: &RiskConfig,
@@ -473,7 +530,7 @@ mod tests {
     fn run(flows: Vec<Flow>) -> (Vec<Finding>, Vec<NewAddressCandidate>) {
         let config = RiskConfig::default();
         let mut w = FlowWindow::new(config.flow_span_secs());
-        w.evaluate(&config, "c", &BTreeSet::new(), flows)
+        w.evaluate(&config, "c", &BTreeSet::new(), None, flows)
     }
 
     fn rules(f: &[Finding]) -> BTreeSet<&'static str> {
@@ -563,7 +620,7 @@ mod tests {
         let mut w = FlowWindow::new(config.flow_span_secs());
         let exempt = BTreeSet::from(["a".to_owned(), "y".to_owned()]);
         let flows = (0..60).map(|i| flow(i, i as i64, "x", "a", U)).collect();
-        let (f, _) = w.evaluate(&config, "c", &exempt, flows);
+        let (f, _) = w.evaluate(&config, "c", &exempt, None, flows);
         assert!(f.iter().all(|f| f.subject != "a"));
         // Out to an exempt address (the escrow, a merchant) is not pass-through.
         let (f, _) = run(vec![
@@ -576,12 +633,81 @@ mod tests {
             &config,
             "c",
             &exempt,
+            None,
             vec![
                 flow(1, 0, "x", "b", 5_000 * U),
                 flow(2, 1, "b", "y", 5_000 * U),
             ],
         );
         assert!(!f.iter().any(|f| f.rule == "pass_through"));
+    }
+
+    #[test]
+    fn escrow_drain_counts_net_outflow_within_window() {
+        let mut config = RiskConfig::default();
+        config.escrow_drain.enabled = true;
+        config.escrow_drain.window_secs = 600;
+        config.escrow_drain.max_outflow = stablerail_sdk::Amount::from_units(50_000_000_000);
+        let exempt = BTreeSet::from(["e".to_owned()]);
+        let drains = |flows: Vec<Flow>| {
+            let mut w = FlowWindow::new(config.flow_span_secs());
+            let (f, _) = w.evaluate(&config, "c", &exempt, Some("e"), flows);
+            f.into_iter()
+                .filter(|f| f.rule == "escrow_drain")
+                .collect::<Vec<_>>()
+        };
+        // 6 × 9,000 out within 100 s: 54,000 lost, above 50,000, on the sixth.
+        let out = |start: u64, t0: i64| -> Vec<Flow> {
+            (0..6)
+                .map(|i| {
+                    flow(
+                        start + i,
+                        t0 + i as i64 * 20,
+                        "e",
+                        &format!("r{i}"),
+                        9_000 * U,
+                    )
+                })
+                .collect()
+        };
+        let f = drains(out(1, 1_000));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].subject, "e");
+        assert_eq!(f[0].severity, crate::risk::Severity::Critical);
+        assert_eq!(f[0].details["lost"], "54000000000");
+        assert_eq!(f[0].details["count"], 6);
+        assert_eq!(f[0].evidence.len(), 6);
+        // Exactly the limit is allowed: 5 × 9,000 + 5,000.
+        let mut at_limit = out(1, 1_000);
+        at_limit[5].amount = 5_000 * U;
+        assert!(drains(at_limit).is_empty());
+        // Deposits within the window offset the outflow.
+        let mut offset = vec![flow(0, 990, "d", "e", 10_000 * U)];
+        offset.extend(out(1, 1_000));
+        assert!(drains(offset).is_empty());
+        // A deposit before the window does not.
+        let mut early = vec![flow(0, 100, "d", "e", 10_000 * U)];
+        early.extend(out(1, 1_000));
+        assert_eq!(drains(early).len(), 1);
+        // Spread beyond the window: never more than 50,000 within 600 s.
+        let spread: Vec<Flow> = (0..6)
+            .map(|i| flow(1 + i, 1_000 + i as i64 * 200, "e", "r", 9_000 * U))
+            .collect();
+        assert!(drains(spread).is_empty());
+        // Another address's outflow is not the escrow's; off by default.
+        let other: Vec<Flow> = (0..6)
+            .map(|i| flow(1 + i, 1_000 + i as i64, "x", "r", 9_000 * U))
+            .collect();
+        assert!(drains(other).is_empty());
+        let mut w = FlowWindow::new(RiskConfig::default().flow_span_secs());
+        let (f, _) = w.evaluate(
+            &RiskConfig::default(),
+            "c",
+            &exempt,
+            Some("e"),
+            out(1, 1_000),
+        );
+        assert!(!f.iter().any(|f| f.rule == "escrow_drain"));
     }
 
     #[test]
@@ -604,12 +730,12 @@ mod tests {
             .collect();
         let config = RiskConfig::default();
         let mut one = FlowWindow::new(config.flow_span_secs());
-        let (all, _) = one.evaluate(&config, "c", &BTreeSet::new(), flows.clone());
+        let (all, _) = one.evaluate(&config, "c", &BTreeSet::new(), None, flows.clone());
         let mut many = FlowWindow::new(config.flow_span_secs());
         let mut split = Vec::new();
         for chunk in flows.chunks(7) {
             split.extend(
-                many.evaluate(&config, "c", &BTreeSet::new(), chunk.to_vec())
+                many.evaluate(&config, "c", &BTreeSet::new(), None, chunk.to_vec())
                     .0,
             );
         }
@@ -625,7 +751,7 @@ mod tests {
             flow(2, 1, "a", "b", U),
             flow(3, 2, "a", "c", U),
         ];
-        w.evaluate(&config, "c", &BTreeSet::new(), flows);
+        w.evaluate(&config, "c", &BTreeSet::new(), None, flows);
         w.truncate_above(1);
         assert_eq!(w.len(), 1);
         assert!(!w.touches.contains_key("c"));

@@ -446,13 +446,25 @@ async fn acceptor_limits(out: &Output, a: &AcceptorLimitsArgs) -> anyhow::Result
     finish(out, session, "acceptor_set_limits", vec![ix], details).await
 }
 
-/// Token amount of an SPL Token / Token-2022 account (bytes 64..72).
-fn token_amount(data: &[u8]) -> anyhow::Result<u64> {
-    let bytes: [u8; 8] = data
-        .get(64..72)
-        .and_then(|b| b.try_into().ok())
-        .context("the vault is not a token account")?;
-    Ok(u64::from_le_bytes(bytes))
+/// The vault's balance: an initialised token account of the config's mint, owned
+/// by the config (anything else is not this escrow's vault).
+fn vault_amount(
+    escrow: &EscrowProgram,
+    cfg: &sol::Config,
+    vault: &sol::AccountData,
+) -> anyhow::Result<u64> {
+    let token = sol::TokenAccount::decode(&vault.owner, &vault.data)
+        .context("the vault is not an initialised token account")?;
+    if token.mint != cfg.usdt_mint || token.owner != escrow.config {
+        anyhow::bail!(
+            "the vault is a token account of mint {} owned by {}; expected mint {} owned by the config {}",
+            token.mint,
+            token.owner,
+            cfg.usdt_mint,
+            escrow.config
+        );
+    }
+    Ok(token.amount)
 }
 
 async fn sweep_surplus(out: &Output, a: &EscrowArgs) -> anyhow::Result<()> {
@@ -471,7 +483,7 @@ async fn sweep_surplus(out: &Output, a: &EscrowArgs) -> anyhow::Result<()> {
         .account(&escrow.vault())
         .await?
         .context("the escrow vault does not exist")?;
-    let held = token_amount(&vault.data)?;
+    let held = vault_amount(&escrow, &cfg, &vault)?;
     let surplus = held.saturating_sub(cfg.liabilities);
     if surplus == 0 {
         anyhow::bail!(
