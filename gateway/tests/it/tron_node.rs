@@ -8,7 +8,9 @@
 //! - `/wallet/getnodeinfo`: `block` and `solidityBlock` as `Num:N,ID:…`, the solid
 //!   block `solid_lag` below the head;
 //! - `/wallet/gettransactioninfobyblocknum`: anvil's receipts, `SUCCESS` with the
-//!   logs (20-byte hex addresses, as java-tron) or `REVERT` with none;
+//!   logs (20-byte hex addresses, as java-tron) or, for a transaction that reverted
+//!   in its block, top-level `FAILED` with `resMessage`, the VM result `REVERT`, the
+//!   revert data in `contractResult` and no logs;
 //! - `/wallet/triggerconstantcontract` (`visible: false`, `41…` hex addresses,
 //!   `data`): an `eth_call` at the head, `constant_result` or java-tron's
 //!   `CONTRACT_EXE_ERROR` with the revert data;
@@ -16,7 +18,9 @@
 //! - `/wallet/broadcasthex`: a signed `TriggerSmartContract` whose one signature
 //!   recovers to its owner (else `SIGERROR`) is run on anvil as that owner (anvil's
 //!   impersonation: the TVM runs the same call from the same 20-byte address); blocks
-//!   and infos then name it by its TRON txID;
+//!   and infos then name it by its TRON txID. A call that reverts is not refused:
+//!   java-tron puts it in a block as a failed transaction (it burns its energy), so it
+//!   is mined with the gas its fee limit buys and its revert data kept for its info;
 //! - `/wallet/gettransactioninfobyid`: its info (`{}` while unknown).
 //!
 //! Anything else is answered `{"Error": …}` as a node answers an unknown call, so a
@@ -50,7 +54,12 @@ struct Node {
     solid_lag: u64,
     /// TRON txIDs of the transactions broadcast here, by anvil hash.
     txids: Arc<Mutex<HashMap<B256, String>>>,
+    /// The revert data of the broadcast transactions that reverted, by anvil hash.
+    reverts: Arc<Mutex<HashMap<B256, Vec<u8>>>>,
 }
+
+/// Energy price in sun (`getEnergyFee`, as served).
+const ENERGY_FEE_SUN: i64 = 420;
 
 impl TronNode {
     /// Serves `anvil` on 127.0.0.1:0; the solid block trails the head by `solid_lag`.
@@ -59,6 +68,7 @@ impl TronNode {
             anvil,
             solid_lag,
             txids: Arc::default(),
+            reverts: Arc::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -126,7 +136,7 @@ async fn handle(State(node): State<Node>, uri: Uri, body: Option<Json<Value>>) -
         },
         "/wallet/triggerconstantcontract" => node.constant_call(&body).await,
         "/wallet/getchainparameters" => Ok(json!({
-            "chainParameter": [{ "key": "getEnergyFee", "value": 420 }]
+            "chainParameter": [{ "key": "getEnergyFee", "value": ENERGY_FEE_SUN }]
         })),
         "/wallet/broadcasthex" => node.broadcast(&body).await,
         "/wallet/gettransactioninfobyid" => node.info_by_id(&body).await,
@@ -177,27 +187,42 @@ impl Node {
             };
             self.anvil.raw_request::<_, Value>(method.into(), (from,))
         };
+        let request = TransactionRequest::default()
+            .with_from(from)
+            .with_to(to)
+            .with_input(Bytes::from(call.data.clone()));
+        // Run against the head first: a call that reverts keeps its revert data and
+        // is sent with an explicit gas limit (the energy its fee limit buys), which
+        // anvil mines as a failed transaction instead of refusing it.
+        let revert = match self.anvil.call(request.clone()).await {
+            Ok(_) => None,
+            Err(e) => Some(
+                e.as_error_resp()
+                    .and_then(|r| r.as_revert_data())
+                    .map(|d| d.to_vec())
+                    .unwrap_or_default(),
+            ),
+        };
+        let request = match revert {
+            Some(_) => {
+                let energy = (tx.raw_data().fee_limit / ENERGY_FEE_SUN).clamp(21_000, 30_000_000);
+                request.with_gas_limit(u64::try_from(energy).unwrap_or(30_000_000))
+            }
+            None => request,
+        };
         impersonate(true).await.map_err(|e| e.to_string())?;
-        let sent = self
-            .anvil
-            .send_transaction(
-                TransactionRequest::default()
-                    .with_from(from)
-                    .with_to(to)
-                    .with_input(Bytes::from(call.data.clone())),
-            )
-            .await;
+        let sent = self.anvil.send_transaction(request).await;
         impersonate(false).await.map_err(|e| e.to_string())?;
         let pending = match sent {
             Ok(p) => p,
-            // A call that would revert is still a valid TRON transaction; anvil
-            // refuses to send it, so it is answered as java-tron answers a broadcast
-            // whose simulation fails.
-            Err(e) => return refuse("CONTRACT_EXE_ERROR", &e.to_string()),
+            Err(e) => return refuse("OTHER_ERROR", &e.to_string()),
         };
         let hash = *pending.tx_hash();
         let txid = tx.txid_hex();
         self.txids.lock().unwrap().insert(hash, txid.clone());
+        if let Some(data) = revert {
+            self.reverts.lock().unwrap().insert(hash, data);
+        }
         pending.get_receipt().await.map_err(|e| e.to_string())?;
         Ok(json!({ "result": true, "txid": txid }))
     }
@@ -327,7 +352,10 @@ impl Node {
                 "log": logs,
             });
             if !ok {
+                let data = self.reverts.lock().unwrap().get(&h).cloned();
                 info["result"] = json!("FAILED");
+                info["resMessage"] = json!(hex::encode("REVERT opcode executed"));
+                info["contractResult"] = json!([hex::encode(data.unwrap_or_default())]);
             }
             out.push(info);
         }

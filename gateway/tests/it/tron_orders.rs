@@ -529,3 +529,76 @@ async fn tron_orders_collection_and_payout_end_to_end() {
     alive.abort();
     gw.stop().await;
 }
+
+/// A transaction whose simulation passed but that reverts when it runs (the state
+/// moved between `prepare` and the broadcast) lands in a block as a failed
+/// transaction, as java-tron runs it: the SDK waits for its receipt, finds `REVERT`
+/// with the escrow's custom error, and nothing moved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tron_a_call_that_reverts_in_its_block_is_a_failed_receipt() {
+    let platform = LocalPlatform::start().await.unwrap();
+    let node = TronNode::over(&platform, 0).await;
+    let who = role::MERCHANT;
+    let party = Party::new(&platform, &node, who);
+    let owner = platform.signer(who).address();
+    let evm = platform.escrow(who).unwrap();
+    platform
+        .mint(owner, Amount::parse("50").unwrap())
+        .await
+        .unwrap();
+    evm.deposit(owner, Amount::parse("50").unwrap())
+        .await
+        .unwrap();
+    let wallet = platform.token_balance(owner).await.unwrap();
+
+    // All 50 out, prepared and signed while 50 is available…
+    let client = party.escrow.client();
+    let escrow: TronAddress = tron_of(platform.deployment.escrow).parse().unwrap();
+    let call = TriggerSmartContract::call(
+        party.key.address(),
+        escrow,
+        &Escrow::withdrawCall {
+            amount: U256::from(50_000_000u64),
+        },
+    );
+    let mut tx = client
+        .prepare(call, None, &FeeLimitPolicy::default(), 60_000)
+        .await
+        .unwrap();
+    tx.sign(&party.key).unwrap();
+    // …then 30 of it withdrawn first.
+    evm.withdraw(Amount::parse("30").unwrap()).await.unwrap();
+    let txid = client.broadcast(&tx).await.unwrap();
+    let receipt = client
+        .wait_for_receipt(&txid, Duration::from_secs(30), Duration::from_millis(200))
+        .await
+        .unwrap();
+    assert!(!receipt.succeeded());
+    assert_eq!(receipt.id, txid);
+    let error = receipt.ensure_succeeded().unwrap_err().to_string();
+    assert!(error.contains("failed (REVERT)"), "{error}");
+    assert!(
+        error.contains(&format!(
+            "InsufficientAvailable(InsufficientAvailable {{ account: {owner:#x}, available: 20000000, needed: 50000000 }})"
+        )),
+        "{error}"
+    );
+    // Its block holds it by its txID; it moved nothing.
+    let block: Value = reqwest::Client::new()
+        .post(format!("{}/wallet/getblockbynum", node.url))
+        .json(&json!({ "num": receipt.block_number }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(block["transactions"][0]["txID"], txid, "{block}");
+    let after = evm.account(owner).await.unwrap();
+    assert_eq!(after.available.units(), 20_000_000);
+    assert_eq!(
+        platform.token_balance(owner).await.unwrap(),
+        wallet + U256::from(30_000_000u64)
+    );
+    conserved(&party.escrow, &[party.key.address()]).await;
+}
