@@ -253,6 +253,95 @@ async fn risk_platform_day_quiet_then_breaker_pauses() {
     gw.stop().await;
 }
 
+/// The configured drain pattern on anvil: 300 USDT deposited, then, after the rule's
+/// 10-minute window, 80 and 70 withdrawn: the escrow lost 150 within the window
+/// (limit 100), so the second withdrawal raises `escrow_drain` with both transfers as
+/// evidence, and the breaker (whose default rules list it) pauses the escrow with the
+/// guardian's key; a further withdrawal is refused by the paused escrow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn risk_escrow_drain_pauses_on_anvil() {
+    use stablerail_sdk::Amount;
+
+    let platform = LocalPlatform::start().await.unwrap();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("guardian.key");
+    std::fs::write(
+        &key_file,
+        hex::encode(platform.signer(role::GUARDIAN).to_bytes()),
+    )
+    .unwrap();
+    let text = format!(
+        "admin_token_env = \"CARGO_MANIFEST_DIR\"\n{}\n[risk]\ninterval_ms = 20\n\n[risk.escrow_drain]\nenabled = true\nwindow_secs = 600\nmax_outflow = \"100\"\n\n[risk.breaker]\nguardian_key_file = \"{}\"\n",
+        config_text(&platform, &db, 1, FAST_WEBHOOKS),
+        key_file.display()
+    );
+    let gw = start_gateway(&text, GatewayOptions::default()).await;
+    let admin = Client {
+        base: format!("http://{}", gw.addr()),
+        key: std::env::var("CARGO_MANIFEST_DIR").unwrap(),
+        http: reqwest::Client::new(),
+    };
+    let who = role::MERCHANT;
+    let owner = platform.signer(who).address();
+    let escrow = platform.escrow(who).unwrap();
+    let usdt = |s: &str| Amount::parse(s).unwrap();
+    platform.mint(owner, usdt("300")).await.unwrap();
+    escrow.deposit(owner, usdt("300")).await.unwrap();
+    platform.warp(700).await.unwrap();
+    escrow.withdraw(usdt("80")).await.unwrap();
+    let first = platform.block_number().await.unwrap() as i64;
+    wait_for(30, "the monitor past the first withdrawal", || async {
+        monitor_block(&gw).await >= first
+    })
+    .await;
+    let (_, none) = admin.get("/admin/risk/alerts?rule=escrow_drain").await;
+    assert_eq!(none["data"], json!([]), "80 lost is within the limit");
+    escrow.withdraw(usdt("70")).await.unwrap();
+    let drained_at = platform.block_number().await.unwrap();
+    wait_for(30, "escrow_drain alert", || async {
+        let (_, v) = admin.get("/admin/risk/alerts?rule=escrow_drain").await;
+        !v["data"].as_array().unwrap().is_empty()
+    })
+    .await;
+    let (_, list) = admin.get("/admin/risk/alerts?rule=escrow_drain").await;
+    let alert = &list["data"][0];
+    assert_eq!(alert["severity"], "critical", "{list}");
+    assert_eq!(
+        alert["subject"],
+        format!("{:#x}", platform.deployment.escrow),
+        "{alert}"
+    );
+    assert_eq!(alert["block_number"], drained_at);
+    let d = &alert["details"];
+    assert_eq!(d["lost"], "150000000", "{alert}");
+    assert_eq!(d["out"], "150000000");
+    assert_eq!(d["in"], "0");
+    assert_eq!(d["count"], 2);
+    let id = alert["id"].as_str().unwrap();
+    let (_, full) = admin.get(&format!("/admin/risk/alerts/{id}")).await;
+    let evidence = full["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), 2, "{full}");
+    assert!(evidence.iter().all(|e| e["kind"] == "transfer"));
+    // Paused by the guardian in the next block; the money left stays.
+    let breaker = &d["breaker"];
+    assert_eq!(breaker["paused"], true, "{alert}");
+    assert_eq!(breaker["block_number"], drained_at + 1);
+    let contract = platform.escrow(role::GUARDIAN).unwrap();
+    assert!(contract.contract().paused().call().await.unwrap());
+    assert!(escrow.withdraw(usdt("10")).await.is_err());
+    let account = escrow.account(owner).await.unwrap();
+    assert_eq!(account.available.units(), 150_000_000);
+    let held = platform
+        .token_balance(platform.deployment.escrow)
+        .await
+        .unwrap();
+    let liabilities = escrow.liabilities().await.unwrap();
+    assert_eq!(held, liabilities);
+    assert_eq!(held, alloy::primitives::U256::from(150_000_000u64));
+    gw.stop().await;
+}
+
 /// Tether's own blacklist on anvil: a payment to an address before the USDT mock's
 /// `addBlackList` raises nothing; funds reaching it afterwards (the mock's `mint`
 /// bypasses its blacklist check, as any transfer to a listed address does on
