@@ -61,28 +61,48 @@ async fn monitor_block(gw: &stablerail_gateway::Gateway) -> i64 {
         .map_or(0, |r| r.get(0))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn risk_platform_day_quiet_then_breaker_pauses() {
-    let platform = LocalPlatform::start().await.unwrap();
-    let db = TestDb::new(Backend::Sqlite).await;
-    let dir = tempfile::tempdir().unwrap();
-    let key_file = dir.path().join("guardian.key");
+/// The config of a gateway over `platform` (`finality` confirmations) with `chains`
+/// (more chain sections), the monitor every 20 ms with `risk` (more `[risk.…]`
+/// sections, before the breaker's) and the guardian's key written to a file in `dir`.
+fn guarded_config(
+    platform: &LocalPlatform,
+    db: &TestDb,
+    finality: u64,
+    dir: &std::path::Path,
+    chains: &str,
+    risk: &str,
+) -> String {
+    let key_file = dir.join("guardian.key");
     std::fs::write(
         &key_file,
         hex::encode(platform.signer(role::GUARDIAN).to_bytes()),
     )
     .unwrap();
-    let text = format!(
-        "admin_token_env = \"CARGO_MANIFEST_DIR\"\n{}\n[risk]\ninterval_ms = 20\n\n[risk.breaker]\nguardian_key_file = \"{}\"\n",
-        config_text(&platform, &db, 2, FAST_WEBHOOKS),
+    format!(
+        "admin_token_env = \"CARGO_MANIFEST_DIR\"\n{}{chains}\n[risk]\ninterval_ms = 20\n\n{risk}[risk.breaker]\nguardian_key_file = \"{}\"\n",
+        config_text(platform, db, finality, FAST_WEBHOOKS),
         key_file.display()
-    );
-    let gw = start_gateway(&text, GatewayOptions::default()).await;
+    )
+}
+
+/// The gateway of `text`, and its admin client.
+async fn start_with_admin(text: &str) -> (stablerail_gateway::Gateway, Client) {
+    let gw = start_gateway(text, GatewayOptions::default()).await;
     let admin = Client {
         base: format!("http://{}", gw.addr()),
         key: std::env::var("CARGO_MANIFEST_DIR").unwrap(),
         http: reqwest::Client::new(),
     };
+    (gw, admin)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn risk_platform_day_quiet_then_breaker_pauses() {
+    let platform = LocalPlatform::start().await.unwrap();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = guarded_config(&platform, &db, 2, dir.path(), "", "");
+    let (gw, admin) = start_with_admin(&text).await;
     let rx = Receiver::start(Mode::Ok).await;
     let (s, v) = admin
         .post("/admin/webhooks", json!({ "url": rx.url() }))
@@ -265,23 +285,9 @@ async fn risk_escrow_drain_pauses_on_anvil() {
     let platform = LocalPlatform::start().await.unwrap();
     let db = TestDb::new(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
-    let key_file = dir.path().join("guardian.key");
-    std::fs::write(
-        &key_file,
-        hex::encode(platform.signer(role::GUARDIAN).to_bytes()),
-    )
-    .unwrap();
-    let text = format!(
-        "admin_token_env = \"CARGO_MANIFEST_DIR\"\n{}\n[risk]\ninterval_ms = 20\n\n[risk.escrow_drain]\nenabled = true\nwindow_secs = 600\nmax_outflow = \"100\"\n\n[risk.breaker]\nguardian_key_file = \"{}\"\n",
-        config_text(&platform, &db, 1, FAST_WEBHOOKS),
-        key_file.display()
-    );
-    let gw = start_gateway(&text, GatewayOptions::default()).await;
-    let admin = Client {
-        base: format!("http://{}", gw.addr()),
-        key: std::env::var("CARGO_MANIFEST_DIR").unwrap(),
-        http: reqwest::Client::new(),
-    };
+    let drain = "[risk.escrow_drain]\nenabled = true\nwindow_secs = 600\nmax_outflow = \"100\"\n\n";
+    let text = guarded_config(&platform, &db, 1, dir.path(), "", drain);
+    let (gw, admin) = start_with_admin(&text).await;
     let who = role::MERCHANT;
     let owner = platform.signer(who).address();
     let escrow = platform.escrow(who).unwrap();
@@ -835,27 +841,18 @@ async fn risk_conservation_on_tron() {
     let d = &platform.deployment;
     let db = TestDb::new(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
-    let guardian_key = dir.path().join("guardian.key");
-    std::fs::write(
-        &guardian_key,
-        hex::encode(platform.signer(role::GUARDIAN).to_bytes()),
-    )
-    .unwrap();
-    let text = format!(
-        "admin_token_env = \"CARGO_MANIFEST_DIR\"\n{}{}\n[risk]\ninterval_ms = 20\n\n[risk.breaker]\nguardian_key_file = \"{}\"\nrules = [\"conservation\"]\n",
-        config_text(&platform, &db, 1, FAST_WEBHOOKS),
-        node.chain_section(&platform, true),
-        guardian_key.display(),
+    let text = guarded_config(
+        &platform,
+        &db,
+        1,
+        dir.path(),
+        &node.chain_section(&platform, true),
+        "",
     );
     // The escrow is watched through the TRON chain only: through the EVM chain the
     // monitor would see the same breach and pause the (shared) escrow.
     let text = text.replace(&format!("escrow = \"{:#x}\"\n", d.escrow), "");
-    let gw = start_gateway(&text, GatewayOptions::default()).await;
-    let admin = Client {
-        base: format!("http://{}", gw.addr()),
-        key: std::env::var("CARGO_MANIFEST_DIR").unwrap(),
-        http: reqwest::Client::new(),
-    };
+    let (gw, admin) = start_with_admin(&text).await;
 
     // 50 USDT deposited: liabilities 50, balance 50, nothing raised.
     let who = role::MERCHANT;

@@ -21,6 +21,7 @@ use crate::{
     common::{Backend, Client, TestDb, wait_for},
     cosigner_solana::Sol,
     risk_treasury::start_gateway_with_admin,
+    risk_treasury_solana::solana_gateway_config,
 };
 
 const U: u64 = 1_000_000;
@@ -66,38 +67,12 @@ async fn conservation_and_breaker(backend: Backend) {
         serde_json::to_string(&sol.guardian.to_bytes().to_vec()).unwrap(),
     )
     .unwrap();
-    let first = rt.ledger().await.first_slot().unwrap();
-    let text = format!(
-        r#"
-admin_token_env = "CARGO_MANIFEST_DIR"
-database_url = "{db}"
-listen = "127.0.0.1:0"
-watch_interval_ms = 50
-
-[indexer.chains.solana]
-kind = "solana"
-rpc_urls = ["{url}"]
-usdt = "{mint}"
-escrow = "{config}"
-start_block = {first}
-head_lag = 1
-poll_interval_ms = 50
-
-[risk]
-interval_ms = 20
-
-[risk.breaker]
-rules = ["conservation"]
-
-[risk.breaker.guardian_key_files]
-solana = "{key}"
-"#,
-        db = db.url,
-        url = rt.url,
-        mint = sol.mint,
-        config = sol.escrow.config,
-        key = guardian_key.display(),
+    let chain = format!("escrow = \"{}\"\nhead_lag = 1", sol.escrow.config);
+    let breaker = format!(
+        "\n[risk.breaker]\nrules = [\"conservation\"]\n\n[risk.breaker.guardian_key_files]\nsolana = \"{}\"\n",
+        guardian_key.display()
     );
+    let text = solana_gateway_config(&db, rt, &sol.mint.to_string(), &chain, &breaker).await;
     let (gw, admin) = start_gateway_with_admin(&text).await;
 
     // 50 deposited: balance and liabilities 50 once the indexer has the deposit.

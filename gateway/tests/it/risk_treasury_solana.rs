@@ -80,6 +80,40 @@ impl Multisig {
     }
 }
 
+/// A gateway config over the runtime node `rt`: its Solana chain from the ledger's
+/// first slot with USDT `mint` and `chain` (more settings of the chain section), the
+/// monitor every 20 ms, then `risk` (more `[risk.…]` sections).
+pub(crate) async fn solana_gateway_config(
+    db: &TestDb,
+    rt: &Runtime,
+    mint: &str,
+    chain: &str,
+    risk: &str,
+) -> String {
+    let first = rt.ledger().await.first_slot().unwrap();
+    format!(
+        r#"
+admin_token_env = "CARGO_MANIFEST_DIR"
+database_url = "{db}"
+listen = "127.0.0.1:0"
+watch_interval_ms = 50
+
+[indexer.chains.solana]
+kind = "solana"
+rpc_urls = ["{url}"]
+usdt = "{mint}"
+start_block = {first}
+poll_interval_ms = 50
+{chain}
+
+[risk]
+interval_ms = 20
+{risk}"#,
+        db = db.url,
+        url = rt.url,
+    )
+}
+
 /// The `stablerail` CLI built beside the test binary.
 fn cli_path() -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
@@ -231,25 +265,8 @@ async fn every_action(backend: Backend) {
     let db = TestDb::new(backend).await;
     let dir = tempfile::tempdir().unwrap();
     let proposals = dir.path().join("proposals");
-    let first = rt.ledger().await.first_slot().unwrap();
-    let text = format!(
+    let treasury = format!(
         r#"
-admin_token_env = "CARGO_MANIFEST_DIR"
-database_url = "{db}"
-listen = "127.0.0.1:0"
-watch_interval_ms = 50
-
-[indexer.chains.solana]
-kind = "solana"
-rpc_urls = ["{url}"]
-usdt = "{mint}"
-start_block = {first}
-head_lag = 0
-poll_interval_ms = 50
-
-[risk]
-interval_ms = 20
-
 [risk.treasury]
 proposal_dir = "{dir}"
 
@@ -258,8 +275,6 @@ vault = "{vault}"
 spending_limits = ["{l0}", "{l1}"]
 hot_wallets = ["{plain}", "{hot}"]
 "#,
-        db = db.url,
-        url = rt.url,
         dir = proposals.display(),
         vault = vault.program.multisig,
         l0 = limits[0],
@@ -267,6 +282,7 @@ hot_wallets = ["{plain}", "{hot}"]
         plain = plain.pubkey(),
         hot = hot.program.multisig,
     );
+    let text = solana_gateway_config(&db, &rt, &mint.to_string(), "head_lag = 0", &treasury).await;
     let (gw, admin, list) = start_treasury_gateway(&text).await;
 
     // 600 in the vault, 350 of it spendable at once, 50 hot: 400 of 650 outside; the
