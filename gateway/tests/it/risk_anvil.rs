@@ -273,6 +273,178 @@ async fn risk_platform_day_quiet_then_breaker_pauses() {
     gw.stop().await;
 }
 
+/// A wallet of its own on anvil: gas money set, the USDT mock as that wallet.
+struct Wallet {
+    address: Address,
+    token:
+        stablerail_demo::MockUSDTEthereum::MockUSDTEthereumInstance<alloy::providers::DynProvider>,
+}
+
+impl Wallet {
+    async fn new(platform: &LocalPlatform) -> Self {
+        use alloy::{
+            network::EthereumWallet, providers::ProviderBuilder, signers::local::PrivateKeySigner,
+        };
+        let signer = PrivateKeySigner::random();
+        let address = signer.address();
+        let _: Value = platform
+            .provider(role::DEPLOYER)
+            .unwrap()
+            .raw_request(
+                "anvil_setBalance".into(),
+                (address, U256::from(10u64).pow(U256::from(20u64))),
+            )
+            .await
+            .unwrap();
+        let provider = ProviderBuilder::new()
+            .wallet(EthereumWallet::from(signer))
+            .connect_http(platform.devnet.rpc_url().parse().unwrap())
+            .erased();
+        Self {
+            address,
+            token: stablerail_demo::MockUSDTEthereum::new(platform.deployment.token, provider),
+        }
+    }
+
+    /// Mints `whole` USDT to this wallet in one transfer from the zero address.
+    async fn minted(self, platform: &LocalPlatform, whole: u64) -> Self {
+        platform
+            .mint(
+                self.address,
+                stablerail_sdk::Amount::from_units(whole * 1_000_000),
+            )
+            .await
+            .unwrap();
+        self
+    }
+
+    /// Sends `units` of USDT to `to`.
+    async fn send(&self, to: Address, units: u64) {
+        self.token
+            .transfer(to, U256::from(units))
+            .send()
+            .await
+            .unwrap()
+            .get_receipt()
+            .await
+            .unwrap();
+    }
+}
+
+/// Every transfer rule fired by real ERC-20 transfers on anvil, read back by the
+/// embedded indexer: each planted pattern raises its rule on its subject and nothing
+/// else fires (the wallets are funded by mints below every threshold, then the
+/// clock moves past the pass-through window, so the funding is no pattern itself).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn risk_transfer_rules_on_anvil() {
+    const U: u64 = 1_000_000;
+    let platform = LocalPlatform::start().await.unwrap();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let listed = Address::repeat_byte(0x5c);
+    let list = dir.path().join("screening.csv");
+    std::fs::write(&list, format!("{CHAIN},{listed:#x},OFAC,test entry\n")).unwrap();
+    let risk = format!(
+        "[risk.screening]\nfile = \"{}\"\n\n[risk.new_address]\nmin_volume = \"60000\"\n\n",
+        list.display()
+    );
+    let text = guarded_config(&platform, &db, 1, dir.path(), "", &risk);
+    let (gw, admin) = start_with_admin(&text).await;
+
+    // Funding, by mints of less than 10,000 each.
+    let large = Wallet::new(&platform)
+        .await
+        .minted(&platform, 6_000)
+        .await
+        .minted(&platform, 6_000)
+        .await;
+    let velocity = Wallet::new(&platform).await.minted(&platform, 60).await;
+    let mut structurer = Wallet::new(&platform).await;
+    for _ in 0..3 {
+        structurer = structurer.minted(&platform, 9_001).await;
+    }
+    let source = Wallet::new(&platform).await.minted(&platform, 5_000).await;
+    let mule = Wallet::new(&platform).await;
+    let mut payers = Vec::new();
+    for _ in 0..7 {
+        payers.push(Wallet::new(&platform).await.minted(&platform, 9_000).await);
+    }
+    let fresh = Wallet::new(&platform).await;
+    let customer = Wallet::new(&platform).await.minted(&platform, 100).await;
+    platform.warp(700).await.unwrap();
+
+    // The patterns.
+    large.send(Address::repeat_byte(0x01), 10_000 * U).await;
+    for i in 0..51u8 {
+        velocity.send(Address::repeat_byte(0x80 ^ i), U).await;
+    }
+    for i in 0..3u8 {
+        structurer
+            .send(Address::repeat_byte(0x20 + i), 9_001 * U)
+            .await;
+    }
+    source.send(mule.address, 5_000 * U).await;
+    mule.send(Address::repeat_byte(0x30), 4_900 * U).await;
+    for p in &payers {
+        p.send(fresh.address, 9_000 * U).await;
+    }
+    customer.send(listed, 100 * U).await;
+
+    let head = platform.block_number().await.unwrap() as i64;
+    wait_for(60, "the monitor at the head", || async {
+        monitor_block(&gw).await >= head
+    })
+    .await;
+    let (_, list) = admin.get("/admin/risk/alerts?limit=100").await;
+    let got: std::collections::BTreeSet<(String, String)> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["rule"].as_str().unwrap().to_owned(),
+                a["subject"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let want: std::collections::BTreeSet<(String, String)> = [
+        ("large_transfer", large.address),
+        ("velocity", velocity.address),
+        ("structuring", structurer.address),
+        ("pass_through", mule.address),
+        ("new_address", fresh.address),
+        ("screening", listed),
+    ]
+    .into_iter()
+    .map(|(r, a)| (r.to_owned(), format!("{a:#x}")))
+    .collect();
+    assert_eq!(got, want, "{list}");
+    // Each names the transfers behind it, by the hashes anvil gave them.
+    for a in list["data"].as_array().unwrap() {
+        let id = a["id"].as_str().unwrap();
+        let (_, full) = admin.get(&format!("/admin/risk/alerts/{id}")).await;
+        let evidence = full["evidence"].as_array().unwrap();
+        assert!(!evidence.is_empty(), "{full}");
+        for e in evidence {
+            assert_eq!(e["kind"], "transfer", "{full}");
+            let hash: B256 = e["tx_hash"].as_str().unwrap().parse().unwrap();
+            let receipt = platform
+                .provider(role::DEPLOYER)
+                .unwrap()
+                .get_transaction_receipt(hash)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                receipt.block_number.map(|n| n as i64),
+                e["block_number"].as_i64(),
+                "{e}"
+            );
+        }
+    }
+    gw.stop().await;
+}
+
 /// The configured drain pattern on anvil: 300 USDT deposited, then, after the rule's
 /// 10-minute window, 80 and 70 withdrawn: the escrow lost 150 within the window
 /// (limit 100), so the second withdrawal raises `escrow_drain` with both transfers as
