@@ -445,6 +445,73 @@ async fn risk_transfer_rules_on_anvil() {
     gw.stop().await;
 }
 
+/// The platform-health rules on anvil. `indexer_lag`: an indexer held 60 blocks
+/// behind the head it sees (`head_lag`, as a slow one would be), 100 blocks mined:
+/// more than the 50 allowed. `webhook_failures`: a merchant's endpoint that answers
+/// every delivery with a 500, 25 invoices created → 25 deliveries failed after their
+/// retries, above 20 % of at least 20 in the window (evaluated every 30 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn risk_health_rules_on_anvil() {
+    let platform = LocalPlatform::start().await.unwrap();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let health = "[risk.health]\nmax_lag_blocks = 50\nmin_deliveries = 20\n\n";
+    let text = guarded_config(&platform, &db, 1, dir.path(), "", health)
+        .replace("head_lag = 0\n", "head_lag = 60\n");
+    let (gw, admin) = start_with_admin(&text).await;
+    let rules = |v: &Value| -> Vec<String> {
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["rule"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    // A merchant's endpoint that always fails.
+    let rx = Receiver::start(Mode::Fail(u32::MAX)).await;
+    let (_, key) = merchant(&gw, "Failing shop", platform.address(role::MERCHANT)).await;
+    let shop = Client::new(&gw, &key);
+    shop.endpoint(&rx.url()).await;
+    for i in 0..25 {
+        shop.invoice(&format!("{}.5", 10 + i), 600).await;
+    }
+
+    mine(&platform, 100).await;
+    let head = platform.block_number().await.unwrap();
+    wait_for(60, "indexer_lag alert", || async {
+        let (_, v) = admin.get("/admin/risk/alerts?rule=indexer_lag").await;
+        !rules(&v).is_empty()
+    })
+    .await;
+    let (_, v) = admin.get("/admin/risk/alerts?rule=indexer_lag").await;
+    let lag = &v["data"][0];
+    assert_eq!(lag["subject"], CHAIN, "{lag}");
+    let d = &lag["details"];
+    let (seen, indexed) = (d["head"].as_u64().unwrap(), d["indexed"].as_u64().unwrap());
+    assert!(seen <= head && seen - indexed == 60, "{lag}");
+
+    wait_for(90, "webhook_failures alert", || async {
+        let (_, v) = admin.get("/admin/risk/alerts?rule=webhook_failures").await;
+        !rules(&v).is_empty()
+    })
+    .await;
+    let (_, v) = admin.get("/admin/risk/alerts?rule=webhook_failures").await;
+    let failures = &v["data"][0];
+    let d = &failures["details"];
+    assert!(d["failed"].as_u64().unwrap() >= 20, "{failures}");
+    assert!(
+        d["failed"].as_u64().unwrap() * 10_000 >= d["total"].as_u64().unwrap() * 2_000,
+        "{failures}"
+    );
+    // Nothing else fired.
+    let (_, all) = admin.get("/admin/risk/alerts").await;
+    let mut all = rules(&all);
+    all.sort();
+    assert_eq!(all, vec!["indexer_lag", "webhook_failures"]);
+    gw.stop().await;
+}
+
 /// The configured drain pattern on anvil: 300 USDT deposited, then, after the rule's
 /// 10-minute window, 80 and 70 withdrawn: the escrow lost 150 within the window
 /// (limit 100), so the second withdrawal raises `escrow_drain` with both transfers as
