@@ -4,11 +4,13 @@
 //! (`migrations/sqlite`, `migrations/postgres`) and are tracked in their own table,
 //! `_gateway_migrations`, beside the indexer's.
 
+mod checkpoint;
 pub mod counts;
 pub mod idempotency;
 
 use std::{
     ops::{Deref, DerefMut},
+    sync::Arc,
     time::{SystemTime, UNIX_EPOCH},
 };
 
@@ -51,6 +53,9 @@ impl Tx {
     }
 }
 
+/// A pooled connection idle this long is pinged before it is used again.
+const IDLE_PING: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -72,6 +77,9 @@ pub struct Db {
     /// retries, which makes long tails under contention) and a writer never waits
     /// for a connection held by readers. PostgreSQL: `pool` itself.
     writer: AnyPool,
+    /// SQLite: held by every handle; the checkpoint task (`checkpoint.rs`) stops
+    /// once the last one is dropped.
+    _checkpoints: Option<Arc<()>>,
 }
 
 /// Unix milliseconds now.
@@ -98,39 +106,70 @@ impl Db {
         } else {
             Backend::Postgres
         };
-        let options = || {
-            AnyPoolOptions::new().after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL with NORMAL sync (as the indexer opens it): a crash of
-                        // the process loses nothing committed; wait for the writer
-                        // lock instead of failing.
-                        sqlx::query("PRAGMA synchronous = NORMAL")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query("PRAGMA busy_timeout = 30000")
-                            .execute(&mut *conn)
-                            .await?;
-                    }
-                    Ok(())
+        let options = |writer: bool| {
+            AnyPoolOptions::new()
+                // sqlx pings a connection on every checkout by default (and again on
+                // every return, which it always does): a round trip to PostgreSQL or
+                // to SQLite's connection thread before each query. A connection back
+                // from use was just pinged on its return; one idle for a while may
+                // have been dropped by the server meanwhile, so only that one is
+                // tested before use.
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= IDLE_PING {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
                 })
-            })
+                .after_connect(move |conn, _| {
+                    Box::pin(async move {
+                        if backend == Backend::Sqlite {
+                            // WAL with NORMAL sync (as the indexer opens it): a crash of
+                            // the process loses nothing committed; wait for the writer
+                            // lock instead of failing.
+                            sqlx::query("PRAGMA synchronous = NORMAL")
+                                .execute(&mut *conn)
+                                .await?;
+                            sqlx::query("PRAGMA busy_timeout = 30000")
+                                .execute(&mut *conn)
+                                .await?;
+                            if writer {
+                                // Checkpoints run on their own connection (`checkpoint.rs`).
+                                sqlx::query(sqlx::AssertSqlSafe(format!(
+                                    "PRAGMA wal_autocheckpoint = {}",
+                                    checkpoint::WRITER_AUTOCHECKPOINT
+                                )))
+                                .execute(&mut *conn)
+                                .await?;
+                            }
+                        }
+                        Ok(())
+                    })
+                })
         };
         let (pool, writer) = match backend {
             Backend::Sqlite => {
-                let pool = options().max_connections(8).connect(url).await?;
-                let writer = options().max_connections(1).connect(url).await?;
+                let pool = options(false).max_connections(8).connect(url).await?;
+                let writer = options(true).max_connections(1).connect(url).await?;
                 (pool, writer)
             }
             Backend::Postgres => {
-                let pool = options().max_connections(16).connect(url).await?;
+                let pool = options(false).max_connections(16).connect(url).await?;
                 (pool.clone(), pool)
             }
         };
+        let checkpoints = (backend == Backend::Sqlite).then(|| {
+            let alive = Arc::new(());
+            checkpoint::spawn(url.to_owned(), Arc::downgrade(&alive));
+            alive
+        });
         let db = Self {
             pool,
             backend,
             writer,
+            _checkpoints: checkpoints,
         };
         db.migrate().await?;
         Ok(db)
