@@ -110,6 +110,13 @@ async fn risk_platform_day_quiet_then_breaker_pauses() {
     assert_eq!(s, 201, "{v}");
     rx.add_secret(v["secret"].as_str().unwrap());
 
+    // The day's reports are per UTC day of chain time: the chain is set 5 minutes
+    // before a midnight, so that the day below spans two report days whatever the
+    // hour the test runs at.
+    let start = platform.now().await.unwrap();
+    platform.warp(86_400 - start % 86_400 - 300).await.unwrap();
+    let start = platform.now().await.unwrap() as i64;
+
     // A normal platform day: trades, collections, a payout, a dispute resolved, a
     // cancellation, withdrawals. Nothing fires.
     play_day(&platform, |_| {}).await.unwrap();
@@ -150,8 +157,8 @@ async fn risk_platform_day_quiet_then_breaker_pauses() {
     // platform's day, twice each: the same bytes, checksums that hold.
     let (merchant_id, key) = merchant(&gw, "Shop", platform.address(role::MERCHANT)).await;
     let shop = Client::new(&gw, &key);
-    // The day warped chain time ahead of the wall clock: a long expiry.
-    let invoice = shop.invoice("25", 86_400).await;
+    // Chain time runs up to a day ahead of the wall clock: a long expiry.
+    let invoice = shop.invoice("25", 2 * 86_400).await;
     let invoice_id = invoice["id"].as_str().unwrap().to_owned();
     pay(
         &platform,
@@ -181,33 +188,37 @@ async fn risk_platform_day_quiet_then_breaker_pauses() {
         csv.lines()
             .any(|l| l.starts_with(&format!("counterparty,{CHAIN},,,")))
     );
+    // The platform's report of each day the test's chain time spans (the day above
+    // crossed midnight): each reproducible with a checksum that holds; together they
+    // hold the day's settled deals and the invoice.
     let now = platform.now().await.unwrap() as i64;
-    let day = time::OffsetDateTime::from_unix_timestamp(now)
-        .unwrap()
-        .date();
-    let path = format!("/admin/reports/platform?day={day}");
-    let json_text = report_text(&admin, &path).await;
-    assert_eq!(json_text, report_text(&admin, &path).await);
-    let mut doc: Value = serde_json::from_str(&json_text).unwrap();
-    let checksum = doc.as_object_mut().unwrap().remove("checksum").unwrap();
-    let digest = sha2::Sha256::digest(doc.to_string().as_bytes());
-    assert_eq!(checksum, format!("sha256:{}", hex::encode(digest)));
-    let chain = doc["chains"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["chain"] == CHAIN)
-        .unwrap();
-    assert!(
-        chain["deals_settled"]
-            .as_str()
+    let day_of = |t: i64| time::OffsetDateTime::from_unix_timestamp(t).unwrap().date();
+    let mut day = day_of(start);
+    let (mut deals_settled, mut invoices_settled, mut days) = (0u64, 0u64, 0);
+    while day <= day_of(now) {
+        let path = format!("/admin/reports/platform?day={day}");
+        let json_text = report_text(&admin, &path).await;
+        assert_eq!(json_text, report_text(&admin, &path).await);
+        let mut doc: Value = serde_json::from_str(&json_text).unwrap();
+        let checksum = doc.as_object_mut().unwrap().remove("checksum").unwrap();
+        let digest = sha2::Sha256::digest(doc.to_string().as_bytes());
+        assert_eq!(checksum, format!("sha256:{}", hex::encode(digest)));
+        if let Some(chain) = doc["chains"]
+            .as_array()
             .unwrap()
-            .parse::<u64>()
-            .unwrap()
-            >= 3,
-        "{doc}"
-    );
-    assert_eq!(chain["invoices_settled"], "1");
+            .iter()
+            .find(|c| c["chain"] == CHAIN)
+        {
+            let count = |k: &str| chain[k].as_str().map_or(0, |v| v.parse::<u64>().unwrap());
+            deals_settled += count("deals_settled");
+            invoices_settled += count("invoices_settled");
+        }
+        day = day.next_day().unwrap();
+        days += 1;
+    }
+    assert_eq!(days, 2, "the day was set to cross midnight");
+    assert!(deals_settled >= 3, "{deals_settled}");
+    assert_eq!(invoices_settled, 1);
     let (s, _) = shop
         .get(&format!(
             "/admin/reports/merchants/{merchant_id}?from=0&to=1"
