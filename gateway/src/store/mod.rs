@@ -82,6 +82,13 @@ pub struct Db {
     _checkpoints: Option<Arc<()>>,
 }
 
+/// PostgreSQL connections by default: twice the cores plus one, at least 4 (the
+/// usual pool size for a database on as many cores; `database_max_connections`).
+pub fn default_max_connections() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    u32::try_from(2 * cores + 1).unwrap_or(u32::MAX).max(4)
+}
+
 /// Unix milliseconds now.
 pub fn now_ms() -> i64 {
     SystemTime::now()
@@ -90,16 +97,29 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// A random identifier `<prefix>_<24 hex>`.
+/// A new identifier `<prefix>_<12 hex: milliseconds since 1970><20 hex: random>`.
+///
+/// The time first makes ids of one table increase, so new rows go to the last page
+/// of its unique index instead of a random page each: a batch of creates rewrites a
+/// few index pages, not one per row (a third of the SQLite log's pages under the
+/// invoice-create benchmark). 80 random bits keep ids unguessable (a checkout page's
+/// address is its invoice id).
 pub fn new_id(prefix: &str) -> String {
-    let bytes: [u8; 12] = rand::random();
-    format!("{prefix}_{}", hex::encode(bytes))
+    let ms = u64::try_from(now_ms()).unwrap_or(0) & 0xffff_ffff_ffff;
+    let random: [u8; 10] = rand::random();
+    format!("{prefix}_{ms:012x}{}", hex::encode(random))
 }
 
 impl Db {
     /// Connects to `url` (the database must exist: the indexer creates SQLite files)
     /// and applies the gateway's migrations.
     pub async fn open(url: &str) -> Result<Self> {
+        Self::open_sized(url, None).await
+    }
+
+    /// [`Db::open`] with at most `max_connections` PostgreSQL connections (default:
+    /// [`default_max_connections`]). SQLite: eight readers and one writer.
+    pub async fn open_sized(url: &str, max_connections: Option<u32>) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -156,7 +176,10 @@ impl Db {
                 (pool, writer)
             }
             Backend::Postgres => {
-                let pool = options(false).max_connections(16).connect(url).await?;
+                let pool = options(false)
+                    .max_connections(max_connections.unwrap_or_else(default_max_connections))
+                    .connect(url)
+                    .await?;
                 (pool.clone(), pool)
             }
         };
@@ -204,4 +227,33 @@ impl Db {
 /// Whether an error is a unique-constraint violation.
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ids of later milliseconds sort after earlier ones; within one millisecond
+    /// they differ in their 80 random bits.
+    #[test]
+    fn ids_increase_with_time_and_stay_random() {
+        let a = new_id("inv");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = new_id("inv");
+        assert!(a < b, "{a} !< {b}");
+        for id in [&a, &b] {
+            let hex = id.strip_prefix("inv_").unwrap();
+            assert_eq!(hex.len(), 32);
+            assert!(hex.bytes().all(|c| c.is_ascii_hexdigit()));
+        }
+        let ms = i64::from_str_radix(&b[4..16], 16).unwrap();
+        assert!((now_ms() - ms).abs() < 1_000);
+        let same: std::collections::HashSet<String> = (0..1_000).map(|_| new_id("x")).collect();
+        assert_eq!(same.len(), 1_000);
+    }
+
+    #[test]
+    fn at_least_four_connections() {
+        assert!(default_max_connections() >= 4);
+    }
 }
