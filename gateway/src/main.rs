@@ -172,7 +172,7 @@ async fn main() -> Result<()> {
             stablerail_indexer::Store::open(&config.database_url)
                 .await
                 .context("migrating the indexer's tables")?;
-            Db::open(&config.database_url)
+            Db::open_sized(&config.database_url, config.database_max_connections)
                 .await
                 .context("migrating the gateway's tables")?;
             println!("migrated");
@@ -181,7 +181,7 @@ async fn main() -> Result<()> {
         Command::SignMessage { .. } => {}
         Command::Merchant { command } => {
             stablerail_indexer::Store::open(&config.database_url).await?;
-            let db = Db::open(&config.database_url).await?;
+            let db = Db::open_sized(&config.database_url, config.database_max_connections).await?;
             match command {
                 MerchantCommand::Create {
                     name,
@@ -232,7 +232,7 @@ async fn main() -> Result<()> {
         }
         Command::Acceptor { command } => {
             stablerail_indexer::Store::open(&config.database_url).await?;
-            let db = Db::open(&config.database_url).await?;
+            let db = Db::open_sized(&config.database_url, config.database_max_connections).await?;
             match command {
                 AcceptorCommand::Create {
                     chain,

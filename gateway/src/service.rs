@@ -70,7 +70,7 @@ impl Gateway {
             stablerail_indexer::Store::open(&config.database_url).await?;
             None
         };
-        let db = Db::open(&config.database_url).await?;
+        let db = Db::open_sized(&config.database_url, config.database_max_connections).await?;
         let listener = tokio::net::TcpListener::bind(&config.listen)
             .await
             .map_err(Error::Serve)?;

@@ -169,14 +169,21 @@ async fn two_gateways_one_postgres() {
     let db = TestDb::new(Backend::Postgres).await;
     let text = config_text(&platform, &db, 2, FAST_WEBHOOKS);
     let gw1 = start_gateway(&text, GatewayOptions::default()).await;
+    // The second runs on the smallest pool: two connections shared by its API,
+    // watcher, dispatcher and sender must still let every part make progress.
     let gw2 = start_gateway(
-        &text,
+        &format!("database_max_connections = 2\n{text}"),
         GatewayOptions {
             indexer: false,
             ..Default::default()
         },
     )
     .await;
+    assert_eq!(gw2.app().db.pool.options().get_max_connections(), 2);
+    assert_eq!(
+        gw1.app().db.pool.options().get_max_connections(),
+        stablerail_gateway::store::default_max_connections()
+    );
     let (merchant_id, key) = merchant(&gw1, "Shop", platform.address(role::MERCHANT)).await;
     let c1 = Client::new(&gw1, &key);
     let c2 = Client::new(&gw2, &key);
