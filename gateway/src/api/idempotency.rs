@@ -21,6 +21,7 @@ use sqlx::Row;
 
 use crate::{
     api::auth::MerchantId,
+    invoices,
     problem::Problem,
     state::AppState,
     store::{idempotency::Slot, is_unique_violation, now_ms},
@@ -41,8 +42,9 @@ fn in_transaction(path: &str) -> bool {
     path == "/v1/invoices"
 }
 
-/// The stored answer for a key: 422 for another request, the replay, or 409 while
-/// the first request still runs.
+/// The stored answer for an invoice create's key: 422 for another request, the
+/// replay (a 201's record leaves out the QR code: [`invoices::replayed_answer`]), or
+/// 409 while the first request still runs.
 async fn stored(
     app: &AppState,
     scope: &str,
@@ -76,6 +78,7 @@ async fn stored(
         row.try_get::<Option<i64>, _>(1).map_err(internal)?,
         row.try_get::<Option<String>, _>(2).map_err(internal)?,
     ) {
+        (Some(201), Some(body)) => Ok(Some(replay(201, invoices::replayed_answer(body)))),
         (Some(status), Some(body)) => Ok(Some(replay(status, body))),
         _ => Ok(Some(
             Problem::conflict(

@@ -172,7 +172,7 @@ async fn together(app: &AppState, jobs: &[Prepared]) -> Result<Vec<Outcome>> {
                     .bind(s.scope())
                     .bind(s.key())
                     .bind(s.hash())
-                    .bind(jobs[i].body.as_str())
+                    .bind(jobs[i].record.as_str())
                     .bind(now);
             }
         }
@@ -427,7 +427,7 @@ async fn alone(app: &AppState, job: &Prepared) -> Result<Outcome> {
     };
     outbox::enqueue(&mut tx, &v.merchant_id, "invoice.created", &v.id, &job.data).await?;
     if let Some(slot) = &job.slot
-        && !crate::store::idempotency::record(&mut tx, slot, 201, &job.body).await?
+        && !crate::store::idempotency::record(&mut tx, slot, 201, &job.record).await?
     {
         tx.rollback().await?;
         return Ok(Outcome::SlotTaken);

@@ -20,8 +20,11 @@ pub struct Prepared {
     pub invoice: Invoice,
     /// The `invoice.created` event's data.
     pub data: Value,
-    /// The answer (JSON text), recorded under the slot.
+    /// The answer (JSON text).
     pub body: String,
+    /// What is recorded under the slot: the answer without its QR code, which a
+    /// replay draws again from the payment URI ([`super::replayed_answer`]).
+    pub record: String,
     /// The Idempotency-Key to record with it.
     pub slot: Option<Slot>,
 }
