@@ -33,7 +33,7 @@ use super::{
 use crate::{
     error::{Error, Result},
     state::AppState,
-    store::{Backend, now_ms},
+    store::{leader::Leadership, now_ms},
 };
 
 /// How long a sent assignment waits for the indexer before it may be sent again.
@@ -50,21 +50,13 @@ pub async fn run<S: AcceptorSelector>(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let every = Duration::from_millis(app.config.watch_interval_ms.max(10));
-    let mut leader: Option<sqlx::AnyConnection> = None;
+    let mut leadership = Leadership::new(DISPATCHER_LOCK);
     loop {
-        let dispatcher = match app.db.backend {
-            Backend::Sqlite => true,
-            Backend::Postgres => {
-                if leader.is_none() {
-                    leader = try_lead(&app).await;
-                }
-                leader.is_some()
-            }
-        };
+        let dispatcher = leadership.lead(&app.db).await.leads();
         if let Err(e) = pass(&app, &selector, dispatcher).await {
             tracing::warn!(error = %e, "order pass failed; retrying");
             // The lock's connection may be broken: ask again next time.
-            leader = None;
+            leadership.resign();
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
@@ -73,17 +65,8 @@ pub async fn run<S: AcceptorSelector>(
     }
 }
 
-/// A connection holding the dispatcher lock, if this process got it.
-async fn try_lead(app: &AppState) -> Option<sqlx::AnyConnection> {
-    let mut conn = app.db.pool.acquire().await.ok()?.detach();
-    let got: bool = sqlx::query_scalar(
-        "SELECT pg_try_advisory_lock(hashtext('stablerail-gateway-dispatcher'))",
-    )
-    .fetch_one(&mut conn)
-    .await
-    .ok()?;
-    got.then_some(conn)
-}
+/// The dispatcher's leader lock (`store::leader`).
+const DISPATCHER_LOCK: &str = "stablerail-gateway-dispatcher";
 
 /// An order's deal as indexed.
 struct Indexed {

@@ -12,6 +12,10 @@
 //! New alerts, withdrawals, the cursor and the recorded block hashes commit in one
 //! transaction, so a crash re-evaluates a range rather than losing or doubling its
 //! alerts (a live alert with the same rule, chain and subject absorbs a repeat).
+//!
+//! Gateways sharing a PostgreSQL database run one monitor between them: the holder of
+//! its leader lock (`store::leader`) evaluates, the others stand by and take over,
+//! from the committed cursor, when it stops.
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, HashSet},
@@ -46,7 +50,11 @@ use crate::{
         treasury::{self, At},
     },
     state::AppState,
-    store::{Backend, now_ms},
+    store::{
+        Backend,
+        leader::{Leadership, Leading},
+        now_ms,
+    },
 };
 
 /// The zero address: mints and burns, not a party.
@@ -63,7 +71,15 @@ pub struct PassStats {
     pub opened: u64,
     /// Alerts withdrawn after a reorg.
     pub withdrawn: u64,
+    /// This process did not lead, so it evaluated nothing: another gateway's
+    /// monitor on the same database does (`store::leader`).
+    pub standby: bool,
 }
+
+/// The monitor's leader lock (`store::leader`): one monitor per database, since the
+/// cursor, the recorded block hashes and the breaker are the platform's, not a
+/// process's.
+const MONITOR_LOCK: &str = "stablerail-gateway-risk-monitor";
 
 /// The indexer's cursor of a chain, with the escrow's indexed state at that block
 /// (read in one snapshot).
@@ -102,6 +118,9 @@ struct ChainState {
 #[derive(Debug)]
 pub struct Monitor {
     app: AppState,
+    /// Only the leader evaluates; the state below is loaded again from the database
+    /// whenever this process starts leading.
+    leadership: Leadership,
     chains: BTreeMap<String, ChainState>,
     exempt: HashMap<String, BTreeSet<String>>,
     exempt_at: Option<Instant>,
@@ -143,54 +162,67 @@ const BLACKLIST_COLUMNS: &str = "block_number, log_index, block_hash, block_time
 
 const FLOW_COLUMNS: &str = "block_number, log_index, block_hash, block_time, tx_hash, from_addr, to_addr, CAST(amount AS TEXT)";
 
+/// Fresh per-chain state for `app`'s chains: no cursor yet, empty windows, a reader
+/// per chain.
+fn fresh_chains(app: &AppState) -> BTreeMap<String, ChainState> {
+    app.config
+        .indexer
+        .chains
+        .iter()
+        .map(|(name, c)| {
+            let reader = match c.kind {
+                ChainKind::Evm => c
+                    .rpc_urls
+                    .first()
+                    .and_then(|u| u.parse().ok())
+                    .map(|url| Reader::Evm(ProviderBuilder::new().connect_http(url).erased())),
+                ChainKind::Tron => c
+                    .rpc_urls
+                    .first()
+                    .and_then(|u| TronClient::new(u).ok())
+                    .map(Reader::Tron),
+                ChainKind::Solana => c
+                    .rpc_urls
+                    .first()
+                    .and_then(|u| stablerail_sdk::solana::SolanaRpc::new(u).ok())
+                    .map(Reader::Solana),
+            };
+            (
+                name.clone(),
+                ChainState {
+                    window: FlowWindow::new(app.config.risk.flow_span_secs()),
+                    blacklist: TokenBlacklist::new(),
+                    cursor: None,
+                    measured: None,
+                    treasury_measured: None,
+                    escrow_at: None,
+                    reader,
+                    escrow: c.escrow.as_deref().map(normalise),
+                },
+            )
+        })
+        .collect()
+}
+
 impl Monitor {
     /// A monitor over `app`'s chains (state is loaded on the first pass).
     pub fn new(app: AppState) -> Self {
-        let chains = app
-            .config
-            .indexer
-            .chains
-            .iter()
-            .map(|(name, c)| {
-                let reader = match c.kind {
-                    ChainKind::Evm => {
-                        c.rpc_urls.first().and_then(|u| u.parse().ok()).map(|url| {
-                            Reader::Evm(ProviderBuilder::new().connect_http(url).erased())
-                        })
-                    }
-                    ChainKind::Tron => c
-                        .rpc_urls
-                        .first()
-                        .and_then(|u| TronClient::new(u).ok())
-                        .map(Reader::Tron),
-                    ChainKind::Solana => c
-                        .rpc_urls
-                        .first()
-                        .and_then(|u| stablerail_sdk::solana::SolanaRpc::new(u).ok())
-                        .map(Reader::Solana),
-                };
-                (
-                    name.clone(),
-                    ChainState {
-                        window: FlowWindow::new(app.config.risk.flow_span_secs()),
-                        blacklist: TokenBlacklist::new(),
-                        cursor: None,
-                        measured: None,
-                        treasury_measured: None,
-                        escrow_at: None,
-                        reader,
-                        escrow: c.escrow.as_deref().map(normalise),
-                    },
-                )
-            })
-            .collect();
         Self {
+            chains: fresh_chains(&app),
             app,
-            chains,
+            leadership: Leadership::new(MONITOR_LOCK),
             exempt: HashMap::new(),
             exempt_at: None,
             webhooks_at: None,
         }
+    }
+
+    /// Forgets what is kept between passes: the next pass loads the cursor from the
+    /// database and seeds the windows from the indexer again.
+    fn reset(&mut self) {
+        self.chains = fresh_chains(&self.app);
+        self.exempt_at = None;
+        self.webhooks_at = None;
     }
 
     /// The last block evaluated on `chain` (None before the first pass).
@@ -199,7 +231,7 @@ impl Monitor {
     }
 
     /// Passes until `chain` has caught up with block `block` (which the indexer has
-    /// committed), or 100,000 passes went by.
+    /// committed), 100,000 passes went by, or a pass found another process leading.
     pub async fn catch_up(&mut self, chain: &str, block: u64) -> Result<PassStats> {
         let mut total = PassStats::default();
         for _ in 0..100_000 {
@@ -208,15 +240,39 @@ impl Monitor {
             total.findings += s.findings;
             total.opened += s.opened;
             total.withdrawn += s.withdrawn;
-            if self.cursor(chain).is_some_and(|c| c >= block) {
+            total.standby = s.standby;
+            if s.standby || self.cursor(chain).is_some_and(|c| c >= block) {
                 break;
             }
         }
         Ok(total)
     }
 
-    /// One pass over every chain.
+    /// One pass over every chain, if this process leads the monitor; otherwise
+    /// nothing (`standby`). A process that starts leading (first, after another's
+    /// stop, or again after an error) loads its state from the database, where the
+    /// last leader committed it, so no range is evaluated twice or skipped.
     pub async fn pass(&mut self) -> Result<PassStats> {
+        match self.leadership.lead(&self.app.db).await {
+            Leading::No => {
+                return Ok(PassStats {
+                    standby: true,
+                    ..PassStats::default()
+                });
+            }
+            Leading::Started => self.reset(),
+            Leading::Continued => {}
+        }
+        let stats = self.evaluate().await;
+        if stats.is_err() {
+            // The lock's connection may be broken, and a pass that failed half-way
+            // may have left the windows ahead of the committed cursor.
+            self.leadership.resign();
+        }
+        stats
+    }
+
+    async fn evaluate(&mut self) -> Result<PassStats> {
         self.refresh_exempt().await?;
         let mut stats = PassStats::default();
         let names: Vec<String> = self.chains.keys().cloned().collect();
@@ -1157,12 +1213,15 @@ async fn write_cursor(
     Ok(())
 }
 
-/// Runs passes until `shutdown` turns true.
+/// Runs passes until `shutdown` turns true. With several gateways on one database,
+/// one of them evaluates and the others stand by to take over (`Monitor::pass`).
 pub async fn run(app: AppState, mut shutdown: watch::Receiver<bool>) {
     let every = Duration::from_millis(app.config.risk.interval_ms.max(10));
     let poll = Duration::from_millis(app.config.risk.screening.poll_ms.max(100));
     let mut monitor = Monitor::new(app.clone());
     let mut polled = Instant::now();
+    // Whether the last pass stood by (None before the first), to log changes only.
+    let mut standby: Option<bool> = None;
     loop {
         if polled.elapsed() >= poll {
             polled = Instant::now();
@@ -1175,10 +1234,19 @@ pub async fn run(app: AppState, mut shutdown: watch::Receiver<bool>) {
             }
         }
         match monitor.pass().await {
-            Ok(s) if s.opened > 0 || s.withdrawn > 0 => {
-                tracing::info!(opened = s.opened, withdrawn = s.withdrawn, "risk alerts");
+            Ok(s) => {
+                if standby != Some(s.standby) {
+                    standby = Some(s.standby);
+                    if s.standby {
+                        tracing::info!("risk monitor standing by: another gateway leads it");
+                    } else {
+                        tracing::info!("risk monitor leading");
+                    }
+                }
+                if s.opened > 0 || s.withdrawn > 0 {
+                    tracing::info!(opened = s.opened, withdrawn = s.withdrawn, "risk alerts");
+                }
             }
-            Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "risk pass failed; retrying"),
         }
         // Keep going through a backlog without waiting.

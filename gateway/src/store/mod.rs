@@ -7,6 +7,7 @@
 mod checkpoint;
 pub mod counts;
 pub mod idempotency;
+pub mod leader;
 
 use std::{
     ops::{Deref, DerefMut},

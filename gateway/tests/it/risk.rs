@@ -470,6 +470,109 @@ async fn risk_reorg_withdraws_postgres() {
     reorg_withdraws(Backend::Postgres).await;
 }
 
+/// Two gateways on one PostgreSQL database run one monitor between them (the holder
+/// of its leader lock): the other stands by without error and without evaluating;
+/// a process that starts leading (its rival's session ended, or its own lock was
+/// lost and taken back) resumes from the committed cursor with its windows seeded
+/// from the indexer, so no range is evaluated twice and a pattern that straddles a
+/// handover still fires, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn risk_one_monitor_per_postgres_database() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("screening.csv");
+    std::fs::write(&list, "").unwrap();
+    let config = sim_config(&db, &list);
+    let gw1 = start_gateway(&config, options_without_tasks(false)).await;
+    let gw2 = start_gateway(&config, options_without_tasks(false)).await;
+    let mut chain = SimChain::open(&db.url).await;
+    let quiet = |n: u64, from: u64| -> Vec<Block> {
+        (from..from + n)
+            .map(|i| vec![(addr(1, i), addr(1, i + 1), 10 * U)])
+            .collect()
+    };
+
+    // Blocks 1..=10; both monitors pass, from a cursor neither has loaded yet.
+    chain.commit(quiet(10, 0)).await;
+    let mut first = Monitor::new(gw1.app().clone());
+    let mut second = Monitor::new(gw2.app().clone());
+    let s = first.pass().await.unwrap();
+    assert!(!s.standby);
+    assert_eq!(s.transfers, 10);
+    for _ in 0..3 {
+        let s = second.pass().await.unwrap();
+        assert!(s.standby, "two monitors evaluating one database");
+        assert_eq!(s.transfers, 0);
+    }
+    assert_eq!(second.cursor(SIM), None);
+
+    // The first's lock session ends (as when its connection breaks). Blocks
+    // 11..=25: a whale at 21, and 5,000 into a wallet that sends it on after the
+    // next handover.
+    use sqlx::Row;
+    let ended: i64 = sqlx::query(
+        "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
+    .fetch_one(&gw2.app().db.pool)
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(ended, 1);
+    let (whale, mule) = (addr(5, 1), addr(5, 4));
+    let mut blocks = quiet(15, 10);
+    blocks[10].push((whale.clone(), addr(1, 1), 20_000 * U));
+    blocks[10].push((addr(1, 7), mule.clone(), 5_000 * U));
+    let last = chain.commit(blocks).await;
+    let mut s = second.pass().await.unwrap();
+    for _ in 0..50 {
+        if !s.standby {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        s = second.pass().await.unwrap();
+    }
+    assert!(!s.standby, "the second never took over");
+    let s = second.catch_up(SIM, last).await.unwrap();
+    assert!(!s.standby);
+    assert_eq!(second.cursor(SIM), Some(25));
+    // The first finds its lock gone and stands by; it evaluates nothing.
+    let s = first.pass().await.unwrap();
+    assert!(s.standby, "a monitor that lost its lock went on evaluating");
+    assert_eq!(
+        pairs(&all_alerts(&gw1).await),
+        BTreeSet::from([("large_transfer".into(), whale.clone())])
+    );
+
+    // The second stops; the first takes the lead back and resumes at 25 (not at its
+    // own 10): blocks 26..=31, the mule forwarding 4,900 at 31.
+    drop(second);
+    let mut blocks = quiet(6, 25);
+    blocks[5].push((mule.clone(), addr(6, 1), 4_900 * U));
+    let last = chain.commit(blocks).await;
+    let mut evaluated = 0;
+    for _ in 0..50 {
+        let s = first.catch_up(SIM, last).await.unwrap();
+        evaluated += s.transfers;
+        if !s.standby {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(first.cursor(SIM), Some(31));
+    assert_eq!(evaluated, 7, "blocks 26..=31 only");
+    let alerts = all_alerts(&gw1).await;
+    assert_eq!(alerts.len(), 2, "{alerts:#?}");
+    assert_eq!(
+        pairs(&alerts),
+        BTreeSet::from([
+            ("large_transfer".into(), whale.clone()),
+            ("pass_through".into(), mule.clone()),
+        ])
+    );
+    gw2.stop().await;
+    gw1.stop().await;
+}
+
 /// The USDT contract's own blacklist over the indexer's write path: a payment to
 /// an address after Tether listed it raises `usdt_blacklist` with the transfer and
 /// the listing as evidence; one before the listing, or after its removal, does not;
