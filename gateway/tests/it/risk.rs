@@ -73,6 +73,17 @@ escrow = "{escrow}"
     )
 }
 
+/// A test database and the simulated chain's config with an empty screening list
+/// (in the returned directory: keep it alive as long as the gateway runs).
+async fn sim_setup(backend: Backend) -> (TestDb, tempfile::TempDir, String) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("screening.csv");
+    std::fs::write(&list, "").unwrap();
+    let config = sim_config(&db, &list);
+    (db, dir, config)
+}
+
 /// A chain written through the indexer's store: blocks 12 s apart, one branch id
 /// per reorg (it changes the hashes).
 struct SimChain {
@@ -378,11 +389,8 @@ async fn risk_baseline_and_planted_postgres() {
 }
 
 async fn reorg_withdraws(backend: Backend) {
-    let db = TestDb::new(backend).await;
-    let dir = tempfile::tempdir().unwrap();
-    let list = dir.path().join("screening.csv");
-    std::fs::write(&list, "").unwrap();
-    let gw = start_gateway(&sim_config(&db, &list), options_without_tasks(false)).await;
+    let (db, _dir, config) = sim_setup(backend).await;
+    let gw = start_gateway(&config, options_without_tasks(false)).await;
     let mut chain = SimChain::open(&db.url).await;
     let mut monitor = Monitor::new(gw.app().clone());
     let quiet: Vec<Block> = (0..20)
@@ -478,11 +486,7 @@ async fn risk_reorg_withdraws_postgres() {
 /// handover still fires, once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn risk_one_monitor_per_postgres_database() {
-    let db = TestDb::new(Backend::Postgres).await;
-    let dir = tempfile::tempdir().unwrap();
-    let list = dir.path().join("screening.csv");
-    std::fs::write(&list, "").unwrap();
-    let config = sim_config(&db, &list);
+    let (db, _dir, config) = sim_setup(Backend::Postgres).await;
     let gw1 = start_gateway(&config, options_without_tasks(false)).await;
     let gw2 = start_gateway(&config, options_without_tasks(false)).await;
     let mut chain = SimChain::open(&db.url).await;
@@ -579,11 +583,8 @@ async fn risk_one_monitor_per_postgres_database() {
 /// a reorg that rolls back the payment withdraws the alert, and one that rolls back
 /// the listing makes the same payment on the new branch clean.
 async fn usdt_blacklist(backend: Backend) {
-    let db = TestDb::new(backend).await;
-    let dir = tempfile::tempdir().unwrap();
-    let list = dir.path().join("screening.csv");
-    std::fs::write(&list, "").unwrap();
-    let gw = start_gateway(&sim_config(&db, &list), options_without_tasks(false)).await;
+    let (db, _dir, config) = sim_setup(backend).await;
+    let gw = start_gateway(&config, options_without_tasks(false)).await;
     let mut chain = SimChain::open(&db.url).await;
     let mut monitor = Monitor::new(gw.app().clone());
     let (frozen, cleared) = (addr(7, 1), addr(7, 2));
