@@ -999,16 +999,28 @@ impl Monitor {
         let h = &self.app.config.risk.health;
         let since = now_ms()
             - i64::try_from(h.webhook_window_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-        let r = sqlx::query(
-            "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM gw_deliveries WHERE created_at >= $1",
+        // Attempted deliveries per endpoint; one whose last attempt failed counts
+        // whether it is given up ('failed') or awaiting a retry ('pending').
+        let rows = sqlx::query(
+            "SELECT endpoint_id, merchant_id, COUNT(*), CAST(SUM(CASE WHEN status = 'delivered' THEN 0 ELSE 1 END) AS BIGINT) FROM gw_deliveries WHERE created_at >= $1 AND attempts > 0 GROUP BY endpoint_id, merchant_id",
         )
         .bind(since)
-        .fetch_one(&self.app.db.pool)
+        .fetch_all(&self.app.db.pool)
         .await?;
         let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        let endpoints = rows
+            .iter()
+            .map(|r| {
+                Ok(health::EndpointDeliveries {
+                    endpoint_id: r.try_get(0)?,
+                    merchant_id: r.try_get(1)?,
+                    total: n(r.try_get(2)?),
+                    failed: n(r.try_get(3)?),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         let Some(f) = health::webhook_failures(
-            n(r.try_get(0)?),
-            n(r.try_get(1)?),
+            &endpoints,
             h.min_deliveries,
             h.max_webhook_failure_bps,
             h.webhook_window_secs,
