@@ -1,12 +1,12 @@
 //! The risk monitor on anvil with the platform deployed and the embedded indexer:
 //! a normal platform day (the demo's) raises nothing; then the escrow's token balance
-//! drops below its liabilities (as a token that burns from the escrow would do —
-//! USDT's `destroyBlackFunds` — simulated by writing the token's balance slot) and
+//! drops below its liabilities (as a token that seizes funds from the escrow would do
+//! — USDT's `destroyBlackFunds` — simulated by a transfer anvil sends as the escrow) and
 //! the guardian pauses the escrow in the very next block, with the alert, its
 //! evidence and its webhook.
 
 use alloy::{
-    primitives::{Address, B256, U256, keccak256},
+    primitives::{Address, B256, U256},
     providers::Provider,
 };
 use serde_json::{Value, json};
@@ -17,27 +17,44 @@ use stablerail_gateway::GatewayOptions;
 
 use crate::common::*;
 
-/// `balanceOf` is the fourth slot of the token mocks (`MockTokenBase`: name, symbol,
-/// totalSupply, balanceOf).
-const BALANCE_SLOT: u64 = 3;
-
-async fn set_token_balance(platform: &LocalPlatform, who: Address, units: U256) {
-    let mut key = [0u8; 64];
-    key[12..32].copy_from_slice(who.as_slice());
-    key[32..].copy_from_slice(&U256::from(BALANCE_SLOT).to_be_bytes::<32>());
-    let slot = keccak256(key);
+/// Moves `units` of USDT out of the escrow in a mined transaction (anvil sends it as
+/// the escrow), as a token that seizes funds would: unlike a write to the balance
+/// slot, which changes the head block's state in place, the balance drops in the
+/// block that carries the transfer, so a measurement of an earlier block cannot see
+/// it. Returns that block.
+async fn take_from_escrow(platform: &LocalPlatform, units: u64) -> u64 {
+    use alloy::sol_types::SolCall;
+    alloy::sol! { function transfer(address to, uint256 amount) external returns (bool); }
+    let escrow = format!("{:#x}", platform.deployment.escrow);
     let p = platform.provider(role::DEPLOYER).unwrap();
-    let _: Value = p
-        .raw_request(
-            "anvil_setStorageAt".into(),
-            json!([
-                format!("{:#x}", platform.deployment.token),
-                format!("{slot:#x}"),
-                format!("{:#x}", B256::from(units))
-            ]),
-        )
-        .await
-        .unwrap();
+    let call = |method: &'static str, params: Value| {
+        let p = p.clone();
+        async move {
+            let v: Value = p.raw_request(method.into(), params).await.unwrap();
+            v
+        }
+    };
+    call("anvil_setBalance", json!([escrow, "0xde0b6b3a7640000"])).await;
+    call("anvil_impersonateAccount", json!([escrow])).await;
+    let data = transferCall {
+        to: platform.address(role::DEPLOYER),
+        amount: U256::from(units),
+    }
+    .abi_encode();
+    let tx = call(
+        "eth_sendTransaction",
+        json!([{
+            "from": escrow,
+            "to": format!("{:#x}", platform.deployment.token),
+            "data": format!("0x{}", hex::encode(data)),
+        }]),
+    )
+    .await;
+    call("anvil_stopImpersonatingAccount", json!([escrow])).await;
+    let hash: B256 = tx.as_str().unwrap().parse().unwrap();
+    let receipt = p.get_transaction_receipt(hash).await.unwrap().unwrap();
+    assert!(receipt.status(), "the transfer out of the escrow reverted");
+    receipt.block_number.unwrap()
 }
 
 async fn report_text(admin: &Client, path: &str) -> String {
@@ -233,9 +250,7 @@ async fn risk_platform_day_quiet_then_breaker_pauses() {
         .unwrap();
     let burnt = U256::from(1_000_000_000u64);
     assert!(held > burnt);
-    set_token_balance(&platform, platform.deployment.escrow, held - burnt).await;
-    mine(&platform, 1).await;
-    let broken_at = platform.block_number().await.unwrap();
+    let broken_at = take_from_escrow(&platform, 1_000_000_000).await;
     // The pause is sent before the alert commits (the alert records its outcome).
     wait_for(30, "conservation alert", || async {
         let (_, v) = admin.get("/admin/risk/alerts?rule=conservation").await;
@@ -1175,9 +1190,7 @@ async fn risk_conservation_on_tron() {
     assert!(none["data"].as_array().unwrap().is_empty(), "{none}");
 
     // The escrow loses 10 USDT it owes.
-    set_token_balance(&platform, d.escrow, U256::from(40_000_000u64)).await;
-    mine(&platform, 1).await;
-    let broken_at = platform.block_number().await.unwrap();
+    let broken_at = take_from_escrow(&platform, 10_000_000).await;
     wait_for(30, "conservation alert on TRON", || async {
         let (_, v) = admin.get("/admin/risk/alerts?rule=conservation").await;
         !v["data"].as_array().unwrap().is_empty()
@@ -1191,7 +1204,10 @@ async fn risk_conservation_on_tron() {
     assert_eq!(alert["details"]["missing"], "10000000", "{alert}");
     assert_eq!(alert["details"]["liabilities"], "50000000");
     assert_eq!(alert["details"]["escrow"], tron_of(d.escrow).as_str());
-    assert!(alert["block_number"].as_u64().unwrap() >= broken_at);
+    assert!(
+        alert["block_number"].as_u64().unwrap() >= broken_at,
+        "{alert}"
+    );
     // Paused by the guardian's TRON transaction, in the block after the breach.
     let breaker = &alert["details"]["breaker"];
     assert_eq!(breaker["paused"], true, "{alert}");
