@@ -51,8 +51,17 @@ async fn take_from_escrow(platform: &LocalPlatform, units: u64) -> u64 {
     )
     .await;
     call("anvil_stopImpersonatingAccount", json!([escrow])).await;
+    // anvil may answer with the hash before the block is sealed.
     let hash: B256 = tx.as_str().unwrap().parse().unwrap();
-    let receipt = p.get_transaction_receipt(hash).await.unwrap().unwrap();
+    let mut receipt = None;
+    for _ in 0..1_500 {
+        receipt = p.get_transaction_receipt(hash).await.unwrap();
+        if receipt.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let receipt = receipt.expect("the transfer out of the escrow mined within 30 s");
     assert!(receipt.status(), "the transfer out of the escrow reverted");
     receipt.block_number.unwrap()
 }
