@@ -86,7 +86,7 @@ pub fn indexer_lag(chain: &str, indexed: u64, head: u64, max_lag: u64) -> Option
 /// One endpoint's attempted deliveries within the failure-rate window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndpointDeliveries {
-    /// The endpoint (`/admin/webhooks/{id}/deliveries` lists its log).
+    /// The endpoint (its merchant reads its log at `/v1/webhooks/{id}/deliveries`).
     pub endpoint_id: String,
     /// Its merchant.
     pub merchant_id: String,
@@ -187,7 +187,7 @@ mod tests {
     }
 
     #[test]
-    fn lag_and_failures() {
+    fn lag_above_the_limit() {
         assert!(indexer_lag("c", 100, 150, 100).is_none());
         assert!(indexer_lag("c", 100, 201, 100).is_some());
     }
